@@ -1,0 +1,2 @@
+//! vss-sim (crate docs are written once the layers exist).
+pub mod vocab;

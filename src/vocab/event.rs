@@ -1,0 +1,57 @@
+//! The events VSS raises in writers (spec R43, R63).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An event VSS delivers to a writer; each has one `CVssWriter` handler (spec R63).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum WriterEvent {
+    /// `OnIdentify`: raised by any `GatherWriterMetadata`, never part of an operation (R44).
+    Identify,
+    /// `OnPrepareBackup`: raised by `PrepareForBackup` (R21).
+    PrepareForBackup,
+    /// `OnPrepareSnapshot`: first event of `DoSnapshotSet` (R45 step 1).
+    PrepareForSnapshot,
+    /// `OnFreeze`: in application-level order (R45 step 3, R46).
+    Freeze,
+    /// `OnThaw`: after the commit (R45 step 10).
+    Thaw,
+    /// `OnPostSnapshot`: auto-recovery window (R45 step 12).
+    PostSnapshot,
+    /// `OnAbort`: the operation is abandoned (R50).
+    Abort,
+    /// `OnBackupComplete`: raised by `BackupComplete` (R26).
+    BackupComplete,
+    /// `OnBackupShutdown`: raised by VSS when a backup's requester object goes away (R57).
+    BackupShutdown,
+    /// `OnPreRestore`: raised by `PreRestore` (R82).
+    PreRestore,
+    /// `OnPostRestore`: raised by `PostRestore` (R83).
+    PostRestore,
+}
+
+impl WriterEvent {
+    /// The `CVssWriter` handler that receives this event.
+    pub const fn handler_name(self) -> &'static str {
+        match self {
+            Self::Identify => "OnIdentify",
+            Self::PrepareForBackup => "OnPrepareBackup",
+            Self::PrepareForSnapshot => "OnPrepareSnapshot",
+            Self::Freeze => "OnFreeze",
+            Self::Thaw => "OnThaw",
+            Self::PostSnapshot => "OnPostSnapshot",
+            Self::Abort => "OnAbort",
+            Self::BackupComplete => "OnBackupComplete",
+            Self::BackupShutdown => "OnBackupShutdown",
+            Self::PreRestore => "OnPreRestore",
+            Self::PostRestore => "OnPostRestore",
+        }
+    }
+}
+
+impl fmt::Display for WriterEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
