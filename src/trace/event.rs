@@ -1,0 +1,364 @@
+//! Trace records: everything the coordinator did, as data.
+//!
+//! This is the contract between the engine and the [oracle](super::oracle): the engine writes
+//! these records, the oracle reads nothing else. Writers, sessions and providers are numbered in
+//! creation order ([`WriterNo`], [`SessionNo`], [`ProviderNo`]); their names and ids are given
+//! once, by the `*Registered` / [`TraceEvent::SessionCreated`] records.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::vocab::{
+    ApplicationLevel, AsyncKind, Call, Hresult, OpNo, Policies, ProviderId, SnapshotSetId,
+    WriterClassId, WriterEvent, WriterInstanceId, WriterState,
+};
+
+/// Numbers a registered writer instance, in registration order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WriterNo(pub u32);
+
+/// Numbers a requester object (`IVssBackupComponents`), in creation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SessionNo(pub u32);
+
+/// Numbers a registered provider, in registration order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProviderNo(pub u32);
+
+impl fmt::Display for WriterNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "writer#{}", self.0)
+    }
+}
+
+impl fmt::Display for SessionNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "requester#{}", self.0)
+    }
+}
+
+impl fmt::Display for ProviderNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "provider#{}", self.0)
+    }
+}
+
+/// One trace record: an event and the virtual time it happened at.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceRecord {
+    /// Virtual milliseconds since the simulation started.
+    pub at_ms: u64,
+    /// What happened.
+    pub event: TraceEvent,
+}
+
+/// Timers on the virtual clock (timers are data: R89, R99).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Timer {
+    /// A writer's Freeze→Thaw window, `dwTimeoutFreeze` long (R59, R99).
+    FreezeWindow {
+        /// The operation's requester.
+        session: SessionNo,
+        /// The frozen writer.
+        writer: WriterNo,
+    },
+    /// The kernel's 10 s flush-and-hold window around `CommitSnapshots` (R89).
+    HoldWrites {
+        /// The operation's requester.
+        session: SessionNo,
+    },
+}
+
+/// Provider calls of the creation pipeline (R86–R98).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ProviderStep {
+    /// `BeginPrepareSnapshot`, once per shadow copy added (R86; at `AddToSnapshotSet`, Q5).
+    BeginPrepareSnapshot,
+    /// `EndPrepareSnapshots` (R87).
+    EndPrepareSnapshots,
+    /// `PreCommitSnapshots` (R88).
+    PreCommitSnapshots,
+    /// `CommitSnapshots`, inside flush-and-hold (R89).
+    CommitSnapshots,
+    /// `PostCommitSnapshots` (R98).
+    PostCommitSnapshots,
+    /// `PreFinalCommitSnapshots` (R98).
+    PreFinalCommitSnapshots,
+    /// `PostFinalCommitSnapshots` (R98).
+    PostFinalCommitSnapshots,
+    /// `AbortSnapshots`: discard prepared, uncommitted copies (R92).
+    AbortSnapshots,
+}
+
+/// Why the coordinator raised Abort (R50).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AbortCause {
+    /// R50a: the requester called `AbortBackup`.
+    AbortBackup,
+    /// R50b: a writer's `OnFreeze` or `OnThaw` failed.
+    WriterFailed {
+        /// The failing writer.
+        writer: WriterNo,
+        /// Freeze or Thaw.
+        event: WriterEvent,
+    },
+    /// R50b, R76, R99: a writer's Freeze→Thaw window expired.
+    FreezeTimeout {
+        /// The writer whose window expired.
+        writer: WriterNo,
+    },
+    /// R50c, R95: a provider or VSS failed after PrepareForSnapshot (R89's hold-writes timeout
+    /// included).
+    CreationFailed {
+        /// The failure `DoSnapshotSet` reports.
+        hr: Hresult,
+    },
+    /// The requester cancelled `DoSnapshotSet` before the commit (R38).
+    Cancelled,
+    /// The requester object went away while `DoSnapshotSet` was under way (R57).
+    Released,
+}
+
+/// Why a writer stops taking part in one requester's operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DropReason {
+    /// R10: its `OnIdentify` failed.
+    IdentifyFailed,
+    /// R7: its class was disabled before `GatherWriterMetadata`.
+    ClassDisabled,
+    /// R47: component mode and none of its components was added.
+    NothingSelected,
+    /// R55: it received Abort; no further events of this operation.
+    Aborted,
+}
+
+/// A writer-side query or report made from a handler (R66, R68, R69, R70).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum WriterQuery {
+    /// `GetCurrentSnapshotSetId` (R68).
+    CurrentSnapshotSetId,
+    /// `GetSnapshotDeviceName` (R69).
+    SnapshotDeviceName,
+    /// `GetCurrentVolumeArray` / `IsPathAffected` / `GetContext` (R70, Q9).
+    CurrentVolumes,
+    /// `SetWriterFailure` (R66).
+    SetWriterFailure,
+}
+
+/// How a shadow copy set's creation window (R15) closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SetOutcome {
+    /// `DoSnapshotSet` committed the set.
+    Created,
+    /// `DoSnapshotSet` failed or was cancelled before the commit.
+    Failed(Hresult),
+    /// The requester went away (release, crash) before `DoSnapshotSet` returned.
+    Abandoned,
+}
+
+/// One thing the coordinator did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+#[non_exhaustive]
+pub enum TraceEvent {
+    /// First record of every trace: the policies in force.
+    Policies(Policies),
+    /// A writer instance subscribed (R59, R61, R62).
+    WriterRegistered {
+        /// Its number.
+        writer: WriterNo,
+        /// Class id.
+        class_id: WriterClassId,
+        /// Instance id.
+        instance_id: WriterInstanceId,
+        /// Writer name.
+        name: String,
+        /// Application level (R46).
+        level: ApplicationLevel,
+        /// `dwTimeoutFreeze` (R59).
+        freeze_timeout_ms: u64,
+    },
+    /// A provider was registered.
+    ProviderRegistered {
+        /// Its number.
+        provider: ProviderNo,
+        /// Provider id.
+        id: ProviderId,
+        /// Provider name.
+        name: String,
+    },
+    /// A requester object was created (`CreateVssBackupComponents`, R1).
+    SessionCreated {
+        /// Its number.
+        session: SessionNo,
+    },
+    /// A requester call and the HRESULT it returned immediately.
+    Called {
+        /// The requester.
+        session: SessionNo,
+        /// The call and its arguments.
+        call: Call,
+        /// The method's own result (for async methods: whether the operation started).
+        hr: Hresult,
+    },
+    /// An asynchronous operation started (R35).
+    AsyncStarted {
+        /// The requester.
+        session: SessionNo,
+        /// The operation.
+        op: OpNo,
+        /// Which method started it.
+        kind: AsyncKind,
+    },
+    /// An asynchronous operation ended: `VSS_S_ASYNC_FINISHED`, `VSS_S_ASYNC_CANCELLED` or the
+    /// operation's error (R36).
+    AsyncCompleted {
+        /// The requester.
+        session: SessionNo,
+        /// The operation.
+        op: OpNo,
+        /// Which method started it.
+        kind: AsyncKind,
+        /// The final status.
+        hr: Hresult,
+    },
+    /// `StartSnapshotSet` opened a set's creation window (R15).
+    SetCreationStarted {
+        /// The requester.
+        session: SessionNo,
+        /// The new set.
+        set: SnapshotSetId,
+    },
+    /// A set's creation window closed (R15).
+    SetCreationEnded {
+        /// The requester.
+        session: SessionNo,
+        /// The set.
+        set: SnapshotSetId,
+        /// How it ended.
+        outcome: SetOutcome,
+    },
+    /// Auto-release shadow copies were deleted when their requester went away (R32, R104).
+    SnapshotsDeleted {
+        /// The requester.
+        session: SessionNo,
+        /// The set.
+        set: SnapshotSetId,
+        /// How many shadow copies.
+        count: u32,
+    },
+    /// A writer is dropped from one requester's operation.
+    WriterDropped {
+        /// The requester.
+        session: SessionNo,
+        /// The writer.
+        writer: WriterNo,
+        /// Why.
+        reason: DropReason,
+    },
+    /// The coordinator raised Abort for an operation (R50).
+    AbortRaised {
+        /// The operation's requester.
+        session: SessionNo,
+        /// Why.
+        cause: AbortCause,
+    },
+    /// An event was delivered to a writer's handler.
+    Delivered {
+        /// The requester whose operation the event belongs to (for Identify: who gathered).
+        session: SessionNo,
+        /// The writer.
+        writer: WriterNo,
+        /// The event.
+        event: WriterEvent,
+        /// The set id: the operation's set (`GUID_NULL` before `StartSnapshotSet`); for
+        /// BackupShutdown, the handler's argument (R57).
+        set: SnapshotSetId,
+    },
+    /// A handler returned.
+    Handled {
+        /// The requester.
+        session: SessionNo,
+        /// The writer.
+        writer: WriterNo,
+        /// The event.
+        event: WriterEvent,
+        /// The handler's `bool` result (`false` when it panicked).
+        ok: bool,
+        /// The code the handler passed to `SetWriterFailure`, if it did (R64, R65).
+        failure: Option<Hresult>,
+        /// Virtual time the handler spent.
+        spent_ms: u64,
+        /// The handler panicked (C++: threw); recorded as a failure, never a crash of the run.
+        panicked: bool,
+    },
+    /// A writer's state in one requester's session changed (T2, R73–R77).
+    StateChanged {
+        /// The requester.
+        session: SessionNo,
+        /// The writer.
+        writer: WriterNo,
+        /// The new state.
+        state: WriterState,
+        /// The new `hrFailure`.
+        failure: Hresult,
+    },
+    /// A handler called a writer-side query (R66, R68–R70) and got `hr`.
+    Queried {
+        /// The requester whose event is being handled.
+        session: SessionNo,
+        /// The writer.
+        writer: WriterNo,
+        /// The handler's event.
+        during: WriterEvent,
+        /// Which query.
+        query: WriterQuery,
+        /// Its result.
+        hr: Hresult,
+    },
+    /// A timer was armed.
+    TimerSet {
+        /// Which.
+        timer: Timer,
+        /// When it expires.
+        deadline_ms: u64,
+    },
+    /// A timer was disarmed before it expired.
+    TimerStopped {
+        /// Which.
+        timer: Timer,
+    },
+    /// A timer expired.
+    TimerFired {
+        /// Which.
+        timer: Timer,
+    },
+    /// A provider method was called.
+    ProviderCalled {
+        /// The requester whose set it is.
+        session: SessionNo,
+        /// The provider.
+        provider: ProviderNo,
+        /// Which method.
+        step: ProviderStep,
+        /// What it returned (after R94's mapping of off-list codes).
+        hr: Hresult,
+        /// Virtual time it took.
+        spent_ms: u64,
+    },
+    /// `GetWriterStatus` reported a writer to the requester (R29).
+    StatusReported {
+        /// The requester.
+        session: SessionNo,
+        /// The writer.
+        writer: WriterNo,
+        /// The reported state.
+        state: WriterState,
+        /// The reported `hrFailure`.
+        failure: Hresult,
+    },
+}

@@ -1,0 +1,17 @@
+//! The trace layer: what happened, as data ([`TraceEvent`]), recorded with virtual times
+//! ([`Trace`]), exported as JSON Lines, rendered for people ([`Trace::render`]), and judged
+//! against the spec's rules by the [`oracle`].
+//!
+//! This layer knows the vocabulary and nothing else: the oracle reads traces, never engine
+//! internals, so a bug in the engine cannot hide itself from the judge.
+
+mod event;
+pub mod oracle;
+mod recorder;
+mod render;
+
+pub use event::{
+    AbortCause, DropReason, ProviderNo, ProviderStep, SessionNo, SetOutcome, Timer, TraceEvent,
+    TraceRecord, WriterNo, WriterQuery,
+};
+pub use recorder::{Trace, TraceMode, TraceParseError};

@@ -1,0 +1,174 @@
+//! The trace recorder: an append-only list of [`TraceRecord`]s, JSON Lines in and out.
+
+use std::io;
+
+use super::{TraceEvent, TraceRecord};
+
+/// Whether the coordinator records a trace.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TraceMode {
+    /// Record every event (the default: the oracle needs it).
+    #[default]
+    Record,
+    /// Record nothing; `tracing` events are still emitted. For benchmarks and long sweeps.
+    Off,
+}
+
+/// Everything the coordinator did, in order, with virtual times.
+///
+/// Every record is mirrored as a `tracing` event at `DEBUG` level, target `vss_sim::trace`, as it
+/// is recorded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Trace {
+    records: Vec<TraceRecord>,
+    mode: TraceMode,
+}
+
+/// A trace file line that could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("trace line {line}: {message} (expected one JSON object per line, as written by Trace::to_json_lines)")]
+pub struct TraceParseError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl Trace {
+    /// An empty trace recording in `mode`.
+    pub fn new(mode: TraceMode) -> Self {
+        Self {
+            records: Vec::new(),
+            mode,
+        }
+    }
+
+    /// A trace holding `records`, e.g. one built by hand for a test.
+    pub fn from_records(records: Vec<TraceRecord>) -> Self {
+        Self {
+            records,
+            mode: TraceMode::Record,
+        }
+    }
+
+    /// Reads a trace written by [`Trace::to_json_lines`]; blank lines are skipped.
+    pub fn from_json_lines(text: &str) -> Result<Self, TraceParseError> {
+        let mut records = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let record = serde_json::from_str(line).map_err(|err| TraceParseError {
+                line: index + 1,
+                message: err.to_string(),
+            })?;
+            records.push(record);
+        }
+        Ok(Self::from_records(records))
+    }
+
+    /// The records, oldest first.
+    pub fn records(&self) -> &[TraceRecord] {
+        &self.records
+    }
+
+    /// How the trace records.
+    pub fn mode(&self) -> TraceMode {
+        self.mode
+    }
+
+    /// The trace as JSON Lines: one record per line.
+    pub fn to_json_lines(&self) -> String {
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail, and every record type serializes.
+        self.write_json_lines(&mut out)
+            .expect("writing JSON to memory cannot fail");
+        String::from_utf8(out).expect("serde_json writes UTF-8")
+    }
+
+    /// Writes the trace as JSON Lines to `out`.
+    pub fn write_json_lines(&self, mut out: impl io::Write) -> io::Result<()> {
+        for record in &self.records {
+            serde_json::to_writer(&mut out, record)?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    /// A stable 64-bit FNV-1a hash of the JSON Lines form, for determinism checks.
+    pub fn fingerprint(&self) -> u64 {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for byte in self.to_json_lines().bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        hash
+    }
+
+    /// Appends one record and mirrors it to `tracing`.
+    pub(crate) fn push(&mut self, at_ms: u64, event: TraceEvent) {
+        tracing::debug!(target: "vss_sim::trace", at_ms, event = ?event);
+        if self.mode == TraceMode::Record {
+            self.records.push(TraceRecord { at_ms, event });
+        }
+    }
+
+    /// True when events are kept (callers skip building costly events otherwise).
+    pub(crate) fn is_recording(&self) -> bool {
+        self.mode == TraceMode::Record
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::SessionNo;
+
+    #[test]
+    fn json_lines_round_trip() {
+        let mut trace = Trace::new(TraceMode::Record);
+        trace.push(
+            0,
+            TraceEvent::SessionCreated {
+                session: SessionNo(0),
+            },
+        );
+        trace.push(
+            5,
+            TraceEvent::Called {
+                session: SessionNo(0),
+                call: crate::vocab::Call::InitializeForBackup,
+                hr: crate::vocab::Hresult::S_OK,
+            },
+        );
+        let text = trace.to_json_lines();
+        assert_eq!(text.lines().count(), 2);
+        assert!(text.contains("\"hr\":\"S_OK\""), "{text}");
+        let back = Trace::from_json_lines(&text).unwrap();
+        assert_eq!(back.records(), trace.records());
+        assert_eq!(back.fingerprint(), trace.fingerprint());
+    }
+
+    #[test]
+    fn bad_line_names_its_number() {
+        let err = Trace::from_json_lines("\n{\"at_ms\":0}\n").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(
+            err.to_string()
+                .starts_with("trace line 2: missing field `event`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn off_mode_keeps_nothing() {
+        let mut trace = Trace::new(TraceMode::Off);
+        trace.push(
+            0,
+            TraceEvent::SessionCreated {
+                session: SessionNo(0),
+            },
+        );
+        assert!(trace.records().is_empty());
+    }
+}

@@ -1,0 +1,262 @@
+//! A human-readable rendering of a trace, one line per record.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+use super::{AbortCause, ProviderNo, Trace, TraceEvent, WriterNo};
+use crate::vocab::Call;
+
+impl Trace {
+    /// Renders the trace for people: one line per record, with writer and provider names.
+    ///
+    /// ```text
+    ///      0 ms  requester#0  DoSnapshotSet -> S_OK
+    ///      0 ms  requester#0  → SqlWriter: Freeze
+    ///     15 ms  SqlWriter    OnFreeze -> false, SetWriterFailure(VSS_E_WRITERERROR_RETRYABLE …)
+    /// ```
+    pub fn render(&self) -> String {
+        let mut names = Names::default();
+        let mut out = String::new();
+        for record in self.records() {
+            names.learn(&record.event);
+            if let Some(line) = names.line(&record.event) {
+                // Writing to a String cannot fail.
+                let _ = writeln!(out, "{:>8} ms  {line}", record.at_ms);
+            }
+        }
+        out
+    }
+}
+
+#[derive(Default)]
+struct Names {
+    writers: BTreeMap<WriterNo, String>,
+    providers: BTreeMap<ProviderNo, String>,
+}
+
+impl Names {
+    fn learn(&mut self, event: &TraceEvent) {
+        match event {
+            TraceEvent::WriterRegistered { writer, name, .. } => {
+                self.writers.insert(*writer, name.clone());
+            }
+            TraceEvent::ProviderRegistered { provider, name, .. } => {
+                self.providers.insert(*provider, name.clone());
+            }
+            _ => {}
+        }
+    }
+
+    fn writer(&self, writer: WriterNo) -> WriterName<'_> {
+        WriterName(self.writers.get(&writer).map(String::as_str), writer)
+    }
+
+    fn line(&self, event: &TraceEvent) -> Option<String> {
+        Some(match event {
+            TraceEvent::Policies(policies) => format!("policies {policies:?}"),
+            TraceEvent::WriterRegistered {
+                writer,
+                level,
+                freeze_timeout_ms,
+                instance_id,
+                ..
+            } => {
+                format!(
+                    "{} registered: {level:?}, freeze timeout {freeze_timeout_ms} ms, \
+                     instance {instance_id}",
+                    self.writer(*writer)
+                )
+            }
+            TraceEvent::ProviderRegistered { provider, id, name } => {
+                format!("provider#{} {name} {id} registered", provider.0)
+            }
+            TraceEvent::SessionCreated { session } => format!("{session}  created"),
+            TraceEvent::Called { session, call, hr } => {
+                format!("{session}  {} -> {hr}", CallText(call))
+            }
+            TraceEvent::AsyncStarted { session, op, kind } => {
+                format!("{session}  {op} started ({kind:?})")
+            }
+            TraceEvent::AsyncCompleted {
+                session,
+                op,
+                kind,
+                hr,
+            } => {
+                format!("{session}  {op} ({kind:?}) completed: {hr}")
+            }
+            TraceEvent::SetCreationStarted { session, set } => {
+                format!("{session}  snapshot set {set} in creation")
+            }
+            TraceEvent::SetCreationEnded {
+                session,
+                set,
+                outcome,
+            } => {
+                format!("{session}  snapshot set {set} creation ended: {outcome:?}")
+            }
+            TraceEvent::SnapshotsDeleted {
+                session,
+                set,
+                count,
+            } => {
+                format!("{session}  {count} auto-release shadow copies of {set} deleted")
+            }
+            TraceEvent::WriterDropped {
+                session,
+                writer,
+                reason,
+            } => {
+                format!(
+                    "{session}  {} leaves the operation: {reason:?}",
+                    self.writer(*writer)
+                )
+            }
+            TraceEvent::AbortRaised { session, cause } => {
+                let cause = match cause {
+                    AbortCause::WriterFailed { writer, event } => {
+                        format!("{} failed {event}", self.writer(*writer))
+                    }
+                    AbortCause::FreezeTimeout { writer } => {
+                        format!("freeze window of {} expired", self.writer(*writer))
+                    }
+                    other => format!("{other:?}"),
+                };
+                format!("{session}  ABORT raised: {cause}")
+            }
+            TraceEvent::Delivered {
+                session,
+                writer,
+                event,
+                set,
+            } => {
+                let arg = if matches!(event, crate::vocab::WriterEvent::BackupShutdown) {
+                    format!("({set})")
+                } else {
+                    String::new()
+                };
+                format!("{session}  → {}: {event}{arg}", self.writer(*writer))
+            }
+            TraceEvent::Handled {
+                writer,
+                event,
+                ok,
+                failure,
+                spent_ms,
+                panicked,
+                ..
+            } => {
+                let mut text =
+                    format!("{}  {} -> {ok}", self.writer(*writer), event.handler_name());
+                if let Some(hr) = failure {
+                    let _ = write!(text, ", SetWriterFailure({hr})");
+                }
+                if *panicked {
+                    text.push_str(", PANICKED");
+                }
+                if *spent_ms > 0 {
+                    let _ = write!(text, " (spent {spent_ms} ms)");
+                }
+                text
+            }
+            TraceEvent::StateChanged {
+                session,
+                writer,
+                state,
+                failure,
+            } => {
+                format!(
+                    "{session}  {} is now {state}, hrFailure {failure}",
+                    self.writer(*writer)
+                )
+            }
+            TraceEvent::Queried {
+                writer,
+                during,
+                query,
+                hr,
+                ..
+            } => {
+                format!(
+                    "{}  {query:?} in {} -> {hr}",
+                    self.writer(*writer),
+                    during.handler_name()
+                )
+            }
+            TraceEvent::TimerSet { timer, deadline_ms } => {
+                format!(
+                    "timer {} set, expires at {deadline_ms} ms",
+                    self.timer(timer)
+                )
+            }
+            TraceEvent::TimerStopped { timer } => format!("timer {} stopped", self.timer(timer)),
+            TraceEvent::TimerFired { timer } => format!("TIMER {} EXPIRED", self.timer(timer)),
+            TraceEvent::ProviderCalled {
+                provider,
+                step,
+                hr,
+                spent_ms,
+                ..
+            } => {
+                let name = self
+                    .providers
+                    .get(provider)
+                    .map_or("provider", String::as_str);
+                format!("{name}  {step:?} -> {hr} ({spent_ms} ms)")
+            }
+            TraceEvent::StatusReported {
+                session,
+                writer,
+                state,
+                failure,
+            } => {
+                format!(
+                    "{session}  status of {}: {state}, hrFailure {failure}",
+                    self.writer(*writer)
+                )
+            }
+        })
+    }
+
+    fn timer(&self, timer: &super::Timer) -> String {
+        match timer {
+            super::Timer::FreezeWindow { writer, .. } => {
+                format!("freeze window of {}", self.writer(*writer))
+            }
+            super::Timer::HoldWrites { session } => format!("hold-writes of {session}"),
+        }
+    }
+}
+
+struct WriterName<'a>(Option<&'a str>, WriterNo);
+
+impl fmt::Display for WriterName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(name) => f.write_str(name),
+            None => write!(f, "{}", self.1),
+        }
+    }
+}
+
+struct CallText<'a>(&'a Call);
+
+impl fmt::Display for CallText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let method = self.0.method();
+        match self.0 {
+            Call::AddToSnapshotSet { volume, .. } => write!(f, "{method}({volume})"),
+            Call::AddComponent(key) => write!(f, "{method}({})", key.name),
+            Call::Wait {
+                op,
+                timeout_ms: Some(ms),
+            } => write!(f, "{method}({op}, {ms} ms)"),
+            Call::Wait { op, .. } | Call::QueryStatus { op } | Call::Cancel { op } => {
+                write!(f, "{method}({op})")
+            }
+            Call::SetBackupState(state) => write!(f, "{method}({:?})", state.backup_type),
+            Call::WriterStatus { index } => write!(f, "{method}({index})"),
+            _ => f.write_str(method),
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Requester calls as data: every `IVssBackupComponents` / `IVssAsync` method the simulator
+//! implements, with its arguments, and the values they return.
+//!
+//! The dynamic requester API takes a [`Call`] and answers with a [`Reply`] or an [`Hresult`]; the
+//! trace records each call with its result; fuzzers and scenario files generate them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    BackupType, ComponentType, Hresult, ProviderId, SnapshotId, SnapshotSetId, WriterClassId,
+    WriterInstanceId, WriterState,
+};
+
+/// Numbers one asynchronous operation (`IVssAsync`) within a simulation, in start order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OpNo(pub u32);
+
+impl fmt::Display for OpNo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "op#{}", self.0)
+    }
+}
+
+/// The four values of `SetBackupState` (R12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BackupState {
+    /// `bSelectComponents`: component mode (R12, R47).
+    pub select_components: bool,
+    /// `bBackupBootableSystemState`.
+    pub bootable_system_state: bool,
+    /// The backup type (T8).
+    pub backup_type: BackupType,
+    /// `bPartialFileSupport`.
+    pub partial_file_support: bool,
+}
+
+impl BackupState {
+    /// Component mode, not bootable system state, the given type, no partial files.
+    pub const fn components(backup_type: BackupType) -> Self {
+        Self {
+            select_components: true,
+            bootable_system_state: false,
+            backup_type,
+            partial_file_support: false,
+        }
+    }
+}
+
+impl Default for BackupState {
+    fn default() -> Self {
+        Self::components(BackupType::VSS_BT_FULL)
+    }
+}
+
+/// A component named in `AddComponent` or `SetBackupSucceeded` (R13, R25).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ComponentKey {
+    /// The writer instance that owns the component.
+    pub instance_id: WriterInstanceId,
+    /// The writer class.
+    pub writer_id: WriterClassId,
+    /// Database or file group.
+    pub component_type: ComponentType,
+    /// The logical path; `None` is the root (R109).
+    pub logical_path: Option<String>,
+    /// The component name (never empty, R13).
+    pub name: String,
+}
+
+/// The kinds of asynchronous operation (R35).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AsyncKind {
+    /// `GatherWriterMetadata`.
+    GatherWriterMetadata,
+    /// `GatherWriterStatus`.
+    GatherWriterStatus,
+    /// `PrepareForBackup`.
+    PrepareForBackup,
+    /// `DoSnapshotSet`.
+    DoSnapshotSet,
+    /// `BackupComplete`.
+    BackupComplete,
+}
+
+/// One requester call, with its arguments.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "call")]
+#[non_exhaustive]
+pub enum Call {
+    /// `InitializeForBackup(NULL)` (R4).
+    InitializeForBackup,
+    /// `SetContext(lContext)` with the raw value (R5).
+    SetContext {
+        /// The raw `lContext`.
+        context: u32,
+    },
+    /// `SetBackupState` (R12).
+    SetBackupState(BackupState),
+    /// `EnableWriterClasses` (R7).
+    EnableWriterClasses {
+        /// The classes to enable.
+        classes: Vec<WriterClassId>,
+    },
+    /// `DisableWriterClasses` (R7).
+    DisableWriterClasses {
+        /// The classes to disable.
+        classes: Vec<WriterClassId>,
+    },
+    /// `GatherWriterMetadata` (R8): raises Identify.
+    GatherWriterMetadata,
+    /// `GetWriterMetadataCount` (R10).
+    WriterMetadataCount,
+    /// `FreeWriterMetadata` (R11).
+    FreeWriterMetadata,
+    /// `AddComponent` (R13).
+    AddComponent(ComponentKey),
+    /// `StartSnapshotSet` (R14, R15).
+    StartSnapshotSet,
+    /// `AddToSnapshotSet(volume, providerId)` (R16).
+    AddToSnapshotSet {
+        /// Volume name with its trailing backslash, e.g. `C:\`.
+        volume: String,
+        /// The provider; `GUID_NULL` lets VSS choose (R85).
+        provider: ProviderId,
+    },
+    /// `PrepareForBackup` (R21).
+    PrepareForBackup,
+    /// `DoSnapshotSet` (R22, R45).
+    DoSnapshotSet,
+    /// `GetSnapshotProperties` (R24).
+    SnapshotProperties {
+        /// The shadow copy.
+        snapshot: SnapshotId,
+    },
+    /// `SetBackupSucceeded` (R25).
+    SetBackupSucceeded {
+        /// The component.
+        component: ComponentKey,
+        /// `bSucceeded`.
+        succeeded: bool,
+    },
+    /// `BackupComplete` (R26).
+    BackupComplete,
+    /// `AbortBackup` (R53).
+    AbortBackup,
+    /// `GatherWriterStatus` (R28).
+    GatherWriterStatus,
+    /// `GetWriterStatusCount` (R29).
+    WriterStatusCount,
+    /// `GetWriterStatus(i)` (R29).
+    WriterStatus {
+        /// The index, `0..count`.
+        index: u32,
+    },
+    /// `FreeWriterStatus` (R28).
+    FreeWriterStatus,
+    /// `IVssAsync::Wait(dwMilliseconds)`; `None` is `INFINITE` (R37).
+    Wait {
+        /// The operation.
+        op: OpNo,
+        /// The longest virtual time to wait.
+        timeout_ms: Option<u64>,
+    },
+    /// `IVssAsync::QueryStatus` (R36).
+    QueryStatus {
+        /// The operation.
+        op: OpNo,
+    },
+    /// `IVssAsync::Cancel` (R38).
+    Cancel {
+        /// The operation.
+        op: OpNo,
+    },
+    /// `Release` of the object (R32): VSS sends BackupShutdown (R57).
+    Release,
+    /// The requester process dies: the system releases the object (R57).
+    Crash,
+}
+
+impl Call {
+    /// The Windows method name.
+    pub const fn method(&self) -> &'static str {
+        match self {
+            Self::InitializeForBackup => "InitializeForBackup",
+            Self::SetContext { .. } => "SetContext",
+            Self::SetBackupState(_) => "SetBackupState",
+            Self::EnableWriterClasses { .. } => "EnableWriterClasses",
+            Self::DisableWriterClasses { .. } => "DisableWriterClasses",
+            Self::GatherWriterMetadata => "GatherWriterMetadata",
+            Self::WriterMetadataCount => "GetWriterMetadataCount",
+            Self::FreeWriterMetadata => "FreeWriterMetadata",
+            Self::AddComponent(_) => "AddComponent",
+            Self::StartSnapshotSet => "StartSnapshotSet",
+            Self::AddToSnapshotSet { .. } => "AddToSnapshotSet",
+            Self::PrepareForBackup => "PrepareForBackup",
+            Self::DoSnapshotSet => "DoSnapshotSet",
+            Self::SnapshotProperties { .. } => "GetSnapshotProperties",
+            Self::SetBackupSucceeded { .. } => "SetBackupSucceeded",
+            Self::BackupComplete => "BackupComplete",
+            Self::AbortBackup => "AbortBackup",
+            Self::GatherWriterStatus => "GatherWriterStatus",
+            Self::WriterStatusCount => "GetWriterStatusCount",
+            Self::WriterStatus { .. } => "GetWriterStatus",
+            Self::FreeWriterStatus => "FreeWriterStatus",
+            Self::Wait { .. } => "IVssAsync::Wait",
+            Self::QueryStatus { .. } => "IVssAsync::QueryStatus",
+            Self::Cancel { .. } => "IVssAsync::Cancel",
+            Self::Release => "Release",
+            Self::Crash => "(requester crash)",
+        }
+    }
+}
+
+/// What a successful call returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Reply {
+    /// The call returned `S_OK` and nothing else.
+    Done,
+    /// The call started an asynchronous operation.
+    Async(OpNo),
+    /// `StartSnapshotSet`'s new set id.
+    SnapshotSet(SnapshotSetId),
+    /// `AddToSnapshotSet`'s new shadow copy id.
+    Snapshot(SnapshotId),
+    /// A count (`GetWriterMetadataCount`, `GetWriterStatusCount`).
+    Count(u32),
+    /// One `GetWriterStatus` row.
+    WriterStatus(WriterStatus),
+    /// `GetSnapshotProperties`.
+    Properties(SnapshotProperties),
+    /// `QueryStatus`, `Wait` and `Cancel`: the operation's status (R36–R38).
+    Status(Hresult),
+}
+
+/// One row of `GetWriterStatus` (R29).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriterStatus {
+    /// The writer instance.
+    pub instance_id: WriterInstanceId,
+    /// The writer class.
+    pub writer_id: WriterClassId,
+    /// The writer name.
+    pub name: String,
+    /// The writer's state in this requester's session.
+    pub state: WriterState,
+    /// `hrFailure`: `S_OK`, a `VSS_E_WRITERERROR_*` code, or a VSS-set code (T3).
+    pub failure: Hresult,
+}
+
+/// `VSS_SNAPSHOT_PROP`, the fields the simulator knows (R24, T9).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotProperties {
+    /// The shadow copy.
+    pub snapshot_id: SnapshotId,
+    /// Its set.
+    pub snapshot_set_id: SnapshotSetId,
+    /// How many shadow copies the set holds.
+    pub snapshots_count: u32,
+    /// The device object files are read through.
+    pub device_object: String,
+    /// The original volume name.
+    pub original_volume: String,
+    /// The provider that made it.
+    pub provider_id: ProviderId,
+    /// Context and attribute bits.
+    pub attributes: u32,
+    /// Virtual creation time, ms since the simulation started.
+    pub created_at_ms: u64,
+}
