@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::{
     ApplicationLevel, AsyncKind, Call, Hresult, OpNo, Policies, ProviderId, SnapshotSetId,
-    WriterClassId, WriterEvent, WriterInstanceId, WriterState,
+    WriterClassId, WriterEvent, WriterInstanceId, WriterQuery, WriterState,
 };
 
 /// Numbers a registered writer instance, in registration order.
@@ -136,26 +136,15 @@ pub enum DropReason {
     Aborted,
 }
 
-/// A writer-side query or report made from a handler (R66, R68, R69, R70).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum WriterQuery {
-    /// `GetCurrentSnapshotSetId` (R68).
-    CurrentSnapshotSetId,
-    /// `GetSnapshotDeviceName` (R69).
-    SnapshotDeviceName,
-    /// `GetCurrentVolumeArray` / `IsPathAffected` / `GetContext` (R70, Q9).
-    CurrentVolumes,
-    /// `SetWriterFailure` (R66).
-    SetWriterFailure,
-}
-
 /// How a shadow copy set's creation window (R15) closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SetOutcome {
     /// `DoSnapshotSet` committed the set.
     Created,
-    /// `DoSnapshotSet` failed or was cancelled before the commit.
+    /// `DoSnapshotSet` failed.
     Failed(Hresult),
+    /// `AbortBackup` or `Cancel` ended it before the commit.
+    Aborted,
     /// The requester went away (release, crash) before `DoSnapshotSet` returned.
     Abandoned,
 }

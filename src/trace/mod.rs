@@ -10,8 +10,9 @@ pub mod oracle;
 mod recorder;
 mod render;
 
+pub use crate::vocab::WriterQuery;
 pub use event::{
     AbortCause, DropReason, ProviderNo, ProviderStep, SessionNo, SetOutcome, Timer, TraceEvent,
-    TraceRecord, WriterNo, WriterQuery,
+    TraceRecord, WriterNo,
 };
 pub use recorder::{Trace, TraceMode, TraceParseError};

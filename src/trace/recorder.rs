@@ -112,11 +112,6 @@ impl Trace {
             self.records.push(TraceRecord { at_ms, event });
         }
     }
-
-    /// True when events are kept (callers skip building costly events otherwise).
-    pub(crate) fn is_recording(&self) -> bool {
-        self.mode == TraceMode::Record
-    }
 }
 
 #[cfg(test)]

@@ -55,3 +55,16 @@ impl fmt::Display for WriterEvent {
         fmt::Debug::fmt(self, f)
     }
 }
+
+/// A writer-side query or report made from a handler (R66, R68, R69, R70).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum WriterQuery {
+    /// `GetCurrentSnapshotSetId` (R68).
+    CurrentSnapshotSetId,
+    /// `GetSnapshotDeviceName` (R69).
+    SnapshotDeviceName,
+    /// `GetCurrentVolumeArray` / `IsPathAffected` / `GetContext` (R70, Q9).
+    CurrentVolumes,
+    /// `SetWriterFailure` (R66).
+    SetWriterFailure,
+}

@@ -16,7 +16,7 @@ pub use call::{
     AsyncKind, BackupState, Call, ComponentKey, OpNo, Reply, SnapshotProperties, WriterStatus,
 };
 pub use context::{Attributes, Context, SnapshotContext};
-pub use event::WriterEvent;
+pub use event::{WriterEvent, WriterQuery};
 pub use hresult::Hresult;
 pub use ids::{
     minted_uuid, well_known, IdKind, ProviderId, SnapshotId, SnapshotSetId, WriterClassId,

@@ -1,0 +1,266 @@
+//! Abort (R50–R56) and BackupShutdown (R57): who gets them, when, and what happens to the set.
+
+use super::chooser::ChoicePoint;
+use super::session::{Life, SetState};
+use super::Coordinator;
+use crate::trace::{AbortCause, ProviderStep, SessionNo, SetOutcome, Timer, TraceEvent, WriterNo};
+use crate::vocab::{
+    AbortBackupReach, AsyncKind, Hresult, OpNo, ShutdownFor, ShutdownSetIdAfterCrash,
+    SnapshotSetId, WriterAbortScope, WriterEvent, WriterFailureResult,
+};
+
+impl Coordinator {
+    /// R50b: a writer failed Freeze/Thaw or its freeze window expired, during `op_no`.
+    pub(crate) fn writer_abort(&mut self, op_no: OpNo, cause: AbortCause) {
+        let session = self.op(op_no).session;
+        match self.policies.writer_abort_scope {
+            WriterAbortScope::FailingWriter => {
+                let writer = match cause {
+                    AbortCause::WriterFailed { writer, .. }
+                    | AbortCause::FreezeTimeout { writer } => writer,
+                    _ => return,
+                };
+                self.record(TraceEvent::AbortRaised { session, cause });
+                self.deliver_abort(session, writer);
+            }
+            WriterAbortScope::AllWriters => {
+                let hr = match self.policies.writer_failure_result {
+                    WriterFailureResult::FailWith(hr) => hr,
+                    WriterFailureResult::WriterStatusOnly => Hresult::VSS_E_UNEXPECTED,
+                };
+                self.abort_creation(op_no, cause, hr, SetOutcome::Failed(hr));
+            }
+        }
+    }
+
+    /// R50c, R95: a provider step failed (or R89's hold window expired) during `op_no`.
+    pub(crate) fn creation_failed(&mut self, op_no: OpNo, hr: Hresult) {
+        self.abort_creation(
+            op_no,
+            AbortCause::CreationFailed { hr },
+            hr,
+            SetOutcome::Failed(hr),
+        );
+    }
+
+    /// Abandons `DoSnapshotSet` `op_no`: Abort to every writer of the operation not past
+    /// PostSnapshot (R55), timers disarmed, prepared copies discarded (R92), the R15 window
+    /// closed, and the operation completed with `status`.
+    pub(crate) fn abort_creation(
+        &mut self,
+        op_no: OpNo,
+        cause: AbortCause,
+        status: Hresult,
+        outcome: SetOutcome,
+    ) {
+        let session = self.op(op_no).session;
+        self.record(TraceEvent::AbortRaised { session, cause });
+        for writer in self.abort_recipients(session, false) {
+            self.deliver_abort(session, writer);
+        }
+        self.stop_session_timers(session);
+        let providers = self.set_providers(session);
+        for provider in providers {
+            self.call_provider(session, provider, ProviderStep::AbortSnapshots, None);
+        }
+        self.end_set(session, outcome);
+        self.complete_op(op_no, status);
+    }
+
+    /// `AbortBackup` (R53, R54, Q2): ignored when nothing is under way.
+    pub(crate) fn abort_backup(&mut self, session: SessionNo) {
+        if !self.sessions[session.0 as usize].backup_under_way() {
+            return;
+        }
+        if let Some(op) = self.sessions[session.0 as usize].pending {
+            if self.op(op).kind == AsyncKind::DoSnapshotSet {
+                self.sessions[session.0 as usize].aborted = true;
+                self.abort_creation(
+                    op,
+                    AbortCause::AbortBackup,
+                    Hresult::VSS_S_ASYNC_CANCELLED,
+                    SetOutcome::Aborted,
+                );
+                return;
+            }
+            self.complete_op(op, Hresult::VSS_S_ASYNC_CANCELLED);
+        }
+        self.sessions[session.0 as usize].aborted = true;
+        self.record(TraceEvent::AbortRaised {
+            session,
+            cause: AbortCause::AbortBackup,
+        });
+        let reach_unprepared =
+            self.policies.abort_backup_reach == AbortBackupReach::FromStartSnapshotSet;
+        for writer in self.abort_recipients(session, reach_unprepared) {
+            self.deliver_abort(session, writer);
+        }
+        if matches!(
+            self.sessions[session.0 as usize].set,
+            SetState::InCreation(_)
+        ) {
+            // No AbortSnapshots: DoSnapshotSet was never called (R92).
+            self.end_set(session, SetOutcome::Aborted);
+        }
+    }
+
+    /// `Release` or a requester crash (R32, R57, R104).
+    pub(crate) fn release(&mut self, session: SessionNo, crashed: bool) {
+        if let Some(op) = self.sessions[session.0 as usize].pending {
+            if self.op(op).kind == AsyncKind::DoSnapshotSet {
+                self.abort_creation(
+                    op,
+                    AbortCause::Released,
+                    Hresult::VSS_S_ASYNC_CANCELLED,
+                    SetOutcome::Abandoned,
+                );
+            } else {
+                self.complete_op(op, Hresult::VSS_S_ASYNC_CANCELLED);
+            }
+        }
+        if matches!(
+            self.sessions[session.0 as usize].set,
+            SetState::InCreation(_)
+        ) {
+            self.end_set(session, SetOutcome::Abandoned);
+        }
+        self.stop_session_timers(session);
+        let s = &self.sessions[session.0 as usize];
+        let created = matches!(s.set, SetState::Created(_));
+        let set_id = if created {
+            s.set.id()
+        } else {
+            SnapshotSetId::NULL
+        };
+        if created && s.context().base.is_auto_release() {
+            let count = s
+                .set
+                .data()
+                .map_or(0, |data| super::index_u32(data.snapshots.len()));
+            let set = s.set.id();
+            self.record(TraceEvent::SnapshotsDeleted {
+                session,
+                set,
+                count,
+            });
+        }
+        let mut recipients = self.shutdown_recipients(session);
+        while !recipients.is_empty() {
+            let pick = if recipients.len() > 1 {
+                self.chooser
+                    .choose(ChoicePoint::ShutdownOrder, recipients.len())
+                    % recipients.len()
+            } else {
+                0
+            };
+            let writer = recipients.remove(pick);
+            let arg = if crashed {
+                self.set_id_after_crash(session, writer, set_id)
+            } else {
+                set_id
+            };
+            self.sessions[session.0 as usize].writers[writer.0 as usize].shutdown_sent = true;
+            self.deliver(session, writer, WriterEvent::BackupShutdown, arg);
+        }
+        self.sessions[session.0 as usize].life = Life::Gone;
+    }
+
+    /// Writers Abort reaches: those that take part and have not finished PostSnapshot (R55);
+    /// from `AbortBackup` only those that received PrepareForBackup, unless `reach_unprepared`
+    /// (Q2) and a set was started.
+    fn abort_recipients(&self, session: SessionNo, reach_unprepared: bool) -> Vec<WriterNo> {
+        let s = &self.sessions[session.0 as usize];
+        if !s.involves_writers() {
+            return Vec::new();
+        }
+        let set_started = !matches!(s.set, SetState::None);
+        s.writers
+            .iter()
+            .enumerate()
+            .filter(|(_, sw)| {
+                sw.takes_part()
+                    && !sw.post_snapshot_done
+                    && (sw.got_prepare_backup
+                        || s.snapshot.started()
+                        || (reach_unprepared && set_started))
+            })
+            .map(|(i, _)| WriterNo(super::index_u32(i)))
+            .collect()
+    }
+
+    /// Writers that get BackupShutdown when `session` goes away (R57, Q20).
+    fn shutdown_recipients(&self, session: SessionNo) -> Vec<WriterNo> {
+        let s = &self.sessions[session.0 as usize];
+        let every_instance = self.policies.shutdown_for == ShutdownFor::EveryBackupInstance;
+        let took_part = s.raised_prepare_for_backup() || s.snapshot.started();
+        if s.life != Life::Backup
+            || !s.involves_writers()
+            || !(took_part || every_instance && s.metadata.started())
+        {
+            return Vec::new();
+        }
+        s.writers
+            .iter()
+            .enumerate()
+            .filter(|(_, sw)| {
+                sw.takes_part()
+                    && !sw.shutdown_sent
+                    && (sw.got_prepare_backup || every_instance || s.snapshot.started())
+            })
+            .map(|(i, _)| WriterNo(super::index_u32(i)))
+            .collect()
+    }
+
+    /// R57: after a crash, the id may belong to another backup the writer is part of.
+    fn set_id_after_crash(
+        &self,
+        session: SessionNo,
+        writer: WriterNo,
+        own: SnapshotSetId,
+    ) -> SnapshotSetId {
+        if self.policies.shutdown_set_id_after_crash == ShutdownSetIdAfterCrash::Own {
+            return own;
+        }
+        self.sessions
+            .iter()
+            .filter(|s| s.no != session && s.life == super::session::Life::Backup)
+            .filter(|s| {
+                s.writers[writer.0 as usize].takes_part()
+                    && s.writers[writer.0 as usize].got_prepare_backup
+            })
+            .map(|s| s.set.id())
+            .find(|id| !id.is_null())
+            .unwrap_or(own)
+    }
+
+    fn stop_session_timers(&mut self, session: SessionNo) {
+        let timers = self.timers.matching(|timer| match timer {
+            Timer::FreezeWindow { session: s, .. } | Timer::HoldWrites { session: s } => {
+                *s == session
+            }
+        });
+        for timer in timers {
+            self.timers.stop(timer);
+            self.record(TraceEvent::TimerStopped { timer });
+        }
+    }
+
+    /// Closes `session`'s set creation window (R15) with `outcome`.
+    pub(crate) fn end_set(&mut self, session: SessionNo, outcome: SetOutcome) {
+        let s = &mut self.sessions[session.0 as usize];
+        let created = outcome == SetOutcome::Created;
+        let was_open = matches!(s.set, SetState::InCreation(_));
+        s.set.end(created);
+        let set = s.set.id();
+        if was_open {
+            if self.set_in_creation == Some(session) {
+                self.set_in_creation = None;
+            }
+            self.record(TraceEvent::SetCreationEnded {
+                session,
+                set,
+                outcome,
+            });
+        }
+    }
+}

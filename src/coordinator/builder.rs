@@ -1,0 +1,149 @@
+//! Assembling a simulated machine: writers, providers, volumes, policies, chooser, bounds.
+
+use super::chooser::{Chooser, FirstChoice};
+use super::Coordinator;
+use crate::provider::{Provider, SoftwareProvider};
+use crate::trace::TraceMode;
+use crate::vocab::Policies;
+use crate::writer::{Writer, WriterConfig};
+
+/// Run bounds (design principle 7): a run never loops forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most scheduler steps (handler calls, provider calls, timer expiries) one wait may run.
+    pub max_steps: u64,
+    /// Latest virtual time a run may reach, in ms.
+    pub max_virtual_ms: u64,
+}
+
+impl Default for Limits {
+    /// One million steps, 24 virtual hours.
+    fn default() -> Self {
+        Self {
+            max_steps: 1_000_000,
+            max_virtual_ms: 24 * 60 * 60 * 1000,
+        }
+    }
+}
+
+/// Builds a [`Coordinator`]: the simulated VSS service of one machine.
+///
+/// Without providers the machine has the system provider (R127); without volumes it has `C:\`.
+pub struct Builder {
+    pub(crate) writers: Vec<(WriterConfig, Box<dyn Writer>)>,
+    pub(crate) providers: Vec<Box<dyn Provider>>,
+    pub(crate) volumes: Vec<String>,
+    pub(crate) policies: Policies,
+    pub(crate) chooser: Box<dyn Chooser>,
+    pub(crate) trace_mode: TraceMode,
+    pub(crate) limits: Limits,
+}
+
+impl Builder {
+    /// An empty machine with default policies, [`FirstChoice`] and trace recording on.
+    pub fn new() -> Self {
+        Self {
+            writers: Vec::new(),
+            providers: Vec::new(),
+            volumes: Vec::new(),
+            policies: Policies::default(),
+            chooser: Box::new(FirstChoice),
+            trace_mode: TraceMode::Record,
+            limits: Limits::default(),
+        }
+    }
+
+    /// Registers and subscribes a writer instance (`Initialize` + `Subscribe`, R59, R62).
+    #[must_use]
+    pub fn writer(mut self, config: WriterConfig, writer: impl Writer + 'static) -> Self {
+        self.writers.push((config, Box::new(writer)));
+        self
+    }
+
+    /// Registers a boxed writer instance.
+    #[must_use]
+    pub fn boxed_writer(mut self, config: WriterConfig, writer: Box<dyn Writer>) -> Self {
+        self.writers.push((config, writer));
+        self
+    }
+
+    /// Registers a provider. The first provider supporting a volume serves `GUID_NULL` requests
+    /// (R85).
+    #[must_use]
+    pub fn provider(mut self, provider: impl Provider + 'static) -> Self {
+        self.providers.push(Box::new(provider));
+        self
+    }
+
+    /// Adds a volume the machine has, e.g. `D:\` (with its trailing backslash, R16).
+    #[must_use]
+    pub fn volume(mut self, name: impl Into<String>) -> Self {
+        self.volumes.push(name.into());
+        self
+    }
+
+    /// Sets the policies for the documented ambiguities.
+    #[must_use]
+    pub fn policies(mut self, policies: Policies) -> Self {
+        self.policies = policies;
+        self
+    }
+
+    /// Sets the chooser that makes every nondeterministic decision.
+    #[must_use]
+    pub fn chooser(mut self, chooser: impl Chooser + 'static) -> Self {
+        self.chooser = Box::new(chooser);
+        self
+    }
+
+    /// Sets whether a trace is recorded.
+    #[must_use]
+    pub fn trace_mode(mut self, mode: TraceMode) -> Self {
+        self.trace_mode = mode;
+        self
+    }
+
+    /// Sets the run bounds.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Builds the coordinator.
+    pub fn build(mut self) -> Coordinator {
+        if self.providers.is_empty() {
+            self.providers.push(Box::new(SoftwareProvider::system()));
+        }
+        if self.volumes.is_empty() {
+            self.volumes.push("C:\\".to_owned());
+        }
+        Coordinator::from_builder(self)
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Builder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Builder")
+            .field(
+                "writers",
+                &self
+                    .writers
+                    .iter()
+                    .map(|(c, _)| &c.name)
+                    .collect::<Vec<_>>(),
+            )
+            .field("providers", &self.providers.len())
+            .field("volumes", &self.volumes)
+            .field("policies", &self.policies)
+            .field("trace_mode", &self.trace_mode)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}

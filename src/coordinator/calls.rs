@@ -1,0 +1,413 @@
+//! Requester calls: each is checked (guard table and arguments), recorded with the HRESULT it
+//! returns, and only then performed.
+
+use super::guards;
+use super::session::{Life, Progress, SetData, SetState, SnapshotRecord};
+use super::Coordinator;
+use crate::trace::{DropReason, ProviderNo, ProviderStep, SessionNo, TraceEvent, WriterNo};
+use crate::vocab::{
+    AsyncKind, Call, ComponentKey, Context, Hresult, IdKind, OpNo, ProviderId, Reply, SnapshotId,
+    SnapshotProperties, SnapshotSetId,
+};
+use crate::writer::SnapshotVolume;
+
+/// R17: the most volumes one set may hold.
+pub(crate) const MAX_VOLUMES_PER_SET: usize = 64;
+
+impl Coordinator {
+    pub(crate) fn dispatch_call(
+        &mut self,
+        session: SessionNo,
+        call: Call,
+    ) -> Result<Reply, Hresult> {
+        let checked = self.check_call(session, &call);
+        let hr = match &checked {
+            Ok(Checked::Plain) | Ok(Checked::Volume { .. }) => Hresult::S_OK,
+            Ok(Checked::Cancel(hr)) => *hr,
+            Err(hr) => *hr,
+        };
+        // A volume's BeginPrepareSnapshot decides AddToSnapshotSet's result (R86, Q5): call the
+        // provider first, record the requester call, then the provider call.
+        let prepared = match &checked {
+            Ok(Checked::Volume { provider, volume }) => {
+                let (provider, volume) = (*provider, volume.clone());
+                let (begin_hr, spent_ms) = self.run_provider(
+                    session,
+                    provider,
+                    ProviderStep::BeginPrepareSnapshot,
+                    Some(&volume),
+                );
+                Some((provider, volume, begin_hr, spent_ms))
+            }
+            _ => None,
+        };
+        let hr = match &prepared {
+            Some((_, _, begin_hr, _)) if begin_hr.is_failure() => *begin_hr,
+            _ => hr,
+        };
+        self.record(TraceEvent::Called {
+            session,
+            call: call.clone(),
+            hr,
+        });
+        if let Some((provider, _, begin_hr, spent_ms)) = &prepared {
+            let step = ProviderStep::BeginPrepareSnapshot;
+            self.record(TraceEvent::ProviderCalled {
+                session,
+                provider: *provider,
+                step,
+                hr: *begin_hr,
+                spent_ms: *spent_ms,
+            });
+        }
+        if hr.is_failure() {
+            return Err(hr);
+        }
+        Ok(self.perform(
+            session,
+            call,
+            prepared.map(|(provider, volume, _, _)| (provider, volume)),
+            hr,
+        ))
+    }
+
+    /// Guards (T14) and argument checks, without effects.
+    fn check_call(&self, session: SessionNo, call: &Call) -> Result<Checked, Hresult> {
+        let set_elsewhere = self.set_in_creation.is_some_and(|other| other != session);
+        let s = &self.sessions[session.0 as usize];
+        guards::check(s, call, set_elsewhere)?;
+        match call {
+            Call::SetContext { context } => Context::from_raw(*context).map(|_| Checked::Plain),
+            Call::AddComponent(key) => {
+                if key.name.is_empty() {
+                    return Err(Hresult::E_INVALIDARG); // R13: name may not be NULL
+                }
+                if s.components.iter().any(|k| same_component(k, key)) {
+                    return Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS); // R13
+                }
+                Ok(Checked::Plain)
+            }
+            Call::AddToSnapshotSet { volume, provider } => self.check_volume(s, volume, *provider),
+            Call::SnapshotProperties { snapshot } => {
+                let found = s
+                    .set
+                    .data()
+                    .is_some_and(|d| d.snapshots.iter().any(|r| r.id == *snapshot));
+                if found {
+                    Ok(Checked::Plain)
+                } else {
+                    Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+                }
+            }
+            Call::SetBackupSucceeded { component, .. } => {
+                if s.components.iter().any(|k| same_component(k, component)) {
+                    Ok(Checked::Plain)
+                } else {
+                    Err(Hresult::VSS_E_OBJECT_NOT_FOUND) // R25
+                }
+            }
+            Call::WriterStatus { index } => match &s.status {
+                Some(list) if (*index as usize) < list.len() => Ok(Checked::Plain),
+                _ => Err(Hresult::VSS_E_OBJECT_NOT_FOUND), // R29
+            },
+            Call::Wait { op, .. } | Call::QueryStatus { op } => {
+                self.own_op(session, *op).map(|_| Checked::Plain)
+            }
+            Call::Cancel { op } => {
+                let status = self.own_op(session, *op)?;
+                Ok(Checked::Cancel(match status {
+                    Hresult::VSS_S_ASYNC_PENDING => Hresult::S_OK, // R38: it cancelled
+                    done => done,
+                }))
+            }
+            _ => Ok(Checked::Plain),
+        }
+    }
+
+    /// R16–R18, R85: the volume exists, a provider takes it, it is not in the set yet.
+    fn check_volume(
+        &self,
+        s: &super::session::Session,
+        volume: &str,
+        provider: ProviderId,
+    ) -> Result<Checked, Hresult> {
+        if volume.is_empty() {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        let Some(known) = self.volumes.iter().find(|v| v.eq_ignore_ascii_case(volume)) else {
+            return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
+        };
+        let data = s.set.data().ok_or(Hresult::VSS_E_BAD_STATE)?;
+        if data
+            .volumes
+            .iter()
+            .any(|v| v.volume.eq_ignore_ascii_case(known))
+        {
+            return Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS); // field failure 20
+        }
+        if data.volumes.len() >= MAX_VOLUMES_PER_SET {
+            return Err(Hresult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED); // R17
+        }
+        let index = if provider.is_null() {
+            self.providers
+                .iter()
+                .position(|p| p.supports_volume(known))
+                .ok_or(Hresult::VSS_E_VOLUME_NOT_SUPPORTED)?
+        } else {
+            let index = self
+                .providers
+                .iter()
+                .position(|p| p.id() == provider)
+                .ok_or(Hresult::VSS_E_PROVIDER_NOT_REGISTERED)?;
+            if !self.providers[index].supports_volume(known) {
+                return Err(Hresult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
+            }
+            index
+        };
+        Ok(Checked::Volume {
+            provider: ProviderNo(super::index_u32(index)),
+            volume: known.clone(),
+        })
+    }
+
+    fn own_op(&self, session: SessionNo, op: OpNo) -> Result<Hresult, Hresult> {
+        match self.ops.get(op.0 as usize) {
+            Some(found) if found.session == session => Ok(found.status),
+            _ => Err(Hresult::E_INVALIDARG),
+        }
+    }
+
+    /// Performs a call that passed its checks; `hr` is what it returned.
+    fn perform(
+        &mut self,
+        session: SessionNo,
+        call: Call,
+        volume: Option<(ProviderNo, String)>,
+        hr: Hresult,
+    ) -> Reply {
+        let index = session.0 as usize;
+        match call {
+            Call::InitializeForBackup => self.sessions[index].life = Life::Backup,
+            Call::SetContext { context } => {
+                self.sessions[index].context = Context::from_raw(context).ok()
+            }
+            Call::SetBackupState(state) => self.sessions[index].backup_state = Some(state),
+            Call::EnableWriterClasses { classes } => {
+                let s = &mut self.sessions[index];
+                if !s.metadata.started() {
+                    s.filter
+                        .enabled
+                        .get_or_insert_with(Vec::new)
+                        .extend(classes); // R7
+                }
+            }
+            Call::DisableWriterClasses { classes } => {
+                let s = &mut self.sessions[index];
+                if !s.metadata.started() {
+                    s.filter.disabled.extend(classes); // R7
+                }
+            }
+            Call::GatherWriterMetadata => return Reply::Async(self.start_gather_metadata(session)),
+            Call::WriterMetadataCount => {
+                let count = self.sessions[index]
+                    .writers
+                    .iter()
+                    .filter(|sw| sw.identified)
+                    .count();
+                return Reply::Count(super::index_u32(count));
+            }
+            Call::FreeWriterMetadata => self.sessions[index].metadata_freed = true,
+            Call::AddComponent(key) => {
+                if let Some(writer) = self.writer_no(key.instance_id) {
+                    self.sessions[index].writers[writer.0 as usize]
+                        .selected
+                        .push(key.clone());
+                }
+                self.sessions[index].components.push(key);
+            }
+            Call::StartSnapshotSet => {
+                let id = SnapshotSetId(self.mint(IdKind::SnapshotSet));
+                self.sessions[index].set = SetState::InCreation(SetData {
+                    id,
+                    snapshots: Vec::new(),
+                    volumes: Vec::new(),
+                    committed: false,
+                    created_at_ms: 0,
+                });
+                self.set_in_creation = Some(session);
+                self.record(TraceEvent::SetCreationStarted { session, set: id });
+                return Reply::SnapshotSet(id);
+            }
+            Call::AddToSnapshotSet { .. } => {
+                let id = SnapshotId(self.mint(IdKind::Snapshot));
+                if let (Some((provider, volume)), Some(data)) =
+                    (volume, self.sessions[index].set.data_mut())
+                {
+                    data.snapshots.push(SnapshotRecord { id, provider });
+                    data.volumes.push(SnapshotVolume {
+                        volume,
+                        device: None,
+                    });
+                }
+                return Reply::Snapshot(id);
+            }
+            Call::PrepareForBackup => {
+                let op = self.start_op(session, AsyncKind::PrepareForBackup);
+                self.sessions[index].prepare = Progress::Running(op);
+                return Reply::Async(op);
+            }
+            Call::DoSnapshotSet => {
+                if !self.sessions[index].prepare.started() {
+                    self.drop_unselected(session); // R47 also holds without PrepareForBackup
+                }
+                let op = self.start_op(session, AsyncKind::DoSnapshotSet);
+                self.sessions[index].snapshot = Progress::Running(op);
+                return Reply::Async(op);
+            }
+            Call::SnapshotProperties { snapshot } => {
+                return Reply::Properties(self.properties(session, snapshot))
+            }
+            Call::SetBackupSucceeded {
+                component,
+                succeeded,
+            } => {
+                self.sessions[index].succeeded.push((component, succeeded));
+            }
+            Call::BackupComplete => {
+                let op = self.start_op(session, AsyncKind::BackupComplete);
+                self.sessions[index].complete = Progress::Running(op);
+                return Reply::Async(op);
+            }
+            Call::AbortBackup => self.abort_backup(session),
+            Call::GatherWriterStatus => {
+                let op = self.start_op(session, AsyncKind::GatherWriterStatus);
+                self.sessions[index].status_gather = Progress::Running(op);
+                return Reply::Async(op);
+            }
+            Call::WriterStatusCount => {
+                let count = self.sessions[index].status.as_ref().map_or(0, Vec::len);
+                return Reply::Count(super::index_u32(count));
+            }
+            Call::WriterStatus { index: row } => {
+                let status = self.sessions[index]
+                    .status
+                    .as_ref()
+                    .and_then(|list| list.get(row as usize))
+                    .cloned();
+                if let Some(status) = status {
+                    if let Some(writer) = self.writer_no(status.instance_id) {
+                        let (state, failure) = (status.state, status.failure);
+                        self.record(TraceEvent::StatusReported {
+                            session,
+                            writer,
+                            state,
+                            failure,
+                        });
+                    }
+                    return Reply::WriterStatus(status);
+                }
+            }
+            Call::FreeWriterStatus => self.sessions[index].status = None,
+            Call::Wait { op, timeout_ms } => {
+                let until = timeout_ms.map(|ms| self.now_ms.saturating_add(ms));
+                self.run_until(Some(op), until);
+                return Reply::Status(self.op(op).status);
+            }
+            Call::QueryStatus { op } => return Reply::Status(self.op(op).status),
+            Call::Cancel { op } => {
+                if self.op(op).is_pending() {
+                    self.cancel_op(op);
+                }
+                return Reply::Status(hr);
+            }
+            Call::Release => self.release(session, false),
+            Call::Crash => self.release(session, true),
+        }
+        Reply::Done
+    }
+
+    fn start_gather_metadata(&mut self, session: SessionNo) -> OpNo {
+        for writer in 0..self.writers.len() {
+            let class = self.writers[writer].config.class_id;
+            if !self.sessions[session.0 as usize].filter.allows(class) {
+                self.sessions[session.0 as usize].writers[writer].dropped =
+                    Some(DropReason::ClassDisabled);
+                let writer = WriterNo(super::index_u32(writer));
+                self.record(TraceEvent::WriterDropped {
+                    session,
+                    writer,
+                    reason: DropReason::ClassDisabled,
+                });
+            }
+        }
+        let op = self.start_op(session, AsyncKind::GatherWriterMetadata);
+        self.sessions[session.0 as usize].metadata = Progress::Running(op);
+        op
+    }
+
+    /// R38: cancel a pending operation. A `DoSnapshotSet` past its commit runs on (the frozen
+    /// writers must thaw) and reports cancelled; the shadow copy stays (field failure 1).
+    fn cancel_op(&mut self, op: OpNo) {
+        if self.op(op).kind != AsyncKind::DoSnapshotSet {
+            self.complete_op(op, Hresult::VSS_S_ASYNC_CANCELLED);
+            return;
+        }
+        let session = self.op(op).session;
+        let committed = self.sessions[session.0 as usize]
+            .set
+            .data()
+            .is_some_and(|d| d.committed);
+        if committed {
+            self.ops[op.0 as usize].cancel_after_commit = true;
+        } else {
+            let cause = crate::trace::AbortCause::Cancelled;
+            self.abort_creation(
+                op,
+                cause,
+                Hresult::VSS_S_ASYNC_CANCELLED,
+                crate::trace::SetOutcome::Aborted,
+            );
+        }
+    }
+
+    fn properties(&self, session: SessionNo, snapshot: SnapshotId) -> SnapshotProperties {
+        let s = &self.sessions[session.0 as usize];
+        let context = s.context();
+        let data = s.set.data();
+        let position = data.and_then(|d| d.snapshots.iter().position(|r| r.id == snapshot));
+        let (record, volume) = match (data, position) {
+            (Some(d), Some(i)) => (Some(&d.snapshots[i]), Some(&d.volumes[i])),
+            _ => (None, None),
+        };
+        let provider_id = record
+            .and_then(|r| self.providers.get(r.provider.0 as usize))
+            .map_or(ProviderId::NULL, |p| p.id());
+        SnapshotProperties {
+            snapshot_id: snapshot,
+            snapshot_set_id: s.set.id(),
+            snapshots_count: data.map_or(0, |d| super::index_u32(d.snapshots.len())),
+            device_object: volume.and_then(|v| v.device.clone()).unwrap_or_default(),
+            original_volume: volume.map(|v| v.volume.clone()).unwrap_or_default(),
+            provider_id,
+            attributes: context.base.attributes().union(context.modifiers).0,
+            created_at_ms: data.map_or(0, |d| d.created_at_ms),
+        }
+    }
+}
+
+/// What a checked call needs to be performed.
+enum Checked {
+    Plain,
+    /// `AddToSnapshotSet` resolved to a known volume and a provider.
+    Volume {
+        provider: ProviderNo,
+        volume: String,
+    },
+    /// `Cancel`, with the HRESULT the method returns (R38).
+    Cancel(Hresult),
+}
+
+/// R13: (logical path, name) is unique per writer instance.
+fn same_component(a: &ComponentKey, b: &ComponentKey) -> bool {
+    a.instance_id == b.instance_id && a.logical_path == b.logical_path && a.name == b.name
+}

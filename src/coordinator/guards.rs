@@ -1,0 +1,136 @@
+//! The guard table (spec T14, R41): may this call be made now, and if not, which HRESULT does
+//! Windows return? Guards only read; effects live in `calls.rs`.
+//!
+//! | Call | Allowed when | Else |
+//! |---|---|---|
+//! | every call | the object exists (not released) | `VSS_E_BAD_STATE` |
+//! | `InitializeForBackup` | once, first (R3, R4) | `VSS_E_BAD_STATE` |
+//! | anything else but `AbortBackup`, `Release`, `Crash` | after `InitializeForBackup` (R3) | `VSS_E_BAD_STATE` |
+//! | `SetContext` | once, before `StartSnapshotSet` (R5) | `VSS_E_BAD_STATE` |
+//! | `Enable/DisableWriterClasses` | any time; no effect after `GatherWriterMetadata` (R7) | – |
+//! | `GatherWriterMetadata` | once (R8) | `VSS_E_BAD_STATE` |
+//! | `GetWriterMetadataCount` | metadata gathered and not freed (R10, R11) | `VSS_E_BAD_STATE` |
+//! | `FreeWriterMetadata` | metadata gathered (R11) | `VSS_E_BAD_STATE` |
+//! | `SetBackupState` | before `PrepareForBackup` (R12) | `VSS_E_BAD_STATE` |
+//! | `AddComponent` | writer context, component mode, metadata gathered, before `DoSnapshotSet` (R13, R42) | `VSS_E_BAD_STATE` |
+//! | `StartSnapshotSet` | no set yet (R14); none in creation machine-wide (R15) | `VSS_E_BAD_STATE` / `VSS_E_SNAPSHOT_SET_IN_PROGRESS` |
+//! | `AddToSnapshotSet` | set in creation, `DoSnapshotSet` not called (R16, R19) | `VSS_E_BAD_STATE` |
+//! | `PrepareForBackup` | writer context, after `SetBackupState` and `StartSnapshotSet`, once, not aborted (R21, R42) | `VSS_E_BAD_STATE` |
+//! | `DoSnapshotSet` | set in creation; metadata gathered in writer contexts; once; not aborted (R22) | `VSS_E_BAD_STATE` |
+//! | `GetSnapshotProperties` | after a successful `DoSnapshotSet` (R24) | `VSS_E_BAD_STATE` |
+//! | `SetBackupSucceeded` | after a successful `DoSnapshotSet`, before `BackupComplete` (R25) | `VSS_E_BAD_STATE` |
+//! | `BackupComplete` | writer context, after a successful `DoSnapshotSet`, once, not aborted (R26) | `VSS_E_BAD_STATE` |
+//! | `AbortBackup` | after `InitializeForBackup` (R53) | `VSS_E_BAD_STATE` |
+//! | `GatherWriterStatus` | metadata gathered (R28) | `VSS_E_BAD_STATE` |
+//! | `GetWriterStatus(Count)` | `GatherWriterStatus` completed (R29) | `VSS_E_BAD_STATE` |
+//! | `FreeWriterStatus` | `GatherWriterStatus` completed (R28) | `VSS_E_BAD_STATE` |
+//! | any async method | no other operation of this object pending | `VSS_E_BAD_STATE` |
+
+use super::session::{Life, Progress, Session, SetState};
+use crate::vocab::{Call, Hresult, SnapshotContext};
+
+const BAD_STATE: Hresult = Hresult::VSS_E_BAD_STATE;
+
+/// Checks `call` against the guard table for `session`. `set_elsewhere` is true when another
+/// session's set is in creation (R15).
+pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Result<(), Hresult> {
+    if session.life == Life::Gone {
+        return Err(BAD_STATE);
+    }
+    let initialized = session.life == Life::Backup;
+    match call {
+        Call::InitializeForBackup => require(!initialized),
+        Call::Release | Call::Crash => Ok(()),
+        _ if !initialized => Err(BAD_STATE),
+        Call::SetContext { .. } => {
+            require(session.context.is_none() && matches!(session.set, SetState::None))
+        }
+        Call::EnableWriterClasses { .. } | Call::DisableWriterClasses { .. } => Ok(()),
+        Call::GatherWriterMetadata => {
+            require(!session.metadata.started())?;
+            no_pending(session)
+        }
+        Call::WriterMetadataCount => {
+            require(session.metadata == Progress::Succeeded && !session.metadata_freed)
+        }
+        Call::FreeWriterMetadata => require(session.metadata == Progress::Succeeded),
+        Call::SetBackupState(_) => require(!session.prepare.started()),
+        Call::AddComponent(_) => require(
+            session.involves_writers()
+                && session
+                    .backup_state
+                    .is_none_or(|state| state.select_components)
+                && session.metadata == Progress::Succeeded
+                && !session.snapshot.started(),
+        ),
+        Call::StartSnapshotSet => {
+            require(matches!(session.set, SetState::None) && !session.aborted)?;
+            if session.context().base == SnapshotContext::VSS_CTX_ALL {
+                return Err(Hresult::E_INVALIDARG); // R6: no set creation under VSS_CTX_ALL
+            }
+            if set_elsewhere {
+                return Err(Hresult::VSS_E_SNAPSHOT_SET_IN_PROGRESS); // R15
+            }
+            Ok(())
+        }
+        Call::AddToSnapshotSet { .. } => {
+            require(matches!(session.set, SetState::InCreation(_)) && !session.snapshot.started())
+        }
+        Call::PrepareForBackup => {
+            require(
+                session.involves_writers()
+                    && session.backup_state.is_some()
+                    && matches!(session.set, SetState::InCreation(_))
+                    && !session.prepare.started()
+                    && !session.snapshot.started()
+                    && !session.aborted,
+            )?;
+            no_pending(session)
+        }
+        Call::DoSnapshotSet => {
+            require(
+                matches!(session.set, SetState::InCreation(_))
+                    && !session.snapshot.started()
+                    && !session.aborted
+                    && (!session.involves_writers() || session.metadata == Progress::Succeeded),
+            )?;
+            no_pending(session)
+        }
+        Call::SnapshotProperties { .. } => require(session.snapshot == Progress::Succeeded),
+        Call::SetBackupSucceeded { .. } => require(
+            session.snapshot == Progress::Succeeded
+                && !session.complete.started()
+                && !session.aborted,
+        ),
+        Call::BackupComplete => {
+            require(
+                session.involves_writers()
+                    && session.snapshot == Progress::Succeeded
+                    && !session.complete.started()
+                    && !session.aborted,
+            )?;
+            no_pending(session)
+        }
+        Call::AbortBackup => Ok(()),
+        Call::GatherWriterStatus => {
+            require(session.metadata == Progress::Succeeded)?;
+            no_pending(session)
+        }
+        Call::WriterStatusCount | Call::WriterStatus { .. } | Call::FreeWriterStatus => {
+            require(session.status.is_some())
+        }
+        Call::Wait { .. } | Call::QueryStatus { .. } | Call::Cancel { .. } => Ok(()),
+    }
+}
+
+fn require(condition: bool) -> Result<(), Hresult> {
+    if condition {
+        Ok(())
+    } else {
+        Err(BAD_STATE)
+    }
+}
+
+fn no_pending(session: &Session) -> Result<(), Hresult> {
+    require(session.pending.is_none())
+}

@@ -1,0 +1,259 @@
+//! The coordinator layer: the simulated VSS service, sans-IO, on a virtual clock.
+//!
+//! [`Coordinator`] holds the registered writers and providers, one session per requester object,
+//! the asynchronous operations in flight, the timers, the policies and the [`Chooser`]. It is the
+//! *dynamic core*: [`Coordinator::call`] accepts any [`Call`] in any order and answers with what
+//! Windows would return (the guard table, T14, is in `guards.rs`). The typestate requester API
+//! is a shell over it.
+//!
+//! # Time
+//!
+//! Nothing reads a wall clock. Virtual time moves only when the requester waits
+//! ([`Call::Wait`]) or calls [`Coordinator::advance_ms`]; then the coordinator runs due work in
+//! time order: operation steps (one handler or provider call each) and timer expiries. A handler
+//! or provider that spends virtual time delays its operation's next step by that much.
+//! Requester calls themselves take no time.
+//!
+//! # Modelling choices
+//!
+//! - Events are delivered to one writer at a time, in an order the [`Chooser`] picks (Freeze and
+//!   Thaw: by application level first, R46).
+//! - A writer whose handler failed keeps receiving the operation's events unless it was aborted;
+//!   its `FAILED_AT_*` state sticks for the session.
+//! - Abort and BackupShutdown handlers run out of band: their time does not delay operations.
+
+mod abort;
+mod builder;
+mod calls;
+mod chooser;
+mod dispatch;
+mod guards;
+mod ops;
+mod pipeline;
+mod session;
+mod timers;
+
+pub use builder::{Builder, Limits};
+pub use chooser::{ChoicePoint, Chooser, FirstChoice};
+
+use crate::provider::Provider;
+use crate::trace::{ProviderNo, SessionNo, Trace, TraceEvent, WriterNo};
+use crate::vocab::{
+    minted_uuid, Call, Hresult, IdKind, Policies, Reply, SnapshotSetId, WriterClassId,
+    WriterInstanceId, WriterState,
+};
+use crate::writer::{Writer, WriterConfig, WriterMetadata};
+use ops::AsyncOp;
+use session::Session;
+use timers::TimerTable;
+
+/// The simulated VSS service of one machine.
+pub struct Coordinator {
+    now_ms: u64,
+    policies: Policies,
+    writers: Vec<WriterSlot>,
+    providers: Vec<Box<dyn Provider>>,
+    volumes: Vec<String>,
+    sessions: Vec<Session>,
+    ops: Vec<AsyncOp>,
+    timers: TimerTable,
+    /// The session whose set is in creation (R15).
+    set_in_creation: Option<SessionNo>,
+    trace: Trace,
+    chooser: Box<dyn Chooser>,
+    limits: Limits,
+    minted: u64,
+    shadow_copies: u64,
+}
+
+/// A registered writer's identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WriterInfo<'a> {
+    /// Class id (R59).
+    pub class_id: WriterClassId,
+    /// Instance id minted at registration (R61).
+    pub instance_id: WriterInstanceId,
+    /// Writer name.
+    pub name: &'a str,
+}
+
+struct WriterSlot {
+    config: WriterConfig,
+    instance_id: WriterInstanceId,
+    writer: Box<dyn Writer>,
+}
+
+impl Coordinator {
+    /// A builder for a machine.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    fn from_builder(builder: Builder) -> Self {
+        let mut coordinator = Self {
+            now_ms: 0,
+            policies: builder.policies,
+            writers: Vec::with_capacity(builder.writers.len()),
+            providers: builder.providers,
+            volumes: builder.volumes,
+            sessions: Vec::new(),
+            ops: Vec::new(),
+            timers: TimerTable::default(),
+            set_in_creation: None,
+            trace: Trace::new(builder.trace_mode),
+            chooser: builder.chooser,
+            limits: builder.limits,
+            minted: 0,
+            shadow_copies: 0,
+        };
+        coordinator.record(TraceEvent::Policies(coordinator.policies));
+        for (config, writer) in builder.writers {
+            let instance_id = WriterInstanceId(coordinator.mint(IdKind::WriterInstance));
+            let no = WriterNo(index_u32(coordinator.writers.len()));
+            coordinator.record(TraceEvent::WriterRegistered {
+                writer: no,
+                class_id: config.class_id,
+                instance_id,
+                name: config.name.clone(),
+                level: config.level,
+                freeze_timeout_ms: config.freeze_timeout_ms,
+            });
+            coordinator.writers.push(WriterSlot {
+                config,
+                instance_id,
+                writer,
+            });
+        }
+        for index in 0..coordinator.providers.len() {
+            let (id, name) = (
+                coordinator.providers[index].id(),
+                coordinator.providers[index].name().to_owned(),
+            );
+            coordinator.record(TraceEvent::ProviderRegistered {
+                provider: ProviderNo(index_u32(index)),
+                id,
+                name,
+            });
+        }
+        coordinator
+    }
+
+    /// `CreateVssBackupComponents` (R1): a new requester object.
+    pub fn create_session(&mut self) -> SessionNo {
+        let no = SessionNo(index_u32(self.sessions.len()));
+        self.sessions.push(Session::new(no, self.writers.len()));
+        self.record(TraceEvent::SessionCreated { session: no });
+        no
+    }
+
+    /// Makes requester call `call` on object `session`, as Windows would answer it.
+    ///
+    /// Any call in any order is accepted; misuse is answered with the HRESULT Windows returns
+    /// (`VSS_E_BAD_STATE` for calls out of sequence, R3, T14). An unknown session is
+    /// `E_INVALIDARG`.
+    pub fn call(&mut self, session: SessionNo, call: Call) -> Result<Reply, Hresult> {
+        if self.session(session).is_none() {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        self.dispatch_call(session, call)
+    }
+
+    /// Lets `ms` of virtual time pass (the requester sleeps), running whatever falls due.
+    pub fn advance_ms(&mut self, ms: u64) {
+        let until = self.now_ms.saturating_add(ms);
+        self.run_until(None, Some(until));
+    }
+
+    /// Virtual time now, ms since the simulation started.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// The policies in force.
+    pub fn policies(&self) -> Policies {
+        self.policies
+    }
+
+    /// The trace so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Number of registered writer instances.
+    pub fn writer_count(&self) -> usize {
+        self.writers.len()
+    }
+
+    /// The configuration and instance id of writer `writer`.
+    pub fn writer_config(&self, writer: WriterNo) -> Option<WriterInfo<'_>> {
+        self.writers.get(writer.0 as usize).map(|slot| WriterInfo {
+            class_id: slot.config.class_id,
+            instance_id: slot.instance_id,
+            name: &slot.config.name,
+        })
+    }
+
+    /// The writer with instance id `instance_id`.
+    pub fn writer_no(&self, instance_id: WriterInstanceId) -> Option<WriterNo> {
+        self.writers
+            .iter()
+            .position(|slot| slot.instance_id == instance_id)
+            .map(|index| WriterNo(index_u32(index)))
+    }
+
+    /// Writer `writer`'s state and `hrFailure` in `session` (what `GetWriterStatus` would report
+    /// if gathered now), or `None` if the session or writer does not exist.
+    pub fn writer_state(
+        &self,
+        session: SessionNo,
+        writer: WriterNo,
+    ) -> Option<(WriterState, Hresult)> {
+        let sw = self.session(session)?.writers.get(writer.0 as usize)?;
+        Some((sw.state, sw.failure))
+    }
+
+    /// The metadata document writer `writer` built for `session`'s Identify, if it succeeded.
+    pub fn writer_metadata(&self, session: SessionNo, writer: WriterNo) -> Option<&WriterMetadata> {
+        self.session(session)?
+            .writers
+            .get(writer.0 as usize)?
+            .metadata
+            .as_ref()
+    }
+
+    /// The set id of `session` (`GUID_NULL` before `StartSnapshotSet`).
+    pub fn snapshot_set_id(&self, session: SessionNo) -> SnapshotSetId {
+        self.session(session)
+            .map_or(SnapshotSetId::NULL, |s| s.set.id())
+    }
+
+    fn session(&self, no: SessionNo) -> Option<&Session> {
+        self.sessions.get(no.0 as usize)
+    }
+
+    fn record(&mut self, event: TraceEvent) {
+        self.trace.push(self.now_ms, event);
+    }
+
+    fn mint(&mut self, kind: IdKind) -> uuid::Uuid {
+        self.minted += 1;
+        minted_uuid(kind, self.minted)
+    }
+}
+
+impl std::fmt::Debug for Coordinator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Coordinator")
+            .field("now_ms", &self.now_ms)
+            .field("writers", &self.writers.len())
+            .field("sessions", &self.sessions.len())
+            .field("ops", &self.ops.len())
+            .field("set_in_creation", &self.set_in_creation)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Index to a `u32` number; the simulator never holds 2^32 writers, sessions or operations.
+fn index_u32(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}

@@ -1,0 +1,371 @@
+//! Asynchronous operations (`IVssAsync`, R35–R38) and the scheduler that runs them on the
+//! virtual clock.
+
+use super::chooser::ChoicePoint;
+use super::Coordinator;
+use crate::trace::{ProviderNo, ProviderStep, SessionNo, Timer, TraceEvent, WriterNo};
+use crate::vocab::{AsyncKind, Hresult, OpNo, WriterEvent};
+
+/// One stage of an operation's script.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StageSpec {
+    /// Deliver `event` to every participating writer, one per step.
+    Writers(WriterEvent),
+    /// Call `step` on every provider of the set, one per step.
+    Providers(ProviderStep),
+    /// Arm the 10 s hold-writes timer (R89).
+    HoldWritesStart,
+    /// The last commit returned: disarm it, or fail if it expired (R89).
+    HoldWritesEnd,
+}
+
+const GATHER_METADATA: &[StageSpec] = &[StageSpec::Writers(WriterEvent::Identify)];
+const PREPARE_FOR_BACKUP: &[StageSpec] = &[StageSpec::Writers(WriterEvent::PrepareForBackup)];
+const BACKUP_COMPLETE: &[StageSpec] = &[StageSpec::Writers(WriterEvent::BackupComplete)];
+const GATHER_STATUS: &[StageSpec] = &[];
+
+/// R45: `DoSnapshotSet`'s internal order.
+pub(crate) const DO_SNAPSHOT_SET: &[StageSpec] = &[
+    StageSpec::Writers(WriterEvent::PrepareForSnapshot),
+    StageSpec::Providers(ProviderStep::EndPrepareSnapshots),
+    StageSpec::Writers(WriterEvent::Freeze),
+    StageSpec::Providers(ProviderStep::PreCommitSnapshots),
+    StageSpec::HoldWritesStart,
+    StageSpec::Providers(ProviderStep::CommitSnapshots),
+    StageSpec::HoldWritesEnd,
+    StageSpec::Providers(ProviderStep::PostCommitSnapshots),
+    StageSpec::Writers(WriterEvent::Thaw),
+    StageSpec::Providers(ProviderStep::PreFinalCommitSnapshots),
+    StageSpec::Writers(WriterEvent::PostSnapshot),
+    StageSpec::Providers(ProviderStep::PostFinalCommitSnapshots),
+];
+
+/// Who is left to serve in the current stage.
+#[derive(Debug)]
+pub(crate) enum Remaining {
+    /// Not computed yet: the stage has not begun.
+    NotBegun,
+    Writers(Vec<WriterNo>),
+    Providers(Vec<ProviderNo>),
+    /// A single-step stage that has not run.
+    Single,
+}
+
+/// One asynchronous operation.
+#[derive(Debug)]
+pub(crate) struct AsyncOp {
+    pub(crate) no: OpNo,
+    pub(crate) session: SessionNo,
+    pub(crate) kind: AsyncKind,
+    /// `VSS_S_ASYNC_PENDING` until it ends; then its final status (R36).
+    pub(crate) status: Hresult,
+    pub(crate) next_at_ms: u64,
+    pub(crate) stage: usize,
+    pub(crate) remaining: Remaining,
+    /// `Cancel` arrived after the commit: finish the pipeline, then report cancelled (R38).
+    pub(crate) cancel_after_commit: bool,
+    /// The hold-writes timer expired (R89).
+    pub(crate) hold_expired: bool,
+    /// Some writer failed during the operation (Q4).
+    pub(crate) writer_failed: bool,
+}
+
+impl AsyncOp {
+    pub(crate) fn is_pending(&self) -> bool {
+        self.status == Hresult::VSS_S_ASYNC_PENDING
+    }
+
+    pub(crate) fn script(&self) -> &'static [StageSpec] {
+        match self.kind {
+            AsyncKind::GatherWriterMetadata => GATHER_METADATA,
+            AsyncKind::GatherWriterStatus => GATHER_STATUS,
+            AsyncKind::PrepareForBackup => PREPARE_FOR_BACKUP,
+            AsyncKind::DoSnapshotSet => DO_SNAPSHOT_SET,
+            AsyncKind::BackupComplete => BACKUP_COMPLETE,
+        }
+    }
+}
+
+/// What the scheduler does next.
+enum Due {
+    Timer(Timer),
+    Op(OpNo),
+}
+
+impl Coordinator {
+    /// Starts an operation of `kind` for `session`; it runs when virtual time advances.
+    pub(crate) fn start_op(&mut self, session: SessionNo, kind: AsyncKind) -> OpNo {
+        let no = OpNo(super::index_u32(self.ops.len()));
+        self.ops.push(AsyncOp {
+            no,
+            session,
+            kind,
+            status: Hresult::VSS_S_ASYNC_PENDING,
+            next_at_ms: self.now_ms,
+            stage: 0,
+            remaining: Remaining::NotBegun,
+            cancel_after_commit: false,
+            hold_expired: false,
+            writer_failed: false,
+        });
+        self.sessions[session.0 as usize].pending = Some(no);
+        self.record(TraceEvent::AsyncStarted {
+            session,
+            op: no,
+            kind,
+        });
+        no
+    }
+
+    /// Runs due work in time order until `target` completes, virtual time reaches `until_ms`, or
+    /// a bound is hit; with neither, until nothing is left to do.
+    pub(crate) fn run_until(&mut self, target: Option<OpNo>, until_ms: Option<u64>) {
+        let until_ms = until_ms.unwrap_or(u64::MAX).min(self.limits.max_virtual_ms);
+        let mut steps = 0u64;
+        loop {
+            if target.is_some_and(|op| !self.ops[op.0 as usize].is_pending()) {
+                return;
+            }
+            let Some((due, at_ms)) = self.next_due() else {
+                break;
+            };
+            if at_ms > until_ms || steps >= self.limits.max_steps {
+                break;
+            }
+            steps += 1;
+            self.now_ms = self.now_ms.max(at_ms);
+            match due {
+                Due::Timer(timer) => self.fire_timer(timer),
+                Due::Op(op) => self.step_op(op),
+            }
+        }
+        if until_ms != u64::MAX
+            && until_ms > self.now_ms
+            && target.is_none_or(|op| self.ops[op.0 as usize].is_pending())
+        {
+            // The requester waited this long in vain (or slept): its clock moves on.
+            if steps < self.limits.max_steps {
+                self.now_ms = until_ms;
+            }
+        }
+    }
+
+    /// The earliest due work: operation steps win ties with timers (a Thaw exactly at the freeze
+    /// deadline is in time, R99); simultaneous operations are ordered by the chooser.
+    fn next_due(&mut self) -> Option<(Due, u64)> {
+        let mut earliest: Option<u64> = None;
+        for op in self.ops.iter().filter(|op| op.is_pending()) {
+            earliest = Some(earliest.map_or(op.next_at_ms, |t: u64| t.min(op.next_at_ms)));
+        }
+        let timer = self.timers.next();
+        match (earliest, timer) {
+            (None, None) => None,
+            (Some(t), Some((timer, deadline))) if deadline < t => {
+                Some((Due::Timer(timer), deadline))
+            }
+            (None, Some((timer, deadline))) => Some((Due::Timer(timer), deadline)),
+            (Some(t), _) => {
+                let due: Vec<OpNo> = self
+                    .ops
+                    .iter()
+                    .filter(|op| op.is_pending() && op.next_at_ms == t)
+                    .map(|op| op.no)
+                    .collect();
+                let pick = if due.len() > 1 {
+                    self.chooser.choose(ChoicePoint::NextOperation, due.len()) % due.len()
+                } else {
+                    0
+                };
+                Some((Due::Op(due[pick]), t))
+            }
+        }
+    }
+
+    /// Runs one step of `op`: one writer delivery, one provider call, a timer stage, or the end.
+    fn step_op(&mut self, op_no: OpNo) {
+        let index = op_no.0 as usize;
+        let (stage, script) = (self.ops[index].stage, self.ops[index].script());
+        let Some(spec) = script.get(stage).copied() else {
+            self.finish_op(op_no);
+            return;
+        };
+        if matches!(self.ops[index].remaining, Remaining::NotBegun) {
+            self.ops[index].remaining = self.stage_recipients(op_no, spec);
+        }
+        let session = self.ops[index].session;
+        let spent_ms = match spec {
+            StageSpec::Writers(event) => match self.next_writer(op_no, event) {
+                Some(writer) => self.deliver_op_event(op_no, session, writer, event),
+                None => {
+                    self.advance_stage(op_no);
+                    return;
+                }
+            },
+            StageSpec::Providers(step) => match self.next_provider(op_no) {
+                Some(provider) => match self.call_provider(session, provider, step, None) {
+                    (hr, spent) if hr.is_failure() => {
+                        self.creation_failed(op_no, hr);
+                        let _ = spent;
+                        return;
+                    }
+                    (_, spent) => spent,
+                },
+                None => {
+                    if step == ProviderStep::CommitSnapshots {
+                        self.mark_committed(session);
+                    }
+                    self.advance_stage(op_no);
+                    return;
+                }
+            },
+            StageSpec::HoldWritesStart => {
+                let timer = Timer::HoldWrites { session };
+                let deadline_ms = self.now_ms + HOLD_WRITES_MS;
+                self.timers.set(timer, deadline_ms);
+                self.record(TraceEvent::TimerSet { timer, deadline_ms });
+                self.advance_stage(op_no);
+                return;
+            }
+            StageSpec::HoldWritesEnd => {
+                let timer = Timer::HoldWrites { session };
+                if self.ops[index].hold_expired {
+                    self.creation_failed(op_no, Hresult::VSS_E_HOLD_WRITES_TIMEOUT); // R89
+                    return;
+                }
+                if self.timers.stop(timer) {
+                    self.record(TraceEvent::TimerStopped { timer });
+                }
+                self.advance_stage(op_no);
+                return;
+            }
+        };
+        if let Some(op) = self.ops.get_mut(index).filter(|op| op.is_pending()) {
+            op.next_at_ms = self.now_ms.saturating_add(spent_ms);
+        }
+    }
+
+    pub(crate) fn advance_stage(&mut self, op_no: OpNo) {
+        let op = &mut self.ops[op_no.0 as usize];
+        op.stage += 1;
+        op.remaining = Remaining::NotBegun;
+    }
+
+    /// Picks the next writer of the current writer stage; Freeze and Thaw go by level (R46).
+    fn next_writer(&mut self, op_no: OpNo, event: WriterEvent) -> Option<WriterNo> {
+        let session = self.ops[op_no.0 as usize].session;
+        // Writers aborted meanwhile no longer receive the operation's events (R55).
+        let candidates: Vec<WriterNo> = match &self.ops[op_no.0 as usize].remaining {
+            Remaining::Writers(list) => list
+                .iter()
+                .copied()
+                .filter(|w| {
+                    let sw = &self.sessions[session.0 as usize].writers[w.0 as usize];
+                    event == WriterEvent::Identify || sw.receives_events()
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if candidates.is_empty() {
+            return None;
+        }
+        let eligible: Vec<WriterNo> = if matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) {
+            let rank = |w: &WriterNo| self.writers[w.0 as usize].config.level.freeze_rank();
+            let best = candidates.iter().map(rank).min().unwrap_or(0);
+            candidates
+                .iter()
+                .copied()
+                .filter(|w| rank(w) == best)
+                .collect()
+        } else {
+            candidates
+        };
+        let pick = if eligible.len() > 1 {
+            self.chooser
+                .choose(ChoicePoint::DeliveryOrder { event }, eligible.len())
+                % eligible.len()
+        } else {
+            0
+        };
+        let chosen = eligible[pick];
+        if let Remaining::Writers(list) = &mut self.ops[op_no.0 as usize].remaining {
+            list.retain(|w| *w != chosen);
+        }
+        Some(chosen)
+    }
+
+    fn next_provider(&mut self, op_no: OpNo) -> Option<ProviderNo> {
+        match &mut self.ops[op_no.0 as usize].remaining {
+            Remaining::Providers(list) if !list.is_empty() => Some(list.remove(0)),
+            _ => None,
+        }
+    }
+
+    /// Who the stage `spec` of `op_no` serves, computed when the stage begins.
+    fn stage_recipients(&self, op_no: OpNo, spec: StageSpec) -> Remaining {
+        let session = &self.sessions[self.ops[op_no.0 as usize].session.0 as usize];
+        match spec {
+            StageSpec::Writers(WriterEvent::Identify) => Remaining::Writers(
+                (0..self.writers.len())
+                    .filter(|&i| session.filter.allows(self.writers[i].config.class_id))
+                    .map(|i| WriterNo(super::index_u32(i)))
+                    .collect(),
+            ),
+            StageSpec::Writers(_) if !session.involves_writers() => Remaining::Writers(Vec::new()),
+            StageSpec::Writers(_) => Remaining::Writers(
+                (0..self.writers.len())
+                    .filter(|&i| session.writers[i].receives_events())
+                    .map(|i| WriterNo(super::index_u32(i)))
+                    .collect(),
+            ),
+            StageSpec::Providers(_) => {
+                let mut providers: Vec<ProviderNo> = session
+                    .set
+                    .data()
+                    .map(|data| data.snapshots.iter().map(|s| s.provider).collect())
+                    .unwrap_or_default();
+                providers.sort();
+                providers.dedup();
+                Remaining::Providers(providers)
+            }
+            StageSpec::HoldWritesStart | StageSpec::HoldWritesEnd => Remaining::Single,
+        }
+    }
+
+    /// A timer expired.
+    fn fire_timer(&mut self, timer: Timer) {
+        self.timers.stop(timer);
+        self.record(TraceEvent::TimerFired { timer });
+        match timer {
+            Timer::HoldWrites { session } => {
+                if let Some(op) = self.sessions[session.0 as usize].pending {
+                    self.ops[op.0 as usize].hold_expired = true;
+                }
+            }
+            Timer::FreezeWindow { session, writer } => self.freeze_window_expired(session, writer),
+        }
+    }
+
+    /// Ends `op_no` with `status`, closing the session's pending slot.
+    pub(crate) fn complete_op(&mut self, op_no: OpNo, status: Hresult) {
+        let op = &mut self.ops[op_no.0 as usize];
+        if !op.is_pending() {
+            return;
+        }
+        op.status = status;
+        let (session, kind) = (op.session, op.kind);
+        let s = &mut self.sessions[session.0 as usize];
+        if s.pending == Some(op_no) {
+            s.pending = None;
+        }
+        self.note_progress(session, kind, status);
+        self.record(TraceEvent::AsyncCompleted {
+            session,
+            op: op_no,
+            kind,
+            hr: status,
+        });
+    }
+}
+
+/// The kernel's flush-and-hold window (R89, R100).
+pub(crate) const HOLD_WRITES_MS: u64 = 10_000;

@@ -1,0 +1,162 @@
+//! The ends of operations and the provider calls of set creation (R45, R86–R98).
+
+use super::session::{Progress, SetState};
+use super::Coordinator;
+use crate::provider::{map_provider_result, ProviderContext};
+use crate::trace::{
+    DropReason, ProviderNo, ProviderStep, SessionNo, SetOutcome, TraceEvent, WriterNo,
+};
+use crate::vocab::{AsyncKind, Hresult, OpNo, WriterFailureResult, WriterStatus};
+
+impl Coordinator {
+    /// The script of `op_no` ran to its end.
+    pub(crate) fn finish_op(&mut self, op_no: OpNo) {
+        let (session, kind) = (self.op(op_no).session, self.op(op_no).kind);
+        let status = match kind {
+            AsyncKind::PrepareForBackup => {
+                self.drop_unselected(session);
+                Hresult::VSS_S_ASYNC_FINISHED
+            }
+            AsyncKind::GatherWriterStatus => {
+                let list = self.status_list(session);
+                self.sessions[session.0 as usize].status = Some(list);
+                Hresult::VSS_S_ASYNC_FINISHED
+            }
+            AsyncKind::DoSnapshotSet => {
+                self.end_set(session, SetOutcome::Created);
+                let op = self.op(op_no);
+                match self.policies.writer_failure_result {
+                    _ if op.cancel_after_commit => Hresult::VSS_S_ASYNC_CANCELLED,
+                    WriterFailureResult::FailWith(hr) if op.writer_failed => hr,
+                    _ => Hresult::VSS_S_ASYNC_FINISHED,
+                }
+            }
+            AsyncKind::GatherWriterMetadata | AsyncKind::BackupComplete => {
+                Hresult::VSS_S_ASYNC_FINISHED
+            }
+        };
+        self.complete_op(op_no, status);
+    }
+
+    /// Records the end of an operation in its session's progress.
+    pub(crate) fn note_progress(&mut self, session: SessionNo, kind: AsyncKind, status: Hresult) {
+        let progress = if status == Hresult::VSS_S_ASYNC_FINISHED {
+            Progress::Succeeded
+        } else {
+            Progress::Failed(status)
+        };
+        let s = &mut self.sessions[session.0 as usize];
+        match kind {
+            AsyncKind::GatherWriterMetadata => s.metadata = progress,
+            AsyncKind::GatherWriterStatus => s.status_gather = progress,
+            AsyncKind::PrepareForBackup => s.prepare = progress,
+            AsyncKind::DoSnapshotSet => s.snapshot = progress,
+            AsyncKind::BackupComplete => s.complete = progress,
+        }
+    }
+
+    /// R47: in component mode, writers none of whose components was added leave the operation.
+    pub(crate) fn drop_unselected(&mut self, session: SessionNo) {
+        let s = &mut self.sessions[session.0 as usize];
+        if !s.backup_state().select_components {
+            return;
+        }
+        let mut dropped = Vec::new();
+        for (index, sw) in s.writers.iter_mut().enumerate() {
+            if sw.takes_part() && sw.selected.is_empty() {
+                sw.dropped = Some(DropReason::NothingSelected);
+                dropped.push(WriterNo(super::index_u32(index)));
+            }
+        }
+        for writer in dropped {
+            self.record(TraceEvent::WriterDropped {
+                session,
+                writer,
+                reason: DropReason::NothingSelected,
+            });
+        }
+    }
+
+    fn status_list(&self, session: SessionNo) -> Vec<WriterStatus> {
+        let s = &self.sessions[session.0 as usize];
+        s.writers
+            .iter()
+            .zip(&self.writers)
+            .filter(|(sw, _)| sw.identified)
+            .map(|(sw, slot)| WriterStatus {
+                instance_id: slot.instance_id,
+                writer_id: slot.config.class_id,
+                name: slot.config.name.clone(),
+                state: sw.state,
+                failure: sw.failure,
+            })
+            .collect()
+    }
+
+    /// Calls `step` on `provider` for `session`'s set and records it; returns the mapped result
+    /// (R94) and the time it took.
+    pub(crate) fn call_provider(
+        &mut self,
+        session: SessionNo,
+        provider: ProviderNo,
+        step: ProviderStep,
+        volume: Option<&str>,
+    ) -> (Hresult, u64) {
+        let (hr, spent_ms) = self.run_provider(session, provider, step, volume);
+        self.record(TraceEvent::ProviderCalled {
+            session,
+            provider,
+            step,
+            hr,
+            spent_ms,
+        });
+        (hr, spent_ms)
+    }
+
+    /// Calls the provider without recording (for calls whose record must follow the requester
+    /// call's own record).
+    pub(crate) fn run_provider(
+        &mut self,
+        session: SessionNo,
+        provider: ProviderNo,
+        step: ProviderStep,
+        volume: Option<&str>,
+    ) -> (Hresult, u64) {
+        let set = self.sessions[session.0 as usize].set.id();
+        let mut ctx = ProviderContext::default();
+        let Some(p) = self.providers.get_mut(provider.0 as usize) else {
+            return (Hresult::VSS_E_PROVIDER_NOT_REGISTERED, 0);
+        };
+        let hr = p.step(&mut ctx, step, set, volume);
+        (map_provider_result(step, hr), ctx.spent_ms())
+    }
+
+    /// The providers of `session`'s set, each once, in registration order.
+    pub(crate) fn set_providers(&self, session: SessionNo) -> Vec<ProviderNo> {
+        let mut providers: Vec<ProviderNo> = self.sessions[session.0 as usize]
+            .set
+            .data()
+            .map(|data| data.snapshots.iter().map(|s| s.provider).collect())
+            .unwrap_or_default();
+        providers.sort();
+        providers.dedup();
+        providers
+    }
+
+    /// Every provider committed: the shadow copies exist and get their device objects.
+    pub(crate) fn mark_committed(&mut self, session: SessionNo) {
+        let now_ms = self.now_ms;
+        let mut next = self.shadow_copies;
+        if let SetState::InCreation(data) = &mut self.sessions[session.0 as usize].set {
+            data.committed = true;
+            data.created_at_ms = now_ms;
+            for volume in &mut data.volumes {
+                next += 1;
+                volume.device = Some(format!(
+                    "\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy{next}"
+                ));
+            }
+        }
+        self.shadow_copies = next;
+    }
+}

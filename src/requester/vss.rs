@@ -1,0 +1,145 @@
+//! [`Vss`]: a shared handle to one simulated machine.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::{BackupComponents, DynBackupComponents, Uninitialized};
+use crate::coordinator::{Builder, Chooser, Coordinator, Limits};
+use crate::provider::Provider;
+use crate::trace::{Trace, TraceMode};
+use crate::vocab::Policies;
+use crate::writer::{Writer, WriterConfig};
+
+/// A simulated machine running VSS: cheap to clone, every clone the same machine.
+///
+/// Create requester objects with [`Vss::backup_components`] (typestate API) or
+/// [`Vss::dynamic`] (any call in any order); several may be alive at once, as on Windows.
+/// Single-threaded by design: the simulation is deterministic and has no threads.
+#[derive(Clone)]
+pub struct Vss {
+    core: Rc<RefCell<Coordinator>>,
+}
+
+impl Vss {
+    /// A builder for a machine.
+    pub fn builder() -> VssBuilder {
+        VssBuilder(Builder::new())
+    }
+
+    /// Wraps a coordinator built with [`Coordinator::builder`].
+    pub fn new(coordinator: Coordinator) -> Self {
+        Self {
+            core: Rc::new(RefCell::new(coordinator)),
+        }
+    }
+
+    /// `CreateVssBackupComponents` (R1): a new requester object, typestate API.
+    pub fn backup_components(&self) -> BackupComponents<Uninitialized> {
+        BackupComponents::new(self.dynamic())
+    }
+
+    /// `CreateVssBackupComponents` (R1): a new requester object, dynamic API.
+    pub fn dynamic(&self) -> DynBackupComponents {
+        let session = self.core.borrow_mut().create_session();
+        DynBackupComponents::new(self.clone(), session)
+    }
+
+    /// Lets `ms` of virtual time pass, running whatever falls due (the requester sleeps).
+    pub fn advance_ms(&self, ms: u64) {
+        self.core.borrow_mut().advance_ms(ms);
+    }
+
+    /// Virtual time now, ms since the simulation started.
+    pub fn now_ms(&self) -> u64 {
+        self.core.borrow().now_ms()
+    }
+
+    /// A copy of the trace so far.
+    pub fn trace(&self) -> Trace {
+        self.core.borrow().trace().clone()
+    }
+
+    /// Reads the coordinator: writer states, metadata documents, set ids.
+    ///
+    /// Do not call this from inside a writer handler: the coordinator is busy then, and the
+    /// call panics (which the simulator records as that handler's failure).
+    pub fn inspect<R>(&self, f: impl FnOnce(&Coordinator) -> R) -> R {
+        f(&self.core.borrow())
+    }
+
+    pub(crate) fn try_core_mut(&self) -> Option<std::cell::RefMut<'_, Coordinator>> {
+        self.core.try_borrow_mut().ok()
+    }
+
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(&mut Coordinator) -> R) -> R {
+        f(&mut self.core.borrow_mut())
+    }
+}
+
+impl std::fmt::Debug for Vss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.core.try_borrow() {
+            Ok(core) => core.fmt(f),
+            Err(_) => f.write_str("Vss { <busy> }"),
+        }
+    }
+}
+
+/// Builds a [`Vss`]: the same options as [`Builder`].
+#[derive(Debug, Default)]
+pub struct VssBuilder(Builder);
+
+impl VssBuilder {
+    /// Registers and subscribes a writer instance (R59, R62).
+    #[must_use]
+    pub fn writer(self, config: WriterConfig, writer: impl Writer + 'static) -> Self {
+        Self(self.0.writer(config, writer))
+    }
+
+    /// Registers a boxed writer instance.
+    #[must_use]
+    pub fn boxed_writer(self, config: WriterConfig, writer: Box<dyn Writer>) -> Self {
+        Self(self.0.boxed_writer(config, writer))
+    }
+
+    /// Registers a provider (default: the system provider, R127).
+    #[must_use]
+    pub fn provider(self, provider: impl Provider + 'static) -> Self {
+        Self(self.0.provider(provider))
+    }
+
+    /// Adds a volume, e.g. `D:\` (default: `C:\` only).
+    #[must_use]
+    pub fn volume(self, name: impl Into<String>) -> Self {
+        Self(self.0.volume(name))
+    }
+
+    /// Sets the policies for the documented ambiguities.
+    #[must_use]
+    pub fn policies(self, policies: Policies) -> Self {
+        Self(self.0.policies(policies))
+    }
+
+    /// Sets the chooser for every nondeterministic decision.
+    #[must_use]
+    pub fn chooser(self, chooser: impl Chooser + 'static) -> Self {
+        Self(self.0.chooser(chooser))
+    }
+
+    /// Sets whether a trace is recorded.
+    #[must_use]
+    pub fn trace_mode(self, mode: TraceMode) -> Self {
+        Self(self.0.trace_mode(mode))
+    }
+
+    /// Sets the run bounds.
+    #[must_use]
+    pub fn limits(self, limits: Limits) -> Self {
+        Self(self.0.limits(limits))
+    }
+
+    /// Builds the machine.
+    pub fn build(self) -> Vss {
+        Vss::new(self.0.build())
+    }
+}

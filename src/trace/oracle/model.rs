@@ -1,0 +1,563 @@
+//! The oracle's own bookkeeping, rebuilt by replaying trace records.
+//!
+//! The model records facts ("writer#1 received Freeze from requester#0 at 40 ms", "requester#0's
+//! DoSnapshotSet finished with VSS_S_ASYNC_FINISHED") and never judges: the rule families read it
+//! as it stood *before* the record they are looking at, then [`Model::apply`] folds that record in.
+//! Unknown sessions, writers and providers are created on first mention, so a malformed trace is
+//! still replayed to the end; the structure checks report them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::trace::{DropReason, ProviderNo, SessionNo, SetOutcome, TraceEvent, WriterNo};
+use crate::vocab::{
+    ApplicationLevel, AsyncKind, BackupState, Call, Hresult, OpNo, Policies, SnapshotSetId,
+    WriterClassId, WriterEvent, WriterInstanceId,
+};
+
+/// Where a record sits: its index in the trace and its virtual time.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Stamp {
+    /// Index of the record in the trace.
+    pub(super) index: usize,
+    /// The record's virtual time.
+    pub(super) at_ms: u64,
+}
+
+/// A registered writer instance.
+#[derive(Clone, Debug)]
+pub(super) struct WriterInfo {
+    pub(super) name: String,
+    pub(super) class_id: WriterClassId,
+    pub(super) instance_id: WriterInstanceId,
+    pub(super) level: ApplicationLevel,
+    pub(super) freeze_timeout_ms: u64,
+    pub(super) registered: Stamp,
+}
+
+/// One asynchronous method of a session: its successful call, its operation, its end.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct AsyncTrack {
+    /// The first `Called` of the method that returned a success code.
+    pub(super) called: Option<Stamp>,
+    /// The operation `AsyncStarted` gave it.
+    pub(super) op: Option<OpNo>,
+    /// `AsyncCompleted`: final status and when.
+    pub(super) completed: Option<(Hresult, Stamp)>,
+}
+
+impl AsyncTrack {
+    /// Called successfully and not completed yet.
+    pub(super) fn pending(&self) -> bool {
+        self.called.is_some() && self.completed.is_none()
+    }
+
+    /// Completed with `VSS_S_ASYNC_FINISHED`.
+    pub(super) fn succeeded(&self) -> bool {
+        matches!(self.completed, Some((hr, _)) if hr == Hresult::VSS_S_ASYNC_FINISHED)
+    }
+
+    /// Completed with anything but `VSS_S_ASYNC_FINISHED` (an error or a cancel).
+    pub(super) fn failed(&self) -> Option<(Hresult, Stamp)> {
+        self.completed
+            .filter(|(hr, _)| *hr != Hresult::VSS_S_ASYNC_FINISHED)
+    }
+}
+
+/// The selection in force when `PrepareForBackup` was called (R47).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Selection {
+    /// `SetBackupState`'s `bSelectComponents` (the `BackupState` default when never set).
+    pub(super) select_components: bool,
+    /// `(instance, class)` of every component added so far.
+    pub(super) components: Vec<(WriterInstanceId, WriterClassId)>,
+}
+
+impl Selection {
+    /// True when component mode leaves `writer` with nothing selected.
+    pub(super) fn leaves_out(&self, writer: &WriterInfo) -> bool {
+        self.select_components
+            && !self.components.iter().any(|(instance, class)| {
+                *instance == writer.instance_id
+                    || (instance.is_null() && *class == writer.class_id)
+            })
+    }
+}
+
+/// How a session ended.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Gone {
+    /// The `Release` or crash record.
+    pub(super) stamp: Stamp,
+    /// True for a crash, false for `Release`.
+    pub(super) crash: bool,
+    /// `DoSnapshotSet` was pending when the object went away.
+    pub(super) dss_pending: bool,
+}
+
+/// A handler's result.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Outcome {
+    pub(super) stamp: Stamp,
+    pub(super) ok: bool,
+    pub(super) failure: Option<Hresult>,
+    pub(super) panicked: bool,
+    pub(super) spent_ms: u64,
+}
+
+impl Outcome {
+    /// T2 failure: `false`, a panic, or a `SetWriterFailure` code.
+    pub(super) fn failed(&self) -> bool {
+        !self.ok || self.panicked || self.failure.is_some()
+    }
+
+    /// A veto: `SetWriterFailure` then `true` (R65).
+    pub(super) fn vetoed(&self) -> bool {
+        self.ok && !self.panicked && self.failure.is_some()
+    }
+
+    /// A fatal failure: `false` or a panic (R64).
+    pub(super) fn fatal(&self) -> bool {
+        !self.ok || self.panicked
+    }
+}
+
+/// One writer in one session.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Part {
+    /// First delivery of each event.
+    pub(super) delivered: BTreeMap<WriterEvent, Stamp>,
+    /// Last result of each handler.
+    pub(super) handled: BTreeMap<WriterEvent, Outcome>,
+    /// `OnIdentify` succeeded for this session.
+    pub(super) identify_ok: bool,
+    /// `OnIdentify` failed for this session.
+    pub(super) identify_failed: Option<Stamp>,
+    /// `WriterDropped` records.
+    pub(super) dropped: Vec<(DropReason, Stamp)>,
+    /// First Abort delivered.
+    pub(super) aborted: Option<Stamp>,
+    /// BackupShutdown deliveries.
+    pub(super) shutdowns: u32,
+}
+
+impl Part {
+    /// The drop that removes the writer from the whole session (R7, R10, R47), if any.
+    pub(super) fn excluded(&self) -> Option<(DropReason, Stamp)> {
+        self.dropped.iter().copied().find(|(reason, _)| {
+            matches!(
+                reason,
+                DropReason::IdentifyFailed | DropReason::ClassDisabled | DropReason::NothingSelected
+            )
+        })
+    }
+
+    /// True when the writer was dropped for `reason`.
+    pub(super) fn dropped_for(&self, reason: DropReason) -> bool {
+        self.dropped.iter().any(|(r, _)| *r == reason)
+    }
+
+    /// Took part in the session's backup: received PrepareForBackup or PrepareForSnapshot and
+    /// was not excluded.
+    pub(super) fn took_part(&self) -> bool {
+        self.excluded().is_none()
+            && (self.delivered.contains_key(&WriterEvent::PrepareForBackup)
+                || self.delivered.contains_key(&WriterEvent::PrepareForSnapshot))
+    }
+
+    /// `OnPostSnapshot` has returned (R55: no Abort afterwards).
+    pub(super) fn past_post_snapshot(&self) -> Option<Stamp> {
+        self.handled
+            .get(&WriterEvent::PostSnapshot)
+            .map(|outcome| outcome.stamp)
+    }
+
+    /// When the writer received `event` first.
+    pub(super) fn got(&self, event: WriterEvent) -> Option<Stamp> {
+        self.delivered.get(&event).copied()
+    }
+}
+
+/// One requester object.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Session {
+    pub(super) created: Option<Stamp>,
+    pub(super) gone: Option<Gone>,
+    pub(super) backup_state: Option<BackupState>,
+    pub(super) components: Vec<(WriterInstanceId, WriterClassId)>,
+    pub(super) pfb_selection: Option<Selection>,
+    pub(super) gwm: AsyncTrack,
+    pub(super) pfb: AsyncTrack,
+    pub(super) dss: AsyncTrack,
+    pub(super) backup_complete: AsyncTrack,
+    /// Successful `AbortBackup` calls.
+    pub(super) abort_backup_calls: Vec<Stamp>,
+    /// The set `SetCreationStarted` opened.
+    pub(super) set: Option<SnapshotSetId>,
+    pub(super) set_started: Option<Stamp>,
+    pub(super) set_ended: Option<(SetOutcome, Stamp)>,
+    /// Restore events were delivered in this session (R56).
+    pub(super) restore_events: bool,
+    pub(super) writers: BTreeMap<WriterNo, Part>,
+}
+
+impl Session {
+    /// `DoSnapshotSet` created the shadow copies (R57's non-null set id).
+    pub(super) fn created_set(&self) -> bool {
+        self.dss.succeeded() || matches!(self.set_ended, Some((SetOutcome::Created, _)))
+    }
+
+    /// The track of an asynchronous method.
+    pub(super) fn track(&self, kind: AsyncKind) -> Option<&AsyncTrack> {
+        match kind {
+            AsyncKind::GatherWriterMetadata => Some(&self.gwm),
+            AsyncKind::PrepareForBackup => Some(&self.pfb),
+            AsyncKind::DoSnapshotSet => Some(&self.dss),
+            AsyncKind::BackupComplete => Some(&self.backup_complete),
+            AsyncKind::GatherWriterStatus => None,
+        }
+    }
+
+    fn track_mut(&mut self, kind: AsyncKind) -> Option<&mut AsyncTrack> {
+        match kind {
+            AsyncKind::GatherWriterMetadata => Some(&mut self.gwm),
+            AsyncKind::PrepareForBackup => Some(&mut self.pfb),
+            AsyncKind::DoSnapshotSet => Some(&mut self.dss),
+            AsyncKind::BackupComplete => Some(&mut self.backup_complete),
+            AsyncKind::GatherWriterStatus => None,
+        }
+    }
+
+    /// Writers that took part and have not finished PostSnapshot: Abort's audience (R55).
+    pub(super) fn abortable(&self) -> BTreeSet<WriterNo> {
+        self.writers
+            .iter()
+            .filter(|(_, part)| part.took_part() && part.past_post_snapshot().is_none())
+            .map(|(writer, _)| *writer)
+            .collect()
+    }
+}
+
+/// A delivered event whose handler has not returned yet.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct OpenHandler {
+    pub(super) session: SessionNo,
+    pub(super) writer: WriterNo,
+    pub(super) event: WriterEvent,
+    pub(super) stamp: Stamp,
+}
+
+/// Everything the oracle knows, rebuilt from the records so far.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Model {
+    /// The policies in force: the first `Policies` record, defaults until then.
+    pub(super) policies: Policies,
+    pub(super) policies_seen: bool,
+    pub(super) writers: BTreeMap<WriterNo, WriterInfo>,
+    pub(super) providers: BTreeMap<ProviderNo, String>,
+    pub(super) sessions: BTreeMap<SessionNo, Session>,
+    /// Operation number → (session, kind).
+    pub(super) ops: BTreeMap<OpNo, (SessionNo, AsyncKind)>,
+    pub(super) open: Option<OpenHandler>,
+}
+
+impl Model {
+    /// The session, if it was ever mentioned.
+    pub(super) fn session(&self, session: SessionNo) -> Option<&Session> {
+        self.sessions.get(&session)
+    }
+
+    /// One writer's participation in one session, if it was ever mentioned.
+    pub(super) fn part(&self, session: SessionNo, writer: WriterNo) -> Option<&Part> {
+        self.sessions.get(&session)?.writers.get(&writer)
+    }
+
+    /// True when the writer received Abort in the session.
+    pub(super) fn aborted(&self, session: SessionNo, writer: WriterNo) -> Option<Stamp> {
+        self.part(session, writer)?.aborted
+    }
+
+    /// `DoSnapshotSet` of the session is under way.
+    pub(super) fn dss_pending(&self, session: SessionNo) -> bool {
+        self.session(session).is_some_and(|s| s.dss.pending())
+    }
+
+    /// "writer#1 (SqlWriter)" or "writer#7 (unregistered)".
+    pub(super) fn writer(&self, writer: WriterNo) -> String {
+        match self.writers.get(&writer) {
+            Some(info) => format!("{writer} ({})", info.name),
+            None => format!("{writer} (unregistered)"),
+        }
+    }
+
+    /// "provider#0 (Microsoft Software Shadow Copy provider 1.0)".
+    pub(super) fn provider(&self, provider: ProviderNo) -> String {
+        match self.providers.get(&provider) {
+            Some(name) => format!("{provider} ({name})"),
+            None => format!("{provider} (unregistered)"),
+        }
+    }
+
+    /// Folds one record into the model.
+    pub(super) fn apply(&mut self, stamp: Stamp, event: &TraceEvent) {
+        match event {
+            TraceEvent::Policies(policies) => {
+                if !self.policies_seen {
+                    self.policies = *policies;
+                    self.policies_seen = true;
+                }
+            }
+            TraceEvent::WriterRegistered {
+                writer,
+                class_id,
+                instance_id,
+                name,
+                level,
+                freeze_timeout_ms,
+            } => {
+                self.writers.entry(*writer).or_insert_with(|| WriterInfo {
+                    name: name.clone(),
+                    class_id: *class_id,
+                    instance_id: *instance_id,
+                    level: *level,
+                    freeze_timeout_ms: *freeze_timeout_ms,
+                    registered: stamp,
+                });
+            }
+            TraceEvent::ProviderRegistered { provider, name, .. } => {
+                self.providers
+                    .entry(*provider)
+                    .or_insert_with(|| name.clone());
+            }
+            TraceEvent::SessionCreated { session } => {
+                let entry = self.sessions.entry(*session).or_default();
+                entry.created.get_or_insert(stamp);
+            }
+            TraceEvent::Called { session, call, hr } => self.called(stamp, *session, call, *hr),
+            TraceEvent::AsyncStarted { session, op, kind } => {
+                self.ops.entry(*op).or_insert((*session, *kind));
+                if let Some(track) = self.session_mut(*session).track_mut(*kind) {
+                    track.op.get_or_insert(*op);
+                }
+            }
+            TraceEvent::AsyncCompleted {
+                session, kind, hr, ..
+            } => {
+                if let Some(track) = self.session_mut(*session).track_mut(*kind) {
+                    track.completed.get_or_insert((*hr, stamp));
+                }
+            }
+            TraceEvent::SetCreationStarted { session, set } => {
+                let s = self.session_mut(*session);
+                s.set.get_or_insert(*set);
+                s.set_started.get_or_insert(stamp);
+            }
+            TraceEvent::SetCreationEnded {
+                session, outcome, ..
+            } => {
+                self.session_mut(*session)
+                    .set_ended
+                    .get_or_insert((*outcome, stamp));
+            }
+            TraceEvent::WriterDropped {
+                session,
+                writer,
+                reason,
+            } => self.part_mut(*session, *writer).dropped.push((*reason, stamp)),
+            TraceEvent::Delivered {
+                session,
+                writer,
+                event,
+                ..
+            } => {
+                self.open = Some(OpenHandler {
+                    session: *session,
+                    writer: *writer,
+                    event: *event,
+                    stamp,
+                });
+                if matches!(event, WriterEvent::PreRestore | WriterEvent::PostRestore) {
+                    self.session_mut(*session).restore_events = true;
+                }
+                let part = self.part_mut(*session, *writer);
+                part.delivered.entry(*event).or_insert(stamp);
+                match event {
+                    WriterEvent::Abort => {
+                        part.aborted.get_or_insert(stamp);
+                    }
+                    WriterEvent::BackupShutdown => part.shutdowns += 1,
+                    _ => {}
+                }
+            }
+            TraceEvent::Handled {
+                session,
+                writer,
+                event,
+                ok,
+                failure,
+                spent_ms,
+                panicked,
+            } => {
+                self.open = None;
+                let outcome = Outcome {
+                    stamp,
+                    ok: *ok,
+                    failure: *failure,
+                    panicked: *panicked,
+                    spent_ms: *spent_ms,
+                };
+                let part = self.part_mut(*session, *writer);
+                part.handled.insert(*event, outcome);
+                if *event == WriterEvent::Identify {
+                    if outcome.fatal() {
+                        part.identify_failed.get_or_insert(stamp);
+                    } else if part.identify_failed.is_none() {
+                        part.identify_ok = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn called(&mut self, stamp: Stamp, session: SessionNo, call: &Call, hr: Hresult) {
+        let s = self.session_mut(session);
+        if hr.is_failure() {
+            return; // R3: a failed call has no effects.
+        }
+        match call {
+            Call::GatherWriterMetadata => {
+                s.gwm.called.get_or_insert(stamp);
+            }
+            Call::SetBackupState(state) => s.backup_state = Some(*state),
+            Call::AddComponent(key) => s.components.push((key.instance_id, key.writer_id)),
+            Call::PrepareForBackup => {
+                if s.pfb.called.is_none() {
+                    s.pfb.called = Some(stamp);
+                    s.pfb_selection = Some(Selection {
+                        select_components: s.backup_state.unwrap_or_default().select_components,
+                        components: s.components.clone(),
+                    });
+                }
+            }
+            Call::DoSnapshotSet => {
+                s.dss.called.get_or_insert(stamp);
+            }
+            Call::BackupComplete => {
+                s.backup_complete.called.get_or_insert(stamp);
+            }
+            Call::AbortBackup => s.abort_backup_calls.push(stamp),
+            Call::Release | Call::Crash => {
+                if s.gone.is_none() {
+                    s.gone = Some(Gone {
+                        stamp,
+                        crash: matches!(call, Call::Crash),
+                        dss_pending: s.dss.pending(),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn session_mut(&mut self, session: SessionNo) -> &mut Session {
+        self.sessions.entry(session).or_default()
+    }
+
+    fn part_mut(&mut self, session: SessionNo, writer: WriterNo) -> &mut Part {
+        self.session_mut(session)
+            .writers
+            .entry(writer)
+            .or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::TraceRecord;
+    use crate::vocab::{BackupType, ComponentKey, ComponentType};
+
+    fn replay(events: Vec<TraceEvent>) -> Model {
+        let mut model = Model::default();
+        for (index, event) in events.into_iter().enumerate() {
+            let record = TraceRecord { at_ms: 0, event };
+            model.apply(
+                Stamp {
+                    index,
+                    at_ms: record.at_ms,
+                },
+                &record.event,
+            );
+        }
+        model
+    }
+
+    #[test]
+    fn failed_calls_have_no_effect() {
+        // R3: a call that fails changes nothing.
+        let model = replay(vec![TraceEvent::Called {
+            session: SessionNo(0),
+            call: Call::PrepareForBackup,
+            hr: Hresult::VSS_E_BAD_STATE,
+        }]);
+        assert!(model.session(SessionNo(0)).unwrap().pfb.called.is_none());
+    }
+
+    #[test]
+    fn selection_is_frozen_at_prepare_for_backup() {
+        // R47: the selection PrepareForBackup saw decides who is dropped.
+        let instance = WriterInstanceId::from_u128(7);
+        let key = ComponentKey {
+            instance_id: instance,
+            writer_id: WriterClassId::from_u128(1),
+            component_type: ComponentType::VSS_CT_DATABASE,
+            logical_path: None,
+            name: "db".into(),
+        };
+        let s = SessionNo(0);
+        let model = replay(vec![
+            TraceEvent::Called {
+                session: s,
+                call: Call::SetBackupState(BackupState::components(BackupType::VSS_BT_FULL)),
+                hr: Hresult::S_OK,
+            },
+            TraceEvent::Called {
+                session: s,
+                call: Call::PrepareForBackup,
+                hr: Hresult::S_OK,
+            },
+            TraceEvent::Called {
+                session: s,
+                call: Call::AddComponent(key),
+                hr: Hresult::S_OK,
+            },
+        ]);
+        let selection = model.session(s).unwrap().pfb_selection.clone().unwrap();
+        assert!(selection.components.is_empty());
+        let info = WriterInfo {
+            name: "w".into(),
+            class_id: WriterClassId::from_u128(1),
+            instance_id: instance,
+            level: ApplicationLevel::VSS_APP_FRONT_END,
+            freeze_timeout_ms: 60_000,
+            registered: Stamp::default(),
+        };
+        assert!(selection.leaves_out(&info));
+    }
+
+    #[test]
+    fn unknown_numbers_are_created_on_first_mention() {
+        let model = replay(vec![TraceEvent::Handled {
+            session: SessionNo(9),
+            writer: WriterNo(4),
+            event: WriterEvent::Identify,
+            ok: false,
+            failure: None,
+            spent_ms: 0,
+            panicked: false,
+        }]);
+        let part = model.part(SessionNo(9), WriterNo(4)).unwrap();
+        assert!(part.identify_failed.is_some());
+        assert_eq!(model.writer(WriterNo(4)), "writer#4 (unregistered)");
+    }
+}

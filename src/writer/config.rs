@@ -1,0 +1,89 @@
+//! Writer configuration, as `CVssWriter::Initialize` takes it (R59).
+
+use serde::{Deserialize, Serialize};
+
+use crate::vocab::{ApplicationLevel, SourceType, UsageType, WriterClassId};
+
+/// The default Freeze→Thaw allowance, `dwTimeoutFreeze` (R59, R99).
+pub const DEFAULT_FREEZE_TIMEOUT_MS: u64 = 60_000;
+
+/// What a writer passes to `CVssWriter::Initialize` (R59).
+///
+/// ```
+/// use vss_sim::vocab::{ApplicationLevel, WriterClassId};
+/// use vss_sim::writer::WriterConfig;
+///
+/// let config = WriterConfig::new(WriterClassId::from_u128(7), "Exchange Writer")
+///     .level(ApplicationLevel::VSS_APP_BACK_END)
+///     .freeze_timeout_ms(20_000); // Exchange's 20 s (field failure 26)
+/// assert_eq!(config.freeze_timeout_ms, 20_000);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct WriterConfig {
+    /// `WriterId`: the writer class.
+    pub class_id: WriterClassId,
+    /// `wszWriterName` (not localized).
+    pub name: String,
+    /// `ut`.
+    pub usage_type: UsageType,
+    /// `st`.
+    pub source_type: SourceType,
+    /// `nLevel`: decides Freeze order (R46). Default `VSS_APP_FRONT_END`.
+    pub level: ApplicationLevel,
+    /// `dwTimeoutFreeze` in ms. Default 60 000.
+    pub freeze_timeout_ms: u64,
+    /// `wszWriterInstanceName`; needed by multi-instance writers that want restore events (R61).
+    pub instance_name: Option<String>,
+}
+
+impl WriterConfig {
+    /// A configuration with `Initialize`'s defaults: user data, source type other, front-end
+    /// level, 60 s freeze timeout, no instance name.
+    pub fn new(class_id: WriterClassId, name: impl Into<String>) -> Self {
+        Self {
+            class_id,
+            name: name.into(),
+            usage_type: UsageType::default(),
+            source_type: SourceType::default(),
+            level: ApplicationLevel::default(),
+            freeze_timeout_ms: DEFAULT_FREEZE_TIMEOUT_MS,
+            instance_name: None,
+        }
+    }
+
+    /// Sets the application level (R46).
+    #[must_use]
+    pub fn level(mut self, level: ApplicationLevel) -> Self {
+        self.level = level;
+        self
+    }
+
+    /// Sets `dwTimeoutFreeze` (R59).
+    #[must_use]
+    pub fn freeze_timeout_ms(mut self, timeout_ms: u64) -> Self {
+        self.freeze_timeout_ms = timeout_ms;
+        self
+    }
+
+    /// Sets the usage type.
+    #[must_use]
+    pub fn usage_type(mut self, usage_type: UsageType) -> Self {
+        self.usage_type = usage_type;
+        self
+    }
+
+    /// Sets the source type.
+    #[must_use]
+    pub fn source_type(mut self, source_type: SourceType) -> Self {
+        self.source_type = source_type;
+        self
+    }
+
+    /// Sets the instance name (R61).
+    #[must_use]
+    pub fn instance_name(mut self, name: impl Into<String>) -> Self {
+        self.instance_name = Some(name.into());
+        self
+    }
+}

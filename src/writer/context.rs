@@ -1,0 +1,308 @@
+//! What a handler may ask and report: the `CVssWriter` query methods with their documented
+//! calling windows enforced (R66, R68–R70), and virtual time.
+
+use crate::vocab::{
+    ApplicationLevel, BackupState, BackupType, ComponentKey, Context, Hresult, SnapshotSetId,
+    WriterEvent, WriterFailure, WriterQuery,
+};
+
+/// The handle a writer's handler gets for the duration of one event.
+///
+/// It answers what `CVssWriter` lets a writer query and takes what a writer may report. Queries
+/// outside their documented window fail as on Windows (`VSS_E_BAD_STATE`) and the misuse is
+/// recorded in the trace, where the oracle reports it against the writer (R66, R68, R69).
+/// Handlers never perform effects directly: they answer, and the coordinator records.
+///
+/// Virtual time: [`HandlerContext::spend_ms`] makes the handler take that long, so freeze
+/// windows (R99) and the hold-writes window (R89) can be exceeded without sleeping.
+#[derive(Debug)]
+pub struct HandlerContext<'a> {
+    event: WriterEvent,
+    view: EventView<'a>,
+    effects: HandlerEffects,
+}
+
+/// What the coordinator shows a handler. Built by the coordinator for each delivery.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EventView<'a> {
+    pub(crate) now_ms: u64,
+    pub(crate) snapshot_set_id: SnapshotSetId,
+    /// Whether `GetCurrentSnapshotSetId` and the volume queries are answered (R68, Q9).
+    pub(crate) set_queries_allowed: bool,
+    pub(crate) volumes: &'a [SnapshotVolume],
+    pub(crate) context: Context,
+    pub(crate) backup_state: BackupState,
+    /// The writer's explicitly included components, for the handlers that get
+    /// `IVssWriterComponents` in component mode (R48).
+    pub(crate) components: Option<&'a [ComponentKey]>,
+    pub(crate) level: ApplicationLevel,
+}
+
+/// One volume of the current set and, once committed, its shadow copy device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SnapshotVolume {
+    pub(crate) volume: String,
+    pub(crate) device: Option<String>,
+}
+
+/// What a handler reported, collected for the coordinator.
+#[derive(Debug, Default)]
+pub(crate) struct HandlerEffects {
+    /// The accepted `SetWriterFailure` code (the last one wins, as on Windows).
+    pub(crate) failure: Option<Hresult>,
+    pub(crate) spent_ms: u64,
+    pub(crate) queries: Vec<(WriterQuery, Hresult)>,
+}
+
+impl<'a> HandlerContext<'a> {
+    pub(crate) fn new(event: WriterEvent, view: EventView<'a>) -> Self {
+        Self {
+            event,
+            view,
+            effects: HandlerEffects::default(),
+        }
+    }
+
+    pub(crate) fn into_effects(self) -> HandlerEffects {
+        self.effects
+    }
+
+    /// Spends `ms` of virtual time in this handler (a checkpoint, a flush, a hang).
+    pub fn spend_ms(&mut self, ms: u64) {
+        self.effects.spent_ms = self.effects.spent_ms.saturating_add(ms);
+    }
+
+    /// `CVssWriter::SetWriterFailure` with one of the five accepted codes (R64–R66).
+    ///
+    /// Return `true` afterwards for a veto, `false` for a fatal error (R64, R65). From
+    /// `OnIdentify` the call is refused with `VSS_E_BAD_STATE` (R66).
+    pub fn set_writer_failure(&mut self, failure: WriterFailure) -> Result<(), Hresult> {
+        self.set_writer_failure_hr(failure.hresult())
+    }
+
+    /// `CVssWriter::SetWriterFailure` with any HRESULT: codes outside the five of R66 are
+    /// refused with `E_INVALIDARG` (Q14), and any call from `OnIdentify` with `VSS_E_BAD_STATE`.
+    pub fn set_writer_failure_hr(&mut self, hr: Hresult) -> Result<(), Hresult> {
+        let result = if self.event == WriterEvent::Identify {
+            Err(Hresult::VSS_E_BAD_STATE)
+        } else if WriterFailure::from_hresult(hr).is_none() {
+            Err(Hresult::E_INVALIDARG)
+        } else {
+            self.effects.failure = Some(hr);
+            Ok(())
+        };
+        self.record(
+            WriterQuery::SetWriterFailure,
+            result.err().unwrap_or(Hresult::S_OK),
+        );
+        result
+    }
+
+    /// `CVssWriter::GetCurrentSnapshotSetId` (R68): the set of the backup this event belongs to.
+    ///
+    /// Answered only inside the policy's window (`Policies::query_window`, Q9); elsewhere —
+    /// `OnBackupComplete`, `OnBackupShutdown`, `OnIdentify` — it fails with `VSS_E_BAD_STATE`.
+    pub fn snapshot_set_id(&mut self) -> Result<SnapshotSetId, Hresult> {
+        let result = if self.view.set_queries_allowed {
+            Ok(self.view.snapshot_set_id)
+        } else {
+            Err(Hresult::VSS_E_BAD_STATE)
+        };
+        self.record(
+            WriterQuery::CurrentSnapshotSetId,
+            result.err().unwrap_or(Hresult::S_OK),
+        );
+        result
+    }
+
+    /// `CVssWriter::GetCurrentVolumeArray` (R70): the original volume names of the current set,
+    /// in the same window as [`HandlerContext::snapshot_set_id`].
+    pub fn volumes(&mut self) -> Result<Vec<String>, Hresult> {
+        let result = if self.view.set_queries_allowed {
+            Ok(self.view.volumes.iter().map(|v| v.volume.clone()).collect())
+        } else {
+            Err(Hresult::VSS_E_BAD_STATE)
+        };
+        self.record(
+            WriterQuery::CurrentVolumes,
+            result.as_ref().err().copied().unwrap_or_default(),
+        );
+        result
+    }
+
+    /// `CVssWriter::IsPathAffected` (R70): whether `path` lies on a volume of the current set.
+    /// Volume names compare case-insensitively, as Windows paths do.
+    pub fn is_path_affected(&mut self, path: &str) -> Result<bool, Hresult> {
+        let result = if self.view.set_queries_allowed {
+            let path = path.to_ascii_lowercase();
+            Ok(self
+                .view
+                .volumes
+                .iter()
+                .any(|v| path.starts_with(&v.volume.to_ascii_lowercase())))
+        } else {
+            Err(Hresult::VSS_E_BAD_STATE)
+        };
+        self.record(
+            WriterQuery::CurrentVolumes,
+            result.err().unwrap_or(Hresult::S_OK),
+        );
+        result
+    }
+
+    /// `CVssWriter::GetSnapshotDeviceName` (R69): only during `OnPostSnapshot`, else
+    /// `VSS_E_BAD_STATE`; a volume not in the set is `VSS_E_OBJECT_NOT_FOUND`; an empty name is
+    /// `E_INVALIDARG`.
+    pub fn snapshot_device_name(&mut self, volume: &str) -> Result<String, Hresult> {
+        let result = if self.event != WriterEvent::PostSnapshot {
+            Err(Hresult::VSS_E_BAD_STATE)
+        } else if volume.is_empty() {
+            Err(Hresult::E_INVALIDARG)
+        } else {
+            self.view
+                .volumes
+                .iter()
+                .find(|v| v.volume.eq_ignore_ascii_case(volume))
+                .and_then(|v| v.device.clone())
+                .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
+        };
+        self.record(
+            WriterQuery::SnapshotDeviceName,
+            result.as_ref().err().copied().unwrap_or_default(),
+        );
+        result
+    }
+
+    /// The event being handled.
+    pub fn event(&self) -> WriterEvent {
+        self.event
+    }
+
+    /// Virtual time at delivery, ms since the simulation started.
+    pub fn now_ms(&self) -> u64 {
+        self.view.now_ms
+    }
+
+    /// `CVssWriter::GetContext` (R70): context and attribute bits of the current set.
+    pub fn context(&self) -> Context {
+        self.view.context
+    }
+
+    /// `CVssWriter::GetBackupType` (R12, R70).
+    pub fn backup_type(&self) -> BackupType {
+        self.view.backup_state.backup_type
+    }
+
+    /// `CVssWriter::AreComponentsSelected` (R12, R70).
+    pub fn are_components_selected(&self) -> bool {
+        self.view.backup_state.select_components
+    }
+
+    /// `CVssWriter::IsBootableSystemStateBackedUp` (R12, R70).
+    pub fn is_bootable_system_state_backed_up(&self) -> bool {
+        self.view.backup_state.bootable_system_state
+    }
+
+    /// `CVssWriter::IsPartialFileSupportEnabled` (R12, R70).
+    pub fn is_partial_file_support_enabled(&self) -> bool {
+        self.view.backup_state.partial_file_support
+    }
+
+    /// `CVssWriter::GetCurrentLevel` (R70).
+    pub fn level(&self) -> ApplicationLevel {
+        self.view.level
+    }
+
+    /// `IVssWriterComponents`: this writer's explicitly included components, in the handlers
+    /// that receive it (`OnPrepareBackup`, `OnPostSnapshot`, `OnBackupComplete`); `None` in the
+    /// other handlers and when the requester is not in component mode (R48).
+    pub fn components(&self) -> Option<&[ComponentKey]> {
+        self.view.components
+    }
+
+    fn record(&mut self, query: WriterQuery, hr: Hresult) {
+        self.effects.queries.push((query, hr));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(allowed: bool) -> EventView<'static> {
+        static VOLUMES: std::sync::OnceLock<Vec<SnapshotVolume>> = std::sync::OnceLock::new();
+        let volumes = VOLUMES.get_or_init(|| {
+            vec![SnapshotVolume {
+                volume: "C:\\".into(),
+                device: Some("\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy1".into()),
+            }]
+        });
+        EventView {
+            now_ms: 0,
+            snapshot_set_id: SnapshotSetId::from_u128(9),
+            set_queries_allowed: allowed,
+            volumes,
+            context: Context::BACKUP,
+            backup_state: BackupState::default(),
+            components: None,
+            level: ApplicationLevel::VSS_APP_FRONT_END,
+        }
+    }
+
+    #[test]
+    fn r66_set_writer_failure_refused_in_identify_and_for_unlisted_codes() {
+        let mut identify = HandlerContext::new(WriterEvent::Identify, view(false));
+        assert_eq!(
+            identify.set_writer_failure(WriterFailure::VSS_E_WRITERERROR_RETRYABLE),
+            Err(Hresult::VSS_E_BAD_STATE)
+        );
+        let mut freeze = HandlerContext::new(WriterEvent::Freeze, view(true));
+        assert_eq!(
+            freeze.set_writer_failure_hr(Hresult::E_INVALIDARG),
+            Err(Hresult::E_INVALIDARG)
+        );
+        freeze
+            .set_writer_failure(WriterFailure::VSS_E_WRITERERROR_TIMEOUT)
+            .unwrap();
+        let effects = freeze.into_effects();
+        assert_eq!(effects.failure, Some(Hresult::VSS_E_WRITERERROR_TIMEOUT));
+        assert_eq!(effects.queries.len(), 2);
+    }
+
+    #[test]
+    fn r68_set_id_only_inside_the_window() {
+        let mut inside = HandlerContext::new(WriterEvent::Freeze, view(true));
+        assert_eq!(inside.snapshot_set_id(), Ok(SnapshotSetId::from_u128(9)));
+        let mut outside = HandlerContext::new(WriterEvent::BackupComplete, view(false));
+        assert_eq!(outside.snapshot_set_id(), Err(Hresult::VSS_E_BAD_STATE));
+        assert_eq!(outside.volumes(), Err(Hresult::VSS_E_BAD_STATE));
+    }
+
+    #[test]
+    fn r69_device_name_only_in_post_snapshot() {
+        let mut thaw = HandlerContext::new(WriterEvent::Thaw, view(true));
+        assert_eq!(
+            thaw.snapshot_device_name("C:\\"),
+            Err(Hresult::VSS_E_BAD_STATE)
+        );
+        let mut post = HandlerContext::new(WriterEvent::PostSnapshot, view(true));
+        assert!(post
+            .snapshot_device_name("c:\\")
+            .unwrap()
+            .contains("ShadowCopy1"));
+        assert_eq!(
+            post.snapshot_device_name("D:\\"),
+            Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+        );
+        assert_eq!(post.snapshot_device_name(""), Err(Hresult::E_INVALIDARG));
+        assert_eq!(post.is_path_affected("C:\\db\\log.ldf"), Ok(true));
+    }
+
+    #[test]
+    fn spent_time_accumulates() {
+        let mut ctx = HandlerContext::new(WriterEvent::PrepareForSnapshot, view(true));
+        ctx.spend_ms(10);
+        ctx.spend_ms(u64::MAX);
+        assert_eq!(ctx.into_effects().spent_ms, u64::MAX);
+    }
+}

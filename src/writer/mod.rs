@@ -1,0 +1,114 @@
+//! The writer layer: the [`Writer`] trait user code implements, modelled on `CVssWriter`, its
+//! configuration ([`WriterConfig`], `CVssWriter::Initialize`), its metadata document
+//! ([`WriterMetadata`]) and the [`HandlerContext`] each handler receives.
+//!
+//! | `CVssWriter` | here |
+//! |---|---|
+//! | `Initialize(WriterId, name, ut, st, nLevel, dwTimeoutFreeze, …)` | [`WriterConfig`] |
+//! | `OnIdentify(IVssCreateWriterMetadata*)` | [`Writer::on_identify`] + [`WriterMetadata`] |
+//! | `OnPrepareBackup(IVssWriterComponents*)` | [`Writer::on_prepare_backup`] + [`HandlerContext::components`] |
+//! | `OnPrepareSnapshot()` (pure virtual) | [`Writer::on_prepare_snapshot`] (required) |
+//! | `OnFreeze()` (pure virtual) | [`Writer::on_freeze`] (required) |
+//! | `OnThaw()` (pure virtual) | [`Writer::on_thaw`] (required) |
+//! | `OnPostSnapshot(IVssWriterComponents*)` | [`Writer::on_post_snapshot`] |
+//! | `OnAbort()` (pure virtual) | [`Writer::on_abort`] (required) |
+//! | `OnBackupComplete(IVssWriterComponents*)` | [`Writer::on_backup_complete`] |
+//! | `OnBackupShutdown(SnapshotSetId)` | [`Writer::on_backup_shutdown`] |
+//! | `SetWriterFailure(hr)` | [`HandlerContext::set_writer_failure`] |
+//! | `GetCurrentSnapshotSetId()` | [`HandlerContext::snapshot_set_id`] |
+//! | `GetCurrentVolumeArray()` / `IsPathAffected()` | [`HandlerContext::volumes`] / [`HandlerContext::is_path_affected`] |
+//! | `GetSnapshotDeviceName()` | [`HandlerContext::snapshot_device_name`] |
+//! | `GetContext()`, `GetBackupType()`, `AreComponentsSelected()`, … | [`HandlerContext`] getters |
+
+mod config;
+mod context;
+mod metadata;
+
+pub use config::{WriterConfig, DEFAULT_FREEZE_TIMEOUT_MS};
+pub use context::HandlerContext;
+pub(crate) use context::{EventView, SnapshotVolume};
+pub use metadata::{ComponentInfo, WriterMetadata};
+
+use crate::vocab::SnapshotSetId;
+
+/// A VSS writer: one handler per event, as `CVssWriter` has (R63).
+///
+/// Every handler returns `bool`: `true` unless a *fatal* error occurred. To veto, call
+/// [`HandlerContext::set_writer_failure`] and still return `true`; for a fatal error, call it and
+/// return `false` (R64, R65). The four handlers `CVssWriter` declares pure virtual have no
+/// default here either; the others default to `true`, as in `CVssWriter`.
+///
+/// Handlers must restore normal running in `on_abort`, `on_thaw` and (after a crashed requester)
+/// `on_backup_shutdown`, must tolerate `on_abort` more than once (R55), and must not change
+/// operation state in `on_identify` (R44). A handler that panics is recorded as a failure with
+/// `VSS_E_WRITER_NOT_RESPONDING`; the simulation goes on.
+///
+/// ```
+/// use vss_sim::writer::{HandlerContext, Writer, WriterMetadata};
+/// use vss_sim::vocab::{ComponentType, RestoreMethod};
+///
+/// #[derive(Default)]
+/// struct Journal { frozen: bool }
+///
+/// impl Writer for Journal {
+///     fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+///         md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+///         md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "journal");
+///         true
+///     }
+///     fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool { true }
+///     fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool { self.frozen = true; true }
+///     fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool { self.frozen = false; true }
+///     fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool { self.frozen = false; true }
+/// }
+/// ```
+pub trait Writer {
+    /// `OnIdentify`: describe yourself in `metadata`. Must build the same document every time
+    /// and must not call `SetWriterFailure` (R44, R66). `false` hides the writer (R10).
+    fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
+        let _ = (ctx, metadata);
+        true
+    }
+
+    /// `OnPrepareBackup`: the backup's components are known (R21, R48).
+    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let _ = ctx;
+        true
+    }
+
+    /// `OnPrepareSnapshot`: lengthy preparation goes here (R71).
+    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool;
+
+    /// `OnFreeze`: stop writing; short checks only, last chance to veto (R71).
+    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool;
+
+    /// `OnThaw`: resume normal I/O (R71).
+    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool;
+
+    /// `OnPostSnapshot`: auto-recovery window; `GetSnapshotDeviceName` works here (R69).
+    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let _ = ctx;
+        true
+    }
+
+    /// `OnAbort`: the operation is abandoned; restore normal running. May come more than once
+    /// (R55).
+    fn on_abort(&mut self, ctx: &mut HandlerContext<'_>) -> bool;
+
+    /// `OnBackupComplete`: the requester finished copying (R26).
+    fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let _ = ctx;
+        true
+    }
+
+    /// `OnBackupShutdown`: the requester object of the backup with `snapshot_set_id` is gone,
+    /// maybe without BackupComplete or Abort; `GUID_NULL` when no shadow copy was created (R57).
+    fn on_backup_shutdown(
+        &mut self,
+        ctx: &mut HandlerContext<'_>,
+        snapshot_set_id: SnapshotSetId,
+    ) -> bool {
+        let _ = (ctx, snapshot_set_id);
+        true
+    }
+}
