@@ -53,7 +53,10 @@ impl Names {
 
     fn line(&self, event: &TraceEvent) -> Option<String> {
         Some(match event {
-            TraceEvent::Policies(policies) => format!("policies {policies:?}"),
+            TraceEvent::Policies(policies) if *policies == crate::vocab::Policies::default() => {
+                "policies: defaults (docs/protocol.md)".to_owned()
+            }
+            TraceEvent::Policies(policies) => format!("policies: {policies:?}"),
             TraceEvent::WriterRegistered {
                 writer,
                 level,
@@ -72,7 +75,7 @@ impl Names {
             }
             TraceEvent::SessionCreated { session } => format!("{session}  created"),
             TraceEvent::Called { session, call, hr } => {
-                format!("{session}  {} -> {hr}", CallText(call))
+                format!("{session}  {} -> {}", CallText(call), Hr(*hr))
             }
             TraceEvent::AsyncStarted { session, op, kind } => {
                 format!("{session}  {op} started ({kind:?})")
@@ -83,7 +86,7 @@ impl Names {
                 kind,
                 hr,
             } => {
-                format!("{session}  {op} ({kind:?}) completed: {hr}")
+                format!("{session}  {op} ({kind:?}) completed: {}", Hr(*hr))
             }
             TraceEvent::SetCreationStarted { session, set } => {
                 format!("{session}  snapshot set {set} in creation")
@@ -166,8 +169,9 @@ impl Names {
                 failure,
             } => {
                 format!(
-                    "{session}  {} is now {state}, hrFailure {failure}",
-                    self.writer(*writer)
+                    "{session}  {} is now {state}, hrFailure {}",
+                    self.writer(*writer),
+                    Hr(*failure)
                 )
             }
             TraceEvent::Queried {
@@ -178,9 +182,10 @@ impl Names {
                 ..
             } => {
                 format!(
-                    "{}  {query:?} in {} -> {hr}",
+                    "{}  {query:?} in {} -> {}",
                     self.writer(*writer),
-                    during.handler_name()
+                    during.handler_name(),
+                    Hr(*hr)
                 )
             }
             TraceEvent::TimerSet { timer, deadline_ms } => {
@@ -202,7 +207,7 @@ impl Names {
                     .providers
                     .get(provider)
                     .map_or("provider", String::as_str);
-                format!("{name}  {step:?} -> {hr} ({spent_ms} ms)")
+                format!("{name}  {step:?} -> {} ({spent_ms} ms)", Hr(*hr))
             }
             TraceEvent::StatusReported {
                 session,
@@ -211,8 +216,9 @@ impl Names {
                 failure,
             } => {
                 format!(
-                    "{session}  status of {}: {state}, hrFailure {failure}",
-                    self.writer(*writer)
+                    "{session}  status of {}: {state}, hrFailure {}",
+                    self.writer(*writer),
+                    Hr(*failure)
                 )
             }
         })
@@ -257,6 +263,18 @@ impl fmt::Display for CallText<'_> {
             Call::SetBackupState(state) => write!(f, "{method}({:?})", state.backup_type),
             Call::WriterStatus { index } => write!(f, "{method}({index})"),
             _ => f.write_str(method),
+        }
+    }
+}
+
+/// Successes as their bare symbol (`S_OK`), failures with their hex value too.
+struct Hr(crate::vocab::Hresult);
+
+impl fmt::Display for Hr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.symbol() {
+            Some(symbol) if self.0.is_success() => f.write_str(symbol),
+            _ => write!(f, "{}", self.0),
         }
     }
 }

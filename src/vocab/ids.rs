@@ -45,6 +45,13 @@ macro_rules! guid_newtype {
             }
         }
 
+        impl Default for $name {
+            /// `GUID_NULL`.
+            fn default() -> Self {
+                Self::NULL
+            }
+        }
+
         impl From<Uuid> for $name {
             fn from(uuid: Uuid) -> Self {
                 Self(uuid)

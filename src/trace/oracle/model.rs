@@ -8,10 +8,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::trace::{DropReason, ProviderNo, SessionNo, SetOutcome, TraceEvent, WriterNo};
+use crate::trace::{DropReason, ProviderNo, SessionNo, SetOutcome, Timer, TraceEvent, WriterNo};
 use crate::vocab::{
-    ApplicationLevel, AsyncKind, BackupState, Call, Hresult, OpNo, Policies, SnapshotSetId,
-    WriterClassId, WriterEvent, WriterInstanceId,
+    ApplicationLevel, AsyncKind, BackupState, Call, Context, Hresult, OpNo, Policies,
+    SnapshotSetId, WriterClassId, WriterEvent, WriterInstanceId,
 };
 
 /// Where a record sits: its index in the trace and its virtual time.
@@ -63,33 +63,11 @@ impl AsyncTrack {
     }
 }
 
-/// The selection in force when `PrepareForBackup` was called (R47).
-#[derive(Clone, Debug, Default)]
-pub(super) struct Selection {
-    /// `SetBackupState`'s `bSelectComponents` (the `BackupState` default when never set).
-    pub(super) select_components: bool,
-    /// `(instance, class)` of every component added so far.
-    pub(super) components: Vec<(WriterInstanceId, WriterClassId)>,
-}
-
-impl Selection {
-    /// True when component mode leaves `writer` with nothing selected.
-    pub(super) fn leaves_out(&self, writer: &WriterInfo) -> bool {
-        self.select_components
-            && !self.components.iter().any(|(instance, class)| {
-                *instance == writer.instance_id
-                    || (instance.is_null() && *class == writer.class_id)
-            })
-    }
-}
-
 /// How a session ended.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Gone {
     /// The `Release` or crash record.
     pub(super) stamp: Stamp,
-    /// True for a crash, false for `Release`.
-    pub(super) crash: bool,
     /// `DoSnapshotSet` was pending when the object went away.
     pub(super) dss_pending: bool,
 }
@@ -101,7 +79,6 @@ pub(super) struct Outcome {
     pub(super) ok: bool,
     pub(super) failure: Option<Hresult>,
     pub(super) panicked: bool,
-    pub(super) spent_ms: u64,
 }
 
 impl Outcome {
@@ -136,8 +113,11 @@ pub(super) struct Part {
     pub(super) dropped: Vec<(DropReason, Stamp)>,
     /// First Abort delivered.
     pub(super) aborted: Option<Stamp>,
-    /// BackupShutdown deliveries.
-    pub(super) shutdowns: u32,
+    /// R47: whether the writer had nothing selected when it received PrepareForBackup (or,
+    /// without PrepareForBackup, PrepareForSnapshot).
+    pub(super) unselected: Option<bool>,
+    /// The writer's freeze window fired (R99): it is out of the operation.
+    pub(super) timed_out: Option<Stamp>,
 }
 
 impl Part {
@@ -146,7 +126,9 @@ impl Part {
         self.dropped.iter().copied().find(|(reason, _)| {
             matches!(
                 reason,
-                DropReason::IdentifyFailed | DropReason::ClassDisabled | DropReason::NothingSelected
+                DropReason::IdentifyFailed
+                    | DropReason::ClassDisabled
+                    | DropReason::NothingSelected
             )
         })
     }
@@ -161,7 +143,9 @@ impl Part {
     pub(super) fn took_part(&self) -> bool {
         self.excluded().is_none()
             && (self.delivered.contains_key(&WriterEvent::PrepareForBackup)
-                || self.delivered.contains_key(&WriterEvent::PrepareForSnapshot))
+                || self
+                    .delivered
+                    .contains_key(&WriterEvent::PrepareForSnapshot))
     }
 
     /// `OnPostSnapshot` has returned (R55: no Abort afterwards).
@@ -169,6 +153,11 @@ impl Part {
         self.handled
             .get(&WriterEvent::PostSnapshot)
             .map(|outcome| outcome.stamp)
+    }
+
+    /// Out of the operation's remaining events: aborted or timed out (R55, R99).
+    pub(super) fn out(&self) -> bool {
+        self.aborted.is_some() || self.timed_out.is_some()
     }
 
     /// When the writer received `event` first.
@@ -182,9 +171,11 @@ impl Part {
 pub(super) struct Session {
     pub(super) created: Option<Stamp>,
     pub(super) gone: Option<Gone>,
+    /// The raw `lContext` of the last successful `SetContext`.
+    pub(super) context: Option<u32>,
     pub(super) backup_state: Option<BackupState>,
+    /// `(instance, class)` of every component added so far.
     pub(super) components: Vec<(WriterInstanceId, WriterClassId)>,
-    pub(super) pfb_selection: Option<Selection>,
     pub(super) gwm: AsyncTrack,
     pub(super) pfb: AsyncTrack,
     pub(super) dss: AsyncTrack,
@@ -201,20 +192,27 @@ pub(super) struct Session {
 }
 
 impl Session {
+    /// R47: component mode (the `BackupState` default when never set) and no component of
+    /// `writer` added so far. A component matches by instance id, or by class id when its
+    /// instance id is `GUID_NULL`.
+    pub(super) fn leaves_out(&self, writer: &WriterInfo) -> bool {
+        self.backup_state.unwrap_or_default().select_components
+            && !self.components.iter().any(|(instance, class)| {
+                *instance == writer.instance_id || (instance.is_null() && *class == writer.class_id)
+            })
+    }
+
+    /// R42, R105: the context involves writers (`VSS_CTX_BACKUP` unless `SetContext` said
+    /// otherwise).
+    pub(super) fn writers_involved(&self) -> bool {
+        self.context.is_none_or(|raw| {
+            Context::from_raw(raw).map_or(true, |context| context.base.involves_writers())
+        })
+    }
+
     /// `DoSnapshotSet` created the shadow copies (R57's non-null set id).
     pub(super) fn created_set(&self) -> bool {
         self.dss.succeeded() || matches!(self.set_ended, Some((SetOutcome::Created, _)))
-    }
-
-    /// The track of an asynchronous method.
-    pub(super) fn track(&self, kind: AsyncKind) -> Option<&AsyncTrack> {
-        match kind {
-            AsyncKind::GatherWriterMetadata => Some(&self.gwm),
-            AsyncKind::PrepareForBackup => Some(&self.pfb),
-            AsyncKind::DoSnapshotSet => Some(&self.dss),
-            AsyncKind::BackupComplete => Some(&self.backup_complete),
-            AsyncKind::GatherWriterStatus => None,
-        }
     }
 
     fn track_mut(&mut self, kind: AsyncKind) -> Option<&mut AsyncTrack> {
@@ -300,11 +298,9 @@ impl Model {
     /// Folds one record into the model.
     pub(super) fn apply(&mut self, stamp: Stamp, event: &TraceEvent) {
         match event {
-            TraceEvent::Policies(policies) => {
-                if !self.policies_seen {
-                    self.policies = *policies;
-                    self.policies_seen = true;
-                }
+            TraceEvent::Policies(policies) if !self.policies_seen => {
+                self.policies = *policies;
+                self.policies_seen = true;
             }
             TraceEvent::WriterRegistered {
                 writer,
@@ -362,7 +358,17 @@ impl Model {
                 session,
                 writer,
                 reason,
-            } => self.part_mut(*session, *writer).dropped.push((*reason, stamp)),
+            } => self
+                .part_mut(*session, *writer)
+                .dropped
+                .push((*reason, stamp)),
+            TraceEvent::TimerFired {
+                timer: Timer::FreezeWindow { session, writer },
+            } => {
+                self.part_mut(*session, *writer)
+                    .timed_out
+                    .get_or_insert(stamp);
+            }
             TraceEvent::Delivered {
                 session,
                 writer,
@@ -378,14 +384,22 @@ impl Model {
                 if matches!(event, WriterEvent::PreRestore | WriterEvent::PostRestore) {
                     self.session_mut(*session).restore_events = true;
                 }
+                let unselected = self
+                    .writers
+                    .get(writer)
+                    .zip(self.sessions.get(session))
+                    .map(|(info, s)| s.leaves_out(info));
                 let part = self.part_mut(*session, *writer);
+                if matches!(
+                    event,
+                    WriterEvent::PrepareForBackup | WriterEvent::PrepareForSnapshot
+                ) && part.unselected.is_none()
+                {
+                    part.unselected = unselected;
+                }
                 part.delivered.entry(*event).or_insert(stamp);
-                match event {
-                    WriterEvent::Abort => {
-                        part.aborted.get_or_insert(stamp);
-                    }
-                    WriterEvent::BackupShutdown => part.shutdowns += 1,
-                    _ => {}
+                if *event == WriterEvent::Abort {
+                    part.aborted.get_or_insert(stamp);
                 }
             }
             TraceEvent::Handled {
@@ -394,8 +408,8 @@ impl Model {
                 event,
                 ok,
                 failure,
-                spent_ms,
                 panicked,
+                ..
             } => {
                 self.open = None;
                 let outcome = Outcome {
@@ -403,7 +417,6 @@ impl Model {
                     ok: *ok,
                     failure: *failure,
                     panicked: *panicked,
-                    spent_ms: *spent_ms,
                 };
                 let part = self.part_mut(*session, *writer);
                 part.handled.insert(*event, outcome);
@@ -428,16 +441,11 @@ impl Model {
             Call::GatherWriterMetadata => {
                 s.gwm.called.get_or_insert(stamp);
             }
+            Call::SetContext { context } => s.context = Some(*context),
             Call::SetBackupState(state) => s.backup_state = Some(*state),
             Call::AddComponent(key) => s.components.push((key.instance_id, key.writer_id)),
             Call::PrepareForBackup => {
-                if s.pfb.called.is_none() {
-                    s.pfb.called = Some(stamp);
-                    s.pfb_selection = Some(Selection {
-                        select_components: s.backup_state.unwrap_or_default().select_components,
-                        components: s.components.clone(),
-                    });
-                }
+                s.pfb.called.get_or_insert(stamp);
             }
             Call::DoSnapshotSet => {
                 s.dss.called.get_or_insert(stamp);
@@ -446,14 +454,11 @@ impl Model {
                 s.backup_complete.called.get_or_insert(stamp);
             }
             Call::AbortBackup => s.abort_backup_calls.push(stamp),
-            Call::Release | Call::Crash => {
-                if s.gone.is_none() {
-                    s.gone = Some(Gone {
-                        stamp,
-                        crash: matches!(call, Call::Crash),
-                        dss_pending: s.dss.pending(),
-                    });
-                }
+            Call::Release | Call::Crash if s.gone.is_none() => {
+                s.gone = Some(Gone {
+                    stamp,
+                    dss_pending: s.dss.pending(),
+                });
             }
             _ => {}
         }
@@ -464,10 +469,7 @@ impl Model {
     }
 
     fn part_mut(&mut self, session: SessionNo, writer: WriterNo) -> &mut Part {
-        self.session_mut(session)
-            .writers
-            .entry(writer)
-            .or_default()
+        self.session_mut(session).writers.entry(writer).or_default()
     }
 }
 
@@ -504,8 +506,8 @@ mod tests {
     }
 
     #[test]
-    fn selection_is_frozen_at_prepare_for_backup() {
-        // R47: the selection PrepareForBackup saw decides who is dropped.
+    fn selection_is_judged_when_prepare_for_backup_is_delivered() {
+        // R47: a component added after the PrepareForBackup call, before its delivery, counts.
         let instance = WriterInstanceId::from_u128(7);
         let key = ComponentKey {
             instance_id: instance,
@@ -515,7 +517,16 @@ mod tests {
             name: "db".into(),
         };
         let s = SessionNo(0);
+        let w = WriterNo(0);
         let model = replay(vec![
+            TraceEvent::WriterRegistered {
+                writer: w,
+                class_id: WriterClassId::from_u128(1),
+                instance_id: instance,
+                name: "w".into(),
+                level: ApplicationLevel::VSS_APP_FRONT_END,
+                freeze_timeout_ms: 60_000,
+            },
             TraceEvent::Called {
                 session: s,
                 call: Call::SetBackupState(BackupState::components(BackupType::VSS_BT_FULL)),
@@ -531,18 +542,14 @@ mod tests {
                 call: Call::AddComponent(key),
                 hr: Hresult::S_OK,
             },
+            TraceEvent::Delivered {
+                session: s,
+                writer: w,
+                event: WriterEvent::PrepareForBackup,
+                set: SnapshotSetId::NULL,
+            },
         ]);
-        let selection = model.session(s).unwrap().pfb_selection.clone().unwrap();
-        assert!(selection.components.is_empty());
-        let info = WriterInfo {
-            name: "w".into(),
-            class_id: WriterClassId::from_u128(1),
-            instance_id: instance,
-            level: ApplicationLevel::VSS_APP_FRONT_END,
-            freeze_timeout_ms: 60_000,
-            registered: Stamp::default(),
-        };
-        assert!(selection.leaves_out(&info));
+        assert_eq!(model.part(s, w).unwrap().unselected, Some(false));
     }
 
     #[test]

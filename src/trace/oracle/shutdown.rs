@@ -1,0 +1,392 @@
+//! Release and BackupShutdown (R32, R57): VSS sends BackupShutdown when a requester object that
+//! took part in a backup goes away, exactly once per writer of that backup, with the set id if
+//! the shadow copy was created and `GUID_NULL` otherwise; a released object hears and does
+//! nothing more.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::Stamp;
+use super::{Coverage, Cx, Party, Rules};
+use crate::trace::{SessionNo, TraceEvent, WriterNo};
+use crate::vocab::{
+    Call, Hresult, ShutdownFor, ShutdownSetIdAfterCrash, SnapshotSetId, WriterEvent,
+};
+
+/// The release and shutdown rules.
+#[derive(Debug, Default)]
+pub(super) struct ShutdownRules {
+    released: BTreeMap<SessionNo, Owed>,
+}
+
+/// The BackupShutdowns a released session owes.
+#[derive(Debug)]
+struct Owed {
+    stamp: Stamp,
+    crash: bool,
+    /// Writers owed a BackupShutdown, and whether theirs carries the backup's set (true) or
+    /// `GUID_NULL` (false).
+    required: BTreeMap<WriterNo, bool>,
+    /// Writers that may get one (PrepareForSnapshot without PrepareForBackup).
+    optional: BTreeSet<WriterNo>,
+    received: BTreeSet<WriterNo>,
+}
+
+impl Rules for ShutdownRules {
+    fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
+        match event {
+            TraceEvent::Called { session, call, hr } => self.called(cx, *session, call, *hr),
+            TraceEvent::Delivered {
+                session,
+                writer,
+                event: WriterEvent::BackupShutdown,
+                set,
+            } => self.shutdown(cx, *session, *writer, *set),
+            TraceEvent::Delivered {
+                session,
+                writer,
+                event,
+                ..
+            } if *event != WriterEvent::Abort => {
+                let Some(gone) = cx.model.session(*session).and_then(|s| s.gone) else {
+                    return;
+                };
+                let quiet = cx
+                    .model
+                    .part(*session, *writer)
+                    .is_some_and(|part| part.aborted.is_some() || part.excluded().is_some());
+                if !quiet {
+                    cx.engine(
+                        "R32",
+                        format!(
+                            "{} received {event} from {session} at {} ms after {session} was \
+                             released at {} ms",
+                            cx.model.writer(*writer),
+                            cx.now.at_ms,
+                            gone.stamp.at_ms
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        for (session, owed) in &self.released {
+            for writer in owed.required.keys() {
+                if !owed.received.contains(writer) {
+                    let message = format!(
+                        "{session} was {} at {} ms but {} never received BackupShutdown",
+                        if owed.crash {
+                            "lost in a crash"
+                        } else {
+                            "released"
+                        },
+                        owed.stamp.at_ms,
+                        cx.model.writer(*writer)
+                    );
+                    cx.report_at(owed.stamp, Party::Engine, "R57", message);
+                }
+            }
+        }
+    }
+}
+
+impl ShutdownRules {
+    fn called(&mut self, cx: &mut Cx<'_>, s: SessionNo, call: &Call, hr: Hresult) {
+        let Some(session) = cx.model.session(s) else {
+            return;
+        };
+        if let Some(gone) = session.gone {
+            if hr.is_success() {
+                cx.engine(
+                    "R32",
+                    format!(
+                        "{s}'s {} at {} ms returned {hr} although {s} was released at {} ms",
+                        call.method(),
+                        cx.now.at_ms,
+                        gone.stamp.at_ms
+                    ),
+                );
+            }
+            return;
+        }
+        if !matches!(call, Call::Release | Call::Crash) || hr.is_failure() {
+            return;
+        }
+        // R42: writers take no part in a no-writer context, so nothing is owed.
+        let involved = session.writers_involved();
+        let raised_pfb = involved && session.pfb.called.is_some();
+        let every_instance = involved
+            && cx.model.policies.shutdown_for == ShutdownFor::EveryBackupInstance
+            && session.gwm.called.is_some();
+        let mut required = BTreeMap::new();
+        let mut optional = BTreeSet::new();
+        for (writer, part) in &session.writers {
+            if part.excluded().is_some() {
+                continue;
+            }
+            if raised_pfb && part.got(WriterEvent::PrepareForBackup).is_some() {
+                required.insert(*writer, true);
+            } else if part.got(WriterEvent::PrepareForSnapshot).is_some() {
+                optional.insert(*writer);
+            } else if every_instance && part.identify_ok {
+                required.insert(*writer, false);
+            }
+        }
+        self.released.insert(
+            s,
+            Owed {
+                stamp: cx.now,
+                crash: matches!(call, Call::Crash),
+                required,
+                optional,
+                received: BTreeSet::new(),
+            },
+        );
+    }
+
+    fn shutdown(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, set: SnapshotSetId) {
+        let model = cx.model;
+        let name = model.writer(w);
+        let at = cx.now.at_ms;
+        if model
+            .part(s, w)
+            .is_some_and(|part| part.excluded().is_some())
+        {
+            return; // ordering.rs reports events after a drop (R7, R10, R47).
+        }
+        let Some(owed) = self.released.get_mut(&s) else {
+            cx.engine(
+                "R57",
+                format!(
+                    "{name} received BackupShutdown from {s} at {at} ms, but {s} was not \
+                     released; VSS sends it when the requester object goes away"
+                ),
+            );
+            return;
+        };
+        let own = match owed.required.get(&w) {
+            Some(own) => *own,
+            None if owed.optional.contains(&w) => true,
+            None => {
+                cx.engine(
+                    "R57",
+                    format!(
+                        "{name} received BackupShutdown from {s} at {at} ms but took no part \
+                         in its backup"
+                    ),
+                );
+                return;
+            }
+        };
+        if !owed.received.insert(w) {
+            return; // ordering.rs reports the repeat (R43).
+        }
+        if owed.crash {
+            cx.cover(Coverage::SHUTDOWN_AFTER_CRASH);
+        }
+        if model
+            .part(s, w)
+            .is_some_and(|part| part.got(WriterEvent::BackupComplete).is_none())
+        {
+            cx.cover(Coverage::SHUTDOWN_WITHOUT_COMPLETE);
+        }
+        if set.is_null() {
+            cx.cover(Coverage::SHUTDOWN_NULL_SET);
+        }
+        let Some(session) = model.session(s) else {
+            return;
+        };
+        let mut accepted = vec![match session.set {
+            Some(id) if own && session.created_set() => id,
+            _ => SnapshotSetId::NULL,
+        }];
+        if owed.crash
+            && model.policies.shutdown_set_id_after_crash
+                == ShutdownSetIdAfterCrash::OtherBackupWhenPresent
+        {
+            accepted.extend(
+                model
+                    .sessions
+                    .iter()
+                    .filter(|(other, o)| {
+                        **other != s
+                            && o.gone.is_none()
+                            && o.writers.get(&w).is_some_and(|part| part.took_part())
+                    })
+                    .filter_map(|(_, o)| o.set),
+            );
+        }
+        if !accepted.contains(&set) {
+            let expected: Vec<String> = accepted.iter().map(ToString::to_string).collect();
+            let reason = if session.created_set() {
+                "its DoSnapshotSet created the set"
+            } else {
+                "no shadow copy was created"
+            };
+            cx.engine(
+                "R57",
+                format!(
+                    "{name} received BackupShutdown({set}) from {s} at {at} ms; expected {} \
+                     because {reason}",
+                    expected.join(" or ")
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::{Coverage, Party};
+    use crate::trace::{AbortCause, SetOutcome, TraceEvent};
+    use crate::vocab::{
+        AsyncKind, Call, Hresult, Policies, ShutdownFor, SnapshotSetId, WriterEvent,
+    };
+
+    #[test]
+    fn r57_missing_shutdown() {
+        let mut records = happy_path();
+        let at = delivery(&records, W0, WriterEvent::BackupShutdown);
+        records.truncate(at);
+        assert_only(&judge(records), "R57", Party::Engine);
+    }
+
+    #[test]
+    fn r57_wrong_set_id() {
+        let mut records = happy_path();
+        let at = delivery(&records, W0, WriterEvent::BackupShutdown);
+        if let TraceEvent::Delivered { set, .. } = &mut records[at].event {
+            *set = SnapshotSetId::NULL;
+        }
+        assert_only(&judge(records), "R57", Party::Engine);
+    }
+
+    #[test]
+    fn r57_shutdown_before_release() {
+        let mut records = happy_path();
+        let at = delivery(&records, W0, WriterEvent::BackupShutdown);
+        let block: Vec<_> = records.drain(at..at + 2).collect();
+        let release = find(&records, |e| {
+            matches!(
+                e,
+                TraceEvent::Called {
+                    call: Call::Release,
+                    ..
+                }
+            )
+        });
+        records.splice(release..release, block);
+        let report = judge(records);
+        // Before the release it is unexplained; after it, it is missing.
+        assert_only(&report, "R57", Party::Engine);
+        assert_eq!(report.violations().len(), 2, "{report}");
+    }
+
+    #[test]
+    fn r32_call_after_release_must_fail() {
+        let mut records = happy_path();
+        let end = records.len();
+        insert(
+            &mut records,
+            end,
+            vec![TraceEvent::Called {
+                session: S0,
+                call: Call::GatherWriterStatus,
+                hr: Hresult::S_OK,
+            }],
+        );
+        assert_only(&judge(records), "R32", Party::Engine);
+    }
+
+    #[test]
+    fn crash_during_snapshot_is_clean() {
+        // R57: after a crash the writer may get only Abort and BackupShutdown(GUID_NULL).
+        let mut b = Builder::new();
+        world(&mut b, &[W0]);
+        setup(&mut b, S0, &[W0], &[W0]);
+        prepare(&mut b, S0, &[W0], &[W0]);
+        dss_prepare(&mut b, S0, &[W0]);
+        b.ok(S0, Call::Crash)
+            .push(TraceEvent::AbortRaised {
+                session: S0,
+                cause: AbortCause::Released,
+            })
+            .handle(S0, W0, WriterEvent::Abort, set_of(S0), H::Ok)
+            .push(TraceEvent::SetCreationEnded {
+                session: S0,
+                set: set_of(S0),
+                outcome: SetOutcome::Abandoned,
+            })
+            .handle(
+                S0,
+                W0,
+                WriterEvent::BackupShutdown,
+                SnapshotSetId::NULL,
+                H::Ok,
+            );
+        let records = b.build();
+        let report = judge(records.clone());
+        report.assert_clean();
+        for label in [
+            Coverage::SHUTDOWN_AFTER_CRASH,
+            Coverage::SHUTDOWN_WITHOUT_COMPLETE,
+            Coverage::SHUTDOWN_NULL_SET,
+            Coverage::ABORT_RELEASED,
+        ] {
+            assert!(report.coverage().exercised(label), "{label}");
+        }
+
+        // A Freeze after the crash is an event of a released session.
+        let mut records = records;
+        let end = records.len();
+        insert(
+            &mut records,
+            end,
+            vec![TraceEvent::Delivered {
+                session: S0,
+                writer: W0,
+                event: WriterEvent::Freeze,
+                set: set_of(S0),
+            }],
+        );
+        let report = judge(records);
+        assert!(report.rules_broken().contains("R55"), "{report}");
+    }
+
+    #[test]
+    fn every_backup_instance_shuts_down_metadata_only_sessions() {
+        // Q20 / R57: under EveryBackupInstance a gather-only session owes GUID_NULL shutdowns.
+        let policies = Policies {
+            shutdown_for: ShutdownFor::EveryBackupInstance,
+            ..Policies::default()
+        };
+        let mut b = Builder::with_policies(policies);
+        world(&mut b, &[W0]);
+        b.session(S0).ok(S0, Call::InitializeForBackup);
+        b.start(
+            S0,
+            Call::GatherWriterMetadata,
+            AsyncKind::GatherWriterMetadata,
+        )
+        .handle(S0, W0, WriterEvent::Identify, SnapshotSetId::NULL, H::Ok)
+        .complete(
+            S0,
+            AsyncKind::GatherWriterMetadata,
+            Hresult::VSS_S_ASYNC_FINISHED,
+        )
+        .ok(S0, Call::Release);
+        let without = b.build();
+        assert_only(&judge(without), "R57", Party::Engine);
+        b.handle(
+            S0,
+            W0,
+            WriterEvent::BackupShutdown,
+            SnapshotSetId::NULL,
+            H::Ok,
+        );
+        judge(b.build()).assert_clean();
+    }
+}

@@ -1,0 +1,583 @@
+//! Writer states (T2, R10, R75, R76 and the Q12 policies): the oracle computes each writer's
+//! state in each session from handler results, freeze-window expiries and the policies in force,
+//! and checks every `StateChanged` and `StatusReported` against it.
+
+use std::collections::BTreeMap;
+
+use super::model::Stamp;
+use super::{Coverage, Cx, Party, Rules};
+use crate::trace::{SessionNo, Timer, TraceEvent, WriterNo};
+use crate::vocab::{
+    AsyncKind, Hresult, Policies, StateAfterAbort, StateAfterShutdown, WriterEvent, WriterState,
+};
+
+type Status = (WriterState, Hresult);
+
+const STABLE: Status = (WriterState::VSS_WS_STABLE, Hresult::S_OK);
+
+/// The writer-state rules.
+#[derive(Debug, Default)]
+pub(super) struct StateRules {
+    tracks: BTreeMap<(SessionNo, WriterNo), Track>,
+    /// R29, R30: the statuses a `GatherWriterStatus` collected (when it started and when it
+    /// completed); `GetWriterStatus` reports from them until the next gather.
+    gathering: BTreeMap<SessionNo, BTreeMap<WriterNo, Vec<Status>>>,
+    gathered: BTreeMap<SessionNo, BTreeMap<WriterNo, Vec<Status>>>,
+}
+
+/// One writer's state in one session.
+#[derive(Debug)]
+struct Track {
+    /// What the oracle accepts now; the first entry is the canonical one.
+    expected: Vec<Status>,
+    /// What the last `StateChanged` said.
+    recorded: Status,
+    /// Why the expectation last changed, for messages, and the rule behind it.
+    because: String,
+    rule: &'static str,
+    since: Stamp,
+}
+
+impl Default for Track {
+    fn default() -> Self {
+        Self {
+            expected: vec![STABLE],
+            recorded: STABLE,
+            because: "the session started (R74)".into(),
+            rule: "T2",
+            since: Stamp::default(),
+        }
+    }
+}
+
+impl Rules for StateRules {
+    fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
+        match event {
+            TraceEvent::Handled {
+                session,
+                writer,
+                event,
+                ok,
+                failure,
+                panicked,
+                ..
+            } => {
+                let failed = !*ok || *panicked || failure.is_some();
+                if failed && *event != WriterEvent::Identify {
+                    cx.cover(Coverage::HANDLER_FAILED);
+                }
+                if *ok && !*panicked && failure.is_some() {
+                    cx.cover(Coverage::VETO);
+                }
+                self.checkpoint(cx, *session, *writer);
+                let codes = failure_codes(*failure, *panicked, *ok);
+                let policies = cx.model.policies;
+                let track = self.tracks.entry((*session, *writer)).or_default();
+                let mut next: Vec<Status> = Vec::new();
+                for current in &track.expected {
+                    for status in transition(&policies, *current, *event, failed, &codes) {
+                        if !next.contains(&status) {
+                            next.push(status);
+                        }
+                    }
+                }
+                track.expected = next;
+                track.because = format!(
+                    "{} returned {}{} at {} ms",
+                    event.handler_name(),
+                    if *panicked {
+                        "by panicking"
+                    } else if *ok {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                    failure.map_or(String::new(), |hr| format!(" after SetWriterFailure({hr})")),
+                    cx.now.at_ms
+                );
+                track.rule = match event {
+                    WriterEvent::Abort | WriterEvent::BackupShutdown => "T2",
+                    WriterEvent::Identify => "R10",
+                    _ => "R75",
+                };
+                track.since = cx.now;
+            }
+            TraceEvent::TimerFired {
+                timer: Timer::FreezeWindow { session, writer },
+            } => {
+                self.checkpoint(cx, *session, *writer);
+                let track = self.tracks.entry((*session, *writer)).or_default();
+                let timeout = (
+                    WriterState::VSS_WS_FAILED_AT_FREEZE,
+                    Hresult::VSS_E_WRITERERROR_TIMEOUT,
+                );
+                track.expected = vec![timeout];
+                track.because = format!("its freeze window expired at {} ms", cx.now.at_ms);
+                track.rule = "R76";
+                track.since = cx.now;
+            }
+            TraceEvent::StateChanged {
+                session,
+                writer,
+                state,
+                failure,
+            } => {
+                cx.reach(*state);
+                self.changed(cx, *session, *writer, (*state, *failure));
+            }
+            TraceEvent::AsyncStarted {
+                session,
+                kind: AsyncKind::GatherWriterStatus,
+                ..
+            } => {
+                let snapshot = self.snapshot(cx, *session);
+                self.gathering.insert(*session, snapshot);
+            }
+            TraceEvent::AsyncCompleted {
+                session,
+                kind: AsyncKind::GatherWriterStatus,
+                hr,
+                ..
+            } => {
+                let Some(mut snapshot) = self.gathering.remove(session) else {
+                    return;
+                };
+                if *hr != crate::vocab::Hresult::VSS_S_ASYNC_FINISHED {
+                    // A cancelled or failed gather leaves the previous list in place (R28).
+                    return;
+                }
+                for (writer, statuses) in self.snapshot(cx, *session) {
+                    let entry = snapshot.entry(writer).or_default();
+                    for status in statuses {
+                        if !entry.contains(&status) {
+                            entry.push(status);
+                        }
+                    }
+                }
+                self.gathered.insert(*session, snapshot);
+            }
+            TraceEvent::StatusReported {
+                session,
+                writer,
+                state,
+                failure,
+            } => {
+                cx.reach(*state);
+                cx.cover(Coverage::STATUS_REPORTED);
+                self.reported(cx, *session, *writer, (*state, *failure));
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        let keys: Vec<_> = self.tracks.keys().copied().collect();
+        for (session, writer) in keys {
+            self.checkpoint(cx, session, writer);
+        }
+    }
+}
+
+impl StateRules {
+    /// A state change the oracle expected must have been recorded by now.
+    fn checkpoint(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo) {
+        let Some(track) = self.tracks.get_mut(&(s, w)) else {
+            return;
+        };
+        if track.expected.contains(&track.recorded) {
+            return;
+        }
+        let expected = track.expected.first().copied().unwrap_or(STABLE);
+        let message = format!(
+            "{} in {s} should have changed to {} / {} after {}, but no StateChanged was \
+             recorded (it stayed {} / {})",
+            cx.model.writer(w),
+            expected.0,
+            expected.1,
+            track.because,
+            track.recorded.0,
+            track.recorded.1
+        );
+        cx.report_at(track.since, Party::Engine, track.rule, message);
+        track.recorded = expected;
+        track.expected = vec![expected];
+    }
+
+    fn changed(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, status: Status) {
+        if identify_failed(cx, s, w) {
+            cx.engine(
+                "R10",
+                format!(
+                    "{}'s state in {s} changed to {} at {} ms although its Identify failed; \
+                     no state is kept for it",
+                    cx.model.writer(w),
+                    status.0,
+                    cx.now.at_ms
+                ),
+            );
+            return;
+        }
+        let track = self.tracks.entry((s, w)).or_default();
+        if !track.expected.contains(&status) {
+            let expected = describe(&track.expected);
+            let message = format!(
+                "{} in {s} changed to {} / {} at {} ms; expected {expected} after {}",
+                cx.model.writer(w),
+                status.0,
+                status.1,
+                cx.now.at_ms,
+                track.because
+            );
+            let rule = track.rule;
+            cx.engine(rule, message);
+        }
+        track.recorded = status;
+        track.expected = vec![status];
+    }
+
+    /// What each writer's status in `s` may be now (after settling missing state changes).
+    fn snapshot(&mut self, cx: &mut Cx<'_>, s: SessionNo) -> BTreeMap<WriterNo, Vec<Status>> {
+        let writers: Vec<WriterNo> = cx
+            .model
+            .session(s)
+            .map(|session| session.writers.keys().copied().collect())
+            .unwrap_or_default();
+        let mut snapshot = BTreeMap::new();
+        for w in writers {
+            self.checkpoint(cx, s, w);
+            let expected = self
+                .tracks
+                .get(&(s, w))
+                .map_or_else(|| vec![STABLE], |track| track.expected.clone());
+            snapshot.insert(w, expected);
+        }
+        snapshot
+    }
+
+    fn reported(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, status: Status) {
+        if identify_failed(cx, s, w) {
+            cx.engine(
+                "R10",
+                format!(
+                    "{s}'s writer status lists {} at {} ms although its Identify failed; no \
+                     status is kept for it",
+                    cx.model.writer(w),
+                    cx.now.at_ms
+                ),
+            );
+            return;
+        }
+        self.checkpoint(cx, s, w);
+        let track = self.tracks.entry((s, w)).or_default();
+        let (expected, when) = match self.gathered.get(&s) {
+            Some(gathered) => (
+                gathered.get(&w).cloned().unwrap_or_else(|| vec![STABLE]),
+                "when GatherWriterStatus ran".to_string(),
+            ),
+            None => (track.expected.clone(), format!("after {}", track.because)),
+        };
+        if !expected.contains(&status) {
+            let message = format!(
+                "GetWriterStatus of {s} reported {} as {} / {} at {} ms; expected {} {when}",
+                cx.model.writer(w),
+                status.0,
+                status.1,
+                cx.now.at_ms,
+                describe(&expected),
+            );
+            cx.engine("T2", message);
+        }
+    }
+}
+
+fn identify_failed(cx: &Cx<'_>, s: SessionNo, w: WriterNo) -> bool {
+    cx.model
+        .part(s, w)
+        .is_some_and(|part| part.identify_failed.is_some())
+}
+
+/// The `hrFailure` codes a failed handler may leave.
+fn failure_codes(failure: Option<Hresult>, panicked: bool, ok: bool) -> Vec<Hresult> {
+    match (failure, panicked) {
+        (Some(code), true) => vec![code, Hresult::VSS_E_WRITER_NOT_RESPONDING],
+        (Some(code), false) => vec![code],
+        (None, true) => vec![Hresult::VSS_E_WRITER_NOT_RESPONDING],
+        (None, false) if !ok => vec![Hresult::VSS_E_WRITERERROR_NONRETRYABLE],
+        (None, false) => Vec::new(),
+    }
+}
+
+/// T2 with sticky failures and the Q12 policies: the states `current` may move to.
+fn transition(
+    policies: &Policies,
+    current: Status,
+    event: WriterEvent,
+    failed: bool,
+    codes: &[Hresult],
+) -> Vec<Status> {
+    let sticky = current.0.is_failed();
+    let fail_at =
+        |state: WriterState| -> Vec<Status> { codes.iter().map(|code| (state, *code)).collect() };
+    match event {
+        // R10, R44: Identify never changes the state (Q11).
+        WriterEvent::Identify => vec![current],
+        WriterEvent::Abort => match policies.state_after_abort {
+            StateAfterAbort::KeepFailureElseStable if sticky => vec![current],
+            StateAfterAbort::KeepFailureElseStable | StateAfterAbort::Stable => vec![STABLE],
+            StateAfterAbort::Unchanged => vec![current],
+        },
+        // A failure always records the new FAILED_AT_* state and code (R75).
+        _ if failed => match WriterState::failed_at(event) {
+            Some(state) => fail_at(state),
+            None => vec![current],
+        },
+        // Failures are sticky: a later success changes nothing.
+        _ if sticky => vec![current],
+        WriterEvent::BackupShutdown => match policies.state_after_shutdown {
+            StateAfterShutdown::Unchanged => vec![current],
+            StateAfterShutdown::StableUnlessFailed => vec![STABLE],
+        },
+        _ => match WriterState::after_success(event) {
+            Some(state) => vec![(state, Hresult::S_OK)],
+            None => vec![current],
+        },
+    }
+}
+
+fn describe(statuses: &[Status]) -> String {
+    statuses
+        .iter()
+        .map(|(state, hr)| format!("{state} / {hr}"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::Party;
+    use super::*;
+    use crate::trace::TraceRecord;
+
+    #[test]
+    fn t2_transitions_with_sticky_failures() {
+        let p = Policies::default();
+        let nonretry = [Hresult::VSS_E_WRITERERROR_NONRETRYABLE];
+        // R75: a failed handler moves to FAILED_AT_*.
+        let failed = transition(&p, STABLE, WriterEvent::Freeze, true, &nonretry);
+        assert_eq!(
+            failed,
+            [(WriterState::VSS_WS_FAILED_AT_FREEZE, nonretry[0])]
+        );
+        // Failures are sticky: a later success changes nothing, a later failure is recorded.
+        assert_eq!(
+            transition(&p, failed[0], WriterEvent::Thaw, false, &[]),
+            failed
+        );
+        assert_eq!(
+            transition(&p, failed[0], WriterEvent::Thaw, true, &nonretry),
+            [(WriterState::VSS_WS_FAILED_AT_THAW, nonretry[0])]
+        );
+        // Q12 default: Abort keeps a failure, else STABLE.
+        assert_eq!(
+            transition(&p, failed[0], WriterEvent::Abort, false, &[]),
+            failed
+        );
+        let frozen = (WriterState::VSS_WS_WAITING_FOR_THAW, Hresult::S_OK);
+        assert_eq!(
+            transition(&p, frozen, WriterEvent::Abort, false, &[]),
+            [STABLE]
+        );
+        // Q12 alternative: StableUnlessFailed after BackupShutdown.
+        let p = Policies {
+            state_after_shutdown: StateAfterShutdown::StableUnlessFailed,
+            ..Policies::default()
+        };
+        let waiting = (
+            WriterState::VSS_WS_WAITING_FOR_BACKUP_COMPLETE,
+            Hresult::S_OK,
+        );
+        assert_eq!(
+            transition(&p, waiting, WriterEvent::BackupShutdown, false, &[]),
+            [STABLE]
+        );
+    }
+
+    fn state_change(records: &[TraceRecord], state: WriterState) -> usize {
+        find(
+            records,
+            |e| matches!(e, TraceEvent::StateChanged { state: s, .. } if *s == state),
+        )
+    }
+
+    #[test]
+    fn r75_wrong_state_after_freeze() {
+        let mut records = happy_path();
+        let at = state_change(&records, WriterState::VSS_WS_WAITING_FOR_THAW);
+        if let TraceEvent::StateChanged { state, .. } = &mut records[at].event {
+            *state = WriterState::VSS_WS_WAITING_FOR_POST_SNAPSHOT;
+        }
+        let report = judge(records);
+        assert_only(&report, "R75", Party::Engine);
+        assert_eq!(report.violations().len(), 1, "{report}");
+    }
+
+    #[test]
+    fn r75_missing_state_change() {
+        let mut records = happy_path();
+        let at = state_change(&records, WriterState::VSS_WS_WAITING_FOR_FREEZE);
+        records.remove(at);
+        let report = judge(records);
+        assert_only(&report, "R75", Party::Engine);
+        assert!(report.violations()[0].message.contains("no StateChanged"));
+    }
+
+    #[test]
+    fn t2_status_mismatch() {
+        let mut records = happy_path();
+        let at = find(&records, |e| matches!(e, TraceEvent::StatusReported { .. }));
+        if let TraceEvent::StatusReported { state, .. } = &mut records[at].event {
+            *state = WriterState::VSS_WS_WAITING_FOR_BACKUP_COMPLETE;
+        }
+        assert_only(&judge(records), "T2", Party::Engine);
+    }
+
+    #[test]
+    fn r10_status_for_a_writer_whose_identify_failed() {
+        let mut records = happy_path();
+        let identify = find(&records, |e| {
+            matches!(
+                e,
+                TraceEvent::Handled {
+                    event: WriterEvent::Identify,
+                    ..
+                }
+            )
+        });
+        if let TraceEvent::Handled { ok, .. } = &mut records[identify].event {
+            *ok = false;
+        }
+        let report = judge(records);
+        // The writer should have been dropped, and everything after it is R10's business.
+        assert!(report.rules_broken().contains("R10"), "{report}");
+        assert!(report
+            .violations()
+            .iter()
+            .any(|v| v.message.contains("writer status lists")));
+    }
+
+    #[test]
+    fn q12_policies_are_honoured() {
+        // Under state_after_abort = Stable an aborted writer's failure is cleared.
+        let policies = Policies {
+            state_after_abort: StateAfterAbort::Stable,
+            ..Policies::default()
+        };
+        let mut b = Builder::with_policies(policies);
+        world(&mut b, &[W0]);
+        setup(&mut b, S0, &[W0], &[W0]);
+        b.start(
+            S0,
+            crate::vocab::Call::PrepareForBackup,
+            crate::vocab::AsyncKind::PrepareForBackup,
+        )
+        .handle(
+            S0,
+            W0,
+            WriterEvent::PrepareForBackup,
+            set_of(S0),
+            H::Veto(Hresult::VSS_E_WRITERERROR_RETRYABLE),
+        )
+        .complete(
+            S0,
+            crate::vocab::AsyncKind::PrepareForBackup,
+            Hresult::VSS_S_ASYNC_FINISHED,
+        )
+        .ok(S0, crate::vocab::Call::AbortBackup)
+        .push(TraceEvent::AbortRaised {
+            session: S0,
+            cause: crate::trace::AbortCause::AbortBackup,
+        })
+        .deliver(S0, W0, WriterEvent::Abort, set_of(S0))
+        .handled(S0, W0, WriterEvent::Abort, H::Ok)
+        .state(S0, W0, WriterState::VSS_WS_STABLE, Hresult::S_OK)
+        .status(S0, W0);
+        release(
+            &mut b,
+            S0,
+            crate::vocab::Call::Release,
+            &[W0],
+            crate::vocab::SnapshotSetId::NULL,
+        );
+        let records = b.build();
+        let report = judge(records.clone());
+        report.assert_clean();
+        assert!(report.coverage().exercised(Coverage::VETO));
+
+        // Under the default policy the same StateChanged is wrong.
+        let mut records = records;
+        records[0].event = TraceEvent::Policies(Policies::default());
+        let report = judge(records);
+        assert!(report.rules_broken().contains("T2"), "{report}");
+        assert!(report.violations().iter().all(|v| v.party == Party::Engine));
+    }
+
+    #[test]
+    fn status_reflects_the_last_gather() {
+        // R29, R30: GetWriterStatus reports what GatherWriterStatus collected, even if the
+        // writer's state changed since.
+        let mut records = happy_path();
+        let complete = find(&records, |e| {
+            matches!(
+                e,
+                TraceEvent::Called {
+                    call: crate::vocab::Call::BackupComplete,
+                    ..
+                }
+            )
+        });
+        let kind = crate::vocab::AsyncKind::GatherWriterStatus;
+        let op = crate::vocab::OpNo(99);
+        let gather = vec![
+            TraceEvent::Called {
+                session: S0,
+                call: crate::vocab::Call::GatherWriterStatus,
+                hr: Hresult::S_OK,
+            },
+            TraceEvent::AsyncStarted {
+                session: S0,
+                op,
+                kind,
+            },
+            TraceEvent::AsyncCompleted {
+                session: S0,
+                op,
+                kind,
+                hr: Hresult::VSS_S_ASYNC_FINISHED,
+            },
+        ];
+        insert(&mut records, complete, gather);
+        // The status reported after BackupComplete still says WAITING_FOR_BACKUP_COMPLETE.
+        let status = find(&records, |e| matches!(e, TraceEvent::StatusReported { .. }));
+        if let TraceEvent::StatusReported { state, .. } = &mut records[status].event {
+            *state = WriterState::VSS_WS_WAITING_FOR_BACKUP_COMPLETE;
+        }
+        // ... which is wrong: BackupComplete's own GatherWriterStatus ran after it.
+        assert_only(&judge(records.clone()), "T2", Party::Engine);
+        // Without the second gather it is right.
+        let second = records
+            .iter()
+            .rposition(|r| {
+                matches!(
+                    r.event,
+                    TraceEvent::AsyncStarted {
+                        kind: crate::vocab::AsyncKind::GatherWriterStatus,
+                        ..
+                    }
+                )
+            })
+            .unwrap();
+        records.drain(second - 1..second + 2); // Called, AsyncStarted, AsyncCompleted
+        judge(records).assert_clean();
+    }
+}

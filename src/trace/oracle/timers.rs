@@ -1,0 +1,632 @@
+//! Timers (R59, R89, R99): each frozen writer's Freeze→Thaw window (`dwTimeoutFreeze`, started
+//! per the `freeze_timer_start` policy) and the 10 s flush-and-hold window around
+//! `CommitSnapshots`. Deadlines must be right, timers must fire at or after them and not be
+//! stopped late, no Thaw after an expired window, and an expiry must abort the writer (R99) or
+//! fail `DoSnapshotSet` with `VSS_E_HOLD_WRITES_TIMEOUT` (R89).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::model::Stamp;
+use super::{Coverage, Cx, Party, Rules};
+use crate::trace::{AbortCause, ProviderStep, SessionNo, Timer, TraceEvent, WriterNo};
+use crate::vocab::{AsyncKind, FreezeTimerStart, Hresult, WriterEvent};
+
+/// The kernel's flush-and-hold limit (R89, R100).
+const HOLD_WRITES_MS: u64 = 10_000;
+
+/// The timer rules.
+#[derive(Debug, Default)]
+pub(super) struct TimerRules {
+    armed: BTreeMap<Key, Armed>,
+    ever_set: BTreeSet<Key>,
+    freezes: BTreeMap<(SessionNo, WriterNo), Freeze>,
+    /// Fired freeze windows: the writer must be aborted, with an `AbortRaised(FreezeTimeout)`.
+    timeouts: BTreeMap<(SessionNo, WriterNo), (Stamp, bool)>,
+    hold_fired: BTreeMap<SessionNo, Stamp>,
+    commit_end_ms: BTreeMap<SessionNo, u64>,
+    /// Sessions whose creation was abandoned (AbortRaised, release) since the hold was set.
+    abandoned: BTreeSet<SessionNo>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Freeze(SessionNo, WriterNo),
+    Hold(SessionNo),
+}
+
+impl Key {
+    fn of(timer: Timer) -> Self {
+        match timer {
+            Timer::FreezeWindow { session, writer } => Self::Freeze(session, writer),
+            Timer::HoldWrites { session } => Self::Hold(session),
+        }
+    }
+
+    fn rule(self) -> &'static str {
+        match self {
+            Self::Freeze(..) => "R99",
+            Self::Hold(_) => "R89",
+        }
+    }
+
+    fn describe(self, cx: &Cx<'_>) -> String {
+        match self {
+            Self::Freeze(s, w) => format!("{s}'s freeze window of {}", cx.model.writer(w)),
+            Self::Hold(s) => format!("{s}'s hold-writes window"),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Armed {
+    deadline_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Freeze {
+    delivered: Option<Stamp>,
+    spent_ms: Option<u64>,
+    deadline_ms: Option<u64>,
+    checked: bool,
+}
+
+impl Rules for TimerRules {
+    fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
+        match event {
+            TraceEvent::TimerSet { timer, deadline_ms } => {
+                if let Timer::HoldWrites { session } = timer {
+                    self.abandoned.remove(session);
+                }
+                self.set(cx, Key::of(*timer), *deadline_ms)
+            }
+            TraceEvent::TimerStopped { timer } => self.stopped(cx, Key::of(*timer)),
+            TraceEvent::TimerFired { timer } => self.fired(cx, Key::of(*timer)),
+            TraceEvent::AbortRaised {
+                session,
+                cause: AbortCause::FreezeTimeout { writer },
+            } => {
+                if let Some(due) = self.timeouts.get_mut(&(*session, *writer)) {
+                    due.1 = true;
+                }
+                self.abandoned.insert(*session);
+            }
+            TraceEvent::AbortRaised { session, .. } => {
+                self.abandoned.insert(*session);
+            }
+            TraceEvent::Delivered {
+                session,
+                writer,
+                event,
+                ..
+            } => self.delivered(cx, *session, *writer, *event),
+            TraceEvent::Handled {
+                session,
+                writer,
+                event: WriterEvent::Freeze,
+                spent_ms,
+                ..
+            } => {
+                self.freezes
+                    .entry((*session, *writer))
+                    .or_default()
+                    .spent_ms = Some(*spent_ms);
+                self.check_deadline(cx, *session, *writer);
+            }
+            TraceEvent::ProviderCalled {
+                session,
+                step,
+                spent_ms,
+                ..
+            } => self.provider(cx, *session, *step, *spent_ms),
+            TraceEvent::AsyncCompleted {
+                session,
+                kind: AsyncKind::DoSnapshotSet,
+                hr,
+                ..
+            } => self.completed(cx, *session, *hr),
+            _ => {}
+        }
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        let keys: Vec<_> = self.timeouts.keys().copied().collect();
+        for (s, w) in keys {
+            self.settle_timeout(cx, s, w, "the trace ended");
+        }
+        for (key, armed) in std::mem::take(&mut self.armed) {
+            if armed.deadline_ms < cx.now.at_ms {
+                let message = format!(
+                    "{} expired at {} ms but never fired (the trace runs to {} ms)",
+                    key.describe(cx),
+                    armed.deadline_ms,
+                    cx.now.at_ms
+                );
+                cx.engine(key.rule(), message);
+            }
+        }
+    }
+}
+
+impl TimerRules {
+    fn set(&mut self, cx: &mut Cx<'_>, key: Key, deadline_ms: u64) {
+        if self.armed.contains_key(&key) {
+            let message = format!("{} armed twice (at {} ms)", key.describe(cx), cx.now.at_ms);
+            cx.engine(key.rule(), message);
+        }
+        self.armed.insert(key, Armed { deadline_ms });
+        self.ever_set.insert(key);
+        match key {
+            Key::Freeze(s, w) => {
+                self.freezes.entry((s, w)).or_default().deadline_ms = Some(deadline_ms);
+                self.check_deadline(cx, s, w);
+            }
+            Key::Hold(s) => {
+                let expected = cx.now.at_ms.saturating_add(HOLD_WRITES_MS);
+                if deadline_ms != expected {
+                    cx.engine(
+                        "R89",
+                        format!(
+                            "{s}'s hold-writes window set at {} ms expires at {deadline_ms} ms; \
+                             the kernel holds writes for 10 s, so {expected} ms",
+                            cx.now.at_ms
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// R59, R99 (Q8): the freeze deadline is Freeze's delivery (or return) plus
+    /// `dwTimeoutFreeze`.
+    fn check_deadline(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo) {
+        let Some(info) = cx.model.writers.get(&w) else {
+            return;
+        };
+        let policy = cx.model.policies.freeze_timer_start;
+        let Some(freeze) = self.freezes.get_mut(&(s, w)) else {
+            return;
+        };
+        let (Some(delivered), Some(deadline)) = (freeze.delivered, freeze.deadline_ms) else {
+            return;
+        };
+        if freeze.checked {
+            return;
+        }
+        let start = match (policy, freeze.spent_ms) {
+            (FreezeTimerStart::OnFreezeDelivered, _) => delivered.at_ms,
+            (FreezeTimerStart::OnFreezeReturned, Some(spent)) => {
+                delivered.at_ms.saturating_add(spent)
+            }
+            (FreezeTimerStart::OnFreezeReturned, None) => return,
+        };
+        freeze.checked = true;
+        let expected = start.saturating_add(info.freeze_timeout_ms);
+        if deadline != expected {
+            cx.engine(
+                "R99",
+                format!(
+                    "{}'s freeze window in {s} expires at {deadline} ms; expected {expected} ms \
+                     ({policy:?} at {start} ms + dwTimeoutFreeze {} ms)",
+                    cx.model.writer(w),
+                    info.freeze_timeout_ms
+                ),
+            );
+        }
+    }
+
+    fn stopped(&mut self, cx: &mut Cx<'_>, key: Key) {
+        let Some(armed) = self.armed.remove(&key) else {
+            if !self.ever_set.contains(&key) {
+                let message = format!("{} stopped but never set", key.describe(cx));
+                cx.engine(key.rule(), message);
+            }
+            return;
+        };
+        if cx.now.at_ms > armed.deadline_ms {
+            let message = format!(
+                "{} stopped at {} ms, after its deadline {} ms: it should have fired",
+                key.describe(cx),
+                cx.now.at_ms,
+                armed.deadline_ms
+            );
+            cx.engine(key.rule(), message);
+        } else if let Key::Hold(s) = key {
+            let end = self.commit_end_ms.get(&s).copied().unwrap_or(0);
+            // A stop before the commit returned, after the creation was abandoned (an abort
+            // raised mid-commit), has no return to judge.
+            let abandoned_mid_commit = cx.now.at_ms < end && self.abandoned.contains(&s);
+            if end > armed.deadline_ms && !abandoned_mid_commit {
+                cx.engine(
+                    "R89",
+                    format!(
+                        "CommitSnapshots of {s} returned at {end} ms, after the hold-writes \
+                         deadline {} ms, yet the window was stopped instead of firing",
+                        armed.deadline_ms
+                    ),
+                );
+            }
+        }
+    }
+
+    fn fired(&mut self, cx: &mut Cx<'_>, key: Key) {
+        match self.armed.remove(&key) {
+            None => {
+                let message = format!(
+                    "{} fired at {} ms but was not armed",
+                    key.describe(cx),
+                    cx.now.at_ms
+                );
+                cx.engine(key.rule(), message);
+            }
+            Some(armed) if cx.now.at_ms < armed.deadline_ms => {
+                let message = format!(
+                    "{} fired at {} ms, before its deadline {} ms",
+                    key.describe(cx),
+                    cx.now.at_ms,
+                    armed.deadline_ms
+                );
+                cx.engine(key.rule(), message);
+            }
+            Some(_) => {}
+        }
+        match key {
+            Key::Freeze(s, w) => {
+                cx.cover(Coverage::FREEZE_TIMEOUT);
+                self.timeouts.insert((s, w), (cx.now, false));
+            }
+            Key::Hold(s) => {
+                cx.cover(Coverage::HOLD_WRITES_TIMEOUT);
+                self.hold_fired.insert(s, cx.now);
+            }
+        }
+    }
+
+    fn delivered(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, event: WriterEvent) {
+        match event {
+            WriterEvent::Freeze => {
+                self.freezes.entry((s, w)).or_default().delivered = Some(cx.now);
+                self.check_deadline(cx, s, w);
+            }
+            WriterEvent::Abort => {
+                self.armed.remove(&Key::Freeze(s, w));
+            }
+            WriterEvent::Thaw => self.thaw(cx, s, w),
+            _ => {}
+        }
+        if !matches!(event, WriterEvent::Abort | WriterEvent::Identify) {
+            let why = format!("it received {event} at {} ms", cx.now.at_ms);
+            self.settle_timeout(cx, s, w, &why);
+        }
+    }
+
+    /// R99: no Thaw after the writer's freeze window expired.
+    fn thaw(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo) {
+        let name = cx.model.writer(w);
+        let at = cx.now.at_ms;
+        let armed = self.armed.remove(&Key::Freeze(s, w));
+        if let Some((fired, _)) = self.timeouts.get(&(s, w)) {
+            if cx.model.aborted(s, w).is_none() {
+                cx.engine(
+                    "R99",
+                    format!(
+                        "{name} received Thaw from {s} at {at} ms after its freeze window \
+                         expired at {} ms",
+                        fired.at_ms
+                    ),
+                );
+            }
+            return; // An aborted writer's Thaw is R55's business.
+        }
+        match armed {
+            Some(armed) if at > armed.deadline_ms => cx.engine(
+                "R99",
+                format!(
+                    "{name} received Thaw from {s} at {at} ms, after its freeze deadline {} ms, \
+                     and the window never fired",
+                    armed.deadline_ms
+                ),
+            ),
+            None if !self.ever_set.contains(&Key::Freeze(s, w))
+                && cx
+                    .model
+                    .part(s, w)
+                    .is_some_and(|p| p.got(WriterEvent::Freeze).is_some()) =>
+            {
+                cx.engine(
+                    "R99",
+                    format!("{name} was frozen in {s} without a freeze window (thawed at {at} ms)"),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// R99: a fired freeze window must have aborted its writer, with a `FreezeTimeout` cause.
+    fn settle_timeout(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, when: &str) {
+        let Some((fired, raised)) = self.timeouts.remove(&(s, w)) else {
+            return;
+        };
+        let name = cx.model.writer(w);
+        if cx.model.aborted(s, w).is_none() {
+            let message = format!(
+                "{name}'s freeze window in {s} expired at {} ms but it was not aborted before \
+                 {when}",
+                fired.at_ms
+            );
+            cx.report_at(fired, Party::Engine, "R99", message);
+        } else if !raised {
+            let message = format!(
+                "{name}'s freeze window in {s} expired at {} ms but no AbortRaised named the \
+                 timeout before {when}",
+                fired.at_ms
+            );
+            cx.report_at(fired, Party::Engine, "R99", message);
+        }
+    }
+
+    fn provider(&mut self, cx: &mut Cx<'_>, s: SessionNo, step: ProviderStep, spent_ms: u64) {
+        let at = cx.now.at_ms;
+        match step {
+            ProviderStep::CommitSnapshots => {
+                if !self.armed.contains_key(&Key::Hold(s)) {
+                    cx.engine(
+                        "R89",
+                        format!(
+                            "CommitSnapshots of {s} at {at} ms outside the flush-and-hold window"
+                        ),
+                    );
+                }
+                let end = self.commit_end_ms.entry(s).or_default();
+                *end = (*end).max(at.saturating_add(spent_ms));
+            }
+            ProviderStep::PostCommitSnapshots => self.hold_overdue(cx, s),
+            _ => {}
+        }
+    }
+
+    fn hold_overdue(&mut self, cx: &mut Cx<'_>, s: SessionNo) {
+        if let Some(armed) = self.armed.get(&Key::Hold(s)).copied() {
+            if armed.deadline_ms < cx.now.at_ms {
+                self.armed.remove(&Key::Hold(s));
+                cx.engine(
+                    "R89",
+                    format!(
+                        "{s}'s hold-writes window expired at {} ms but had not fired by {} ms",
+                        armed.deadline_ms, cx.now.at_ms
+                    ),
+                );
+            }
+        }
+    }
+
+    fn completed(&mut self, cx: &mut Cx<'_>, s: SessionNo, hr: Hresult) {
+        self.hold_overdue(cx, s);
+        if let Some(fired) = self.hold_fired.remove(&s) {
+            if hr != Hresult::VSS_E_HOLD_WRITES_TIMEOUT {
+                cx.engine(
+                    "R89",
+                    format!(
+                        "{s}'s hold-writes window expired at {} ms but DoSnapshotSet completed \
+                         with {hr}, not VSS_E_HOLD_WRITES_TIMEOUT",
+                        fired.at_ms
+                    ),
+                );
+            }
+            let abortable = cx
+                .model
+                .session(s)
+                .map(super::model::Session::abortable)
+                .unwrap_or_default();
+            for w in abortable {
+                if cx.model.aborted(s, w).is_none() {
+                    cx.engine(
+                        "R89",
+                        format!(
+                            "{s}'s hold-writes window expired at {} ms but {} was not aborted \
+                             before DoSnapshotSet completed",
+                            fired.at_ms,
+                            cx.model.writer(w)
+                        ),
+                    );
+                }
+            }
+        }
+        let keys: Vec<_> = self
+            .timeouts
+            .keys()
+            .filter(|(session, _)| *session == s)
+            .copied()
+            .collect();
+        for (s, w) in keys {
+            self.settle_timeout(cx, s, w, "DoSnapshotSet completed");
+        }
+        let armed: Vec<_> = self
+            .armed
+            .iter()
+            .filter(|(key, _)| matches!(key, Key::Freeze(session, _) if *session == s))
+            .map(|(key, armed)| (*key, *armed))
+            .collect();
+        for (key, armed) in armed {
+            self.armed.remove(&key);
+            if armed.deadline_ms < cx.now.at_ms {
+                let message = format!(
+                    "{} expired at {} ms but had not fired when DoSnapshotSet completed at {} ms",
+                    key.describe(cx),
+                    armed.deadline_ms,
+                    cx.now.at_ms
+                );
+                cx.engine("R99", message);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::scenarios::{freeze_timeout, hold_timeout};
+    use super::super::test_support::*;
+    use super::super::Party;
+    use crate::trace::{ProviderStep, Timer, TraceEvent, TraceRecord};
+    use crate::vocab::{AsyncKind, FreezeTimerStart, Hresult, Policies, WriterEvent};
+
+    fn freeze_timer_set(records: &[TraceRecord]) -> usize {
+        find(records, |e| {
+            matches!(
+                e,
+                TraceEvent::TimerSet {
+                    timer: Timer::FreezeWindow { .. },
+                    ..
+                }
+            )
+        })
+    }
+
+    #[test]
+    fn r99_wrong_freeze_deadline() {
+        let mut records = happy_path();
+        let at = freeze_timer_set(&records);
+        if let TraceEvent::TimerSet { deadline_ms, .. } = &mut records[at].event {
+            *deadline_ms += 1;
+        }
+        assert_only(&judge(records), "R99", Party::Engine);
+    }
+
+    #[test]
+    fn r99_thaw_after_the_freeze_deadline() {
+        // R99: a 1 ms window that never fires; it is stopped, and Thaw delivered, 2 ms after
+        // Freeze.
+        let mut records = happy_path();
+        if let TraceEvent::WriterRegistered {
+            freeze_timeout_ms, ..
+        } = &mut records[1].event
+        {
+            *freeze_timeout_ms = 1;
+        }
+        let at = freeze_timer_set(&records);
+        let freeze_at = records[delivery(&records, W0, WriterEvent::Freeze)].at_ms;
+        if let TraceEvent::TimerSet { deadline_ms, .. } = &mut records[at].event {
+            *deadline_ms = freeze_at + 1;
+        }
+        let report = judge(records);
+        assert_only(&report, "R99", Party::Engine);
+        assert!(
+            report.violations()[0].message.contains("should have fired"),
+            "{report}"
+        );
+
+        // Without the TimerStopped, the late Thaw itself is the violation.
+        let mut records = records_without_stop();
+        let at = delivery(&records, W0, WriterEvent::Thaw);
+        records[at].at_ms += 70_000;
+        for record in &mut records[at + 1..] {
+            record.at_ms += 70_000;
+        }
+        let report = judge(records);
+        assert_only(&report, "R99", Party::Engine);
+        assert!(
+            report.violations()[0].message.contains("received Thaw"),
+            "{report}"
+        );
+    }
+
+    fn records_without_stop() -> Vec<TraceRecord> {
+        let mut records = happy_path();
+        let stop = find(&records, |e| {
+            matches!(
+                e,
+                TraceEvent::TimerStopped {
+                    timer: Timer::FreezeWindow { .. }
+                }
+            )
+        });
+        records.remove(stop);
+        records
+    }
+
+    #[test]
+    fn thaw_disarms_the_freeze_window() {
+        // R99: a Thaw in time needs no TimerStopped.
+        judge(records_without_stop()).assert_clean();
+    }
+
+    #[test]
+    fn r99_freeze_timeout_without_abort() {
+        let mut records = freeze_timeout();
+        let raised = find(&records, |e| matches!(e, TraceEvent::AbortRaised { .. }));
+        records.drain(raised..raised + 3); // AbortRaised, Delivered, Handled
+        let report = judge(records);
+        assert_only(&report, "R99", Party::Engine);
+    }
+
+    #[test]
+    fn freeze_timer_policy_on_freeze_returned() {
+        // Q8: the window starts when OnFreeze returns.
+        let mut records = happy_path();
+        let handled = delivery(&records, W0, WriterEvent::Freeze) + 1;
+        if let TraceEvent::Handled { spent_ms, .. } = &mut records[handled].event {
+            *spent_ms = 300;
+        }
+        let at = freeze_timer_set(&records);
+        if let TraceEvent::TimerSet { deadline_ms, .. } = &mut records[at].event {
+            *deadline_ms += 300;
+        }
+        assert_only(&judge(records.clone()), "R99", Party::Engine);
+        records[0].event = TraceEvent::Policies(Policies {
+            freeze_timer_start: FreezeTimerStart::OnFreezeReturned,
+            ..Policies::default()
+        });
+        judge(records).assert_clean();
+    }
+
+    #[test]
+    fn r89_hold_timeout_must_fail_do_snapshot_set() {
+        let mut records = hold_timeout();
+        let done = find(&records, |e| {
+            matches!(
+                e,
+                TraceEvent::AsyncCompleted {
+                    kind: AsyncKind::DoSnapshotSet,
+                    ..
+                }
+            )
+        });
+        if let TraceEvent::AsyncCompleted { hr, .. } = &mut records[done].event {
+            *hr = Hresult::VSS_E_PROVIDER_VETO;
+        }
+        assert_only(&judge(records), "R89", Party::Engine);
+    }
+
+    #[test]
+    fn r89_slow_commit_without_the_timer_firing() {
+        let mut records = happy_path();
+        let commit = find(&records, |e| {
+            matches!(
+                e,
+                TraceEvent::ProviderCalled {
+                    step: ProviderStep::CommitSnapshots,
+                    ..
+                }
+            )
+        });
+        if let TraceEvent::ProviderCalled { spent_ms, .. } = &mut records[commit].event {
+            *spent_ms = 20_000;
+        }
+        assert_only(&judge(records), "R89", Party::Engine);
+    }
+
+    #[test]
+    fn r89_commit_outside_the_hold_window() {
+        let mut records = happy_path();
+        let set = find(&records, |e| {
+            matches!(
+                e,
+                TraceEvent::TimerSet {
+                    timer: Timer::HoldWrites { .. },
+                    ..
+                }
+            )
+        });
+        records.remove(set);
+        assert_only(&judge(records), "R89", Party::Engine);
+    }
+}
