@@ -15,10 +15,10 @@ impl Coordinator {
         let session = self.op(op_no).session;
         match self.policies.writer_abort_scope {
             WriterAbortScope::FailingWriter => {
-                let writer = match cause {
-                    AbortCause::WriterFailed { writer, .. }
-                    | AbortCause::FreezeTimeout { writer } => writer,
-                    _ => return,
+                let (AbortCause::WriterFailed { writer, .. }
+                | AbortCause::FreezeTimeout { writer }) = cause
+                else {
+                    return;
                 };
                 self.record(TraceEvent::AbortRaised { session, cause });
                 self.deliver_abort(session, writer);
@@ -55,7 +55,7 @@ impl Coordinator {
     ) {
         let session = self.op(op_no).session;
         self.record(TraceEvent::AbortRaised { session, cause });
-        for writer in self.abort_recipients(session, false) {
+        for writer in self.abort_recipients(session, cause) {
             self.deliver_abort(session, writer);
         }
         self.stop_session_timers(session);
@@ -90,9 +90,7 @@ impl Coordinator {
             session,
             cause: AbortCause::AbortBackup,
         });
-        let reach_unprepared =
-            self.policies.abort_backup_reach == AbortBackupReach::FromStartSnapshotSet;
-        for writer in self.abort_recipients(session, reach_unprepared) {
+        for writer in self.abort_recipients(session, AbortCause::AbortBackup) {
             self.deliver_abort(session, writer);
         }
         if matches!(
@@ -166,23 +164,24 @@ impl Coordinator {
     }
 
     /// Writers Abort reaches: those that take part and have not finished PostSnapshot (R55);
-    /// from `AbortBackup` only those that received PrepareForBackup, unless `reach_unprepared`
-    /// (Q2) and a set was started.
-    fn abort_recipients(&self, session: SessionNo, reach_unprepared: bool) -> Vec<WriterNo> {
+    /// that joined the backup, and for `AbortBackup` under Q2's `FromStartSnapshotSet` also the
+    /// identified writers that have not, once a set was started.
+    fn abort_recipients(&self, session: SessionNo, cause: AbortCause) -> Vec<WriterNo> {
         let s = &self.sessions[session.0 as usize];
+        let reach_unprepared = cause == AbortCause::AbortBackup
+            && self.policies.abort_backup_reach == AbortBackupReach::FromStartSnapshotSet;
         if !s.involves_writers() {
             return Vec::new();
         }
         let set_started = !matches!(s.set, SetState::None);
+        let bug = self.planted_bug == Some(super::PlantedBug::AbortAfterPostSnapshot);
         s.writers
             .iter()
             .enumerate()
             .filter(|(_, sw)| {
                 sw.takes_part()
-                    && !sw.post_snapshot_done
-                    && (sw.got_prepare_backup
-                        || s.snapshot.started()
-                        || (reach_unprepared && set_started))
+                    && (!sw.post_snapshot_done || bug)
+                    && (sw.joined || (reach_unprepared && set_started))
             })
             .map(|(i, _)| WriterNo(super::index_u32(i)))
             .collect()
@@ -202,11 +201,7 @@ impl Coordinator {
         s.writers
             .iter()
             .enumerate()
-            .filter(|(_, sw)| {
-                sw.takes_part()
-                    && !sw.shutdown_sent
-                    && (sw.got_prepare_backup || every_instance || s.snapshot.started())
-            })
+            .filter(|(_, sw)| sw.takes_part() && !sw.shutdown_sent && (sw.joined || every_instance))
             .map(|(i, _)| WriterNo(super::index_u32(i)))
             .collect()
     }
@@ -225,8 +220,7 @@ impl Coordinator {
             .iter()
             .filter(|s| s.no != session && s.life == super::session::Life::Backup)
             .filter(|s| {
-                s.writers[writer.0 as usize].takes_part()
-                    && s.writers[writer.0 as usize].got_prepare_backup
+                s.writers[writer.0 as usize].takes_part() && s.writers[writer.0 as usize].joined
             })
             .map(|s| s.set.id())
             .find(|id| !id.is_null())

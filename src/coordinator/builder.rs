@@ -37,6 +37,18 @@ pub struct Builder {
     pub(crate) chooser: Box<dyn Chooser>,
     pub(crate) trace_mode: TraceMode,
     pub(crate) limits: Limits,
+    pub(crate) planted_bug: Option<PlantedBug>,
+}
+
+/// A deliberate engine bug, for proving that the oracle (and the explorer, and fuzzers) catch
+/// it. Never use outside tests of the checkers themselves.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PlantedBug {
+    /// `AbortBackup` after a successful `DoSnapshotSet` delivers Abort to writers past
+    /// PostSnapshot, breaking R55.
+    AbortAfterPostSnapshot,
 }
 
 impl Builder {
@@ -50,6 +62,7 @@ impl Builder {
             chooser: Box::new(FirstChoice),
             trace_mode: TraceMode::Record,
             limits: Limits::default(),
+            planted_bug: None,
         }
     }
 
@@ -107,6 +120,14 @@ impl Builder {
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Plants a deliberate engine bug (tests of the checkers only).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn planted_bug(mut self, bug: PlantedBug) -> Self {
+        self.planted_bug = Some(bug);
         self
     }
 

@@ -218,7 +218,24 @@ impl Coordinator {
                 sw.identified = true;
                 sw.metadata = delivery.metadata;
             }
-            WriterEvent::PrepareForBackup => sw.got_prepare_backup = true,
+            WriterEvent::PrepareForBackup => {
+                sw.joined = true;
+                let unselected = sw.selected.is_empty();
+                let component_mode = self.sessions[session.0 as usize]
+                    .backup_state()
+                    .select_components;
+                if component_mode && unselected {
+                    // R47: nothing of this writer was added; no events after PrepareForBackup.
+                    self.sessions[session.0 as usize].writers[writer.0 as usize].dropped =
+                        Some(DropReason::NothingSelected);
+                    self.record(TraceEvent::WriterDropped {
+                        session,
+                        writer,
+                        reason: DropReason::NothingSelected,
+                    });
+                }
+            }
+            WriterEvent::PrepareForSnapshot => sw.joined = true,
             WriterEvent::PostSnapshot => sw.post_snapshot_done = true,
             WriterEvent::Freeze => {
                 let timeout_ms = self.writers[writer.0 as usize].config.freeze_timeout_ms;

@@ -11,12 +11,12 @@
 //! | `GatherWriterMetadata` | once (R8) | `VSS_E_BAD_STATE` |
 //! | `GetWriterMetadataCount` | metadata gathered and not freed (R10, R11) | `VSS_E_BAD_STATE` |
 //! | `FreeWriterMetadata` | metadata gathered (R11) | `VSS_E_BAD_STATE` |
-//! | `SetBackupState` | before `PrepareForBackup` (R12) | `VSS_E_BAD_STATE` |
+//! | `SetBackupState` | before `PrepareForBackup` and `DoSnapshotSet` (R12) | `VSS_E_BAD_STATE` |
 //! | `AddComponent` | writer context, component mode, metadata gathered, before `DoSnapshotSet` (R13, R42) | `VSS_E_BAD_STATE` |
 //! | `StartSnapshotSet` | no set yet (R14); none in creation machine-wide (R15) | `VSS_E_BAD_STATE` / `VSS_E_SNAPSHOT_SET_IN_PROGRESS` |
 //! | `AddToSnapshotSet` | set in creation, `DoSnapshotSet` not called (R16, R19) | `VSS_E_BAD_STATE` |
-//! | `PrepareForBackup` | writer context, after `SetBackupState` and `StartSnapshotSet`, once, not aborted (R21, R42) | `VSS_E_BAD_STATE` |
-//! | `DoSnapshotSet` | set in creation; metadata gathered in writer contexts; once; not aborted (R22) | `VSS_E_BAD_STATE` |
+//! | `PrepareForBackup` | writer context, after `GatherWriterMetadata`, `SetBackupState` and `StartSnapshotSet`, once, not aborted (R9, R21, R40, R42) | `VSS_E_BAD_STATE` |
+//! | `DoSnapshotSet` | set in creation; metadata gathered in writer contexts; once; not aborted; `PrepareForBackup` not failed (R22, R52) | `VSS_E_BAD_STATE` |
 //! | `GetSnapshotProperties` | after a successful `DoSnapshotSet` (R24) | `VSS_E_BAD_STATE` |
 //! | `SetBackupSucceeded` | after a successful `DoSnapshotSet`, before `BackupComplete` (R25) | `VSS_E_BAD_STATE` |
 //! | `BackupComplete` | writer context, after a successful `DoSnapshotSet`, once, not aborted (R26) | `VSS_E_BAD_STATE` |
@@ -54,7 +54,9 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
             require(session.metadata == Progress::Succeeded && !session.metadata_freed)
         }
         Call::FreeWriterMetadata => require(session.metadata == Progress::Succeeded),
-        Call::SetBackupState(_) => require(!session.prepare.started()),
+        Call::SetBackupState(_) => {
+            require(!session.prepare.started() && !session.snapshot.started())
+        }
         Call::AddComponent(_) => require(
             session.involves_writers()
                 && session
@@ -80,6 +82,7 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
             require(
                 session.involves_writers()
                     && session.backup_state.is_some()
+                    && session.metadata == Progress::Succeeded
                     && matches!(session.set, SetState::InCreation(_))
                     && !session.prepare.started()
                     && !session.snapshot.started()
@@ -91,6 +94,7 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
             require(
                 matches!(session.set, SetState::InCreation(_))
                     && !session.snapshot.started()
+                    && !matches!(session.prepare, Progress::Failed(_))
                     && !session.aborted
                     && (!session.involves_writers() || session.metadata == Progress::Succeeded),
             )?;

@@ -33,7 +33,7 @@ mod pipeline;
 mod session;
 mod timers;
 
-pub use builder::{Builder, Limits};
+pub use builder::{Builder, Limits, PlantedBug};
 pub use chooser::{ChoicePoint, Chooser, FirstChoice};
 
 use crate::provider::Provider;
@@ -62,6 +62,7 @@ pub struct Coordinator {
     trace: Trace,
     chooser: Box<dyn Chooser>,
     limits: Limits,
+    planted_bug: Option<PlantedBug>,
     minted: u64,
     shadow_copies: u64,
 }
@@ -103,6 +104,7 @@ impl Coordinator {
             trace: Trace::new(builder.trace_mode),
             chooser: builder.chooser,
             limits: builder.limits,
+            planted_bug: builder.planted_bug,
             minted: 0,
             shadow_copies: 0,
         };

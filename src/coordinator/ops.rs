@@ -66,6 +66,8 @@ pub(crate) struct AsyncOp {
     pub(crate) cancel_after_commit: bool,
     /// The hold-writes timer expired (R89).
     pub(crate) hold_expired: bool,
+    /// A provider call failed; the creation fails when that call returns (R93, R95).
+    pub(crate) provider_failure: Option<Hresult>,
     /// Some writer failed during the operation (Q4).
     pub(crate) writer_failed: bool,
 }
@@ -106,6 +108,7 @@ impl Coordinator {
             remaining: Remaining::NotBegun,
             cancel_after_commit: false,
             hold_expired: false,
+            provider_failure: None,
             writer_failed: false,
         });
         self.sessions[session.0 as usize].pending = Some(no);
@@ -165,18 +168,15 @@ impl Coordinator {
             }
             (None, Some((timer, deadline))) => Some((Due::Timer(timer), deadline)),
             (Some(t), _) => {
-                let due: Vec<OpNo> = self
-                    .ops
-                    .iter()
-                    .filter(|op| op.is_pending() && op.next_at_ms == t)
-                    .map(|op| op.no)
-                    .collect();
-                let pick = if due.len() > 1 {
-                    self.chooser.choose(ChoicePoint::NextOperation, due.len()) % due.len()
+                let is_due = |op: &&AsyncOp| op.is_pending() && op.next_at_ms == t;
+                let count = self.ops.iter().filter(is_due).count();
+                let pick = if count > 1 {
+                    self.chooser.choose(ChoicePoint::NextOperation, count) % count
                 } else {
                     0
                 };
-                Some((Due::Op(due[pick]), t))
+                let op = self.ops.iter().filter(is_due).nth(pick).map(|op| op.no)?;
+                Some((Due::Op(op), t))
             }
         }
     }
@@ -184,6 +184,15 @@ impl Coordinator {
     /// Runs one step of `op`: one writer delivery, one provider call, a timer stage, or the end.
     fn step_op(&mut self, op_no: OpNo) {
         let index = op_no.0 as usize;
+        if let Some(hr) = self.ops[index].provider_failure {
+            let hr = if self.ops[index].hold_expired {
+                Hresult::VSS_E_HOLD_WRITES_TIMEOUT // R89: the kernel gave up first
+            } else {
+                hr
+            };
+            self.creation_failed(op_no, hr);
+            return;
+        }
         let (stage, script) = (self.ops[index].stage, self.ops[index].script());
         let Some(spec) = script.get(stage).copied() else {
             self.finish_op(op_no);
@@ -202,14 +211,15 @@ impl Coordinator {
                 }
             },
             StageSpec::Providers(step) => match self.next_provider(op_no) {
-                Some(provider) => match self.call_provider(session, provider, step, None) {
-                    (hr, spent) if hr.is_failure() => {
-                        self.creation_failed(op_no, hr);
-                        let _ = spent;
-                        return;
+                Some(provider) => {
+                    let (hr, spent) = self.call_provider(session, provider, step, None);
+                    if hr.is_failure() {
+                        // The failure takes effect when the call returns, `spent` later; a
+                        // hold-writes window that expires meanwhile wins (R89).
+                        self.ops[index].provider_failure = Some(hr);
                     }
-                    (_, spent) => spent,
-                },
+                    spent
+                }
                 None => {
                     if step == ProviderStep::CommitSnapshots {
                         self.mark_committed(session);
@@ -252,45 +262,38 @@ impl Coordinator {
 
     /// Picks the next writer of the current writer stage; Freeze and Thaw go by level (R46).
     fn next_writer(&mut self, op_no: OpNo, event: WriterEvent) -> Option<WriterNo> {
-        let session = self.ops[op_no.0 as usize].session;
-        // Writers aborted meanwhile no longer receive the operation's events (R55).
-        let candidates: Vec<WriterNo> = match &self.ops[op_no.0 as usize].remaining {
-            Remaining::Writers(list) => list
-                .iter()
-                .copied()
-                .filter(|w| {
-                    let sw = &self.sessions[session.0 as usize].writers[w.0 as usize];
-                    event == WriterEvent::Identify || sw.receives_events()
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        if candidates.is_empty() {
+        let Self {
+            ops,
+            sessions,
+            writers,
+            chooser,
+            ..
+        } = self;
+        let op = &mut ops[op_no.0 as usize];
+        let Remaining::Writers(list) = &mut op.remaining else {
             return None;
-        }
-        let eligible: Vec<WriterNo> = if matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) {
-            let rank = |w: &WriterNo| self.writers[w.0 as usize].config.level.freeze_rank();
-            let best = candidates.iter().map(rank).min().unwrap_or(0);
-            candidates
-                .iter()
-                .copied()
-                .filter(|w| rank(w) == best)
-                .collect()
-        } else {
-            candidates
         };
-        let pick = if eligible.len() > 1 {
-            self.chooser
-                .choose(ChoicePoint::DeliveryOrder { event }, eligible.len())
-                % eligible.len()
+        // Writers aborted meanwhile no longer receive the operation's events (R55).
+        let session = &sessions[op.session.0 as usize];
+        if event != WriterEvent::Identify {
+            list.retain(|w| session.writers[w.0 as usize].receives_events());
+        }
+        let first = *list.first()?;
+        // Freeze and Thaw lists are sorted by level (R46): the options are the leading run of
+        // writers at the first writer's level. Any other event: every writer left.
+        let options = if matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) {
+            let rank = |w: &WriterNo| writers[w.0 as usize].config.level.freeze_rank();
+            let best = rank(&first);
+            list.iter().take_while(|w| rank(w) == best).count()
+        } else {
+            list.len()
+        };
+        let pick = if options > 1 {
+            chooser.choose(ChoicePoint::DeliveryOrder { event }, options) % options
         } else {
             0
         };
-        let chosen = eligible[pick];
-        if let Remaining::Writers(list) = &mut self.ops[op_no.0 as usize].remaining {
-            list.retain(|w| *w != chosen);
-        }
-        Some(chosen)
+        Some(list.remove(pick))
     }
 
     fn next_provider(&mut self, op_no: OpNo) -> Option<ProviderNo> {
@@ -311,12 +314,17 @@ impl Coordinator {
                     .collect(),
             ),
             StageSpec::Writers(_) if !session.involves_writers() => Remaining::Writers(Vec::new()),
-            StageSpec::Writers(_) => Remaining::Writers(
-                (0..self.writers.len())
+            StageSpec::Writers(event) => {
+                let mut list: Vec<WriterNo> = (0..self.writers.len())
                     .filter(|&i| session.writers[i].receives_events())
                     .map(|i| WriterNo(super::index_u32(i)))
-                    .collect(),
-            ),
+                    .collect();
+                if matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) {
+                    // R46 (and Q7 for Thaw): by level; a stable sort keeps registration order.
+                    list.sort_by_key(|w| self.writers[w.0 as usize].config.level.freeze_rank());
+                }
+                Remaining::Writers(list)
+            }
             StageSpec::Providers(_) => {
                 let mut providers: Vec<ProviderNo> = session
                     .set

@@ -13,10 +13,7 @@ impl Coordinator {
     pub(crate) fn finish_op(&mut self, op_no: OpNo) {
         let (session, kind) = (self.op(op_no).session, self.op(op_no).kind);
         let status = match kind {
-            AsyncKind::PrepareForBackup => {
-                self.drop_unselected(session);
-                Hresult::VSS_S_ASYNC_FINISHED
-            }
+            AsyncKind::PrepareForBackup => Hresult::VSS_S_ASYNC_FINISHED,
             AsyncKind::GatherWriterStatus => {
                 let list = self.status_list(session);
                 self.sessions[session.0 as usize].status = Some(list);

@@ -106,7 +106,9 @@ pub(crate) struct SessionWriter {
     pub(crate) metadata: Option<WriterMetadata>,
     pub(crate) dropped: Option<DropReason>,
     pub(crate) aborted: bool,
-    pub(crate) got_prepare_backup: bool,
+    /// Received an operation event (PrepareForBackup or PrepareForSnapshot): the writer takes
+    /// part in this session's backup, so Abort and BackupShutdown may reach it.
+    pub(crate) joined: bool,
     pub(crate) post_snapshot_done: bool,
     pub(crate) shutdown_sent: bool,
     pub(crate) state: WriterState,
@@ -122,7 +124,7 @@ impl SessionWriter {
             metadata: None,
             dropped: None,
             aborted: false,
-            got_prepare_backup: false,
+            joined: false,
             post_snapshot_done: false,
             shutdown_sent: false,
             state: WriterState::VSS_WS_STABLE,

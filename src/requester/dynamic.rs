@@ -43,9 +43,8 @@ impl DynBackupComponents {
 
     /// Starts an asynchronous call and waits for it: `Ok` only for `VSS_S_ASYNC_FINISHED`.
     pub fn call_and_wait(&mut self, call: Call) -> Result<OpNo, Hresult> {
-        let op = match self.call(call)? {
-            Reply::Async(op) => op,
-            _ => return Err(Hresult::E_INVALIDARG),
+        let Reply::Async(op) = self.call(call)? else {
+            return Err(Hresult::E_INVALIDARG);
         };
         match self.call(Call::Wait {
             op,

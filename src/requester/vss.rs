@@ -138,6 +138,13 @@ impl VssBuilder {
         Self(self.0.limits(limits))
     }
 
+    /// Plants a deliberate engine bug (tests of the checkers only).
+    #[doc(hidden)]
+    #[must_use]
+    pub fn planted_bug(self, bug: crate::coordinator::PlantedBug) -> Self {
+        Self(self.0.planted_bug(bug))
+    }
+
     /// Builds the machine.
     pub fn build(self) -> Vss {
         Vss::new(self.0.build())

@@ -23,11 +23,13 @@
 mod config;
 mod context;
 mod metadata;
+mod scripted;
 
 pub use config::{WriterConfig, DEFAULT_FREEZE_TIMEOUT_MS};
 pub use context::HandlerContext;
 pub(crate) use context::{EventView, SnapshotVolume};
 pub use metadata::{ComponentInfo, WriterMetadata};
+pub use scripted::{Outcome, Reaction, ScriptedWriter};
 
 use crate::vocab::SnapshotSetId;
 

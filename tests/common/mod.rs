@@ -1,0 +1,196 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code, unreachable_pub)]
+
+use vss_sim::requester::{DynBackupComponents, Vss, VssBuilder};
+use vss_sim::trace::{oracle, SessionNo, Trace, TraceEvent, WriterNo};
+use vss_sim::vocab::{
+    ApplicationLevel, BackupState, Call, ComponentKey, ComponentType, Hresult, OpNo, Policies,
+    ProviderId, Reply, WriterClassId, WriterEvent, WriterState,
+};
+use vss_sim::writer::{ScriptedWriter, WriterConfig};
+
+/// Class id of the `index`-th test writer.
+pub fn class_id(index: usize) -> WriterClassId {
+    WriterClassId::from_u128(0x1000 + index as u128)
+}
+
+/// A writer config named `name`, class `index`, at `level`.
+pub fn config(index: usize, name: &str, level: ApplicationLevel) -> WriterConfig {
+    WriterConfig::new(class_id(index), name).level(level)
+}
+
+/// A builder with the scripted writers, all front-end, named after their components.
+pub fn builder(writers: Vec<ScriptedWriter>) -> VssBuilder {
+    writers
+        .into_iter()
+        .enumerate()
+        .fold(Vss::builder(), |b, (i, w)| {
+            let name = w.component.clone();
+            b.writer(config(i, &name, ApplicationLevel::VSS_APP_FRONT_END), w)
+        })
+}
+
+/// A machine with the scripted writers and default policies.
+pub fn machine(writers: Vec<ScriptedWriter>) -> Vss {
+    builder(writers).build()
+}
+
+/// A machine with the scripted writers and `policies`.
+pub fn machine_with(policies: Policies, writers: Vec<ScriptedWriter>) -> Vss {
+    builder(writers).policies(policies).build()
+}
+
+/// `n` writers that always succeed, named W0, W1, …
+pub fn plain_writers(n: usize) -> Vec<ScriptedWriter> {
+    (0..n)
+        .map(|i| ScriptedWriter::new(format!("W{i}")))
+        .collect()
+}
+
+/// Runs the canonical sequence (R40) with the dynamic API up to, not including, DoSnapshotSet:
+/// initialize, backup state, gather metadata, select every writer's component, start a set,
+/// add C:\, PrepareForBackup.
+pub fn prepared(vss: &Vss) -> DynBackupComponents {
+    let mut bc = discovered(vss);
+    bc.call_ok(Call::StartSnapshotSet)
+        .expect("StartSnapshotSet");
+    bc.call_ok(Call::AddToSnapshotSet {
+        volume: "C:\\".into(),
+        provider: ProviderId::NULL,
+    })
+    .expect("AddToSnapshotSet");
+    bc.call_and_wait(Call::PrepareForBackup)
+        .expect("PrepareForBackup");
+    bc
+}
+
+/// Initialize, backup state, gather metadata, select every identified writer's component.
+pub fn discovered(vss: &Vss) -> DynBackupComponents {
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup)
+        .expect("InitializeForBackup");
+    bc.call_ok(Call::SetBackupState(BackupState::default()))
+        .expect("SetBackupState");
+    bc.call_and_wait(Call::GatherWriterMetadata)
+        .expect("GatherWriterMetadata");
+    for key in all_components(vss, bc.session()) {
+        bc.call_ok(Call::AddComponent(key)).expect("AddComponent");
+    }
+    bc
+}
+
+/// Every component the writers identified for `session` declared.
+pub fn all_components(vss: &Vss, session: SessionNo) -> Vec<ComponentKey> {
+    vss.inspect(|core| {
+        (0..core.writer_count())
+            .filter_map(|i| {
+                let writer = WriterNo(i as u32);
+                let info = core.writer_config(writer)?;
+                let md = core.writer_metadata(session, writer)?;
+                Some(
+                    md.components
+                        .iter()
+                        .map(move |c| ComponentKey {
+                            instance_id: info.instance_id,
+                            writer_id: info.class_id,
+                            component_type: ComponentType::VSS_CT_DATABASE,
+                            logical_path: c.logical_path.clone(),
+                            name: c.name.clone(),
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .flatten()
+            .collect()
+    })
+}
+
+/// Starts an async call, returning its operation.
+pub fn start(bc: &mut DynBackupComponents, call: Call) -> OpNo {
+    match bc.call(call) {
+        Ok(Reply::Async(op)) => op,
+        other => panic!("expected an async operation, got {other:?}"),
+    }
+}
+
+/// Waits for `op` and returns its final status.
+pub fn wait(bc: &mut DynBackupComponents, op: OpNo) -> Hresult {
+    match bc.call(Call::Wait {
+        op,
+        timeout_ms: None,
+    }) {
+        Ok(Reply::Status(status)) => status,
+        other => panic!("Wait failed: {other:?}"),
+    }
+}
+
+/// The events `writer` received from `session`, in order.
+pub fn events(trace: &Trace, session: SessionNo, writer: WriterNo) -> Vec<WriterEvent> {
+    trace
+        .records()
+        .iter()
+        .filter_map(|r| match &r.event {
+            TraceEvent::Delivered {
+                session: s,
+                writer: w,
+                event,
+                ..
+            } if *s == session && *w == writer => Some(*event),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every event delivered, as (session, writer, event), in order.
+pub fn deliveries(trace: &Trace) -> Vec<(SessionNo, WriterNo, WriterEvent)> {
+    trace
+        .records()
+        .iter()
+        .filter_map(|r| match &r.event {
+            TraceEvent::Delivered {
+                session,
+                writer,
+                event,
+                ..
+            } => Some((*session, *writer, *event)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `writer`'s state and failure in `session` now.
+pub fn state(vss: &Vss, session: SessionNo, writer: usize) -> (WriterState, Hresult) {
+    vss.inspect(|core| core.writer_state(session, WriterNo(writer as u32)))
+        .expect("writer exists")
+}
+
+/// The oracle finds no engine violation in `vss`'s trace (requester/writer obligations may be
+/// broken on purpose by a test).
+pub fn assert_engine_clean(vss: &Vss) {
+    let trace = vss.trace();
+    let report = oracle::check(&trace);
+    let engine = report.engine_violations();
+    assert!(
+        engine.is_empty(),
+        "engine violations:\n{report}\ntrace:\n{}",
+        trace.render()
+    );
+}
+
+/// The oracle finds nothing at all.
+pub fn assert_clean(vss: &Vss) {
+    let trace = vss.trace();
+    let report = oracle::check(&trace);
+    assert!(
+        report.is_clean(),
+        "violations:\n{report}\ntrace:\n{}",
+        trace.render()
+    );
+}
+
+/// Shorthands.
+pub const W0: WriterNo = WriterNo(0);
+pub const W1: WriterNo = WriterNo(1);
+pub const W2: WriterNo = WriterNo(2);
+pub const S0: SessionNo = SessionNo(0);
+pub const S1: SessionNo = SessionNo(1);
