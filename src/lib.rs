@@ -81,6 +81,7 @@
 pub mod coordinator;
 pub mod provider;
 pub mod requester;
+pub mod sim;
 pub mod trace;
 pub mod vocab;
 pub mod writer;

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::trace::ProviderStep;
 use crate::vocab::WriterEvent;
 
 /// A decision the coordinator leaves open, with what it is about.
@@ -18,6 +19,29 @@ pub enum ChoicePoint {
     NextOperation,
     /// Which of several writers receives BackupShutdown next (R57).
     ShutdownOrder,
+    /// Whether writer number `writer` shows a fault at `event`, and which (fault injection).
+    WriterFault {
+        /// The writer's registration number.
+        writer: u32,
+        /// The event it is handling.
+        event: WriterEvent,
+    },
+    /// Whether provider number `provider` shows a fault at `step`, and which.
+    ProviderFault {
+        /// The provider's registration number.
+        provider: u32,
+        /// The pipeline step.
+        step: ProviderStep,
+    },
+    /// Whether requester number `requester` deviates from its program before step `step`.
+    RequesterFault {
+        /// The requester.
+        requester: u32,
+        /// The index of the program step about to run.
+        step: u32,
+    },
+    /// Which requester runs its next program step.
+    NextRequester,
 }
 
 /// Makes every nondeterministic decision of a run.

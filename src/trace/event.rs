@@ -48,7 +48,7 @@ impl fmt::Display for ProviderNo {
 }
 
 /// One trace record: an event and the virtual time it happened at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TraceRecord {
     /// Virtual milliseconds since the simulation started.
     pub at_ms: u64,
@@ -150,7 +150,7 @@ pub enum SetOutcome {
 }
 
 /// One thing the coordinator did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type")]
 #[non_exhaustive]
 pub enum TraceEvent {

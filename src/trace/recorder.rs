@@ -107,6 +107,28 @@ impl Trace {
         hash
     }
 
+    /// A fast 64-bit digest of the records (FNV-1a over their `Hash`), for counting distinct
+    /// traces during exploration. Stable within one build; use [`Trace::fingerprint`] for a
+    /// value stable across versions.
+    pub fn digest(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        struct Fnv(u64);
+        impl Hasher for Fnv {
+            fn finish(&self) -> u64 {
+                self.0
+            }
+            fn write(&mut self, bytes: &[u8]) {
+                for byte in bytes {
+                    self.0 ^= u64::from(*byte);
+                    self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+                }
+            }
+        }
+        let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+        self.records.hash(&mut hasher);
+        hasher.finish()
+    }
+
     /// Appends one record and mirrors it to `tracing`.
     pub(crate) fn push(&mut self, at_ms: u64, event: TraceEvent) {
         tracing::debug!(target: "vss_sim::trace", at_ms, event = ?event);

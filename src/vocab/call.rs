@@ -26,6 +26,7 @@ impl fmt::Display for OpNo {
 
 /// The four values of `SetBackupState` (R12).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BackupState {
     /// `bSelectComponents`: component mode (R12, R47).
     pub select_components: bool,
@@ -86,7 +87,7 @@ pub enum AsyncKind {
 }
 
 /// One requester call, with its arguments.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "call")]
 #[non_exhaustive]
 pub enum Call {

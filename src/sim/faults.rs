@@ -1,0 +1,339 @@
+//! Faults as data: what may go wrong in a run, injected at fault points whose outcome the run's
+//! chooser decides (design principle 1).
+//!
+//! A [`FaultCatalogue`] lists, per writer event, provider step and requester step, the faults
+//! that *may* happen. At each fault point the chooser picks "no fault" (option 0) or one of the
+//! listed faults, until `max_faults` have fired. A seeded chooser then samples faults, the
+//! exhaustive explorer enumerates them, a replay chooser reproduces them.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+use super::SharedChooser;
+use crate::coordinator::{ChoicePoint, Chooser};
+use crate::provider::{Provider, ProviderContext};
+use crate::trace::ProviderStep;
+use crate::vocab::{Hresult, ProviderId, SnapshotSetId, WriterEvent, WriterFailure};
+use crate::writer::{HandlerContext, Outcome, Reaction, Writer, WriterMetadata};
+
+/// A provider fault: the step takes `spend_ms` and returns `result`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProviderFault {
+    /// Virtual time the step takes.
+    pub spend_ms: u64,
+    /// What it returns.
+    pub result: Hresult,
+}
+
+impl Default for ProviderFault {
+    fn default() -> Self {
+        Self {
+            spend_ms: 0,
+            result: Hresult::S_OK,
+        }
+    }
+}
+
+/// What a requester may do instead of its next program step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RequesterFault {
+    /// The process dies (R57: BackupShutdown only).
+    Crash,
+    /// It releases the object without AbortBackup (breaks R52 after PrepareForBackup).
+    Release,
+    /// It calls AbortBackup, then releases (R52, R53).
+    AbortBackup,
+    /// It cancels its pending operation (R38), then goes on.
+    Cancel,
+}
+
+/// The faults that may happen in a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FaultCatalogue {
+    /// Per writer event: the reactions a writer may show instead of its own.
+    pub writer: BTreeMap<WriterEvent, Vec<Reaction>>,
+    /// Per provider step: the faults a provider may show.
+    pub provider: BTreeMap<ProviderStep, Vec<ProviderFault>>,
+    /// What a requester may do instead of any program step.
+    pub requester: Vec<RequesterFault>,
+    /// At most this many faults fire in one run; `None` is unbounded.
+    pub max_faults: Option<u32>,
+}
+
+impl FaultCatalogue {
+    /// No faults.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The standard catalogue, covering the abort and shutdown paths of R50–R57, R76, R89:
+    /// a veto at PrepareForSnapshot; a fatal failure or a 61 s stall at Freeze; a fatal failure
+    /// at Thaw; a 10 001 ms commit; insufficient storage at EndPrepareSnapshots; a requester that
+    /// crashes or aborts at any step. At most one fault per run.
+    pub fn standard() -> Self {
+        let mut writer = BTreeMap::new();
+        writer.insert(
+            WriterEvent::PrepareForSnapshot,
+            vec![Reaction::veto(WriterFailure::VSS_E_WRITERERROR_RETRYABLE)],
+        );
+        writer.insert(
+            WriterEvent::Freeze,
+            vec![
+                Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_RETRYABLE),
+                Reaction::slow(61_000),
+            ],
+        );
+        writer.insert(
+            WriterEvent::Thaw,
+            vec![Reaction::fatal(
+                WriterFailure::VSS_E_WRITERERROR_NONRETRYABLE,
+            )],
+        );
+        let mut provider = BTreeMap::new();
+        provider.insert(
+            ProviderStep::CommitSnapshots,
+            vec![ProviderFault {
+                spend_ms: 10_001,
+                result: Hresult::S_OK,
+            }],
+        );
+        provider.insert(
+            ProviderStep::EndPrepareSnapshots,
+            vec![ProviderFault {
+                spend_ms: 0,
+                result: Hresult::VSS_E_INSUFFICIENT_STORAGE,
+            }],
+        );
+        Self {
+            writer,
+            provider,
+            requester: vec![RequesterFault::Crash, RequesterFault::AbortBackup],
+            max_faults: Some(1),
+        }
+    }
+
+    /// The same catalogue allowing `max_faults` faults per run.
+    #[must_use]
+    pub fn with_max_faults(mut self, max_faults: u32) -> Self {
+        self.max_faults = Some(max_faults);
+        self
+    }
+}
+
+/// Decides faults at fault points for one run, through the run's chooser.
+#[derive(Clone, Debug)]
+pub struct FaultInjector {
+    catalogue: Rc<FaultCatalogue>,
+    chooser: SharedChooser,
+    fired: Rc<Cell<u32>>,
+}
+
+impl FaultInjector {
+    /// An injector drawing from `catalogue` with `chooser`.
+    pub fn new(catalogue: FaultCatalogue, chooser: SharedChooser) -> Self {
+        Self {
+            catalogue: Rc::new(catalogue),
+            chooser,
+            fired: Rc::new(Cell::new(0)),
+        }
+    }
+
+    /// How many faults fired so far.
+    pub fn fired(&self) -> u32 {
+        self.fired.get()
+    }
+
+    /// The fault (if any) writer `writer` shows at `event`.
+    pub fn writer_fault(&self, writer: u32, event: WriterEvent) -> Option<Reaction> {
+        let options = self.catalogue.writer.get(&event)?;
+        self.pick(ChoicePoint::WriterFault { writer, event }, options)
+            .copied()
+    }
+
+    /// The fault (if any) provider `provider` shows at `step`.
+    pub fn provider_fault(&self, provider: u32, step: ProviderStep) -> Option<ProviderFault> {
+        let options = self.catalogue.provider.get(&step)?;
+        self.pick(ChoicePoint::ProviderFault { provider, step }, options)
+            .copied()
+    }
+
+    /// What requester `requester` does instead of program step `step`, if anything.
+    pub fn requester_fault(&self, requester: u32, step: u32) -> Option<RequesterFault> {
+        let point = ChoicePoint::RequesterFault { requester, step };
+        self.pick(point, &self.catalogue.requester).copied()
+    }
+
+    fn pick<'a, T>(&self, point: ChoicePoint, options: &'a [T]) -> Option<&'a T> {
+        if options.is_empty()
+            || self
+                .catalogue
+                .max_faults
+                .is_some_and(|max| self.fired.get() >= max)
+        {
+            return None;
+        }
+        let mut chooser = self.chooser.clone();
+        let pick = chooser.choose(point, options.len() + 1) % (options.len() + 1);
+        let fault = options.get(pick.checked_sub(1)?)?;
+        self.fired.set(self.fired.get() + 1);
+        Some(fault)
+    }
+}
+
+/// Wraps a writer so the fault injector can override its reactions. The wrapped writer still
+/// handles every event it is sent (so its own state stays consistent); a fault adds time and
+/// replaces its result.
+pub struct FaultyWriter {
+    inner: Box<dyn Writer>,
+    index: u32,
+    faults: FaultInjector,
+}
+
+impl FaultyWriter {
+    /// Wraps `inner`, registered as writer number `index`.
+    pub fn new(inner: Box<dyn Writer>, index: u32, faults: FaultInjector) -> Self {
+        Self {
+            inner,
+            index,
+            faults,
+        }
+    }
+
+    fn react(
+        &mut self,
+        ctx: &mut HandlerContext<'_>,
+        handle: impl FnOnce(&mut dyn Writer, &mut HandlerContext<'_>) -> bool,
+    ) -> bool {
+        let Some(fault) = self.faults.writer_fault(self.index, ctx.event()) else {
+            return handle(self.inner.as_mut(), ctx);
+        };
+        ctx.spend_ms(fault.spend_ms);
+        match fault.outcome {
+            Outcome::Succeed => handle(self.inner.as_mut(), ctx),
+            Outcome::Veto(failure) => {
+                handle(self.inner.as_mut(), ctx);
+                let _ = ctx.set_writer_failure(failure);
+                true
+            }
+            Outcome::Fatal(failure) => {
+                handle(self.inner.as_mut(), ctx);
+                if let Some(failure) = failure {
+                    let _ = ctx.set_writer_failure(failure);
+                }
+                false
+            }
+            Outcome::Panic => panic!(
+                "injected fault: writer panics in {}",
+                ctx.event().handler_name()
+            ),
+        }
+    }
+}
+
+impl Writer for FaultyWriter {
+    fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
+        self.react(ctx, |w, ctx| w.on_identify(ctx, metadata))
+    }
+
+    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.react(ctx, |w, ctx| w.on_prepare_backup(ctx))
+    }
+
+    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.react(ctx, |w, ctx| w.on_prepare_snapshot(ctx))
+    }
+
+    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.react(ctx, |w, ctx| w.on_freeze(ctx))
+    }
+
+    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.react(ctx, |w, ctx| w.on_thaw(ctx))
+    }
+
+    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.react(ctx, |w, ctx| w.on_post_snapshot(ctx))
+    }
+
+    fn on_abort(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.react(ctx, |w, ctx| w.on_abort(ctx))
+    }
+
+    fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.react(ctx, |w, ctx| w.on_backup_complete(ctx))
+    }
+
+    fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, set: SnapshotSetId) -> bool {
+        self.react(ctx, |w, ctx| w.on_backup_shutdown(ctx, set))
+    }
+}
+
+/// Wraps a provider so the fault injector can override its steps.
+pub struct FaultyProvider {
+    inner: Box<dyn Provider>,
+    index: u32,
+    faults: FaultInjector,
+}
+
+impl FaultyProvider {
+    /// Wraps `inner`, registered as provider number `index`.
+    pub fn new(inner: Box<dyn Provider>, index: u32, faults: FaultInjector) -> Self {
+        Self {
+            inner,
+            index,
+            faults,
+        }
+    }
+}
+
+impl Provider for FaultyProvider {
+    fn id(&self) -> ProviderId {
+        self.inner.id()
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn supports_volume(&self, volume: &str) -> bool {
+        self.inner.supports_volume(volume)
+    }
+
+    fn step(
+        &mut self,
+        ctx: &mut ProviderContext,
+        step: ProviderStep,
+        set: SnapshotSetId,
+        volume: Option<&str>,
+    ) -> Hresult {
+        let own = self.inner.step(ctx, step, set, volume);
+        match self.faults.provider_fault(self.index, step) {
+            Some(fault) => {
+                ctx.spend_ms(fault.spend_ms);
+                fault.result
+            }
+            None => own,
+        }
+    }
+}
+
+impl std::fmt::Debug for FaultyWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultyWriter")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for FaultyProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultyProvider")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}

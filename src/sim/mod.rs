@@ -1,0 +1,34 @@
+//! The simulation layer: deterministic runs under a chosen [`Chooser`](crate::coordinator::Chooser),
+//! faults as data, requester programs and scenario files, and the exhaustive explorer.
+//!
+//! - [`SeededChooser`], [`ReplayChooser`], [`BytesChooser`], [`RecordingChooser`]: where every
+//!   nondeterministic decision comes from; [`SharedChooser`] hands one chooser to the
+//!   coordinator and the fault injectors of a run.
+//! - [`FaultCatalogue`], [`FaultInjector`], [`FaultyWriter`], [`FaultyProvider`]: what may go
+//!   wrong, decided at fault points by the chooser.
+//! - [`Step`], [`ProgramStep`]: requester programs as data.
+//! - [`Scenario`]: a machine, faults, programs and the expected outcome, in TOML or JSON.
+//! - [`Explorer`]: every execution up to a bound, judged by the oracle; the shortest
+//!   counterexample comes back as a replayable scenario.
+//! - [`seed_from_env`], [`replay_command`]: seeds from `VSS_SIM_SEED`, and the command that
+//!   replays a failing one.
+
+mod choosers;
+mod env;
+mod explore;
+mod faults;
+mod program;
+mod run;
+mod scenario;
+
+pub use choosers::{
+    BytesChooser, ChoiceRecord, RecordingChooser, ReplayChooser, SeededChooser, SharedChooser,
+};
+pub use env::{check_determinism, replay_command, seed_from_env, seeds_from_env};
+pub use explore::{Bounds, Counterexample, Exploration, Explorer, Judge};
+pub use faults::{
+    FaultCatalogue, FaultInjector, FaultyProvider, FaultyWriter, ProviderFault, RequesterFault,
+};
+pub use program::{canonical_backup, ProgramStep, Step};
+pub use run::{RunOptions, RunOutcome, StepResult};
+pub use scenario::{Expectations, ProviderSpec, Scenario, ScenarioError, WriterSpec};
