@@ -432,3 +432,121 @@ fn q2_abort_backup_during_do_snapshot_set_follows_the_reach_policy() {
     drop(bc);
     assert_clean(&vss);
 }
+
+#[test]
+fn r89_no_commit_after_the_hold_window_expired() {
+    // Review finding: with two providers, the second CommitSnapshots ran after the first one's
+    // 12 s commit had outlived the hold window.
+    let slow = SoftwareProvider::new(vss_sim::vocab::ProviderId::from_u128(1), "slow")
+        .with_volumes(["C:\\"])
+        .with_duration(ProviderStep::CommitSnapshots, 12_000);
+    let other = SoftwareProvider::system().with_volumes(["D:\\"]);
+    let vss = builder(plain_writers(1))
+        .provider(slow)
+        .provider(other)
+        .volume("C:\\")
+        .volume("D:\\")
+        .build();
+    let mut bc = discovered(&vss);
+    bc.call_ok(Call::StartSnapshotSet).unwrap();
+    for volume in ["C:\\", "D:\\"] {
+        bc.call_ok(Call::AddToSnapshotSet {
+            volume: volume.into(),
+            provider: Default::default(),
+        })
+        .unwrap();
+    }
+    bc.call_and_wait(Call::PrepareForBackup).unwrap();
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    assert_eq!(wait(&mut bc, op), Hresult::VSS_E_HOLD_WRITES_TIMEOUT);
+    let commits = vss
+        .trace()
+        .records()
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.event,
+                TraceEvent::ProviderCalled {
+                    step: ProviderStep::CommitSnapshots,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(
+        commits, 1,
+        "no CommitSnapshots after the hold expired (R89)"
+    );
+    bc.call_ok(Call::AbortBackup).unwrap();
+    drop(bc);
+    assert_clean(&vss);
+}
+
+#[test]
+fn r89_a_cancel_after_the_hold_expired_still_reports_the_timeout() {
+    let vss = builder(plain_writers(1))
+        .provider(SoftwareProvider::system().with_duration(ProviderStep::CommitSnapshots, 12_000))
+        .build();
+    let mut bc = prepared(&vss);
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    bc.call(Call::Wait {
+        op,
+        timeout_ms: Some(11_000),
+    })
+    .unwrap();
+    bc.call(Call::Cancel { op }).unwrap();
+    assert_eq!(
+        bc.call(Call::QueryStatus { op }),
+        Ok(vss_sim::vocab::Reply::Status(
+            Hresult::VSS_E_HOLD_WRITES_TIMEOUT
+        ))
+    );
+    bc.call_ok(Call::AbortBackup).unwrap();
+    drop(bc);
+    assert_engine_clean(&vss);
+}
+
+#[test]
+fn r92_abort_snapshots_only_between_end_prepare_and_commit() {
+    let provider_steps = |vss: &vss_sim::requester::Vss| -> Vec<ProviderStep> {
+        vss.trace()
+            .records()
+            .iter()
+            .filter_map(|r| match r.event {
+                TraceEvent::ProviderCalled { step, .. } => Some(step),
+                _ => None,
+            })
+            .collect()
+    };
+    // Cancelled during PrepareForSnapshot, before EndPrepareSnapshots: the provider hears nothing.
+    let slow = ScriptedWriter::new("W0").on(E::PrepareForSnapshot, Reaction::slow(5_000));
+    let vss = machine(vec![slow]);
+    let mut bc = prepared(&vss);
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    bc.call(Call::Wait {
+        op,
+        timeout_ms: Some(1_000),
+    })
+    .unwrap();
+    bc.call(Call::Cancel { op }).unwrap();
+    assert_eq!(provider_steps(&vss), [ProviderStep::BeginPrepareSnapshot]);
+    // Aborted during PostSnapshot, after the commit: no AbortSnapshots; the copies are deleted.
+    let slow = ScriptedWriter::new("W0").on(E::PostSnapshot, Reaction::slow(5_000));
+    let vss = machine(vec![slow]);
+    let mut bc = prepared(&vss);
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    bc.call(Call::Wait {
+        op,
+        timeout_ms: Some(1_000),
+    })
+    .unwrap();
+    bc.call_ok(Call::AbortBackup).unwrap();
+    assert!(!provider_steps(&vss).contains(&ProviderStep::AbortSnapshots));
+    assert!(vss
+        .trace()
+        .records()
+        .iter()
+        .any(|r| matches!(r.event, TraceEvent::SnapshotsDeleted { .. })));
+    drop(bc);
+    assert_engine_clean(&vss);
+}

@@ -371,3 +371,26 @@ fn r5_set_context_arguments() {
     assert_eq!(events(&vss.trace(), S0, W0), [E::Identify]);
     assert_clean(&vss);
 }
+
+#[test]
+fn r38_a_second_cancel_after_the_commit_says_cancelled() {
+    let slow = ScriptedWriter::new("W0").on(E::PostSnapshot, Reaction::slow(5_000));
+    let vss = machine(vec![slow]);
+    let mut bc = prepared(&vss);
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    bc.call(Call::Wait {
+        op,
+        timeout_ms: Some(1_000),
+    })
+    .unwrap();
+    assert_eq!(
+        bc.call(Call::Cancel { op }),
+        Ok(Reply::Status(Hresult::S_OK))
+    );
+    assert_eq!(
+        bc.call(Call::Cancel { op }),
+        Ok(Reply::Status(Hresult::VSS_S_ASYNC_CANCELLED))
+    );
+    assert_eq!(wait(&mut bc, op), Hresult::VSS_S_ASYNC_CANCELLED);
+    bc.call_ok(Call::AbortBackup).unwrap();
+}

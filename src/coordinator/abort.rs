@@ -25,7 +25,7 @@ impl Coordinator {
             }
             WriterAbortScope::AllWriters => {
                 let hr = match self.policies.writer_failure_result {
-                    WriterFailureResult::FailWith(hr) => hr,
+                    WriterFailureResult::FailWith(hr) => super::pipeline::failure_code(hr),
                     WriterFailureResult::WriterStatusOnly => Hresult::VSS_E_UNEXPECTED,
                 };
                 self.abort_creation(op_no, cause, hr, SetOutcome::Failed(hr));
@@ -54,14 +54,49 @@ impl Coordinator {
         outcome: SetOutcome,
     ) {
         let session = self.op(op_no).session;
+        // R89: once the kernel's hold expired, the creation has failed with that, whatever
+        // ends the operation now (a cancel, an abort, a release).
+        let (status, outcome) = if self.op(op_no).hold_expired {
+            let hr = Hresult::VSS_E_HOLD_WRITES_TIMEOUT;
+            (
+                hr,
+                if outcome == SetOutcome::Abandoned {
+                    outcome
+                } else {
+                    SetOutcome::Failed(hr)
+                },
+            )
+        } else {
+            (status, outcome)
+        };
         self.record(TraceEvent::AbortRaised { session, cause });
         for writer in self.abort_recipients(session, cause) {
             self.deliver_abort(session, writer);
         }
         self.stop_session_timers(session);
-        let providers = self.set_providers(session);
-        for provider in providers {
-            self.call_provider(session, provider, ProviderStep::AbortSnapshots, None);
+        let committed = self.sessions[session.0 as usize]
+            .set
+            .data()
+            .is_some_and(|d| d.committed);
+        if committed {
+            // R93: no partial result; the committed copies of a failed set are deleted.
+            let s = &self.sessions[session.0 as usize];
+            let (set, count) = (
+                s.set.id(),
+                s.set
+                    .data()
+                    .map_or(0, |d| super::index_u32(d.snapshots.len())),
+            );
+            self.record(TraceEvent::SnapshotsDeleted {
+                session,
+                set,
+                count,
+            });
+        } else if self.op(op_no).end_prepared {
+            // R92: AbortSnapshots only after EndPrepareSnapshots, for uncommitted copies.
+            for provider in self.set_providers(session) {
+                self.call_provider(session, provider, ProviderStep::AbortSnapshots, None);
+            }
         }
         self.end_set(session, outcome);
         self.complete_op(op_no, status);

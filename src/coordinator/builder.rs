@@ -80,8 +80,9 @@ impl Builder {
         self
     }
 
-    /// Registers a provider. The first provider supporting a volume serves `GUID_NULL` requests
-    /// (R85).
+    /// Registers a provider. The first registered provider supporting a volume serves
+    /// `GUID_NULL` requests (R85 ranks hardware, software, system; all providers here are
+    /// software providers).
     #[must_use]
     pub fn provider(mut self, provider: impl Provider + 'static) -> Self {
         self.providers.push(Box::new(provider));

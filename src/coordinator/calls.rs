@@ -115,7 +115,12 @@ impl Coordinator {
             }
             Call::Cancel { op } => {
                 let status = self.own_op(session, *op)?;
+                let cancelled_already = self.ops[op.0 as usize].cancel_after_commit;
                 Ok(Checked::Cancel(match status {
+                    // R38: a second Cancel of a DoSnapshotSet finishing after its commit.
+                    Hresult::VSS_S_ASYNC_PENDING if cancelled_already => {
+                        Hresult::VSS_S_ASYNC_CANCELLED
+                    }
                     Hresult::VSS_S_ASYNC_PENDING => Hresult::S_OK, // R38: it cancelled
                     done => done,
                 }))
@@ -218,10 +223,19 @@ impl Coordinator {
             }
             Call::FreeWriterMetadata => self.sessions[index].metadata_freed = true,
             Call::AddComponent(key) => {
-                if let Some(writer) = self.writer_no(key.instance_id) {
-                    self.sessions[index].writers[writer.0 as usize]
-                        .selected
-                        .push(key.clone());
+                // The component selects its writer instance; GUID_NULL as the instance selects
+                // every instance of the class (R13, R47).
+                for (writer, slot) in self.writers.iter().enumerate() {
+                    let matches = if key.instance_id.is_null() {
+                        slot.config.class_id == key.writer_id
+                    } else {
+                        slot.instance_id == key.instance_id
+                    };
+                    if matches {
+                        self.sessions[index].writers[writer]
+                            .selected
+                            .push(key.clone());
+                    }
                 }
                 self.sessions[index].components.push(key);
             }

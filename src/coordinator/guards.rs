@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | every call | the object exists (not released) | `VSS_E_BAD_STATE` |
 //! | `InitializeForBackup` | once, first (R3, R4) | `VSS_E_BAD_STATE` |
-//! | anything else but `AbortBackup`, `Release`, `Crash` | after `InitializeForBackup` (R3) | `VSS_E_BAD_STATE` |
+//! | anything else but `Release`, `Crash` | after `InitializeForBackup` (R3) | `VSS_E_BAD_STATE` |
 //! | `SetContext` | once, before `StartSnapshotSet` (R5) | `VSS_E_BAD_STATE` |
 //! | `Enable/DisableWriterClasses` | any time; no effect after `GatherWriterMetadata` (R7) | – |
 //! | `GatherWriterMetadata` | once (R8) | `VSS_E_BAD_STATE` |

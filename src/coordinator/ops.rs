@@ -68,6 +68,9 @@ pub(crate) struct AsyncOp {
     pub(crate) hold_expired: bool,
     /// A provider call failed; the creation fails when that call returns (R93, R95).
     pub(crate) provider_failure: Option<Hresult>,
+    /// `EndPrepareSnapshots` was called: from here a failure discards the prepared copies with
+    /// `AbortSnapshots` (R92).
+    pub(crate) end_prepared: bool,
     /// Some writer failed during the operation (Q4).
     pub(crate) writer_failed: bool,
 }
@@ -109,6 +112,7 @@ impl Coordinator {
             cancel_after_commit: false,
             hold_expired: false,
             provider_failure: None,
+            end_prepared: false,
             writer_failed: false,
         });
         self.sessions[session.0 as usize].pending = Some(no);
@@ -184,12 +188,14 @@ impl Coordinator {
     /// Runs one step of `op`: one writer delivery, one provider call, a timer stage, or the end.
     fn step_op(&mut self, op_no: OpNo) {
         let index = op_no.0 as usize;
-        if let Some(hr) = self.ops[index].provider_failure {
-            let hr = if self.ops[index].hold_expired {
-                Hresult::VSS_E_HOLD_WRITES_TIMEOUT // R89: the kernel gave up first
-            } else {
-                hr
-            };
+        // The creation fails when the call in flight returns: the kernel's hold expiring first
+        // wins (R89: no further commits), else a provider's failure (R93, R95).
+        let failure = if self.ops[index].hold_expired {
+            Some(Hresult::VSS_E_HOLD_WRITES_TIMEOUT)
+        } else {
+            self.ops[index].provider_failure
+        };
+        if let Some(hr) = failure {
             self.creation_failed(op_no, hr);
             return;
         }
@@ -212,6 +218,9 @@ impl Coordinator {
             },
             StageSpec::Providers(step) => match self.next_provider(op_no) {
                 Some(provider) => {
+                    if step == ProviderStep::EndPrepareSnapshots {
+                        self.ops[index].end_prepared = true;
+                    }
                     let (hr, spent) = self.call_provider(session, provider, step, None);
                     if hr.is_failure() {
                         // The failure takes effect when the call returns, `spent` later; a
@@ -230,7 +239,7 @@ impl Coordinator {
             },
             StageSpec::HoldWritesStart => {
                 let timer = Timer::HoldWrites { session };
-                let deadline_ms = self.now_ms + HOLD_WRITES_MS;
+                let deadline_ms = self.now_ms.saturating_add(HOLD_WRITES_MS);
                 self.timers.set(timer, deadline_ms);
                 self.record(TraceEvent::TimerSet { timer, deadline_ms });
                 self.advance_stage(op_no);
@@ -238,10 +247,6 @@ impl Coordinator {
             }
             StageSpec::HoldWritesEnd => {
                 let timer = Timer::HoldWrites { session };
-                if self.ops[index].hold_expired {
-                    self.creation_failed(op_no, Hresult::VSS_E_HOLD_WRITES_TIMEOUT); // R89
-                    return;
-                }
                 if self.timers.stop(timer) {
                     self.record(TraceEvent::TimerStopped { timer });
                 }

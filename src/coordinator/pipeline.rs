@@ -24,7 +24,7 @@ impl Coordinator {
                 let op = self.op(op_no);
                 match self.policies.writer_failure_result {
                     _ if op.cancel_after_commit => Hresult::VSS_S_ASYNC_CANCELLED,
-                    WriterFailureResult::FailWith(hr) if op.writer_failed => hr,
+                    WriterFailureResult::FailWith(hr) if op.writer_failed => failure_code(hr),
                     _ => Hresult::VSS_S_ASYNC_FINISHED,
                 }
             }
@@ -124,7 +124,11 @@ impl Coordinator {
         let Some(p) = self.providers.get_mut(provider.0 as usize) else {
             return (Hresult::VSS_E_PROVIDER_NOT_REGISTERED, 0);
         };
-        let hr = p.step(&mut ctx, step, set, volume);
+        // A panicking provider is a provider error (R94), never a torn-down run.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            p.step(&mut ctx, step, set, volume)
+        }));
+        let hr = result.unwrap_or(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
         (map_provider_result(step, hr), ctx.spent_ms())
     }
 
@@ -155,5 +159,15 @@ impl Coordinator {
             }
         }
         self.shadow_copies = next;
+    }
+}
+
+/// A policy's failure code as a failure: a success or pending code given to
+/// `WriterFailureResult::FailWith` would make a failed operation look finished or running.
+pub(crate) fn failure_code(hr: Hresult) -> Hresult {
+    if hr.is_failure() {
+        hr
+    } else {
+        Hresult::VSS_E_UNEXPECTED
     }
 }

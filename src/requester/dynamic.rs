@@ -8,7 +8,9 @@ use crate::vocab::{Call, Hresult, OpNo, Reply, WriterStatus};
 /// hatch of the typestate API, and what fuzzers and scenario files use.
 ///
 /// Every call is checked against the guard table (T14) and answered as Windows would; misuse is
-/// an `Err(HRESULT)`, never a panic or corrupted state. Dropping it releases the object (R32),
+/// an `Err(HRESULT)`, never a panic or corrupted state. (Calls must not be made from inside a
+/// writer handler, where the coordinator is busy: such a call panics, and the simulator records
+/// that as the handler's failure.) Dropping it releases the object (R32),
 /// which makes VSS send BackupShutdown (R57).
 #[derive(Debug)]
 pub struct DynBackupComponents {
@@ -89,21 +91,11 @@ impl DynBackupComponents {
 }
 
 impl Drop for DynBackupComponents {
-    /// Dropping is releasing (R32): VSS sends BackupShutdown (R57).
+    /// Dropping is releasing (R32): VSS sends BackupShutdown (R57). Dropped inside a handler,
+    /// the object is released as soon as the handler returns.
     fn drop(&mut self) {
         if !self.gone {
-            // Release of a live object cannot fail; a busy coordinator (drop during a handler)
-            // is not re-entered.
-            let session = self.session;
-            if let Ok(mut core) = self.vss_core_try() {
-                let _ = core.call(session, Call::Release);
-            }
+            self.vss.release_soon(self.session);
         }
-    }
-}
-
-impl DynBackupComponents {
-    fn vss_core_try(&self) -> Result<std::cell::RefMut<'_, crate::coordinator::Coordinator>, ()> {
-        self.vss.try_core_mut().ok_or(())
     }
 }

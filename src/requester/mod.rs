@@ -31,7 +31,7 @@ mod typestate;
 mod vss;
 
 pub use dynamic::DynBackupComponents;
-pub use pending::{Pending, Waited};
+pub use pending::{Abortable, Pending, Waited};
 pub use typestate::{
     Aborted, BackupComponents, Completed, Discovered, Failed, Initialized, Prepared, SetStarted,
     SnapshotDone, StepError, Uninitialized,

@@ -79,12 +79,6 @@ impl<T> Pending<T> {
         self.wait_for(None)
     }
 
-    /// `AbortBackup` while the operation runs (R53).
-    pub fn abort_backup(mut self) -> BackupComponents<Aborted> {
-        let _ = self.inner.call(Call::AbortBackup);
-        BackupComponents::new_state(self.inner)
-    }
-
     /// The requester process dies while the operation runs (R57).
     pub fn crash(mut self) {
         let _ = self.inner.call(Call::Crash);
@@ -109,6 +103,29 @@ impl<T> Pending<T> {
                 components: BackupComponents::new_state(self.inner),
             }),
         }
+    }
+}
+
+/// Operations during which a backup is under way, so `AbortBackup` is offered (R53).
+pub trait Abortable: sealed::Sealed {}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+impl sealed::Sealed for super::Prepared {}
+impl sealed::Sealed for super::SnapshotDone {}
+impl sealed::Sealed for super::Completed {}
+impl Abortable for super::Prepared {}
+impl Abortable for super::SnapshotDone {}
+impl Abortable for super::Completed {}
+
+impl<T: Abortable> Pending<T> {
+    /// `AbortBackup` while the operation runs (R53). Offered only once a backup is under way,
+    /// not while writer metadata is gathered.
+    pub fn abort_backup(mut self) -> BackupComponents<Aborted> {
+        let _ = self.inner.call(Call::AbortBackup);
+        BackupComponents::new_state(self.inner)
     }
 }
 

@@ -68,6 +68,15 @@ use crate::writer::WriterMetadata;
 /// bc.abort_backup(); // no such method
 /// ```
 ///
+/// Nor while its writer metadata is being gathered:
+///
+/// ```compile_fail
+/// # use vss_sim::requester::Vss;
+/// let vss = Vss::builder().build();
+/// let bc = vss.backup_components().initialize_for_backup().unwrap();
+/// bc.gather_writer_metadata().unwrap().abort_backup(); // no such method
+/// ```
+///
 /// The same calls in the right order compile and run:
 ///
 /// ```

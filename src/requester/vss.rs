@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::{BackupComponents, DynBackupComponents, Uninitialized};
 use crate::coordinator::{Builder, Chooser, Coordinator, Limits};
 use crate::provider::Provider;
-use crate::trace::{Trace, TraceMode};
+use crate::trace::{SessionNo, Trace, TraceMode};
 use crate::vocab::Policies;
 use crate::writer::{Writer, WriterConfig};
 
@@ -18,6 +18,9 @@ use crate::writer::{Writer, WriterConfig};
 #[derive(Clone)]
 pub struct Vss {
     core: Rc<RefCell<Coordinator>>,
+    /// Requester objects dropped while the coordinator was busy (inside a handler): released as
+    /// soon as it returns, so a drop is always a release (R32, R57).
+    deferred_releases: Rc<RefCell<Vec<SessionNo>>>,
 }
 
 impl Vss {
@@ -30,6 +33,7 @@ impl Vss {
     pub fn new(coordinator: Coordinator) -> Self {
         Self {
             core: Rc::new(RefCell::new(coordinator)),
+            deferred_releases: Rc::default(),
         }
     }
 
@@ -40,13 +44,13 @@ impl Vss {
 
     /// `CreateVssBackupComponents` (R1): a new requester object, dynamic API.
     pub fn dynamic(&self) -> DynBackupComponents {
-        let session = self.core.borrow_mut().create_session();
+        let session = self.with_mut(Coordinator::create_session);
         DynBackupComponents::new(self.clone(), session)
     }
 
     /// Lets `ms` of virtual time pass, running whatever falls due (the requester sleeps).
     pub fn advance_ms(&self, ms: u64) {
-        self.core.borrow_mut().advance_ms(ms);
+        self.with_mut(|core| core.advance_ms(ms));
     }
 
     /// Virtual time now, ms since the simulation started.
@@ -67,12 +71,33 @@ impl Vss {
         f(&self.core.borrow())
     }
 
-    pub(crate) fn try_core_mut(&self) -> Option<std::cell::RefMut<'_, Coordinator>> {
-        self.core.try_borrow_mut().ok()
+    /// Runs `f` on the coordinator, then the releases deferred meanwhile.
+    ///
+    /// # Panics
+    ///
+    /// When called from inside a writer handler (the coordinator is busy); the simulator
+    /// records that as the handler's failure.
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(&mut Coordinator) -> R) -> R {
+        let mut core = self.core.borrow_mut();
+        let result = f(&mut core);
+        loop {
+            let next = self.deferred_releases.borrow_mut().pop();
+            let Some(session) = next else {
+                break;
+            };
+            // Releasing a live object cannot fail; a released one answers BAD_STATE, harmlessly.
+            let _ = core.call(session, crate::vocab::Call::Release);
+        }
+        result
     }
 
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(&mut Coordinator) -> R) -> R {
-        f(&mut self.core.borrow_mut())
+    /// Releases `session` now, or as soon as the coordinator is free.
+    pub(crate) fn release_soon(&self, session: SessionNo) {
+        if self.core.try_borrow_mut().is_ok() {
+            self.with_mut(|core| drop(core.call(session, crate::vocab::Call::Release)));
+        } else {
+            self.deferred_releases.borrow_mut().push(session);
+        }
     }
 }
 

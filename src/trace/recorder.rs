@@ -107,24 +107,48 @@ impl Trace {
         hash
     }
 
-    /// A fast 64-bit digest of the records (FNV-1a over their `Hash`), for counting distinct
-    /// traces during exploration. Stable within one build; use [`Trace::fingerprint`] for a
-    /// value stable across versions.
+    /// A fast 64-bit digest of the records (FxHash-style mixing over their `Hash`), for counting
+    /// distinct traces during exploration. Stable within one build; use [`Trace::fingerprint`]
+    /// for a value stable across versions.
     pub fn digest(&self) -> u64 {
         use std::hash::{Hash, Hasher};
-        struct Fnv(u64);
-        impl Hasher for Fnv {
+        /// Mixes whole words: the derived `Hash` of trace records writes integers, not bytes.
+        struct Mix(u64);
+        impl Mix {
+            fn add(&mut self, word: u64) {
+                self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+            }
+        }
+        impl Hasher for Mix {
             fn finish(&self) -> u64 {
                 self.0
             }
             fn write(&mut self, bytes: &[u8]) {
-                for byte in bytes {
-                    self.0 ^= u64::from(*byte);
-                    self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+                let mut chunks = bytes.chunks_exact(8);
+                for chunk in &mut chunks {
+                    let mut word = [0u8; 8];
+                    word.copy_from_slice(chunk);
+                    self.add(u64::from_le_bytes(word));
                 }
+                let mut tail = [0u8; 8];
+                let rest = chunks.remainder();
+                tail[..rest.len()].copy_from_slice(rest);
+                self.add(u64::from_le_bytes(tail) ^ (rest.len() as u64) << 56);
+            }
+            fn write_u8(&mut self, n: u8) {
+                self.add(u64::from(n));
+            }
+            fn write_u32(&mut self, n: u32) {
+                self.add(u64::from(n));
+            }
+            fn write_u64(&mut self, n: u64) {
+                self.add(n);
+            }
+            fn write_usize(&mut self, n: usize) {
+                self.add(n as u64);
             }
         }
-        let mut hasher = Fnv(0xcbf2_9ce4_8422_2325);
+        let mut hasher = Mix(0);
         self.records.hash(&mut hasher);
         hasher.finish()
     }

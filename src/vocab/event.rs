@@ -63,7 +63,7 @@ pub enum WriterQuery {
     CurrentSnapshotSetId,
     /// `GetSnapshotDeviceName` (R69).
     SnapshotDeviceName,
-    /// `GetCurrentVolumeArray` / `IsPathAffected` / `GetContext` (R70, Q9).
+    /// `GetCurrentVolumeArray` / `IsPathAffected` (R70, Q9).
     CurrentVolumes,
     /// `SetWriterFailure` (R66).
     SetWriterFailure,

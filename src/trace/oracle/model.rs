@@ -26,7 +26,8 @@ pub(super) struct Stamp {
 /// A registered writer instance.
 #[derive(Clone, Debug)]
 pub(super) struct WriterInfo {
-    pub(super) name: String,
+    /// "writer#1 (SqlWriter)", made once: messages name writers often.
+    pub(super) label: std::rc::Rc<str>,
     pub(super) class_id: WriterClassId,
     pub(super) instance_id: WriterInstanceId,
     pub(super) level: ApplicationLevel,
@@ -251,7 +252,8 @@ pub(super) struct Model {
     pub(super) policies: Policies,
     pub(super) policies_seen: bool,
     pub(super) writers: BTreeMap<WriterNo, WriterInfo>,
-    pub(super) providers: BTreeMap<ProviderNo, String>,
+    /// Provider labels, "provider#0 (name)", made once.
+    pub(super) providers: BTreeMap<ProviderNo, std::rc::Rc<str>>,
     pub(super) sessions: BTreeMap<SessionNo, Session>,
     /// Operation number → (session, kind).
     pub(super) ops: BTreeMap<OpNo, (SessionNo, AsyncKind)>,
@@ -280,18 +282,18 @@ impl Model {
     }
 
     /// "writer#1 (SqlWriter)" or "writer#7 (unregistered)".
-    pub(super) fn writer(&self, writer: WriterNo) -> String {
+    pub(super) fn writer(&self, writer: WriterNo) -> std::rc::Rc<str> {
         match self.writers.get(&writer) {
-            Some(info) => format!("{writer} ({})", info.name),
-            None => format!("{writer} (unregistered)"),
+            Some(info) => info.label.clone(),
+            None => format!("{writer} (unregistered)").into(),
         }
     }
 
     /// "provider#0 (Microsoft Software Shadow Copy provider 1.0)".
-    pub(super) fn provider(&self, provider: ProviderNo) -> String {
+    pub(super) fn provider(&self, provider: ProviderNo) -> std::rc::Rc<str> {
         match self.providers.get(&provider) {
-            Some(name) => format!("{provider} ({name})"),
-            None => format!("{provider} (unregistered)"),
+            Some(label) => label.clone(),
+            None => format!("{provider} (unregistered)").into(),
         }
     }
 
@@ -311,7 +313,7 @@ impl Model {
                 freeze_timeout_ms,
             } => {
                 self.writers.entry(*writer).or_insert_with(|| WriterInfo {
-                    name: name.clone(),
+                    label: format!("{writer} ({name})").into(),
                     class_id: *class_id,
                     instance_id: *instance_id,
                     level: *level,
@@ -322,7 +324,7 @@ impl Model {
             TraceEvent::ProviderRegistered { provider, name, .. } => {
                 self.providers
                     .entry(*provider)
-                    .or_insert_with(|| name.clone());
+                    .or_insert_with(|| format!("{provider} ({name})").into());
             }
             TraceEvent::SessionCreated { session } => {
                 let entry = self.sessions.entry(*session).or_default();
@@ -565,6 +567,6 @@ mod tests {
         }]);
         let part = model.part(SessionNo(9), WriterNo(4)).unwrap();
         assert!(part.identify_failed.is_some());
-        assert_eq!(model.writer(WriterNo(4)), "writer#4 (unregistered)");
+        assert_eq!(&*model.writer(WriterNo(4)), "writer#4 (unregistered)");
     }
 }

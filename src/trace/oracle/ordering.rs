@@ -13,7 +13,7 @@ use crate::vocab::{AsyncKind, Hresult, WriterEvent};
 #[derive(Debug, Default)]
 pub(super) struct OrderRules {
     /// R45: the furthest pipeline step each session reached, when, and what it was.
-    phases: BTreeMap<SessionNo, (u8, Stamp, String)>,
+    phases: BTreeMap<SessionNo, (u8, Stamp, Reached)>,
     /// R46: the highest freeze rank each session froze so far, and who.
     freeze_max: BTreeMap<SessionNo, (u8, WriterNo, Stamp)>,
     freeze_ranks: BTreeMap<SessionNo, BTreeSet<u8>>,
@@ -153,7 +153,7 @@ impl OrderRules {
             }
         }
         if let Some(phase) = event_phase(event) {
-            self.advance(cx, s, phase, format!("{event} to {name}"));
+            self.advance(cx, s, phase, Reached::Writer(event, w));
         }
         if event == WriterEvent::Freeze {
             self.freeze_order(cx, s, w);
@@ -161,9 +161,10 @@ impl OrderRules {
     }
 
     /// R45: the session's pipeline only moves forward.
-    fn advance(&mut self, cx: &mut Cx<'_>, s: SessionNo, phase: u8, what: String) {
+    fn advance(&mut self, cx: &mut Cx<'_>, s: SessionNo, phase: u8, what: Reached) {
         match self.phases.get(&s) {
             Some((reached, when, last)) if phase < *reached => {
+                let (what, last) = (what.describe(cx), last.describe(cx));
                 cx.engine(
                     "R45",
                     format!(
@@ -273,7 +274,7 @@ impl OrderRules {
             return;
         }
         self.steps.insert((s, p, step), cx.now);
-        self.advance(cx, s, phase, format!("{step:?} on {name}"));
+        self.advance(cx, s, phase, Reached::Provider(step, p));
     }
 
     /// R45: a successful DoSnapshotSet ran the whole pipeline for every writer still in it and
@@ -410,5 +411,23 @@ mod tests {
             }],
         );
         assert_only(&judge(records), "R19", Party::Engine);
+    }
+}
+
+/// The step of a DoSnapshotSet pipeline last seen, kept as data and described only in messages.
+#[derive(Clone, Copy, Debug)]
+enum Reached {
+    Writer(WriterEvent, WriterNo),
+    Provider(ProviderStep, ProviderNo),
+}
+
+impl Reached {
+    fn describe(self, cx: &Cx<'_>) -> String {
+        match self {
+            Self::Writer(event, writer) => format!("{event} to {}", cx.model.writer(writer)),
+            Self::Provider(step, provider) => {
+                format!("{step:?} on {}", cx.model.provider(provider))
+            }
+        }
     }
 }

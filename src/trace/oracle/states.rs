@@ -33,7 +33,7 @@ struct Track {
     /// What the last `StateChanged` said.
     recorded: Status,
     /// Why the expectation last changed, for messages, and the rule behind it.
-    because: String,
+    because: Because,
     rule: &'static str,
     since: Stamp,
 }
@@ -43,7 +43,7 @@ impl Default for Track {
         Self {
             expected: vec![STABLE],
             recorded: STABLE,
-            because: "the session started (R74)".into(),
+            because: Because::SessionStarted,
             rule: "T2",
             since: Stamp::default(),
         }
@@ -82,19 +82,13 @@ impl Rules for StateRules {
                     }
                 }
                 track.expected = next;
-                track.because = format!(
-                    "{} returned {}{} at {} ms",
-                    event.handler_name(),
-                    if *panicked {
-                        "by panicking"
-                    } else if *ok {
-                        "true"
-                    } else {
-                        "false"
-                    },
-                    failure.map_or(String::new(), |hr| format!(" after SetWriterFailure({hr})")),
-                    cx.now.at_ms
-                );
+                track.because = Because::Handled {
+                    event: *event,
+                    ok: *ok,
+                    panicked: *panicked,
+                    failure: *failure,
+                    at_ms: cx.now.at_ms,
+                };
                 track.rule = match event {
                     WriterEvent::Abort | WriterEvent::BackupShutdown => "T2",
                     WriterEvent::Identify => "R10",
@@ -112,7 +106,9 @@ impl Rules for StateRules {
                     Hresult::VSS_E_WRITERERROR_TIMEOUT,
                 );
                 track.expected = vec![timeout];
-                track.because = format!("its freeze window expired at {} ms", cx.now.at_ms);
+                track.because = Because::FreezeExpired {
+                    at_ms: cx.now.at_ms,
+                };
                 track.rule = "R76";
                 track.since = cx.now;
             }
@@ -579,5 +575,50 @@ mod tests {
             .unwrap();
         records.drain(second - 1..second + 2); // Called, AsyncStarted, AsyncCompleted
         judge(records).assert_clean();
+    }
+}
+
+/// Why a writer's expected state last changed, kept as data and described only in messages.
+#[derive(Clone, Copy, Debug)]
+enum Because {
+    SessionStarted,
+    Handled {
+        event: WriterEvent,
+        ok: bool,
+        panicked: bool,
+        failure: Option<Hresult>,
+        at_ms: u64,
+    },
+    FreezeExpired {
+        at_ms: u64,
+    },
+}
+
+impl std::fmt::Display for Because {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SessionStarted => f.write_str("the session started (R74)"),
+            Self::Handled {
+                event,
+                ok,
+                panicked,
+                failure,
+                at_ms,
+            } => {
+                let result = if *panicked {
+                    "by panicking"
+                } else if *ok {
+                    "true"
+                } else {
+                    "false"
+                };
+                write!(f, "{} returned {result}", event.handler_name())?;
+                if let Some(hr) = failure {
+                    write!(f, " after SetWriterFailure({hr})")?;
+                }
+                write!(f, " at {at_ms} ms")
+            }
+            Self::FreezeExpired { at_ms } => write!(f, "its freeze window expired at {at_ms} ms"),
+        }
     }
 }
