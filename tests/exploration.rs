@@ -136,3 +136,43 @@ fn runs_are_deterministic_per_seed() {
         });
     }
 }
+
+#[test]
+fn swarm_mode_finds_nothing_in_the_engine_and_its_counterexamples_replay() {
+    let mut faults = FaultCatalogue::standard().with_max_faults(4);
+    faults.requester.push(vss_sim::sim::RequesterFault::Release);
+    let scenario = three_writers(faults);
+    let run = {
+        let scenario = scenario.clone();
+        move |chooser| scenario.run_with(chooser, RunOptions::default()).trace
+    };
+    let seeds = 0..vss_sim::sim::seeds_from_env(500).len() as u64;
+    let clean = vss_sim::sim::swarm(run.clone(), seeds.clone(), Judge::Engine);
+    if let Some(c) = &clean.counterexample {
+        panic!(
+            "engine violation in swarm mode:\n{}\nreplay choices: {:?}",
+            c.report, c.choices
+        );
+    }
+    assert!(
+        clean.distinct_traces > 10,
+        "swarm runs should differ: {}",
+        clean.distinct_traces
+    );
+    // A requester released after PrepareForBackup without AbortBackup breaks R52: swarm mode
+    // finds such runs, and the recorded picks replay them exactly.
+    let careless = vss_sim::sim::swarm(run, seeds, Judge::Everything);
+    let counterexample = careless
+        .counterexample
+        .expect("swarm mode finds a requester violation");
+    let replay = scenario.run_with(
+        vss_sim::sim::SharedChooser::new(vss_sim::sim::ReplayChooser::new(
+            counterexample.choices.clone(),
+        )),
+        RunOptions::default(),
+    );
+    assert!(
+        replay.trace.records() == counterexample.trace.records(),
+        "swarm counterexample does not replay"
+    );
+}

@@ -196,6 +196,49 @@ impl std::fmt::Debug for SharedChooser {
     }
 }
 
+/// Swarm testing: each run enables a random subset of decision kinds (writer faults, provider
+/// faults, requester faults, orderings); disabled kinds take their first option, enabled ones are
+/// sampled. Runs then explore far corners (many faults of one kind) that uniform sampling rarely
+/// reaches.
+#[derive(Clone, Debug)]
+pub struct SwarmChooser {
+    rng: SeededChooser,
+    enabled: [bool; 4],
+}
+
+impl SwarmChooser {
+    /// A swarm chooser for `seed`: the enabled kinds and every pick follow from it.
+    pub fn new(seed: u64) -> Self {
+        let mut rng = SeededChooser::new(seed);
+        let mut enabled = [false; 4];
+        while !enabled.iter().any(|&on| on) {
+            for kind in &mut enabled {
+                *kind = rng.below(2) == 1;
+            }
+        }
+        Self { rng, enabled }
+    }
+
+    fn kind(point: ChoicePoint) -> usize {
+        match point {
+            ChoicePoint::WriterFault { .. } => 0,
+            ChoicePoint::ProviderFault { .. } => 1,
+            ChoicePoint::RequesterFault { .. } => 2,
+            _ => 3,
+        }
+    }
+}
+
+impl Chooser for SwarmChooser {
+    fn choose(&mut self, point: ChoicePoint, options: usize) -> usize {
+        if self.enabled[Self::kind(point)] {
+            self.rng.below(options.max(1))
+        } else {
+            0
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -120,7 +120,6 @@ impl<F: FnMut(SharedChooser) -> Trace> Explorer<F> {
 
     /// Runs the exploration.
     pub fn run(mut self) -> Exploration {
-        const DISTINCT_CAP: usize = 1 << 20;
         let state = Rc::new(RefCell::new(PrefixChooser {
             branch_on_order: self.bounds.branch_on_order,
             ..PrefixChooser::default()
@@ -178,6 +177,62 @@ impl<F: FnMut(SharedChooser) -> Trace> Explorer<F> {
         }
     }
 }
+
+/// Random (swarm) mode, for spaces too big to exhaust: one run per seed, each under a
+/// [`SwarmChooser`](super::SwarmChooser), judged like an exploration; a counterexample's picks
+/// replay with a [`ReplayChooser`](super::ReplayChooser).
+pub fn swarm<F: FnMut(SharedChooser) -> Trace>(
+    mut factory: F,
+    seeds: std::ops::Range<u64>,
+    judge: Judge,
+) -> Exploration {
+    let mut digests: HashSet<u64> = HashSet::new();
+    let mut exploration = Exploration {
+        executions: 0,
+        distinct_traces: 0,
+        complete: false,
+        coverage: Coverage::default(),
+        counterexample: None,
+        violating_executions: 0,
+    };
+    for seed in seeds {
+        let recorder = Rc::new(RefCell::new(super::RecordingChooser::new(
+            super::SwarmChooser::new(seed),
+        )));
+        let trace = factory(SharedChooser::from_rc(recorder.clone()));
+        exploration.executions += 1;
+        if digests.len() < DISTINCT_CAP && digests.insert(trace.digest()) {
+            exploration.distinct_traces += 1;
+        }
+        let report = oracle::check(&trace);
+        exploration.coverage.merge(report.coverage());
+        let broken = match judge {
+            Judge::Engine => !report.engine_violations().is_empty(),
+            Judge::Everything => !report.is_clean(),
+        };
+        if broken {
+            exploration.violating_executions += 1;
+            let shorter = exploration
+                .counterexample
+                .as_ref()
+                .is_none_or(|c| trace.records().len() < c.trace.records().len());
+            if shorter {
+                let choices = recorder.borrow().picks();
+                let execution = exploration.executions - 1;
+                exploration.counterexample = Some(Counterexample {
+                    choices,
+                    trace,
+                    report,
+                    execution,
+                });
+            }
+        }
+    }
+    exploration
+}
+
+/// Distinct traces are counted exactly up to this many, so memory stays flat however long a run.
+const DISTINCT_CAP: usize = 1 << 20;
 
 impl Explorer<Box<dyn FnMut(SharedChooser) -> Trace>> {
     /// An explorer over `scenario`'s faults and decisions.

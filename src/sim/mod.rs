@@ -17,18 +17,21 @@ mod choosers;
 mod env;
 mod explore;
 mod faults;
+mod fuzzing;
 mod program;
 mod run;
 mod scenario;
 
 pub use choosers::{
     BytesChooser, ChoiceRecord, RecordingChooser, ReplayChooser, SeededChooser, SharedChooser,
+    SwarmChooser,
 };
 pub use env::{check_determinism, replay_command, seed_from_env, seeds_from_env};
-pub use explore::{Bounds, Counterexample, Exploration, Explorer, Judge};
+pub use explore::{swarm, Bounds, Counterexample, Exploration, Explorer, Judge};
 pub use faults::{
     FaultCatalogue, FaultInjector, FaultyProvider, FaultyWriter, ProviderFault, RequesterFault,
 };
+pub use fuzzing::{fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, quiet_writer_panics};
 pub use program::{canonical_backup, ProgramStep, Step};
 pub use run::{RunOptions, RunOutcome, StepResult};
 pub use scenario::{Expectations, ProviderSpec, Scenario, ScenarioError, WriterSpec};
