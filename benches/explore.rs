@@ -28,6 +28,7 @@ fn scenario(writers: usize, faults: FaultCatalogue) -> Scenario {
                 freeze_timeout_ms: 60_000,
                 component: None,
                 script: Default::default(),
+                persist_failures: false,
             })
             .collect(),
         providers: Vec::new(),

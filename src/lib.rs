@@ -74,9 +74,11 @@
 //! | [`trace`] | trace records, JSON Lines, rendering, and the [`oracle`](trace::oracle) |
 //! | [`coordinator`] | the simulated VSS service: sessions, guard table, async operations, pipeline, timers, aborts, chooser |
 //! | [`requester`] | [`Vss`](requester::Vss), the typestate [`BackupComponents`](requester::BackupComponents) and the dynamic API |
+//! | [`sim`] | choosers, faults as data, scenario files, the [`Explorer`](sim::Explorer), swarm mode, fuzz entry points |
 //!
 //! Design rationale: `docs/architecture.md`; protocol rules, state machine, guard table and
-//! policies: `docs/protocol.md`; how the engine is tested: `docs/testing.md`.
+//! policies: `docs/protocol.md`; seeds, faults, scenarios and exploration: `docs/simulation.md`;
+//! how the engine is tested: `docs/testing.md`.
 
 pub mod coordinator;
 pub mod provider;

@@ -17,6 +17,7 @@ fn three_writers(faults: FaultCatalogue) -> Scenario {
         freeze_timeout_ms: 60_000,
         component: None,
         script: Default::default(),
+        persist_failures: false,
     };
     Scenario {
         name: "standard 3-writer fault catalogue".into(),

@@ -189,6 +189,7 @@ fn writer(index: usize) -> impl Strategy<Value = (ApplicationLevel, u64, Scripte
                 ScriptedWriter {
                     component: format!("W{index}"),
                     script,
+                    ..ScriptedWriter::default()
                 },
             )
         },

@@ -255,10 +255,9 @@ impl Exploration {
         replay.choices = counterexample.choices.clone();
         let rules = counterexample.report.rules_broken();
         replay.expect.violations = rules.into_iter().map(str::to_owned).collect();
-        replay.expect.writer_states.clear();
-        replay.expect.events.clear();
+        replay.expect.clear_observations();
         for step in &mut replay.steps {
-            step.expect = None;
+            step.clear_expectations();
         }
         Some(replay)
     }

@@ -833,6 +833,7 @@ fn decode_sim_scenario(input: &mut Input<'_>) -> Scenario {
             freeze_timeout_ms: input.pick(&FREEZE_TIMEOUTS_MS),
             component: None,
             script: BTreeMap::new(),
+            persist_failures: false,
         })
         .collect();
     let two_requesters = input.bit();

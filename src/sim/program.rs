@@ -1,13 +1,16 @@
 //! Requester programs as data: the steps a backup tool takes, by name, so scenario files,
 //! explorers and fuzzers can describe requesters without code.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{BackupState, Hresult};
+use crate::vocab::{BackupState, Hresult, WriterState};
 
 /// One requester action. Asynchronous methods only start their operation; a following
 /// [`Step::Wait`] waits for it (as `IVssAsync::Wait` does) and its result is the operation's
-/// final status.
+/// final status. [`Step::RestartWriter`] is the one step that is not the requester's: an
+/// administrator restarts a writer's service.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "call")]
 #[non_exhaustive]
@@ -48,6 +51,22 @@ pub enum Step {
     DoSnapshotSet,
     /// `GatherWriterStatus` (R28).
     GatherWriterStatus,
+    /// `GetWriterStatusCount`, then `GetWriterStatus` for every row (R29), as `vssadmin list
+    /// writers` and most requesters do after a completed `GatherWriterStatus`. The result is the
+    /// first failure (`VSS_E_BAD_STATE` before any `GatherWriterStatus` completed).
+    GetWriterStatus {
+        /// The rows the requester must read: state and `hrFailure` by writer name; a writer not
+        /// named must be absent (R10). `None`: not checked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expect_rows: Option<BTreeMap<String, (WriterState, Hresult)>>,
+    },
+    /// `GetWriterMetadataCount` and the writers whose metadata the requester can read (R10).
+    GetWriterMetadata {
+        /// The writers, by name in registration order, whose metadata the requester must see.
+        /// `None`: not checked.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expect_writers: Option<Vec<String>>,
+    },
     /// `BackupComplete` (R26).
     BackupComplete,
     /// `AbortBackup` (R53).
@@ -71,6 +90,14 @@ pub enum Step {
     Release,
     /// The requester process dies (R57).
     Crash,
+    /// An administrator restarts the writer's service: a failure stuck to a writer with
+    /// `persist_failures` is cleared (field failure 17), for every instance of that name. Not a
+    /// requester call: it runs whatever the state of the step's `requester` (which is ignored),
+    /// is not in the trace, and returns `E_INVALIDARG` for an unknown writer name.
+    RestartWriter {
+        /// The writer's name.
+        writer: String,
+    },
 }
 
 /// A step of a program, run by requester number `requester`, with the result a test expects.
@@ -94,6 +121,17 @@ impl ProgramStep {
             requester: 0,
             step,
             expect: None,
+        }
+    }
+
+    /// Drops what the step expects to return or read (`expect`, `expect_rows`,
+    /// `expect_writers`), keeping what it does.
+    pub fn clear_expectations(&mut self) {
+        self.expect = None;
+        match &mut self.step {
+            Step::GetWriterStatus { expect_rows } => *expect_rows = None,
+            Step::GetWriterMetadata { expect_writers } => *expect_writers = None,
+            _ => {}
         }
     }
 }
@@ -130,4 +168,34 @@ pub fn canonical_backup(requester: u32) -> Vec<ProgramStep> {
         expect: None,
     })
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clearing_expectations_keeps_the_action() {
+        let mut step = ProgramStep {
+            requester: 2,
+            step: Step::GetWriterStatus {
+                expect_rows: Some(BTreeMap::new()),
+            },
+            expect: Some(Hresult::S_OK),
+        };
+        step.clear_expectations();
+        assert_eq!(step.expect, None);
+        assert_eq!(step.step, Step::GetWriterStatus { expect_rows: None });
+        assert_eq!(step.requester, 2);
+        let mut step = ProgramStep::new(Step::GetWriterMetadata {
+            expect_writers: Some(vec!["W".into()]),
+        });
+        step.clear_expectations();
+        assert_eq!(
+            step.step,
+            Step::GetWriterMetadata {
+                expect_writers: None
+            }
+        );
+    }
 }

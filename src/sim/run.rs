@@ -1,10 +1,13 @@
 //! Running a scenario: build the machine with fault injectors around every writer and provider,
 //! drive the requester programs, collect what happened.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
+use super::scenario::ShutdownSetId;
 use super::{
     FaultInjector, FaultyProvider, FaultyWriter, ReplayChooser, RequesterFault, Scenario,
     SharedChooser, Step,
@@ -14,9 +17,16 @@ use crate::provider::Provider;
 use crate::requester::{DynBackupComponents, Vss};
 use crate::trace::{oracle, SessionNo, Trace, TraceEvent, TraceMode, WriterNo};
 use crate::vocab::{
-    Call, ComponentKey, Hresult, OpNo, ProviderId, Reply, WriterClassId, WriterEvent, WriterState,
+    Call, ComponentKey, Hresult, OpNo, ProviderId, Reply, SnapshotSetId, WriterClassId,
+    WriterEvent, WriterState,
 };
-use crate::writer::Writer;
+use crate::writer::{Outcome, Writer};
+
+/// Writer states and `hrFailure` by writer name, as `GetWriterStatus` reports them.
+type StatusRows = BTreeMap<String, (WriterState, Hresult)>;
+
+/// A scripted writer's stuck failure ([`ScriptedWriter::stuck`](crate::writer::ScriptedWriter)).
+type StuckFailure = Rc<Cell<Option<Outcome>>>;
 
 /// How to run a scenario besides its chooser.
 #[derive(Clone, Copy, Debug, Default)]
@@ -37,6 +47,25 @@ pub struct StepResult {
     pub hr: Option<Hresult>,
     /// The requester fault injected instead of the step, if any.
     pub fault: Option<RequesterFault>,
+    /// `GetWriterStatus`: the rows the requester read (none when the calls failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusRows>,
+    /// `GetWriterMetadata`: the writers whose metadata the requester could read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Vec<String>>,
+}
+
+impl StepResult {
+    fn new(index: usize, requester: u32) -> Self {
+        Self {
+            index,
+            requester,
+            hr: None,
+            fault: None,
+            status: None,
+            metadata: None,
+        }
+    }
 }
 
 /// Everything a scenario run produced.
@@ -46,13 +75,22 @@ pub struct RunOutcome {
     pub trace: Trace,
     /// Each step's result, in order.
     pub results: Vec<StepResult>,
-    /// Each writer's final state and `hrFailure` in requester 0's session, by name.
-    pub writer_states: BTreeMap<String, (WriterState, Hresult)>,
+    /// Each writer's final state and `hrFailure` in requester 0's session, by name: what a
+    /// `GetWriterStatus` at the end would report, so writers the requester never identified
+    /// (R10, R7) are absent.
+    pub writer_states: StatusRows,
+    /// The same for every requester, by requester number (requester 0 included).
+    pub requester_states: BTreeMap<u32, StatusRows>,
 }
 
 impl RunOutcome {
     /// The events writer `name` received from requester 0.
     pub fn events(&self, name: &str) -> Vec<WriterEvent> {
+        self.events_of(0, name)
+    }
+
+    /// The events writer `name` received from requester `requester`.
+    pub fn events_of(&self, requester: u32, name: &str) -> Vec<WriterEvent> {
         let Some(writer) = self.writer_no(name) else {
             return Vec::new();
         };
@@ -61,14 +99,42 @@ impl RunOutcome {
             .iter()
             .filter_map(|r| match &r.event {
                 TraceEvent::Delivered {
-                    session: SessionNo(0),
+                    session,
                     writer: w,
                     event,
                     ..
-                } if *w == writer => Some(*event),
+                } if *w == writer && *session == SessionNo(requester) => Some(*event),
                 _ => None,
             })
             .collect()
+    }
+
+    /// What the set id of the first BackupShutdown writer `name` received from requester
+    /// `requester` was (R57), or `None` if it received none.
+    pub fn shutdown_set_id(&self, requester: u32, name: &str) -> Option<ShutdownSetId> {
+        let writer = self.writer_no(name)?;
+        let session = SessionNo(requester);
+        let records = self.trace.records();
+        let own = records.iter().find_map(|r| match &r.event {
+            TraceEvent::SetCreationStarted { session: s, set } if *s == session => Some(*set),
+            _ => None,
+        });
+        let set = records.iter().find_map(|r| match &r.event {
+            TraceEvent::Delivered {
+                session: s,
+                writer: w,
+                event: WriterEvent::BackupShutdown,
+                set,
+            } if *s == session && *w == writer => Some(*set),
+            _ => None,
+        })?;
+        Some(if set == SnapshotSetId::NULL {
+            ShutdownSetId::GUID_NULL
+        } else if Some(set) == own {
+            ShutdownSetId::Own
+        } else {
+            ShutdownSetId::Other
+        })
     }
 
     fn writer_no(&self, name: &str) -> Option<WriterNo> {
@@ -106,7 +172,13 @@ impl Scenario {
             .chooser(chooser)
             .policies(self.policies)
             .trace_mode(mode);
+        let mut stuck = BTreeMap::new();
         for (index, (config, writer)) in self.writer_configs().into_iter().enumerate() {
+            // The writer is boxed into the machine; its stuck failure stays reachable here.
+            stuck
+                .entry(config.name.clone())
+                .or_insert_with(Vec::new)
+                .push(writer.stuck.clone());
             let writer: Box<dyn Writer> = Box::new(writer);
             builder = builder.boxed_writer(
                 config,
@@ -124,21 +196,20 @@ impl Scenario {
             builder = builder.planted_bug(bug);
         }
         let vss = builder.build();
-        let results = Driver::new(&vss, self, &faults).run();
-        let writer_states = vss.inspect(|core| {
-            self.writers
-                .iter()
-                .enumerate()
-                .filter_map(|(i, spec)| {
-                    let state = core.writer_state(SessionNo(0), WriterNo(i as u32))?;
-                    Some((spec.name.clone(), state))
-                })
-                .collect()
-        });
+        let driver = Driver::new(&vss, self, &faults, stuck);
+        let requesters = driver.requesters.len();
+        let results = driver.run();
+        let requester_states: BTreeMap<u32, StatusRows> = (0..requesters)
+            .map(|n| {
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                (n, final_states(&vss, SessionNo(n)))
+            })
+            .collect();
         RunOutcome {
             trace: vss.trace(),
             results,
-            writer_states,
+            writer_states: requester_states.get(&0).cloned().unwrap_or_default(),
+            requester_states,
         }
     }
 
@@ -149,32 +220,51 @@ impl Scenario {
     pub fn check(&self, outcome: &RunOutcome) -> Result<(), Vec<String>> {
         let mut mismatches = Vec::new();
         for (step, result) in self.steps.iter().zip(&outcome.results) {
-            if let Some(expected) = step.expect {
-                if result.hr != Some(expected) {
-                    let got = result
-                        .hr
-                        .map_or("nothing (step skipped)".to_owned(), |hr| hr.to_string());
+            check_step(step, result, &mut mismatches);
+        }
+        let expect = &self.expect;
+        let mut requesters = vec![(
+            0,
+            &expect.writer_states,
+            &expect.events,
+            &expect.shutdown_set_ids,
+        )];
+        requesters.extend(expect.requesters.iter().map(|r| {
+            (
+                r.requester,
+                &r.writer_states,
+                &r.events,
+                &r.shutdown_set_ids,
+            )
+        }));
+        for (requester, states, events, shutdowns) in requesters {
+            let got_states = outcome.requester_states.get(&requester);
+            for (name, expected) in states {
+                match got_states.and_then(|rows| rows.get(name)) {
+                    Some(got) if got == expected => {}
+                    got => mismatches.push(format!(
+                        "requester {requester}, writer {name}: expected state {expected:?}, got \
+                         {got:?}"
+                    )),
+                }
+            }
+            for (name, expected) in events {
+                let got = outcome.events_of(requester, name);
+                if &got != expected {
                     mismatches.push(format!(
-                        "step {} ({:?} by requester {}): expected {expected}, got {got}",
-                        result.index, step.step, step.requester
+                        "requester {requester}, writer {name}: expected events {expected:?}, got \
+                         {got:?}"
                     ));
                 }
             }
-        }
-        for (name, expected) in &self.expect.writer_states {
-            match outcome.writer_states.get(name) {
-                Some(got) if got == expected => {}
-                got => mismatches.push(format!(
-                    "writer {name}: expected state {expected:?}, got {got:?}"
-                )),
-            }
-        }
-        for (name, expected) in &self.expect.events {
-            let got = outcome.events(name);
-            if &got != expected {
-                mismatches.push(format!(
-                    "writer {name}: expected events {expected:?}, got {got:?}"
-                ));
+            for (name, expected) in shutdowns {
+                let got = outcome.shutdown_set_id(requester, name);
+                if got != Some(*expected) {
+                    mismatches.push(format!(
+                        "requester {requester}, writer {name}: expected BackupShutdown with \
+                         {expected:?}, got {got:?}"
+                    ));
+                }
             }
         }
         let report = oracle::check(&outcome.trace);
@@ -202,6 +292,9 @@ struct Driver<'a> {
     scenario: &'a Scenario,
     faults: &'a FaultInjector,
     requesters: BTreeMap<u32, Requester>,
+    /// Each scripted writer's stuck failure, by writer name (every instance of that name), for
+    /// `RestartWriter`.
+    stuck: BTreeMap<String, Vec<StuckFailure>>,
 }
 
 struct Requester {
@@ -210,14 +303,21 @@ struct Requester {
 }
 
 impl<'a> Driver<'a> {
-    fn new(vss: &'a Vss, scenario: &'a Scenario, faults: &'a FaultInjector) -> Self {
-        // Requester n is session n: create them all, in order, up front.
+    fn new(
+        vss: &'a Vss,
+        scenario: &'a Scenario,
+        faults: &'a FaultInjector,
+        stuck: BTreeMap<String, Vec<StuckFailure>>,
+    ) -> Self {
+        // Requester n is session n: create them all, in order, up front. `RestartWriter` is
+        // not a requester's step.
         let count = scenario
             .steps
             .iter()
+            .filter(|s| !matches!(s.step, Step::RestartWriter { .. }))
             .map(|s| s.requester)
             .max()
-            .map_or(0, |max| max + 1);
+            .map_or(0, |max| max.saturating_add(1));
         let requesters = (0..count)
             .map(|n| {
                 (
@@ -234,6 +334,7 @@ impl<'a> Driver<'a> {
             scenario,
             faults,
             requesters,
+            stuck,
         }
     }
 
@@ -241,6 +342,20 @@ impl<'a> Driver<'a> {
         let mut results = Vec::with_capacity(self.scenario.steps.len());
         for (index, program_step) in self.scenario.steps.iter().enumerate() {
             let requester = program_step.requester;
+            if let Step::RestartWriter { writer } = &program_step.step {
+                let hr = match self.stuck.get(writer) {
+                    Some(instances) => {
+                        instances.iter().for_each(|stuck| stuck.set(None));
+                        Hresult::S_OK
+                    }
+                    None => Hresult::E_INVALIDARG,
+                };
+                results.push(StepResult {
+                    hr: Some(hr),
+                    ..StepResult::new(index, requester)
+                });
+                continue;
+            }
             let vss = self.vss;
             let entry = self
                 .requesters
@@ -250,31 +365,27 @@ impl<'a> Driver<'a> {
                     last_op: None,
                 });
             if entry.bc.is_released() {
-                results.push(StepResult {
-                    index,
-                    requester,
-                    hr: None,
-                    fault: None,
-                });
+                results.push(StepResult::new(index, requester));
                 continue;
             }
             if let Some(fault) = self.faults.requester_fault(requester, index as u32) {
                 inject(entry, fault);
                 results.push(StepResult {
-                    index,
-                    requester,
-                    hr: None,
                     fault: Some(fault),
+                    ..StepResult::new(index, requester)
                 });
                 continue;
             }
-            let hr = perform(self.vss, self.scenario, entry, &program_step.step);
-            results.push(StepResult {
-                index,
-                requester,
-                hr: Some(hr),
-                fault: None,
-            });
+            let mut result = StepResult::new(index, requester);
+            let hr = perform(
+                self.vss,
+                self.scenario,
+                entry,
+                &program_step.step,
+                &mut result,
+            );
+            result.hr = Some(hr);
+            results.push(result);
         }
         results
     }
@@ -297,7 +408,14 @@ fn inject(requester: &mut Requester, fault: RequesterFault) {
     }
 }
 
-fn perform(vss: &Vss, scenario: &Scenario, requester: &mut Requester, step: &Step) -> Hresult {
+/// Performs `step`; returns its HRESULT and puts what it read into `result`.
+fn perform(
+    vss: &Vss,
+    scenario: &Scenario,
+    requester: &mut Requester,
+    step: &Step,
+    result: &mut StepResult,
+) -> Hresult {
     let bc = &mut requester.bc;
     let no_op = OpNo(u32::MAX);
     let call = match step {
@@ -318,6 +436,16 @@ fn perform(vss: &Vss, scenario: &Scenario, requester: &mut Requester, step: &Ste
         Step::PrepareForBackup => Call::PrepareForBackup,
         Step::DoSnapshotSet => Call::DoSnapshotSet,
         Step::GatherWriterStatus => Call::GatherWriterStatus,
+        Step::GetWriterStatus { .. } => {
+            let (hr, rows) = writer_status_rows(bc);
+            result.status = Some(rows);
+            return hr;
+        }
+        Step::GetWriterMetadata { .. } => {
+            let (hr, names) = metadata_writers(vss, bc);
+            result.metadata = Some(names);
+            return hr;
+        }
         Step::BackupComplete => Call::BackupComplete,
         Step::AbortBackup => Call::AbortBackup,
         Step::Wait { timeout_ms } => Call::Wait {
@@ -336,6 +464,8 @@ fn perform(vss: &Vss, scenario: &Scenario, requester: &mut Requester, step: &Ste
         }
         Step::Release => Call::Release,
         Step::Crash => Call::Crash,
+        // Carried out by the driver before any requester is involved.
+        Step::RestartWriter { .. } => return Hresult::S_OK,
     };
     match bc.call(call) {
         Ok(Reply::Async(op)) => {
@@ -346,6 +476,100 @@ fn perform(vss: &Vss, scenario: &Scenario, requester: &mut Requester, step: &Ste
         Ok(Reply::Status(status)) => status,
         Ok(_) => Hresult::S_OK,
         Err(hr) => hr,
+    }
+}
+
+/// `GetWriterStatusCount` and `GetWriterStatus` for every row (R29): the first failure and the
+/// rows read before it.
+fn writer_status_rows(bc: &mut DynBackupComponents) -> (Hresult, StatusRows) {
+    let mut rows = StatusRows::new();
+    let count = match bc.call(Call::WriterStatusCount) {
+        Ok(Reply::Count(count)) => count,
+        Ok(_) => 0,
+        Err(hr) => return (hr, rows),
+    };
+    for index in 0..count {
+        match bc.call(Call::WriterStatus { index }) {
+            Ok(Reply::WriterStatus(status)) => {
+                rows.insert(status.name, (status.state, status.failure));
+            }
+            Ok(_) => {}
+            Err(hr) => return (hr, rows),
+        }
+    }
+    (Hresult::S_OK, rows)
+}
+
+/// `GetWriterMetadataCount` and the names of the writers whose metadata the requester holds, in
+/// registration order (R10).
+fn metadata_writers(vss: &Vss, bc: &mut DynBackupComponents) -> (Hresult, Vec<String>) {
+    if let Err(hr) = bc.call(Call::WriterMetadataCount) {
+        return (hr, Vec::new());
+    }
+    let session = bc.session();
+    let names = vss.inspect(|core| {
+        (0..core.writer_count())
+            .filter_map(|i| {
+                let writer = WriterNo(u32::try_from(i).ok()?);
+                core.writer_metadata(session, writer)?;
+                Some(core.writer_config(writer)?.name.to_owned())
+            })
+            .collect()
+    });
+    (Hresult::S_OK, names)
+}
+
+/// Each writer's state in `session`, for the writers that session identified (what a final
+/// `GetWriterStatus` would list, R10).
+fn final_states(vss: &Vss, session: SessionNo) -> StatusRows {
+    vss.inspect(|core| {
+        (0..core.writer_count())
+            .filter_map(|i| {
+                let writer = WriterNo(u32::try_from(i).ok()?);
+                core.writer_metadata(session, writer)?;
+                let state = core.writer_state(session, writer)?;
+                Some((core.writer_config(writer)?.name.to_owned(), state))
+            })
+            .collect()
+    })
+}
+
+/// The mismatches between `step`'s expectations and what it returned or read.
+fn check_step(step: &super::ProgramStep, result: &StepResult, mismatches: &mut Vec<String>) {
+    let what = |mismatches: &mut Vec<String>, text: String| {
+        mismatches.push(format!(
+            "step {} ({:?} by requester {}): {text}",
+            result.index, step.step, step.requester
+        ));
+    };
+    if let Some(expected) = step.expect {
+        if result.hr != Some(expected) {
+            let got = result
+                .hr
+                .map_or("nothing (step skipped)".to_owned(), |hr| hr.to_string());
+            what(mismatches, format!("expected {expected}, got {got}"));
+        }
+    }
+    match &step.step {
+        Step::GetWriterStatus {
+            expect_rows: Some(expected),
+        } if result.status.as_ref() != Some(expected) => what(
+            mismatches,
+            format!(
+                "expected writer status {expected:?}, got {:?}",
+                result.status
+            ),
+        ),
+        Step::GetWriterMetadata {
+            expect_writers: Some(expected),
+        } if result.metadata.as_ref() != Some(expected) => what(
+            mismatches,
+            format!(
+                "expected metadata of {expected:?}, got {:?}",
+                result.metadata
+            ),
+        ),
+        _ => {}
     }
 }
 
@@ -404,4 +628,75 @@ fn add_components(
         }
     }
     first_error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(text: &str) -> Scenario {
+        Scenario::from_toml(text, "t.toml").unwrap()
+    }
+
+    #[test]
+    fn restart_writer_clears_a_stuck_failure_whatever_the_requester() {
+        let scenario = scenario(
+            r#"
+name = "restart"
+writers = [{ name = "W", persist_failures = true, script = { PrepareForBackup = { outcome = { Veto = "VSS_E_WRITERERROR_RETRYABLE" } } } }]
+steps = [
+  { call = "InitializeForBackup" },
+  { call = "SetBackupState", select_components = false },
+  { call = "GatherWriterMetadata" },
+  { call = "Wait" },
+  { call = "StartSnapshotSet" },
+  { call = "PrepareForBackup" },
+  { call = "Wait" },
+  { call = "AbortBackup" },
+  { call = "Release" },
+  # Requester 0 is gone; the restart still happens.
+  { call = "RestartWriter", writer = "W", expect = "S_OK" },
+  { call = "RestartWriter", writer = "Nobody", expect = "E_INVALIDARG" },
+  { call = "Release" },
+]
+"#,
+        );
+        let outcome = scenario.run();
+        scenario.check(&outcome).unwrap();
+        assert_eq!(outcome.results[9].hr, Some(Hresult::S_OK));
+        assert_eq!(
+            outcome.results[11].hr, None,
+            "a released requester's step is skipped"
+        );
+        // No requester besides 0 was created for the restarts.
+        assert_eq!(outcome.requester_states.len(), 1);
+    }
+
+    #[test]
+    fn status_and_metadata_steps_read_what_the_requester_sees() {
+        let scenario = scenario(
+            r#"
+name = "read"
+writers = [{ name = "A" }, { name = "Hidden", script = { Identify = { outcome = "Panic" } } }]
+steps = [
+  { call = "InitializeForBackup" },
+  # R29: no GatherWriterStatus yet.
+  { call = "GetWriterStatus", expect = "VSS_E_BAD_STATE", expect_rows = {} },
+  { call = "GatherWriterMetadata" },
+  { call = "Wait" },
+  { call = "GetWriterMetadata", expect = "S_OK", expect_writers = ["A"] },
+  { call = "GatherWriterStatus" },
+  { call = "Wait" },
+  { call = "GetWriterStatus", expect = "S_OK", expect_rows = { A = ["VSS_WS_STABLE", "S_OK"] } },
+  { call = "Release" },
+]
+"#,
+        );
+        let outcome = scenario.run();
+        scenario.check(&outcome).unwrap();
+        // R10: the writer whose Identify failed has no status, now or at the end.
+        assert!(!outcome.writer_states.contains_key("Hidden"));
+        assert_eq!(outcome.events("Hidden"), [WriterEvent::Identify]);
+        assert_eq!(outcome.events_of(1, "A"), []);
+    }
 }

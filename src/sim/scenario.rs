@@ -82,6 +82,30 @@ pub struct WriterSpec {
     /// Its reaction per event (default: succeed at once).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub script: BTreeMap<WriterEvent, Reaction>,
+    /// A failure sticks to the writer across sessions until a `RestartWriter` step (field
+    /// failure 17; see [`ScriptedWriter`]).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub persist_failures: bool,
+}
+
+impl WriterSpec {
+    /// A front-end writer named `name` with the default freeze timeout that succeeds at every
+    /// event.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            class_id: None,
+            level: ApplicationLevel::default(),
+            freeze_timeout_ms: DEFAULT_FREEZE_TIMEOUT_MS,
+            component: None,
+            script: BTreeMap::new(),
+            persist_failures: false,
+        }
+    }
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 fn default_freeze_timeout_ms() -> u64 {
@@ -110,6 +134,9 @@ pub struct ProviderSpec {
 }
 
 /// The outcome a scenario expects, as a user would see it on Windows.
+///
+/// The top-level tables are about requester 0; `[[expect.requesters]]` says the same about other
+/// requesters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Expectations {
@@ -119,11 +146,61 @@ pub struct Expectations {
     /// The events each writer received from requester 0, in order, by writer name.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub events: BTreeMap<String, Vec<WriterEvent>>,
+    /// The set id each writer's BackupShutdown from requester 0 carried, by writer name (R57).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub shutdown_set_ids: BTreeMap<String, ShutdownSetId>,
+    /// The same expectations about requesters other than 0.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requesters: Vec<RequesterExpectations>,
     /// The rules the oracle must report as broken (e.g. a requester breaking R52); any other
     /// violation fails the scenario.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub violations: Vec<String>,
 }
+
+impl Expectations {
+    /// Drops every expectation about what users see (states, events, BackupShutdown ids), keeping
+    /// the expected violations: for replays whose outcome is whatever the run produces.
+    pub fn clear_observations(&mut self) {
+        self.writer_states.clear();
+        self.events.clear();
+        self.shutdown_set_ids.clear();
+        self.requesters.clear();
+    }
+}
+
+/// What one requester (other than 0) must have seen: `[[expect.requesters]]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RequesterExpectations {
+    /// The requester (`requester = n` on its steps).
+    pub requester: u32,
+    /// Each writer's final state and `hrFailure` in this requester's session, by writer name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub writer_states: BTreeMap<String, (WriterState, Hresult)>,
+    /// The events each writer received from this requester, in order, by writer name.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub events: BTreeMap<String, Vec<WriterEvent>>,
+    /// The set id each writer's BackupShutdown from this requester carried (R57).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub shutdown_set_ids: BTreeMap<String, ShutdownSetId>,
+}
+
+/// The set id a writer's `OnBackupShutdown` received (R57), as a scenario names it.
+#[allow(non_camel_case_types)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ShutdownSetId {
+    /// `GUID_NULL`: no shadow copy was created.
+    GUID_NULL,
+    /// The id of the set the same requester created.
+    Own,
+    /// The id of another requester's set (R57: after a crash it may belong to another backup).
+    Other,
+}
+
+/// Requester numbers in a scenario are `0..MAX_REQUESTERS` (R102: 64 concurrent backup
+/// sessions).
+pub const MAX_REQUESTERS: u32 = 64;
 
 /// A scenario file that could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -142,36 +219,68 @@ pub struct ScenarioError {
 }
 
 const EXPECTED_FORM: &str = "a scenario: `name`, `[[writers]]` (name, level, freeze_timeout_ms, \
-     script), optional `[[providers]]`, `volumes`, `[policies]`, `[faults]`, `[[steps]]` each with \
-     `call = \"<IVssBackupComponents method>\"` and its arguments, optional `[expect]`; see \
-     docs/simulation.md";
+     script, persist_failures), optional `[[providers]]`, `volumes`, `[policies]`, `[faults]`, \
+     `[[steps]]` each with `call = \"<IVssBackupComponents method>\"` and its arguments, optional \
+     `[expect]`; see docs/simulation.md";
 
 impl Scenario {
     /// Reads a scenario from TOML text; `file` names it in errors.
     pub fn from_toml(text: &str, file: &str) -> Result<Self, ScenarioError> {
-        toml::from_str(text).map_err(|err| {
+        let scenario: Self = toml::from_str(text).map_err(|err| {
             let (line, column) = err
                 .span()
                 .map_or((0, 0), |span| line_column(text, span.start));
+            // The TOML reader gives no message for some syntax errors (a lone carriage return,
+            // a control character in a comment): say what kind of error it is at least.
+            let message = match err.message().trim() {
+                "" => "invalid TOML syntax".to_owned(),
+                message => message.to_owned(),
+            };
             ScenarioError {
                 file: file.to_owned(),
                 line,
                 column,
-                message: err.message().to_owned(),
+                message,
                 expected: EXPECTED_FORM,
             }
-        })
+        })?;
+        scenario.validate(file)
+    }
+
+    /// Checks what serde cannot: requester numbers stay within [`MAX_REQUESTERS`].
+    fn validate(self, file: &str) -> Result<Self, ScenarioError> {
+        if let Some((index, step)) = self
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(_, step)| step.requester >= MAX_REQUESTERS)
+        {
+            return Err(ScenarioError {
+                file: file.to_owned(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "step {index} names requester {}; requesters are numbered 0 to {} (R102 allows \
+                     64 concurrent backup sessions)",
+                    step.requester,
+                    MAX_REQUESTERS - 1
+                ),
+                expected: EXPECTED_FORM,
+            });
+        }
+        Ok(self)
     }
 
     /// Reads a scenario from JSON text; `file` names it in errors.
     pub fn from_json(text: &str, file: &str) -> Result<Self, ScenarioError> {
-        serde_json::from_str(text).map_err(|err| ScenarioError {
+        let scenario: Self = serde_json::from_str(text).map_err(|err| ScenarioError {
             file: file.to_owned(),
             line: err.line(),
             column: err.column(),
             message: err.to_string(),
             expected: EXPECTED_FORM,
-        })
+        })?;
+        scenario.validate(file)
     }
 
     /// Reads a `.toml` or `.json` scenario file.
@@ -210,13 +319,13 @@ impl Scenario {
                     .level(spec.level)
                     .freeze_timeout_ms(spec.freeze_timeout_ms);
                 let component = spec.component.clone().unwrap_or_else(|| spec.name.clone());
-                (
-                    config,
-                    ScriptedWriter {
-                        component,
-                        script: spec.script.clone(),
-                    },
-                )
+                let writer = ScriptedWriter {
+                    component,
+                    script: spec.script.clone(),
+                    persist_failures: spec.persist_failures,
+                    ..ScriptedWriter::default()
+                };
+                (config, writer)
             })
             .collect()
     }
@@ -284,6 +393,20 @@ mod tests {
     }
 
     #[test]
+    fn writer_specs_default_to_plain_front_end_writers() {
+        let scenario = Scenario::from_toml(
+            "name = \"x\"\nsteps = []\n[[writers]]\nname = \"W\"\n",
+            "t.toml",
+        )
+        .unwrap();
+        assert_eq!(scenario.writers, [WriterSpec::new("W")]);
+        // The file form stays as short as it was: defaults are not written back.
+        assert!(!scenario.to_toml().contains("persist_failures"));
+        let (_, writer) = &scenario.writer_configs()[0];
+        assert!(!writer.persist_failures);
+    }
+
+    #[test]
     fn toml_round_trip() {
         let text = r#"
 name = "round trip"
@@ -291,6 +414,7 @@ name = "round trip"
 name = "SqlWriter"
 level = "VSS_APP_BACK_END"
 script = { Freeze = { outcome = { Fatal = "VSS_E_WRITERERROR_RETRYABLE" } } }
+persist_failures = true
 [[providers]]
 durations_ms = { CommitSnapshots = 10001 }
 [[steps]]
@@ -300,8 +424,22 @@ call = "Wait"
 timeout_ms = 500
 requester = 1
 expect = "VSS_S_ASYNC_PENDING"
+[[steps]]
+call = "GetWriterStatus"
+expect_rows = { SqlWriter = ["VSS_WS_STABLE", "S_OK"] }
+[[steps]]
+call = "GetWriterMetadata"
+expect_writers = ["SqlWriter"]
+[[steps]]
+call = "RestartWriter"
+writer = "SqlWriter"
 [expect]
 writer_states = { SqlWriter = ["VSS_WS_FAILED_AT_FREEZE", "VSS_E_WRITERERROR_RETRYABLE"] }
+shutdown_set_ids = { SqlWriter = "GUID_NULL" }
+[[expect.requesters]]
+requester = 1
+events = { SqlWriter = ["Identify", "BackupShutdown"] }
+shutdown_set_ids = { SqlWriter = "Other" }
 "#;
         let scenario = Scenario::from_toml(text, "t.toml").unwrap();
         assert_eq!(
@@ -309,7 +447,46 @@ writer_states = { SqlWriter = ["VSS_WS_FAILED_AT_FREEZE", "VSS_E_WRITERERROR_RET
             ApplicationLevel::VSS_APP_BACK_END
         );
         assert_eq!(scenario.steps[1].requester, 1);
+        assert!(scenario.writers[0].persist_failures);
+        assert_eq!(
+            scenario.steps[4].step,
+            super::super::Step::RestartWriter {
+                writer: "SqlWriter".into()
+            }
+        );
+        assert_eq!(scenario.expect.requesters[0].requester, 1);
+        assert_eq!(
+            scenario.expect.requesters[0].shutdown_set_ids["SqlWriter"],
+            ShutdownSetId::Other
+        );
         let again = Scenario::from_toml(&scenario.to_toml(), "again.toml").unwrap();
         assert_eq!(again, scenario);
+        let mut cleared = scenario.expect.clone();
+        cleared.violations.push("R52".into());
+        cleared.clear_observations();
+        assert_eq!(
+            cleared,
+            Expectations {
+                violations: vec!["R52".into()],
+                ..Expectations::default()
+            }
+        );
+    }
+
+    #[test]
+    fn requester_numbers_are_bounded() {
+        let text = "name = \"x\"\n[[steps]]\ncall = \"InitializeForBackup\"\nrequester = 2000000\n";
+        let err = Scenario::from_toml(text, "many.toml").unwrap_err();
+        assert!(err.message.contains("requester 2000000"), "{err}");
+        let json = r#"{"name": "x", "steps": [{"call": "Release", "requester": 64}]}"#;
+        assert!(Scenario::from_json(json, "many.json").is_err());
+    }
+
+    #[test]
+    fn syntax_errors_always_say_something() {
+        for text in ["name = \"x\"\r", "#\u{1}\nname = \"x\""] {
+            let err = Scenario::from_toml(text, "odd.toml").unwrap_err();
+            assert!(!err.message.is_empty(), "{err:?}");
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! [`ScriptedWriter`]: a writer whose behaviour per event is data.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,6 +77,14 @@ impl Reaction {
 /// It declares one database component named after the writer (`name`) at the root, sets a restore
 /// method, and otherwise does what its script says (default: succeed at once).
 ///
+/// With `persist_failures`, a failure sticks to the writer itself, across requester sessions,
+/// until it is restarted (field failure 17: a writer stuck in `[8] Failed` until its service
+/// restarts). Once one of its handlers fails (veto, fatal or panic), every later handler of any
+/// session fails the same way, with the same code, until [`ScriptedWriter::restart`]. `OnIdentify`
+/// neither sets nor follows the stuck failure: it must build the same document every time and may
+/// not call `SetWriterFailure` (R44, R66), and a stuck writer is still listed by
+/// `vssadmin list writers`, so it still identifies.
+///
 /// ```
 /// use vss_sim::vocab::{WriterEvent, WriterFailure};
 /// use vss_sim::writer::{Reaction, ScriptedWriter};
@@ -90,6 +100,14 @@ pub struct ScriptedWriter {
     pub component: String,
     /// Reactions by event; events not listed succeed at once.
     pub script: BTreeMap<WriterEvent, Reaction>,
+    /// A failure sticks across sessions until the writer is restarted (field failure 17).
+    #[serde(default)]
+    pub persist_failures: bool,
+    /// The failure the writer is stuck in (with `persist_failures`). Clones of the writer share
+    /// it, so whoever keeps a clone of this handle can restart the writer after it was boxed into
+    /// a machine (`Rc`: the simulation is single-threaded). Not part of the writer's description.
+    #[serde(skip)]
+    pub stuck: Rc<Cell<Option<Outcome>>>,
 }
 
 impl ScriptedWriter {
@@ -97,7 +115,7 @@ impl ScriptedWriter {
     pub fn new(component: impl Into<String>) -> Self {
         Self {
             component: component.into(),
-            script: BTreeMap::new(),
+            ..Self::default()
         }
     }
 
@@ -108,8 +126,35 @@ impl ScriptedWriter {
         self
     }
 
+    /// Makes failures stick across sessions until restarted (field failure 17).
+    #[must_use]
+    pub fn persist_failures(mut self) -> Self {
+        self.persist_failures = true;
+        self
+    }
+
+    /// The writer (its service) restarts: a stuck failure is gone.
+    pub fn restart(&self) {
+        self.stuck.set(None);
+    }
+
+    /// The reaction to `event`: the script's, unless a stuck failure overrides its outcome (the
+    /// script's time is still spent). With `persist_failures`, a failure becomes stuck.
+    fn reaction(&self, event: WriterEvent) -> Reaction {
+        let mut reaction = self.script.get(&event).copied().unwrap_or_default();
+        if !self.persist_failures || event == WriterEvent::Identify {
+            return reaction;
+        }
+        match self.stuck.get() {
+            Some(stuck) => reaction.outcome = stuck,
+            None if reaction.outcome != Outcome::Succeed => self.stuck.set(Some(reaction.outcome)),
+            None => {}
+        }
+        reaction
+    }
+
     fn react(&self, ctx: &mut HandlerContext<'_>) -> bool {
-        let reaction = self.script.get(&ctx.event()).copied().unwrap_or_default();
+        let reaction = self.reaction(ctx.event());
         ctx.spend_ms(reaction.spend_ms);
         match reaction.outcome {
             Outcome::Succeed => true,
@@ -165,5 +210,180 @@ impl Writer for ScriptedWriter {
 
     fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, _set: SnapshotSetId) -> bool {
         self.react(ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requester::{DynBackupComponents, Vss};
+    use crate::vocab::{
+        BackupState, BackupType, Call, Hresult, ProviderId, WriterClassId, WriterFailure,
+        WriterState,
+    };
+    use crate::writer::WriterConfig;
+
+    const RETRYABLE: Hresult = Hresult::VSS_E_WRITERERROR_RETRYABLE;
+
+    fn machine(writer: ScriptedWriter) -> Vss {
+        let config = WriterConfig::new(WriterClassId::from_u128(17), "Stuck");
+        Vss::builder().writer(config, writer).build()
+    }
+
+    /// A non-component-mode backup (every identified writer takes part, Q13) through
+    /// PrepareForBackup.
+    fn prepared(vss: &Vss) -> DynBackupComponents {
+        let mut bc = vss.dynamic();
+        bc.call_ok(Call::InitializeForBackup).unwrap();
+        let state = BackupState {
+            select_components: false,
+            ..BackupState::components(BackupType::VSS_BT_FULL)
+        };
+        bc.call_ok(Call::SetBackupState(state)).unwrap();
+        bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+        bc.call_ok(Call::StartSnapshotSet).unwrap();
+        bc.call_ok(Call::AddToSnapshotSet {
+            volume: "C:\\".into(),
+            provider: ProviderId::NULL,
+        })
+        .unwrap();
+        bc.call_and_wait(Call::PrepareForBackup).unwrap();
+        bc
+    }
+
+    /// The one writer's row of `GetWriterStatus`.
+    fn status(bc: &mut DynBackupComponents) -> (WriterState, Hresult) {
+        let rows = bc.writer_status().unwrap();
+        assert_eq!(rows.len(), 1, "R10: an identified writer has a status row");
+        (rows[0].state, rows[0].failure)
+    }
+
+    /// A writer whose `OnAbort` fails: a backup cancelled by its requester leaves it broken.
+    fn abort_fails() -> ScriptedWriter {
+        ScriptedWriter::new("Stuck").on(
+            WriterEvent::Abort,
+            Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_RETRYABLE),
+        )
+    }
+
+    /// Backup 1: prepared, then abandoned with AbortBackup (R52), so the writer's OnAbort runs.
+    fn aborted_backup(vss: &Vss) {
+        let mut bc = prepared(vss);
+        bc.call_ok(Call::AbortBackup).unwrap();
+        bc.call_ok(Call::Release).unwrap();
+    }
+
+    #[test]
+    fn without_persistence_the_next_session_starts_afresh() {
+        let vss = machine(abort_fails());
+        aborted_backup(&vss);
+        let mut bc = prepared(&vss);
+        // R74, T2: a new session's writer is stable after PrepareForBackup.
+        assert_eq!(status(&mut bc), (WriterState::VSS_WS_STABLE, Hresult::S_OK));
+    }
+
+    #[test]
+    fn a_persistent_failure_sticks_across_sessions_until_restart() {
+        // Field failure 17: the failed OnAbort of backup 1...
+        let writer = abort_fails().persist_failures();
+        let handle = writer.clone();
+        let vss = machine(writer);
+        aborted_backup(&vss);
+        assert_eq!(
+            handle.stuck.get(),
+            Some(Outcome::Fatal(Some(
+                WriterFailure::VSS_E_WRITERERROR_RETRYABLE
+            )))
+        );
+        // ...makes backup 2 fail at its first operation event, PrepareForBackup (R75), with the
+        // same code; Identify still succeeds (R44, R66), so the writer keeps its status row (R10).
+        let mut bc = prepared(&vss);
+        assert_eq!(
+            status(&mut bc),
+            (WriterState::VSS_WS_FAILED_AT_PREPARE_BACKUP, RETRYABLE)
+        );
+        bc.call_ok(Call::AbortBackup).unwrap();
+        bc.call_ok(Call::Release).unwrap();
+        // A restart clears it: backup 3 goes through (its OnAbort is never called).
+        handle.restart();
+        assert_eq!(handle.stuck.get(), None);
+        let mut bc = prepared(&vss);
+        bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+        assert_eq!(
+            status(&mut bc),
+            (
+                WriterState::VSS_WS_WAITING_FOR_BACKUP_COMPLETE,
+                Hresult::S_OK
+            )
+        );
+    }
+
+    #[test]
+    fn the_stuck_failure_keeps_its_flavour_and_the_scripts_time() {
+        // A fatal failure without a code stays fatal (a false return: NONRETRYABLE, R64), and a
+        // later handler still spends its scripted time.
+        let writer = ScriptedWriter::new("Stuck")
+            .on(
+                WriterEvent::PrepareForBackup,
+                Reaction {
+                    spend_ms: 0,
+                    outcome: Outcome::Fatal(None),
+                },
+            )
+            .on(WriterEvent::PostSnapshot, Reaction::slow(250))
+            .persist_failures();
+        assert_eq!(
+            writer.reaction(WriterEvent::PostSnapshot),
+            Reaction::slow(250)
+        );
+        assert_eq!(
+            writer.reaction(WriterEvent::PrepareForBackup).outcome,
+            Outcome::Fatal(None)
+        );
+        let stuck = Reaction {
+            spend_ms: 250,
+            outcome: Outcome::Fatal(None),
+        };
+        assert_eq!(writer.reaction(WriterEvent::PostSnapshot), stuck);
+        // Identify neither follows nor sets the stuck failure (R44, R66).
+        assert_eq!(writer.reaction(WriterEvent::Identify), Reaction::SUCCEED);
+        // A later, different failure does not replace the first.
+        let other = writer.clone().on(WriterEvent::Thaw, Reaction::PANIC);
+        assert_eq!(
+            other.reaction(WriterEvent::Thaw).outcome,
+            Outcome::Fatal(None)
+        );
+        writer.restart();
+        assert_eq!(
+            writer.reaction(WriterEvent::PostSnapshot),
+            Reaction::slow(250)
+        );
+    }
+
+    #[test]
+    fn an_identify_failure_does_not_stick() {
+        let writer = ScriptedWriter::new("Hidden")
+            .on(WriterEvent::Identify, Reaction::PANIC)
+            .persist_failures();
+        assert_eq!(writer.reaction(WriterEvent::Identify), Reaction::PANIC);
+        assert_eq!(writer.stuck.get(), None);
+        assert_eq!(writer.reaction(WriterEvent::Freeze), Reaction::SUCCEED);
+    }
+
+    #[test]
+    fn clones_share_the_stuck_failure_and_serde_skips_it() {
+        let writer = ScriptedWriter::new("Stuck").persist_failures();
+        let handle = writer.clone();
+        writer.stuck.set(Some(Outcome::Panic));
+        assert_eq!(handle.stuck.get(), Some(Outcome::Panic));
+        let json = serde_json::to_string(&writer).unwrap();
+        assert!(!json.contains("stuck"), "{json}");
+        let back: ScriptedWriter = serde_json::from_str(&json).unwrap();
+        assert!(back.persist_failures);
+        assert_eq!(back.stuck.get(), None);
+        // Opt-in: files written before the field existed read as not persistent.
+        let old: ScriptedWriter =
+            serde_json::from_str(r#"{"component": "W", "script": {}}"#).unwrap();
+        assert!(!old.persist_failures);
     }
 }

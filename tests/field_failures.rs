@@ -1,0 +1,362 @@
+//! The field failures of `shared/spec/field-failures.md`, one scenario file each in `scenarios/`,
+//! replayed and judged against what a user sees on Windows (HRESULTs, writer status, events,
+//! BackupShutdown set ids) and by the oracle (the rules a misbehaving requester breaks). Each
+//! file's `description` cites the failure, its source and the rules involved; the tests here only
+//! replay the files.
+
+use std::path::{Path, PathBuf};
+
+use vss_sim::sim::{Scenario, ScenarioError};
+use vss_sim::trace::oracle::{self, Coverage};
+
+/// The `scenarios/` folder of this crate.
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+/// Every scenario file, sorted.
+fn scenario_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
+        .unwrap_or_else(|err| panic!("cannot list {}: {err}", scenarios_dir().display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("toml" | "json")
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Loads `path`, runs it, and returns every mismatch with what the file expects, followed by the
+/// rendered trace.
+fn mismatches(path: &Path) -> Result<(), String> {
+    let scenario = Scenario::load(path).map_err(|err| err.to_string())?;
+    let outcome = scenario.run();
+    scenario.check(&outcome).map_err(|mismatches| {
+        format!(
+            "{}: {} mismatch(es) with what the scenario expects:\n- {}\n\ntrace:\n{}",
+            path.display(),
+            mismatches.len(),
+            mismatches.join("\n- "),
+            outcome.trace.render()
+        )
+    })
+}
+
+/// Replays `scenarios/<file>`; panics with the mismatches and the rendered trace. The run must
+/// also reach every coverage label of `situations`, so a scenario cannot pass by no longer
+/// reaching the failure it reproduces.
+fn replay(file: &str, situations: &[&str]) {
+    let path = scenarios_dir().join(file);
+    if let Err(report) = mismatches(&path) {
+        panic!("{report}");
+    }
+    let scenario = Scenario::load(&path).unwrap_or_else(|err| panic!("{err}"));
+    let outcome = scenario.run();
+    let report = oracle::check(&outcome.trace);
+    let missing: Vec<&str> = situations
+        .iter()
+        .copied()
+        .filter(|label| !report.coverage().exercised(label))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{}: never reached {missing:?}\n\ntrace:\n{}",
+        path.display(),
+        outcome.trace.render()
+    );
+}
+
+#[test]
+fn ff02_hold_writes_timeout_aborts_writers_and_discards_the_set() {
+    // R89, R22, R50c, R95, R92, R54, R55, R57
+    replay(
+        "ff02-hold-writes-timeout.toml",
+        &[
+            Coverage::HOLD_WRITES_TIMEOUT,
+            Coverage::ABORT_CREATION_FAILED,
+            Coverage::PROVIDER_ABORTED,
+            Coverage::ABORT_REPEATED,
+            Coverage::SHUTDOWN_NULL_SET,
+        ],
+    );
+}
+
+#[test]
+fn ff04_freeze_window_expiry_aborts_the_writer_with_timeout() {
+    // R46, R59, R76, R99, R50b, Q3, Q4, R55
+    replay(
+        "ff04-freeze-window-expires.toml",
+        &[
+            Coverage::FREEZE_TIMEOUT,
+            Coverage::FREEZE_LEVELS,
+            Coverage::ABORT_REPEATED,
+        ],
+    );
+}
+
+#[test]
+fn ff04b_freeze_window_expiry_under_all_writers_fails_the_creation() {
+    // Q3 AllWriters, Q4, R76, R50b, R92, R55, R57
+    replay(
+        "ff04b-freeze-timeout-aborts-all-writers.toml",
+        &[
+            Coverage::FREEZE_TIMEOUT,
+            Coverage::PROVIDER_ABORTED,
+            Coverage::SHUTDOWN_NULL_SET,
+        ],
+    );
+}
+
+#[test]
+fn ff08_hung_writer_is_cut_short_by_the_requesters_deadline() {
+    // R36, R38, R92, R54, R55, R57
+    replay(
+        "ff08-hung-writer-requester-deadline.toml",
+        &[Coverage::ABORT_CANCELLED, Coverage::SHUTDOWN_NULL_SET],
+    );
+}
+
+#[test]
+fn ff09_backup_complete_after_a_prepare_for_backup_veto_is_bad_state() {
+    // R26, T14, R47, R52 (kept, thanks to the AbortBackup fallback)
+    replay(
+        "ff09-bareos-backup-complete-after-veto.toml",
+        &[
+            Coverage::VETO,
+            Coverage::NOTHING_SELECTED,
+            Coverage::RELEASED_AFTER_PREPARE,
+        ],
+    );
+}
+
+#[test]
+fn ff09b_release_after_a_veto_without_abort_backup_breaks_r52() {
+    replay(
+        "ff09b-release-after-veto-without-abort.toml",
+        &[Coverage::VETO, Coverage::RELEASED_AFTER_PREPARE],
+    );
+}
+
+#[test]
+fn ff11a_prepare_snapshot_and_post_snapshot_failures_raise_no_abort() {
+    // R51, R64, Q4, R54
+    replay(
+        "ff11a-no-abort-for-prepare-snapshot-or-post-snapshot-failure.toml",
+        &[Coverage::PREPARE_OR_POST_FAILED, Coverage::BACKUP_COMPLETE],
+    );
+}
+
+#[test]
+fn ff11b_abort_backup_after_post_snapshot_reaches_no_writer() {
+    // R55, R54, R57, R104
+    replay(
+        "ff11b-no-abort-after-post-snapshot.toml",
+        &[Coverage::ABORT_BACKUP, Coverage::SHUTDOWN_WITHOUT_COMPLETE],
+    );
+}
+
+#[test]
+fn ff11c_abort_backup_with_nothing_under_way_is_ignored() {
+    // R53, R52, R38, Q20
+    replay(
+        "ff11c-abort-backup-with-nothing-under-way.toml",
+        &[Coverage::RELEASED_AFTER_PREPARE],
+    );
+}
+
+#[test]
+fn ff12_requester_crash_gives_backup_shutdown_only() {
+    // R57, R15, R104, Q12
+    replay(
+        "ff12-requester-crash.toml",
+        &[
+            Coverage::SHUTDOWN_AFTER_CRASH,
+            Coverage::SHUTDOWN_NULL_SET,
+            Coverage::SHUTDOWN_WITHOUT_COMPLETE,
+        ],
+    );
+}
+
+#[test]
+fn ff12b_crash_shutdown_may_carry_another_backups_set_id() {
+    // R57 (policy OtherBackupWhenPresent)
+    replay(
+        "ff12b-crash-shutdown-carries-another-backups-set.toml",
+        &[Coverage::SHUTDOWN_AFTER_CRASH],
+    );
+}
+
+#[test]
+fn ff14_second_start_snapshot_set_is_refused_while_a_set_is_in_creation() {
+    // R14, R15, R102
+    replay(
+        "ff14-concurrent-snapshot-sets.toml",
+        &[Coverage::START_REFUSED, Coverage::CONCURRENT_CREATION],
+    );
+}
+
+#[test]
+fn ff17_writer_failure_persists_across_backups_until_restart() {
+    // R75, R52, R57, T2
+    replay(
+        "ff17-writer-stuck-until-restart.toml",
+        &[
+            Coverage::HANDLER_FAILED,
+            Coverage::STATUS_REPORTED,
+            Coverage::BACKUP_COMPLETE,
+        ],
+    );
+}
+
+#[test]
+fn ff21_writer_failing_identify_is_absent_and_the_backup_goes_on() {
+    // R10, R57, R66
+    replay(
+        "ff21-identify-fails.toml",
+        &[Coverage::IDENTIFY_FAILED, Coverage::BACKUP_COMPLETE],
+    );
+}
+
+#[test]
+fn every_scenario_file_parses_and_passes() {
+    let files = scenario_files();
+    // The field failures above, at least; new files are covered here automatically.
+    assert!(files.len() >= 14, "only {} scenario files", files.len());
+    let failures: Vec<String> = files
+        .iter()
+        .filter_map(|path| mismatches(path).err())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenario files fail:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn every_scenario_file_describes_its_field_failure() {
+    // "Field failure <n>", and at least one rule id such as R57.
+    let cites_rule = |text: &str| {
+        text.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| word.len() > 1 && word.starts_with('R') && word[1..].parse::<u32>().is_ok())
+    };
+    for path in scenario_files() {
+        let scenario = Scenario::load(&path).unwrap_or_else(|err| panic!("{err}"));
+        let text = &scenario.description;
+        assert!(
+            text.contains("Field failure ") && cites_rule(text),
+            "{}: the description must cite the field failure, its source and its rules",
+            path.display()
+        );
+    }
+}
+
+/// A scenario with one mistake at line `line` (1-based) must be refused with an error naming
+/// the file and that line, never a panic.
+fn refused(text: &str, file: &str, line: usize, mentions: &str) -> ScenarioError {
+    let dir = std::env::temp_dir().join(format!("vss-sim-field-failures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(file);
+    std::fs::write(&path, text).unwrap();
+    let err = Scenario::load(&path).expect_err("a malformed scenario is refused");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(err.file, path.display().to_string(), "{err}");
+    assert_eq!(err.line, line, "{err}");
+    assert!(err.message.contains(mentions), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:{line}:", path.display())),
+        "{err}"
+    );
+    err
+}
+
+#[test]
+fn malformed_scenarios_are_refused_with_file_and_line() {
+    let good = "name = \"ok\"\n\
+                writers = [{ name = \"W\", level = \"VSS_APP_BACK_END\" }]\n\
+                steps = [\n  { call = \"InitializeForBackup\" },\n  { call = \"Release\", expect = \"S_OK\" },\n]\n";
+    assert!(Scenario::from_toml(good, "good.toml").is_ok());
+    // A call that does not exist.
+    refused(
+        &good.replace("\"Release\"", "\"DoSnapshotSett\""),
+        "bad-call.toml",
+        5,
+        "DoSnapshotSett",
+    );
+    // An HRESULT that does not exist.
+    refused(
+        &good.replace("\"S_OK\"", "\"VSS_E_NO_SUCH_THING\""),
+        "bad-hresult.toml",
+        5,
+        "VSS_E_NO_SUCH_THING",
+    );
+    // A writer level that does not exist.
+    refused(
+        &good.replace("VSS_APP_BACK_END", "VSS_APP_MIDDLE"),
+        "bad-level.toml",
+        2,
+        "VSS_APP_MIDDLE",
+    );
+    // A file that is not there.
+    let err = Scenario::load(scenarios_dir().join("no-such-scenario.toml")).unwrap_err();
+    assert_eq!(err.line, 0, "{err}");
+    assert!(err.message.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn wrong_expectations_are_reported() {
+    // The checks are not vacuous: each kind of expectation, made wrong, is a mismatch.
+    let path = scenarios_dir().join("ff14-concurrent-snapshot-sets.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let wrong = text
+        // A step's HRESULT (R15).
+        .replacen(
+            "expect = \"VSS_E_SNAPSHOT_SET_IN_PROGRESS\"",
+            "expect = \"S_OK\"",
+            1,
+        )
+        // Requester 1's events and BackupShutdown set id.
+        .replace(
+            "requester = 1\nwriter_states = { SqlServerWriter = [\"VSS_WS_STABLE\"",
+            "requester = 1\nwriter_states = { SqlServerWriter = [\"VSS_WS_UNKNOWN\"",
+        )
+        .replace(
+            "shutdown_set_ids = { SqlServerWriter = \"Own\", \"System Writer\" = \"Own\" }\n\n[[",
+            "shutdown_set_ids = { SqlServerWriter = \"GUID_NULL\", \"System Writer\" = \"Own\" }\n\n[[",
+        );
+    let scenario = Scenario::from_toml(&wrong, "wrong.toml").unwrap();
+    let mismatches = scenario.check(&scenario.run()).unwrap_err();
+    let text = mismatches.join("\n");
+    assert_eq!(mismatches.len(), 3, "{text}");
+    assert!(text.contains("VSS_E_SNAPSHOT_SET_IN_PROGRESS"), "{text}");
+    assert!(
+        text.contains("requester 1, writer SqlServerWriter: expected state"),
+        "{text}"
+    );
+    assert!(
+        text.contains("expected BackupShutdown with GUID_NULL"),
+        "{text}"
+    );
+    // Status rows (R10) and expected oracle violations (R52).
+    let path = scenarios_dir().join("ff09b-release-after-veto-without-abort.toml");
+    let wrong = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("violations = [\"R52\"]", "violations = []")
+        .replace(
+            ", \"Shadow Copy Optimization Writer\" = [\"VSS_WS_FAILED_AT_PREPARE_BACKUP\", \"VSS_E_WRITERERROR_NONRETRYABLE\"] } }",
+            " } }",
+        );
+    let scenario = Scenario::from_toml(&wrong, "wrong.toml").unwrap();
+    let mismatches = scenario.check(&scenario.run()).unwrap_err();
+    let text = mismatches.join("\n");
+    assert_eq!(mismatches.len(), 2, "{text}");
+    assert!(text.contains("expected writer status"), "{text}");
+    assert!(text.contains("oracle: expected violations of []"), "{text}");
+}
