@@ -260,7 +260,8 @@ impl AbortRules {
     fn raised(&mut self, cx: &mut Cx<'_>, s: SessionNo, cause: AbortCause) {
         let model = cx.model;
         let policies = model.policies;
-        let session = model.session(s).cloned().unwrap_or_default();
+        let empty = super::model::Session::default();
+        let session = model.session(s).unwrap_or(&empty);
         let eligible = |w: &WriterNo| {
             session.writers.get(w).is_some_and(|part| {
                 part.excluded().is_none() && part.past_post_snapshot().is_none()
@@ -326,7 +327,8 @@ impl AbortRules {
         let model = cx.model;
         let name = model.writer(w);
         let at = cx.now.at_ms;
-        let part = model.part(s, w).cloned().unwrap_or_default();
+        let empty = super::model::Part::default();
+        let part = model.part(s, w).unwrap_or(&empty);
         if let Some(post) = part.past_post_snapshot() {
             cx.engine(
                 "R55",

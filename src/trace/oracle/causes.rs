@@ -61,7 +61,8 @@ impl CauseRules {
     /// R50, R51, R53, R56, R65, R99: was there a reason to raise Abort?
     fn raised(&mut self, cx: &mut Cx<'_>, s: SessionNo, cause: AbortCause) {
         let model = cx.model;
-        let session = model.session(s).cloned().unwrap_or_default();
+        let empty = super::model::Session::default();
+        let session = model.session(s).unwrap_or(&empty);
         let at = cx.now.at_ms;
         if session.restore_events {
             cx.engine("R56", format!("Abort raised for {s} at {at} ms, a restore"));

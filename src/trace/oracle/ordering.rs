@@ -104,7 +104,8 @@ impl OrderRules {
         let model = cx.model;
         let name = model.writer(w);
         let at = cx.now.at_ms;
-        let part = model.part(s, w).cloned().unwrap_or_default();
+        let empty = super::model::Part::default();
+        let part = model.part(s, w).unwrap_or(&empty);
         if part.excluded().is_some() {
             return; // participation.rs: a dropped writer hears nothing more (R7, R10, R47).
         }

@@ -92,7 +92,8 @@ impl ParticipationRules {
         let model = cx.model;
         let name = model.writer(w);
         let at = cx.now.at_ms;
-        let part = model.part(s, w).cloned().unwrap_or_default();
+        let empty = super::model::Part::default();
+        let part = model.part(s, w).unwrap_or(&empty);
         if let Some((reason, dropped)) = part.excluded() {
             let rule = match reason {
                 DropReason::IdentifyFailed => "R10",
@@ -120,7 +121,8 @@ impl ParticipationRules {
 
     /// R8, R21, R26: the event needs the requester call that raises it.
     fn raised_by_a_call(&mut self, cx: &mut Cx<'_>, s: SessionNo, name: &str, event: WriterEvent) {
-        let Some(session) = cx.model.session(s).cloned() else {
+        let model = cx.model;
+        let Some(session) = model.session(s) else {
             return;
         };
         let (rule, missing) = match event {
@@ -219,7 +221,8 @@ impl ParticipationRules {
     fn dropped(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, reason: DropReason) {
         let model = cx.model;
         let name = model.writer(w);
-        let part = model.part(s, w).cloned().unwrap_or_default();
+        let empty = super::model::Part::default();
+        let part = model.part(s, w).unwrap_or(&empty);
         match reason {
             DropReason::IdentifyFailed => {
                 cx.cover(Coverage::IDENTIFY_FAILED);
