@@ -116,7 +116,7 @@ impl ParticipationRules {
             _ => {}
         }
         self.raised_by_a_call(cx, s, &name, event);
-        self.participates(cx, s, w, &part, event);
+        self.participates(cx, s, w, part, event);
     }
 
     /// R8, R21, R26: the event needs the requester call that raises it.
