@@ -22,13 +22,8 @@ fn scenario(writers: usize, faults: FaultCatalogue) -> Scenario {
         policies: Default::default(),
         writers: (0..writers)
             .map(|i| WriterSpec {
-                name: format!("W{i}"),
-                class_id: None,
                 level: levels[i % 3],
-                freeze_timeout_ms: 60_000,
-                component: None,
-                script: Default::default(),
-                persist_failures: false,
+                ..WriterSpec::new(format!("W{i}"))
             })
             .collect(),
         providers: Vec::new(),

@@ -5,10 +5,9 @@
 //! Run with `cargo bench --bench memory`. Allocation counts are exact and repeatable, unlike
 //! times, so this is a plain program (no criterion) that prints a table.
 
-use vss_sim::requester::Vss;
+mod common;
+
 use vss_sim::trace::TraceMode;
-use vss_sim::vocab::{BackupState, WriterClassId};
-use vss_sim::writer::{ScriptedWriter, WriterConfig};
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -20,46 +19,10 @@ fn heap() -> (u64, usize) {
 }
 
 fn run(writers: usize, mode: TraceMode) -> (u64, usize, usize) {
-    let vss = (0..writers)
-        .fold(Vss::builder().trace_mode(mode), |builder, i| {
-            let config =
-                WriterConfig::new(WriterClassId::from_u128(i as u128 + 1), format!("W{i}"));
-            builder.writer(config, ScriptedWriter::new(format!("W{i}")))
-        })
-        .build();
+    let vss = common::machine(writers, mode);
     let (allocated_before, live_before) = heap();
-    let mut bc = vss
-        .backup_components()
-        .initialize_for_backup()
-        .expect("initialize");
-    bc.set_backup_state(BackupState::default())
-        .expect("backup state");
-    let mut discovered = bc
-        .gather_writer_metadata()
-        .expect("gather")
-        .wait()
-        .expect("identify");
-    discovered.select_all_components().expect("components");
-    let mut started = discovered.start_snapshot_set().expect("start");
-    started.add_to_snapshot_set("C:\\").expect("volume");
-    let prepared = started
-        .prepare_for_backup()
-        .expect("prepare")
-        .wait()
-        .expect("prepared");
-    let done = prepared
-        .do_snapshot_set()
-        .expect("snapshot")
-        .wait()
-        .expect("created");
-    drop(
-        done.backup_complete()
-            .expect("complete")
-            .wait()
-            .expect("completed"),
-    );
+    let records = common::full_backup(&vss);
     let (allocated_after, live_after) = heap();
-    let records = vss.inspect(|core| core.trace().records().len());
     (
         allocated_after - allocated_before,
         live_after.saturating_sub(live_before),

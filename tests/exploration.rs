@@ -11,13 +11,8 @@ use vss_sim::vocab::ApplicationLevel;
 
 fn three_writers(faults: FaultCatalogue) -> Scenario {
     let writer = |name: &str, level| WriterSpec {
-        name: name.into(),
-        class_id: None,
         level,
-        freeze_timeout_ms: 60_000,
-        component: None,
-        script: Default::default(),
-        persist_failures: false,
+        ..WriterSpec::new(name)
     };
     Scenario {
         name: "standard 3-writer fault catalogue".into(),

@@ -39,8 +39,8 @@ pub use chooser::{ChoicePoint, Chooser, FirstChoice};
 use crate::provider::Provider;
 use crate::trace::{ProviderNo, SessionNo, Trace, TraceEvent, WriterNo};
 use crate::vocab::{
-    minted_uuid, Call, Hresult, IdKind, Policies, Reply, SnapshotSetId, WriterClassId,
-    WriterInstanceId, WriterState,
+    minted_uuid, Call, ComponentKey, Hresult, IdKind, Policies, Reply, SnapshotSetId,
+    WriterClassId, WriterInstanceId, WriterState,
 };
 use crate::writer::{Writer, WriterConfig, WriterMetadata};
 use ops::AsyncOp;
@@ -221,6 +221,38 @@ impl Coordinator {
             .get(writer.0 as usize)?
             .metadata
             .as_ref()
+    }
+
+    /// Every selectable component the writers identified for `session` declared, with its
+    /// writer, as `AddComponent` takes it (R13, R110).
+    pub fn declared_components(&self, session: SessionNo) -> Vec<(WriterNo, ComponentKey)> {
+        let Some(s) = self.session(session) else {
+            return Vec::new();
+        };
+        let mut keys = Vec::new();
+        for (index, (slot, sw)) in self.writers.iter().zip(&s.writers).enumerate() {
+            let Some(metadata) = sw.metadata.as_ref() else {
+                continue;
+            };
+            let writer = WriterNo(index_u32(index));
+            keys.extend(
+                metadata
+                    .components
+                    .iter()
+                    .filter(|c| c.selectable)
+                    .map(|c| {
+                        let key = ComponentKey {
+                            instance_id: slot.instance_id,
+                            writer_id: slot.config.class_id,
+                            component_type: c.component_type,
+                            logical_path: c.logical_path.clone(),
+                            name: c.name.clone(),
+                        };
+                        (writer, key)
+                    }),
+            );
+        }
+        keys
     }
 
     /// The set id of `session` (`GUID_NULL` before `StartSnapshotSet`).

@@ -299,28 +299,10 @@ macro_rules! selecting {
 
             /// `AddComponent` for every selectable component every identified writer declared.
             pub fn select_all_components(&mut self) -> Result<usize, Hresult> {
-                let keys = self.vss().inspect(|core| {
-                    let session = self.session();
-                    (0..core.writer_count())
-                        .filter_map(|i| {
-                            let writer = crate::trace::WriterNo(i as u32);
-                            let info = core.writer_config(writer)?;
-                            let metadata = core.writer_metadata(session, writer)?;
-                            Some((info.instance_id, info.class_id, metadata.clone()))
-                        })
-                        .flat_map(|(instance_id, writer_id, metadata)| {
-                            metadata.components.into_iter().filter(|c| c.selectable).map(move |c| ComponentKey {
-                                instance_id,
-                                writer_id,
-                                component_type: c.component_type,
-                                logical_path: c.logical_path,
-                                name: c.name,
-                            })
-                        })
-                        .collect::<Vec<_>>()
-                });
+                let session = self.session();
+                let keys = self.vss().inspect(|core| core.declared_components(session));
                 let count = keys.len();
-                for key in keys {
+                for (_, key) in keys {
                     self.add_component(key)?;
                 }
                 Ok(count)

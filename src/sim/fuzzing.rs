@@ -27,7 +27,7 @@ use super::{
 };
 use crate::provider::SoftwareProvider;
 use crate::requester::{DynBackupComponents, Vss};
-use crate::trace::{oracle, ProviderStep, SessionNo, Trace, WriterNo};
+use crate::trace::{oracle, ProviderStep, SessionNo, Trace};
 use crate::vocab::{
     minted_uuid, well_known, AbortBackupReach, ApplicationLevel, BackupState, BackupType, Call,
     ComponentKey, ComponentType, FreezeTimerStart, Hresult, IdKind, OpNo, Policies, ProviderId,
@@ -776,29 +776,10 @@ impl Run<'_> {
 
 /// Every component the writers identified for `session` declared.
 fn all_components(vss: &Vss, session: SessionNo) -> Vec<ComponentKey> {
-    vss.inspect(|core| {
-        (0..core.writer_count())
-            .filter_map(|index| {
-                let writer = WriterNo(u32::try_from(index).ok()?);
-                let info = core.writer_config(writer)?;
-                let metadata = core.writer_metadata(session, writer)?;
-                Some(
-                    metadata
-                        .components
-                        .iter()
-                        .map(|c| ComponentKey {
-                            instance_id: info.instance_id,
-                            writer_id: info.class_id,
-                            component_type: c.component_type,
-                            logical_path: c.logical_path.clone(),
-                            name: c.name.clone(),
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .flatten()
-            .collect()
-    })
+    vss.inspect(|core| core.declared_components(session))
+        .into_iter()
+        .map(|(_, key)| key)
+        .collect()
 }
 
 /// The component `pick` names among `components` (a made-up one when there are none).

@@ -594,29 +594,13 @@ fn add_components(
 ) -> Hresult {
     let session = bc.session();
     let keys: Vec<ComponentKey> = vss.inspect(|core| {
-        (0..core.writer_count())
-            .filter_map(|i| {
-                let writer = WriterNo(i as u32);
-                let info = core.writer_config(writer)?;
-                if writers.is_some_and(|names| !names.iter().any(|n| n == info.name)) {
-                    return None;
-                }
-                let metadata = core.writer_metadata(session, writer)?;
-                Some(
-                    metadata
-                        .components
-                        .iter()
-                        .map(|c| ComponentKey {
-                            instance_id: info.instance_id,
-                            writer_id: info.class_id,
-                            component_type: c.component_type,
-                            logical_path: c.logical_path.clone(),
-                            name: c.name.clone(),
-                        })
-                        .collect::<Vec<_>>(),
-                )
+        core.declared_components(session)
+            .into_iter()
+            .filter(|(writer, _)| {
+                let name = core.writer_config(*writer).map(|info| info.name);
+                writers.is_none_or(|names| names.iter().any(|n| Some(n.as_str()) == name))
             })
-            .flatten()
+            .map(|(_, key)| key)
             .collect()
     });
     let mut first_error = Hresult::S_OK;

@@ -4,8 +4,8 @@
 use vss_sim::requester::{DynBackupComponents, Vss, VssBuilder};
 use vss_sim::trace::{oracle, SessionNo, Trace, TraceEvent, WriterNo};
 use vss_sim::vocab::{
-    ApplicationLevel, BackupState, Call, ComponentKey, ComponentType, Hresult, OpNo, Policies,
-    ProviderId, Reply, WriterClassId, WriterEvent, WriterState,
+    ApplicationLevel, BackupState, Call, ComponentKey, Hresult, OpNo, Policies, ProviderId, Reply,
+    WriterClassId, WriterEvent, WriterState,
 };
 use vss_sim::writer::{ScriptedWriter, WriterConfig};
 
@@ -81,28 +81,10 @@ pub fn discovered(vss: &Vss) -> DynBackupComponents {
 
 /// Every component the writers identified for `session` declared.
 pub fn all_components(vss: &Vss, session: SessionNo) -> Vec<ComponentKey> {
-    vss.inspect(|core| {
-        (0..core.writer_count())
-            .filter_map(|i| {
-                let writer = WriterNo(i as u32);
-                let info = core.writer_config(writer)?;
-                let md = core.writer_metadata(session, writer)?;
-                Some(
-                    md.components
-                        .iter()
-                        .map(move |c| ComponentKey {
-                            instance_id: info.instance_id,
-                            writer_id: info.class_id,
-                            component_type: ComponentType::VSS_CT_DATABASE,
-                            logical_path: c.logical_path.clone(),
-                            name: c.name.clone(),
-                        })
-                        .collect::<Vec<_>>(),
-                )
-            })
-            .flatten()
-            .collect()
-    })
+    vss.inspect(|core| core.declared_components(session))
+        .into_iter()
+        .map(|(_, key)| key)
+        .collect()
 }
 
 /// Starts an async call, returning its operation.
