@@ -124,57 +124,21 @@ impl<F: FnMut(SharedChooser) -> Trace> Explorer<F> {
             branch_on_order: self.bounds.branch_on_order,
             ..PrefixChooser::default()
         }));
-        let mut digests: HashSet<u64> = HashSet::new();
-        let mut distinct = 0u64;
-        let mut coverage = Coverage::default();
-        let mut counterexample: Option<Counterexample> = None;
-        let mut violating = 0u64;
-        let mut executions = 0u64;
+        let mut tally = Tally::new(self.judge);
         let mut complete = false;
-        while executions < self.bounds.max_executions {
+        while tally.executions < self.bounds.max_executions {
             state.borrow_mut().restart();
             let trace = (self.factory)(SharedChooser::from_rc(state.clone()));
-            executions += 1;
-            if digests.len() < DISTINCT_CAP && digests.insert(trace.digest()) {
-                distinct += 1;
-            }
-            let report = oracle::check(&trace);
-            coverage.merge(report.coverage());
-            let broken = match self.judge {
-                Judge::Engine => !report.engine_violations().is_empty(),
-                Judge::Everything => !report.is_clean(),
-            };
-            if broken {
-                violating += 1;
-                let shorter = counterexample
-                    .as_ref()
-                    .is_none_or(|c| trace.records().len() < c.trace.records().len());
-                if shorter {
-                    let choices = state.borrow().picks();
-                    counterexample = Some(Counterexample {
-                        choices,
-                        trace,
-                        report,
-                        execution: executions - 1,
-                    });
-                }
-                if self.bounds.stop_at_first_violation {
-                    break;
-                }
+            let broken = tally.record(trace, || state.borrow().picks());
+            if broken && self.bounds.stop_at_first_violation {
+                break;
             }
             if !state.borrow_mut().backtrack(self.bounds.max_depth) {
                 complete = true;
                 break;
             }
         }
-        Exploration {
-            executions,
-            distinct_traces: distinct,
-            complete,
-            coverage,
-            counterexample,
-            violating_executions: violating,
-        }
+        tally.finish(complete)
     }
 }
 
@@ -186,49 +150,82 @@ pub fn swarm<F: FnMut(SharedChooser) -> Trace>(
     seeds: std::ops::Range<u64>,
     judge: Judge,
 ) -> Exploration {
-    let mut digests: HashSet<u64> = HashSet::new();
-    let mut exploration = Exploration {
-        executions: 0,
-        distinct_traces: 0,
-        complete: false,
-        coverage: Coverage::default(),
-        counterexample: None,
-        violating_executions: 0,
-    };
+    let mut tally = Tally::new(judge);
     for seed in seeds {
-        let recorder = Rc::new(RefCell::new(super::RecordingChooser::new(
-            super::SwarmChooser::new(seed),
-        )));
+        let swarm = super::RecordingChooser::new(super::SwarmChooser::new(seed));
+        let recorder = Rc::new(RefCell::new(swarm));
         let trace = factory(SharedChooser::from_rc(recorder.clone()));
-        exploration.executions += 1;
-        if digests.len() < DISTINCT_CAP && digests.insert(trace.digest()) {
-            exploration.distinct_traces += 1;
+        tally.record(trace, || recorder.borrow().picks());
+    }
+    tally.finish(false)
+}
+
+/// Judges runs and keeps what an [`Exploration`] reports: shared by the explorer and the swarm.
+struct Tally {
+    judge: Judge,
+    digests: HashSet<u64>,
+    distinct: u64,
+    executions: u64,
+    violating: u64,
+    coverage: Coverage,
+    counterexample: Option<Counterexample>,
+}
+
+impl Tally {
+    fn new(judge: Judge) -> Self {
+        Self {
+            judge,
+            digests: HashSet::new(),
+            distinct: 0,
+            executions: 0,
+            violating: 0,
+            coverage: Coverage::default(),
+            counterexample: None,
+        }
+    }
+
+    /// Judges one run; keeps it if it is the shortest counterexample so far. True if it broke a
+    /// rule that counts.
+    fn record(&mut self, trace: Trace, choices: impl FnOnce() -> Vec<u32>) -> bool {
+        self.executions += 1;
+        if self.digests.len() < DISTINCT_CAP && self.digests.insert(trace.digest()) {
+            self.distinct += 1;
         }
         let report = oracle::check(&trace);
-        exploration.coverage.merge(report.coverage());
-        let broken = match judge {
+        self.coverage.merge(report.coverage());
+        let broken = match self.judge {
             Judge::Engine => !report.engine_violations().is_empty(),
             Judge::Everything => !report.is_clean(),
         };
         if broken {
-            exploration.violating_executions += 1;
-            let shorter = exploration
+            self.violating += 1;
+            let shorter = self
                 .counterexample
                 .as_ref()
                 .is_none_or(|c| trace.records().len() < c.trace.records().len());
             if shorter {
-                let choices = recorder.borrow().picks();
-                let execution = exploration.executions - 1;
-                exploration.counterexample = Some(Counterexample {
-                    choices,
+                let execution = self.executions - 1;
+                self.counterexample = Some(Counterexample {
+                    choices: choices(),
                     trace,
                     report,
                     execution,
                 });
             }
         }
+        broken
     }
-    exploration
+
+    fn finish(self, complete: bool) -> Exploration {
+        Exploration {
+            executions: self.executions,
+            distinct_traces: self.distinct,
+            complete,
+            coverage: self.coverage,
+            counterexample: self.counterexample,
+            violating_executions: self.violating,
+        }
+    }
 }
 
 /// Distinct traces are counted exactly up to this many, so memory stays flat however long a run.
