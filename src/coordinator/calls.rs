@@ -295,7 +295,6 @@ impl Coordinator {
             Call::AbortBackup => self.abort_backup(session),
             Call::GatherWriterStatus => {
                 let op = self.start_op(session, AsyncKind::GatherWriterStatus);
-                self.sessions[index].status_gather = Progress::Running(op);
                 return Reply::Async(op);
             }
             Call::WriterStatusCount => {

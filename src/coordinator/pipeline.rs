@@ -45,7 +45,8 @@ impl Coordinator {
         let s = &mut self.sessions[session.0 as usize];
         match kind {
             AsyncKind::GatherWriterMetadata => s.metadata = progress,
-            AsyncKind::GatherWriterStatus => s.status_gather = progress,
+            // Its result is the status list itself (`Session::status`).
+            AsyncKind::GatherWriterStatus => {}
             AsyncKind::PrepareForBackup => s.prepare = progress,
             AsyncKind::DoSnapshotSet => s.snapshot = progress,
             AsyncKind::BackupComplete => s.complete = progress,

@@ -186,7 +186,6 @@ pub(crate) struct Session {
     pub(crate) snapshot: Progress,
     pub(crate) complete: Progress,
     pub(crate) status: Option<Vec<WriterStatus>>,
-    pub(crate) status_gather: Progress,
     /// `AbortBackup` took effect: the backup is over.
     pub(crate) aborted: bool,
     /// The one asynchronous operation in flight, if any.
@@ -211,7 +210,6 @@ impl Session {
             snapshot: Progress::NotStarted,
             complete: Progress::NotStarted,
             status: None,
-            status_gather: Progress::NotStarted,
             aborted: false,
             pending: None,
             writers: (0..writer_count).map(|_| SessionWriter::new()).collect(),
