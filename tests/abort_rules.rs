@@ -422,11 +422,7 @@ fn q2_abort_backup_during_do_snapshot_set_follows_the_reach_policy() {
     bc.call_ok(Call::StartSnapshotSet).unwrap();
     bc.call_and_wait(Call::PrepareForBackup).unwrap();
     let op = start(&mut bc, Call::DoSnapshotSet);
-    bc.call(Call::Wait {
-        op,
-        timeout_ms: Some(500),
-    })
-    .unwrap();
+    wait_ms(&mut bc, op, 500);
     bc.call_ok(Call::AbortBackup).unwrap();
     assert_eq!(aborted_writers(&vss), [W0, W1]);
     drop(bc);
@@ -489,11 +485,7 @@ fn r89_a_cancel_after_the_hold_expired_still_reports_the_timeout() {
         .build();
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
-    bc.call(Call::Wait {
-        op,
-        timeout_ms: Some(11_000),
-    })
-    .unwrap();
+    wait_ms(&mut bc, op, 11_000);
     bc.call(Call::Cancel { op }).unwrap();
     assert_eq!(
         bc.call(Call::QueryStatus { op }),
@@ -523,11 +515,7 @@ fn r92_abort_snapshots_only_between_end_prepare_and_commit() {
     let vss = machine(vec![slow]);
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
-    bc.call(Call::Wait {
-        op,
-        timeout_ms: Some(1_000),
-    })
-    .unwrap();
+    wait_ms(&mut bc, op, 1_000);
     bc.call(Call::Cancel { op }).unwrap();
     assert_eq!(provider_steps(&vss), [ProviderStep::BeginPrepareSnapshot]);
     // Aborted during PostSnapshot, after the commit: no AbortSnapshots; the copies are deleted.
@@ -535,11 +523,7 @@ fn r92_abort_snapshots_only_between_end_prepare_and_commit() {
     let vss = machine(vec![slow]);
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
-    bc.call(Call::Wait {
-        op,
-        timeout_ms: Some(1_000),
-    })
-    .unwrap();
+    wait_ms(&mut bc, op, 1_000);
     bc.call_ok(Call::AbortBackup).unwrap();
     assert!(!provider_steps(&vss).contains(&ProviderStep::AbortSnapshots));
     assert!(vss

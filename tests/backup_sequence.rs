@@ -189,12 +189,7 @@ fn r44_identify_from_another_instance_mid_backup_changes_nothing() {
     let mut backup = prepared(&vss);
     let op = start(&mut backup, Call::DoSnapshotSet);
     // Run the creation into the writer's Thaw, then a management tool gathers metadata.
-    backup
-        .call(Call::Wait {
-            op,
-            timeout_ms: Some(50),
-        })
-        .unwrap();
+    wait_ms(&mut backup, op, 50);
     assert_eq!(state(&vss, S0, 0).0, St::VSS_WS_WAITING_FOR_POST_SNAPSHOT);
     let mut tool = vss.dynamic();
     tool.call_ok(Call::InitializeForBackup).unwrap();

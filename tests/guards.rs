@@ -286,11 +286,7 @@ fn r38_cancel_before_commit_aborts_the_creation() {
     let vss = machine(vec![slow]);
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
-    bc.call(Call::Wait {
-        op,
-        timeout_ms: Some(1_000),
-    })
-    .unwrap();
+    wait_ms(&mut bc, op, 1_000);
     assert_eq!(
         bc.call(Call::Cancel { op }),
         Ok(Reply::Status(Hresult::S_OK))
@@ -315,11 +311,7 @@ fn field_failure_1_cancel_after_commit_leaves_the_copy_and_thaws_writers() {
     let vss = machine(vec![slow]);
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
-    bc.call(Call::Wait {
-        op,
-        timeout_ms: Some(1_000),
-    })
-    .unwrap();
+    wait_ms(&mut bc, op, 1_000);
     assert_eq!(
         bc.call(Call::Cancel { op }),
         Ok(Reply::Status(Hresult::S_OK))
@@ -378,11 +370,7 @@ fn r38_a_second_cancel_after_the_commit_says_cancelled() {
     let vss = machine(vec![slow]);
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
-    bc.call(Call::Wait {
-        op,
-        timeout_ms: Some(1_000),
-    })
-    .unwrap();
+    wait_ms(&mut bc, op, 1_000);
     assert_eq!(
         bc.call(Call::Cancel { op }),
         Ok(Reply::Status(Hresult::S_OK))

@@ -56,11 +56,7 @@ fn r57_crash_mid_freeze_gives_abort_then_shutdown_only() {
     ]);
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
-    bc.call(Call::Wait {
-        op,
-        timeout_ms: Some(500),
-    })
-    .unwrap(); // W0 is frozen
+    wait_ms(&mut bc, op, 500); // W0 is frozen
     bc.call_ok(Call::Crash).unwrap();
     let w0 = events(&vss.trace(), S0, W0);
     assert_eq!(w0[w0.len() - 3..], [E::Freeze, E::Abort, E::BackupShutdown]);

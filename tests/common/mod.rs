@@ -106,6 +106,18 @@ pub fn wait(bc: &mut DynBackupComponents, op: OpNo) -> Hresult {
     }
 }
 
+/// `IVssAsync::Wait(op, ms)`: lets `ms` of virtual time pass for `op`; returns its status
+/// (`VSS_S_ASYNC_PENDING` while it is still running).
+pub fn wait_ms(bc: &mut DynBackupComponents, op: OpNo, ms: u64) -> Hresult {
+    match bc.call(Call::Wait {
+        op,
+        timeout_ms: Some(ms),
+    }) {
+        Ok(Reply::Status(status)) => status,
+        other => panic!("Wait failed: {other:?}"),
+    }
+}
+
 /// The events `writer` received from `session`, in order.
 pub fn events(trace: &Trace, session: SessionNo, writer: WriterNo) -> Vec<WriterEvent> {
     trace
