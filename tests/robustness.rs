@@ -152,3 +152,19 @@ fn a_panicking_provider_is_a_provider_error_not_a_crash() {
     drop(bc);
     assert_clean(&vss);
 }
+
+#[test]
+fn the_dynamic_core_answers_an_unknown_session_with_e_invalidarg() {
+    let mut core = vss_sim::coordinator::Coordinator::builder().build();
+    let ghost = vss_sim::trace::SessionNo(7);
+    assert_eq!(
+        core.call(ghost, Call::InitializeForBackup),
+        Err(Hresult::E_INVALIDARG)
+    );
+    assert_eq!(core.call(ghost, Call::Release), Err(Hresult::E_INVALIDARG));
+    assert!(core
+        .trace()
+        .records()
+        .iter()
+        .all(|r| !matches!(r.event, TraceEvent::Called { .. })));
+}
