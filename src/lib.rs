@@ -75,15 +75,18 @@
 //! | [`coordinator`] | the simulated VSS service: sessions, guard table, async operations, pipeline, timers, aborts, chooser |
 //! | [`requester`] | [`Vss`](requester::Vss), the typestate [`BackupComponents`](requester::BackupComponents) and the dynamic API |
 //! | [`sim`] | choosers, faults as data, scenario files, the [`Explorer`](sim::Explorer), swarm mode, fuzz entry points |
+//! | [`testkit`] | [`WriterConformance`](testkit::WriterConformance) for writer authors, [`RequesterCheck`](testkit::RequesterCheck) for backup tools |
 //!
 //! Design rationale: `docs/architecture.md`; protocol rules, state machine, guard table and
 //! policies: `docs/protocol.md`; seeds, faults, scenarios and exploration: `docs/simulation.md`;
-//! how the engine is tested: `docs/testing.md`.
+//! how the engine is tested: `docs/testing.md`; testing your own code with the kit:
+//! `docs/testing-your-writer.md`, `docs/testing-your-requester.md`.
 
 pub mod coordinator;
 pub mod provider;
 pub mod requester;
 pub mod sim;
+pub mod testkit;
 pub mod trace;
 pub mod vocab;
 pub mod writer;

@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use vss_sim::provider::SoftwareProvider;
+use vss_sim::trace::oracle::{self, Party};
 use vss_sim::trace::{AbortCause, ProviderStep, TraceEvent};
 use vss_sim::vocab::{
     AbortBackupReach, Call, Hresult, Policies, VetoAtFreezeThaw, WriterAbortScope,
@@ -45,7 +46,14 @@ fn r50a_abort_backup_after_prepare_aborts_every_writer() {
     assert_eq!(events(&trace, S0, W0).last(), Some(&E::BackupShutdown));
     assert!(trace.records().iter().any(|r| matches!(r.event,
         TraceEvent::Delivered { event: E::BackupShutdown, set, .. } if set.is_null())));
-    assert_clean(&vss);
+    // The refused BackupComplete is still the requester's mistake (R26, field failure 9).
+    let report = oracle::check(&trace);
+    let rules: Vec<_> = report
+        .violations()
+        .iter()
+        .map(|v| (v.rule, v.party))
+        .collect();
+    assert_eq!(rules, [("R26", Party::Requester)], "{report}");
 }
 
 #[test]

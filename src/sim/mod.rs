@@ -34,6 +34,7 @@ pub use faults::{
 pub use fuzzing::{fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, quiet_writer_panics};
 pub use program::{canonical_backup, ProgramStep, Step};
 pub use run::{RunOptions, RunOutcome, StepResult};
+pub(crate) use run::{Substitute, Substitutes};
 pub use scenario::{
     Expectations, ProviderSpec, RequesterExpectations, Scenario, ScenarioError, ShutdownSetId,
     WriterSpec, MAX_REQUESTERS,

@@ -13,20 +13,31 @@ use super::{
     SharedChooser, Step,
 };
 use crate::coordinator::PlantedBug;
-use crate::provider::Provider;
+use crate::provider::{Provider, SoftwareProvider};
 use crate::requester::{DynBackupComponents, Vss};
 use crate::trace::{oracle, SessionNo, Trace, TraceEvent, TraceMode, WriterNo};
 use crate::vocab::{
     Call, ComponentKey, Hresult, OpNo, ProviderId, Reply, SnapshotSetId, WriterClassId,
     WriterEvent, WriterState,
 };
-use crate::writer::{Outcome, Writer};
+use crate::writer::{Outcome, Writer, WriterConfig};
 
 /// Writer states and `hrFailure` by writer name, as `GetWriterStatus` reports them.
 type StatusRows = BTreeMap<String, (WriterState, Hresult)>;
 
 /// A scripted writer's stuck failure ([`ScriptedWriter::stuck`](crate::writer::ScriptedWriter)).
 type StuckFailure = Rc<Cell<Option<Outcome>>>;
+
+/// A writer that replaces a scenario's own: its configuration, the writer, and whether the
+/// scenario's fault catalogue applies to it.
+pub(crate) type Substitute = (WriterConfig, Box<dyn Writer>, bool);
+
+/// Writers and providers that replace a scenario's own, by index: each closure gets the
+/// scenario's configuration (or provider) and returns the replacement, or `None` to keep it.
+pub(crate) struct Substitutes<'a> {
+    pub(crate) writer: &'a mut dyn FnMut(usize, &WriterConfig) -> Option<Substitute>,
+    pub(crate) provider: &'a mut dyn FnMut(usize, SoftwareProvider) -> Option<Box<dyn Provider>>,
+}
 
 /// How to run a scenario besides its chooser.
 #[derive(Clone, Copy, Debug, Default)]
@@ -167,6 +178,24 @@ impl Scenario {
         options: RunOptions,
         mode: TraceMode,
     ) -> RunOutcome {
+        let mut keep_writer = |_: usize, _: &WriterConfig| None;
+        let mut keep_provider = |_: usize, _: SoftwareProvider| None;
+        let mut keep = Substitutes {
+            writer: &mut keep_writer,
+            provider: &mut keep_provider,
+        };
+        self.run_substituted(chooser, options, mode, &mut keep)
+    }
+
+    /// Runs the scenario with some of its writers and providers replaced by `substitutes` (the
+    /// test kit's writer under test and its one-shot faults); fault injection still wraps them.
+    pub(crate) fn run_substituted(
+        &self,
+        chooser: SharedChooser,
+        options: RunOptions,
+        mode: TraceMode,
+        substitutes: &mut Substitutes<'_>,
+    ) -> RunOutcome {
         let faults = FaultInjector::new(self.faults.clone(), chooser.clone());
         let mut builder = Vss::builder()
             .chooser(chooser)
@@ -174,19 +203,28 @@ impl Scenario {
             .trace_mode(mode);
         let mut stuck = BTreeMap::new();
         for (index, (config, writer)) in self.writer_configs().into_iter().enumerate() {
-            // The writer is boxed into the machine; its stuck failure stays reachable here.
-            stuck
-                .entry(config.name.clone())
-                .or_insert_with(Vec::new)
-                .push(writer.stuck.clone());
-            let writer: Box<dyn Writer> = Box::new(writer);
-            builder = builder.boxed_writer(
-                config,
-                Box::new(FaultyWriter::new(writer, index as u32, faults.clone())),
-            );
+            let (config, writer, faulty) = match (substitutes.writer)(index, &config) {
+                Some(substitute) => substitute,
+                None => {
+                    // The writer is boxed into the machine; its stuck failure stays reachable.
+                    stuck
+                        .entry(config.name.clone())
+                        .or_insert_with(Vec::new)
+                        .push(writer.stuck.clone());
+                    let writer: Box<dyn Writer> = Box::new(writer);
+                    (config, writer, true)
+                }
+            };
+            let writer: Box<dyn Writer> = if faulty {
+                Box::new(FaultyWriter::new(writer, index as u32, faults.clone()))
+            } else {
+                writer
+            };
+            builder = builder.boxed_writer(config, writer);
         }
         for (index, provider) in self.provider_list().into_iter().enumerate() {
-            let provider: Box<dyn Provider> = Box::new(provider);
+            let provider: Box<dyn Provider> = (substitutes.provider)(index, provider.clone())
+                .unwrap_or_else(|| Box::new(provider));
             builder = builder.provider(FaultyProvider::new(provider, index as u32, faults.clone()));
         }
         for volume in &self.volumes {

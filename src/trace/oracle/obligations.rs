@@ -1,6 +1,6 @@
-//! Requester obligations (R25, R26, R52, R54), with the engine's side of each: after a failed
-//! or cancelled `DoSnapshotSet` the requester must not call `SetBackupSucceeded` or
-//! `BackupComplete` (and the engine must refuse them, T14); once it raised PrepareForBackup it must
+//! Requester obligations (R25, R26, R52, R54), with the engine's side of each: without a
+//! successful `DoSnapshotSet` (failed, cancelled, pending or never called) the requester must
+//! not call `SetBackupSucceeded` or `BackupComplete` (and the engine must refuse them, T14); once it raised PrepareForBackup it must
 //! not simply `Release` the object: `AbortBackup` first, unless the backup completed. A crash is
 //! not a requester violation.
 
@@ -53,6 +53,16 @@ fn after_snapshot(cx: &mut Cx<'_>, s: SessionNo, call: &Call, hr: Hresult) {
                 when.at_ms
             ),
         );
+    } else if !session.dss.succeeded() {
+        // Field failure 9 (bareos #1923): BackupComplete after a PrepareForBackup veto, with
+        // no shadow copy made; Windows answers VSS_E_BAD_STATE ("not called in correct
+        // sequence").
+        let state = if session.dss.called.is_some() {
+            "before its DoSnapshotSet completed"
+        } else {
+            "without a DoSnapshotSet"
+        };
+        cx.requester(rule, format!("{s} called {method} at {at} ms {state}"));
     }
     if hr.is_success() && !session.dss.succeeded() {
         let state = match session.dss.completed {

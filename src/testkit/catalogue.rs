@@ -1,0 +1,457 @@
+//! The conformance catalogue: every documented backup path a writer must survive, as data. Each
+//! [`Case`] names the rules it exercises; [`catalogue`] builds them for the writer under test's
+//! application level, so the peers that fail around it freeze after it (R46).
+
+use super::wrappers::Forced;
+use crate::sim::{canonical_backup, ProgramStep, ProviderFault, Step};
+use crate::trace::ProviderStep;
+use crate::vocab::{
+    BackupState, BackupType, Hresult, Policies, ShutdownSetIdAfterCrash, WriterAbortScope,
+    WriterEvent, WriterFailure,
+};
+use crate::writer::{Outcome, Reaction};
+
+/// One scenario of the conformance catalogue.
+#[derive(Clone, Debug)]
+pub struct Case {
+    /// A stable id, e.g. `abort-backup/after-do-snapshot-set`; `VSS_SIM_CASE=<id>` runs only it.
+    pub id: String,
+    /// What happens, in a sentence.
+    pub title: String,
+    /// The spec rules the case exercises.
+    pub rules: &'static [&'static str],
+    pub(crate) plan: Plan,
+}
+
+/// How a case's machine and requesters are set up.
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    /// Policy changes on top of the kit's base policies.
+    pub(crate) policies: fn(&mut Policies),
+    /// A failure forced once on the writer under test.
+    pub(crate) subject: Option<Forced>,
+    /// A failure forced once on the peer that freezes after the writer under test.
+    pub(crate) peer: Option<Forced>,
+    /// A provider step that fails once.
+    pub(crate) provider: Option<(ProviderStep, ProviderFault)>,
+    /// The requester programs (requesters 0, 1, …); the kit appends a follow-up backup.
+    pub(crate) steps: Vec<ProgramStep>,
+    /// Nothing goes wrong: every handler of the writer under test must succeed.
+    pub(crate) happy: bool,
+    /// The case makes the writer's own freeze window expire.
+    pub(crate) freeze_window_expires: bool,
+}
+
+/// Virtual time each peer handler and provider step of a DoSnapshotSet takes, so that requester
+/// cuts can land between its stages.
+pub(crate) const STEP_MS: u64 = 10;
+
+/// The backup types a happy path runs with (T6).
+const BACKUP_TYPES: [BackupType; 5] = [
+    BackupType::VSS_BT_FULL,
+    BackupType::VSS_BT_INCREMENTAL,
+    BackupType::VSS_BT_DIFFERENTIAL,
+    BackupType::VSS_BT_LOG,
+    BackupType::VSS_BT_COPY,
+];
+
+/// The events of a backup at which a writer can fail (R43).
+const BACKUP_EVENTS: [WriterEvent; 6] = [
+    WriterEvent::PrepareForBackup,
+    WriterEvent::PrepareForSnapshot,
+    WriterEvent::Freeze,
+    WriterEvent::Thaw,
+    WriterEvent::PostSnapshot,
+    WriterEvent::BackupComplete,
+];
+
+/// The provider steps after PrepareForSnapshot whose failure aborts the creation (R50c, R95).
+const PROVIDER_STEPS: [ProviderStep; 6] = [
+    ProviderStep::EndPrepareSnapshots,
+    ProviderStep::PreCommitSnapshots,
+    ProviderStep::CommitSnapshots,
+    ProviderStep::PostCommitSnapshots,
+    ProviderStep::PreFinalCommitSnapshots,
+    ProviderStep::PostFinalCommitSnapshots,
+];
+
+/// The catalogue for a writer with a `freeze_timeout_ms` window. Its peer freezes after it.
+pub(crate) fn catalogue(freeze_timeout_ms: u64) -> Vec<Case> {
+    let mut cases = Vec::new();
+    happy_paths(&mut cases);
+    own_failures(&mut cases);
+    peer_failures(&mut cases);
+    windows(&mut cases, freeze_timeout_ms);
+    provider_failures(&mut cases);
+    requester_cuts(&mut cases);
+    repeats_and_concurrency(&mut cases);
+    cases
+}
+
+fn case(
+    id: impl Into<String>,
+    title: impl Into<String>,
+    rules: &'static [&'static str],
+    plan: Plan,
+) -> Case {
+    Case {
+        id: id.into(),
+        title: title.into(),
+        rules,
+        plan,
+    }
+}
+
+fn keep(_: &mut Policies) {}
+
+fn plan(steps: Vec<ProgramStep>) -> Plan {
+    Plan {
+        policies: keep,
+        subject: None,
+        peer: None,
+        provider: None,
+        steps,
+        happy: false,
+        freeze_window_expires: false,
+    }
+}
+
+fn slug(name: &str) -> String {
+    let mut slug = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            slug.push('-');
+        }
+        slug.push(c.to_ascii_lowercase());
+    }
+    slug.replace("vss_bt_", "").replace('_', "-")
+}
+
+fn happy_paths(cases: &mut Vec<Case>) {
+    for backup_type in BACKUP_TYPES {
+        let mut steps = canonical_backup(0);
+        steps[1].step = Step::SetBackupState(BackupState::components(backup_type));
+        cases.push(case(
+            format!("happy/{}", slug(&format!("{backup_type:?}"))),
+            format!("a component-mode {backup_type:?} backup where nothing goes wrong"),
+            &["R40", "R43", "R45", "R57"],
+            Plan {
+                happy: true,
+                ..plan(steps)
+            },
+        ));
+    }
+    let mut steps = canonical_backup(0);
+    steps[1].step = Step::SetBackupState(BackupState {
+        select_components: false,
+        ..BackupState::default()
+    });
+    cases.push(case(
+        "happy/no-components",
+        "a backup without component selection: handlers get no components (R48)",
+        &["R43", "R48"],
+        Plan {
+            happy: true,
+            ..plan(steps)
+        },
+    ));
+}
+
+fn own_failures(cases: &mut Vec<Case>) {
+    for event in BACKUP_EVENTS {
+        let failure = WriterFailure::VSS_E_WRITERERROR_RETRYABLE;
+        for (kind, reaction, rules) in [
+            (
+                "veto",
+                Reaction::veto(failure),
+                &["R64", "R65", "R51", "R75"] as &[&str],
+            ),
+            (
+                "fatal",
+                Reaction::fatal(failure),
+                &["R64", "R50", "R51", "R55", "R75"],
+            ),
+        ] {
+            cases.push(case(
+                format!("{kind}/{}", slug(&format!("{event:?}"))),
+                format!(
+                    "the writer under test fails {} ({kind}) once; the backup goes on or aborts",
+                    event.handler_name()
+                ),
+                rules,
+                Plan {
+                    subject: Some(Forced { event, reaction }),
+                    ..plan(canonical_backup(0))
+                },
+            ));
+        }
+    }
+}
+
+fn all_writers(policies: &mut Policies) {
+    policies.writer_abort_scope = WriterAbortScope::AllWriters;
+}
+
+fn peer_failures(cases: &mut Vec<Case>) {
+    for event in [WriterEvent::Freeze, WriterEvent::Thaw] {
+        let reaction = Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_RETRYABLE);
+        for (scope, policies) in [
+            ("failing-writer", keep as fn(&mut Policies)),
+            ("all-writers", all_writers),
+        ] {
+            cases.push(case(
+                format!("peer-fails/{}/{scope}", slug(&format!("{event:?}"))),
+                format!(
+                    "another writer, frozen after this one, fails {} (Q3: abort scope {scope})",
+                    event.handler_name()
+                ),
+                &["R50", "R55", "Q3"],
+                Plan {
+                    policies,
+                    peer: Some(Forced { event, reaction }),
+                    ..plan(canonical_backup(0))
+                },
+            ));
+        }
+    }
+}
+
+fn windows(cases: &mut Vec<Case>, freeze_timeout_ms: u64) {
+    cases.push(case(
+        "freeze-window/expires",
+        format!(
+            "another writer's OnFreeze takes {} ms, so this writer's {freeze_timeout_ms} ms \
+             Freeze→Thaw window expires: it gets Abort (R76, R99)",
+            freeze_timeout_ms + 1
+        ),
+        &["R59", "R76", "R99", "R55"],
+        Plan {
+            peer: Some(Forced {
+                event: WriterEvent::Freeze,
+                reaction: Reaction {
+                    spend_ms: freeze_timeout_ms + 1,
+                    outcome: Outcome::Succeed,
+                },
+            }),
+            freeze_window_expires: true,
+            ..plan(canonical_backup(0))
+        },
+    ));
+    cases.push(case(
+        "hold-writes/over-10s",
+        "the provider's CommitSnapshots takes 10 001 ms: VSS_E_HOLD_WRITES_TIMEOUT, writers aborted",
+        &["R89", "R50", "R55"],
+        Plan {
+            provider: Some((
+                ProviderStep::CommitSnapshots,
+                ProviderFault {
+                    spend_ms: 10_001,
+                    result: Hresult::S_OK,
+                },
+            )),
+            ..plan(canonical_backup(0))
+        },
+    ));
+}
+
+fn provider_failures(cases: &mut Vec<Case>) {
+    for step in PROVIDER_STEPS {
+        let result = if step == ProviderStep::EndPrepareSnapshots {
+            Hresult::VSS_E_INSUFFICIENT_STORAGE
+        } else {
+            Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR
+        };
+        cases.push(case(
+            format!("provider-fails/{}", slug(&format!("{step:?}"))),
+            format!("the provider fails {step:?} with {result} after PrepareForSnapshot"),
+            &["R50", "R92", "R93", "R95", "R55"],
+            Plan {
+                provider: Some((
+                    step,
+                    ProviderFault {
+                        spend_ms: 0,
+                        result,
+                    },
+                )),
+                ..plan(canonical_backup(0))
+            },
+        ));
+    }
+}
+
+/// Where a requester can stop after PrepareForBackup: after each canonical step, and inside
+/// DoSnapshotSet after each of its stages (a `Wait` with a timeout that ends there).
+fn cut_points() -> Vec<(String, Vec<ProgramStep>)> {
+    let canonical = canonical_backup(0);
+    let prepare = canonical
+        .iter()
+        .position(|s| s.step == Step::PrepareForBackup)
+        .unwrap_or(0);
+    let release = canonical.len() - 1;
+    let mut cuts = Vec::new();
+    for end in prepare..release {
+        let name = format!(
+            "after-step-{end}-{}",
+            slug(&step_name(&canonical[end].step))
+        );
+        cuts.push((name, canonical[..=end].to_vec()));
+    }
+    let dss = canonical
+        .iter()
+        .position(|s| s.step == Step::DoSnapshotSet)
+        .unwrap_or(0);
+    // Peers and providers take STEP_MS per stage; a DoSnapshotSet has well under 40 stages.
+    for stage in 0..40 {
+        let mut steps = canonical[..=dss].to_vec();
+        steps.push(ProgramStep::new(Step::Wait {
+            timeout_ms: Some(stage * STEP_MS + STEP_MS / 2),
+        }));
+        cuts.push((
+            format!(
+                "during-do-snapshot-set-at-{}ms",
+                stage * STEP_MS + STEP_MS / 2
+            ),
+            steps,
+        ));
+    }
+    cuts
+}
+
+fn step_name(step: &Step) -> String {
+    let debug = format!("{step:?}");
+    debug
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn requester_cuts(cases: &mut Vec<Case>) {
+    for (at, steps) in cut_points() {
+        let mut abort = steps.clone();
+        abort.push(ProgramStep::new(Step::AbortBackup));
+        abort.push(ProgramStep::new(Step::Release));
+        cases.push(case(
+            format!("abort-backup/{at}"),
+            format!(
+                "the requester calls AbortBackup {}, then releases",
+                at.replace('-', " ")
+            ),
+            &["R52", "R53", "R54", "R55", "R57"],
+            plan(abort),
+        ));
+        let mut crash = steps;
+        crash.push(ProgramStep::new(Step::Crash));
+        cases.push(case(
+            format!("requester-crash/{at}"),
+            format!(
+                "the requester process dies {}: the writer gets BackupShutdown only",
+                at.replace('-', " ")
+            ),
+            &["R57", "R32", "R104"],
+            plan(crash),
+        ));
+    }
+}
+
+fn on(requester: u32, steps: Vec<ProgramStep>) -> Vec<ProgramStep> {
+    steps
+        .into_iter()
+        .map(|mut s| {
+            s.requester = requester;
+            s
+        })
+        .collect()
+}
+
+fn other_backups_set(policies: &mut Policies) {
+    policies.shutdown_set_id_after_crash = ShutdownSetIdAfterCrash::OtherBackupWhenPresent;
+}
+
+fn repeats_and_concurrency(cases: &mut Vec<Case>) {
+    // Own Freeze failure aborts this writer (R50b); the requester's AbortBackup after the
+    // finished DoSnapshotSet reaches it again: it was aborted, not past PostSnapshot (R55).
+    let canonical = canonical_backup(0);
+    let dss_wait = canonical
+        .iter()
+        .rposition(|s| s.step == Step::DoSnapshotSet)
+        .map_or(0, |i| i + 1);
+    let mut twice = canonical[..=dss_wait].to_vec();
+    twice.push(ProgramStep::new(Step::AbortBackup));
+    twice.push(ProgramStep::new(Step::Release));
+    cases.push(case(
+        "abort/delivered-twice",
+        "the writer fails OnFreeze (Abort), then the requester's AbortBackup sends Abort again",
+        &["R55", "R50", "R53"],
+        Plan {
+            subject: Some(Forced {
+                event: WriterEvent::Freeze,
+                reaction: Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_RETRYABLE),
+            }),
+            ..plan(twice)
+        },
+    ));
+
+    // R57: requester 0 makes a shadow copy and keeps its object; requester 1 starts a backup
+    // and crashes after PrepareForBackup, before a copy of its own exists. Under the policy that
+    // says so, its BackupShutdown carries requester 0's set id, while that backup goes on.
+    let mut steps = canonical[..=dss_wait].to_vec();
+    steps.extend(on(1, canonical[..=dss_wait - 2].to_vec()));
+    steps.push(ProgramStep {
+        requester: 1,
+        ..ProgramStep::new(Step::Crash)
+    });
+    steps.extend(canonical[dss_wait + 1..].to_vec());
+    cases.push(case(
+        "shutdown/carries-another-backups-set",
+        "a second backup's requester crashes after PrepareForBackup; its BackupShutdown carries \
+         the first backup's set id, and the first backup still runs",
+        &["R57", "R68"],
+        Plan {
+            policies: other_backups_set,
+            ..plan(steps)
+        },
+    ));
+
+    // Two backups the writer takes part in: requester 1 runs a whole backup while requester 0
+    // sits between DoSnapshotSet and BackupComplete.
+    let mut steps = canonical[..=dss_wait].to_vec();
+    steps.extend(on(1, canonical_backup(0)));
+    steps.extend(canonical[dss_wait + 1..].to_vec());
+    cases.push(case(
+        "concurrent/two-backups",
+        "a second backup runs from start to end inside the first one's copy phase",
+        &["R15", "R57", "R68"],
+        Plan {
+            happy: true,
+            ..plan(steps)
+        },
+    ));
+
+    // R44: a management instance gathers metadata at every point of a backup.
+    for at in [2usize, 5, 8, 11, 13, 15] {
+        let mut steps = canonical[..at].to_vec();
+        steps.extend(on(
+            1,
+            vec![
+                ProgramStep::new(Step::InitializeForBackup),
+                ProgramStep::new(Step::GatherWriterMetadata),
+                ProgramStep::new(Step::Wait { timeout_ms: None }),
+                ProgramStep::new(Step::Release),
+            ],
+        ));
+        steps.extend(canonical[at..].to_vec());
+        cases.push(case(
+            format!("identify/mid-backup-before-step-{at}"),
+            format!(
+                "a management tool gathers writer metadata before step {at} ({}) of a backup",
+                step_name(&canonical[at.min(canonical.len() - 1)].step)
+            ),
+            &["R44", "R66"],
+            Plan {
+                happy: true,
+                ..plan(steps)
+            },
+        ));
+    }
+}

@@ -1,0 +1,390 @@
+//! [`WriterConformance`]: drives a user's writer through the catalogue (and, on request, every
+//! interleaving up to a bound) and reports every broken obligation.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use super::catalogue::{self, Case, Plan, STEP_MS};
+use super::obligations::{self, Handling, RunFacts};
+use super::probe::Probe;
+use super::replay::{self, Selection};
+use super::report::{ConformanceReport, Finding};
+use super::wrappers::{Observations, OneShotProvider, Peer, Shared, Subject};
+use crate::provider::{Provider, SoftwareProvider};
+use crate::sim::{
+    canonical_backup, Bounds, Explorer, FaultCatalogue, ProgramStep, RecordingChooser,
+    ReplayChooser, RunOptions, Scenario, SharedChooser, Substitute, Substitutes, WriterSpec,
+};
+use crate::trace::{ProviderStep, SessionNo, Trace, TraceMode, WriterNo};
+use crate::vocab::{ApplicationLevel, Policies, WriterClassId, WriterEvent};
+use crate::writer::{Writer, WriterConfig};
+
+/// Exhaustive mode: every execution of a backup with the writer under test among two peers,
+/// under a fault catalogue, up to bounds.
+#[derive(Clone, Debug)]
+pub struct Exhaustive {
+    /// The faults that may hit the peers, the provider and the requester (never the writer
+    /// under test: its own failures are the catalogue's business).
+    pub faults: FaultCatalogue,
+    /// The explorer's bounds.
+    pub bounds: Bounds,
+}
+
+impl Default for Exhaustive {
+    /// The standard catalogue with up to two faults per run, the faults' placement explored
+    /// but not the delivery order: a few hundred executions, well under a second for one
+    /// writer. Set `bounds.branch_on_order` to also vary the order (far more executions).
+    fn default() -> Self {
+        Self {
+            faults: FaultCatalogue::standard().with_max_faults(2),
+            bounds: Bounds {
+                max_executions: 200_000,
+                ..Bounds::default()
+            },
+        }
+    }
+}
+
+/// Drives a writer through every documented backup path and checks its obligations.
+///
+/// ```
+/// use vss_sim::testkit::WriterConformance;
+/// use vss_sim::writer::{HandlerContext, Writer};
+///
+/// #[derive(Default)]
+/// struct Journal { frozen: bool }
+///
+/// impl Writer for Journal {
+///     fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool { true }
+///     fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool { self.frozen = true; true }
+///     fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool { self.frozen = false; true }
+///     fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool { self.frozen = false; true }
+///     fn on_backup_shutdown(
+///         &mut self, _: &mut HandlerContext<'_>, _: vss_sim::vocab::SnapshotSetId,
+///     ) -> bool {
+///         self.frozen = false;
+///         true
+///     }
+/// }
+///
+/// WriterConformance::new(Journal::default)
+///     .probe("accepts writes", |w: &Journal| !w.frozen)
+///     .run()
+///     .assert_ok();
+/// ```
+pub struct WriterConformance<W> {
+    factory: Box<dyn FnMut() -> W>,
+    config: WriterConfig,
+    probe: Option<(String, Rc<dyn Probe<W>>)>,
+    policies: Vec<Policies>,
+    budgets: BTreeMap<WriterEvent, u64>,
+    exhaustive: Option<Exhaustive>,
+}
+
+impl<W: Writer + 'static> WriterConformance<W> {
+    /// A conformance run for the writers `factory` makes (one fresh writer per run), registered
+    /// as `WriterUnderTest`, front-end, with the default 60 s freeze window.
+    pub fn new(factory: impl FnMut() -> W + 'static) -> Self {
+        let config = WriterConfig::new(
+            WriterClassId::from_u128(0x5654_5354_0000_0000_0000_0000_0000_0001),
+            "WriterUnderTest",
+        );
+        Self {
+            factory: Box::new(factory),
+            budgets: BTreeMap::from([(WriterEvent::Freeze, config.freeze_timeout_ms)]),
+            config,
+            probe: None,
+            policies: vec![Policies::default()],
+            exhaustive: None,
+        }
+    }
+
+    /// The writer's `CVssWriter::Initialize` arguments (name, class, level, freeze window).
+    #[must_use]
+    pub fn config(mut self, config: WriterConfig) -> Self {
+        self.budgets
+            .insert(WriterEvent::Freeze, config.freeze_timeout_ms);
+        self.config = config;
+        self
+    }
+
+    /// How to tell the application runs normally; without one the kit cannot check that the
+    /// writer resumes it after Abort, Thaw and BackupShutdown.
+    #[must_use]
+    pub fn probe(mut self, name: impl Into<String>, probe: impl Probe<W> + 'static) -> Self {
+        self.probe = Some((name.into(), Rc::new(probe)));
+        self
+    }
+
+    /// Runs the catalogue under each of these policy sets (spec Q1–Q30) instead of the
+    /// defaults alone.
+    #[must_use]
+    pub fn policies(mut self, policies: impl IntoIterator<Item = Policies>) -> Self {
+        self.policies = policies.into_iter().collect();
+        if self.policies.is_empty() {
+            self.policies.push(Policies::default());
+        }
+        self
+    }
+
+    /// The longest virtual time the writer's handler for `event` may take (R71). `OnFreeze`'s
+    /// budget starts as the writer's freeze window.
+    #[must_use]
+    pub fn budget(mut self, event: WriterEvent, ms: u64) -> Self {
+        self.budgets.insert(event, ms);
+        self
+    }
+
+    /// Also explores every interleaving up to `exhaustive`'s bounds.
+    #[must_use]
+    pub fn exhaustive(mut self, exhaustive: Exhaustive) -> Self {
+        self.exhaustive = Some(exhaustive);
+        self
+    }
+
+    /// The catalogue's cases for this writer.
+    pub fn cases(&self) -> Vec<Case> {
+        catalogue::catalogue(self.config.freeze_timeout_ms)
+    }
+
+    /// Runs every case (only the one `VSS_SIM_CASE` names, if set) and reports.
+    pub fn run(mut self) -> ConformanceReport {
+        let selection = Selection::from_env();
+        let mut report = ConformanceReport {
+            writer: self.config.name.clone(),
+            ..ConformanceReport::default()
+        };
+        let cases = self.cases();
+        let many = self.policies.len() > 1;
+        for (n, policies) in self.policies.clone().into_iter().enumerate() {
+            let reference = self.reference(policies);
+            for case in &cases {
+                let id = if many {
+                    format!("{}@policies{n}", case.id)
+                } else {
+                    case.id.clone()
+                };
+                if !selection.includes(&id) {
+                    continue;
+                }
+                report.cases += 1;
+                report.runs += 1;
+                let findings = self.run_case(&id, &case.plan, policies, &reference);
+                report.findings.extend(findings);
+            }
+        }
+        if let Some(exhaustive) = self.exhaustive.take() {
+            if selection.includes(replay::EXHAUSTIVE) {
+                report.cases += 1;
+                self.explore(&exhaustive, &selection, &mut report);
+            }
+        }
+        report
+    }
+
+    /// What a fresh writer does in its first backup when nothing goes wrong.
+    fn reference(&mut self, policies: Policies) -> Vec<String> {
+        let steps = canonical_backup(0);
+        let scenario = self.scenario(policies, steps, 1);
+        let (trace, handlings, _) = self.execute(&scenario, None, None, None, None);
+        let _ = trace;
+        handlings
+            .iter()
+            .filter(|h| h.session == SessionNo(0))
+            .map(Handling::behaviour)
+            .collect()
+    }
+
+    fn run_case(
+        &mut self,
+        id: &str,
+        plan: &Plan,
+        base: Policies,
+        reference: &[String],
+    ) -> Vec<Finding> {
+        let mut policies = base;
+        (plan.policies)(&mut policies);
+        let mut steps = plan.steps.clone();
+        let follow_up = steps.iter().map(|s| s.requester).max().unwrap_or(0) + 1;
+        steps.extend(canonical_backup(follow_up));
+        let scenario = self.scenario(policies, steps, 1);
+        let (trace, handlings, final_probe) =
+            self.execute(&scenario, plan.subject, plan.peer, plan.provider, None);
+        let replay = replay::command(id, None);
+        let facts = RunFacts {
+            case: id,
+            replay: &replay,
+            subject: WriterNo(0),
+            probe_name: self.probe.as_ref().map(|(name, _)| name.as_str()),
+            happy: plan.happy,
+            freeze_window_expires: plan.freeze_window_expires,
+            follow_up: Some((SessionNo(follow_up), reference)),
+            final_probe,
+            budgets: &self.budgets,
+        };
+        obligations::judge(&trace, &handlings, &facts)
+    }
+
+    /// The machine: the writer under test first, then `peers` writers freezing after it.
+    fn scenario(&self, policies: Policies, steps: Vec<ProgramStep>, peers: usize) -> Scenario {
+        let mut writers = vec![WriterSpec {
+            class_id: Some(self.config.class_id),
+            level: self.config.level,
+            freeze_timeout_ms: self.config.freeze_timeout_ms,
+            ..WriterSpec::new(self.config.name.clone())
+        }];
+        for n in 0..peers {
+            writers.push(WriterSpec {
+                level: peer_level(self.config.level, n),
+                ..WriterSpec::new(format!("Peer{n}"))
+            });
+        }
+        Scenario {
+            name: format!("conformance of {}", self.config.name),
+            description: String::new(),
+            policies,
+            writers,
+            providers: Vec::new(),
+            volumes: Vec::new(),
+            faults: FaultCatalogue::none(),
+            steps,
+            choices: Vec::new(),
+            expect: Default::default(),
+        }
+    }
+
+    /// Runs `scenario` with the writer under test, its peers (the first one failing once as
+    /// `peer` says) and a provider failing once as `provider` says.
+    fn execute(
+        &mut self,
+        scenario: &Scenario,
+        subject: Option<super::wrappers::Forced>,
+        peer: Option<super::wrappers::Forced>,
+        provider: Option<(ProviderStep, crate::sim::ProviderFault)>,
+        chooser: Option<SharedChooser>,
+    ) -> (Trace, Vec<Handling>, Option<bool>) {
+        let shared: Shared<W> = Rc::new(RefCell::new((self.factory)()));
+        let probe = self.probe.as_ref().map(|(_, probe)| probe.clone());
+        let subject = Subject::new(shared.clone(), probe.clone(), subject);
+        let observations: Observations = subject.observations.clone();
+        let mut subject = Some(subject);
+        let exhaustive = chooser.is_some();
+        let mut writer = |index: usize, config: &WriterConfig| -> Option<Substitute> {
+            if index == 0 {
+                let subject: Box<dyn Writer> = Box::new(subject.take()?);
+                return Some((self.config.clone(), subject, !exhaustive));
+            }
+            let forced = if index == 1 { peer } else { None };
+            let peer: Box<dyn Writer> = Box::new(Peer::new(&config.name, STEP_MS, forced));
+            Some((config.clone(), peer, true))
+        };
+        let mut fault = provider;
+        let mut provider = |_: usize, inner: SoftwareProvider| -> Option<Box<dyn Provider>> {
+            let inner = TIMED_STEPS
+                .iter()
+                .fold(inner, |p, step| p.with_duration(*step, STEP_MS));
+            Some(Box::new(OneShotProvider::new(
+                Box::new(inner),
+                fault.take(),
+            )))
+        };
+        let mut substitutes = Substitutes {
+            writer: &mut writer,
+            provider: &mut provider,
+        };
+        let chooser = chooser.unwrap_or_else(|| SharedChooser::new(ReplayChooser::new(Vec::new())));
+        let outcome = scenario.run_substituted(
+            chooser,
+            RunOptions::default(),
+            TraceMode::Record,
+            &mut substitutes,
+        );
+        let handlings = obligations::handlings(&outcome.trace, WriterNo(0), &observations.borrow());
+        let final_probe = probe.map(|probe| probe.is_running_normally(&shared.borrow()));
+        (outcome.trace, handlings, final_probe)
+    }
+
+    /// Exhaustive mode: the explorer over a canonical backup with two peers and the faults.
+    fn explore(
+        &mut self,
+        exhaustive: &Exhaustive,
+        selection: &Selection,
+        report: &mut ConformanceReport,
+    ) {
+        let mut scenario = self.scenario(Policies::default(), canonical_backup(0), 2);
+        scenario.faults = exhaustive.faults.clone();
+        let findings: RefCell<BTreeMap<(super::Obligation, &'static str), Finding>> =
+            RefCell::default();
+        let runs = RefCell::new(0u64);
+        let one = |this: &mut Self, chooser: SharedChooser| -> Trace {
+            let recorder = Rc::new(RefCell::new(RecordingChooser::new(chooser)));
+            let (trace, handlings, final_probe) = this.execute(
+                &scenario,
+                None,
+                None,
+                None,
+                Some(SharedChooser::from_rc(recorder.clone())),
+            );
+            *runs.borrow_mut() += 1;
+            let replay = replay::command(replay::EXHAUSTIVE, Some(&recorder.borrow().picks()));
+            let facts = RunFacts {
+                case: replay::EXHAUSTIVE,
+                replay: &replay,
+                subject: WriterNo(0),
+                probe_name: this.probe.as_ref().map(|(name, _)| name.as_str()),
+                happy: false,
+                freeze_window_expires: true,
+                follow_up: None,
+                final_probe,
+                budgets: &this.budgets,
+            };
+            let mut kept = findings.borrow_mut();
+            for finding in obligations::judge(&trace, &handlings, &facts) {
+                kept.entry((finding.obligation, finding.rule))
+                    .or_insert(finding);
+            }
+            trace
+        };
+        if let Some(picks) = &selection.choices {
+            one(self, SharedChooser::new(ReplayChooser::new(picks.clone())));
+        } else {
+            let this = RefCell::new(&mut *self);
+            Explorer::new(|chooser| one(&mut this.borrow_mut(), chooser))
+                .bounds(exhaustive.bounds)
+                .run();
+        }
+        report.runs += *runs.borrow();
+        report.findings.extend(findings.into_inner().into_values());
+    }
+}
+
+/// The provider steps that take [`STEP_MS`] each, so requester cuts land between them.
+const TIMED_STEPS: [ProviderStep; 7] = [
+    ProviderStep::EndPrepareSnapshots,
+    ProviderStep::PreCommitSnapshots,
+    ProviderStep::CommitSnapshots,
+    ProviderStep::PostCommitSnapshots,
+    ProviderStep::PreFinalCommitSnapshots,
+    ProviderStep::PostFinalCommitSnapshots,
+    ProviderStep::AbortSnapshots,
+];
+
+/// The level of peer `n`: the first freezes after the writer under test (R46), the second
+/// before it when there is a level before.
+fn peer_level(level: ApplicationLevel, n: usize) -> ApplicationLevel {
+    use ApplicationLevel as L;
+    let after = match level {
+        L::VSS_APP_FRONT_END => L::VSS_APP_BACK_END,
+        _ => L::VSS_APP_SYSTEM,
+    };
+    let before = match level {
+        L::VSS_APP_SYSTEM => L::VSS_APP_BACK_END,
+        _ => L::VSS_APP_FRONT_END,
+    };
+    if n == 0 {
+        after
+    } else {
+        before
+    }
+}

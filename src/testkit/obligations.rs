@@ -1,0 +1,342 @@
+//! Judging one run of the writer under test: the oracle's verdict on its API use plus the
+//! obligations only the kit can see (the probe, repeated aborts, metadata, leaks, budgets).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::report::{Finding, Obligation};
+use super::wrappers::Observation;
+use crate::trace::oracle::{self, Party};
+use crate::trace::{SessionNo, Timer, Trace, TraceEvent, WriterNo};
+use crate::vocab::{Hresult, WriterEvent};
+
+/// One handler call of the writer under test, as the trace and the kit saw it.
+#[derive(Clone, Debug)]
+pub(crate) struct Handling {
+    pub(crate) session: SessionNo,
+    pub(crate) event: WriterEvent,
+    pub(crate) at_ms: u64,
+    pub(crate) ok: bool,
+    pub(crate) failure: Option<Hresult>,
+    pub(crate) spent_ms: u64,
+    pub(crate) panicked: bool,
+    pub(crate) observation: Observation,
+}
+
+impl Handling {
+    fn failed(&self) -> bool {
+        !self.ok || self.failure.is_some() || self.panicked
+    }
+
+    /// What a backup compares between runs: the handler, its result and the probe's answer.
+    pub(crate) fn behaviour(&self) -> String {
+        let result = match (self.ok, self.failure, self.panicked) {
+            (_, _, true) => "panicked".to_owned(),
+            (ok, Some(hr), _) => format!("{ok} with {hr}"),
+            (ok, None, _) => ok.to_string(),
+        };
+        let probe = match self.observation.running_normally {
+            Some(true) => ", running normally",
+            Some(false) => ", NOT running normally",
+            None => "",
+        };
+        format!("{} → {result}{probe}", self.event.handler_name())
+    }
+}
+
+/// The writer under test's handler calls in `trace`, paired with the kit's observations.
+pub(crate) fn handlings(
+    trace: &Trace,
+    subject: WriterNo,
+    observations: &[Observation],
+) -> Vec<Handling> {
+    let mut handlings: Vec<Handling> = Vec::new();
+    for record in trace.records() {
+        match &record.event {
+            TraceEvent::Delivered {
+                session,
+                writer,
+                event,
+                ..
+            } if *writer == subject => handlings.push(Handling {
+                session: *session,
+                event: *event,
+                at_ms: record.at_ms,
+                ok: true,
+                failure: None,
+                spent_ms: 0,
+                panicked: false,
+                observation: observations
+                    .get(handlings.len())
+                    .cloned()
+                    .unwrap_or_default(),
+            }),
+            TraceEvent::Handled {
+                writer,
+                ok,
+                failure,
+                spent_ms,
+                panicked,
+                ..
+            } if *writer == subject => {
+                if let Some(last) = handlings.last_mut() {
+                    last.ok = *ok;
+                    last.failure = *failure;
+                    last.spent_ms = *spent_ms;
+                    last.panicked = *panicked;
+                }
+            }
+            _ => {}
+        }
+    }
+    handlings
+}
+
+/// What the kit knows about a run besides its trace.
+pub(crate) struct RunFacts<'a> {
+    pub(crate) case: &'a str,
+    pub(crate) replay: &'a str,
+    pub(crate) subject: WriterNo,
+    pub(crate) probe_name: Option<&'a str>,
+    /// Nothing goes wrong in the case's own backups.
+    pub(crate) happy: bool,
+    /// The case makes the writer's freeze window expire on purpose.
+    pub(crate) freeze_window_expires: bool,
+    /// The follow-up backup's session and what a fresh writer did in its first backup.
+    pub(crate) follow_up: Option<(SessionNo, &'a [String])>,
+    /// The probe's answer once the run ended.
+    pub(crate) final_probe: Option<bool>,
+    pub(crate) budgets: &'a BTreeMap<WriterEvent, u64>,
+}
+
+/// Every finding of one run.
+pub(crate) fn judge(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut found = |obligation: Obligation, rule: &'static str, message: String| {
+        findings.push(Finding {
+            case: facts.case.to_owned(),
+            obligation,
+            rule,
+            message,
+            trace: trace.clone(),
+            replay: facts.replay.to_owned(),
+        });
+    };
+    let report = oracle::check(trace);
+    for violation in report.violations() {
+        match violation.party {
+            Party::Writer => found(Obligation::ApiUse, violation.rule, violation.to_string()),
+            Party::Engine => found(Obligation::EngineBug, violation.rule, violation.to_string()),
+            Party::Requester => {} // The kit's own requesters misbehave on purpose.
+        }
+    }
+    resumes(handlings, facts, &mut found);
+    handler_results(handlings, facts, &mut found);
+    metadata(handlings, &mut found);
+    follow_up(handlings, facts, &mut found);
+    windows(trace, handlings, facts, &mut found);
+    if facts.final_probe == Some(false) {
+        found(
+            Obligation::RunningAfterBackups,
+            Obligation::RunningAfterBackups.rule(),
+            format!(
+                "every backup has ended, but the probe `{}` says the application is not running \
+                 normally",
+                facts.probe_name.unwrap_or("probe")
+            ),
+        );
+    }
+    findings
+}
+
+type Found<'f> = dyn FnMut(Obligation, &'static str, String) + 'f;
+
+/// After Abort, a successful Thaw, or BackupShutdown the application runs normally, unless the
+/// writer is frozen for another backup at that moment (R55, R57, R71).
+fn resumes(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) {
+    let mut frozen: BTreeSet<SessionNo> = BTreeSet::new();
+    for h in handlings {
+        match h.event {
+            WriterEvent::Freeze => {
+                frozen.insert(h.session);
+                continue;
+            }
+            WriterEvent::Thaw | WriterEvent::Abort => {
+                frozen.remove(&h.session);
+            }
+            _ => {}
+        }
+        let obligation = match h.event {
+            WriterEvent::Abort => Obligation::ResumesAfterAbort,
+            WriterEvent::Thaw if !h.failed() || h.observation.forced => {
+                Obligation::ResumesAfterThaw
+            }
+            WriterEvent::BackupShutdown => Obligation::ResumesAfterShutdown,
+            _ => continue,
+        };
+        if h.observation.running_normally == Some(false) && frozen.is_empty() {
+            found(
+                obligation,
+                obligation.rule(),
+                format!(
+                    "after {} for {} at {} ms the probe `{}` says the application is not running \
+                     normally",
+                    h.event.handler_name(),
+                    h.session,
+                    h.at_ms,
+                    facts.probe_name.unwrap_or("probe")
+                ),
+            );
+        }
+    }
+}
+
+/// Panics, repeated aborts, and failures where nothing failed.
+fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) {
+    let mut aborts: BTreeMap<SessionNo, u32> = BTreeMap::new();
+    let follow_up = facts.follow_up.map(|(session, _)| session);
+    for h in handlings.iter().filter(|h| !h.observation.forced) {
+        let what = format!(
+            "{} for {} at {} ms",
+            h.event.handler_name(),
+            h.session,
+            h.at_ms
+        );
+        if h.panicked {
+            found(Obligation::NoPanic, "R64", format!("{what} panicked"));
+            continue;
+        }
+        if h.event == WriterEvent::Abort {
+            let count = aborts.entry(h.session).or_default();
+            *count += 1;
+            if *count > 1 && h.failed() {
+                found(
+                    Obligation::ToleratesRepeatedAbort,
+                    "R55",
+                    format!(
+                        "{what}, Abort number {count} of that backup, failed ({})",
+                        h.behaviour()
+                    ),
+                );
+            }
+        }
+        let nothing_failed = facts.happy || Some(h.session) == follow_up;
+        if nothing_failed && h.failed() {
+            found(
+                Obligation::SucceedsWhenNothingFails,
+                "R64",
+                format!(
+                    "{what} failed although nothing went wrong: {}",
+                    h.behaviour()
+                ),
+            );
+        }
+    }
+}
+
+/// R44: the same document on every Identify.
+fn metadata(handlings: &[Handling], found: &mut Found<'_>) {
+    let mut identifies = handlings
+        .iter()
+        .filter(|h| h.event == WriterEvent::Identify && h.ok && !h.panicked)
+        .filter_map(|h| h.observation.metadata.as_ref().map(|md| (h, md)));
+    let Some((first, expected)) = identifies.next() else {
+        return;
+    };
+    for (h, document) in identifies {
+        if document != expected {
+            found(
+                Obligation::IdenticalMetadata,
+                "R44",
+                format!(
+                    "OnIdentify for {} at {} ms built {document:?}, but for {} at {} ms it built \
+                     {expected:?}",
+                    h.session, h.at_ms, first.session, first.at_ms
+                ),
+            );
+            return;
+        }
+    }
+}
+
+/// R58: the follow-up backup goes exactly as a fresh writer's first backup.
+fn follow_up(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) {
+    let Some((session, reference)) = facts.follow_up else {
+        return;
+    };
+    let got: Vec<String> = handlings
+        .iter()
+        .filter(|h| h.session == session)
+        .map(Handling::behaviour)
+        .collect();
+    if got.as_slice() == reference {
+        return;
+    }
+    let at = got
+        .iter()
+        .zip(reference)
+        .position(|(g, r)| g != r)
+        .unwrap_or(got.len().min(reference.len()));
+    let show = |list: &[String]| {
+        list.get(at)
+            .cloned()
+            .unwrap_or_else(|| "nothing".to_owned())
+    };
+    found(
+        Obligation::NoLeakBetweenBackups,
+        "R58",
+        format!(
+            "the next backup ({session}) went differently from a fresh writer's first backup at \
+             its handler #{at}: expected {}, got {}",
+            show(reference),
+            show(&got)
+        ),
+    );
+}
+
+/// R71 budgets per handler, and R99: the writer's own window expiring when no case made it.
+fn windows(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) {
+    for h in handlings.iter().filter(|h| !h.observation.forced) {
+        if let Some(&budget) = facts.budgets.get(&h.event) {
+            if h.spent_ms > budget {
+                found(
+                    Obligation::HandlerBudget,
+                    "R71",
+                    format!(
+                        "{} for {} at {} ms took {} ms; its budget is {budget} ms",
+                        h.event.handler_name(),
+                        h.session,
+                        h.at_ms,
+                        h.spent_ms
+                    ),
+                );
+            }
+        }
+    }
+    if facts.freeze_window_expires {
+        return;
+    }
+    for record in trace.records() {
+        if let TraceEvent::TimerFired {
+            timer: Timer::FreezeWindow { session, writer },
+        } = &record.event
+        {
+            if *writer != facts.subject {
+                continue;
+            }
+            let own: u64 = handlings
+                .iter()
+                .filter(|h| h.session == *session && matches!(h.event, WriterEvent::Freeze))
+                .map(|h| h.spent_ms)
+                .sum();
+            found(
+                Obligation::FreezeWindow,
+                "R99",
+                format!(
+                    "the Freeze→Thaw window for {session} expired at {} ms; OnFreeze itself took \
+                     {own} ms",
+                    record.at_ms
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! What the test kit found: [`Finding`]s, each naming the broken [`Obligation`], its rule, the
+//! run's trace and the command that replays it, gathered in a [`ConformanceReport`].
+
+use std::fmt;
+
+use crate::trace::Trace;
+
+/// A writer obligation the kit checks (spec R43–R72, R50–R57).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Obligation {
+    /// After `OnAbort` the application runs normally again (R55).
+    ResumesAfterAbort,
+    /// After `OnThaw` the application runs normally again (R71).
+    ResumesAfterThaw,
+    /// After `OnBackupShutdown`, also without BackupComplete or Abort, the application runs
+    /// normally again (R57).
+    ResumesAfterShutdown,
+    /// Once every backup ended, the application runs normally (R58).
+    RunningAfterBackups,
+    /// `OnAbort` tolerates being called more than once (R55).
+    ToleratesRepeatedAbort,
+    /// Handlers never panic (C++: never throw, R64).
+    NoPanic,
+    /// Where nothing went wrong, every handler succeeds (R64: `false` only on a fatal error).
+    SucceedsWhenNothingFails,
+    /// `OnIdentify` builds the same document every time and changes nothing (R44).
+    IdenticalMetadata,
+    /// No state from a finished backup leaks into the next: a backup after any ending behaves
+    /// as the first backup of a fresh writer (R58, R55, R57).
+    NoLeakBetweenBackups,
+    /// The writer uses the `CVssWriter` API as documented: no `SetWriterFailure` in
+    /// `OnIdentify`, queries only in their windows (R66, R68, R69, R70). Judged by the oracle.
+    ApiUse,
+    /// A handler stayed within its time budget (R71).
+    HandlerBudget,
+    /// The writer's own handlers did not outlast its Freeze→Thaw window (R59, R99).
+    FreezeWindow,
+    /// The simulated VSS broke a rule: a bug in vss-sim, please report it.
+    EngineBug,
+}
+
+impl Obligation {
+    /// The rule the obligation comes from.
+    pub const fn rule(self) -> &'static str {
+        match self {
+            Self::ResumesAfterAbort | Self::ToleratesRepeatedAbort => "R55",
+            Self::ResumesAfterThaw | Self::HandlerBudget => "R71",
+            Self::ResumesAfterShutdown => "R57",
+            Self::RunningAfterBackups | Self::NoLeakBetweenBackups => "R58",
+            Self::NoPanic | Self::SucceedsWhenNothingFails => "R64",
+            Self::IdenticalMetadata => "R44",
+            Self::ApiUse => "R66",
+            Self::FreezeWindow => "R99",
+            Self::EngineBug => "ENGINE",
+        }
+    }
+
+    /// The obligation in a few words.
+    pub const fn summary(self) -> &'static str {
+        match self {
+            Self::ResumesAfterAbort => "application running normally after OnAbort",
+            Self::ResumesAfterThaw => "application running normally after OnThaw",
+            Self::ResumesAfterShutdown => "application running normally after OnBackupShutdown",
+            Self::RunningAfterBackups => "application running normally once every backup ended",
+            Self::ToleratesRepeatedAbort => "OnAbort tolerates repeats",
+            Self::NoPanic => "handlers never panic",
+            Self::SucceedsWhenNothingFails => "handlers succeed when nothing fails",
+            Self::IdenticalMetadata => "the same metadata document on every Identify",
+            Self::NoLeakBetweenBackups => "no state leaks from one backup into the next",
+            Self::ApiUse => "CVssWriter API used as documented",
+            Self::HandlerBudget => "handlers within their time budgets",
+            Self::FreezeWindow => "Freeze→Thaw within dwTimeoutFreeze",
+            Self::EngineBug => "the simulated VSS keeps its rules",
+        }
+    }
+}
+
+impl fmt::Display for Obligation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.summary())
+    }
+}
+
+/// One broken obligation in one run.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// The case (`VSS_SIM_CASE` value) whose run broke it.
+    pub case: String,
+    /// The obligation.
+    pub obligation: Obligation,
+    /// The rule, as the spec numbers it (for [`Obligation::ApiUse`], the oracle's rule).
+    pub rule: &'static str,
+    /// What happened, concretely.
+    pub message: String,
+    /// The run's trace.
+    pub trace: Trace,
+    /// The one command that replays the run.
+    pub replay: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} [{}] in case `{}`: {}",
+            self.rule, self.obligation, self.case, self.message
+        )?;
+        write!(f, "    replay: {}", self.replay)
+    }
+}
+
+/// The outcome of a conformance run.
+#[derive(Clone, Debug, Default)]
+pub struct ConformanceReport {
+    /// The writer's name.
+    pub writer: String,
+    /// Cases run (exhaustive mode counts as one).
+    pub cases: usize,
+    /// Runs (executions) in all.
+    pub runs: u64,
+    /// Every finding, in the order found.
+    pub findings: Vec<Finding>,
+}
+
+/// Findings listed in full by `Display`; the rest are counted.
+const LISTED: usize = 12;
+
+impl ConformanceReport {
+    /// True when no obligation was broken.
+    pub fn is_ok(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The findings of one obligation.
+    pub fn findings_of(&self, obligation: Obligation) -> Vec<&Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.obligation == obligation)
+            .collect()
+    }
+
+    /// Panics with the findings, the first one's trace and its replay command, unless clean.
+    #[track_caller]
+    pub fn assert_ok(&self) {
+        if !self.is_ok() {
+            panic!("{self}");
+        }
+    }
+}
+
+impl fmt::Display for ConformanceReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(first) = self.findings.first() else {
+            return writeln!(
+                f,
+                "writer `{}` kept every obligation: {} cases, {} runs",
+                self.writer, self.cases, self.runs
+            );
+        };
+        writeln!(
+            f,
+            "writer `{}` broke {} obligation(s) in {} cases, {} runs:",
+            self.writer,
+            self.findings.len(),
+            self.cases,
+            self.runs
+        )?;
+        for finding in self.findings.iter().take(LISTED) {
+            writeln!(f, "  {finding}")?;
+        }
+        if self.findings.len() > LISTED {
+            writeln!(f, "  … and {} more", self.findings.len() - LISTED)?;
+        }
+        writeln!(f, "\ntrace of the first finding (case `{}`):", first.case)?;
+        for line in first.trace.render().lines() {
+            writeln!(f, "    {line}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,469 @@
+//! [`RequesterCheck`]: runs a backup tool's requester code against writers and providers that
+//! misbehave, and reports broken requester rules and silent degradation.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+
+use super::conformance::Exhaustive;
+use super::consistency::{consistency, Consistency};
+use super::replay::{self, Selection};
+use crate::provider::SoftwareProvider;
+use crate::requester::Vss;
+use crate::sim::{
+    FaultInjector, FaultyProvider, FaultyWriter, RecordingChooser, ReplayChooser, SharedChooser,
+};
+use crate::trace::oracle::{self, Party};
+use crate::trace::{ProviderStep, Trace};
+use crate::vocab::{
+    ApplicationLevel, Call, Hresult, Policies, WriterClassId, WriterEvent, WriterFailure,
+};
+use crate::writer::{Reaction, ScriptedWriter, Writer, WriterConfig};
+
+/// What the backup tool tells its user about the backup it just made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// "Backed up from an application-consistent shadow copy."
+    Consistent,
+    /// "Backed up from a shadow copy; these writers' data may not be consistent" (R54: a tool
+    /// may go on without a writer it does not need, if it says so).
+    ConsistentExcept(Vec<String>),
+    /// "Backed up, but not application-consistent" (crash-consistent, or live files).
+    NotConsistent,
+    /// "The backup failed."
+    Failed,
+}
+
+/// A machine the requester code runs against: writers and providers, one of them misbehaving.
+#[derive(Clone, Debug)]
+pub struct Adversary {
+    /// A stable id; `VSS_SIM_CASE=<name>` runs only it.
+    pub name: String,
+    writers: Vec<(WriterConfig, ScriptedWriter)>,
+    providers: Vec<SoftwareProvider>,
+    policies: Policies,
+    racing_backup: bool,
+}
+
+impl Adversary {
+    /// A machine named `name` with two well-behaved writers (a front-end `AppWriter` and a
+    /// back-end `DbWriter`) and the system provider.
+    pub fn new(name: impl Into<String>) -> Self {
+        let writer = |n: u128, name: &str, level| {
+            (
+                WriterConfig::new(WriterClassId::from_u128(0x5245_5100 + n), name).level(level),
+                ScriptedWriter::new(name),
+            )
+        };
+        Self {
+            name: name.into(),
+            writers: vec![
+                writer(1, "AppWriter", ApplicationLevel::VSS_APP_FRONT_END),
+                writer(2, "DbWriter", ApplicationLevel::VSS_APP_BACK_END),
+            ],
+            providers: vec![SoftwareProvider::system()],
+            policies: Policies::default(),
+            racing_backup: false,
+        }
+    }
+
+    /// `DbWriter` reacts to `event` with `reaction`.
+    #[must_use]
+    pub fn db_writer(mut self, event: WriterEvent, reaction: Reaction) -> Self {
+        let (_, writer) = &mut self.writers[1];
+        *writer = std::mem::take(writer).on(event, reaction);
+        self
+    }
+
+    /// The system provider's `step` returns `hr` after `spend_ms`.
+    #[must_use]
+    pub fn provider(mut self, step: ProviderStep, spend_ms: u64, hr: Hresult) -> Self {
+        let provider = std::mem::replace(&mut self.providers[0], SoftwareProvider::system());
+        self.providers[0] = provider.with_duration(step, spend_ms).with_result(step, hr);
+        self
+    }
+
+    /// Another requester has a snapshot set in creation for as long as the code runs (R15):
+    /// `StartSnapshotSet` gets `VSS_E_SNAPSHOT_SET_IN_PROGRESS` (field failure 14).
+    #[must_use]
+    pub fn racing_backup(mut self) -> Self {
+        self.racing_backup = true;
+        self
+    }
+
+    /// Runs under `policies`.
+    #[must_use]
+    pub fn policies(mut self, policies: Policies) -> Self {
+        self.policies = policies;
+        self
+    }
+
+    /// The standard adversaries: all well; `DbWriter` vetoing each backup event; failing
+    /// Freeze or Thaw; stalling past its freeze window; the provider out of storage, failing
+    /// the commit, or holding writes past 10 s; and another backup racing.
+    pub fn catalogue() -> Vec<Self> {
+        let veto = Reaction::veto(WriterFailure::VSS_E_WRITERERROR_RETRYABLE);
+        let fatal = Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_NONRETRYABLE);
+        let mut all = vec![Self::new("all-well")];
+        for event in [
+            WriterEvent::PrepareForBackup,
+            WriterEvent::PrepareForSnapshot,
+            WriterEvent::Freeze,
+            WriterEvent::Thaw,
+            WriterEvent::PostSnapshot,
+            WriterEvent::BackupComplete,
+        ] {
+            all.push(Self::new(format!("writer-vetoes/{event:?}")).db_writer(event, veto));
+        }
+        for event in [WriterEvent::Freeze, WriterEvent::Thaw] {
+            all.push(Self::new(format!("writer-fails/{event:?}")).db_writer(event, fatal));
+        }
+        all.push(
+            Self::new("writer-stalls/Freeze")
+                .db_writer(WriterEvent::Freeze, Reaction::slow(61_000)),
+        );
+        all.push(Self::new("provider/insufficient-storage").provider(
+            ProviderStep::EndPrepareSnapshots,
+            0,
+            Hresult::VSS_E_INSUFFICIENT_STORAGE,
+        ));
+        all.push(Self::new("provider/commit-fails").provider(
+            ProviderStep::CommitSnapshots,
+            0,
+            Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR,
+        ));
+        all.push(Self::new("provider/holds-writes-over-10s").provider(
+            ProviderStep::CommitSnapshots,
+            10_001,
+            Hresult::S_OK,
+        ));
+        all.push(Self::new("another-backup-in-progress").racing_backup());
+        all
+    }
+
+    fn build(&self, chooser: Option<(SharedChooser, &crate::sim::FaultCatalogue)>) -> Vss {
+        let mut builder = Vss::builder().policies(self.policies);
+        let faults = chooser
+            .as_ref()
+            .map(|(chooser, catalogue)| FaultInjector::new((*catalogue).clone(), chooser.clone()));
+        if let Some((chooser, _)) = &chooser {
+            builder = builder.chooser(chooser.clone());
+        }
+        for (index, (config, writer)) in self.writers.iter().enumerate() {
+            let writer: Box<dyn Writer> = Box::new(writer.clone());
+            let writer: Box<dyn Writer> = match &faults {
+                Some(faults) => Box::new(FaultyWriter::new(writer, index as u32, faults.clone())),
+                None => writer,
+            };
+            builder = builder.boxed_writer(config.clone(), writer);
+        }
+        for (index, provider) in self.providers.iter().enumerate() {
+            builder = match &faults {
+                Some(faults) => builder.provider(FaultyProvider::new(
+                    Box::new(provider.clone()),
+                    index as u32,
+                    faults.clone(),
+                )),
+                None => builder.provider(provider.clone()),
+            };
+        }
+        builder.build()
+    }
+}
+
+/// One broken requester rule, or a claim the snapshot does not back.
+#[derive(Clone, Debug)]
+pub struct RequesterFinding {
+    /// The adversary (`VSS_SIM_CASE` value) of the run.
+    pub adversary: String,
+    /// The rule (`R52`, …), `FF23` for silent degradation, `PANIC` for a panic in the code,
+    /// `ENGINE` for a bug in vss-sim.
+    pub rule: &'static str,
+    /// What happened.
+    pub message: String,
+    /// What the code claimed.
+    pub claim: Option<Claim>,
+    /// The run's trace.
+    pub trace: Trace,
+    /// The command that replays the run.
+    pub replay: String,
+}
+
+impl fmt::Display for RequesterFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} against `{}`: {}",
+            self.rule, self.adversary, self.message
+        )?;
+        write!(f, "    replay: {}", self.replay)
+    }
+}
+
+/// What a requester check found.
+#[derive(Clone, Debug, Default)]
+pub struct RequesterReport {
+    /// Runs in all.
+    pub runs: u64,
+    /// Every finding.
+    pub findings: Vec<RequesterFinding>,
+}
+
+impl RequesterReport {
+    /// True when nothing was found.
+    pub fn is_ok(&self) -> bool {
+        self.findings.is_empty()
+    }
+
+    /// The findings under `rule`.
+    pub fn findings_of(&self, rule: &str) -> Vec<&RequesterFinding> {
+        self.findings.iter().filter(|f| f.rule == rule).collect()
+    }
+
+    /// Panics with the findings and the first one's trace unless clean.
+    #[track_caller]
+    pub fn assert_ok(&self) {
+        if !self.is_ok() {
+            panic!("{self}");
+        }
+    }
+}
+
+impl fmt::Display for RequesterReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(first) = self.findings.first() else {
+            return writeln!(f, "the requester kept every rule in {} runs", self.runs);
+        };
+        writeln!(
+            f,
+            "the requester broke {} rule(s) in {} runs:",
+            self.findings.len(),
+            self.runs
+        )?;
+        for finding in self.findings.iter().take(12) {
+            writeln!(f, "  {finding}")?;
+        }
+        writeln!(f, "\ntrace of the first finding (`{}`):", first.adversary)?;
+        for line in first.trace.render().lines() {
+            writeln!(f, "    {line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The code under test: a backup run on a machine, returning what it tells its user.
+type Code = Box<dyn FnMut(&Vss) -> Claim>;
+
+/// Runs requester code against the [`Adversary`] catalogue (and, on request, every fault
+/// interleaving up to a bound) and checks R25, R26, R52–R54 and its claim.
+///
+/// ```
+/// use vss_sim::requester::Vss;
+/// use vss_sim::testkit::{Claim, RequesterCheck};
+/// use vss_sim::vocab::BackupState;
+///
+/// fn backup(vss: &Vss) -> Claim {
+///     let run = || -> Result<Claim, Box<dyn std::error::Error>> {
+///         let mut bc = vss.backup_components().initialize_for_backup()?;
+///         bc.set_backup_state(BackupState::default())?;
+///         let mut discovered = bc.gather_writer_metadata()?.wait()?;
+///         discovered.select_all_components()?;
+///         let mut started = discovered.start_snapshot_set()?;
+///         started.add_to_snapshot_set("C:\\")?;
+///         let prepared = started.prepare_for_backup()?.wait()?;
+///         let mut done = prepared.do_snapshot_set()?.wait()?;
+///         let failed: Vec<String> = done
+///             .writer_status()?
+///             .into_iter()
+///             .filter(|w| w.failure.is_failure())
+///             .map(|w| w.name)
+///             .collect();
+///         done.backup_complete()?.wait()?;
+///         Ok(if failed.is_empty() { Claim::Consistent } else { Claim::ConsistentExcept(failed) })
+///     };
+///     run().unwrap_or(Claim::Failed)
+/// }
+///
+/// let report = RequesterCheck::new(backup).run();
+/// println!("{report}");
+/// ```
+pub struct RequesterCheck {
+    code: Code,
+    adversaries: Vec<Adversary>,
+    exhaustive: Option<Exhaustive>,
+}
+
+impl RequesterCheck {
+    /// A check of `code`, run once per adversary on a fresh machine.
+    pub fn new(code: impl FnMut(&Vss) -> Claim + 'static) -> Self {
+        Self {
+            code: Box::new(code),
+            adversaries: Adversary::catalogue(),
+            exhaustive: None,
+        }
+    }
+
+    /// Runs against these adversaries instead of the catalogue.
+    #[must_use]
+    pub fn adversaries(mut self, adversaries: impl IntoIterator<Item = Adversary>) -> Self {
+        self.adversaries = adversaries.into_iter().collect();
+        self
+    }
+
+    /// Also explores every combination of `exhaustive.faults` (requester faults are ignored:
+    /// the requester is the code under test) on the well-behaved machine.
+    #[must_use]
+    pub fn exhaustive(mut self, exhaustive: Exhaustive) -> Self {
+        self.exhaustive = Some(exhaustive);
+        self
+    }
+
+    /// Runs the check.
+    pub fn run(mut self) -> RequesterReport {
+        let selection = Selection::from_env();
+        let mut report = RequesterReport::default();
+        for adversary in std::mem::take(&mut self.adversaries) {
+            if !selection.includes(&adversary.name) {
+                continue;
+            }
+            let vss = adversary.build(None);
+            let replay = replay::command(&adversary.name, None);
+            report.runs += 1;
+            report
+                .findings
+                .extend(self.judge_run(&adversary, &vss, &replay));
+        }
+        if let Some(exhaustive) = self.exhaustive.take() {
+            if selection.includes(replay::EXHAUSTIVE) {
+                self.explore(&exhaustive, &selection, &mut report);
+            }
+        }
+        report
+    }
+
+    fn explore(
+        &mut self,
+        exhaustive: &Exhaustive,
+        selection: &Selection,
+        report: &mut RequesterReport,
+    ) {
+        let mut catalogue = exhaustive.faults.clone();
+        catalogue.requester.clear();
+        let machine = Adversary::new(replay::EXHAUSTIVE);
+        let kept: RefCell<BTreeMap<&'static str, RequesterFinding>> = RefCell::default();
+        let runs = RefCell::new(0u64);
+        let one = |this: &mut Self, chooser: SharedChooser| -> Trace {
+            let recorder = Rc::new(RefCell::new(RecordingChooser::new(chooser)));
+            let vss = machine.build(Some((SharedChooser::from_rc(recorder.clone()), &catalogue)));
+            let findings = this.judge_run(&machine, &vss, "");
+            *runs.borrow_mut() += 1;
+            let replay = replay::command(replay::EXHAUSTIVE, Some(&recorder.borrow().picks()));
+            for mut finding in findings {
+                finding.replay.clone_from(&replay);
+                kept.borrow_mut().entry(finding.rule).or_insert(finding);
+            }
+            vss.trace()
+        };
+        if let Some(picks) = &selection.choices {
+            one(self, SharedChooser::new(ReplayChooser::new(picks.clone())));
+        } else {
+            let this = RefCell::new(&mut *self);
+            crate::sim::Explorer::new(|chooser| one(&mut this.borrow_mut(), chooser))
+                .bounds(exhaustive.bounds)
+                .run();
+        }
+        report.runs += *runs.borrow();
+        report.findings.extend(kept.into_inner().into_values());
+    }
+
+    /// Runs the code once on `vss` and judges the run.
+    fn judge_run(
+        &mut self,
+        adversary: &Adversary,
+        vss: &Vss,
+        replay: &str,
+    ) -> Vec<RequesterFinding> {
+        let racer = adversary.racing_backup.then(|| {
+            let mut racer = vss.dynamic();
+            let _ = racer.call(Call::InitializeForBackup);
+            let _ = racer.call(Call::StartSnapshotSet);
+            racer
+        });
+        let claim = catch_unwind(AssertUnwindSafe(|| (self.code)(vss)));
+        if let Some(mut racer) = racer {
+            let _ = racer.call(Call::Release);
+        }
+        let trace = vss.trace();
+        let mut findings = Vec::new();
+        let mut found = |rule: &'static str, message: String, claim: Option<Claim>| {
+            findings.push(RequesterFinding {
+                adversary: adversary.name.clone(),
+                rule,
+                message,
+                claim,
+                trace: trace.clone(),
+                replay: replay.to_owned(),
+            });
+        };
+        let claim = match claim {
+            Ok(claim) => claim,
+            Err(panic) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_else(|| "a panic".to_owned());
+                found(
+                    "PANIC",
+                    format!("the requester code panicked: {message}"),
+                    None,
+                );
+                return findings;
+            }
+        };
+        for violation in oracle::check(&trace).violations() {
+            match violation.party {
+                Party::Requester => {
+                    found(violation.rule, violation.to_string(), Some(claim.clone()))
+                }
+                Party::Engine => found("ENGINE", violation.to_string(), Some(claim.clone())),
+                Party::Writer => {}
+            }
+        }
+        if let Some(message) = overstated(&claim, &consistency(&trace)) {
+            found("FF23", message, Some(claim));
+        }
+        findings
+    }
+}
+
+/// Why `claim` says more than `truth` backs (silent degradation, field failure 23).
+fn overstated(claim: &Claim, truth: &Consistency) -> Option<String> {
+    let listed: &[String] = match claim {
+        Claim::NotConsistent | Claim::Failed => return None,
+        Claim::Consistent => &[],
+        Claim::ConsistentExcept(writers) => writers,
+    };
+    match truth {
+        Consistency::Consistent { .. } => None,
+        Consistency::NoSnapshot => Some(format!(
+            "the requester claimed {claim:?}, but no shadow copy was created: the data was read \
+             live (silent degradation, field failure 23)"
+        )),
+        Consistency::Partial { inconsistent, .. } => {
+            let missing: Vec<&String> = inconsistent
+                .iter()
+                .filter(|w| !listed.contains(w))
+                .collect();
+            (!missing.is_empty()).then(|| {
+                format!(
+                    "the requester claimed {claim:?}, but the data of {missing:?} in the shadow \
+                     copy is not consistent (they failed, were aborted or timed out) and it did \
+                     not say so (silent degradation, field failure 23)"
+                )
+            })
+        }
+    }
+}

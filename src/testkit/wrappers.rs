@@ -1,0 +1,285 @@
+//! The writers and providers the test kit puts in the machine: the writer under test, watched
+//! ([`Subject`]), and its neighbours ([`Peer`], [`OneShotProvider`]), each failing at most once
+//! where a case says so, so the follow-up backup of a run sees a healthy machine.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::probe::Probe;
+use crate::provider::{Provider, ProviderContext};
+use crate::sim::ProviderFault;
+use crate::trace::ProviderStep;
+use crate::vocab::{ProviderId, SnapshotSetId, WriterEvent};
+use crate::writer::{HandlerContext, Outcome, Reaction, Writer, WriterMetadata};
+
+/// A failure a case forces once: at the first delivery of `event`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Forced {
+    pub(crate) event: WriterEvent,
+    pub(crate) reaction: Reaction,
+}
+
+/// A [`Forced`] failure and whether it fired yet.
+#[derive(Debug, Default)]
+struct OneShot {
+    forced: Option<Forced>,
+    fired: bool,
+}
+
+impl OneShot {
+    /// After the handler ran and returned `ok`: the forced failure's result, the first time.
+    fn apply(&mut self, ctx: &mut HandlerContext<'_>, ok: bool) -> bool {
+        let Some(forced) = self
+            .forced
+            .filter(|f| f.event == ctx.event() && !self.fired)
+        else {
+            return ok;
+        };
+        self.fired = true;
+        ctx.spend_ms(forced.reaction.spend_ms);
+        match forced.reaction.outcome {
+            Outcome::Succeed => ok,
+            Outcome::Veto(failure) => {
+                let _ = ctx.set_writer_failure(failure);
+                true
+            }
+            Outcome::Fatal(failure) => {
+                if let Some(failure) = failure {
+                    let _ = ctx.set_writer_failure(failure);
+                }
+                false
+            }
+            Outcome::Panic => panic!("test kit: forced panic in {}", ctx.event().handler_name()),
+        }
+    }
+}
+
+/// What the kit saw of one handler call of the writer under test.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Observation {
+    /// The probe's answer after the handler returned (`None`: no probe, or it panicked).
+    pub(crate) running_normally: Option<bool>,
+    /// The document `OnIdentify` built.
+    pub(crate) metadata: Option<WriterMetadata>,
+    /// The failure was the kit's, not the writer's.
+    pub(crate) forced: bool,
+}
+
+/// The writer under test, shared with the kit so it can probe it after the run.
+pub(crate) type Shared<W> = Rc<RefCell<W>>;
+/// What the kit saw, in delivery order.
+pub(crate) type Observations = Rc<RefCell<Vec<Observation>>>;
+
+/// Wraps the writer under test: forwards every event, applies the case's forced failure once,
+/// and records what the probe says after each handler.
+pub(crate) struct Subject<W> {
+    pub(crate) writer: Shared<W>,
+    pub(crate) probe: Option<Rc<dyn Probe<W>>>,
+    pub(crate) observations: Observations,
+    forced: OneShot,
+}
+
+impl<W: Writer> Subject<W> {
+    pub(crate) fn new(
+        writer: Shared<W>,
+        probe: Option<Rc<dyn Probe<W>>>,
+        forced: Option<Forced>,
+    ) -> Self {
+        Self {
+            writer,
+            probe,
+            observations: Rc::default(),
+            forced: OneShot {
+                forced,
+                fired: false,
+            },
+        }
+    }
+
+    fn handle(
+        &mut self,
+        ctx: &mut HandlerContext<'_>,
+        metadata: Option<&mut WriterMetadata>,
+        handler: impl FnOnce(&mut W, &mut HandlerContext<'_>, Option<&mut WriterMetadata>) -> bool,
+    ) -> bool {
+        // The slot exists before the handler runs, so a panic keeps deliveries and observations
+        // aligned.
+        let slot = {
+            let mut observations = self.observations.borrow_mut();
+            observations.push(Observation::default());
+            observations.len() - 1
+        };
+        let mut metadata = metadata;
+        let ok = handler(&mut self.writer.borrow_mut(), ctx, metadata.as_deref_mut());
+        let fired_before = self.forced.fired;
+        let ok = self.forced.apply(ctx, ok);
+        let running_normally = self
+            .probe
+            .as_ref()
+            .map(|probe| probe.is_running_normally(&self.writer.borrow()));
+        self.observations.borrow_mut()[slot] = Observation {
+            running_normally,
+            metadata: metadata.map(|m| m.clone()),
+            forced: self.forced.fired && !fired_before,
+        };
+        ok
+    }
+}
+
+impl<W: Writer> Writer for Subject<W> {
+    fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
+        self.handle(ctx, Some(metadata), |w, ctx, md| {
+            md.is_some_and(|md| w.on_identify(ctx, md))
+        })
+    }
+    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_prepare_backup(ctx))
+    }
+    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_prepare_snapshot(ctx))
+    }
+    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_freeze(ctx))
+    }
+    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_thaw(ctx))
+    }
+    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_post_snapshot(ctx))
+    }
+    fn on_abort(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_abort(ctx))
+    }
+    fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_backup_complete(ctx))
+    }
+    fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, set: SnapshotSetId) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_backup_shutdown(ctx, set))
+    }
+}
+
+/// Another writer of the machine: takes `step_ms` in each DoSnapshotSet handler (so requester
+/// cuts land between stages) and fails once where its case says.
+pub(crate) struct Peer {
+    inner: crate::writer::ScriptedWriter,
+    forced: OneShot,
+}
+
+impl Peer {
+    pub(crate) fn new(component: &str, step_ms: u64, forced: Option<Forced>) -> Self {
+        let slow = Reaction {
+            spend_ms: step_ms,
+            outcome: Outcome::Succeed,
+        };
+        let mut inner = crate::writer::ScriptedWriter::new(component);
+        for event in [
+            WriterEvent::PrepareForSnapshot,
+            WriterEvent::Freeze,
+            WriterEvent::Thaw,
+            WriterEvent::PostSnapshot,
+        ] {
+            inner = inner.on(event, slow);
+        }
+        Self {
+            inner,
+            forced: OneShot {
+                forced,
+                fired: false,
+            },
+        }
+    }
+
+    fn handle(
+        &mut self,
+        ctx: &mut HandlerContext<'_>,
+        handler: impl FnOnce(&mut crate::writer::ScriptedWriter, &mut HandlerContext<'_>) -> bool,
+    ) -> bool {
+        let ok = handler(&mut self.inner, ctx);
+        self.forced.apply(ctx, ok)
+    }
+}
+
+impl Writer for Peer {
+    fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
+        self.handle(ctx, |w, ctx| w.on_identify(ctx, metadata))
+    }
+    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, |w, ctx| w.on_prepare_backup(ctx))
+    }
+    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, |w, ctx| w.on_prepare_snapshot(ctx))
+    }
+    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, |w, ctx| w.on_freeze(ctx))
+    }
+    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, |w, ctx| w.on_thaw(ctx))
+    }
+    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, |w, ctx| w.on_post_snapshot(ctx))
+    }
+    fn on_abort(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, |w, ctx| w.on_abort(ctx))
+    }
+    fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, |w, ctx| w.on_backup_complete(ctx))
+    }
+    fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, set: SnapshotSetId) -> bool {
+        self.handle(ctx, |w, ctx| w.on_backup_shutdown(ctx, set))
+    }
+}
+
+/// A provider that fails one step once: the machine's provider for cases with a provider fault.
+pub(crate) struct OneShotProvider {
+    inner: Box<dyn Provider>,
+    fault: Option<(ProviderStep, ProviderFault)>,
+}
+
+impl OneShotProvider {
+    pub(crate) fn new(
+        inner: Box<dyn Provider>,
+        fault: Option<(ProviderStep, ProviderFault)>,
+    ) -> Self {
+        Self { inner, fault }
+    }
+}
+
+impl Provider for OneShotProvider {
+    fn id(&self) -> ProviderId {
+        self.inner.id()
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn supports_volume(&self, volume: &str) -> bool {
+        self.inner.supports_volume(volume)
+    }
+
+    fn step(
+        &mut self,
+        ctx: &mut ProviderContext,
+        step: ProviderStep,
+        set: SnapshotSetId,
+        volume: Option<&str>,
+    ) -> crate::vocab::Hresult {
+        let own = self.inner.step(ctx, step, set, volume);
+        match self.fault {
+            Some((at, fault)) if at == step => {
+                self.fault = None;
+                ctx.spend_ms(fault.spend_ms);
+                fault.result
+            }
+            _ => own,
+        }
+    }
+}
+
+impl std::fmt::Debug for OneShotProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OneShotProvider")
+            .field("fault", &self.fault)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,245 @@
+//! The writer test kit on writers whose faults we know: a well-behaved writer keeps every
+//! obligation; each broken writer is caught under the obligation and rule it breaks.
+
+use vss_sim::testkit::{Exhaustive, Obligation, WriterConformance};
+use vss_sim::vocab::{ComponentType, RestoreMethod, SnapshotSetId, WriterEvent, WriterFailure};
+use vss_sim::writer::{HandlerContext, Writer, WriterMetadata};
+
+/// Which mistake a [`Journal`] makes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Bug {
+    #[default]
+    None,
+    /// OnAbort leaves writes stopped (R55).
+    AbortKeepsWritesStopped,
+    /// OnIdentify adds a component per call (R44).
+    GrowingMetadata,
+    /// Remembers "backup in progress" until BackupComplete; vetoes the next PrepareForBackup
+    /// if a backup ended any other way (R58).
+    StaleBackupFlag,
+    /// Calls SetWriterFailure in OnIdentify (R66).
+    FailureInIdentify,
+    /// Asks GetCurrentSnapshotSetId in OnBackupComplete (R68).
+    SetIdInBackupComplete,
+    /// OnFreeze takes 61 s (R99).
+    SlowFreeze,
+    /// A second OnAbort returns false (R55).
+    AbortOnce,
+    /// OnPostSnapshot panics (R64).
+    PanicInPostSnapshot,
+}
+
+/// A journaling application's writer: Freeze stops writes, Thaw and Abort resume them.
+#[derive(Debug, Default)]
+struct Journal {
+    bug: Bug,
+    writes_stopped: bool,
+    identifies: u32,
+    in_backup: bool,
+    aborts: u32,
+}
+
+impl Journal {
+    fn with(bug: Bug) -> Self {
+        Self {
+            bug,
+            ..Self::default()
+        }
+    }
+
+    fn accepts_writes(&self) -> bool {
+        !self.writes_stopped
+    }
+}
+
+impl Writer for Journal {
+    fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+        self.identifies += 1;
+        md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+        md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "journal");
+        if self.bug == Bug::GrowingMetadata && self.identifies > 1 {
+            md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "journal-2");
+        }
+        if self.bug == Bug::FailureInIdentify {
+            let _ = ctx.set_writer_failure(WriterFailure::VSS_E_WRITERERROR_RETRYABLE);
+        }
+        true
+    }
+
+    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        if self.bug == Bug::StaleBackupFlag && self.in_backup {
+            let _ = ctx.set_writer_failure(WriterFailure::VSS_E_WRITERERROR_RETRYABLE);
+            return true;
+        }
+        self.in_backup = true;
+        true
+    }
+
+    fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+
+    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        if self.bug == Bug::SlowFreeze {
+            ctx.spend_ms(61_000);
+        }
+        self.writes_stopped = true;
+        true
+    }
+
+    fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.writes_stopped = false;
+        true
+    }
+
+    fn on_post_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        assert!(
+            self.bug != Bug::PanicInPostSnapshot,
+            "journal index corrupt"
+        );
+        true
+    }
+
+    fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.aborts += 1;
+        if self.bug == Bug::AbortOnce && self.aborts > 1 {
+            return false;
+        }
+        if self.bug != Bug::AbortKeepsWritesStopped {
+            self.writes_stopped = false;
+        }
+        if self.bug != Bug::StaleBackupFlag {
+            self.in_backup = false;
+        }
+        true
+    }
+
+    fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        if self.bug == Bug::SetIdInBackupComplete {
+            let _ = ctx.snapshot_set_id();
+        }
+        self.in_backup = false;
+        true
+    }
+
+    fn on_backup_shutdown(&mut self, _: &mut HandlerContext<'_>, _: SnapshotSetId) -> bool {
+        self.writes_stopped = false;
+        if self.bug != Bug::StaleBackupFlag {
+            self.in_backup = false;
+        }
+        true
+    }
+}
+
+fn kit(bug: Bug) -> WriterConformance<Journal> {
+    WriterConformance::new(move || Journal::with(bug))
+        .probe("accepts writes", |j: &Journal| j.accepts_writes())
+}
+
+#[test]
+fn a_well_behaved_writer_keeps_every_obligation() {
+    let report = kit(Bug::None).run();
+    report.assert_ok();
+    assert!(
+        report.cases > 80,
+        "the catalogue ran {} cases",
+        report.cases
+    );
+}
+
+#[test]
+fn a_well_behaved_writer_passes_exhaustive_mode() {
+    let started = std::time::Instant::now();
+    let report = kit(Bug::None).exhaustive(Exhaustive::default()).run();
+    eprintln!(
+        "exhaustive: {} runs in {:?}",
+        report.runs,
+        started.elapsed()
+    );
+    report.assert_ok();
+    assert!(report.runs > 100, "only {} runs", report.runs);
+}
+
+/// `bug` is reported under `obligation` (and `rule`), with a replay command.
+fn caught(bug: Bug, obligation: Obligation, rule: &str) {
+    let report = kit(bug).run();
+    let findings = report.findings_of(obligation);
+    assert!(
+        !findings.is_empty(),
+        "{bug:?} not reported under {obligation:?}:\n{report}"
+    );
+    assert!(findings.iter().all(|f| f.rule == rule), "{report}");
+    assert!(
+        findings[0].replay.contains("VSS_SIM_CASE="),
+        "{}",
+        findings[0].replay
+    );
+}
+
+#[test]
+fn an_abort_that_keeps_writes_stopped_is_caught() {
+    caught(
+        Bug::AbortKeepsWritesStopped,
+        Obligation::ResumesAfterAbort,
+        "R55",
+    );
+}
+
+#[test]
+fn metadata_that_changes_between_identifies_is_caught() {
+    caught(Bug::GrowingMetadata, Obligation::IdenticalMetadata, "R44");
+}
+
+#[test]
+fn state_leaking_into_the_next_backup_is_caught() {
+    caught(
+        Bug::StaleBackupFlag,
+        Obligation::NoLeakBetweenBackups,
+        "R58",
+    );
+}
+
+#[test]
+fn set_writer_failure_in_identify_is_caught() {
+    caught(Bug::FailureInIdentify, Obligation::ApiUse, "R66");
+}
+
+#[test]
+fn the_set_id_asked_in_backup_complete_is_caught() {
+    caught(Bug::SetIdInBackupComplete, Obligation::ApiUse, "R68");
+}
+
+#[test]
+fn a_freeze_that_outlasts_the_window_is_caught() {
+    caught(Bug::SlowFreeze, Obligation::FreezeWindow, "R99");
+    caught(Bug::SlowFreeze, Obligation::HandlerBudget, "R71");
+}
+
+#[test]
+fn an_abort_that_fails_the_second_time_is_caught() {
+    caught(Bug::AbortOnce, Obligation::ToleratesRepeatedAbort, "R55");
+}
+
+#[test]
+fn a_panicking_handler_is_caught() {
+    vss_sim::sim::quiet_writer_panics();
+    caught(Bug::PanicInPostSnapshot, Obligation::NoPanic, "R64");
+}
+
+#[test]
+fn a_budget_the_author_sets_is_enforced() {
+    let report = kit(Bug::None).budget(WriterEvent::Freeze, 0).run();
+    assert!(
+        report.findings_of(Obligation::HandlerBudget).is_empty(),
+        "{report}"
+    );
+    let report = kit(Bug::SlowFreeze)
+        .budget(WriterEvent::Freeze, 20_000)
+        .run();
+    let findings = report.findings_of(Obligation::HandlerBudget);
+    assert!(
+        findings[0].message.contains("budget is 20000 ms"),
+        "{}",
+        findings[0]
+    );
+}
