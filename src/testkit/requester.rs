@@ -286,8 +286,11 @@ type Code = Box<dyn FnMut(&Vss) -> Claim>;
 ///     run().unwrap_or(Claim::Failed)
 /// }
 ///
+/// // `?` drops the object on a failed step: a release without AbortBackup, which the check
+/// // reports (R54), like the silent degradation it would be to claim more than the snapshot
+/// // holds. `tests/testkit_requester.rs` has a flow that passes.
 /// let report = RequesterCheck::new(backup).run();
-/// println!("{report}");
+/// assert!(!report.findings_of("R54").is_empty());
 /// ```
 pub struct RequesterCheck {
     code: Code,
