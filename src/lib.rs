@@ -95,3 +95,13 @@ pub mod writer;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// `docs/testing-your-writer.md`, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/testing-your-writer.md")]
+struct TestingYourWriter;
+
+/// `docs/testing-your-requester.md`, compiled and run as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/testing-your-requester.md")]
+struct TestingYourRequester;
