@@ -62,6 +62,8 @@ impl VssSession {
         });
         let mut status = status_of(waited);
         if status == Hresult::VSS_S_ASYNC_PENDING {
+            // Past the deadline: cancel, and wait for the operation to wind down (R38). Unless
+            // it finished meanwhile, the tool reports it as still pending.
             let _ = self.bc.call(Call::Cancel { op });
             let after = status_of(self.bc.call(Call::Wait {
                 op,

@@ -200,8 +200,9 @@ impl BackupTool {
         report: &mut ToolReport,
         after: &'static str,
     ) -> Result<(), ToolError> {
-        let timeout = self.remaining_ms(s).max(1);
-        let status = s.writer_status(timeout).map_err(at("GatherWriterStatus"))?;
+        let status = s
+            .writer_status(STATUS_TIMEOUT_MS)
+            .map_err(at("GatherWriterStatus"))?;
         report.failed_writers = status.into_iter().filter(|w| w.state.is_failed()).collect();
         if report.failed_writers.is_empty() {
             Ok(())
@@ -232,6 +233,9 @@ impl BackupTool {
         report.failed_writers.is_empty()
     }
 }
+
+/// Gathering writer status gets its own timeout: it also runs after the copy.
+pub(crate) const STATUS_TIMEOUT_MS: u64 = 60_000;
 
 /// `BackupComplete` runs after the copy, past the snapshot deadline: its own timeout.
 pub(crate) const BACKUP_COMPLETE_TIMEOUT_MS: u64 = 600_000;
