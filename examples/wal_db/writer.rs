@@ -6,7 +6,7 @@
 //! | PrepareForSnapshot | checkpoints the database: the lengthy part (R71) |
 //! | Freeze | suspends writes, flushes the log, saves the set id (R68, R71) |
 //! | Thaw | resumes writes |
-//! | PostSnapshot | forgets the checkpoint's cost estimate |
+//! | PostSnapshot | drops the snapshot's temporary state (the pending checkpoint) |
 //! | Abort | resumes writes; may come more than once (R55) |
 //! | BackupComplete | a full backup: truncates the log at the backed-up checkpoint |
 //! | BackupShutdown | resumes writes if the backup was abandoned while frozen; forgets it (R57) |
@@ -35,6 +35,9 @@ pub(crate) const FLUSH_MS: u64 = 2;
 pub(crate) struct DbWriter {
     db: WalDb,
     hold: Hold,
+    /// The checkpoint OnPrepareSnapshot took for the shadow copy in creation, until
+    /// OnPostSnapshot or OnAbort.
+    pending_checkpoint: Option<Lsn>,
     /// Backups this writer froze for, by snapshot set (R57: tracked per set).
     backups: BTreeMap<SnapshotSetId, BackupRecord>,
     /// The set of the last successful Freeze: `GetCurrentSnapshotSetId` may not be called in
@@ -69,6 +72,7 @@ impl DbWriter {
         Self {
             db,
             hold: Hold::Running,
+            pending_checkpoint: None,
             backups: BTreeMap::new(),
             last_set: None,
         }
@@ -91,7 +95,9 @@ impl Writer for DbWriter {
     }
 
     fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        checkpoint(&self.db, ctx)
+        let ok = checkpoint(&self.db, ctx);
+        self.pending_checkpoint = Some(self.db.checkpoint_lsn());
+        ok
     }
 
     fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
@@ -111,7 +117,9 @@ impl Writer for DbWriter {
         }
         self.hold = Hold::Frozen { set };
         self.last_set = Some(set);
-        let checkpoint_lsn = self.db.checkpoint_lsn();
+        let checkpoint_lsn = self
+            .pending_checkpoint
+            .unwrap_or_else(|| self.db.checkpoint_lsn());
         self.backups.insert(
             set,
             BackupRecord {
@@ -127,9 +135,15 @@ impl Writer for DbWriter {
         true
     }
 
+    fn on_post_snapshot(&mut self, _ctx: &mut HandlerContext<'_>) -> bool {
+        self.pending_checkpoint = None;
+        true
+    }
+
     fn on_abort(&mut self, _ctx: &mut HandlerContext<'_>) -> bool {
         // Whoever caused it, and however often it comes (R55): back to normal running.
         self.release_writes();
+        self.pending_checkpoint = None;
         true
     }
 
