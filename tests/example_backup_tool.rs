@@ -104,9 +104,15 @@ fn prepare_veto_correct_aborts_bareos_completes_out_of_order_fallback_hides_it()
     assert!(position(&bareos, "BackupComplete") < position(&bareos, "AbortBackup"));
     assert!(!bareos.succeeded);
     assert_eq!(failed_names(&bareos), [SEARCH], "printed as warnings");
-    // The late AbortBackup satisfies R52, and R26 forbids BackupComplete only after a *failed*
-    // DoSnapshotSet: the oracle has nothing to say about this run.
-    oracle::check(&vss.trace()).assert_clean();
+    // The late AbortBackup satisfies R52; the BackupComplete without a DoSnapshotSet is the
+    // requester's mistake the oracle reports (R26).
+    let report = oracle::check(&vss.trace());
+    let broken: Vec<_> = report
+        .violations()
+        .iter()
+        .map(|v| (v.rule, v.party))
+        .collect();
+    assert_eq!(broken, [("R26", Party::Requester)], "{report}");
 
     let vss = machine(Fault::PrepareVeto);
     let silent = run(Flow::SilentFallback, &vss);
@@ -271,4 +277,63 @@ fn a_snapshot_past_the_deadline_is_cancelled_and_aborted() {
     );
     assert_eq!(report.hresult_of("AbortBackup"), Some(Hresult::S_OK), "R54");
     oracle::check(&vss.trace()).assert_clean();
+}
+
+/// What the tool tells its user, as the test kit's claim.
+fn claim(report: &report::ToolReport) -> vss_sim::testkit::Claim {
+    use vss_sim::testkit::Claim;
+    if !report.succeeded {
+        Claim::Failed
+    } else if !report.vss_consistent {
+        Claim::NotConsistent
+    } else if report.failed_writers.is_empty() {
+        Claim::Consistent
+    } else {
+        Claim::ConsistentExcept(
+            report
+                .failed_writers
+                .iter()
+                .map(|w| w.name.clone())
+                .collect(),
+        )
+    }
+}
+
+fn check(flow: Flow) -> vss_sim::testkit::RequesterReport {
+    let tool = BackupTool::new(Options {
+        flow,
+        ..Options::default()
+    });
+    vss_sim::testkit::RequesterCheck::new(move |vss: &Vss| claim(&tool.run(vss))).run()
+}
+
+#[test]
+fn the_test_kit_passes_the_correct_flow_against_every_adversary() {
+    check(Flow::Correct).assert_ok();
+}
+
+#[test]
+fn the_test_kit_catches_bareos_1923() {
+    let report = check(Flow::Bareos1923);
+    assert!(
+        report
+            .findings_of("R26")
+            .iter()
+            .any(|f| f.adversary == "writer-vetoes/PrepareForBackup"),
+        "{report}"
+    );
+}
+
+#[test]
+fn the_test_kit_catches_the_silent_fallback() {
+    let report = check(Flow::SilentFallback);
+    let degraded: Vec<&str> = report
+        .findings_of("FF23")
+        .iter()
+        .map(|f| f.adversary.as_str())
+        .collect();
+    assert!(
+        degraded.contains(&"provider/insufficient-storage"),
+        "{report}"
+    );
 }

@@ -251,3 +251,46 @@ fn the_db_writer_freezes_before_a_back_end_writer() {
     let freezes = deliveries(&m.vss, WriterEvent::Freeze);
     assert_eq!(freezes, [DB_WRITER_NO, WriterNo(1)], "R46: front end first");
 }
+
+/// The test kit on the example's writers, with the database's own probe.
+fn conformance<W: vss_sim::writer::Writer + 'static>(
+    make: fn(db::WalDb) -> W,
+    db_of: fn(&W) -> &db::WalDb,
+) -> vss_sim::testkit::ConformanceReport {
+    vss_sim::testkit::WriterConformance::new(move || {
+        let db = db::WalDb::new();
+        db.put("seed", "1")
+            .expect("a fresh database accepts writes");
+        make(db)
+    })
+    .probe("accepts writes", move |w: &W| db_of(w).accepts_writes())
+    .exhaustive(vss_sim::testkit::Exhaustive::default())
+    .run()
+}
+
+#[test]
+fn the_test_kit_passes_db_writer() {
+    conformance(writer::DbWriter::new, writer::DbWriter::db).assert_ok();
+}
+
+#[test]
+fn the_test_kit_catches_buggy_db_writer_where_another_writer_fails_freeze() {
+    let report = conformance(
+        buggy_writer::BuggyDbWriter::new,
+        buggy_writer::BuggyDbWriter::db,
+    );
+    let after_abort = report.findings_of(vss_sim::testkit::Obligation::ResumesAfterAbort);
+    let cases: Vec<&str> = after_abort.iter().map(|f| f.case.as_str()).collect();
+    assert!(cases.contains(&"peer-fails/freeze/all-writers"), "{report}");
+    // The kit's `fatal/freeze` lets the writer's OnFreeze succeed and then fails it: to the
+    // writer that is the same path (frozen, then Abort), and it is caught there too.
+    assert!(cases.contains(&"fatal/freeze"), "{report}");
+    // An abort before Freeze is handled: not reported.
+    assert!(
+        !cases
+            .iter()
+            .any(|c| c.starts_with("abort-backup/after-step-7")),
+        "{report}"
+    );
+    assert!(after_abort.iter().all(|f| f.rule == "R55"));
+}

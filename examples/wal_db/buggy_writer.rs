@@ -48,6 +48,11 @@ impl BuggyDbWriter {
             completed: BTreeSet::new(),
         }
     }
+
+    /// The database this writer serves: what a test probes ("are writes accepted?").
+    pub(crate) fn db(&self) -> &WalDb {
+        &self.db
+    }
 }
 
 impl Writer for BuggyDbWriter {

@@ -78,6 +78,11 @@ impl DbWriter {
         }
     }
 
+    /// The database this writer serves: what a test probes ("are writes accepted?").
+    pub(crate) fn db(&self) -> &WalDb {
+        &self.db
+    }
+
     fn release_writes(&mut self) {
         self.db.resume_writes();
         self.hold = Hold::Running;
