@@ -95,14 +95,14 @@ pub struct Config {
 
 impl Default for Config {
     /// No panicking writers; one to three faults per run; up to three deviations from the
-    /// canonical backup; random programs of up to 24 steps; up to 16 chooser picks.
+    /// canonical backup; random programs of up to 24 steps; up to 64 chooser picks.
     fn default() -> Self {
         Self {
             panics: false,
             max_faults: 1..=3,
             max_deviations: 3,
             max_steps: 24,
-            max_choices: 16,
+            max_choices: 64,
         }
     }
 }
@@ -139,7 +139,7 @@ impl Config {
         self
     }
 
-    /// At most this many chooser picks recorded in a [`scenario`] (default 16).
+    /// At most this many chooser picks recorded in a [`scenario`] (default 64).
     #[must_use]
     pub fn with_max_choices(mut self, max_choices: usize) -> Self {
         self.max_choices = max_choices;
@@ -180,7 +180,9 @@ impl Config {
         (
             self.writer_faults(),
             provider_faults(),
-            requester_faults(),
+            // Requester faults can fire before every step: listed in one plan in three, so that
+            // most runs get as far as the writer and provider faults.
+            prop_oneof![2 => Just(Vec::new()), 1 => requester_faults()],
             self.max_faults.clone(),
         )
             .prop_map(|(writer, provider, requester, max_faults)| FaultCatalogue {
@@ -262,12 +264,15 @@ impl Config {
         ];
         (
             self.writers(writers),
-            vec(provider_spec(), 0..=1),
+            prop_oneof![
+                1 => Just(Vec::new()),
+                2 => provider_spec().prop_map(|provider| vec![provider]),
+            ],
             volumes,
             policies(),
             self.fault_catalogue(),
             program,
-            vec(0u32..4, 0..=self.max_choices),
+            vec(choice(), 0..=self.max_choices),
         )
             .prop_map(
                 |(writers, providers, volumes, policies, faults, steps, choices)| Scenario {
@@ -577,7 +582,7 @@ pub fn writers(count: RangeInclusive<usize>) -> impl Strategy<Value = Vec<Writer
 /// A whole [`Scenario`]: [`writers`] (their number from `writers`), the system provider or one
 /// with its own step durations and results, one or two volumes, [`policies`], a
 /// [`fault_catalogue`], a program ([`requester_program`], [`concurrent_programs`] of two
-/// requesters, or [`any_program`]), and up to 16 chooser picks, so that [`Scenario::run`]
+/// requesters, or [`any_program`]), and up to 64 chooser picks, so that [`Scenario::run`]
 /// injects faults and replays exactly. No expectations: a property says what must hold.
 ///
 /// ```
@@ -605,10 +610,11 @@ pub fn scenario(writers: RangeInclusive<usize>) -> impl Strategy<Value = Scenari
 /// hold-writes window, R89) and results.
 fn provider_spec() -> impl Strategy<Value = ProviderSpec> {
     (
+        select(COMMIT_MS.to_vec()),
         btree_map(
             select(PROVIDER_STEPS.to_vec()),
             select(PROVIDER_SPENDS_MS.to_vec()),
-            0..=2,
+            0..=1,
         ),
         btree_map(
             select(PROVIDER_STEPS.to_vec()),
@@ -616,11 +622,22 @@ fn provider_spec() -> impl Strategy<Value = ProviderSpec> {
             0..=1,
         ),
     )
-        .prop_map(|(durations_ms, results)| ProviderSpec {
-            durations_ms,
-            results,
-            ..ProviderSpec::default()
+        .prop_map(|(commit_ms, mut durations_ms, results)| {
+            // The commit always gets a duration: holding writes past 10 s is the provider
+            // failure users meet most (R89).
+            durations_ms.insert(ProviderStep::CommitSnapshots, commit_ms);
+            ProviderSpec {
+                durations_ms,
+                results,
+                ..ProviderSpec::default()
+            }
         })
+}
+
+/// The chooser's pick at one choice point: mostly the first option (no fault, the first
+/// writer), so the faults a scenario's picks inject are spread over the whole run.
+fn choice() -> impl Strategy<Value = u32> {
+    prop_oneof![5 => Just(0u32), 1 => 1u32..4]
 }
 
 /// How a requester program departs from the canonical backup at one point.
@@ -792,6 +809,9 @@ const PROVIDER_RESULTS: [Hresult; 5] = [
 
 /// Provider step durations on and around the 10 s hold-writes window (R89).
 const PROVIDER_SPENDS_MS: [u64; 6] = [0, 500, 9_999, 10_000, 10_001, 30_000];
+
+/// `CommitSnapshots` durations: half of them hold writes past the 10 s window (R89).
+const COMMIT_MS: [u64; 6] = [0, 500, 9_999, 10_001, 12_000, 30_000];
 
 /// Handler durations: instant, slow, around the 10 s hold-writes window (R89), past a 20 s and
 /// the default 60 s freeze window (R59), and a 10-minute hang.
