@@ -11,8 +11,9 @@ use std::collections::BTreeSet;
 use std::fmt::Debug;
 
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
-use vss_sim::sim::strategies::{self, Config as Sizes};
+use vss_sim::sim::strategies::{self, StrategyConfig};
 use vss_sim::sim::{
     check_determinism, quiet_writer_panics, seed_from_env, RunOptions, Scenario, SeededChooser,
     SharedChooser, Step,
@@ -172,7 +173,9 @@ fn fault_plans_under_a_seeded_chooser_keep_the_engine_rules() {
     // Writers that panic, more faults per run, three requesters racing: still no engine
     // violation, and never a panic out of the run.
     quiet_writer_panics();
-    let sizes = Sizes::default().with_panics(true).with_max_faults(1..=5);
+    let sizes = StrategyConfig::default()
+        .with_panics(true)
+        .with_max_faults(1..=5);
     let machine = (
         sizes.writers(1..=3),
         sizes.fault_catalogue(),
@@ -208,7 +211,9 @@ fn misuse_programs_keep_the_engine_rules() {
     // Any step of any of four requesters, in any order: refused with the documented HRESULT,
     // never an engine violation.
     quiet_writer_panics();
-    let sizes = Sizes::default().with_panics(true).with_max_steps(48);
+    let sizes = StrategyConfig::default()
+        .with_panics(true)
+        .with_max_steps(48);
     check(
         "misuse_programs_keep_the_engine_rules",
         (sizes.writers(1..=4), sizes.any_program(4)),
@@ -295,6 +300,25 @@ fn failures_shrink_to_the_canonical_backup_without_faults() {
     assert!(minimal.faults.requester.is_empty());
     assert_eq!(minimal.faults.max_faults, Some(1));
     assert!(minimal.choices.is_empty() && minimal.providers.is_empty());
+}
+
+#[test]
+#[allow(clippy::reversed_empty_ranges)] // on purpose: what a computed bound can produce
+fn empty_ranges_count_as_their_start() {
+    // proptest panics on an empty range; the strategies take its start instead.
+    let mut runner = TestRunner::deterministic();
+    let plan = StrategyConfig::default()
+        .with_max_faults(3..=1)
+        .fault_catalogue()
+        .new_tree(&mut runner)
+        .expect("a fault plan")
+        .current();
+    assert_eq!(plan.max_faults, Some(3));
+    let writers = strategies::writers(2..=1)
+        .new_tree(&mut runner)
+        .expect("writers")
+        .current();
+    assert_eq!(writers.len(), 2);
 }
 
 /// A scenario with no writers, steps or faults, to fill in.

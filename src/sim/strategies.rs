@@ -2,11 +2,11 @@
 //! crate can write their own properties (feature `proptest`).
 //!
 //! Every value these strategies produce is one the engine accepts: a run of any generated
-//! [`Scenario`] ends without a panic, whatever faults and misuse it contains, and the scenario
-//! round-trips through its JSON file form, and through TOML unless a reaction is a fatal failure
-//! without a code (`Outcome::Fatal(None)`), which TOML, having no null, cannot write. Sizes are bounded (see [`Config`]) and the strategies
-//! are built from `prop_oneof!`, `vec` and `Just`, so a failing case shrinks towards the
-//! canonical backup with no faults.
+//! [`Scenario`] ends without a panic, whatever faults and misuse it contains. A scenario
+//! round-trips through its JSON file form, and through TOML unless a reaction is a fatal
+//! failure without a code (`Outcome::Fatal(None)`), which TOML, having no null, cannot write.
+//! Sizes are bounded (see [`StrategyConfig`]) and the strategies are built from `prop_oneof!`,
+//! `vec` and `Just`, so a failing case shrinks towards the canonical backup with no faults.
 //!
 //! | strategy | value |
 //! |---|---|
@@ -33,7 +33,11 @@
 //! use vss_sim::trace::oracle;
 //!
 //! proptest! {
-//!     #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+//!     #![proptest_config(ProptestConfig {
+//!         cases: 16,
+//!         failure_persistence: None,
+//!         ..ProptestConfig::default()
+//!     })]
 //!     fn the_engine_keeps_its_rules(scenario in strategies::scenario(1..=3)) {
 //!         let outcome = scenario.run(); // the scenario's own choices pick the faults
 //!         let report = oracle::check(&outcome.trace);
@@ -64,15 +68,15 @@ use crate::vocab::{
 };
 use crate::writer::{Outcome, Reaction};
 
-/// Bounds and switches for the strategies; the free functions use [`Config::default`].
+/// Bounds and switches for the strategies; the free functions use [`StrategyConfig::default`].
 ///
 /// ```
 /// use proptest::prelude::*;
 /// use proptest::test_runner::TestRunner;
-/// use vss_sim::sim::strategies::Config;
+/// use vss_sim::sim::strategies::StrategyConfig;
 ///
 /// // Up to five faults per run, writers that may panic, long misuse programs.
-/// let config = Config::default()
+/// let config = StrategyConfig::default()
 ///     .with_max_faults(1..=5)
 ///     .with_panics(true)
 ///     .with_max_steps(64);
@@ -85,7 +89,7 @@ use crate::writer::{Outcome, Reaction};
 ///     .unwrap();
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Config {
+pub struct StrategyConfig {
     panics: bool,
     max_faults: RangeInclusive<u32>,
     max_deviations: usize,
@@ -93,7 +97,7 @@ pub struct Config {
     max_choices: usize,
 }
 
-impl Default for Config {
+impl Default for StrategyConfig {
     /// No panicking writers; one to three faults per run; up to three deviations from the
     /// canonical backup; random programs of up to 24 steps; up to 64 chooser picks.
     fn default() -> Self {
@@ -107,7 +111,7 @@ impl Default for Config {
     }
 }
 
-impl Config {
+impl StrategyConfig {
     /// Whether writer reactions may panic (a C++ writer throwing). Off by default: the engine
     /// survives it, but the panic hook prints each one unless
     /// [`quiet_writer_panics`](super::quiet_writer_panics) is installed.
@@ -117,10 +121,11 @@ impl Config {
         self
     }
 
-    /// The range a fault plan's `max_faults` is drawn from (default `1..=3`).
+    /// The range a fault plan's `max_faults` is drawn from (default `1..=3`; an empty range
+    /// counts as its start).
     #[must_use]
     pub fn with_max_faults(mut self, max_faults: RangeInclusive<u32>) -> Self {
-        self.max_faults = max_faults;
+        self.max_faults = non_empty(max_faults);
         self
     }
 
@@ -234,7 +239,7 @@ impl Config {
             script,
             proptest::bool::weighted(0.1),
         );
-        vec(writer, count).prop_map(|writers| {
+        vec(writer, non_empty(count)).prop_map(|writers| {
             writers
                 .into_iter()
                 .enumerate()
@@ -293,7 +298,7 @@ impl Config {
 
 /// Any writer reaction: succeed at once or after a while (up to past the 60 s freeze window,
 /// R59, and the 10 s hold-writes window, R89), veto with each `SetWriterFailure` code (R65), or
-/// fail fatally with or without a code (R64). Panics only under [`Config::with_panics`].
+/// fail fatally with or without a code (R64). Panics only under [`StrategyConfig::with_panics`].
 /// Shrinks towards [`Reaction::SUCCEED`].
 ///
 /// ```
@@ -312,7 +317,7 @@ impl Config {
 ///     .unwrap();
 /// ```
 pub fn reaction() -> impl Strategy<Value = Reaction> {
-    Config::default().reaction()
+    StrategyConfig::default().reaction()
 }
 
 /// Writer faults by event, as [`FaultCatalogue::writer`] holds them: up to three events of a
@@ -330,7 +335,7 @@ pub fn reaction() -> impl Strategy<Value = Reaction> {
 /// assert!(!faults.contains_key(&WriterEvent::PreRestore)); // a backup raises no restore events
 /// ```
 pub fn writer_faults() -> impl Strategy<Value = BTreeMap<WriterEvent, Vec<Reaction>>> {
-    Config::default().writer_faults()
+    StrategyConfig::default().writer_faults()
 }
 
 /// One provider fault: a step that takes up to 30 s (a commit past the 10 s hold-writes window,
@@ -392,9 +397,10 @@ pub fn requester_faults() -> impl Strategy<Value = Vec<RequesterFault>> {
     )
 }
 
-/// A whole fault plan: [`writer_faults`], [`provider_faults`], [`requester_faults`], and
-/// `max_faults` from `1..=3` ([`Config::with_max_faults`] changes it). Which listed faults fire
-/// is the run's chooser's decision: a [`Scenario`]'s `choices`, or a seeded chooser.
+/// A whole fault plan: [`writer_faults`], [`provider_faults`], [`requester_faults`] (in one
+/// plan in three), and `max_faults` from `1..=3` ([`StrategyConfig::with_max_faults`] changes
+/// it). Which listed faults fire is the run's chooser's decision: a [`Scenario`]'s `choices`, or
+/// a seeded chooser.
 ///
 /// ```
 /// use proptest::prelude::*;
@@ -418,7 +424,7 @@ pub fn requester_faults() -> impl Strategy<Value = Vec<RequesterFault>> {
 ///     .unwrap();
 /// ```
 pub fn fault_catalogue() -> impl Strategy<Value = FaultCatalogue> {
-    Config::default().fault_catalogue()
+    StrategyConfig::default().fault_catalogue()
 }
 
 /// The canonical backup of requester `requester` ([`canonical_backup`], R40) with up to three
@@ -441,7 +447,7 @@ pub fn fault_catalogue() -> impl Strategy<Value = FaultCatalogue> {
 /// assert!(crash.map_or(true, |at| at + 1 == program.len()));
 /// ```
 pub fn requester_program(requester: u32) -> impl Strategy<Value = Vec<ProgramStep>> {
-    Config::default().requester_program(requester)
+    StrategyConfig::default().requester_program(requester)
 }
 
 /// Any sequence of up to 24 steps by requesters `0..requesters`: every [`Step`] kind, in any
@@ -466,7 +472,7 @@ pub fn requester_program(requester: u32) -> impl Strategy<Value = Vec<ProgramSte
 ///     .unwrap();
 /// ```
 pub fn any_program(requesters: u32) -> impl Strategy<Value = Vec<ProgramStep>> {
-    Config::default().any_program(requesters)
+    StrategyConfig::default().any_program(requesters)
 }
 
 /// The [`requester_program`]s of requesters `0..n`, interleaved step by step in a random order
@@ -483,7 +489,7 @@ pub fn any_program(requesters: u32) -> impl Strategy<Value = Vec<ProgramStep>> {
 /// assert!(steps.iter().all(|step| step.requester < 2));
 /// ```
 pub fn concurrent_programs(n: u32) -> impl Strategy<Value = Vec<ProgramStep>> {
-    Config::default().concurrent_programs(n)
+    StrategyConfig::default().concurrent_programs(n)
 }
 
 /// Any [`Policies`]: every alternative of every knob (Q2, Q3, Q4, Q8, Q9, Q12, Q15, Q20, R57).
@@ -562,9 +568,9 @@ pub fn policies() -> impl Strategy<Value = Policies> {
         })
 }
 
-/// `count` scripted writers named `W0`, `W1`, …: any application level (R46), a freeze window
-/// from 0 to 60 s (R59), a script of up to two [`reaction`]s, and now and then a failure that
-/// sticks across sessions (field failure 17).
+/// `count` scripted writers (an empty range counts as its start) named `W0`, `W1`, …: any
+/// application level (R46), a freeze window from 0 to 60 s (R59), a script of up to two
+/// [`reaction`]s, and now and then a failure that sticks across sessions (field failure 17).
 ///
 /// ```
 /// use proptest::strategy::{Strategy, ValueTree};
@@ -576,7 +582,7 @@ pub fn policies() -> impl Strategy<Value = Policies> {
 /// assert_eq!(writers.iter().map(|w| w.name.as_str()).collect::<Vec<_>>(), ["W0", "W1"]);
 /// ```
 pub fn writers(count: RangeInclusive<usize>) -> impl Strategy<Value = Vec<WriterSpec>> {
-    Config::default().writers(count)
+    StrategyConfig::default().writers(count)
 }
 
 /// A whole [`Scenario`]: [`writers`] (their number from `writers`), the system provider or one
@@ -603,7 +609,13 @@ pub fn writers(count: RangeInclusive<usize>) -> impl Strategy<Value = Vec<Writer
 ///     .unwrap();
 /// ```
 pub fn scenario(writers: RangeInclusive<usize>) -> impl Strategy<Value = Scenario> {
-    Config::default().scenario(writers)
+    StrategyConfig::default().scenario(writers)
+}
+
+/// `range`, or its start alone if it is empty (proptest panics on an empty range).
+fn non_empty<T: Copy + Ord>(range: RangeInclusive<T>) -> RangeInclusive<T> {
+    let (start, end) = range.into_inner();
+    start..=end.max(start)
 }
 
 /// A provider: the system provider with random step durations (the commit around the 10 s
