@@ -12,6 +12,8 @@
 //!   counterexample comes back as a replayable scenario.
 //! - [`seed_from_env`], [`replay_command`]: seeds from `VSS_SIM_SEED`, and the command that
 //!   replays a failing one.
+//! - `strategies` (feature `proptest`): proptest strategies over fault plans, requester programs,
+//!   policies and whole scenarios, for properties of your own.
 
 mod choosers;
 mod env;
@@ -21,6 +23,8 @@ mod fuzzing;
 mod program;
 mod run;
 mod scenario;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 
 pub use choosers::{
     BytesChooser, ChoiceRecord, RecordingChooser, ReplayChooser, SeededChooser, SharedChooser,
