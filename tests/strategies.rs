@@ -20,7 +20,6 @@ use vss_sim::sim::{
 };
 use vss_sim::trace::oracle::{self, Coverage};
 use vss_sim::vocab::WriterState;
-use vss_sim::writer::{Outcome, Reaction};
 
 const DEFAULT_SEED: u64 = 0x5354_5241_5445_4759;
 
@@ -66,16 +65,9 @@ fn check<S>(
     }
 }
 
-/// A scenario as a file `cargo run --example replay` takes: TOML, or JSON where TOML cannot
-/// write it (see [`has_codeless_fatal`]).
+/// A scenario as a file `cargo run --example replay` takes.
 fn as_file(scenario: &Scenario) -> String {
-    if !has_codeless_fatal(scenario) {
-        return scenario.to_toml();
-    }
-    match serde_json::to_string_pretty(scenario) {
-        Ok(json) => format!("(as JSON: save it as a .json file)\n{json}"),
-        Err(err) => format!("{err}\n{scenario:#?}"),
-    }
+    scenario.to_toml()
 }
 
 #[test]
@@ -138,11 +130,9 @@ fn generated_scenarios_round_trip_through_their_file_forms() {
         strategies::scenario(0..=4),
         |scenario| format!("{scenario:#?}"),
         |scenario| {
-            if !has_codeless_fatal(&scenario) {
-                let toml = scenario.to_toml();
-                let back = Scenario::from_toml(&toml, "generated.toml");
-                prop_assert_eq!(back.as_ref(), Ok(&scenario), "TOML:\n{}", toml);
-            }
+            let toml = scenario.to_toml();
+            let back = Scenario::from_toml(&toml, "generated.toml");
+            prop_assert_eq!(back.as_ref(), Ok(&scenario), "TOML:\n{}", toml);
             let json =
                 serde_json::to_string(&scenario).map_err(|e| TestCaseError::fail(e.to_string()))?;
             let back = Scenario::from_json(&json, "generated.json");
@@ -335,18 +325,4 @@ fn empty_scenario(name: &str) -> Scenario {
         choices: Vec::new(),
         expect: vss_sim::sim::Expectations::default(),
     }
-}
-
-/// Whether a reaction of `scenario` is a fatal failure without a code (`Outcome::Fatal(None)`,
-/// a handler returning `false` without `SetWriterFailure`, R64). TOML has no null, so
-/// `Scenario::to_toml` cannot write it ("unsupported None value") and the TOML round trip skips
-/// such scenarios until the file form gets a spelling for it; JSON (`null`) carries it.
-fn has_codeless_fatal(scenario: &Scenario) -> bool {
-    let codeless = |reaction: &Reaction| reaction.outcome == Outcome::Fatal(None);
-    scenario
-        .writers
-        .iter()
-        .flat_map(|writer| writer.script.values())
-        .chain(scenario.faults.writer.values().flatten())
-        .any(codeless)
 }

@@ -3,8 +3,8 @@
 //!
 //! Every value these strategies produce is one the engine accepts: a run of any generated
 //! [`Scenario`] ends without a panic, whatever faults and misuse it contains. A scenario
-//! round-trips through its JSON file form, and through TOML unless a reaction is a fatal
-//! failure without a code (`Outcome::Fatal(None)`), which TOML, having no null, cannot write.
+//! round-trips through its TOML and JSON file forms (a fatal failure without a code is written
+//! `{ Fatal = "NoCode" }`).
 //! Sizes are bounded (see [`StrategyConfig`]) and the strategies are built from `prop_oneof!`,
 //! `vec` and `Just`, so a failing case shrinks towards the canonical backup with no faults.
 //!

@@ -37,6 +37,11 @@ mod report;
 mod requester;
 mod wrappers;
 
+/// Public proptest strategies for fault plans, requester programs, policies and scenarios
+/// (feature `proptest`), for writing your own properties.
+#[cfg(feature = "proptest")]
+pub use crate::sim::strategies;
+
 pub use catalogue::Case;
 pub use conformance::{Exhaustive, WriterConformance};
 pub use consistency::{consistency, Consistency};

@@ -17,10 +17,50 @@ pub enum Outcome {
     Succeed,
     /// `SetWriterFailure(code)`, then `true`: a veto (R65).
     Veto(WriterFailure),
-    /// `SetWriterFailure(code)` if given, then `false`: a fatal error (R64).
-    Fatal(Option<WriterFailure>),
+    /// `SetWriterFailure(code)` if given, then `false`: a fatal error (R64). Without a code it
+    /// is written `{ Fatal = "NoCode" }` (TOML has no null).
+    Fatal(#[serde(with = "codeless")] Option<WriterFailure>),
     /// Panic (a C++ writer throwing): recorded as a failure, never a crash of the run.
     Panic,
+}
+
+/// `Fatal`'s optional code in scenario files: a code, or `"NoCode"`.
+mod codeless {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::vocab::WriterFailure;
+
+    const NO_CODE: &str = "NoCode";
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Code {
+        Failure(WriterFailure),
+        Word(String),
+    }
+
+    pub(super) fn serialize<S: Serializer>(
+        code: &Option<WriterFailure>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match code {
+            Some(failure) => failure.serialize(serializer),
+            None => serializer.serialize_str(NO_CODE),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<WriterFailure>, D::Error> {
+        match Option::<Code>::deserialize(deserializer)? {
+            Some(Code::Failure(failure)) => Ok(Some(failure)),
+            None => Ok(None),
+            Some(Code::Word(word)) if word == NO_CODE => Ok(None),
+            Some(Code::Word(word)) => Err(serde::de::Error::custom(format!(
+                "`{word}` is not a writer failure code (VSS_E_WRITERERROR_…) or `{NO_CODE}`"
+            ))),
+        }
+    }
 }
 
 /// What a scripted handler does: spend virtual time, then end with an outcome.
@@ -385,5 +425,33 @@ mod tests {
         let old: ScriptedWriter =
             serde_json::from_str(r#"{"component": "W", "script": {}}"#).unwrap();
         assert!(!old.persist_failures);
+    }
+
+    #[test]
+    fn a_fatal_failure_without_a_code_has_a_file_form() {
+        #[derive(Debug, PartialEq, Serialize, Deserialize)]
+        struct File {
+            reaction: Reaction,
+        }
+        for outcome in [
+            Outcome::Fatal(None),
+            Outcome::Fatal(Some(WriterFailure::VSS_E_WRITERERROR_TIMEOUT)),
+        ] {
+            let file = File {
+                reaction: Reaction {
+                    spend_ms: 0,
+                    outcome,
+                },
+            };
+            let text = toml::to_string(&file).unwrap();
+            assert_eq!(toml::from_str::<File>(&text).unwrap(), file, "{text}");
+        }
+        let text = "reaction = { outcome = { Fatal = \"NoCode\" } }";
+        let file: File = toml::from_str(text).unwrap();
+        assert_eq!(file.reaction.outcome, Outcome::Fatal(None));
+        let err = toml::from_str::<File>("reaction = { outcome = { Fatal = \"Oops\" } }")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`Oops` is not a writer failure code"), "{err}");
     }
 }
