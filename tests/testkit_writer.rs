@@ -243,3 +243,105 @@ fn a_budget_the_author_sets_is_enforced() {
         findings[0]
     );
 }
+
+/// The catalogue reaches what its cases claim: a writer that panics in `OnAbort` shows which
+/// cases deliver Abort to the writer under test (R50, R55, R76, R89, R95, Q3).
+#[test]
+fn the_catalogue_delivers_abort_exactly_where_its_cases_say() {
+    struct PanicsOnAbort;
+    impl Writer for PanicsOnAbort {
+        fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+            md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+            md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "data");
+            true
+        }
+        fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            panic!("OnAbort reached")
+        }
+    }
+    vss_sim::sim::quiet_writer_panics();
+    let report = WriterConformance::new(|| PanicsOnAbort).run();
+    let aborted: std::collections::BTreeSet<&str> = report
+        .findings_of(Obligation::NoPanic)
+        .iter()
+        .map(|f| f.case.as_str())
+        .collect();
+    for case in [
+        "fatal/freeze",
+        "fatal/thaw",
+        "peer-fails/freeze/all-writers",
+        "peer-fails/thaw/all-writers",
+        "freeze-window/expires",
+        "hold-writes/over-10s",
+        "provider-fails/end-prepare-snapshots",
+        "provider-fails/commit-snapshots",
+        "abort-backup/after-step-8-wait",
+        "abort/delivered-twice",
+    ] {
+        assert!(aborted.contains(case), "no Abort in {case}: {aborted:?}");
+    }
+    for case in [
+        "happy/full",
+        // PrepareForBackup not run yet: no writer took part, AbortBackup reaches none (Q2).
+        "abort-backup/after-step-7-prepare-for-backup",
+        "veto/prepare-snapshot",
+        "fatal/post-snapshot",
+        "peer-fails/freeze/failing-writer",
+        "abort-backup/after-step-13-backup-complete",
+        "requester-crash/after-step-10-wait",
+        "concurrent/two-backups",
+    ] {
+        assert!(!aborted.contains(case), "Abort in {case}");
+    }
+    // Some requester crash lands inside DoSnapshotSet, where the release aborts it (R50c).
+    assert!(aborted
+        .iter()
+        .any(|c| c.starts_with("requester-crash/during-do-snapshot-set")));
+}
+
+#[test]
+fn every_case_names_its_rules_and_has_a_unique_id() {
+    let kit = kit(Bug::None);
+    let cases = kit.cases();
+    let ids: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids.len(), cases.len());
+    assert!(cases
+        .iter()
+        .all(|c| !c.rules.is_empty() && !c.title.is_empty()));
+}
+
+/// A writer that declares nothing is never included (R47, R72): the kit says so instead of
+/// passing it vacuously.
+#[test]
+fn a_writer_that_takes_no_part_is_reported_not_passed() {
+    struct Silent;
+    impl Writer for Silent {
+        fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+    }
+    let report = WriterConformance::new(|| Silent).run();
+    assert_eq!(
+        report.findings_of(Obligation::TakesPart).len(),
+        1,
+        "{report}"
+    );
+}

@@ -9,7 +9,7 @@ use super::catalogue::{self, Case, Plan, STEP_MS};
 use super::obligations::{self, Handling, RunFacts};
 use super::probe::Probe;
 use super::replay::{self, Selection};
-use super::report::{ConformanceReport, Finding};
+use super::report::{ConformanceReport, Finding, Obligation};
 use super::wrappers::{Observations, OneShotProvider, Peer, Shared, Subject};
 use crate::provider::{Provider, SoftwareProvider};
 use crate::sim::{
@@ -50,12 +50,18 @@ impl Default for Exhaustive {
 ///
 /// ```
 /// use vss_sim::testkit::WriterConformance;
-/// use vss_sim::writer::{HandlerContext, Writer};
+/// use vss_sim::vocab::{ComponentType, RestoreMethod};
+/// use vss_sim::writer::{HandlerContext, Writer, WriterMetadata};
 ///
 /// #[derive(Default)]
 /// struct Journal { frozen: bool }
 ///
 /// impl Writer for Journal {
+///     fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+///         md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+///         md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "journal");
+///         true
+///     }
 ///     fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool { true }
 ///     fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool { self.frozen = true; true }
 ///     fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool { self.frozen = false; true }
@@ -158,7 +164,20 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let cases = self.cases();
         let many = self.policies.len() > 1;
         for (n, policies) in self.policies.clone().into_iter().enumerate() {
-            let reference = self.reference(policies);
+            let (reference, trace) = self.reference(policies);
+            if n == 0 && !reference.iter().any(|b| b.starts_with("OnFreeze")) {
+                report.findings.push(Finding {
+                    case: "happy/full".to_owned(),
+                    obligation: Obligation::TakesPart,
+                    rule: Obligation::TakesPart.rule(),
+                    message: "the writer received no Freeze in a plain full backup: declare a \
+                              restore method and at least one component in OnIdentify, or no \
+                              case exercises it"
+                        .to_owned(),
+                    trace,
+                    replay: replay::command("happy/full", None),
+                });
+            }
             for case in &cases {
                 let id = if many {
                     format!("{}@policies{n}", case.id)
@@ -183,17 +202,17 @@ impl<W: Writer + 'static> WriterConformance<W> {
         report
     }
 
-    /// What a fresh writer does in its first backup when nothing goes wrong.
-    fn reference(&mut self, policies: Policies) -> Vec<String> {
+    /// What a fresh writer does in its first backup when nothing goes wrong, and that run.
+    fn reference(&mut self, policies: Policies) -> (Vec<String>, Trace) {
         let steps = canonical_backup(0);
         let scenario = self.scenario(policies, steps, 1);
         let (trace, handlings, _) = self.execute(&scenario, None, None, None, None);
-        let _ = trace;
-        handlings
+        let behaviours = handlings
             .iter()
             .filter(|h| h.session == SessionNo(0))
             .map(Handling::behaviour)
-            .collect()
+            .collect();
+        (behaviours, trace)
     }
 
     fn run_case(

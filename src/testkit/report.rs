@@ -36,6 +36,9 @@ pub enum Obligation {
     HandlerBudget,
     /// The writer's own handlers did not outlast its Freeze→Thaw window (R59, R99).
     FreezeWindow,
+    /// The writer declares a restore method and at least one component, so a backup includes
+    /// it (R72); otherwise no case can exercise it and a clean report would mean nothing.
+    TakesPart,
     /// The simulated VSS broke a rule: a bug in vss-sim, please report it.
     EngineBug,
 }
@@ -52,6 +55,7 @@ impl Obligation {
             Self::IdenticalMetadata => "R44",
             Self::ApiUse => "R66",
             Self::FreezeWindow => "R99",
+            Self::TakesPart => "R72",
             Self::EngineBug => "ENGINE",
         }
     }
@@ -71,6 +75,7 @@ impl Obligation {
             Self::ApiUse => "CVssWriter API used as documented",
             Self::HandlerBudget => "handlers within their time budgets",
             Self::FreezeWindow => "Freeze→Thaw within dwTimeoutFreeze",
+            Self::TakesPart => "the writer takes part in a backup",
             Self::EngineBug => "the simulated VSS keeps its rules",
         }
     }
