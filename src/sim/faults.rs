@@ -213,25 +213,14 @@ impl FaultyWriter {
             return handle(self.inner.as_mut(), ctx);
         };
         ctx.spend_ms(fault.spend_ms);
-        match fault.outcome {
-            Outcome::Succeed => handle(self.inner.as_mut(), ctx),
-            Outcome::Veto(failure) => {
-                handle(self.inner.as_mut(), ctx);
-                let _ = ctx.set_writer_failure(failure);
-                true
-            }
-            Outcome::Fatal(failure) => {
-                handle(self.inner.as_mut(), ctx);
-                if let Some(failure) = failure {
-                    let _ = ctx.set_writer_failure(failure);
-                }
-                false
-            }
-            Outcome::Panic => panic!(
+        if fault.outcome == Outcome::Panic {
+            panic!(
                 "injected fault: writer panics in {}",
                 ctx.event().handler_name()
-            ),
+            );
         }
+        let own = handle(self.inner.as_mut(), ctx);
+        fault.outcome.end_handler(ctx, own)
     }
 }
 

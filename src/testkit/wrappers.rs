@@ -37,20 +37,7 @@ impl OneShot {
         };
         self.fired = true;
         ctx.spend_ms(forced.reaction.spend_ms);
-        match forced.reaction.outcome {
-            Outcome::Succeed => ok,
-            Outcome::Veto(failure) => {
-                let _ = ctx.set_writer_failure(failure);
-                true
-            }
-            Outcome::Fatal(failure) => {
-                if let Some(failure) = failure {
-                    let _ = ctx.set_writer_failure(failure);
-                }
-                false
-            }
-            Outcome::Panic => panic!("test kit: forced panic in {}", ctx.event().handler_name()),
-        }
+        forced.reaction.outcome.end_handler(ctx, ok)
     }
 }
 

@@ -196,19 +196,28 @@ impl ScriptedWriter {
     fn react(&self, ctx: &mut HandlerContext<'_>) -> bool {
         let reaction = self.reaction(ctx.event());
         ctx.spend_ms(reaction.spend_ms);
-        match reaction.outcome {
-            Outcome::Succeed => true,
-            Outcome::Veto(failure) => {
+        reaction.outcome.end_handler(ctx, true)
+    }
+}
+
+impl Outcome {
+    /// Ends a handler this way: `SetWriterFailure` as the outcome says, then its return value;
+    /// `Succeed` returns `own`, what the handler itself returned. Shared by the scripted
+    /// writer, fault injection and the test kit, so a scripted failure means one thing.
+    pub(crate) fn end_handler(self, ctx: &mut HandlerContext<'_>, own: bool) -> bool {
+        match self {
+            Self::Succeed => own,
+            Self::Veto(failure) => {
                 let _ = ctx.set_writer_failure(failure);
                 true
             }
-            Outcome::Fatal(failure) => {
+            Self::Fatal(failure) => {
                 if let Some(failure) = failure {
                     let _ = ctx.set_writer_failure(failure);
                 }
                 false
             }
-            Outcome::Panic => panic!("scripted writer panics in {}", ctx.event().handler_name()),
+            Self::Panic => panic!("scripted writer panics in {}", ctx.event().handler_name()),
         }
     }
 }
