@@ -216,7 +216,7 @@ impl AbortRules {
         &mut self,
         cx: &mut Cx<'_>,
         s: SessionNo,
-        name: &str,
+        name: &dyn std::fmt::Display,
         step: ProviderStep,
         hr: Hresult,
     ) {

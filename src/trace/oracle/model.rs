@@ -26,8 +26,8 @@ pub(super) struct Stamp {
 /// A registered writer instance.
 #[derive(Clone, Debug)]
 pub(super) struct WriterInfo {
-    /// "writer#1 (SqlWriter)", made once: messages name writers often.
-    pub(super) label: std::rc::Rc<str>,
+    /// The registered name; [`Model::writer`] makes it a label only when a message needs it.
+    pub(super) name: String,
     pub(super) class_id: WriterClassId,
     pub(super) instance_id: WriterInstanceId,
     pub(super) level: ApplicationLevel,
@@ -245,6 +245,45 @@ pub(super) struct OpenHandler {
     pub(super) stamp: Stamp,
 }
 
+/// A writer or provider as messages name it: "writer#1 (SqlWriter)", "writer#7 (unregistered)".
+///
+/// Rules name parties in every message they might report, but report rarely: the label is a
+/// borrowed number and name, formatted only if a message is actually written. It also derefs to
+/// its text, formatted on first use.
+#[derive(Clone, Debug)]
+pub(super) struct Label<'m, N> {
+    number: N,
+    /// The registered name; `None` when the number was never registered.
+    name: Option<&'m str>,
+    text: std::cell::OnceCell<String>,
+}
+
+impl<'m, N> Label<'m, N> {
+    fn new(number: N, name: Option<&'m str>) -> Self {
+        Self {
+            number,
+            name,
+            text: std::cell::OnceCell::new(),
+        }
+    }
+}
+
+impl<N: std::fmt::Display> std::ops::Deref for Label<'_, N> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.text.get_or_init(|| self.to_string())
+    }
+}
+impl<N: std::fmt::Display> std::fmt::Display for Label<'_, N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.name {
+            Some(name) => write!(f, "{} ({name})", self.number),
+            None => write!(f, "{} (unregistered)", self.number),
+        }
+    }
+}
+
 /// Everything the oracle knows, rebuilt from the records so far.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Model {
@@ -252,8 +291,8 @@ pub(super) struct Model {
     pub(super) policies: Policies,
     pub(super) policies_seen: bool,
     pub(super) writers: BTreeMap<WriterNo, WriterInfo>,
-    /// Provider labels, "provider#0 (name)", made once.
-    pub(super) providers: BTreeMap<ProviderNo, std::rc::Rc<str>>,
+    /// Provider names, by number.
+    pub(super) providers: BTreeMap<ProviderNo, String>,
     pub(super) sessions: BTreeMap<SessionNo, Session>,
     /// Operation number → (session, kind).
     pub(super) ops: BTreeMap<OpNo, (SessionNo, AsyncKind)>,
@@ -281,20 +320,17 @@ impl Model {
         self.session(session).is_some_and(|s| s.dss.pending())
     }
 
-    /// "writer#1 (SqlWriter)" or "writer#7 (unregistered)".
-    pub(super) fn writer(&self, writer: WriterNo) -> std::rc::Rc<str> {
-        match self.writers.get(&writer) {
-            Some(info) => info.label.clone(),
-            None => format!("{writer} (unregistered)").into(),
-        }
+    /// "writer#1 (SqlWriter)" or "writer#7 (unregistered)", written when displayed.
+    pub(super) fn writer(&self, writer: WriterNo) -> Label<'_, WriterNo> {
+        Label::new(
+            writer,
+            self.writers.get(&writer).map(|info| info.name.as_str()),
+        )
     }
 
-    /// "provider#0 (Microsoft Software Shadow Copy provider 1.0)".
-    pub(super) fn provider(&self, provider: ProviderNo) -> std::rc::Rc<str> {
-        match self.providers.get(&provider) {
-            Some(label) => label.clone(),
-            None => format!("{provider} (unregistered)").into(),
-        }
+    /// "provider#0 (Microsoft Software Shadow Copy provider 1.0)", written when displayed.
+    pub(super) fn provider(&self, provider: ProviderNo) -> Label<'_, ProviderNo> {
+        Label::new(provider, self.providers.get(&provider).map(String::as_str))
     }
 
     /// Folds one record into the model.
@@ -313,7 +349,7 @@ impl Model {
                 freeze_timeout_ms,
             } => {
                 self.writers.entry(*writer).or_insert_with(|| WriterInfo {
-                    label: format!("{writer} ({name})").into(),
+                    name: name.clone(),
                     class_id: *class_id,
                     instance_id: *instance_id,
                     level: *level,
@@ -324,7 +360,7 @@ impl Model {
             TraceEvent::ProviderRegistered { provider, name, .. } => {
                 self.providers
                     .entry(*provider)
-                    .or_insert_with(|| format!("{provider} ({name})").into());
+                    .or_insert_with(|| name.clone());
             }
             TraceEvent::SessionCreated { session } => {
                 let entry = self.sessions.entry(*session).or_default();

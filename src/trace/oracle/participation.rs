@@ -120,7 +120,13 @@ impl ParticipationRules {
     }
 
     /// R8, R21, R26: the event needs the requester call that raises it.
-    fn raised_by_a_call(&mut self, cx: &mut Cx<'_>, s: SessionNo, name: &str, event: WriterEvent) {
+    fn raised_by_a_call(
+        &mut self,
+        cx: &mut Cx<'_>,
+        s: SessionNo,
+        name: &dyn std::fmt::Display,
+        event: WriterEvent,
+    ) {
         let model = cx.model;
         let Some(session) = model.session(s) else {
             return;

@@ -156,7 +156,7 @@ fn queried(
 fn refused(
     cx: &mut Cx<'_>,
     rule: &'static str,
-    name: &str,
+    name: &dyn std::fmt::Display,
     query: WriterQuery,
     handler: &str,
     hr: Hresult,

@@ -23,6 +23,9 @@ pub(super) struct StateRules {
     /// completed); `GetWriterStatus` reports from them until the next gather.
     gathering: BTreeMap<SessionNo, BTreeMap<WriterNo, Vec<Status>>>,
     gathered: BTreeMap<SessionNo, BTreeMap<WriterNo, Vec<Status>>>,
+    /// Scratch list for the next expectation of a handled event, swapped with the track's own
+    /// so that judging a handler allocates nothing.
+    next: Vec<Status>,
 }
 
 /// One writer's state in one session.
@@ -73,15 +76,16 @@ impl Rules for StateRules {
                 let codes = failure_codes(*failure, *panicked, *ok);
                 let policies = cx.model.policies;
                 let track = self.tracks.entry((*session, *writer)).or_default();
-                let mut next: Vec<Status> = Vec::new();
+                let next = &mut self.next;
+                next.clear();
                 for current in &track.expected {
-                    for status in transition(&policies, *current, *event, failed, &codes) {
+                    for &status in &*transition(&policies, *current, *event, failed, &codes) {
                         if !next.contains(&status) {
                             next.push(status);
                         }
                     }
                 }
-                track.expected = next;
+                std::mem::swap(&mut track.expected, next);
                 track.because = Because::Handled {
                     event: *event,
                     ok: *ok,
@@ -105,7 +109,7 @@ impl Rules for StateRules {
                     WriterState::VSS_WS_FAILED_AT_FREEZE,
                     Hresult::VSS_E_WRITERERROR_TIMEOUT,
                 );
-                track.expected = vec![timeout];
+                expect_only(&mut track.expected, timeout);
                 track.because = Because::FreezeExpired {
                     at_ms: cx.now.at_ms,
                 };
@@ -196,7 +200,7 @@ impl StateRules {
         );
         cx.report_at(track.since, Party::Engine, track.rule, message);
         track.recorded = expected;
-        track.expected = vec![expected];
+        expect_only(&mut track.expected, expected);
     }
 
     fn changed(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, status: Status) {
@@ -228,7 +232,7 @@ impl StateRules {
             cx.engine(rule, message);
         }
         track.recorded = status;
-        track.expected = vec![status];
+        expect_only(&mut track.expected, status);
     }
 
     /// What each writer's status in `s` may be now (after settling missing state changes).
@@ -265,21 +269,23 @@ impl StateRules {
         }
         self.checkpoint(cx, s, w);
         let track = self.tracks.entry((s, w)).or_default();
-        let (expected, when) = match self.gathered.get(&s) {
-            Some(gathered) => (
-                gathered.get(&w).cloned().unwrap_or_else(|| vec![STABLE]),
-                "when GatherWriterStatus ran".to_string(),
-            ),
-            None => (track.expected.clone(), format!("after {}", track.because)),
+        let (expected, gathered): (&[Status], bool) = match self.gathered.get(&s) {
+            Some(gathered) => (gathered.get(&w).map_or(&[STABLE], Vec::as_slice), true),
+            None => (&track.expected, false),
         };
         if !expected.contains(&status) {
+            let when = if gathered {
+                "when GatherWriterStatus ran".to_string()
+            } else {
+                format!("after {}", track.because)
+            };
             let message = format!(
                 "GetWriterStatus of {s} reported {} as {} / {} at {} ms; expected {} {when}",
                 cx.model.writer(w),
                 status.0,
                 status.1,
                 cx.now.at_ms,
-                describe(&expected),
+                describe(expected),
             );
             cx.engine("T2", message);
         }
@@ -293,50 +299,113 @@ fn identify_failed(cx: &Cx<'_>, s: SessionNo, w: WriterNo) -> bool {
 }
 
 /// The `hrFailure` codes a failed handler may leave.
-fn failure_codes(failure: Option<Hresult>, panicked: bool, ok: bool) -> Vec<Hresult> {
+fn failure_codes(failure: Option<Hresult>, panicked: bool, ok: bool) -> Moves<Hresult> {
+    let mut codes = Moves::empty(Hresult::S_OK);
     match (failure, panicked) {
-        (Some(code), true) => vec![code, Hresult::VSS_E_WRITER_NOT_RESPONDING],
-        (Some(code), false) => vec![code],
-        (None, true) => vec![Hresult::VSS_E_WRITER_NOT_RESPONDING],
-        (None, false) if !ok => vec![Hresult::VSS_E_WRITERERROR_NONRETRYABLE],
-        (None, false) => Vec::new(),
+        (Some(code), true) => {
+            codes.push(code);
+            codes.push(Hresult::VSS_E_WRITER_NOT_RESPONDING);
+        }
+        (Some(code), false) => codes.push(code),
+        (None, true) => codes.push(Hresult::VSS_E_WRITER_NOT_RESPONDING),
+        (None, false) if !ok => codes.push(Hresult::VSS_E_WRITERERROR_NONRETRYABLE),
+        (None, false) => {}
     }
+    codes
 }
 
-/// T2 with sticky failures and the Q12 policies: the states `current` may move to.
+/// T2 with sticky failures and the Q12 policies: the states `current` may move to (one, or one
+/// per failure code).
 fn transition(
     policies: &Policies,
     current: Status,
     event: WriterEvent,
     failed: bool,
     codes: &[Hresult],
-) -> Vec<Status> {
+) -> Moves<Status> {
     let sticky = current.0.is_failed();
-    let fail_at =
-        |state: WriterState| -> Vec<Status> { codes.iter().map(|code| (state, *code)).collect() };
-    match event {
+    let mut moves = Moves::empty(current);
+    let next = match event {
         // R10, R44: Identify never changes the state (Q11).
-        WriterEvent::Identify => vec![current],
+        WriterEvent::Identify => current,
         WriterEvent::Abort => match policies.state_after_abort {
-            StateAfterAbort::KeepFailureElseStable if sticky => vec![current],
-            StateAfterAbort::KeepFailureElseStable | StateAfterAbort::Stable => vec![STABLE],
-            StateAfterAbort::Unchanged => vec![current],
+            StateAfterAbort::KeepFailureElseStable if sticky => current,
+            StateAfterAbort::KeepFailureElseStable | StateAfterAbort::Stable => STABLE,
+            StateAfterAbort::Unchanged => current,
         },
         // A failure always records the new FAILED_AT_* state and code (R75).
         _ if failed => match WriterState::failed_at(event) {
-            Some(state) => fail_at(state),
-            None => vec![current],
+            Some(state) => {
+                for code in codes {
+                    moves.push((state, *code));
+                }
+                return moves;
+            }
+            None => current,
         },
         // Failures are sticky: a later success changes nothing.
-        _ if sticky => vec![current],
+        _ if sticky => current,
         WriterEvent::BackupShutdown => match policies.state_after_shutdown {
-            StateAfterShutdown::Unchanged => vec![current],
-            StateAfterShutdown::StableUnlessFailed => vec![STABLE],
+            StateAfterShutdown::Unchanged => current,
+            StateAfterShutdown::StableUnlessFailed => STABLE,
         },
         _ => match WriterState::after_success(event) {
-            Some(state) => vec![(state, Hresult::S_OK)],
-            None => vec![current],
+            Some(state) => (state, Hresult::S_OK),
+            None => current,
         },
+    };
+    moves.push(next);
+    moves
+}
+
+/// Replaces an expectation by the single `status`, keeping the list's allocation.
+fn expect_only(expected: &mut Vec<Status>, status: Status) {
+    expected.clear();
+    expected.push(status);
+}
+
+/// Up to two values kept inline, seen as a slice. A handler leaves at most two failure codes
+/// (its own and `VSS_E_WRITER_NOT_RESPONDING`), hence at most two next states; every handler
+/// result is judged, so these lists must not allocate.
+#[derive(Clone, Copy, Debug)]
+struct Moves<T> {
+    /// The first `len` are the values; the rest hold the filler given to [`Moves::empty`].
+    items: [T; 2],
+    len: usize,
+}
+
+impl<T: Copy> Moves<T> {
+    fn empty(filler: T) -> Self {
+        Self {
+            items: [filler; 2],
+            len: 0,
+        }
+    }
+
+    /// Appends `item`; there is room for two (see above).
+    fn push(&mut self, item: T) {
+        self.items[self.len] = item;
+        self.len += 1;
+    }
+}
+
+impl<T> std::ops::Deref for Moves<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.items[..self.len]
+    }
+}
+
+impl<T: PartialEq> PartialEq for Moves<T> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl<T: PartialEq, const N: usize> PartialEq<[T; N]> for Moves<T> {
+    fn eq(&self, other: &[T; N]) -> bool {
+        **self == *other
     }
 }
 

@@ -5,11 +5,22 @@
 //! fail `DoSnapshotSet` with `VSS_E_HOLD_WRITES_TIMEOUT` (R89).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 use super::model::Stamp;
 use super::{Coverage, Cx, Party, Rules};
 use crate::trace::{AbortCause, ProviderStep, SessionNo, Timer, TraceEvent, WriterNo};
 use crate::vocab::{AsyncKind, FreezeTimerStart, Hresult, WriterEvent};
+
+/// Text written only if a message uses it: most deliveries settle no timeout, and formatting
+/// their "it received ..." on every one would cost more than the rest of the rule.
+struct Lazy<F>(F);
+
+impl<F: Fn(&mut fmt::Formatter<'_>) -> fmt::Result> fmt::Display for Lazy<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (self.0)(f)
+    }
+}
 
 /// The kernel's flush-and-hold limit (R89, R100).
 const HOLD_WRITES_MS: u64 = 10_000;
@@ -131,7 +142,7 @@ impl Rules for TimerRules {
     fn finish(&mut self, cx: &mut Cx<'_>) {
         let keys: Vec<_> = self.timeouts.keys().copied().collect();
         for (s, w) in keys {
-            self.settle_timeout(cx, s, w, "the trace ended");
+            self.settle_timeout(cx, s, w, &"the trace ended");
         }
         for (key, armed) in std::mem::take(&mut self.armed) {
             if armed.deadline_ms < cx.now.at_ms {
@@ -294,7 +305,10 @@ impl TimerRules {
             _ => {}
         }
         if !matches!(event, WriterEvent::Abort | WriterEvent::Identify) {
-            let why = format!("it received {event} at {} ms", cx.now.at_ms);
+            let at_ms = cx.now.at_ms;
+            let why = Lazy(move |f: &mut fmt::Formatter<'_>| {
+                write!(f, "it received {event} at {at_ms} ms")
+            });
             self.settle_timeout(cx, s, w, &why);
         }
     }
@@ -342,7 +356,13 @@ impl TimerRules {
     }
 
     /// R99: a fired freeze window must have aborted its writer, with a `FreezeTimeout` cause.
-    fn settle_timeout(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, when: &str) {
+    fn settle_timeout(
+        &mut self,
+        cx: &mut Cx<'_>,
+        s: SessionNo,
+        w: WriterNo,
+        when: &dyn fmt::Display,
+    ) {
         let Some((fired, raised)) = self.timeouts.remove(&(s, w)) else {
             return;
         };
@@ -438,7 +458,7 @@ impl TimerRules {
             .copied()
             .collect();
         for (s, w) in keys {
-            self.settle_timeout(cx, s, w, "DoSnapshotSet completed");
+            self.settle_timeout(cx, s, w, &"DoSnapshotSet completed");
         }
         let armed: Vec<_> = self
             .armed
