@@ -2,9 +2,10 @@
 //! failures oblige the engine to abort writers, and that an aborted writer hears nothing more of
 //! the operation. Whether a cause was legitimate is `causes.rs`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::model::{Outcome, Stamp};
+use super::tables::VecMap;
 use super::{Coverage, Cx, Party, Rules};
 use crate::trace::{AbortCause, ProviderStep, SessionNo, TraceEvent, WriterNo};
 use crate::vocab::{
@@ -15,9 +16,9 @@ use crate::vocab::{
 #[derive(Debug, Default)]
 pub(super) struct AbortRules {
     /// Open `AbortRaised` records per session, with whom they must and may still reach.
-    reaches: BTreeMap<SessionNo, Vec<Reach>>,
+    reaches: VecMap<SessionNo, Vec<Reach>>,
     /// Writers the engine owes an Abort (R50, R95) though no `AbortRaised` named them yet.
-    needs: BTreeMap<(SessionNo, WriterNo), Need>,
+    needs: VecMap<(SessionNo, WriterNo), Need>,
 }
 
 #[derive(Debug)]

@@ -4,9 +4,8 @@
 //! only under `VetoAtFreezeThaw::Abort`), a fired freeze window, a creation failure during
 //! `DoSnapshotSet`, a `Cancel`, or a release while `DoSnapshotSet` was under way. Never a restore.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::model::Stamp;
+use super::tables::{VecMap, VecSet};
 use super::{Coverage, Cx, Rules};
 use crate::trace::{AbortCause, SessionNo, Timer, TraceEvent, WriterNo};
 use crate::vocab::{AsyncKind, Call, VetoAtFreezeThaw, WriterEvent};
@@ -15,13 +14,13 @@ use crate::vocab::{AsyncKind, Call, VetoAtFreezeThaw, WriterEvent};
 #[derive(Debug, Default)]
 pub(super) struct CauseRules {
     /// A successful `AbortBackup` call not yet followed by its `AbortRaised`.
-    abort_backup_calls: BTreeMap<SessionNo, Stamp>,
+    abort_backup_calls: VecMap<SessionNo, Stamp>,
     /// Sessions whose `AbortBackup` already raised Abort once (R53).
-    abort_backup_raised: BTreeSet<SessionNo>,
+    abort_backup_raised: VecSet<SessionNo>,
     /// A successful `Cancel` of the session's pending DoSnapshotSet.
-    cancels: BTreeMap<SessionNo, Stamp>,
+    cancels: VecMap<SessionNo, Stamp>,
     /// Freeze windows that fired and have not been named by a `FreezeTimeout` cause yet.
-    fired: BTreeSet<(SessionNo, WriterNo)>,
+    fired: VecSet<(SessionNo, WriterNo)>,
 }
 
 impl Rules for CauseRules {

@@ -106,6 +106,7 @@ mod serialization;
 mod shutdown;
 mod states;
 mod structure;
+mod tables;
 #[cfg(test)]
 mod test_support;
 mod timers;

@@ -6,8 +6,9 @@
 //! Unknown sessions, writers and providers are created on first mention, so a malformed trace is
 //! still replayed to the end; the structure checks report them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
+use super::tables::{EventMap, VecMap};
 use crate::trace::{DropReason, ProviderNo, SessionNo, SetOutcome, Timer, TraceEvent, WriterNo};
 use crate::vocab::{
     ApplicationLevel, AsyncKind, BackupState, Call, Context, Hresult, OpNo, Policies,
@@ -103,9 +104,9 @@ impl Outcome {
 #[derive(Clone, Debug, Default)]
 pub(super) struct Part {
     /// First delivery of each event.
-    pub(super) delivered: BTreeMap<WriterEvent, Stamp>,
+    pub(super) delivered: EventMap<Stamp>,
     /// Last result of each handler.
-    pub(super) handled: BTreeMap<WriterEvent, Outcome>,
+    pub(super) handled: EventMap<Outcome>,
     /// `OnIdentify` succeeded for this session.
     pub(super) identify_ok: bool,
     /// `OnIdentify` failed for this session.
@@ -189,7 +190,7 @@ pub(super) struct Session {
     pub(super) set_ended: Option<(SetOutcome, Stamp)>,
     /// Restore events were delivered in this session (R56).
     pub(super) restore_events: bool,
-    pub(super) writers: BTreeMap<WriterNo, Part>,
+    pub(super) writers: VecMap<WriterNo, Part>,
 }
 
 impl Session {
@@ -290,12 +291,12 @@ pub(super) struct Model {
     /// The policies in force: the first `Policies` record, defaults until then.
     pub(super) policies: Policies,
     pub(super) policies_seen: bool,
-    pub(super) writers: BTreeMap<WriterNo, WriterInfo>,
+    pub(super) writers: VecMap<WriterNo, WriterInfo>,
     /// Provider names, by number.
-    pub(super) providers: BTreeMap<ProviderNo, String>,
-    pub(super) sessions: BTreeMap<SessionNo, Session>,
+    pub(super) providers: VecMap<ProviderNo, String>,
+    pub(super) sessions: VecMap<SessionNo, Session>,
     /// Operation number → (session, kind).
-    pub(super) ops: BTreeMap<OpNo, (SessionNo, AsyncKind)>,
+    pub(super) ops: VecMap<OpNo, (SessionNo, AsyncKind)>,
     pub(super) open: Option<OpenHandler>,
 }
 
@@ -435,7 +436,7 @@ impl Model {
                 {
                     part.unselected = unselected;
                 }
-                part.delivered.entry(*event).or_insert(stamp);
+                part.delivered.insert_first(*event, stamp);
                 if *event == WriterEvent::Abort {
                     part.aborted.get_or_insert(stamp);
                 }

@@ -2,9 +2,8 @@
 //! and providers, forward only and complete), R46 (Freeze by application level), R19 (the volume
 //! list is fixed once DoSnapshotSet is called). Who receives events at all is `participation.rs`.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::model::Stamp;
+use super::tables::{VecMap, VecSet};
 use super::{Cx, Rules};
 use crate::trace::{ProviderNo, ProviderStep, SessionNo, TraceEvent, WriterNo};
 use crate::vocab::{AsyncKind, Hresult, WriterEvent};
@@ -13,13 +12,13 @@ use crate::vocab::{AsyncKind, Hresult, WriterEvent};
 #[derive(Debug, Default)]
 pub(super) struct OrderRules {
     /// R45: the furthest pipeline step each session reached, when, and what it was.
-    phases: BTreeMap<SessionNo, (u8, Stamp, Reached)>,
+    phases: VecMap<SessionNo, (u8, Stamp, Reached)>,
     /// R46: the highest freeze rank each session froze so far, and who.
-    freeze_max: BTreeMap<SessionNo, (u8, WriterNo, Stamp)>,
-    freeze_ranks: BTreeMap<SessionNo, BTreeSet<u8>>,
+    freeze_max: VecMap<SessionNo, (u8, WriterNo, Stamp)>,
+    freeze_ranks: VecMap<SessionNo, VecSet<u8>>,
     /// Providers holding a volume of each session's set.
-    volumes: BTreeMap<SessionNo, BTreeSet<ProviderNo>>,
-    steps: BTreeMap<(SessionNo, ProviderNo, ProviderStep), Stamp>,
+    volumes: VecMap<SessionNo, VecSet<ProviderNo>>,
+    steps: VecMap<(SessionNo, ProviderNo, ProviderStep), Stamp>,
 }
 
 /// R43: position of an operation event in a writer's backup sequence.

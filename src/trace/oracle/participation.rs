@@ -3,9 +3,10 @@
 //! writers dropped for a failed Identify, a disabled class or nothing selected hear nothing more
 //! from that session, and no writer hears anything of a no-writer context's operation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::model::{Part, Stamp};
+use super::tables::VecMap;
 use super::{Coverage, Cx, Party, Rules};
 use crate::trace::{DropReason, SessionNo, TraceEvent, WriterNo};
 use crate::vocab::{AsyncKind, Hresult, WriterEvent};
@@ -14,7 +15,7 @@ use crate::vocab::{AsyncKind, Hresult, WriterEvent};
 #[derive(Debug, Default)]
 pub(super) struct ParticipationRules {
     /// R10: failed Identify handlers waiting for their `WriterDropped`.
-    identify_drops_due: BTreeMap<(SessionNo, WriterNo), Stamp>,
+    identify_drops_due: VecMap<(SessionNo, WriterNo), Stamp>,
     /// R47: writers already reported as not dropped.
     r47_reported: BTreeSet<(SessionNo, WriterNo)>,
 }
@@ -284,7 +285,8 @@ impl ParticipationRules {
     fn completed(&mut self, cx: &mut Cx<'_>, s: SessionNo, kind: AsyncKind, hr: Hresult) {
         let due: Vec<_> = self
             .identify_drops_due
-            .range((s, WriterNo(0))..=(s, WriterNo(u32::MAX)))
+            .iter()
+            .filter(|((session, _), _)| *session == s)
             .map(|(key, since)| (*key, *since))
             .collect();
         if kind == AsyncKind::GatherWriterMetadata {

@@ -2,9 +2,8 @@
 //! successful `StartSnapshotSet` until its `DoSnapshotSet` returns (or its requester goes away);
 //! another requester's `StartSnapshotSet` meanwhile fails with `VSS_E_SNAPSHOT_SET_IN_PROGRESS`.
 
-use std::collections::BTreeMap;
-
 use super::model::Stamp;
+use super::tables::VecMap;
 use super::{Coverage, Cx, Rules};
 use crate::trace::{SessionNo, SetOutcome, TraceEvent};
 use crate::vocab::{Call, Hresult, SnapshotSetId};
@@ -15,7 +14,7 @@ pub(super) struct SerializationRules {
     /// The set in creation: whose, which, since when.
     window: Option<(SessionNo, SnapshotSetId, Stamp)>,
     /// Successful `StartSnapshotSet` calls waiting for their `SetCreationStarted`.
-    starts: BTreeMap<SessionNo, Stamp>,
+    starts: VecMap<SessionNo, Stamp>,
 }
 
 impl Rules for SerializationRules {

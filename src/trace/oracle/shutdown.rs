@@ -3,9 +3,8 @@
 //! the shadow copy was created and `GUID_NULL` otherwise; a released object hears and does
 //! nothing more.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use super::model::Stamp;
+use super::tables::{VecMap, VecSet};
 use super::{Coverage, Cx, Party, Rules};
 use crate::trace::{SessionNo, TraceEvent, WriterNo};
 use crate::vocab::{
@@ -15,7 +14,7 @@ use crate::vocab::{
 /// The release and shutdown rules.
 #[derive(Debug, Default)]
 pub(super) struct ShutdownRules {
-    released: BTreeMap<SessionNo, Owed>,
+    released: VecMap<SessionNo, Owed>,
 }
 
 /// The BackupShutdowns a released session owes.
@@ -25,10 +24,10 @@ struct Owed {
     crash: bool,
     /// Writers owed a BackupShutdown, and whether theirs carries the backup's set (true) or
     /// `GUID_NULL` (false).
-    required: BTreeMap<WriterNo, bool>,
+    required: VecMap<WriterNo, bool>,
     /// Writers that may get one (PrepareForSnapshot without PrepareForBackup).
-    optional: BTreeSet<WriterNo>,
-    received: BTreeSet<WriterNo>,
+    optional: VecSet<WriterNo>,
+    received: VecSet<WriterNo>,
 }
 
 impl Rules for ShutdownRules {
@@ -120,8 +119,8 @@ impl ShutdownRules {
         let every_instance = involved
             && cx.model.policies.shutdown_for == ShutdownFor::EveryBackupInstance
             && session.gwm.called.is_some();
-        let mut required = BTreeMap::new();
-        let mut optional = BTreeSet::new();
+        let mut required = VecMap::default();
+        let mut optional = VecSet::default();
         for (writer, part) in &session.writers {
             if part.excluded().is_some() {
                 continue;
@@ -141,7 +140,7 @@ impl ShutdownRules {
                 crash: matches!(call, Call::Crash),
                 required,
                 optional,
-                received: BTreeSet::new(),
+                received: VecSet::default(),
             },
         );
     }

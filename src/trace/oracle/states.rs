@@ -2,9 +2,8 @@
 //! state in each session from handler results, freeze-window expiries and the policies in force,
 //! and checks every `StateChanged` and `StatusReported` against it.
 
-use std::collections::BTreeMap;
-
 use super::model::Stamp;
+use super::tables::VecMap;
 use super::{Coverage, Cx, Party, Rules};
 use crate::trace::{SessionNo, Timer, TraceEvent, WriterNo};
 use crate::vocab::{
@@ -18,11 +17,11 @@ const STABLE: Status = (WriterState::VSS_WS_STABLE, Hresult::S_OK);
 /// The writer-state rules.
 #[derive(Debug, Default)]
 pub(super) struct StateRules {
-    tracks: BTreeMap<(SessionNo, WriterNo), Track>,
+    tracks: VecMap<(SessionNo, WriterNo), Track>,
     /// R29, R30: the statuses a `GatherWriterStatus` collected (when it started and when it
     /// completed); `GetWriterStatus` reports from them until the next gather.
-    gathering: BTreeMap<SessionNo, BTreeMap<WriterNo, Vec<Status>>>,
-    gathered: BTreeMap<SessionNo, BTreeMap<WriterNo, Vec<Status>>>,
+    gathering: VecMap<SessionNo, VecMap<WriterNo, Vec<Status>>>,
+    gathered: VecMap<SessionNo, VecMap<WriterNo, Vec<Status>>>,
     /// Scratch list for the next expectation of a handled event, swapped with the track's own
     /// so that judging a handler allocates nothing.
     next: Vec<Status>,
@@ -236,13 +235,13 @@ impl StateRules {
     }
 
     /// What each writer's status in `s` may be now (after settling missing state changes).
-    fn snapshot(&mut self, cx: &mut Cx<'_>, s: SessionNo) -> BTreeMap<WriterNo, Vec<Status>> {
+    fn snapshot(&mut self, cx: &mut Cx<'_>, s: SessionNo) -> VecMap<WriterNo, Vec<Status>> {
         let writers: Vec<WriterNo> = cx
             .model
             .session(s)
             .map(|session| session.writers.keys().copied().collect())
             .unwrap_or_default();
-        let mut snapshot = BTreeMap::new();
+        let mut snapshot = VecMap::default();
         for w in writers {
             self.checkpoint(cx, s, w);
             let expected = self

@@ -2,8 +2,7 @@
 //! protocol says: no `Policies` first, time running backwards, unregistered numbers, handlers
 //! that return without being called, async operations that end twice.
 
-use std::collections::BTreeSet;
-
+use super::tables::VecSet;
 use super::{Cx, Rules};
 use crate::trace::{AbortCause, ProviderNo, SessionNo, Timer, TraceEvent, WriterNo};
 use crate::vocab::Hresult;
@@ -14,10 +13,10 @@ const RULE: &str = "TRACE";
 #[derive(Debug, Default)]
 pub(super) struct StructureRules {
     last_at_ms: u64,
-    reported_writers: BTreeSet<WriterNo>,
-    reported_sessions: BTreeSet<SessionNo>,
-    reported_providers: BTreeSet<ProviderNo>,
-    completed_ops: BTreeSet<crate::vocab::OpNo>,
+    reported_writers: VecSet<WriterNo>,
+    reported_sessions: VecSet<SessionNo>,
+    reported_providers: VecSet<ProviderNo>,
+    completed_ops: VecSet<crate::vocab::OpNo>,
 }
 
 impl Rules for StructureRules {

@@ -4,10 +4,10 @@
 //! stopped late, no Thaw after an expired window, and an expiry must abort the writer (R99) or
 //! fail `DoSnapshotSet` with `VSS_E_HOLD_WRITES_TIMEOUT` (R89).
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::model::Stamp;
+use super::tables::{VecMap, VecSet};
 use super::{Coverage, Cx, Party, Rules};
 use crate::trace::{AbortCause, ProviderStep, SessionNo, Timer, TraceEvent, WriterNo};
 use crate::vocab::{AsyncKind, FreezeTimerStart, Hresult, WriterEvent};
@@ -28,15 +28,15 @@ const HOLD_WRITES_MS: u64 = 10_000;
 /// The timer rules.
 #[derive(Debug, Default)]
 pub(super) struct TimerRules {
-    armed: BTreeMap<Key, Armed>,
-    ever_set: BTreeSet<Key>,
-    freezes: BTreeMap<(SessionNo, WriterNo), Freeze>,
+    armed: VecMap<Key, Armed>,
+    ever_set: VecSet<Key>,
+    freezes: VecMap<(SessionNo, WriterNo), Freeze>,
     /// Fired freeze windows: the writer must be aborted, with an `AbortRaised(FreezeTimeout)`.
-    timeouts: BTreeMap<(SessionNo, WriterNo), (Stamp, bool)>,
-    hold_fired: BTreeMap<SessionNo, Stamp>,
-    commit_end_ms: BTreeMap<SessionNo, u64>,
+    timeouts: VecMap<(SessionNo, WriterNo), (Stamp, bool)>,
+    hold_fired: VecMap<SessionNo, Stamp>,
+    commit_end_ms: VecMap<SessionNo, u64>,
     /// Sessions whose creation was abandoned (AbortRaised, release) since the hold was set.
-    abandoned: BTreeSet<SessionNo>,
+    abandoned: VecSet<SessionNo>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

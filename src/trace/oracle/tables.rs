@@ -1,0 +1,301 @@
+//! Small sorted tables for the oracle's bookkeeping.
+//!
+//! The oracle replays one trace per explored execution, and its tables are tiny: a session or
+//! two, a handful of writers, a few (session, writer) pairs. A `BTreeMap` allocates an 11-slot
+//! node for the first entry and walks node structure on every lookup; a sorted `Vec` is one
+//! small allocation and a scan over contiguous keys. [`VecMap`] and [`VecSet`] keep the
+//! `BTreeMap`/`BTreeSet` subset the rules use, with the same semantics and the same iteration
+//! order (ascending keys), so violations still come out in the same order. Inserting is linear,
+//! which only matters for traces far larger than any a run records.
+
+use std::borrow::Borrow;
+
+use crate::vocab::WriterEvent;
+
+/// A map ordered by key, stored as a sorted `Vec` of pairs.
+#[derive(Clone, Debug)]
+pub(super) struct VecMap<K, V> {
+    entries: Vec<(K, V)>,
+}
+
+impl<K, V> Default for VecMap<K, V> {
+    fn default() -> Self {
+        Self {
+            entries: Vec::new(),
+        }
+    }
+}
+
+impl<K: Ord, V> VecMap<K, V> {
+    /// Where `key` is, or where it would go.
+    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
+    where
+        K: Borrow<Q>,
+    {
+        self.entries
+            .binary_search_by(|(probe, _)| probe.borrow().cmp(key))
+    }
+
+    pub(super) fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|at| &self.entries[at].1)
+    }
+
+    pub(super) fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|at| &mut self.entries[at].1)
+    }
+
+    pub(super) fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).is_ok()
+    }
+
+    /// Inserts or replaces; returns the value replaced.
+    pub(super) fn insert(&mut self, key: K, value: V) -> Option<V> {
+        match self.find(&key) {
+            Ok(at) => Some(std::mem::replace(&mut self.entries[at].1, value)),
+            Err(at) => {
+                self.entries.insert(at, (key, value));
+                None
+            }
+        }
+    }
+
+    pub(super) fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        self.find(key).ok().map(|at| self.entries.remove(at).1)
+    }
+
+    /// The entry for `key`, to read or fill in.
+    pub(super) fn entry(&mut self, key: K) -> Entry<'_, K, V> {
+        Entry { map: self, key }
+    }
+
+    /// The pairs in ascending key order.
+    pub(super) fn iter(&self) -> impl DoubleEndedIterator<Item = (&K, &V)> + '_ {
+        self.entries.iter().map(|(key, value)| (key, value))
+    }
+
+    /// The keys in ascending order.
+    pub(super) fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
+        self.entries.iter().map(|(key, _)| key)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+impl<'a, K: Ord, V> IntoIterator for &'a VecMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(key, value)| (key, value))
+    }
+}
+
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+/// A key's place in a [`VecMap`], as `BTreeMap`'s entry API offers it.
+pub(super) struct Entry<'a, K, V> {
+    map: &'a mut VecMap<K, V>,
+    key: K,
+}
+
+impl<'a, K: Ord, V> Entry<'a, K, V> {
+    /// The value, inserted by `make` if the key was absent.
+    pub(super) fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
+        let at = match self.map.find(&self.key) {
+            Ok(at) => at,
+            Err(at) => {
+                self.map.entries.insert(at, (self.key, make()));
+                at
+            }
+        };
+        &mut self.map.entries[at].1
+    }
+
+    /// The value, `value` inserted if the key was absent.
+    pub(super) fn or_insert(self, value: V) -> &'a mut V {
+        self.or_insert_with(|| value)
+    }
+
+    /// The value, the default inserted if the key was absent.
+    pub(super) fn or_default(self) -> &'a mut V
+    where
+        V: Default,
+    {
+        self.or_insert_with(V::default)
+    }
+}
+
+/// A set ordered by value, stored as a sorted `Vec`.
+#[derive(Clone, Debug)]
+pub(super) struct VecSet<T> {
+    map: VecMap<T, ()>,
+}
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        Self {
+            map: VecMap::default(),
+        }
+    }
+}
+
+impl<T: Ord> VecSet<T> {
+    /// Adds `value`; true if it was not there yet.
+    pub(super) fn insert(&mut self, value: T) -> bool {
+        self.map.insert(value, ()).is_none()
+    }
+
+    /// True if `value` was there.
+    pub(super) fn remove<Q: Ord + ?Sized>(&mut self, value: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.map.remove(value).is_some()
+    }
+
+    pub(super) fn contains<Q: Ord + ?Sized>(&self, value: &Q) -> bool
+    where
+        T: Borrow<Q>,
+    {
+        self.map.contains_key(value)
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.map.len()
+    }
+}
+
+impl<'a, T: Ord> IntoIterator for &'a VecSet<T> {
+    type Item = &'a T;
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (T, ())>, fn(&'a (T, ())) -> &'a T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.map.entries.iter().map(|(value, ())| value)
+    }
+}
+
+impl<T: Ord> FromIterator<T> for VecSet<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut set = Self::default();
+        set.extend(iter);
+        set
+    }
+}
+
+impl<T: Ord> Extend<T> for VecSet<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        for value in iter {
+            self.insert(value);
+        }
+    }
+}
+
+/// Per writer event, a value: a fixed array indexed by the event, iterated in the events'
+/// order (as a `BTreeMap<WriterEvent, V>` would be).
+#[derive(Clone, Debug)]
+pub(super) struct EventMap<V> {
+    slots: [Option<V>; EVENTS.len()],
+}
+
+/// Every writer event, in declaration (and `Ord`) order: `EVENTS[event as usize] == event`.
+const EVENTS: [WriterEvent; 11] = [
+    WriterEvent::Identify,
+    WriterEvent::PrepareForBackup,
+    WriterEvent::PrepareForSnapshot,
+    WriterEvent::Freeze,
+    WriterEvent::Thaw,
+    WriterEvent::PostSnapshot,
+    WriterEvent::Abort,
+    WriterEvent::BackupComplete,
+    WriterEvent::BackupShutdown,
+    WriterEvent::PreRestore,
+    WriterEvent::PostRestore,
+];
+
+impl<V> Default for EventMap<V> {
+    fn default() -> Self {
+        Self {
+            slots: Default::default(),
+        }
+    }
+}
+
+impl<V> EventMap<V> {
+    pub(super) fn get(&self, event: &WriterEvent) -> Option<&V> {
+        self.slots[*event as usize].as_ref()
+    }
+
+    pub(super) fn contains_key(&self, event: &WriterEvent) -> bool {
+        self.slots[*event as usize].is_some()
+    }
+
+    /// Sets the value; returns the one replaced.
+    pub(super) fn insert(&mut self, event: WriterEvent, value: V) -> Option<V> {
+        self.slots[event as usize].replace(value)
+    }
+
+    /// Sets the value unless there is one already (`entry(event).or_insert(value)`).
+    pub(super) fn insert_first(&mut self, event: WriterEvent, value: V) {
+        self.slots[event as usize].get_or_insert(value);
+    }
+
+    /// The events that have a value, in event order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&WriterEvent, &V)> + '_ {
+        EVENTS
+            .iter()
+            .zip(&self.slots)
+            .filter_map(|(event, slot)| slot.as_ref().map(|value| (event, value)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_listed_in_their_order() {
+        for (index, event) in EVENTS.iter().enumerate() {
+            assert_eq!(*event as usize, index, "{event}");
+        }
+        assert!(EVENTS.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn vec_map_behaves_like_a_btree_map() {
+        use std::collections::BTreeMap;
+        let mut ours = VecMap::default();
+        let mut theirs = BTreeMap::new();
+        for (step, key) in [5u32, 1, 9, 1, 3, 7, 5, 0, 9, 2].into_iter().enumerate() {
+            assert_eq!(ours.insert(key, step), theirs.insert(key, step));
+            *ours.entry(key * 2).or_default() += 1;
+            *theirs.entry(key * 2).or_default() += 1;
+            if step % 3 == 0 {
+                assert_eq!(ours.remove(&(key + 1)), theirs.remove(&(key + 1)));
+            }
+            assert!(ours.iter().eq(theirs.iter()));
+        }
+        assert_eq!(ours.len(), theirs.len());
+        assert!(ours.keys().eq(theirs.keys()));
+    }
+}
