@@ -181,6 +181,11 @@ impl Coordinator {
         &self.trace
     }
 
+    /// Moves the trace so far out of the coordinator, which records on into an empty one.
+    pub(crate) fn take_trace(&mut self) -> Trace {
+        self.trace.take()
+    }
+
     /// Number of registered writer instances.
     pub fn writer_count(&self) -> usize {
         self.writers.len()

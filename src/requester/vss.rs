@@ -63,6 +63,12 @@ impl Vss {
         self.core.borrow().trace().clone()
     }
 
+    /// The trace so far, moved out of the machine instead of copied (the machine records on
+    /// into an empty trace): for a finished run about to drop the machine.
+    pub(crate) fn take_trace(&self) -> Trace {
+        self.core.borrow_mut().take_trace()
+    }
+
     /// Reads the coordinator: writer states, metadata documents, set ids.
     ///
     /// Do not call this from inside a writer handler: the coordinator is busy then, and the

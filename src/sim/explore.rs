@@ -234,8 +234,11 @@ const DISTINCT_CAP: usize = 1 << 20;
 impl Explorer<Box<dyn FnMut(SharedChooser) -> Trace>> {
     /// An explorer over `scenario`'s faults and decisions.
     pub fn scenario(scenario: Scenario, options: RunOptions) -> Self {
+        // Each execution is `scenario.run_with(chooser, options).trace`, without a copy of the
+        // fault catalogue per run and without the final states only a `RunOutcome` needs.
+        let catalogue = Rc::new(scenario.faults.clone());
         Explorer::new(Box::new(move |chooser: SharedChooser| {
-            scenario.run_with(chooser, options).trace
+            scenario.trace_with(&catalogue, chooser, options)
         }))
     }
 }

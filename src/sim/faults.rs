@@ -143,6 +143,16 @@ impl FaultInjector {
         }
     }
 
+    /// An injector drawing from a catalogue shared with other runs: an explorer runs one
+    /// scenario many times and need not copy its catalogue for each.
+    pub(crate) fn shared(catalogue: Rc<FaultCatalogue>, chooser: SharedChooser) -> Self {
+        Self {
+            catalogue,
+            chooser,
+            fired: Rc::new(Cell::new(0)),
+        }
+    }
+
     /// How many faults fired so far.
     pub fn fired(&self) -> u32 {
         self.fired.get()

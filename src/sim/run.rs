@@ -39,6 +39,18 @@ pub(crate) struct Substitutes<'a> {
     pub(crate) provider: &'a mut dyn FnMut(usize, SoftwareProvider) -> Option<Box<dyn Provider>>,
 }
 
+impl Substitutes<'_> {
+    /// Runs `f` with substitutes that keep every writer and provider of the scenario.
+    fn none<R>(f: impl FnOnce(&mut Substitutes<'_>) -> R) -> R {
+        let mut keep_writer = |_: usize, _: &WriterConfig| None;
+        let mut keep_provider = |_: usize, _: SoftwareProvider| None;
+        f(&mut Substitutes {
+            writer: &mut keep_writer,
+            provider: &mut keep_provider,
+        })
+    }
+}
+
 /// How to run a scenario besides its chooser.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RunOptions {
@@ -178,13 +190,7 @@ impl Scenario {
         options: RunOptions,
         mode: TraceMode,
     ) -> RunOutcome {
-        let mut keep_writer = |_: usize, _: &WriterConfig| None;
-        let mut keep_provider = |_: usize, _: SoftwareProvider| None;
-        let mut keep = Substitutes {
-            writer: &mut keep_writer,
-            provider: &mut keep_provider,
-        };
-        self.run_substituted(chooser, options, mode, &mut keep)
+        Substitutes::none(|keep| self.run_substituted(chooser, options, mode, keep))
     }
 
     /// Runs the scenario with some of its writers and providers replaced by `substitutes` (the
@@ -197,6 +203,48 @@ impl Scenario {
         substitutes: &mut Substitutes<'_>,
     ) -> RunOutcome {
         let faults = FaultInjector::new(self.faults.clone(), chooser.clone());
+        let (vss, results, requesters) = self.drive(&faults, chooser, options, mode, substitutes);
+        let requester_states: BTreeMap<u32, StatusRows> = (0..requesters)
+            .map(|n| {
+                let n = u32::try_from(n).unwrap_or(u32::MAX);
+                (n, final_states(&vss, SessionNo(n)))
+            })
+            .collect();
+        RunOutcome {
+            trace: vss.take_trace(),
+            results,
+            writer_states: requester_states.get(&0).cloned().unwrap_or_default(),
+            requester_states,
+        }
+    }
+
+    /// Runs like [`Scenario::run_with`] for an explorer, which runs one scenario many times and
+    /// keeps only each run's trace: the fault catalogue is shared between runs instead of
+    /// copied for each, and the writers' final states are not read back.
+    pub(crate) fn trace_with(
+        &self,
+        catalogue: &Rc<super::FaultCatalogue>,
+        chooser: SharedChooser,
+        options: RunOptions,
+    ) -> Trace {
+        let faults = FaultInjector::shared(catalogue.clone(), chooser.clone());
+        let (vss, _results, _requesters) = Substitutes::none(|keep| {
+            self.drive(&faults, chooser, options, TraceMode::Record, keep)
+        });
+        vss.take_trace()
+    }
+
+    /// Builds the machine, with `substitutes` in place of some writers and providers and
+    /// `faults` around them, and runs the requester programs: the machine, each step's result
+    /// and the number of requesters.
+    fn drive(
+        &self,
+        faults: &FaultInjector,
+        chooser: SharedChooser,
+        options: RunOptions,
+        mode: TraceMode,
+        substitutes: &mut Substitutes<'_>,
+    ) -> (Vss, Vec<StepResult>, usize) {
         let mut builder = Vss::builder()
             .chooser(chooser)
             .policies(self.policies)
@@ -234,21 +282,10 @@ impl Scenario {
             builder = builder.planted_bug(bug);
         }
         let vss = builder.build();
-        let driver = Driver::new(&vss, self, &faults, stuck);
+        let driver = Driver::new(&vss, self, faults, stuck);
         let requesters = driver.requesters.len();
         let results = driver.run();
-        let requester_states: BTreeMap<u32, StatusRows> = (0..requesters)
-            .map(|n| {
-                let n = u32::try_from(n).unwrap_or(u32::MAX);
-                (n, final_states(&vss, SessionNo(n)))
-            })
-            .collect();
-        RunOutcome {
-            trace: vss.trace(),
-            results,
-            writer_states: requester_states.get(&0).cloned().unwrap_or_default(),
-            requester_states,
-        }
+        (vss, results, requesters)
     }
 
     /// Compares `outcome` with the scenario's step expectations and [`Expectations`]; returns

@@ -153,6 +153,15 @@ impl Trace {
         hasher.finish()
     }
 
+    /// Moves the records out, leaving this trace empty (in the same mode, without allocating):
+    /// for a finished run whose machine is about to be dropped, where a copy would be wasted.
+    pub(crate) fn take(&mut self) -> Self {
+        Self {
+            records: std::mem::take(&mut self.records),
+            mode: self.mode,
+        }
+    }
+
     /// Appends one record and mirrors it to `tracing`.
     pub(crate) fn push(&mut self, at_ms: u64, event: TraceEvent) {
         tracing::debug!(target: "vss_sim::trace", at_ms, event = ?event);
