@@ -328,8 +328,7 @@ impl AbortRules {
         let model = cx.model;
         let name = model.writer(w);
         let at = cx.now.at_ms;
-        let empty = super::model::Part::default();
-        let part = model.part(s, w).unwrap_or(&empty);
+        let part = model.part_or_empty(s, w);
         if let Some(post) = part.past_post_snapshot() {
             cx.engine(
                 "R55",

@@ -298,6 +298,9 @@ pub(super) struct Model {
     /// Operation number → (session, kind).
     pub(super) ops: VecMap<OpNo, (SessionNo, AsyncKind)>,
     pub(super) open: Option<OpenHandler>,
+    /// What [`Model::part_or_empty`] lends for a writer a session never mentioned: made once
+    /// per trace rather than per question (a `Part` is a few hundred bytes of empty slots).
+    empty_part: Part,
 }
 
 impl Model {
@@ -309,6 +312,11 @@ impl Model {
     /// One writer's participation in one session, if it was ever mentioned.
     pub(super) fn part(&self, session: SessionNo, writer: WriterNo) -> Option<&Part> {
         self.sessions.get(&session)?.writers.get(&writer)
+    }
+
+    /// One writer's participation in one session, empty if it was never mentioned.
+    pub(super) fn part_or_empty(&self, session: SessionNo, writer: WriterNo) -> &Part {
+        self.part(session, writer).unwrap_or(&self.empty_part)
     }
 
     /// True when the writer received Abort in the session.
@@ -423,17 +431,23 @@ impl Model {
                 if matches!(event, WriterEvent::PreRestore | WriterEvent::PostRestore) {
                     self.session_mut(*session).restore_events = true;
                 }
-                let unselected = self
-                    .writers
-                    .get(writer)
-                    .zip(self.sessions.get(session))
-                    .map(|(info, s)| s.leaves_out(info));
-                let part = self.part_mut(*session, *writer);
-                if matches!(
+                // R47's selection is judged at the first PrepareForBackup or PrepareForSnapshot.
+                let judge_selection = matches!(
                     event,
                     WriterEvent::PrepareForBackup | WriterEvent::PrepareForSnapshot
-                ) && part.unselected.is_none()
-                {
+                ) && self
+                    .part(*session, *writer)
+                    .is_none_or(|part| part.unselected.is_none());
+                let unselected = if judge_selection {
+                    self.writers
+                        .get(writer)
+                        .zip(self.sessions.get(session))
+                        .map(|(info, s)| s.leaves_out(info))
+                } else {
+                    None
+                };
+                let part = self.part_mut(*session, *writer);
+                if judge_selection {
                     part.unselected = unselected;
                 }
                 part.delivered.insert_first(*event, stamp);

@@ -103,8 +103,7 @@ impl OrderRules {
         let model = cx.model;
         let name = model.writer(w);
         let at = cx.now.at_ms;
-        let empty = super::model::Part::default();
-        let part = model.part(s, w).unwrap_or(&empty);
+        let part = model.part_or_empty(s, w);
         if part.excluded().is_some() {
             return; // participation.rs: a dropped writer hears nothing more (R7, R10, R47).
         }

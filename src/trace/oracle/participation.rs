@@ -93,8 +93,7 @@ impl ParticipationRules {
         let model = cx.model;
         let name = model.writer(w);
         let at = cx.now.at_ms;
-        let empty = super::model::Part::default();
-        let part = model.part(s, w).unwrap_or(&empty);
+        let part = model.part_or_empty(s, w);
         if let Some((reason, dropped)) = part.excluded() {
             let rule = match reason {
                 DropReason::IdentifyFailed => "R10",
@@ -228,8 +227,7 @@ impl ParticipationRules {
     fn dropped(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, reason: DropReason) {
         let model = cx.model;
         let name = model.writer(w);
-        let empty = super::model::Part::default();
-        let part = model.part(s, w).unwrap_or(&empty);
+        let part = model.part_or_empty(s, w);
         match reason {
             DropReason::IdentifyFailed => {
                 cx.cover(Coverage::IDENTIFY_FAILED);
