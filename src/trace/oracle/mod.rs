@@ -95,6 +95,7 @@
 mod abort;
 mod causes;
 mod coverage;
+mod label;
 mod model;
 mod obligations;
 mod ordering;

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use super::label::Label;
 use super::tables::{EventMap, VecMap};
 use crate::trace::{DropReason, ProviderNo, SessionNo, SetOutcome, Timer, TraceEvent, WriterNo};
 use crate::vocab::{
@@ -244,45 +245,6 @@ pub(super) struct OpenHandler {
     pub(super) writer: WriterNo,
     pub(super) event: WriterEvent,
     pub(super) stamp: Stamp,
-}
-
-/// A writer or provider as messages name it: "writer#1 (SqlWriter)", "writer#7 (unregistered)".
-///
-/// Rules name parties in every message they might report, but report rarely: the label is a
-/// borrowed number and name, formatted only if a message is actually written. It also derefs to
-/// its text, formatted on first use.
-#[derive(Clone, Debug)]
-pub(super) struct Label<'m, N> {
-    number: N,
-    /// The registered name; `None` when the number was never registered.
-    name: Option<&'m str>,
-    text: std::cell::OnceCell<String>,
-}
-
-impl<'m, N> Label<'m, N> {
-    fn new(number: N, name: Option<&'m str>) -> Self {
-        Self {
-            number,
-            name,
-            text: std::cell::OnceCell::new(),
-        }
-    }
-}
-
-impl<N: std::fmt::Display> std::ops::Deref for Label<'_, N> {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.text.get_or_init(|| self.to_string())
-    }
-}
-impl<N: std::fmt::Display> std::fmt::Display for Label<'_, N> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.name {
-            Some(name) => write!(f, "{} ({name})", self.number),
-            None => write!(f, "{} (unregistered)", self.number),
-        }
-    }
 }
 
 /// Everything the oracle knows, rebuilt from the records so far.
