@@ -7,10 +7,56 @@
 //! `BTreeMap`/`BTreeSet` subset the rules use, with the same semantics and the same iteration
 //! order (ascending keys), so violations still come out in the same order. Inserting is linear,
 //! which only matters for traces far larger than any a run records.
+//!
+//! Writers, sessions, providers and operations are numbered from 0 in creation order, so a
+//! table keyed by them usually holds key `n` at position `n`: [`TableKey::slot`] lets a lookup
+//! try that position before searching.
 
-use std::borrow::Borrow;
+use crate::trace::{ProviderNo, ProviderStep, SessionNo, WriterNo};
+use crate::vocab::{OpNo, WriterEvent};
 
-use crate::vocab::WriterEvent;
+/// A key of a [`VecMap`] or [`VecSet`].
+pub(super) trait TableKey: Ord {
+    /// Where the key is likely to sit, to try before a binary search: a guess, checked.
+    fn slot(&self) -> Option<usize> {
+        None
+    }
+}
+
+impl TableKey for WriterNo {
+    fn slot(&self) -> Option<usize> {
+        usize::try_from(self.0).ok()
+    }
+}
+
+impl TableKey for SessionNo {
+    fn slot(&self) -> Option<usize> {
+        usize::try_from(self.0).ok()
+    }
+}
+
+impl TableKey for ProviderNo {
+    fn slot(&self) -> Option<usize> {
+        usize::try_from(self.0).ok()
+    }
+}
+
+impl TableKey for OpNo {
+    fn slot(&self) -> Option<usize> {
+        usize::try_from(self.0).ok()
+    }
+}
+
+/// A writer in a session: most traces have one session, whose writers sit in order.
+impl TableKey for (SessionNo, WriterNo) {
+    fn slot(&self) -> Option<usize> {
+        self.1.slot()
+    }
+}
+
+impl TableKey for (SessionNo, ProviderNo, ProviderStep) {}
+
+impl TableKey for u8 {}
 
 /// A map ordered by key, stored as a sorted `Vec` of pairs.
 #[derive(Clone, Debug)]
@@ -26,34 +72,30 @@ impl<K, V> Default for VecMap<K, V> {
     }
 }
 
-impl<K: Ord, V> VecMap<K, V> {
+impl<K: TableKey, V> VecMap<K, V> {
     /// Where `key` is, or where it would go.
-    fn find<Q: Ord + ?Sized>(&self, key: &Q) -> Result<usize, usize>
-    where
-        K: Borrow<Q>,
-    {
-        self.entries
-            .binary_search_by(|(probe, _)| probe.borrow().cmp(key))
+    fn find(&self, key: &K) -> Result<usize, usize> {
+        if let Some(slot) = key.slot() {
+            if self
+                .entries
+                .get(slot)
+                .is_some_and(|(probe, _)| probe == key)
+            {
+                return Ok(slot);
+            }
+        }
+        self.entries.binary_search_by(|(probe, _)| probe.cmp(key))
     }
 
-    pub(super) fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
-    where
-        K: Borrow<Q>,
-    {
+    pub(super) fn get(&self, key: &K) -> Option<&V> {
         self.find(key).ok().map(|at| &self.entries[at].1)
     }
 
-    pub(super) fn get_mut<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        K: Borrow<Q>,
-    {
+    pub(super) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         self.find(key).ok().map(|at| &mut self.entries[at].1)
     }
 
-    pub(super) fn contains_key<Q: Ord + ?Sized>(&self, key: &Q) -> bool
-    where
-        K: Borrow<Q>,
-    {
+    pub(super) fn contains_key(&self, key: &K) -> bool {
         self.find(key).is_ok()
     }
 
@@ -68,10 +110,7 @@ impl<K: Ord, V> VecMap<K, V> {
         }
     }
 
-    pub(super) fn remove<Q: Ord + ?Sized>(&mut self, key: &Q) -> Option<V>
-    where
-        K: Borrow<Q>,
-    {
+    pub(super) fn remove(&mut self, key: &K) -> Option<V> {
         self.find(key).ok().map(|at| self.entries.remove(at).1)
     }
 
@@ -95,7 +134,7 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 }
 
-impl<'a, K: Ord, V> IntoIterator for &'a VecMap<K, V> {
+impl<'a, K: TableKey, V> IntoIterator for &'a VecMap<K, V> {
     type Item = (&'a K, &'a V);
     type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
 
@@ -119,7 +158,7 @@ pub(super) struct Entry<'a, K, V> {
     key: K,
 }
 
-impl<'a, K: Ord, V> Entry<'a, K, V> {
+impl<'a, K: TableKey, V> Entry<'a, K, V> {
     /// The value, inserted by `make` if the key was absent.
     pub(super) fn or_insert_with(self, make: impl FnOnce() -> V) -> &'a mut V {
         let at = match self.map.find(&self.key) {
@@ -160,24 +199,18 @@ impl<T> Default for VecSet<T> {
     }
 }
 
-impl<T: Ord> VecSet<T> {
+impl<T: TableKey> VecSet<T> {
     /// Adds `value`; true if it was not there yet.
     pub(super) fn insert(&mut self, value: T) -> bool {
         self.map.insert(value, ()).is_none()
     }
 
     /// True if `value` was there.
-    pub(super) fn remove<Q: Ord + ?Sized>(&mut self, value: &Q) -> bool
-    where
-        T: Borrow<Q>,
-    {
+    pub(super) fn remove(&mut self, value: &T) -> bool {
         self.map.remove(value).is_some()
     }
 
-    pub(super) fn contains<Q: Ord + ?Sized>(&self, value: &Q) -> bool
-    where
-        T: Borrow<Q>,
-    {
+    pub(super) fn contains(&self, value: &T) -> bool {
         self.map.contains_key(value)
     }
 
@@ -186,7 +219,7 @@ impl<T: Ord> VecSet<T> {
     }
 }
 
-impl<'a, T: Ord> IntoIterator for &'a VecSet<T> {
+impl<'a, T: TableKey> IntoIterator for &'a VecSet<T> {
     type Item = &'a T;
     type IntoIter = std::iter::Map<std::slice::Iter<'a, (T, ())>, fn(&'a (T, ())) -> &'a T>;
 
@@ -195,7 +228,7 @@ impl<'a, T: Ord> IntoIterator for &'a VecSet<T> {
     }
 }
 
-impl<T: Ord> FromIterator<T> for VecSet<T> {
+impl<T: TableKey> FromIterator<T> for VecSet<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
         let mut set = Self::default();
         set.extend(iter);
@@ -203,7 +236,7 @@ impl<T: Ord> FromIterator<T> for VecSet<T> {
     }
 }
 
-impl<T: Ord> Extend<T> for VecSet<T> {
+impl<T: TableKey> Extend<T> for VecSet<T> {
     fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
         for value in iter {
             self.insert(value);
@@ -284,16 +317,23 @@ mod tests {
     #[test]
     fn vec_map_behaves_like_a_btree_map() {
         use std::collections::BTreeMap;
+        // Numbered keys, out of order and with gaps, so slot guesses both hit and miss.
         let mut ours = VecMap::default();
         let mut theirs = BTreeMap::new();
-        for (step, key) in [5u32, 1, 9, 1, 3, 7, 5, 0, 9, 2].into_iter().enumerate() {
+        for (step, n) in [5u32, 1, 9, 1, 3, 7, 5, 0, 9, 2].into_iter().enumerate() {
+            let key = WriterNo(n);
             assert_eq!(ours.insert(key, step), theirs.insert(key, step));
-            *ours.entry(key * 2).or_default() += 1;
-            *theirs.entry(key * 2).or_default() += 1;
+            *ours.entry(WriterNo(n * 2)).or_default() += 1;
+            *theirs.entry(WriterNo(n * 2)).or_default() += 1;
             if step % 3 == 0 {
-                assert_eq!(ours.remove(&(key + 1)), theirs.remove(&(key + 1)));
+                let gone = WriterNo(n + 1);
+                assert_eq!(ours.remove(&gone), theirs.remove(&gone));
             }
             assert!(ours.iter().eq(theirs.iter()));
+            for probe in 0..20 {
+                let probe = WriterNo(probe);
+                assert_eq!(ours.get(&probe), theirs.get(&probe));
+            }
         }
         assert_eq!(ours.len(), theirs.len());
         assert!(ours.keys().eq(theirs.keys()));

@@ -45,6 +45,8 @@ enum Key {
     Hold(SessionNo),
 }
 
+impl super::tables::TableKey for Key {}
+
 impl Key {
     fn of(timer: Timer) -> Self {
         match timer {
