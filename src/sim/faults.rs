@@ -17,7 +17,7 @@ use crate::coordinator::{ChoicePoint, Chooser};
 use crate::provider::{Provider, ProviderContext};
 use crate::trace::ProviderStep;
 use crate::vocab::{Hresult, ProviderId, SnapshotSetId, WriterEvent, WriterFailure};
-use crate::writer::{HandlerContext, Outcome, Reaction, Writer, WriterMetadata};
+use crate::writer::{HandlerContext, Outcome, Reaction, Writer};
 
 /// A provider fault: the step takes `spend_ms` and returns `result`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -234,43 +234,7 @@ impl FaultyWriter {
     }
 }
 
-impl Writer for FaultyWriter {
-    fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
-        self.react(ctx, |w, ctx| w.on_identify(ctx, metadata))
-    }
-
-    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.react(ctx, |w, ctx| w.on_prepare_backup(ctx))
-    }
-
-    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.react(ctx, |w, ctx| w.on_prepare_snapshot(ctx))
-    }
-
-    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.react(ctx, |w, ctx| w.on_freeze(ctx))
-    }
-
-    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.react(ctx, |w, ctx| w.on_thaw(ctx))
-    }
-
-    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.react(ctx, |w, ctx| w.on_post_snapshot(ctx))
-    }
-
-    fn on_abort(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.react(ctx, |w, ctx| w.on_abort(ctx))
-    }
-
-    fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.react(ctx, |w, ctx| w.on_backup_complete(ctx))
-    }
-
-    fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, set: SnapshotSetId) -> bool {
-        self.react(ctx, |w, ctx| w.on_backup_shutdown(ctx, set))
-    }
-}
+crate::writer::forward_writer!(FaultyWriter, react);
 
 /// Wraps a provider so the fault injector can override its steps.
 pub struct FaultyProvider {

@@ -186,35 +186,7 @@ impl Peer {
     }
 }
 
-impl Writer for Peer {
-    fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
-        self.handle(ctx, |w, ctx| w.on_identify(ctx, metadata))
-    }
-    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.handle(ctx, |w, ctx| w.on_prepare_backup(ctx))
-    }
-    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.handle(ctx, |w, ctx| w.on_prepare_snapshot(ctx))
-    }
-    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.handle(ctx, |w, ctx| w.on_freeze(ctx))
-    }
-    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.handle(ctx, |w, ctx| w.on_thaw(ctx))
-    }
-    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.handle(ctx, |w, ctx| w.on_post_snapshot(ctx))
-    }
-    fn on_abort(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.handle(ctx, |w, ctx| w.on_abort(ctx))
-    }
-    fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
-        self.handle(ctx, |w, ctx| w.on_backup_complete(ctx))
-    }
-    fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, set: SnapshotSetId) -> bool {
-        self.handle(ctx, |w, ctx| w.on_backup_shutdown(ctx, set))
-    }
-}
+crate::writer::forward_writer!(Peer, handle);
 
 /// A provider that fails one step once: the machine's provider for cases with a provider fault.
 pub(crate) struct OneShotProvider {

@@ -20,6 +20,56 @@
 //! | `GetSnapshotDeviceName()` | [`HandlerContext::snapshot_device_name`] |
 //! | `GetContext()`, `GetBackupType()`, `AreComponentsSelected()`, … | [`HandlerContext`] getters |
 
+/// Implements [`Writer`] for a wrapper by sending every handler through one method of the
+/// wrapper, `$through(&mut self, ctx, handler) -> bool`, which calls `handler` on the wrapped
+/// writer and may change its result. Fault injection and the test kit's peers use it, so a
+/// handler added to `Writer` is forwarded everywhere at once.
+macro_rules! forward_writer {
+    ($wrapper:ty, $through:ident) => {
+        impl $crate::writer::Writer for $wrapper {
+            fn on_identify(
+                &mut self,
+                ctx: &mut $crate::writer::HandlerContext<'_>,
+                metadata: &mut $crate::writer::WriterMetadata,
+            ) -> bool {
+                self.$through(ctx, |w, ctx| w.on_identify(ctx, metadata))
+            }
+            fn on_prepare_backup(&mut self, ctx: &mut $crate::writer::HandlerContext<'_>) -> bool {
+                self.$through(ctx, |w, ctx| w.on_prepare_backup(ctx))
+            }
+            fn on_prepare_snapshot(
+                &mut self,
+                ctx: &mut $crate::writer::HandlerContext<'_>,
+            ) -> bool {
+                self.$through(ctx, |w, ctx| w.on_prepare_snapshot(ctx))
+            }
+            fn on_freeze(&mut self, ctx: &mut $crate::writer::HandlerContext<'_>) -> bool {
+                self.$through(ctx, |w, ctx| w.on_freeze(ctx))
+            }
+            fn on_thaw(&mut self, ctx: &mut $crate::writer::HandlerContext<'_>) -> bool {
+                self.$through(ctx, |w, ctx| w.on_thaw(ctx))
+            }
+            fn on_post_snapshot(&mut self, ctx: &mut $crate::writer::HandlerContext<'_>) -> bool {
+                self.$through(ctx, |w, ctx| w.on_post_snapshot(ctx))
+            }
+            fn on_abort(&mut self, ctx: &mut $crate::writer::HandlerContext<'_>) -> bool {
+                self.$through(ctx, |w, ctx| w.on_abort(ctx))
+            }
+            fn on_backup_complete(&mut self, ctx: &mut $crate::writer::HandlerContext<'_>) -> bool {
+                self.$through(ctx, |w, ctx| w.on_backup_complete(ctx))
+            }
+            fn on_backup_shutdown(
+                &mut self,
+                ctx: &mut $crate::writer::HandlerContext<'_>,
+                set: $crate::vocab::SnapshotSetId,
+            ) -> bool {
+                self.$through(ctx, |w, ctx| w.on_backup_shutdown(ctx, set))
+            }
+        }
+    };
+}
+pub(crate) use forward_writer;
+
 mod config;
 mod context;
 mod metadata;
