@@ -6,6 +6,7 @@ use common::*;
 use vss_sim::provider::SoftwareProvider;
 use vss_sim::trace::oracle::{self, Party};
 use vss_sim::trace::{AbortCause, ProviderStep, TraceEvent};
+use vss_sim::vocab::Rule;
 use vss_sim::vocab::{
     AbortBackupReach, Call, Hresult, Policies, VetoAtFreezeThaw, WriterAbortScope,
     WriterEvent as E, WriterFailure as F, WriterFailureResult, WriterState as St,
@@ -53,7 +54,7 @@ fn r50a_abort_backup_after_prepare_aborts_every_writer() {
         .iter()
         .map(|v| (v.rule, v.party))
         .collect();
-    assert_eq!(rules, [("R26", Party::Requester)], "{report}");
+    assert_eq!(rules, [(Rule::R26, Party::Requester)], "{report}");
 }
 
 #[test]
@@ -391,9 +392,9 @@ fn planted_bug_abort_after_post_snapshot_is_caught_by_the_oracle() {
     bc.call_ok(Call::AbortBackup).unwrap();
     drop(bc);
     let report = vss_sim::trace::oracle::check(&vss.trace());
-    let rules: Vec<&str> = report.engine_violations().iter().map(|v| v.rule).collect();
+    let rules: Vec<Rule> = report.engine_violations().iter().map(|v| v.rule).collect();
     assert!(
-        rules.contains(&"R55"),
+        rules.contains(&Rule::R55),
         "the oracle must catch the planted bug: {report}"
     );
 }

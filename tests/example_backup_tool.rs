@@ -20,6 +20,7 @@ mod harness;
 
 use vss_sim::requester::Vss;
 use vss_sim::trace::oracle::{self, Party};
+use vss_sim::vocab::Rule;
 use vss_sim::vocab::{BackupState, Call, Hresult, WriterClassId, WriterEvent, WriterState};
 use vss_sim::writer::{Reaction, ScriptedWriter, WriterConfig};
 
@@ -112,7 +113,7 @@ fn prepare_veto_correct_aborts_bareos_completes_out_of_order_fallback_hides_it()
         .iter()
         .map(|v| (v.rule, v.party))
         .collect();
-    assert_eq!(broken, [("R26", Party::Requester)], "{report}");
+    assert_eq!(broken, [(Rule::R26, Party::Requester)], "{report}");
 
     let vss = machine(Fault::PrepareVeto);
     let silent = run(Flow::SilentFallback, &vss);
@@ -195,7 +196,7 @@ fn provider_out_of_storage_bareos_breaks_r26() {
         .collect();
     assert_eq!(
         rules,
-        ["R26"],
+        [Rule::R26],
         "BackupComplete after a failed DoSnapshotSet"
     );
     verdict.assert_engine_clean();
@@ -317,7 +318,7 @@ fn the_test_kit_catches_bareos_1923() {
     let report = check(Flow::Bareos1923);
     assert!(
         report
-            .findings_of("R26")
+            .findings_of(Rule::R26)
             .iter()
             .any(|f| f.adversary == "writer-vetoes/PrepareForBackup"),
         "{report}"
@@ -328,7 +329,7 @@ fn the_test_kit_catches_bareos_1923() {
 fn the_test_kit_catches_the_silent_fallback() {
     let report = check(Flow::SilentFallback);
     let degraded: Vec<&str> = report
-        .findings_of("FF23")
+        .findings_of(Rule::FF23)
         .iter()
         .map(|f| f.adversary.as_str())
         .collect();

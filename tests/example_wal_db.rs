@@ -15,6 +15,7 @@ mod writer;
 mod harness;
 
 use vss_sim::trace::{oracle, WriterNo};
+use vss_sim::vocab::Rule;
 use vss_sim::vocab::{
     Hresult, Policies, WriterAbortScope, WriterEvent, WriterFailure, WriterState,
 };
@@ -292,5 +293,5 @@ fn the_test_kit_catches_buggy_db_writer_where_another_writer_fails_freeze() {
             .any(|c| c.starts_with("abort-backup/after-step-7")),
         "{report}"
     );
-    assert!(after_abort.iter().all(|f| f.rule == "R55"));
+    assert!(after_abort.iter().all(|f| f.rule == Rule::R55));
 }

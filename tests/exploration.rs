@@ -8,6 +8,7 @@ use vss_sim::sim::{
     Scenario, WriterSpec,
 };
 use vss_sim::vocab::ApplicationLevel;
+use vss_sim::vocab::Rule;
 
 fn three_writers(faults: FaultCatalogue) -> Scenario {
     let writer = |name: &str, level| WriterSpec {
@@ -52,8 +53,16 @@ fn standard_catalogue_three_writers_is_clean_and_covers_the_abort_paths() {
     // change of the engine's behaviour or of the catalogue: look before updating it.
     assert_eq!(exploration.executions, 47, "executions");
     let rules = exploration.coverage.rules_exercised();
-    for rule in ["R50", "R51", "R55", "R57", "R76", "R89", "R93"] {
-        assert!(rules.contains(rule), "{rule} never exercised: {rules:?}");
+    for rule in [
+        Rule::R50,
+        Rule::R51,
+        Rule::R55,
+        Rule::R57,
+        Rule::R76,
+        Rule::R89,
+        Rule::R93,
+    ] {
+        assert!(rules.contains(&rule), "{rule} never exercised: {rules:?}");
     }
 }
 
@@ -92,7 +101,7 @@ fn the_planted_bug_is_found_and_its_counterexample_replays() {
         .report
         .engine_violations()
         .iter()
-        .any(|v| v.rule == "R55"));
+        .any(|v| v.rule == Rule::R55));
     eprintln!(
         "planted bug found after {} executions in {elapsed:?}",
         exploration.executions

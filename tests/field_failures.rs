@@ -7,7 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use vss_sim::sim::{Scenario, ScenarioError};
-use vss_sim::trace::oracle::{self, Coverage};
+use vss_sim::trace::oracle;
+use vss_sim::trace::oracle::Situation;
 
 /// The `scenarios/` folder of this crate.
 fn scenarios_dir() -> PathBuf {
@@ -49,7 +50,7 @@ fn mismatches(path: &Path) -> Result<(), String> {
 /// Replays `scenarios/<file>`; panics with the mismatches and the rendered trace. The run must
 /// also reach every coverage label of `situations`, so a scenario cannot pass by no longer
 /// reaching the failure it reproduces.
-fn replay(file: &str, situations: &[&str]) {
+fn replay(file: &str, situations: &[Situation]) {
     let path = scenarios_dir().join(file);
     if let Err(report) = mismatches(&path) {
         panic!("{report}");
@@ -57,11 +58,11 @@ fn replay(file: &str, situations: &[&str]) {
     let scenario = Scenario::load(&path).unwrap_or_else(|err| panic!("{err}"));
     let outcome = scenario.run();
     let report = oracle::check(&outcome.trace);
-    let missing: Vec<&str> = situations
-        .iter()
-        .copied()
-        .filter(|label| !report.coverage().exercised(label))
-        .collect();
+    let missing = report
+        .coverage()
+        .require(situations)
+        .err()
+        .unwrap_or_default();
     assert!(
         missing.is_empty(),
         "{}: never reached {missing:?}\n\ntrace:\n{}",
@@ -76,11 +77,11 @@ fn ff02_hold_writes_timeout_aborts_writers_and_discards_the_set() {
     replay(
         "ff02-hold-writes-timeout.toml",
         &[
-            Coverage::HOLD_WRITES_TIMEOUT,
-            Coverage::ABORT_CREATION_FAILED,
-            Coverage::PROVIDER_ABORTED,
-            Coverage::ABORT_REPEATED,
-            Coverage::SHUTDOWN_NULL_SET,
+            Situation::HoldWritesTimeout,
+            Situation::AbortCreationFailed,
+            Situation::ProviderAborted,
+            Situation::AbortRepeated,
+            Situation::ShutdownNullSet,
         ],
     );
 }
@@ -91,9 +92,9 @@ fn ff04_freeze_window_expiry_aborts_the_writer_with_timeout() {
     replay(
         "ff04-freeze-window-expires.toml",
         &[
-            Coverage::FREEZE_TIMEOUT,
-            Coverage::FREEZE_LEVELS,
-            Coverage::ABORT_REPEATED,
+            Situation::FreezeTimeout,
+            Situation::FreezeLevels,
+            Situation::AbortRepeated,
         ],
     );
 }
@@ -104,9 +105,9 @@ fn ff04b_freeze_window_expiry_under_all_writers_fails_the_creation() {
     replay(
         "ff04b-freeze-timeout-aborts-all-writers.toml",
         &[
-            Coverage::FREEZE_TIMEOUT,
-            Coverage::PROVIDER_ABORTED,
-            Coverage::SHUTDOWN_NULL_SET,
+            Situation::FreezeTimeout,
+            Situation::ProviderAborted,
+            Situation::ShutdownNullSet,
         ],
     );
 }
@@ -116,7 +117,7 @@ fn ff08_hung_writer_is_cut_short_by_the_requesters_deadline() {
     // R36, R38, R92, R54, R55, R57
     replay(
         "ff08-hung-writer-requester-deadline.toml",
-        &[Coverage::ABORT_CANCELLED, Coverage::SHUTDOWN_NULL_SET],
+        &[Situation::AbortCancelled, Situation::ShutdownNullSet],
     );
 }
 
@@ -126,9 +127,9 @@ fn ff09_backup_complete_after_a_prepare_for_backup_veto_is_bad_state() {
     replay(
         "ff09-bareos-backup-complete-after-veto.toml",
         &[
-            Coverage::VETO,
-            Coverage::NOTHING_SELECTED,
-            Coverage::RELEASED_AFTER_PREPARE,
+            Situation::Veto,
+            Situation::NothingSelected,
+            Situation::ReleasedAfterPrepare,
         ],
     );
 }
@@ -137,7 +138,7 @@ fn ff09_backup_complete_after_a_prepare_for_backup_veto_is_bad_state() {
 fn ff09b_release_after_a_veto_without_abort_backup_breaks_r52() {
     replay(
         "ff09b-release-after-veto-without-abort.toml",
-        &[Coverage::VETO, Coverage::RELEASED_AFTER_PREPARE],
+        &[Situation::Veto, Situation::ReleasedAfterPrepare],
     );
 }
 
@@ -146,7 +147,7 @@ fn ff11a_prepare_snapshot_and_post_snapshot_failures_raise_no_abort() {
     // R51, R64, Q4, R54
     replay(
         "ff11a-no-abort-for-prepare-snapshot-or-post-snapshot-failure.toml",
-        &[Coverage::PREPARE_OR_POST_FAILED, Coverage::BACKUP_COMPLETE],
+        &[Situation::PrepareOrPostFailed, Situation::BackupComplete],
     );
 }
 
@@ -155,7 +156,7 @@ fn ff11b_abort_backup_after_post_snapshot_reaches_no_writer() {
     // R55, R54, R57, R104
     replay(
         "ff11b-no-abort-after-post-snapshot.toml",
-        &[Coverage::ABORT_BACKUP, Coverage::SHUTDOWN_WITHOUT_COMPLETE],
+        &[Situation::AbortBackup, Situation::ShutdownWithoutComplete],
     );
 }
 
@@ -164,7 +165,7 @@ fn ff11c_abort_backup_with_nothing_under_way_is_ignored() {
     // R53, R52, R38, Q20
     replay(
         "ff11c-abort-backup-with-nothing-under-way.toml",
-        &[Coverage::RELEASED_AFTER_PREPARE],
+        &[Situation::ReleasedAfterPrepare],
     );
 }
 
@@ -174,9 +175,9 @@ fn ff12_requester_crash_gives_backup_shutdown_only() {
     replay(
         "ff12-requester-crash.toml",
         &[
-            Coverage::SHUTDOWN_AFTER_CRASH,
-            Coverage::SHUTDOWN_NULL_SET,
-            Coverage::SHUTDOWN_WITHOUT_COMPLETE,
+            Situation::ShutdownAfterCrash,
+            Situation::ShutdownNullSet,
+            Situation::ShutdownWithoutComplete,
         ],
     );
 }
@@ -186,7 +187,7 @@ fn ff12b_crash_shutdown_may_carry_another_backups_set_id() {
     // R57 (policy OtherBackupWhenPresent)
     replay(
         "ff12b-crash-shutdown-carries-another-backups-set.toml",
-        &[Coverage::SHUTDOWN_AFTER_CRASH],
+        &[Situation::ShutdownAfterCrash],
     );
 }
 
@@ -195,7 +196,7 @@ fn ff14_second_start_snapshot_set_is_refused_while_a_set_is_in_creation() {
     // R14, R15, R102
     replay(
         "ff14-concurrent-snapshot-sets.toml",
-        &[Coverage::START_REFUSED, Coverage::CONCURRENT_CREATION],
+        &[Situation::StartRefused, Situation::ConcurrentCreation],
     );
 }
 
@@ -205,9 +206,9 @@ fn ff17_writer_failure_persists_across_backups_until_restart() {
     replay(
         "ff17-writer-stuck-until-restart.toml",
         &[
-            Coverage::HANDLER_FAILED,
-            Coverage::STATUS_REPORTED,
-            Coverage::BACKUP_COMPLETE,
+            Situation::HandlerFailed,
+            Situation::StatusReported,
+            Situation::BackupComplete,
         ],
     );
 }
@@ -217,7 +218,7 @@ fn ff21_writer_failing_identify_is_absent_and_the_backup_goes_on() {
     // R10, R57, R66
     replay(
         "ff21-identify-fails.toml",
-        &[Coverage::IDENTIFY_FAILED, Coverage::BACKUP_COMPLETE],
+        &[Situation::IdentifyFailed, Situation::BackupComplete],
     );
 }
 

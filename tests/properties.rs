@@ -16,6 +16,7 @@ use vss_sim::coordinator::PlantedBug;
 use vss_sim::provider::SoftwareProvider;
 use vss_sim::requester::{DynBackupComponents, Vss};
 use vss_sim::trace::{oracle, ProviderStep, Trace};
+use vss_sim::vocab::Rule;
 use vss_sim::vocab::{
     AbortBackupReach, ApplicationLevel, BackupState, Call, FreezeTimerStart, Hresult, OpNo,
     Policies, ProviderId, QueryWindow, Reply, ShutdownFor, ShutdownSetIdAfterCrash,
@@ -452,9 +453,9 @@ fn oracle_finds_no_engine_violation_in_random_runs() {
     // Sometimes-coverage: the runs reached the interesting states, so passing is not vacuous.
     let coverage = coverage.into_inner();
     let rules = coverage.rules_exercised();
-    for rule in ["R15", "R55", "R57", "R76", "R89"] {
+    for rule in [Rule::R15, Rule::R55, Rule::R57, Rule::R76, Rule::R89] {
         assert!(
-            rules.contains(rule),
+            rules.contains(&rule),
             "no run exercised {rule}; exercised: {rules:?}"
         );
     }
@@ -477,7 +478,11 @@ fn the_planted_bug_is_found_by_random_runs() {
     let mut runner = runner(seed());
     let result = runner.run(&scenario(), |scenario| {
         let report = oracle::check(&run(&scenario, Some(PlantedBug::AbortAfterPostSnapshot)));
-        if report.engine_violations().iter().any(|v| v.rule == "R55") {
+        if report
+            .engine_violations()
+            .iter()
+            .any(|v| v.rule == Rule::R55)
+        {
             Err(TestCaseError::fail("found"))
         } else {
             Ok(())

@@ -4,6 +4,7 @@ mod common;
 
 use common::*;
 use vss_sim::trace::TraceEvent;
+use vss_sim::vocab::Rule;
 use vss_sim::vocab::{
     Call, Hresult, Policies, ShutdownFor, ShutdownSetIdAfterCrash, SnapshotSetId, WriterEvent as E,
 };
@@ -88,7 +89,7 @@ fn r52_release_after_prepare_without_abort_is_a_requester_violation() {
     let report = vss_sim::trace::oracle::check(&vss.trace());
     assert!(report.engine_violations().is_empty(), "{report}");
     assert!(
-        report.violations().iter().any(|v| v.rule == "R52"),
+        report.violations().iter().any(|v| v.rule == Rule::R52),
         "{report}"
     );
 }

@@ -19,6 +19,7 @@ use vss_sim::sim::{
     SharedChooser, Step,
 };
 use vss_sim::trace::oracle::{self, Coverage};
+use vss_sim::vocab::Rule;
 use vss_sim::vocab::WriterState;
 
 const DEFAULT_SEED: u64 = 0x5354_5241_5445_4759;
@@ -100,9 +101,16 @@ fn generated_scenarios_keep_the_engine_rules() {
     }
     let coverage = coverage.into_inner();
     let rules = coverage.rules_exercised();
-    for rule in ["R15", "R50", "R52", "R57", "R76", "R89"] {
+    for rule in [
+        Rule::R15,
+        Rule::R50,
+        Rule::R52,
+        Rule::R57,
+        Rule::R76,
+        Rule::R89,
+    ] {
         assert!(
-            rules.contains(rule),
+            rules.contains(&rule),
             "no scenario exercised {rule}; exercised: {rules:?}"
         );
     }

@@ -3,7 +3,9 @@
 //! failure 23) are caught.
 
 use vss_sim::requester::{BackupComponents, Failed, Vss};
+use vss_sim::testkit::Issue;
 use vss_sim::testkit::{Adversary, Claim, Exhaustive, RequesterCheck};
+use vss_sim::vocab::Rule;
 use vss_sim::vocab::{BackupState, Call, Hresult, Reply, WriterEvent, WriterFailure};
 use vss_sim::writer::Reaction;
 
@@ -151,7 +153,7 @@ fn bareos_1923_backup_complete_after_a_veto_is_caught() {
     // CloseBackup's unconditional BackupComplete follows a failed or missing DoSnapshotSet),
     // but not when all goes well.
     let report = RequesterCheck::new(bareos_1923).run();
-    let r26 = report.findings_of("R26");
+    let r26 = report.findings_of(Rule::R26);
     assert!(r26.iter().all(|f| f.adversary != "all-well"), "{report}");
     let Some(veto) = r26
         .iter()
@@ -186,7 +188,7 @@ fn silent_fallback(vss: &Vss) -> Claim {
 fn silent_degradation_is_caught() {
     let report = RequesterCheck::new(silent_fallback).run();
     let degraded: Vec<&str> = report
-        .findings_of("FF23")
+        .findings_of(Rule::FF23)
         .iter()
         .map(|f| f.adversary.as_str())
         .collect();
@@ -248,7 +250,7 @@ fn releasing_after_a_failed_snapshot_without_abort_is_caught() {
             Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR,
         )])
         .run();
-    assert_eq!(report.findings_of("R54").len(), 1, "{report}");
+    assert_eq!(report.findings_of(Rule::R54).len(), 1, "{report}");
 }
 
 #[test]
@@ -256,7 +258,15 @@ fn a_panicking_requester_is_a_finding_not_a_crash() {
     let report = RequesterCheck::new(|_: &Vss| panic!("out of disk"))
         .adversaries([Adversary::new("one")])
         .run();
-    assert_eq!(report.findings_of("PANIC").len(), 1, "{report}");
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.issue == Issue::Panicked)
+            .count(),
+        1,
+        "{report}"
+    );
 }
 
 #[test]
@@ -272,5 +282,5 @@ fn a_custom_adversary_runs_under_its_own_name() {
         report.findings[0].adversary, "db writer vetoes freeze",
         "{report}"
     );
-    assert_eq!(report.findings[0].rule, "FF23");
+    assert_eq!(report.findings[0].issue, Issue::SilentDegradation);
 }

@@ -2,6 +2,7 @@
 //! obligation; each broken writer is caught under the obligation and rule it breaks.
 
 use vss_sim::testkit::{Exhaustive, Obligation, WriterConformance};
+use vss_sim::vocab::Rule;
 use vss_sim::vocab::{ComponentType, RestoreMethod, SnapshotSetId, WriterEvent, WriterFailure};
 use vss_sim::writer::{HandlerContext, Writer, WriterMetadata};
 
@@ -161,7 +162,7 @@ fn a_well_behaved_writer_passes_exhaustive_mode() {
 }
 
 /// `bug` is reported under `obligation` (and `rule`), with a replay command.
-fn caught(bug: Bug, obligation: Obligation, rule: &str) {
+fn caught(bug: Bug, obligation: Obligation, rule: Rule) {
     let report = kit(bug).run();
     let findings = report.findings_of(obligation);
     assert!(
@@ -181,13 +182,17 @@ fn an_abort_that_keeps_writes_stopped_is_caught() {
     caught(
         Bug::AbortKeepsWritesStopped,
         Obligation::ResumesAfterAbort,
-        "R55",
+        Rule::R55,
     );
 }
 
 #[test]
 fn metadata_that_changes_between_identifies_is_caught() {
-    caught(Bug::GrowingMetadata, Obligation::IdenticalMetadata, "R44");
+    caught(
+        Bug::GrowingMetadata,
+        Obligation::IdenticalMetadata,
+        Rule::R44,
+    );
 }
 
 #[test]
@@ -195,35 +200,39 @@ fn state_leaking_into_the_next_backup_is_caught() {
     caught(
         Bug::StaleBackupFlag,
         Obligation::NoLeakBetweenBackups,
-        "R58",
+        Rule::R58,
     );
 }
 
 #[test]
 fn set_writer_failure_in_identify_is_caught() {
-    caught(Bug::FailureInIdentify, Obligation::ApiUse, "R66");
+    caught(Bug::FailureInIdentify, Obligation::ApiUse, Rule::R66);
 }
 
 #[test]
 fn the_set_id_asked_in_backup_complete_is_caught() {
-    caught(Bug::SetIdInBackupComplete, Obligation::ApiUse, "R68");
+    caught(Bug::SetIdInBackupComplete, Obligation::ApiUse, Rule::R68);
 }
 
 #[test]
 fn a_freeze_that_outlasts_the_window_is_caught() {
-    caught(Bug::SlowFreeze, Obligation::FreezeWindow, "R99");
-    caught(Bug::SlowFreeze, Obligation::HandlerBudget, "R71");
+    caught(Bug::SlowFreeze, Obligation::FreezeWindow, Rule::R99);
+    caught(Bug::SlowFreeze, Obligation::HandlerBudget, Rule::R71);
 }
 
 #[test]
 fn an_abort_that_fails_the_second_time_is_caught() {
-    caught(Bug::AbortOnce, Obligation::ToleratesRepeatedAbort, "R55");
+    caught(
+        Bug::AbortOnce,
+        Obligation::ToleratesRepeatedAbort,
+        Rule::R55,
+    );
 }
 
 #[test]
 fn a_panicking_handler_is_caught() {
     vss_sim::sim::quiet_writer_panics();
-    caught(Bug::PanicInPostSnapshot, Obligation::NoPanic, "R64");
+    caught(Bug::PanicInPostSnapshot, Obligation::NoPanic, Rule::R64);
 }
 
 #[test]

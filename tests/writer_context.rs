@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use common::*;
 use vss_sim::requester::Vss;
+use vss_sim::vocab::Rule;
 use vss_sim::vocab::{
     Call, Hresult, Policies, QueryWindow, SnapshotSetId, WriterEvent as E, WriterFailure,
     WriterState as St,
@@ -105,7 +106,7 @@ fn r68_snapshot_set_id_inside_the_window_only() {
     let report = vss_sim::trace::oracle::check(&vss.trace());
     assert!(report.engine_violations().is_empty(), "{report}");
     assert!(
-        report.violations().iter().any(|v| v.rule == "R68"),
+        report.violations().iter().any(|v| v.rule == Rule::R68),
         "{report}"
     );
 }
@@ -143,7 +144,7 @@ fn r66_set_writer_failure_is_refused_in_identify() {
     assert_eq!(identify, Some(Err(Hresult::VSS_E_BAD_STATE)));
     let report = vss_sim::trace::oracle::check(&vss.trace());
     assert!(
-        report.violations().iter().any(|v| v.rule == "R66"),
+        report.violations().iter().any(|v| v.rule == Rule::R66),
         "{report}"
     );
 }

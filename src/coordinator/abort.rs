@@ -3,11 +3,12 @@
 use super::chooser::ChoicePoint;
 use super::session::{Life, SetState};
 use super::Coordinator;
-use crate::trace::{AbortCause, ProviderStep, SessionNo, SetOutcome, Timer, TraceEvent, WriterNo};
+use crate::trace::{AbortCause, SetOutcome, Timer, TraceEvent};
 use crate::vocab::{
     AbortBackupReach, AsyncKind, Hresult, OpNo, ShutdownFor, ShutdownSetIdAfterCrash,
     SnapshotSetId, WriterAbortScope, WriterEvent, WriterFailureResult,
 };
+use crate::vocab::{ProviderStep, SessionNo, WriterNo};
 
 impl Coordinator {
     /// R50b: a writer failed Freeze/Thaw or its freeze window expired, during `op_no`.

@@ -4,11 +4,12 @@
 use super::guards;
 use super::session::{Life, Progress, SetData, SetState, SnapshotRecord};
 use super::Coordinator;
-use crate::trace::{DropReason, ProviderNo, ProviderStep, SessionNo, TraceEvent, WriterNo};
+use crate::trace::{DropReason, TraceEvent};
 use crate::vocab::{
     AsyncKind, Call, ComponentKey, Context, Hresult, IdKind, OpNo, ProviderId, Reply, SnapshotId,
-    SnapshotProperties, SnapshotSetId,
+    SnapshotProperties, SnapshotSetId, WriterIdentity, WriterMetadataView,
 };
+use crate::vocab::{ProviderNo, ProviderStep, SessionNo, WriterNo};
 use crate::writer::SnapshotVolume;
 
 /// R17: the most volumes one set may hold.
@@ -104,6 +105,16 @@ impl Coordinator {
                     Ok(Checked::Plain)
                 } else {
                     Err(Hresult::VSS_E_OBJECT_NOT_FOUND) // R25
+                }
+            }
+            Call::WriterMetadata { index } => {
+                let identified = s.writers.iter().filter(|sw| sw.identified).count();
+                if (*index as usize) < identified {
+                    Ok(Checked::Plain)
+                } else {
+                    // The page lists no code for an index past the count; GetWriterStatus gives
+                    // VSS_E_OBJECT_NOT_FOUND for that (R29), and so does this.
+                    Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
                 }
             }
             Call::WriterStatus { index } => match &s.status {
@@ -221,6 +232,9 @@ impl Coordinator {
                     .count();
                 return Reply::Count(super::index_u32(count));
             }
+            Call::WriterMetadata { index: row } => {
+                return Reply::WriterMetadata(self.metadata_view(session, row as usize))
+            }
             Call::FreeWriterMetadata => self.sessions[index].metadata_freed = true,
             Call::AddComponent(key) => {
                 // The component selects its writer instance; GUID_NULL as the instance selects
@@ -323,7 +337,9 @@ impl Coordinator {
             Call::FreeWriterStatus => self.sessions[index].status = None,
             Call::Wait { op, timeout_ms } => {
                 let until = timeout_ms.map(|ms| self.now_ms.saturating_add(ms));
-                self.run_until(Some(op), until);
+                if let Some(bound) = self.run_until(Some(op), until) {
+                    return Reply::BoundReached(bound);
+                }
                 return Reply::Status(self.op(op).status);
             }
             Call::QueryStatus { op } => return Reply::Status(self.op(op).status),
@@ -381,6 +397,34 @@ impl Coordinator {
                 crate::trace::SetOutcome::Aborted,
             );
         }
+    }
+
+    /// `GetWriterMetadata(row)`: the view of the `row`-th identified writer (checked to exist),
+    /// recorded as reported (R10).
+    fn metadata_view(&mut self, session: SessionNo, row: usize) -> WriterMetadataView {
+        let s = &self.sessions[session.0 as usize];
+        let found = s
+            .writers
+            .iter()
+            .enumerate()
+            .filter(|(_, sw)| sw.identified)
+            .nth(row)
+            .map(|(writer, sw)| (writer, sw.metadata.clone().unwrap_or_default()));
+        let (writer, metadata) = found.unwrap_or_default();
+        let slot = &self.writers[writer];
+        let identity = WriterIdentity {
+            instance_id: slot.instance_id,
+            writer_id: slot.config.class_id,
+            name: slot.config.name.clone(),
+            instance_name: slot.config.instance_name.clone(),
+            usage_type: slot.config.usage_type,
+            source_type: slot.config.source_type,
+        };
+        self.record(TraceEvent::MetadataReported {
+            session,
+            writer: WriterNo(super::index_u32(writer)),
+        });
+        metadata.view(&identity)
     }
 
     fn properties(&self, session: SessionNo, snapshot: SnapshotId) -> SnapshotProperties {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::trace::ProviderStep;
+use crate::vocab::ProviderStep;
 use crate::vocab::WriterEvent;
 
 /// A decision the coordinator leaves open, with what it is about.

@@ -5,11 +5,12 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::ops::AsyncOp;
 use super::Coordinator;
-use crate::trace::{AbortCause, DropReason, SessionNo, Timer, TraceEvent, WriterNo};
+use crate::trace::{AbortCause, DropReason, Timer, TraceEvent};
 use crate::vocab::{
     Hresult, OpNo, QueryWindow, SnapshotSetId, StateAfterAbort, StateAfterShutdown,
     VetoAtFreezeThaw, WriterEvent, WriterState,
 };
+use crate::vocab::{SessionNo, WriterNo};
 use crate::writer::{EventView, HandlerContext, WriterMetadata};
 
 /// What a handler did.

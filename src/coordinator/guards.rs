@@ -9,7 +9,7 @@
 //! | `SetContext` | once, before `StartSnapshotSet` (R5) | `VSS_E_BAD_STATE` |
 //! | `Enable/DisableWriterClasses` | any time; no effect after `GatherWriterMetadata` (R7) | – |
 //! | `GatherWriterMetadata` | once (R8) | `VSS_E_BAD_STATE` |
-//! | `GetWriterMetadataCount` | metadata gathered and not freed (R10, R11) | `VSS_E_BAD_STATE` |
+//! | `GetWriterMetadataCount`, `GetWriterMetadata` | metadata gathered and not freed (R10, R11) | `VSS_E_BAD_STATE` |
 //! | `FreeWriterMetadata` | metadata gathered (R11) | `VSS_E_BAD_STATE` |
 //! | `SetBackupState` | before `PrepareForBackup` and `DoSnapshotSet` (R12) | `VSS_E_BAD_STATE` |
 //! | `AddComponent` | writer context, component mode, metadata gathered, before `DoSnapshotSet` (R13, R42) | `VSS_E_BAD_STATE` |
@@ -50,7 +50,7 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
             require(!session.metadata.started())?;
             no_pending(session)
         }
-        Call::WriterMetadataCount => {
+        Call::WriterMetadataCount | Call::WriterMetadata { .. } => {
             require(session.metadata == Progress::Succeeded && !session.metadata_freed)
         }
         Call::FreeWriterMetadata => require(session.metadata == Progress::Succeeded),

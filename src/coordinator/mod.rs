@@ -37,11 +37,12 @@ pub use builder::{Builder, Limits, PlantedBug};
 pub use chooser::{ChoicePoint, Chooser, FirstChoice};
 
 use crate::provider::Provider;
-use crate::trace::{ProviderNo, SessionNo, Trace, TraceEvent, WriterNo};
+use crate::trace::{Trace, TraceEvent};
 use crate::vocab::{
-    minted_uuid, Call, ComponentKey, Hresult, IdKind, Policies, Reply, SnapshotSetId,
+    minted_uuid, Bound, Call, ComponentKey, Hresult, IdKind, Policies, Reply, SnapshotSetId,
     WriterClassId, WriterInstanceId, WriterState,
 };
+use crate::vocab::{ProviderNo, SessionNo, WriterNo};
 use crate::writer::{Writer, WriterConfig, WriterMetadata};
 use ops::AsyncOp;
 use session::Session;
@@ -160,10 +161,11 @@ impl Coordinator {
         self.dispatch_call(session, call)
     }
 
-    /// Lets `ms` of virtual time pass (the requester sleeps), running whatever falls due.
-    pub fn advance_ms(&mut self, ms: u64) {
+    /// Lets `ms` of virtual time pass (the requester sleeps), running whatever falls due; the
+    /// bound that cut the sleep short, if one did (it is in the trace too).
+    pub fn advance_ms(&mut self, ms: u64) -> Option<Bound> {
         let until = self.now_ms.saturating_add(ms);
-        self.run_until(None, Some(until));
+        self.run_until(None, Some(until))
     }
 
     /// Virtual time now, ms since the simulation started.

@@ -3,8 +3,9 @@
 
 use super::chooser::ChoicePoint;
 use super::Coordinator;
-use crate::trace::{ProviderNo, ProviderStep, SessionNo, Timer, TraceEvent, WriterNo};
-use crate::vocab::{AsyncKind, Hresult, OpNo, WriterEvent};
+use crate::trace::{Timer, TraceEvent};
+use crate::vocab::{AsyncKind, Bound, Hresult, OpNo, WriterEvent};
+use crate::vocab::{ProviderNo, ProviderStep, SessionNo, WriterNo};
 
 /// One stage of an operation's script.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,18 +126,32 @@ impl Coordinator {
     }
 
     /// Runs due work in time order until `target` completes, virtual time reaches `until_ms`, or
-    /// a bound is hit; with neither, until nothing is left to do.
-    pub(crate) fn run_until(&mut self, target: Option<OpNo>, until_ms: Option<u64>) {
-        let until_ms = until_ms.unwrap_or(u64::MAX).min(self.limits.max_virtual_ms);
+    /// a bound is hit; with neither, until nothing is left to do. A bound that stops the run
+    /// while `target` is pending (or while a sleep, `target` `None`, still had time to go) is
+    /// recorded and returned.
+    pub(crate) fn run_until(
+        &mut self,
+        target: Option<OpNo>,
+        until_ms: Option<u64>,
+    ) -> Option<Bound> {
+        let wanted_ms = until_ms.unwrap_or(u64::MAX);
+        let until_ms = wanted_ms.min(self.limits.max_virtual_ms);
         let mut steps = 0u64;
+        let mut bound = None;
         loop {
             if target.is_some_and(|op| !self.ops[op.0 as usize].is_pending()) {
-                return;
+                return None;
             }
             let Some((due, at_ms)) = self.next_due() else {
                 break;
             };
-            if at_ms > until_ms || steps >= self.limits.max_steps {
+            if at_ms > until_ms {
+                break;
+            }
+            if steps >= self.limits.max_steps {
+                bound = Some(Bound::Steps {
+                    max_steps: self.limits.max_steps,
+                });
                 break;
             }
             steps += 1;
@@ -146,15 +161,27 @@ impl Coordinator {
                 Due::Op(op) => self.step_op(op),
             }
         }
+        let pending = target.is_none_or(|op| self.ops[op.0 as usize].is_pending());
+        if bound.is_none() && pending && wanted_ms > until_ms {
+            bound = Some(Bound::VirtualTime {
+                max_virtual_ms: self.limits.max_virtual_ms,
+            });
+        }
         if until_ms != u64::MAX
             && until_ms > self.now_ms
-            && target.is_none_or(|op| self.ops[op.0 as usize].is_pending())
+            && pending
+            && bound.is_none_or(|b| !matches!(b, Bound::Steps { .. }))
         {
             // The requester waited this long in vain (or slept): its clock moves on.
-            if steps < self.limits.max_steps {
-                self.now_ms = until_ms;
-            }
+            self.now_ms = until_ms;
         }
+        if let Some(bound) = bound {
+            self.record(TraceEvent::BoundReached {
+                bound,
+                waiting_for: target,
+            });
+        }
+        bound
     }
 
     /// The earliest due work: operation steps win ties with timers (a Thaw exactly at the freeze

@@ -3,10 +3,9 @@
 use super::session::{Progress, SetState};
 use super::Coordinator;
 use crate::provider::{map_provider_result, ProviderContext};
-use crate::trace::{
-    DropReason, ProviderNo, ProviderStep, SessionNo, SetOutcome, TraceEvent, WriterNo,
-};
+use crate::trace::{DropReason, SetOutcome, TraceEvent};
 use crate::vocab::{AsyncKind, Hresult, OpNo, WriterFailureResult, WriterStatus};
+use crate::vocab::{ProviderNo, ProviderStep, SessionNo, WriterNo};
 
 impl Coordinator {
     /// The script of `op_no` ran to its end.

@@ -1,10 +1,11 @@
 //! One requester object's session: what it has done, its set, and each writer's view of it.
 
-use crate::trace::{DropReason, ProviderNo, SessionNo};
+use crate::trace::DropReason;
 use crate::vocab::{
     BackupState, ComponentKey, Context, Hresult, OpNo, SnapshotId, SnapshotSetId, WriterClassId,
     WriterState, WriterStatus,
 };
+use crate::vocab::{ProviderNo, SessionNo};
 use crate::writer::{SnapshotVolume, WriterMetadata};
 
 /// Whether the object exists and in which mode.

@@ -43,7 +43,7 @@ impl TimerTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{SessionNo, WriterNo};
+    use crate::vocab::{SessionNo, WriterNo};
 
     #[test]
     fn earliest_deadline_first_and_stop_is_idempotent() {

@@ -8,7 +8,7 @@ mod software;
 
 pub use software::{SoftwareProvider, SYSTEM_PROVIDER_NAME};
 
-use crate::trace::ProviderStep;
+use crate::vocab::ProviderStep;
 use crate::vocab::{Hresult, ProviderId, SnapshotSetId};
 
 /// A shadow copy provider as VSS drives it during set creation (R86–R98).

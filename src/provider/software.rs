@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{Provider, ProviderContext};
-use crate::trace::ProviderStep;
+use crate::vocab::ProviderStep;
 use crate::vocab::{well_known, Hresult, ProviderId, SnapshotSetId};
 
 /// The system provider's name (R127).

@@ -1,7 +1,7 @@
 //! The dynamic requester API: any call in any order, answered with HRESULTs.
 
 use super::Vss;
-use crate::trace::SessionNo;
+use crate::vocab::SessionNo;
 use crate::vocab::{Call, Hresult, OpNo, Reply, WriterStatus};
 
 /// A requester object (`IVssBackupComponents`) driven by [`Call`]s: the runtime-checked escape

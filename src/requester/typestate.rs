@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use super::{DynBackupComponents, Pending, Vss};
-use crate::trace::SessionNo;
+use crate::vocab::SessionNo;
 use crate::vocab::{
     BackupState, Call, ComponentKey, Hresult, ProviderId, Reply, SnapshotId, SnapshotProperties,
     SnapshotSetId, WriterClassId, WriterStatus,

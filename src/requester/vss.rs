@@ -6,8 +6,9 @@ use std::rc::Rc;
 use super::{BackupComponents, DynBackupComponents, Uninitialized};
 use crate::coordinator::{Builder, Chooser, Coordinator, Limits};
 use crate::provider::Provider;
-use crate::trace::{SessionNo, Trace, TraceMode};
+use crate::trace::{Trace, TraceMode};
 use crate::vocab::Policies;
+use crate::vocab::SessionNo;
 use crate::writer::{Writer, WriterConfig};
 
 /// A simulated machine running VSS: cheap to clone, every clone the same machine.

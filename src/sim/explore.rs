@@ -254,7 +254,7 @@ impl Exploration {
         );
         replay.choices = counterexample.choices.clone();
         let rules = counterexample.report.rules_broken();
-        replay.expect.violations = rules.into_iter().map(str::to_owned).collect();
+        replay.expect.violations = rules.into_iter().collect();
         replay.expect.clear_observations();
         for step in &mut replay.steps {
             step.clear_expectations();

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::SharedChooser;
 use crate::coordinator::{ChoicePoint, Chooser};
 use crate::provider::{Provider, ProviderContext};
-use crate::trace::ProviderStep;
+use crate::vocab::ProviderStep;
 use crate::vocab::{Hresult, ProviderId, SnapshotSetId, WriterEvent, WriterFailure};
 use crate::writer::{HandlerContext, Outcome, Reaction, Writer};
 

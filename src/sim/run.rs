@@ -15,11 +15,12 @@ use super::{
 use crate::coordinator::PlantedBug;
 use crate::provider::{Provider, SoftwareProvider};
 use crate::requester::{DynBackupComponents, Vss};
-use crate::trace::{oracle, SessionNo, Trace, TraceEvent, TraceMode, WriterNo};
+use crate::trace::{oracle, Trace, TraceEvent, TraceMode};
 use crate::vocab::{
-    Call, ComponentKey, Hresult, OpNo, ProviderId, Reply, SnapshotSetId, WriterClassId,
+    Call, ComponentKey, Hresult, OpNo, ProviderId, Reply, Rule, SnapshotSetId, WriterClassId,
     WriterEvent, WriterState,
 };
+use crate::vocab::{SessionNo, WriterNo};
 use crate::writer::{Outcome, Writer, WriterConfig};
 
 /// Writer states and `hrFailure` by writer name, as `GetWriterStatus` reports them.
@@ -343,11 +344,10 @@ impl Scenario {
             }
         }
         let report = oracle::check(&outcome.trace);
-        let mut broken: Vec<&str> = report.violations().iter().map(|v| v.rule).collect();
-        broken.sort_unstable();
-        broken.dedup();
-        let mut wanted: Vec<&str> = self.expect.violations.iter().map(String::as_str).collect();
+        let broken: Vec<Rule> = report.rules_broken().into_iter().collect();
+        let mut wanted = self.expect.violations.clone();
         wanted.sort_unstable();
+        wanted.dedup();
         if broken != wanted {
             mismatches.push(format!(
                 "oracle: expected violations of {wanted:?}, got:\n{report}"

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{FaultCatalogue, ProgramStep};
 use crate::provider::SoftwareProvider;
-use crate::trace::ProviderStep;
+use crate::vocab::ProviderStep;
 use crate::vocab::{
-    ApplicationLevel, Hresult, Policies, ProviderId, WriterClassId, WriterEvent, WriterState,
+    ApplicationLevel, Hresult, Policies, ProviderId, Rule, WriterClassId, WriterEvent, WriterState,
 };
 use crate::writer::{Reaction, ScriptedWriter, WriterConfig, DEFAULT_FREEZE_TIMEOUT_MS};
 
@@ -155,7 +155,7 @@ pub struct Expectations {
     /// The rules the oracle must report as broken (e.g. a requester breaking R52); any other
     /// violation fails the scenario.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub violations: Vec<String>,
+    pub violations: Vec<Rule>,
 }
 
 impl Expectations {
@@ -462,12 +462,12 @@ shutdown_set_ids = { SqlWriter = "Other" }
         let again = Scenario::from_toml(&scenario.to_toml(), "again.toml").unwrap();
         assert_eq!(again, scenario);
         let mut cleared = scenario.expect.clone();
-        cleared.violations.push("R52".into());
+        cleared.violations.push(Rule::R52);
         cleared.clear_observations();
         assert_eq!(
             cleared,
             Expectations {
-                violations: vec!["R52".into()],
+                violations: vec![Rule::R52],
                 ..Expectations::default()
             }
         );

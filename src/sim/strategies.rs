@@ -59,7 +59,7 @@ use super::{
     canonical_backup, Expectations, FaultCatalogue, ProgramStep, ProviderFault, ProviderSpec,
     RequesterFault, Scenario, Step, WriterSpec, MAX_REQUESTERS,
 };
-use crate::trace::ProviderStep;
+use crate::vocab::ProviderStep;
 use crate::vocab::{
     AbortBackupReach, ApplicationLevel, BackupState, BackupType, FreezeTimerStart, Hresult,
     Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,

@@ -4,9 +4,9 @@
 
 use super::wrappers::Forced;
 use crate::sim::{canonical_backup, ProgramStep, ProviderFault, Step};
-use crate::trace::ProviderStep;
+use crate::vocab::ProviderStep;
 use crate::vocab::{
-    BackupState, BackupType, Hresult, Policies, ShutdownSetIdAfterCrash, WriterAbortScope,
+    BackupState, BackupType, Hresult, Policies, Rule, ShutdownSetIdAfterCrash, WriterAbortScope,
     WriterEvent, WriterFailure,
 };
 use crate::writer::{Outcome, Reaction};
@@ -19,7 +19,7 @@ pub struct Case {
     /// What happens, in a sentence.
     pub title: String,
     /// The spec rules the case exercises.
-    pub rules: &'static [&'static str],
+    pub rules: &'static [Rule],
     pub(crate) plan: Plan,
 }
 
@@ -91,7 +91,7 @@ pub(crate) fn catalogue(freeze_timeout_ms: u64) -> Vec<Case> {
 fn case(
     id: impl Into<String>,
     title: impl Into<String>,
-    rules: &'static [&'static str],
+    rules: &'static [Rule],
     plan: Plan,
 ) -> Case {
     Case {
@@ -134,7 +134,7 @@ fn happy_paths(cases: &mut Vec<Case>) {
         cases.push(case(
             format!("happy/{}", slug(&format!("{backup_type:?}"))),
             format!("a component-mode {backup_type:?} backup where nothing goes wrong"),
-            &["R40", "R43", "R45", "R57"],
+            &[Rule::R40, Rule::R43, Rule::R45, Rule::R57],
             Plan {
                 happy: true,
                 ..plan(steps)
@@ -149,7 +149,7 @@ fn happy_paths(cases: &mut Vec<Case>) {
     cases.push(case(
         "happy/no-components",
         "a backup without component selection: handlers get no components (R48)",
-        &["R43", "R48"],
+        &[Rule::R43, Rule::R48],
         Plan {
             happy: true,
             ..plan(steps)
@@ -164,12 +164,12 @@ fn own_failures(cases: &mut Vec<Case>) {
             (
                 "veto",
                 Reaction::veto(failure),
-                &["R64", "R65", "R51", "R75"] as &[&str],
+                &[Rule::R64, Rule::R65, Rule::R51, Rule::R75] as &[Rule],
             ),
             (
                 "fatal",
                 Reaction::fatal(failure),
-                &["R64", "R50", "R51", "R55", "R75"],
+                &[Rule::R64, Rule::R50, Rule::R51, Rule::R55, Rule::R75],
             ),
         ] {
             cases.push(case(
@@ -205,7 +205,7 @@ fn peer_failures(cases: &mut Vec<Case>) {
                     "another writer, frozen after this one, fails {} (Q3: abort scope {scope})",
                     event.handler_name()
                 ),
-                &["R50", "R55", "Q3"],
+                &[Rule::R50, Rule::R55, Rule::Q3],
                 Plan {
                     policies,
                     peer: Some(Forced { event, reaction }),
@@ -224,7 +224,7 @@ fn windows(cases: &mut Vec<Case>, freeze_timeout_ms: u64) {
              Freeze→Thaw window expires: it gets Abort (R76, R99)",
             freeze_timeout_ms + 1
         ),
-        &["R59", "R76", "R99", "R55"],
+        &[Rule::R59, Rule::R76, Rule::R99, Rule::R55],
         Plan {
             peer: Some(Forced {
                 event: WriterEvent::Freeze,
@@ -240,7 +240,7 @@ fn windows(cases: &mut Vec<Case>, freeze_timeout_ms: u64) {
     cases.push(case(
         "hold-writes/over-10s",
         "the provider's CommitSnapshots takes 10 001 ms: VSS_E_HOLD_WRITES_TIMEOUT, writers aborted",
-        &["R89", "R50", "R55"],
+        &[Rule::R89, Rule::R50, Rule::R55],
         Plan {
             provider: Some((
                 ProviderStep::CommitSnapshots,
@@ -264,7 +264,7 @@ fn provider_failures(cases: &mut Vec<Case>) {
         cases.push(case(
             format!("provider-fails/{}", slug(&format!("{step:?}"))),
             format!("the provider fails {step:?} with {result} after PrepareForSnapshot"),
-            &["R50", "R92", "R93", "R95", "R55"],
+            &[Rule::R50, Rule::R92, Rule::R93, Rule::R95, Rule::R55],
             Plan {
                 provider: Some((
                     step,
@@ -337,7 +337,7 @@ fn requester_cuts(cases: &mut Vec<Case>) {
                 "the requester calls AbortBackup {}, then releases",
                 at.replace('-', " ")
             ),
-            &["R52", "R53", "R54", "R55", "R57"],
+            &[Rule::R52, Rule::R53, Rule::R54, Rule::R55, Rule::R57],
             plan(abort),
         ));
         let mut crash = steps;
@@ -348,7 +348,7 @@ fn requester_cuts(cases: &mut Vec<Case>) {
                 "the requester process dies {}: the writer gets BackupShutdown only",
                 at.replace('-', " ")
             ),
-            &["R57", "R32", "R104"],
+            &[Rule::R57, Rule::R32, Rule::R104],
             plan(crash),
         ));
     }
@@ -382,7 +382,7 @@ fn repeats_and_concurrency(cases: &mut Vec<Case>) {
     cases.push(case(
         "abort/delivered-twice",
         "the writer fails OnFreeze (Abort), then the requester's AbortBackup sends Abort again",
-        &["R55", "R50", "R53"],
+        &[Rule::R55, Rule::R50, Rule::R53],
         Plan {
             subject: Some(Forced {
                 event: WriterEvent::Freeze,
@@ -406,7 +406,7 @@ fn repeats_and_concurrency(cases: &mut Vec<Case>) {
         "shutdown/carries-another-backups-set",
         "a second backup's requester crashes after PrepareForBackup; its BackupShutdown carries \
          the first backup's set id, and the first backup still runs",
-        &["R57", "R68"],
+        &[Rule::R57, Rule::R68],
         Plan {
             policies: other_backups_set,
             ..plan(steps)
@@ -421,7 +421,7 @@ fn repeats_and_concurrency(cases: &mut Vec<Case>) {
     cases.push(case(
         "concurrent/two-backups",
         "a second backup runs from start to end inside the first one's copy phase",
-        &["R15", "R57", "R68"],
+        &[Rule::R15, Rule::R57, Rule::R68],
         Plan {
             happy: true,
             ..plan(steps)
@@ -447,7 +447,7 @@ fn repeats_and_concurrency(cases: &mut Vec<Case>) {
                 "a management tool gathers writer metadata before step {at} ({}) of a backup",
                 step_name(&canonical[at.min(canonical.len() - 1)].step)
             ),
-            &["R44", "R66"],
+            &[Rule::R44, Rule::R66],
             Plan {
                 happy: true,
                 ..plan(steps)

@@ -16,8 +16,9 @@ use crate::sim::{
     canonical_backup, Bounds, Explorer, FaultCatalogue, ProgramStep, RecordingChooser,
     ReplayChooser, RunOptions, Scenario, SharedChooser, Substitute, Substitutes, WriterSpec,
 };
-use crate::trace::{ProviderStep, SessionNo, Trace, TraceMode, WriterNo};
-use crate::vocab::{ApplicationLevel, Policies, WriterClassId, WriterEvent};
+use crate::trace::{Trace, TraceMode};
+use crate::vocab::{ApplicationLevel, Policies, Rule, WriterClassId, WriterEvent};
+use crate::vocab::{ProviderStep, SessionNo, WriterNo};
 use crate::writer::{Writer, WriterConfig};
 
 /// Exhaustive mode: every execution of a backup with the writer under test among two peers,
@@ -169,7 +170,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
                 report.findings.push(Finding {
                     case: "happy/full".to_owned(),
                     obligation: Obligation::TakesPart,
-                    rule: Obligation::TakesPart.rule(),
+                    rule: Rule::R72,
                     message: "the writer received no Freeze in a plain full backup: declare a \
                               restore method and at least one component in OnIdentify, or no \
                               case exercises it"
@@ -333,8 +334,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
     ) {
         let mut scenario = self.scenario(Policies::default(), canonical_backup(0), 2);
         scenario.faults = exhaustive.faults.clone();
-        let findings: RefCell<BTreeMap<(super::Obligation, &'static str), Finding>> =
-            RefCell::default();
+        let findings: RefCell<BTreeMap<(super::Obligation, Rule), Finding>> = RefCell::default();
         let runs = RefCell::new(0u64);
         let one = |this: &mut Self, chooser: SharedChooser| -> Trace {
             let recorder = Rc::new(RefCell::new(RecordingChooser::new(chooser)));

@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::trace::{SessionNo, SetOutcome, Timer, Trace, TraceEvent, WriterNo};
+use crate::trace::{SetOutcome, Timer, Trace, TraceEvent};
 use crate::vocab::{AsyncKind, Hresult, SnapshotSetId, WriterEvent};
+use crate::vocab::{SessionNo, WriterNo};
 
 /// Whether the last shadow copy set of a trace holds application-consistent data.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -47,4 +47,4 @@ pub use conformance::{Exhaustive, WriterConformance};
 pub use consistency::{consistency, Consistency};
 pub use probe::Probe;
 pub use report::{ConformanceReport, Finding, Obligation};
-pub use requester::{Adversary, Claim, RequesterCheck, RequesterFinding, RequesterReport};
+pub use requester::{Adversary, Claim, Issue, RequesterCheck, RequesterFinding, RequesterReport};

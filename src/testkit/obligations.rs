@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::report::{Finding, Obligation};
 use super::wrappers::Observation;
 use crate::trace::oracle::{self, Party};
-use crate::trace::{SessionNo, Timer, Trace, TraceEvent, WriterNo};
-use crate::vocab::{Hresult, WriterEvent};
+use crate::trace::{Timer, Trace, TraceEvent};
+use crate::vocab::{Hresult, Rule, WriterEvent};
+use crate::vocab::{SessionNo, WriterNo};
 
 /// One handler call of the writer under test, as the trace and the kit saw it.
 #[derive(Clone, Debug)]
@@ -111,7 +112,7 @@ pub(crate) struct RunFacts<'a> {
 /// Every finding of one run.
 pub(crate) fn judge(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut found = |obligation: Obligation, rule: &'static str, message: String| {
+    let mut found = |obligation: Obligation, rule: Rule, message: String| {
         findings.push(Finding {
             case: facts.case.to_owned(),
             obligation,
@@ -137,7 +138,7 @@ pub(crate) fn judge(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>)
     if facts.final_probe == Some(false) {
         found(
             Obligation::RunningAfterBackups,
-            Obligation::RunningAfterBackups.rule(),
+            Rule::R58,
             format!(
                 "every backup has ended, but the probe `{}` says the application is not running \
                  normally",
@@ -148,7 +149,7 @@ pub(crate) fn judge(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>)
     findings
 }
 
-type Found<'f> = dyn FnMut(Obligation, &'static str, String) + 'f;
+type Found<'f> = dyn FnMut(Obligation, Rule, String) + 'f;
 
 /// After Abort, a successful Thaw, or BackupShutdown the application runs normally, unless the
 /// writer is frozen for another backup at that moment (R55, R57, R71).
@@ -165,18 +166,18 @@ fn resumes(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) 
             }
             _ => {}
         }
-        let obligation = match h.event {
-            WriterEvent::Abort => Obligation::ResumesAfterAbort,
+        let (obligation, rule) = match h.event {
+            WriterEvent::Abort => (Obligation::ResumesAfterAbort, Rule::R55),
             WriterEvent::Thaw if !h.failed() || h.observation.forced => {
-                Obligation::ResumesAfterThaw
+                (Obligation::ResumesAfterThaw, Rule::R71)
             }
-            WriterEvent::BackupShutdown => Obligation::ResumesAfterShutdown,
+            WriterEvent::BackupShutdown => (Obligation::ResumesAfterShutdown, Rule::R57),
             _ => continue,
         };
         if h.observation.running_normally == Some(false) && frozen.is_empty() {
             found(
                 obligation,
-                obligation.rule(),
+                rule,
                 format!(
                     "after {} for {} at {} ms the probe `{}` says the application is not running \
                      normally",
@@ -202,7 +203,7 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
             h.at_ms
         );
         if h.panicked {
-            found(Obligation::NoPanic, "R64", format!("{what} panicked"));
+            found(Obligation::NoPanic, Rule::R64, format!("{what} panicked"));
             continue;
         }
         if h.event == WriterEvent::Abort {
@@ -211,7 +212,7 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
             if *count > 1 && h.failed() {
                 found(
                     Obligation::ToleratesRepeatedAbort,
-                    "R55",
+                    Rule::R55,
                     format!(
                         "{what}, Abort number {count} of that backup, failed ({})",
                         h.behaviour()
@@ -223,7 +224,7 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
         if nothing_failed && h.failed() {
             found(
                 Obligation::SucceedsWhenNothingFails,
-                "R64",
+                Rule::R64,
                 format!(
                     "{what} failed although nothing went wrong: {}",
                     h.behaviour()
@@ -246,7 +247,7 @@ fn metadata(handlings: &[Handling], found: &mut Found<'_>) {
         if document != expected {
             found(
                 Obligation::IdenticalMetadata,
-                "R44",
+                Rule::R44,
                 format!(
                     "OnIdentify for {} at {} ms built {document:?}, but for {} at {} ms it built \
                      {expected:?}",
@@ -283,7 +284,7 @@ fn follow_up(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>
     };
     found(
         Obligation::NoLeakBetweenBackups,
-        "R58",
+        Rule::R58,
         format!(
             "the next backup ({session}) went differently from a fresh writer's first backup at \
              its handler #{at}: expected {}, got {}",
@@ -300,7 +301,7 @@ fn windows(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>, found: &
             if h.spent_ms > budget {
                 found(
                     Obligation::HandlerBudget,
-                    "R71",
+                    Rule::R71,
                     format!(
                         "{} for {} at {} ms took {} ms; its budget is {budget} ms",
                         h.event.handler_name(),
@@ -330,7 +331,7 @@ fn windows(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>, found: &
                 .sum();
             found(
                 Obligation::FreezeWindow,
-                "R99",
+                Rule::R99,
                 format!(
                     "the Freeze→Thaw window for {session} expired at {} ms; OnFreeze itself took \
                      {own} ms",

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::trace::Trace;
+use crate::vocab::Rule;
 
 /// A writer obligation the kit checks (spec R43–R72, R50–R57).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -44,20 +45,21 @@ pub enum Obligation {
 }
 
 impl Obligation {
-    /// The rule the obligation comes from.
-    pub const fn rule(self) -> &'static str {
-        match self {
-            Self::ResumesAfterAbort | Self::ToleratesRepeatedAbort => "R55",
-            Self::ResumesAfterThaw | Self::HandlerBudget => "R71",
-            Self::ResumesAfterShutdown => "R57",
-            Self::RunningAfterBackups | Self::NoLeakBetweenBackups => "R58",
-            Self::NoPanic | Self::SucceedsWhenNothingFails => "R64",
-            Self::IdenticalMetadata => "R44",
-            Self::ApiUse => "R66",
-            Self::FreezeWindow => "R99",
-            Self::TakesPart => "R72",
-            Self::EngineBug => "ENGINE",
-        }
+    /// The rule the obligation comes from; `None` for [`Obligation::EngineBug`], whose findings
+    /// carry the rule the engine broke.
+    pub const fn rule(self) -> Option<Rule> {
+        Some(match self {
+            Self::ResumesAfterAbort | Self::ToleratesRepeatedAbort => Rule::R55,
+            Self::ResumesAfterThaw | Self::HandlerBudget => Rule::R71,
+            Self::ResumesAfterShutdown => Rule::R57,
+            Self::RunningAfterBackups | Self::NoLeakBetweenBackups => Rule::R58,
+            Self::NoPanic | Self::SucceedsWhenNothingFails => Rule::R64,
+            Self::IdenticalMetadata => Rule::R44,
+            Self::ApiUse => Rule::R66,
+            Self::FreezeWindow => Rule::R99,
+            Self::TakesPart => Rule::R72,
+            Self::EngineBug => return None,
+        })
     }
 
     /// The obligation in a few words.
@@ -94,8 +96,9 @@ pub struct Finding {
     pub case: String,
     /// The obligation.
     pub obligation: Obligation,
-    /// The rule, as the spec numbers it (for [`Obligation::ApiUse`], the oracle's rule).
-    pub rule: &'static str,
+    /// The rule (for [`Obligation::ApiUse`] and [`Obligation::EngineBug`], the oracle's rule):
+    /// [`Rule::entry`] explains it.
+    pub rule: Rule,
     /// What happened, concretely.
     pub message: String,
     /// The run's trace.

@@ -16,9 +16,10 @@ use crate::sim::{
     FaultInjector, FaultyProvider, FaultyWriter, RecordingChooser, ReplayChooser, SharedChooser,
 };
 use crate::trace::oracle::{self, Party};
-use crate::trace::{ProviderStep, Trace};
+use crate::trace::Trace;
+use crate::vocab::ProviderStep;
 use crate::vocab::{
-    ApplicationLevel, Call, Hresult, Policies, WriterClassId, WriterEvent, WriterFailure,
+    ApplicationLevel, Call, Hresult, Policies, Rule, WriterClassId, WriterEvent, WriterFailure,
 };
 use crate::writer::{Reaction, ScriptedWriter, Writer, WriterConfig};
 
@@ -173,14 +174,49 @@ impl Adversary {
     }
 }
 
+/// What kind of problem a [`RequesterFinding`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Issue {
+    /// The requester broke this rule (R25, R26, R52, R54, …).
+    Broke(Rule),
+    /// The requester claimed more consistency than the snapshot backs: silent degradation
+    /// (field failure FF23).
+    SilentDegradation,
+    /// The requester code panicked.
+    Panicked,
+    /// The simulated VSS broke this rule: a bug in vss-sim, please report it.
+    EngineBug(Rule),
+}
+
+impl Issue {
+    /// The catalogue entry behind the issue, if there is one.
+    pub const fn rule(self) -> Option<Rule> {
+        match self {
+            Self::Broke(rule) | Self::EngineBug(rule) => Some(rule),
+            Self::SilentDegradation => Some(Rule::FF23),
+            Self::Panicked => None,
+        }
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Broke(rule) => write!(f, "{rule}"),
+            Self::SilentDegradation => f.write_str("FF23 (silent degradation)"),
+            Self::Panicked => f.write_str("PANIC"),
+            Self::EngineBug(rule) => write!(f, "ENGINE BUG {rule}"),
+        }
+    }
+}
+
 /// One broken requester rule, or a claim the snapshot does not back.
 #[derive(Clone, Debug)]
 pub struct RequesterFinding {
     /// The adversary (`VSS_SIM_CASE` value) of the run.
     pub adversary: String,
-    /// The rule (`R52`, …), `FF23` for silent degradation, `PANIC` for a panic in the code,
-    /// `ENGINE` for a bug in vss-sim.
-    pub rule: &'static str,
+    /// What went wrong.
+    pub issue: Issue,
     /// What happened.
     pub message: String,
     /// What the code claimed.
@@ -196,7 +232,7 @@ impl fmt::Display for RequesterFinding {
         writeln!(
             f,
             "{} against `{}`: {}",
-            self.rule, self.adversary, self.message
+            self.issue, self.adversary, self.message
         )?;
         write!(f, "    replay: {}", self.replay)
     }
@@ -217,9 +253,12 @@ impl RequesterReport {
         self.findings.is_empty()
     }
 
-    /// The findings under `rule`.
-    pub fn findings_of(&self, rule: &str) -> Vec<&RequesterFinding> {
-        self.findings.iter().filter(|f| f.rule == rule).collect()
+    /// The findings under `rule` (`Rule::FF23` for silent degradation).
+    pub fn findings_of(&self, rule: Rule) -> Vec<&RequesterFinding> {
+        self.findings
+            .iter()
+            .filter(|f| f.issue.rule() == Some(rule))
+            .collect()
     }
 
     /// Panics with the findings and the first one's trace unless clean.
@@ -290,7 +329,7 @@ type Code = Box<dyn FnMut(&Vss) -> Claim>;
 /// // reports (R54), like the silent degradation it would be to claim more than the snapshot
 /// // holds. `tests/testkit_requester.rs` has a flow that passes.
 /// let report = RequesterCheck::new(backup).run();
-/// assert!(!report.findings_of("R54").is_empty());
+/// assert!(!report.findings_of(vss_sim::vocab::Rule::R54).is_empty());
 /// ```
 pub struct RequesterCheck {
     code: Code,
@@ -355,7 +394,7 @@ impl RequesterCheck {
         let mut catalogue = exhaustive.faults.clone();
         catalogue.requester.clear();
         let machine = Adversary::new(replay::EXHAUSTIVE);
-        let kept: RefCell<BTreeMap<&'static str, RequesterFinding>> = RefCell::default();
+        let kept: RefCell<BTreeMap<Issue, RequesterFinding>> = RefCell::default();
         let runs = RefCell::new(0u64);
         let one = |this: &mut Self, chooser: SharedChooser| -> Trace {
             let recorder = Rc::new(RefCell::new(RecordingChooser::new(chooser)));
@@ -365,7 +404,7 @@ impl RequesterCheck {
             let replay = replay::command(replay::EXHAUSTIVE, Some(&recorder.borrow().picks()));
             for mut finding in findings {
                 finding.replay.clone_from(&replay);
-                kept.borrow_mut().entry(finding.rule).or_insert(finding);
+                kept.borrow_mut().entry(finding.issue).or_insert(finding);
             }
             vss.trace()
         };
@@ -400,10 +439,10 @@ impl RequesterCheck {
         }
         let trace = vss.trace();
         let mut findings = Vec::new();
-        let mut found = |rule: &'static str, message: String, claim: Option<Claim>| {
+        let mut found = |issue: Issue, message: String, claim: Option<Claim>| {
             findings.push(RequesterFinding {
                 adversary: adversary.name.clone(),
-                rule,
+                issue,
                 message,
                 claim,
                 trace: trace.clone(),
@@ -419,7 +458,7 @@ impl RequesterCheck {
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                     .unwrap_or_else(|| "a panic".to_owned());
                 found(
-                    "PANIC",
+                    Issue::Panicked,
                     format!("the requester code panicked: {message}"),
                     None,
                 );
@@ -428,15 +467,21 @@ impl RequesterCheck {
         };
         for violation in oracle::check(&trace).violations() {
             match violation.party {
-                Party::Requester => {
-                    found(violation.rule, violation.to_string(), Some(claim.clone()))
-                }
-                Party::Engine => found("ENGINE", violation.to_string(), Some(claim.clone())),
+                Party::Requester => found(
+                    Issue::Broke(violation.rule),
+                    violation.to_string(),
+                    Some(claim.clone()),
+                ),
+                Party::Engine => found(
+                    Issue::EngineBug(violation.rule),
+                    violation.to_string(),
+                    Some(claim.clone()),
+                ),
                 Party::Writer => {}
             }
         }
         if let Some(message) = overstated(&claim, &consistency(&trace)) {
-            found("FF23", message, Some(claim));
+            found(Issue::SilentDegradation, message, Some(claim));
         }
         findings
     }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::probe::Probe;
 use crate::provider::{Provider, ProviderContext};
 use crate::sim::ProviderFault;
-use crate::trace::ProviderStep;
+use crate::vocab::ProviderStep;
 use crate::vocab::{ProviderId, SnapshotSetId, WriterEvent};
 use crate::writer::{HandlerContext, Outcome, Reaction, Writer, WriterMetadata};
 

@@ -5,47 +5,13 @@
 //! creation order ([`WriterNo`], [`SessionNo`], [`ProviderNo`]); their names and ids are given
 //! once, by the `*Registered` / [`TraceEvent::SessionCreated`] records.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::vocab::{
-    ApplicationLevel, AsyncKind, Call, Hresult, OpNo, Policies, ProviderId, SnapshotSetId,
-    WriterClassId, WriterEvent, WriterInstanceId, WriterQuery, WriterState,
+    ApplicationLevel, AsyncKind, Bound, Call, Hresult, OpNo, Policies, ProviderId, ProviderNo,
+    ProviderStep, SessionNo, SnapshotSetId, WriterClassId, WriterEvent, WriterInstanceId, WriterNo,
+    WriterQuery, WriterState,
 };
-
-/// Numbers a registered writer instance, in registration order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct WriterNo(pub u32);
-
-/// Numbers a requester object (`IVssBackupComponents`), in creation order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct SessionNo(pub u32);
-
-/// Numbers a registered provider, in registration order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ProviderNo(pub u32);
-
-impl fmt::Display for WriterNo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "writer#{}", self.0)
-    }
-}
-
-impl fmt::Display for SessionNo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "requester#{}", self.0)
-    }
-}
-
-impl fmt::Display for ProviderNo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "provider#{}", self.0)
-    }
-}
 
 /// One trace record: an event and the virtual time it happened at.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -71,27 +37,6 @@ pub enum Timer {
         /// The operation's requester.
         session: SessionNo,
     },
-}
-
-/// Provider calls of the creation pipeline (R86–R98).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum ProviderStep {
-    /// `BeginPrepareSnapshot`, once per shadow copy added (R86; at `AddToSnapshotSet`, Q5).
-    BeginPrepareSnapshot,
-    /// `EndPrepareSnapshots` (R87).
-    EndPrepareSnapshots,
-    /// `PreCommitSnapshots` (R88).
-    PreCommitSnapshots,
-    /// `CommitSnapshots`, inside flush-and-hold (R89).
-    CommitSnapshots,
-    /// `PostCommitSnapshots` (R98).
-    PostCommitSnapshots,
-    /// `PreFinalCommitSnapshots` (R98).
-    PreFinalCommitSnapshots,
-    /// `PostFinalCommitSnapshots` (R98).
-    PostFinalCommitSnapshots,
-    /// `AbortSnapshots`: discard prepared, uncommitted copies (R92).
-    AbortSnapshots,
 }
 
 /// Why the coordinator raised Abort (R50).
@@ -338,6 +283,21 @@ pub enum TraceEvent {
         hr: Hresult,
         /// Virtual time it took.
         spent_ms: u64,
+    },
+    /// A wait or a sleep stopped at one of the run's bounds (design principle 7): the oracle
+    /// reports it as non-termination.
+    BoundReached {
+        /// Which bound.
+        bound: Bound,
+        /// The operation the requester was waiting for; `None` for a sleep.
+        waiting_for: Option<OpNo>,
+    },
+    /// `GetWriterMetadata` handed the requester a writer's metadata (R10, R40 step 6).
+    MetadataReported {
+        /// The requester.
+        session: SessionNo,
+        /// The writer.
+        writer: WriterNo,
     },
     /// `GetWriterStatus` reported a writer to the requester (R29).
     StatusReported {

@@ -10,9 +10,7 @@ pub mod oracle;
 mod recorder;
 mod render;
 
-pub use crate::vocab::WriterQuery;
-pub use event::{
-    AbortCause, DropReason, ProviderNo, ProviderStep, SessionNo, SetOutcome, Timer, TraceEvent,
-    TraceRecord, WriterNo,
-};
+/// The vocabulary trace records speak in, re-exported for readers of traces.
+pub use crate::vocab::{ProviderNo, ProviderStep, SessionNo, WriterNo, WriterQuery};
+pub use event::{AbortCause, DropReason, SetOutcome, Timer, TraceEvent, TraceRecord};
 pub use recorder::{Trace, TraceMode, TraceParseError};

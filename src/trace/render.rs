@@ -209,6 +209,13 @@ impl Names {
                     .map_or("provider", String::as_str);
                 format!("{name}  {step:?} -> {} ({spent_ms} ms)", Hr(*hr))
             }
+            TraceEvent::BoundReached { bound, waiting_for } => match waiting_for {
+                Some(op) => format!("RUN BOUND REACHED waiting for {op}: {bound}"),
+                None => format!("RUN BOUND REACHED while the requester slept: {bound}"),
+            },
+            TraceEvent::MetadataReported { session, writer } => {
+                format!("{session}  metadata of {}", self.writer(*writer))
+            }
             TraceEvent::StatusReported {
                 session,
                 writer,
@@ -261,7 +268,9 @@ impl fmt::Display for CallText<'_> {
                 write!(f, "{method}({op})")
             }
             Call::SetBackupState(state) => write!(f, "{method}({:?})", state.backup_type),
-            Call::WriterStatus { index } => write!(f, "{method}({index})"),
+            Call::WriterStatus { index } | Call::WriterMetadata { index } => {
+                write!(f, "{method}({index})")
+            }
             _ => f.write_str(method),
         }
     }

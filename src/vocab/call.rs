@@ -9,8 +9,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BackupType, ComponentType, Hresult, ProviderId, SnapshotId, SnapshotSetId, WriterClassId,
-    WriterInstanceId, WriterState,
+    BackupType, ComponentType, Hresult, ProviderId, RestoreMethod, SnapshotId, SnapshotSetId,
+    SourceType, UsageType, WriterClassId, WriterInstanceId, WriterState,
 };
 
 /// Numbers one asynchronous operation (`IVssAsync`) within a simulation, in start order.
@@ -114,6 +114,12 @@ pub enum Call {
     GatherWriterMetadata,
     /// `GetWriterMetadataCount` (R10).
     WriterMetadataCount,
+    /// `GetWriterMetadata(i)` (R10, R40 step 6): the `IVssExamineWriterMetadata` view of the
+    /// `index`-th writer whose Identify succeeded.
+    WriterMetadata {
+        /// The index, `0..count`.
+        index: u32,
+    },
     /// `FreeWriterMetadata` (R11).
     FreeWriterMetadata,
     /// `AddComponent` (R13).
@@ -192,6 +198,7 @@ impl Call {
             Self::DisableWriterClasses { .. } => "DisableWriterClasses",
             Self::GatherWriterMetadata => "GatherWriterMetadata",
             Self::WriterMetadataCount => "GetWriterMetadataCount",
+            Self::WriterMetadata { .. } => "GetWriterMetadata",
             Self::FreeWriterMetadata => "FreeWriterMetadata",
             Self::AddComponent(_) => "AddComponent",
             Self::StartSnapshotSet => "StartSnapshotSet",
@@ -231,10 +238,100 @@ pub enum Reply {
     Count(u32),
     /// One `GetWriterStatus` row.
     WriterStatus(WriterStatus),
+    /// `GetWriterMetadata`: what the requester may examine of one writer's metadata.
+    WriterMetadata(WriterMetadataView),
     /// `GetSnapshotProperties`.
     Properties(SnapshotProperties),
     /// `QueryStatus`, `Wait` and `Cancel`: the operation's status (R36–R38).
     Status(Hresult),
+    /// `Wait` stopped at one of the run's bounds with the operation still pending (design
+    /// principle 7: a run that does not end is reported as such, never as a status).
+    BoundReached(Bound),
+}
+
+/// A run bound that stopped a wait or a sleep (`coordinator::Limits`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Bound {
+    /// One wait ran this many scheduler steps (handler calls, provider calls, timer expiries)
+    /// without its operation ending: the engine did not settle (a livelock).
+    Steps {
+        /// The limit.
+        max_steps: u64,
+    },
+    /// Virtual time reached the run's limit with the operation pending, or a sleep was cut
+    /// there: something holds the clock (a hung handler, a provider, a requester sleeping
+    /// past the end of the run).
+    VirtualTime {
+        /// The limit, in virtual ms since the simulation started.
+        max_virtual_ms: u64,
+    },
+}
+
+impl fmt::Display for Bound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Steps { max_steps } => {
+                write!(
+                    f,
+                    "the step bound ({max_steps} scheduler steps in one wait)"
+                )
+            }
+            Self::VirtualTime { max_virtual_ms } => {
+                write!(f, "the virtual-time bound ({max_virtual_ms} ms)")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Bound {}
+
+/// A writer's identity as `IVssExamineWriterMetadata::GetIdentity` gives it (R61, R112).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WriterIdentity {
+    /// The instance id VSS gave the writer object (R61).
+    pub instance_id: WriterInstanceId,
+    /// The writer class (`WriterId` of `CVssWriter::Initialize`).
+    pub writer_id: WriterClassId,
+    /// The writer name.
+    pub name: String,
+    /// The instance name, for multi-instance writers (R61).
+    pub instance_name: Option<String>,
+    /// `VSS_USAGE_TYPE`.
+    pub usage_type: UsageType,
+    /// `VSS_SOURCE_TYPE`.
+    pub source_type: SourceType,
+}
+
+/// One component as the requester examines it (`IVssWMComponent`, R108–R111).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ComponentView {
+    /// The component, as `AddComponent` names it.
+    pub key: ComponentKey,
+    /// Selectable for backup (R110).
+    pub selectable: bool,
+}
+
+/// What `GetWriterMetadata(i)` returns: the requester's view of one writer's Writer Metadata
+/// Document (`IVssExamineWriterMetadata`: `GetIdentity`, `GetRestoreMethod`,
+/// `GetFileCounts`/`GetComponent`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WriterMetadataView {
+    /// `GetIdentity`.
+    pub identity: WriterIdentity,
+    /// `GetRestoreMethod`.
+    pub restore_method: RestoreMethod,
+    /// `GetComponent`, for every component the writer declared, in declaration order.
+    pub components: Vec<ComponentView>,
+}
+
+impl WriterMetadataView {
+    /// The components selectable for backup, as `AddComponent` takes them (R110).
+    pub fn selectable_components(&self) -> impl Iterator<Item = &ComponentKey> {
+        self.components
+            .iter()
+            .filter(|c| c.selectable)
+            .map(|c| &c.key)
+    }
 }
 
 /// One row of `GetWriterStatus` (R29).

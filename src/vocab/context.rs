@@ -29,7 +29,8 @@ pub enum SnapshotContext {
 }
 
 impl SnapshotContext {
-    const ALL: [Self; 7] = [
+    /// Every context of T6, `VSS_CTX_ALL` last.
+    pub const ALL: [Self; 7] = [
         Self::VSS_CTX_BACKUP,
         Self::VSS_CTX_FILE_SHARE_BACKUP,
         Self::VSS_CTX_NAS_ROLLBACK,

@@ -32,6 +32,46 @@ pub enum WriterEvent {
 }
 
 impl WriterEvent {
+    /// Every event, in the order a backup and a restore raise them (Abort where it may come).
+    pub const ALL: [Self; 11] = [
+        Self::Identify,
+        Self::PrepareForBackup,
+        Self::PrepareForSnapshot,
+        Self::Freeze,
+        Self::Thaw,
+        Self::PostSnapshot,
+        Self::Abort,
+        Self::BackupComplete,
+        Self::BackupShutdown,
+        Self::PreRestore,
+        Self::PostRestore,
+    ];
+
+    /// The events a backup requester makes VSS raise (R43): every event but the two of
+    /// restore.
+    pub const BACKUP: [Self; 9] = [
+        Self::Identify,
+        Self::PrepareForBackup,
+        Self::PrepareForSnapshot,
+        Self::Freeze,
+        Self::Thaw,
+        Self::PostSnapshot,
+        Self::Abort,
+        Self::BackupComplete,
+        Self::BackupShutdown,
+    ];
+
+    /// The six events of a backup's own sequence, from PrepareForBackup to BackupComplete
+    /// (R43, R45): the handlers in which a writer takes part in (and can fail) a backup.
+    pub const BACKUP_SEQUENCE: [Self; 6] = [
+        Self::PrepareForBackup,
+        Self::PrepareForSnapshot,
+        Self::Freeze,
+        Self::Thaw,
+        Self::PostSnapshot,
+        Self::BackupComplete,
+    ];
+
     /// The `CVssWriter` handler that receives this event.
     pub const fn handler_name(self) -> &'static str {
         match self {
@@ -67,4 +107,24 @@ pub enum WriterQuery {
     CurrentVolumes,
     /// `SetWriterFailure` (R66).
     SetWriterFailure,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_lists_nest() {
+        assert_eq!(WriterEvent::BACKUP, WriterEvent::ALL[..9]);
+        assert!(WriterEvent::BACKUP_SEQUENCE
+            .iter()
+            .all(|event| WriterEvent::BACKUP.contains(event)));
+        let mut sorted = WriterEvent::ALL;
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            WriterEvent::ALL,
+            "declaration order is raising order"
+        );
+    }
 }

@@ -8,12 +8,16 @@ mod context;
 mod event;
 mod hresult;
 mod ids;
+mod numbers;
 mod policy;
+mod provider_step;
+pub mod rules;
 mod writer_kind;
 mod writer_state;
 
 pub use call::{
-    AsyncKind, BackupState, Call, ComponentKey, OpNo, Reply, SnapshotProperties, WriterStatus,
+    AsyncKind, BackupState, Bound, Call, ComponentKey, ComponentView, OpNo, Reply,
+    SnapshotProperties, WriterIdentity, WriterMetadataView, WriterStatus,
 };
 pub use context::{Attributes, Context, SnapshotContext};
 pub use event::{WriterEvent, WriterQuery};
@@ -22,11 +26,14 @@ pub use ids::{
     minted_uuid, well_known, IdKind, ProviderId, SnapshotId, SnapshotSetId, WriterClassId,
     WriterInstanceId,
 };
+pub use numbers::{ProviderNo, SessionNo, WriterNo};
 pub use policy::{
     AbortBackupReach, FreezeTimerStart, Policies, QueryWindow, ShutdownFor,
     ShutdownSetIdAfterCrash, StateAfterAbort, StateAfterShutdown, VetoAtFreezeThaw,
     WriterAbortScope, WriterFailureResult,
 };
+pub use provider_step::ProviderStep;
+pub use rules::Rule;
 pub use writer_kind::{
     ApplicationLevel, BackupType, ComponentType, RestoreMethod, SourceType, UsageType,
 };

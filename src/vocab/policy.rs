@@ -36,6 +36,43 @@ pub struct Policies {
     pub shutdown_set_id_after_crash: ShutdownSetIdAfterCrash,
 }
 
+impl Policies {
+    /// How many alternatives each knob has, in field order: the `ALL` list of each knob.
+    pub const ALTERNATIVES: [usize; 10] = [
+        AbortBackupReach::ALL.len(),
+        WriterAbortScope::ALL.len(),
+        WriterFailureResult::ALL.len(),
+        FreezeTimerStart::ALL.len(),
+        QueryWindow::ALL.len(),
+        StateAfterAbort::ALL.len(),
+        StateAfterShutdown::ALL.len(),
+        VetoAtFreezeThaw::ALL.len(),
+        ShutdownFor::ALL.len(),
+        ShutdownSetIdAfterCrash::ALL.len(),
+    ];
+
+    /// A policy set that takes, for each knob in field order, the alternative
+    /// `pick(alternatives)` of its `ALL` list (taken modulo the count): how fuzzers and
+    /// explorers turn their decisions into policies.
+    pub fn from_picks(mut pick: impl FnMut(usize) -> usize) -> Self {
+        fn take<T: Copy>(all: &[T], pick: &mut impl FnMut(usize) -> usize) -> T {
+            all[pick(all.len()) % all.len()]
+        }
+        Self {
+            abort_backup_reach: take(&AbortBackupReach::ALL, &mut pick),
+            writer_abort_scope: take(&WriterAbortScope::ALL, &mut pick),
+            writer_failure_result: take(&WriterFailureResult::ALL, &mut pick),
+            freeze_timer_start: take(&FreezeTimerStart::ALL, &mut pick),
+            query_window: take(&QueryWindow::ALL, &mut pick),
+            state_after_abort: take(&StateAfterAbort::ALL, &mut pick),
+            state_after_shutdown: take(&StateAfterShutdown::ALL, &mut pick),
+            veto_at_freeze_thaw: take(&VetoAtFreezeThaw::ALL, &mut pick),
+            shutdown_for: take(&ShutdownFor::ALL, &mut pick),
+            shutdown_set_id_after_crash: take(&ShutdownSetIdAfterCrash::ALL, &mut pick),
+        }
+    }
+}
+
 /// Q2: which writers `AbortBackup` reaches. Writers past `OnPostSnapshot` never get Abort (R55),
 /// and `AbortBackup` with nothing under way is ignored (R53) under both readings.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -47,6 +84,11 @@ pub enum AbortBackupReach {
     /// The AbortBackup page's window: once `StartSnapshotSet` was called, also the writers this
     /// requester identified that have not received PrepareForBackup yet.
     FromStartSnapshotSet,
+}
+
+impl AbortBackupReach {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::FromPrepareForBackup, Self::FromStartSnapshotSet];
 }
 
 /// Q3: scope of a writer-generated Abort (Freeze/Thaw failure, freeze window expiry).
@@ -62,6 +104,11 @@ pub enum WriterAbortScope {
     AllWriters,
 }
 
+impl WriterAbortScope {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::FailingWriter, Self::AllWriters];
+}
+
 /// Q4: what `DoSnapshotSet` reports after writer failures during it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum WriterFailureResult {
@@ -74,6 +121,18 @@ pub enum WriterFailureResult {
     FailWith(Hresult),
 }
 
+impl WriterFailureResult {
+    /// The default, then `FailWith` the codes a requester could plausibly see (`VSS_E_UNEXPECTED`,
+    /// `VSS_E_UNEXPECTED_WRITER_ERROR`, a writer's own `VSS_E_WRITERERROR_RETRYABLE`): what
+    /// explorers, fuzzers and strategies draw from.
+    pub const ALL: [Self; 4] = [
+        Self::WriterStatusOnly,
+        Self::FailWith(Hresult::VSS_E_UNEXPECTED),
+        Self::FailWith(Hresult::VSS_E_UNEXPECTED_WRITER_ERROR),
+        Self::FailWith(Hresult::VSS_E_WRITERERROR_RETRYABLE),
+    ];
+}
+
 /// Q8: when a writer's Freeze→Thaw timer (`dwTimeoutFreeze`, R59, R99) starts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum FreezeTimerStart {
@@ -83,6 +142,11 @@ pub enum FreezeTimerStart {
     OnFreezeDelivered,
     /// The timer starts when `OnFreeze` returns.
     OnFreezeReturned,
+}
+
+impl FreezeTimerStart {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::OnFreezeDelivered, Self::OnFreezeReturned];
 }
 
 /// Q9: the handlers in which `GetCurrentSnapshotSetId` (R68) and the current-volume queries
@@ -99,6 +163,15 @@ pub enum QueryWindow {
     DocumentedOnly,
 }
 
+impl QueryWindow {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 3] = [
+        Self::PrepareBackupToPostSnapshot,
+        Self::PrepareSnapshotToPostSnapshot,
+        Self::DocumentedOnly,
+    ];
+}
+
 /// Q12: a writer's state after `OnAbort`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum StateAfterAbort {
@@ -112,6 +185,11 @@ pub enum StateAfterAbort {
     Unchanged,
 }
 
+impl StateAfterAbort {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 3] = [Self::KeepFailureElseStable, Self::Stable, Self::Unchanged];
+}
+
 /// Q12: a writer's state after `OnBackupShutdown`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum StateAfterShutdown {
@@ -120,6 +198,11 @@ pub enum StateAfterShutdown {
     Unchanged,
     /// `VSS_WS_STABLE` unless the writer failed.
     StableUnlessFailed,
+}
+
+impl StateAfterShutdown {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::Unchanged, Self::StableUnlessFailed];
 }
 
 /// Q15: whether a veto (`SetWriterFailure` then `true`) in `OnFreeze` or `OnThaw` raises Abort.
@@ -131,6 +214,11 @@ pub enum VetoAtFreezeThaw {
     NoAbort,
     /// A veto aborts like a `false` return.
     Abort,
+}
+
+impl VetoAtFreezeThaw {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::NoAbort, Self::Abort];
 }
 
 /// Q20: which released instances make VSS send BackupShutdown (R57).
@@ -145,6 +233,11 @@ pub enum ShutdownFor {
     EveryBackupInstance,
 }
 
+impl ShutdownFor {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::BackupParticipants, Self::EveryBackupInstance];
+}
+
 /// R57: the set id `OnBackupShutdown` carries after the requester crashed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ShutdownSetIdAfterCrash {
@@ -154,4 +247,36 @@ pub enum ShutdownSetIdAfterCrash {
     /// "The ID may belong to another backup the writer is part of": when the writer takes part in
     /// another live backup with a set, that backup's set id.
     OtherBackupWhenPresent,
+}
+
+impl ShutdownSetIdAfterCrash {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::Own, Self::OtherBackupWhenPresent];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_list_starts_with_the_default() {
+        let first = Policies::from_picks(|_| 0);
+        assert_eq!(first, Policies::default());
+        let last = Policies::from_picks(|n| n - 1);
+        assert_eq!(
+            last.shutdown_set_id_after_crash,
+            ShutdownSetIdAfterCrash::OtherBackupWhenPresent
+        );
+        assert_eq!(
+            last.writer_failure_result,
+            WriterFailureResult::FailWith(Hresult::VSS_E_WRITERERROR_RETRYABLE)
+        );
+        let mut knobs = 0;
+        let _ = Policies::from_picks(|n| {
+            assert_eq!(n, Policies::ALTERNATIVES[knobs]);
+            knobs += 1;
+            0
+        });
+        assert_eq!(knobs, Policies::ALTERNATIVES.len());
+    }
 }

@@ -51,6 +51,16 @@ pub enum ApplicationLevel {
 }
 
 impl ApplicationLevel {
+    /// Every level, in value order (`VSS_APP_AUTO` last).
+    pub const ALL: [Self; 6] = [
+        Self::VSS_APP_UNKNOWN,
+        Self::VSS_APP_SYSTEM,
+        Self::VSS_APP_BACK_END,
+        Self::VSS_APP_FRONT_END,
+        Self::VSS_APP_SYSTEM_RM,
+        Self::VSS_APP_AUTO,
+    ];
+
     /// Position in Freeze order: front end, back end, system (R46); unknown, SYSTEM_RM and AUTO
     /// levels, whose order the docs do not give, come last.
     pub const fn freeze_rank(self) -> u8 {
@@ -76,6 +86,17 @@ pub enum UsageType {
     VSS_UT_OTHER = 4,
 }
 
+impl UsageType {
+    /// Every value, in value order.
+    pub const ALL: [Self; 5] = [
+        Self::VSS_UT_UNDEFINED,
+        Self::VSS_UT_BOOTABLESYSTEMSTATE,
+        Self::VSS_UT_SYSTEMSERVICE,
+        Self::VSS_UT_USERDATA,
+        Self::VSS_UT_OTHER,
+    ];
+}
+
 /// `VSS_SOURCE_TYPE` (spec T9).
 #[allow(non_camel_case_types, missing_docs)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -88,6 +109,16 @@ pub enum SourceType {
     VSS_ST_OTHER = 3,
 }
 
+impl SourceType {
+    /// Every value, in value order.
+    pub const ALL: [Self; 4] = [
+        Self::VSS_ST_UNDEFINED,
+        Self::VSS_ST_TRANSACTEDDB,
+        Self::VSS_ST_NONTRANSACTEDDB,
+        Self::VSS_ST_OTHER,
+    ];
+}
+
 /// `VSS_COMPONENT_TYPE` (spec T9, R108).
 #[allow(non_camel_case_types, missing_docs)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -97,6 +128,15 @@ pub enum ComponentType {
     #[default]
     VSS_CT_DATABASE = 1,
     VSS_CT_FILEGROUP = 2,
+}
+
+impl ComponentType {
+    /// Every value, in value order.
+    pub const ALL: [Self; 3] = [
+        Self::VSS_CT_UNDEFINED,
+        Self::VSS_CT_DATABASE,
+        Self::VSS_CT_FILEGROUP,
+    ];
 }
 
 /// `VSS_RESTOREMETHOD_ENUM` (spec T9, R72).
@@ -114,6 +154,21 @@ pub enum RestoreMethod {
     VSS_RME_RESTORE_AT_REBOOT_IF_CANNOT_REPLACE = 6,
     VSS_RME_CUSTOM = 7,
     VSS_RME_RESTORE_STOP_START = 8,
+}
+
+impl RestoreMethod {
+    /// Every value, in value order.
+    pub const ALL: [Self; 9] = [
+        Self::VSS_RME_UNDEFINED,
+        Self::VSS_RME_RESTORE_IF_NOT_THERE,
+        Self::VSS_RME_RESTORE_IF_CAN_REPLACE,
+        Self::VSS_RME_STOP_RESTORE_START,
+        Self::VSS_RME_RESTORE_TO_ALTERNATE_LOCATION,
+        Self::VSS_RME_RESTORE_AT_REBOOT,
+        Self::VSS_RME_RESTORE_AT_REBOOT_IF_CANNOT_REPLACE,
+        Self::VSS_RME_CUSTOM,
+        Self::VSS_RME_RESTORE_STOP_START,
+    ];
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{ComponentType, RestoreMethod};
+use crate::vocab::{
+    ComponentKey, ComponentType, ComponentView, RestoreMethod, WriterIdentity, WriterMetadataView,
+};
 
 /// One component a writer declares (R108–R110).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -50,6 +52,29 @@ impl WriterMetadata {
     pub fn set_restore_method(&mut self, method: RestoreMethod) -> &mut Self {
         self.restore_method = method;
         self
+    }
+
+    /// The document as a requester examines it (`IVssExamineWriterMetadata`), for the writer
+    /// with `identity`.
+    pub fn view(&self, identity: &WriterIdentity) -> WriterMetadataView {
+        WriterMetadataView {
+            identity: identity.clone(),
+            restore_method: self.restore_method,
+            components: self
+                .components
+                .iter()
+                .map(|c| ComponentView {
+                    key: ComponentKey {
+                        instance_id: identity.instance_id,
+                        writer_id: identity.writer_id,
+                        component_type: c.component_type,
+                        logical_path: c.logical_path.clone(),
+                        name: c.name.clone(),
+                    },
+                    selectable: c.selectable,
+                })
+                .collect(),
+        }
     }
 
     /// R72: a restore method is set and at least one component is declared.

@@ -2,11 +2,12 @@
 
 use crate::provider::SoftwareProvider;
 use crate::requester::{DynBackupComponents, Vss};
-use crate::trace::{ProviderStep, SessionNo, Trace};
+use crate::trace::Trace;
 use crate::vocab::{
     minted_uuid, well_known, ApplicationLevel, BackupState, BackupType, Call, ComponentKey,
     ComponentType, Hresult, IdKind, OpNo, Policies, ProviderId, Reply, SnapshotId,
 };
+use crate::vocab::{ProviderStep, SessionNo};
 use crate::writer::{ScriptedWriter, WriterConfig};
 
 use super::input::*;

@@ -1,6 +1,6 @@
 //! The byte reader every fuzz target decodes with, and the tables it decodes into.
 
-use crate::trace::ProviderStep;
+use crate::vocab::ProviderStep;
 use crate::vocab::{
     AbortBackupReach, ApplicationLevel, FreezeTimerStart, Hresult, Policies, ProviderId,
     QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort, StateAfterShutdown,

@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 
 use super::model::{Outcome, Stamp};
 use super::tables::VecMap;
-use super::{Coverage, Cx, Party, Rules};
+use super::{Cx, Party, Rules, Situation};
 use crate::trace::{AbortCause, ProviderStep, SessionNo, TraceEvent, WriterNo};
+use crate::vocab::Rule;
 use crate::vocab::{
     AbortBackupReach, AsyncKind, Call, Hresult, VetoAtFreezeThaw, WriterAbortScope, WriterEvent,
 };
@@ -31,7 +32,7 @@ struct Reach {
 
 #[derive(Debug)]
 struct Need {
-    rule: &'static str,
+    rule: Rule,
     why: String,
     since: Stamp,
     /// The obligation ends when DoSnapshotSet completes (false for a release: the operation
@@ -96,7 +97,7 @@ impl Rules for AbortRules {
                 reason: crate::trace::DropReason::Aborted,
             } if cx.model.aborted(*session, *writer).is_none() => {
                 cx.engine(
-                    "R55",
+                    Rule::R55,
                     format!(
                         "{} was dropped from {session} as aborted but never received Abort",
                         cx.model.writer(*writer)
@@ -124,7 +125,7 @@ impl Rules for AbortRules {
                         describe(cx, reach.cause),
                         cx.model.writer(writer)
                     );
-                    cx.report_at(reach.raised, Party::Engine, "R50", message);
+                    cx.report_at(reach.raised, Party::Engine, Rule::R50, message);
                 }
             }
         }
@@ -151,7 +152,7 @@ impl AbortRules {
                 );
                 for writer in session.abortable() {
                     if cx.model.aborted(s, writer).is_none() {
-                        self.need(cx, s, writer, "R50", why.clone(), false);
+                        self.need(cx, s, writer, Rule::R50, why.clone(), false);
                     }
                 }
             }
@@ -164,7 +165,7 @@ impl AbortRules {
         cx: &Cx<'_>,
         s: SessionNo,
         w: WriterNo,
-        rule: &'static str,
+        rule: Rule,
         why: String,
         by_completion: bool,
     ) {
@@ -189,7 +190,7 @@ impl AbortRules {
         }
         match event {
             WriterEvent::PrepareForSnapshot | WriterEvent::PostSnapshot => {
-                cx.cover(Coverage::PREPARE_OR_POST_FAILED);
+                cx.cover(Situation::PrepareOrPostFailed);
             }
             WriterEvent::Freeze | WriterEvent::Thaw => {
                 let veto_aborts = cx.model.policies.veto_at_freeze_thaw == VetoAtFreezeThaw::Abort;
@@ -206,7 +207,7 @@ impl AbortRules {
                         event.handler_name(),
                         cx.now.at_ms
                     );
-                    self.need(cx, s, w, "R50", why, true);
+                    self.need(cx, s, w, Rule::R50, why, true);
                 }
             }
             _ => {}
@@ -225,10 +226,10 @@ impl AbortRules {
         match step {
             ProviderStep::BeginPrepareSnapshot => {}
             ProviderStep::AbortSnapshots => {
-                cx.cover(Coverage::PROVIDER_ABORTED);
+                cx.cover(Situation::ProviderAborted);
                 if !pending {
                     cx.engine(
-                        "R92",
+                        Rule::R92,
                         format!(
                             "{name}: AbortSnapshots for {s} at {} ms while no DoSnapshotSet of \
                              {s} was under way; VSS calls it only for a DoSnapshotSet that fails",
@@ -238,7 +239,7 @@ impl AbortRules {
                 }
             }
             _ if hr.is_failure() && pending => {
-                cx.cover(Coverage::PROVIDER_FAILED);
+                cx.cover(Situation::ProviderFailed);
                 let why = format!(
                     "{name} failed {step:?} with {hr} at {} ms (R95)",
                     cx.now.at_ms
@@ -250,7 +251,7 @@ impl AbortRules {
                     .unwrap_or_default();
                 for writer in abortable {
                     if cx.model.aborted(s, writer).is_none() {
-                        self.need(cx, s, writer, "R95", why.clone(), true);
+                        self.need(cx, s, writer, Rule::R95, why.clone(), true);
                     }
                 }
             }
@@ -331,7 +332,7 @@ impl AbortRules {
         let part = model.part_or_empty(s, w);
         if let Some(post) = part.past_post_snapshot() {
             cx.engine(
-                "R55",
+                Rule::R55,
                 format!(
                     "{name} received Abort from {s} at {at} ms after its PostSnapshot was \
                      handled at {} ms",
@@ -343,9 +344,9 @@ impl AbortRules {
         if part.excluded().is_some() {
             return; // ordering.rs reports events after a drop (R7, R10, R47).
         }
-        cx.cover(Coverage::ABORT_DELIVERED);
+        cx.cover(Situation::AbortDelivered);
         if part.aborted.is_some() {
-            cx.cover(Coverage::ABORT_REPEATED);
+            cx.cover(Situation::AbortRepeated);
         }
         self.needs.remove(&(s, w));
         let reaches = self.reaches.entry(s).or_default();
@@ -366,7 +367,7 @@ impl AbortRules {
             None => "; no AbortRaised was recorded for it".to_string(),
         };
         cx.engine(
-            "R50",
+            Rule::R50,
             format!("{name} received Abort from {s} at {at} ms without a cause{context}"),
         );
     }
@@ -379,7 +380,7 @@ impl AbortRules {
                 && cx.model.part(s, w).is_some_and(|p| p.excluded().is_none())
             {
                 cx.engine(
-                    "R55",
+                    Rule::R55,
                     format!(
                         "{name} received {event} from {s} at {at} ms after its Abort at {} ms; \
                          an aborted writer gets no further events of the operation",
@@ -407,7 +408,7 @@ impl AbortRules {
         for (cause, raised) in missed {
             let cause = describe(cx, cause);
             cx.engine(
-                "R50",
+                Rule::R50,
                 format!(
                     "AbortRaised by {s} at {} ms ({cause}) did not reach {name} before its \
                      {event} at {at} ms",
@@ -455,7 +456,7 @@ impl AbortRules {
                 cx.model.writer(w),
                 cx.now.at_ms
             );
-            cx.engine("R50", message);
+            cx.engine(Rule::R50, message);
         }
     }
 }
@@ -482,6 +483,7 @@ mod tests {
     use super::super::test_support::*;
     use super::super::Party;
     use crate::trace::{AbortCause, ProviderStep, TraceEvent};
+    use crate::vocab::Rule;
     use crate::vocab::{Call, Hresult, Policies, WriterEvent};
 
     fn abort_block(cause: AbortCause) -> Vec<TraceEvent> {
@@ -512,7 +514,7 @@ mod tests {
         });
         insert(&mut records, release, abort_block(AbortCause::AbortBackup));
         let report = judge(records);
-        assert_only(&report, "R55", Party::Engine);
+        assert_only(&report, Rule::R55, Party::Engine);
         assert!(report.violations()[0]
             .message
             .contains("after its PostSnapshot was handled"));
@@ -536,7 +538,7 @@ mod tests {
             post_commit + 1,
             ok_handler(S0, W0, WriterEvent::Thaw, set_of(S0)),
         );
-        assert_only(&judge(records), "R55", Party::Engine);
+        assert_only(&judge(records), Rule::R55, Party::Engine);
     }
 
     #[test]
@@ -544,7 +546,7 @@ mod tests {
         let mut records = abort_after_prepare();
         let raised = find(&records, |e| matches!(e, TraceEvent::AbortRaised { .. }));
         records.remove(raised);
-        assert_only(&judge(records), "R50", Party::Engine);
+        assert_only(&judge(records), Rule::R50, Party::Engine);
     }
 
     #[test]
@@ -553,7 +555,7 @@ mod tests {
         let mut records = all_writers_abort();
         records[0].event = TraceEvent::Policies(Policies::default());
         let report = judge(records);
-        assert_only(&report, "R50", Party::Engine);
+        assert_only(&report, Rule::R50, Party::Engine);
         assert!(
             report.violations()[0].message.contains("writer#1"),
             "{report}"
@@ -566,7 +568,7 @@ mod tests {
         let abort = delivery(&records, W0, WriterEvent::Abort);
         records.drain(abort..abort + 2);
         let report = judge(records);
-        assert_only(&report, "R50", Party::Engine);
+        assert_only(&report, Rule::R50, Party::Engine);
         assert!(
             report.violations()[0].message.contains("did not reach"),
             "{report}"
@@ -580,7 +582,7 @@ mod tests {
         let raised = find(&records, |e| matches!(e, TraceEvent::AbortRaised { .. }));
         records.drain(raised..raised + 4); // AbortRaised, Delivered, Handled, StateChanged
         let report = judge(records);
-        assert_only(&report, "R95", Party::Engine);
+        assert_only(&report, Rule::R95, Party::Engine);
     }
 
     #[test]
@@ -606,6 +608,6 @@ mod tests {
                 spent_ms: 0,
             }],
         );
-        assert_only(&judge(records), "R92", Party::Engine);
+        assert_only(&judge(records), Rule::R92, Party::Engine);
     }
 }

@@ -6,8 +6,9 @@
 
 use super::model::Stamp;
 use super::tables::{VecMap, VecSet};
-use super::{Coverage, Cx, Rules};
+use super::{Cx, Rules, Situation};
 use crate::trace::{AbortCause, SessionNo, Timer, TraceEvent, WriterNo};
+use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, Call, VetoAtFreezeThaw, WriterEvent};
 
 /// The abort-cause rules.
@@ -64,33 +65,36 @@ impl CauseRules {
         let session = model.session(s).unwrap_or(&empty);
         let at = cx.now.at_ms;
         if session.restore_events {
-            cx.engine("R56", format!("Abort raised for {s} at {at} ms, a restore"));
+            cx.engine(
+                Rule::R56,
+                format!("Abort raised for {s} at {at} ms, a restore"),
+            );
         }
         match cause {
             AbortCause::AbortBackup => {
-                cx.cover(Coverage::ABORT_BACKUP);
+                cx.cover(Situation::AbortBackup);
                 // R53: a backup (PrepareForBackup) or a shadow copy (a set in creation) is under
                 // way; Q2's reach policy only decides who hears of it.
                 let under_way = session.pfb.called.is_some() || session.set_started.is_some();
                 if self.abort_backup_calls.remove(&s).is_none() {
                     cx.engine(
-                        "R50",
+                        Rule::R50,
                         format!("Abort raised for {s} at {at} ms as AbortBackup, but {s} did not just call AbortBackup successfully"),
                     );
                 } else if !self.abort_backup_raised.insert(s) {
                     cx.engine(
-                        "R53",
+                        Rule::R53,
                         format!("{s}'s second AbortBackup raised Abort again at {at} ms; it must be ignored"),
                     );
                 } else if !under_way {
                     cx.engine(
-                        "R53",
+                        Rule::R53,
                         format!("{s}'s AbortBackup raised Abort at {at} ms although no backup was under way (no PrepareForBackup, no set in creation); it must be ignored"),
                     );
                 }
             }
             AbortCause::WriterFailed { writer, event } => {
-                cx.cover(Coverage::ABORT_WRITER_FAILED);
+                cx.cover(Situation::AbortWriterFailed);
                 let name = model.writer(writer);
                 let outcome = model
                     .part(s, writer)
@@ -98,17 +102,17 @@ impl CauseRules {
                 match (event, outcome) {
                     (WriterEvent::PrepareForSnapshot | WriterEvent::PostSnapshot, _) => {
                         cx.engine(
-                            "R51",
+                            Rule::R51,
                             format!("Abort raised for {s} at {at} ms because {name}'s {} failed; a failure there never raises Abort by itself", event.handler_name()),
                         );
                     }
                     (WriterEvent::Freeze | WriterEvent::Thaw, None) => cx.engine(
-                        "R50",
+                        Rule::R50,
                         format!("Abort raised for {s} at {at} ms for {name}'s failed {event}, but it never handled {event} in {s}"),
                     ),
                     (WriterEvent::Freeze | WriterEvent::Thaw, Some(o)) if !o.failed() => {
                         cx.engine(
-                            "R50",
+                            Rule::R50,
                             format!("Abort raised for {s} at {at} ms for {name}'s failed {event}, but its {} succeeded at {} ms", event.handler_name(), o.stamp.at_ms),
                         );
                     }
@@ -117,13 +121,13 @@ impl CauseRules {
                             && model.policies.veto_at_freeze_thaw == VetoAtFreezeThaw::NoAbort =>
                     {
                         cx.engine(
-                            "R65",
+                            Rule::R65,
                             format!("Abort raised for {s} at {at} ms because {name} vetoed {event} (SetWriterFailure then true) at {} ms; under veto_at_freeze_thaw = NoAbort a veto does not raise Abort (Q15)", o.stamp.at_ms),
                         );
                     }
                     (WriterEvent::Freeze | WriterEvent::Thaw, Some(_)) => {}
                     _ => cx.engine(
-                        "R50",
+                        Rule::R50,
                         format!("Abort raised for {s} at {at} ms because {name} failed {event}; only Freeze and Thaw failures raise Abort (R50b)"),
                     ),
                 }
@@ -131,39 +135,39 @@ impl CauseRules {
             AbortCause::FreezeTimeout { writer } => {
                 if !self.fired.remove(&(s, writer)) {
                     cx.engine(
-                        "R99",
+                        Rule::R99,
                         format!("Abort raised for {s} at {at} ms for {}'s freeze timeout, but its freeze window did not fire", model.writer(writer)),
                     );
                 }
             }
             AbortCause::CreationFailed { hr } => {
-                cx.cover(Coverage::ABORT_CREATION_FAILED);
+                cx.cover(Situation::AbortCreationFailed);
                 if !session.dss.pending() {
                     cx.engine(
-                        "R50",
+                        Rule::R50,
                         format!("Abort raised for {s} at {at} ms for a creation failure ({hr}) while no DoSnapshotSet of {s} was under way"),
                     );
                 } else if hr.is_success() {
                     cx.engine(
-                        "R50",
+                        Rule::R50,
                         format!("Abort raised for {s} at {at} ms for a creation failure with the success code {hr}"),
                     );
                 }
             }
             AbortCause::Cancelled => {
-                cx.cover(Coverage::ABORT_CANCELLED);
+                cx.cover(Situation::AbortCancelled);
                 if self.cancels.remove(&s).is_none() {
                     cx.engine(
-                        "R50",
+                        Rule::R50,
                         format!("Abort raised for {s} at {at} ms as cancelled, but {s} did not cancel its pending DoSnapshotSet"),
                     );
                 }
             }
             AbortCause::Released => {
-                cx.cover(Coverage::ABORT_RELEASED);
+                cx.cover(Situation::AbortReleased);
                 if !session.gone.is_some_and(|gone| gone.dss_pending) {
                     cx.engine(
-                        "R50",
+                        Rule::R50,
                         format!("Abort raised for {s} at {at} ms as released, but {s} was not released while its DoSnapshotSet was under way"),
                     );
                 }
@@ -178,6 +182,7 @@ mod tests {
     use super::super::test_support::*;
     use super::super::Party;
     use crate::trace::{AbortCause, ProviderStep, SetOutcome, TraceEvent, TraceRecord};
+    use crate::vocab::Rule;
     use crate::vocab::{AsyncKind, Call, Hresult, Policies, VetoAtFreezeThaw, WriterEvent};
 
     /// W0 fails `event` (PrepareForSnapshot or Freeze) with `how`; Abort is raised for it and
@@ -235,7 +240,7 @@ mod tests {
             H::False,
             Policies::default(),
         );
-        assert_only(&judge(records), "R51", Party::Engine);
+        assert_only(&judge(records), Rule::R51, Party::Engine);
     }
 
     #[test]
@@ -248,7 +253,7 @@ mod tests {
         };
         judge(abort_for(WriterEvent::Freeze, veto, aborting)).assert_clean();
         let records = abort_for(WriterEvent::Freeze, veto, Policies::default());
-        assert_only(&judge(records), "R65", Party::Engine);
+        assert_only(&judge(records), Rule::R65, Party::Engine);
     }
 
     #[test]
@@ -277,7 +282,7 @@ mod tests {
             .map(|r| r.event.clone())
             .collect();
         insert(&mut records, release, again);
-        assert_only(&judge(records), "R53", Party::Engine);
+        assert_only(&judge(records), Rule::R53, Party::Engine);
     }
 
     #[test]
@@ -295,7 +300,7 @@ mod tests {
         records.remove(call);
         let report = judge(records);
         // R50 (no call); the requester then released without AbortBackup (R52).
-        assert_eq!(rules(&report), ["R50", "R52"], "{report}");
+        assert_eq!(rules(&report), [Rule::R50, Rule::R52], "{report}");
         assert_eq!(report.engine_violations().len(), 1, "{report}");
     }
 
@@ -305,7 +310,7 @@ mod tests {
         let fired = find(&records, |e| matches!(e, TraceEvent::TimerFired { .. }));
         records.remove(fired);
         let report = judge(records);
-        assert!(report.rules_broken().contains("R99"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::R99), "{report}");
         assert!(report.violations().iter().all(|v| v.party == Party::Engine));
     }
 }

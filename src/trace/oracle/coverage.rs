@@ -1,185 +1,293 @@
-//! "Sometimes" coverage: which rules had a chance to fire in a trace, and which writer states
-//! were seen, so a property test can prove it is not passing vacuously (stateright's
-//! `Property::sometimes`).
+//! "Sometimes" coverage: which situations a trace reached and which writer states it showed, so
+//! a property test can prove it is not passing vacuously (stateright's `Property::sometimes`).
 
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::vocab::WriterState;
+use crate::vocab::{Rule, WriterState};
 
-/// What a trace exercised: situations (labels such as [`Coverage::FREEZE_TIMEOUT`], "R76 freeze
-/// timeout"), the rules they belong to ("R76"), and the writer states seen in `StateChanged` and
-/// `StatusReported` records.
+/// A situation worth reaching: a rule had a chance to fire. Displays as its rule and a phrase,
+/// "R76 freeze timeout".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Situation {
+    /// R8: a writer answered Identify.
+    Identify,
+    /// R10: a writer's `OnIdentify` failed and it was dropped.
+    IdentifyFailed,
+    /// R15: another requester called VSS while a set was in creation.
+    ConcurrentCreation,
+    /// R15: `StartSnapshotSet` was refused because another set was in creation.
+    StartRefused,
+    /// R26: the requester called `BackupComplete` after a failed `DoSnapshotSet`.
+    CompleteAfterFailure,
+    /// R43: a writer received BackupComplete: the whole backup sequence ran.
+    BackupComplete,
+    /// R46: one `DoSnapshotSet` froze writers of different application levels.
+    FreezeLevels,
+    /// R47: a writer with nothing selected was dropped after PrepareForBackup.
+    NothingSelected,
+    /// R50a: Abort raised by `AbortBackup`.
+    AbortBackup,
+    /// R50b: Abort raised by a failed `OnFreeze` / `OnThaw`.
+    AbortWriterFailed,
+    /// R50c: Abort raised by a provider or kernel failure during creation.
+    AbortCreationFailed,
+    /// Abort raised by cancelling `DoSnapshotSet`.
+    AbortCancelled,
+    /// Abort raised because the requester went away during `DoSnapshotSet`.
+    AbortReleased,
+    /// R51: OnPrepareSnapshot or OnPostSnapshot failed (and must not raise Abort).
+    PrepareOrPostFailed,
+    /// R52: a requester object was released after PrepareForBackup.
+    ReleasedAfterPrepare,
+    /// R55: a writer received Abort.
+    AbortDelivered,
+    /// R55: a writer received Abort twice in one session.
+    AbortRepeated,
+    /// R57: a writer received BackupShutdown without having received BackupComplete.
+    ShutdownWithoutComplete,
+    /// R57: BackupShutdown after the requester crashed.
+    ShutdownAfterCrash,
+    /// R57: BackupShutdown carrying `GUID_NULL`.
+    ShutdownNullSet,
+    /// R65: a handler vetoed (SetWriterFailure, then true).
+    Veto,
+    /// R66: a writer called SetWriterFailure in OnIdentify.
+    SetFailureInIdentify,
+    /// R68: a writer queried the snapshot set id outside its window.
+    QueryOutsideWindow,
+    /// R69: a writer asked for a snapshot device name in OnPostSnapshot.
+    DeviceNameQueried,
+    /// R75: a handler failed.
+    HandlerFailed,
+    /// R76: a writer's freeze window expired.
+    FreezeTimeout,
+    /// R89: the 10 s flush-and-hold window expired.
+    HoldWritesTimeout,
+    /// R92: a provider was told to discard prepared shadow copies.
+    ProviderAborted,
+    /// R93: a provider step failed during `DoSnapshotSet`.
+    ProviderFailed,
+    /// T2: `GetWriterStatus` reported a writer.
+    StatusReported,
+}
+
+impl Situation {
+    /// Every situation, in rule order.
+    pub const ALL: [Self; 30] = [
+        Self::Identify,
+        Self::IdentifyFailed,
+        Self::ConcurrentCreation,
+        Self::StartRefused,
+        Self::CompleteAfterFailure,
+        Self::BackupComplete,
+        Self::FreezeLevels,
+        Self::NothingSelected,
+        Self::AbortBackup,
+        Self::AbortWriterFailed,
+        Self::AbortCreationFailed,
+        Self::AbortCancelled,
+        Self::AbortReleased,
+        Self::PrepareOrPostFailed,
+        Self::ReleasedAfterPrepare,
+        Self::AbortDelivered,
+        Self::AbortRepeated,
+        Self::ShutdownWithoutComplete,
+        Self::ShutdownAfterCrash,
+        Self::ShutdownNullSet,
+        Self::Veto,
+        Self::SetFailureInIdentify,
+        Self::QueryOutsideWindow,
+        Self::DeviceNameQueried,
+        Self::HandlerFailed,
+        Self::FreezeTimeout,
+        Self::HoldWritesTimeout,
+        Self::ProviderAborted,
+        Self::ProviderFailed,
+        Self::StatusReported,
+    ];
+
+    /// The rule the situation exercises.
+    pub const fn rule(self) -> Rule {
+        match self {
+            Self::Identify => Rule::R8,
+            Self::IdentifyFailed => Rule::R10,
+            Self::ConcurrentCreation => Rule::R15,
+            Self::StartRefused => Rule::R15,
+            Self::CompleteAfterFailure => Rule::R26,
+            Self::BackupComplete => Rule::R43,
+            Self::FreezeLevels => Rule::R46,
+            Self::NothingSelected => Rule::R47,
+            Self::AbortBackup => Rule::R50,
+            Self::AbortWriterFailed => Rule::R50,
+            Self::AbortCreationFailed => Rule::R50,
+            Self::AbortCancelled => Rule::R50,
+            Self::AbortReleased => Rule::R50,
+            Self::PrepareOrPostFailed => Rule::R51,
+            Self::ReleasedAfterPrepare => Rule::R52,
+            Self::AbortDelivered => Rule::R55,
+            Self::AbortRepeated => Rule::R55,
+            Self::ShutdownWithoutComplete => Rule::R57,
+            Self::ShutdownAfterCrash => Rule::R57,
+            Self::ShutdownNullSet => Rule::R57,
+            Self::Veto => Rule::R65,
+            Self::SetFailureInIdentify => Rule::R66,
+            Self::QueryOutsideWindow => Rule::R68,
+            Self::DeviceNameQueried => Rule::R69,
+            Self::HandlerFailed => Rule::R75,
+            Self::FreezeTimeout => Rule::R76,
+            Self::HoldWritesTimeout => Rule::R89,
+            Self::ProviderAborted => Rule::R92,
+            Self::ProviderFailed => Rule::R93,
+            Self::StatusReported => Rule::T2,
+        }
+    }
+
+    /// What happened, in a few words.
+    pub const fn text(self) -> &'static str {
+        match self {
+            Self::Identify => "identify delivered",
+            Self::IdentifyFailed => "identify failed",
+            Self::ConcurrentCreation => "another requester active during creation",
+            Self::StartRefused => "start refused while a set is in creation",
+            Self::CompleteAfterFailure => "BackupComplete after failed DoSnapshotSet",
+            Self::BackupComplete => "backup complete delivered",
+            Self::FreezeLevels => "freeze across application levels",
+            Self::NothingSelected => "writer dropped, nothing selected",
+            Self::AbortBackup => "abort raised by AbortBackup",
+            Self::AbortWriterFailed => "abort raised by a Freeze/Thaw failure",
+            Self::AbortCreationFailed => "abort raised by a creation failure",
+            Self::AbortCancelled => "abort raised by Cancel",
+            Self::AbortReleased => "abort raised by release during DoSnapshotSet",
+            Self::PrepareOrPostFailed => "PrepareForSnapshot/PostSnapshot failure",
+            Self::ReleasedAfterPrepare => "released after PrepareForBackup",
+            Self::AbortDelivered => "abort delivered",
+            Self::AbortRepeated => "abort delivered twice",
+            Self::ShutdownWithoutComplete => "shutdown without BackupComplete",
+            Self::ShutdownAfterCrash => "shutdown after crash",
+            Self::ShutdownNullSet => "shutdown with GUID_NULL",
+            Self::Veto => "veto",
+            Self::SetFailureInIdentify => "SetWriterFailure in OnIdentify",
+            Self::QueryOutsideWindow => "query outside its window",
+            Self::DeviceNameQueried => "device name queried in PostSnapshot",
+            Self::HandlerFailed => "handler failure",
+            Self::FreezeTimeout => "freeze timeout",
+            Self::HoldWritesTimeout => "hold-writes timeout",
+            Self::ProviderAborted => "AbortSnapshots",
+            Self::ProviderFailed => "provider step failed",
+            Self::StatusReported => "status reported",
+        }
+    }
+
+    const fn bit(self) -> u64 {
+        1 << self as u8
+    }
+}
+
+impl fmt::Display for Situation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.rule(), self.text())
+    }
+}
+
+/// What a trace exercised: the [`Situation`]s reached and the writer states seen in
+/// `StateChanged` and `StatusReported` records.
 ///
-/// Merge the coverage of many runs and check that the interesting situations were reached:
+/// Merge the coverage of many runs and require the situations a property must reach:
 ///
 /// ```
-/// use vss_sim::trace::oracle::Coverage;
+/// use vss_sim::trace::oracle::{Coverage, Situation};
 ///
 /// let mut total = Coverage::default();
 /// // for each run: total.merge(oracle::check(&trace).coverage());
-/// assert!(!total.rules_exercised().contains("R76"));
-/// assert_eq!(total.missing().len(), Coverage::ALL.len());
+/// assert!(!total.rule_exercised(vss_sim::vocab::Rule::R76));
+/// assert_eq!(
+///     total.require(&[Situation::FreezeTimeout]),
+///     Err(vec![Situation::FreezeTimeout])
+/// );
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Coverage {
-    situations: BTreeSet<&'static str>,
-    states: BTreeSet<WriterState>,
+    situations: u64,
+    states: u32,
 }
 
 impl Coverage {
-    /// R8: a writer answered Identify.
-    pub const IDENTIFY: &'static str = "R8 identify delivered";
-    /// R10: a writer's `OnIdentify` failed and it was dropped.
-    pub const IDENTIFY_FAILED: &'static str = "R10 identify failed";
-    /// R15: another requester called VSS while a set was in creation.
-    pub const CONCURRENT_CREATION: &'static str = "R15 another requester active during creation";
-    /// R15: `StartSnapshotSet` was refused because another set was in creation.
-    pub const START_REFUSED: &'static str = "R15 start refused while a set is in creation";
-    /// R26: the requester called `BackupComplete` after a failed `DoSnapshotSet`.
-    pub const COMPLETE_AFTER_FAILURE: &'static str =
-        "R26 BackupComplete after failed DoSnapshotSet";
-    /// R43: a writer received BackupComplete: the whole backup sequence ran.
-    pub const BACKUP_COMPLETE: &'static str = "R43 backup complete delivered";
-    /// R46: one `DoSnapshotSet` froze writers of different application levels.
-    pub const FREEZE_LEVELS: &'static str = "R46 freeze across application levels";
-    /// R47: a writer with nothing selected was dropped after PrepareForBackup.
-    pub const NOTHING_SELECTED: &'static str = "R47 writer dropped, nothing selected";
-    /// R50a: Abort raised by `AbortBackup`.
-    pub const ABORT_BACKUP: &'static str = "R50 abort raised by AbortBackup";
-    /// R50b: Abort raised by a failed `OnFreeze` / `OnThaw`.
-    pub const ABORT_WRITER_FAILED: &'static str = "R50 abort raised by a Freeze/Thaw failure";
-    /// R50c: Abort raised by a provider or kernel failure during creation.
-    pub const ABORT_CREATION_FAILED: &'static str = "R50 abort raised by a creation failure";
-    /// Abort raised by cancelling `DoSnapshotSet`.
-    pub const ABORT_CANCELLED: &'static str = "R50 abort raised by Cancel";
-    /// Abort raised because the requester went away during `DoSnapshotSet`.
-    pub const ABORT_RELEASED: &'static str = "R50 abort raised by release during DoSnapshotSet";
-    /// R51: OnPrepareSnapshot or OnPostSnapshot failed (and must not raise Abort).
-    pub const PREPARE_OR_POST_FAILED: &'static str = "R51 PrepareForSnapshot/PostSnapshot failure";
-    /// R52: a requester object was released after PrepareForBackup.
-    pub const RELEASED_AFTER_PREPARE: &'static str = "R52 released after PrepareForBackup";
-    /// R55: a writer received Abort.
-    pub const ABORT_DELIVERED: &'static str = "R55 abort delivered";
-    /// R55: a writer received Abort twice in one session.
-    pub const ABORT_REPEATED: &'static str = "R55 abort delivered twice";
-    /// R57: a writer received BackupShutdown without having received BackupComplete.
-    pub const SHUTDOWN_WITHOUT_COMPLETE: &'static str = "R57 shutdown without BackupComplete";
-    /// R57: BackupShutdown after the requester crashed.
-    pub const SHUTDOWN_AFTER_CRASH: &'static str = "R57 shutdown after crash";
-    /// R57: BackupShutdown carrying `GUID_NULL`.
-    pub const SHUTDOWN_NULL_SET: &'static str = "R57 shutdown with GUID_NULL";
-    /// R65: a handler vetoed (SetWriterFailure, then true).
-    pub const VETO: &'static str = "R65 veto";
-    /// R66: a writer called SetWriterFailure in OnIdentify.
-    pub const SET_FAILURE_IN_IDENTIFY: &'static str = "R66 SetWriterFailure in OnIdentify";
-    /// R68: a writer queried the snapshot set id outside its window.
-    pub const QUERY_OUTSIDE_WINDOW: &'static str = "R68 query outside its window";
-    /// R69: a writer asked for a snapshot device name in OnPostSnapshot.
-    pub const DEVICE_NAME_QUERIED: &'static str = "R69 device name queried in PostSnapshot";
-    /// R75: a handler failed.
-    pub const HANDLER_FAILED: &'static str = "R75 handler failure";
-    /// R76: a writer's freeze window expired.
-    pub const FREEZE_TIMEOUT: &'static str = "R76 freeze timeout";
-    /// R89: the 10 s flush-and-hold window expired.
-    pub const HOLD_WRITES_TIMEOUT: &'static str = "R89 hold-writes timeout";
-    /// R92: a provider was told to discard prepared shadow copies.
-    pub const PROVIDER_ABORTED: &'static str = "R92 AbortSnapshots";
-    /// R93: a provider step failed during `DoSnapshotSet`.
-    pub const PROVIDER_FAILED: &'static str = "R93 provider step failed";
-    /// T2: `GetWriterStatus` reported a writer.
-    pub const STATUS_REPORTED: &'static str = "T2 status reported";
-
-    /// Every label, in rule order.
-    pub const ALL: &'static [&'static str] = &[
-        Self::IDENTIFY,
-        Self::IDENTIFY_FAILED,
-        Self::CONCURRENT_CREATION,
-        Self::START_REFUSED,
-        Self::COMPLETE_AFTER_FAILURE,
-        Self::BACKUP_COMPLETE,
-        Self::FREEZE_LEVELS,
-        Self::NOTHING_SELECTED,
-        Self::ABORT_BACKUP,
-        Self::ABORT_WRITER_FAILED,
-        Self::ABORT_CREATION_FAILED,
-        Self::ABORT_CANCELLED,
-        Self::ABORT_RELEASED,
-        Self::PREPARE_OR_POST_FAILED,
-        Self::RELEASED_AFTER_PREPARE,
-        Self::ABORT_DELIVERED,
-        Self::ABORT_REPEATED,
-        Self::SHUTDOWN_WITHOUT_COMPLETE,
-        Self::SHUTDOWN_AFTER_CRASH,
-        Self::SHUTDOWN_NULL_SET,
-        Self::VETO,
-        Self::SET_FAILURE_IN_IDENTIFY,
-        Self::QUERY_OUTSIDE_WINDOW,
-        Self::DEVICE_NAME_QUERIED,
-        Self::HANDLER_FAILED,
-        Self::FREEZE_TIMEOUT,
-        Self::HOLD_WRITES_TIMEOUT,
-        Self::PROVIDER_ABORTED,
-        Self::PROVIDER_FAILED,
-        Self::STATUS_REPORTED,
-    ];
-
-    /// The rules ("R55", "T2") some reached situation belongs to.
-    pub fn rules_exercised(&self) -> BTreeSet<&'static str> {
-        self.situations
-            .iter()
-            .filter_map(|label| label.split(' ').next())
-            .collect()
+    /// True when `situation` was reached.
+    pub fn reached(&self, situation: Situation) -> bool {
+        self.situations & situation.bit() != 0
     }
 
-    /// The situations ("R55 abort delivered") the trace reached.
-    pub fn situations(&self) -> BTreeSet<&'static str> {
-        self.situations.clone()
+    /// True when some situation of `rule` was reached.
+    pub fn rule_exercised(&self, rule: Rule) -> bool {
+        self.situations().any(|s| s.rule() == rule)
+    }
+
+    /// The situations reached, in rule order.
+    pub fn situations(&self) -> impl Iterator<Item = Situation> + '_ {
+        Situation::ALL.into_iter().filter(|s| self.reached(*s))
+    }
+
+    /// The rules some reached situation belongs to.
+    pub fn rules_exercised(&self) -> BTreeSet<Rule> {
+        self.situations().map(Situation::rule).collect()
     }
 
     /// The writer states seen in `StateChanged` or `StatusReported` records.
     pub fn states_reached(&self) -> BTreeSet<WriterState> {
-        self.states.clone()
+        WriterState::ALL
+            .into_iter()
+            .filter(|state| self.states & 1 << state.value() != 0)
+            .collect()
     }
 
-    /// True when the situation `label` ("R55 abort delivered") or some situation of the rule
-    /// `label` ("R55") was reached.
-    pub fn exercised(&self, label: &str) -> bool {
-        self.situations.contains(label) || self.rules_exercised().contains(label)
+    /// The situations of [`Situation::ALL`] not reached yet.
+    pub fn missing(&self) -> Vec<Situation> {
+        Situation::ALL
+            .into_iter()
+            .filter(|s| !self.reached(*s))
+            .collect()
     }
 
-    /// The labels of [`Coverage::ALL`] not reached yet.
-    pub fn missing(&self) -> Vec<&'static str> {
-        Self::ALL
+    /// `Ok` when every situation of `required` was reached, else the ones that were not: what a
+    /// property declares it must reach, checked once its runs are over.
+    pub fn require(&self, required: &[Situation]) -> Result<(), Vec<Situation>> {
+        let missing: Vec<Situation> = required
             .iter()
             .copied()
-            .filter(|label| !self.situations.contains(label))
-            .collect()
+            .filter(|s| !self.reached(*s))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(missing)
+        }
     }
 
     /// Adds everything `other` reached.
     pub fn merge(&mut self, other: &Self) {
-        self.situations.extend(other.situations.iter().copied());
-        self.states.extend(other.states.iter().copied());
+        self.situations |= other.situations;
+        self.states |= other.states;
     }
 
-    pub(super) fn cover(&mut self, label: &'static str) {
-        self.situations.insert(label);
+    pub(super) fn cover(&mut self, situation: Situation) {
+        self.situations |= situation.bit();
     }
 
     pub(super) fn reach(&mut self, state: WriterState) {
-        self.states.insert(state);
+        self.states |= 1 << state.value();
     }
 }
 
 impl fmt::Display for Coverage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "situations exercised ({}):", self.situations.len())?;
-        for label in &self.situations {
-            writeln!(f, "  {label}")?;
+        writeln!(f, "situations exercised ({}):", self.situations().count())?;
+        for situation in self.situations() {
+            writeln!(f, "  {situation}")?;
         }
         write!(f, "states reached:")?;
-        for state in &self.states {
+        for state in self.states_reached() {
             write!(f, " {}", state.value())?;
         }
         Ok(())
@@ -193,30 +301,30 @@ mod tests {
     #[test]
     fn merge_unions_rules_and_states() {
         let mut a = Coverage::default();
-        a.cover(Coverage::FREEZE_TIMEOUT);
+        a.cover(Situation::FreezeTimeout);
         a.reach(WriterState::VSS_WS_STABLE);
         let mut b = Coverage::default();
-        b.cover(Coverage::HOLD_WRITES_TIMEOUT);
+        b.cover(Situation::HoldWritesTimeout);
         b.reach(WriterState::VSS_WS_FAILED_AT_FREEZE);
         a.merge(&b);
-        assert!(a.exercised("R76 freeze timeout")); // R76
-        assert!(a.exercised("R89 hold-writes timeout")); // R89
-        assert!(a.exercised("R89"));
-        assert!(!a.exercised("R8"));
+        assert!(a.reached(Situation::FreezeTimeout)); // R76
+        assert!(a.rule_exercised(Rule::R89));
+        assert!(!a.rule_exercised(Rule::R8));
         assert_eq!(
             a.rules_exercised().into_iter().collect::<Vec<_>>(),
-            ["R76", "R89"]
+            [Rule::R76, Rule::R89]
         );
         assert_eq!(a.states_reached().len(), 2);
-        assert_eq!(a.missing().len(), Coverage::ALL.len() - 2);
+        assert_eq!(a.missing().len(), Situation::ALL.len() - 2);
+        assert_eq!(a.require(&[Situation::FreezeTimeout]), Ok(()));
+        assert_eq!(a.require(&[Situation::Veto]), Err(vec![Situation::Veto]));
     }
 
     #[test]
-    fn labels_are_unique_and_cite_a_rule() {
-        let unique: BTreeSet<_> = Coverage::ALL.iter().collect();
-        assert_eq!(unique.len(), Coverage::ALL.len());
-        assert!(Coverage::ALL
-            .iter()
-            .all(|label| label.starts_with('R') || label.starts_with('T')));
+    fn situations_are_unique_and_fit_the_bitset() {
+        let unique: BTreeSet<_> = Situation::ALL.iter().collect();
+        assert_eq!(unique.len(), Situation::ALL.len());
+        assert!(Situation::ALL.len() <= 64);
+        assert_eq!(Situation::FreezeTimeout.to_string(), "R76 freeze timeout");
     }
 }

@@ -115,10 +115,11 @@ mod timers;
 use std::collections::BTreeSet;
 use std::fmt;
 
-pub use self::coverage::Coverage;
+pub use self::coverage::{Coverage, Situation};
 
 use self::model::{Model, Stamp};
 use super::{Trace, TraceEvent};
+use crate::vocab::Rule;
 use crate::vocab::WriterState;
 
 /// Judges `trace` by every rule the oracle knows.
@@ -229,8 +230,8 @@ impl fmt::Display for Party {
 /// One broken rule, where it was noticed, and what happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
-    /// The rule, as the spec numbers it (`"R55"`), or `"TRACE"` for a malformed trace.
-    pub rule: &'static str,
+    /// The rule, as the spec numbers it (`Rule::R55`), or `Rule::Trace` for a malformed trace.
+    pub rule: Rule,
     /// Who broke it.
     pub party: Party,
     /// Virtual time of the record that shows the violation.
@@ -283,7 +284,7 @@ impl Report {
     }
 
     /// The distinct rules broken, by anyone.
-    pub fn rules_broken(&self) -> BTreeSet<&'static str> {
+    pub fn rules_broken(&self) -> BTreeSet<Rule> {
         self.violations
             .iter()
             .map(|violation| violation.rule)
@@ -345,22 +346,22 @@ struct Cx<'a> {
 
 impl Cx<'_> {
     /// Reports an engine violation at the current record.
-    fn engine(&mut self, rule: &'static str, message: String) {
+    fn engine(&mut self, rule: Rule, message: String) {
         self.report_at(self.now, Party::Engine, rule, message);
     }
 
     /// Reports a requester violation at the current record.
-    fn requester(&mut self, rule: &'static str, message: String) {
+    fn requester(&mut self, rule: Rule, message: String) {
         self.report_at(self.now, Party::Requester, rule, message);
     }
 
     /// Reports a writer violation at the current record.
-    fn writer(&mut self, rule: &'static str, message: String) {
+    fn writer(&mut self, rule: Rule, message: String) {
         self.report_at(self.now, Party::Writer, rule, message);
     }
 
     /// Reports a violation attributed to an earlier record.
-    fn report_at(&mut self, at: Stamp, party: Party, rule: &'static str, message: String) {
+    fn report_at(&mut self, at: Stamp, party: Party, rule: Rule, message: String) {
         self.findings.violations.push(Violation {
             rule,
             party,
@@ -370,9 +371,9 @@ impl Cx<'_> {
         });
     }
 
-    /// Marks a coverage label as reached.
-    fn cover(&mut self, label: &'static str) {
-        self.findings.coverage.cover(label);
+    /// Marks a situation as reached.
+    fn cover(&mut self, situation: Situation) {
+        self.findings.coverage.cover(situation);
     }
 
     /// Marks a writer state as seen.
@@ -405,8 +406,8 @@ mod tests {
         let report = check(&Trace::from_records(happy_path()));
         report.assert_clean();
         let coverage = report.coverage();
-        assert!(coverage.exercised(Coverage::BACKUP_COMPLETE)); // R43
-        assert!(coverage.exercised(Coverage::STATUS_REPORTED)); // T2
+        assert!(coverage.reached(Situation::BackupComplete)); // R43
+        assert!(coverage.reached(Situation::StatusReported)); // T2
         assert!(coverage
             .states_reached()
             .contains(&WriterState::VSS_WS_WAITING_FOR_BACKUP_COMPLETE));
@@ -422,7 +423,7 @@ mod tests {
         let mut records = happy_path();
         records.remove(0); // no Policies record
         let report = check(&Trace::from_records(records));
-        assert_eq!(rules(&report), ["TRACE"]);
+        assert_eq!(rules(&report), [Rule::Trace]);
         let text = report.to_string();
         assert!(text.contains("TRACE [engine] record #0 at 0 ms"), "{text}");
         let clean = report.clone();
@@ -440,10 +441,10 @@ mod tests {
         let complete = delivery(&records, W0, WriterEvent::BackupComplete);
         records[complete].at_ms = 0;
         let report = check(&Trace::from_records(records));
-        assert_eq!(rules(&report), ["R57", "TRACE"], "{report}");
+        assert_eq!(rules(&report), [Rule::R57, Rule::Trace], "{report}");
         let indexes: Vec<_> = report.violations().iter().map(|v| v.record_index).collect();
         assert!(indexes.windows(2).all(|w| w[0] <= w[1]), "{report}");
-        assert_eq!(report.violations()[0].rule, "TRACE");
+        assert_eq!(report.violations()[0].rule, Rule::Trace);
         assert!(report.violations_by(Party::Writer).is_empty());
     }
 }

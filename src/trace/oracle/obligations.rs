@@ -4,8 +4,9 @@
 //! not simply `Release` the object: `AbortBackup` first, unless the backup completed. A crash is
 //! not a requester violation.
 
-use super::{Coverage, Cx, Rules};
+use super::{Cx, Rules, Situation};
 use crate::trace::{SessionNo, TraceEvent};
+use crate::vocab::Rule;
 use crate::vocab::{Call, Hresult};
 
 /// The requester-obligation rules.
@@ -35,15 +36,15 @@ fn after_snapshot(cx: &mut Cx<'_>, s: SessionNo, call: &Call, hr: Hresult) {
         return; // shutdown.rs: calls on a released object (R32).
     }
     let rule = if matches!(call, Call::BackupComplete) {
-        "R26"
+        Rule::R26
     } else {
-        "R25"
+        Rule::R25
     };
     let method = call.method();
     let at = cx.now.at_ms;
     if let Some((dss_hr, when)) = session.dss.failed() {
-        if rule == "R26" {
-            cx.cover(Coverage::COMPLETE_AFTER_FAILURE);
+        if rule == Rule::R26 {
+            cx.cover(Situation::CompleteAfterFailure);
         }
         cx.requester(
             rule,
@@ -91,7 +92,7 @@ fn released(cx: &mut Cx<'_>, s: SessionNo) {
     if session.gone.is_some() {
         return;
     }
-    cx.cover(Coverage::RELEASED_AFTER_PREPARE);
+    cx.cover(Situation::ReleasedAfterPrepare);
     let prepare_failed = session
         .pfb
         .completed
@@ -107,7 +108,7 @@ fn released(cx: &mut Cx<'_>, s: SessionNo) {
     let at = cx.now.at_ms;
     match session.dss.failed() {
         Some((hr, when)) => cx.requester(
-            "R54",
+            Rule::R54,
             format!(
                 "{s} was released at {at} ms after its DoSnapshotSet failed with {hr} at {} ms, \
                  without calling AbortBackup",
@@ -115,7 +116,7 @@ fn released(cx: &mut Cx<'_>, s: SessionNo) {
             ),
         ),
         None => cx.requester(
-            "R52",
+            Rule::R52,
             format!(
                 "{s} was released at {at} ms after raising PrepareForBackup at {} ms, without \
                  AbortBackup and without a completed BackupComplete",
@@ -130,6 +131,7 @@ mod tests {
     use super::super::test_support::*;
     use super::super::Party;
     use crate::trace::{ProviderStep, SetOutcome, TraceEvent};
+    use crate::vocab::Rule;
     use crate::vocab::{AsyncKind, Call, Hresult, SnapshotSetId, WriterEvent};
 
     /// DoSnapshotSet fails at EndPrepareSnapshots: W0 is aborted, the set discarded.
@@ -178,14 +180,14 @@ mod tests {
         report.assert_clean();
         assert!(report
             .coverage()
-            .exercised(super::super::Coverage::ABORT_CREATION_FAILED));
+            .reached(super::super::Situation::AbortCreationFailed));
     }
 
     #[test]
     fn r54_release_after_failed_snapshot_without_abort_backup() {
         let mut b = failed_snapshot();
         release(&mut b, S0, Call::Release, &[W0], SnapshotSetId::NULL);
-        assert_only(&judge(b.build()), "R54", Party::Requester);
+        assert_only(&judge(b.build()), Rule::R54, Party::Requester);
     }
 
     #[test]
@@ -197,10 +199,10 @@ mod tests {
         release(&mut b, S0, Call::Release, &[W0], SnapshotSetId::NULL);
         let records = b.build();
         let report = judge(records.clone());
-        assert_only(&report, "R26", Party::Requester);
+        assert_only(&report, Rule::R26, Party::Requester);
         assert!(report
             .coverage()
-            .exercised(super::super::Coverage::COMPLETE_AFTER_FAILURE));
+            .reached(super::super::Situation::CompleteAfterFailure));
 
         // The engine accepting it is an engine violation too.
         let mut records = records;
@@ -241,7 +243,7 @@ mod tests {
         )
         .ok(S0, Call::AbortBackup);
         release(&mut b, S0, Call::Release, &[W0], SnapshotSetId::NULL);
-        assert_only(&judge(b.build()), "R25", Party::Requester);
+        assert_only(&judge(b.build()), Rule::R25, Party::Requester);
     }
 
     #[test]
@@ -253,10 +255,10 @@ mod tests {
         release(&mut b, S0, Call::Release, &[W0], SnapshotSetId::NULL);
         let records = b.build();
         let report = judge(records.clone());
-        assert_only(&report, "R52", Party::Requester);
+        assert_only(&report, Rule::R52, Party::Requester);
         assert!(report
             .coverage()
-            .exercised(super::super::Coverage::RELEASED_AFTER_PREPARE));
+            .reached(super::super::Situation::ReleasedAfterPrepare));
 
         // A crash is not the requester's fault.
         let mut crashed = records;

@@ -6,6 +6,7 @@ use super::model::Stamp;
 use super::tables::{VecMap, VecSet};
 use super::{Cx, Rules};
 use crate::trace::{ProviderNo, ProviderStep, SessionNo, TraceEvent, WriterNo};
+use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, Hresult, WriterEvent};
 
 /// The ordering rules.
@@ -109,7 +110,7 @@ impl OrderRules {
         }
         if event_phase(event).is_some() && !model.dss_pending(s) {
             cx.engine(
-                "R45",
+                Rule::R45,
                 format!("{name} received {event} from {s} at {at} ms but no DoSnapshotSet was under way"),
             );
         }
@@ -126,7 +127,7 @@ impl OrderRules {
                     format!("after {earlier}")
                 };
                 cx.engine(
-                    "R43",
+                    Rule::R43,
                     format!(
                         "{name} received {event} from {s} at {at} ms {what} (at {} ms); the \
                          backup sequence is PrepareForBackup, PrepareForSnapshot, Freeze, Thaw, \
@@ -146,7 +147,7 @@ impl OrderRules {
         if let Some(before) = before {
             if part.got(before).is_none() {
                 cx.engine(
-                    "R45",
+                    Rule::R45,
                     format!("{name} received {event} from {s} at {at} ms without {before} first"),
                 );
             }
@@ -165,7 +166,7 @@ impl OrderRules {
             Some((reached, when, last)) if phase < *reached => {
                 let (what, last) = (what.describe(cx), last.describe(cx));
                 cx.engine(
-                    "R45",
+                    Rule::R45,
                     format!(
                         "{s}: {what} at {} ms after {last} at {} ms; DoSnapshotSet runs \
                          PrepareForSnapshot, EndPrepareSnapshots, Freeze, PreCommitSnapshots, \
@@ -190,13 +191,13 @@ impl OrderRules {
         let ranks = self.freeze_ranks.entry(s).or_default();
         ranks.insert(rank);
         if ranks.len() > 1 {
-            cx.cover(super::Coverage::FREEZE_LEVELS);
+            cx.cover(super::Situation::FreezeLevels);
         }
         match self.freeze_max.get(&s) {
             Some((max, other, when)) if rank < *max => {
                 let other_level = cx.model.writers.get(other).map(|i| i.level);
                 cx.engine(
-                    "R46",
+                    Rule::R46,
                     format!(
                         "{} ({:?}) was frozen at {} ms after {} ({other_level:?}) at {} ms; \
                          Freeze goes to front-end, then back-end, then system writers",
@@ -227,7 +228,7 @@ impl OrderRules {
         if step == ProviderStep::BeginPrepareSnapshot {
             if let Some(called) = dss.called {
                 cx.engine(
-                    "R19",
+                    Rule::R19,
                     format!(
                         "{name}: BeginPrepareSnapshot for {s} at {} ms after DoSnapshotSet was \
                          called at {} ms; the volume list is fixed by then",
@@ -245,7 +246,7 @@ impl OrderRules {
         };
         if !dss.pending() {
             cx.engine(
-                "R45",
+                Rule::R45,
                 format!(
                     "{name}: {step:?} for {s} at {} ms while no DoSnapshotSet was under way",
                     cx.now.at_ms
@@ -255,7 +256,7 @@ impl OrderRules {
         }
         if !self.volumes.get(&s).is_some_and(|v| v.contains(&p)) {
             cx.engine(
-                "R45",
+                Rule::R45,
                 format!(
                     "{name}: {step:?} for {s} at {} ms, but it holds no volume of the set",
                     cx.now.at_ms
@@ -264,7 +265,7 @@ impl OrderRules {
         }
         if let Some(first) = self.steps.get(&(s, p, step)) {
             cx.engine(
-                "R45",
+                Rule::R45,
                 format!(
                     "{name}: {step:?} for {s} at {} ms a second time (first at {} ms)",
                     cx.now.at_ms, first.at_ms
@@ -322,7 +323,7 @@ impl OrderRules {
         }
         for what in missing {
             cx.engine(
-                "R45",
+                Rule::R45,
                 format!(
                     "{s}'s DoSnapshotSet finished at {} ms but {what}",
                     cx.now.at_ms
@@ -338,6 +339,7 @@ mod tests {
     use super::super::test_support::*;
     use super::super::Party;
     use crate::trace::{ProviderStep, TraceEvent};
+    use crate::vocab::Rule;
     use crate::vocab::{Hresult, WriterEvent};
 
     #[test]
@@ -346,7 +348,7 @@ mod tests {
         let at = delivery(&records, W0, WriterEvent::BackupComplete);
         let copy = records[at..at + 2].to_vec();
         records.splice(at + 3..at + 3, copy); // after Delivered, Handled, StateChanged
-        assert_only(&judge(records), "R43", Party::Engine);
+        assert_only(&judge(records), Rule::R43, Party::Engine);
     }
 
     #[test]
@@ -366,7 +368,7 @@ mod tests {
         let freeze = delivery(&records, W0, WriterEvent::Freeze);
         record.at_ms = records[freeze].at_ms;
         records.insert(freeze + 3, record);
-        assert_only(&judge(records), "R45", Party::Engine);
+        assert_only(&judge(records), Rule::R45, Party::Engine);
     }
 
     #[test]
@@ -376,7 +378,7 @@ mod tests {
         let thaw = delivery(&records, W0, WriterEvent::Thaw);
         records.drain(thaw..thaw + 3); // Delivered, Handled, StateChanged
         let report = judge(records);
-        assert!(report.rules_broken().contains("R45"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::R45), "{report}");
         assert!(report
             .engine_violations()
             .iter()
@@ -391,7 +393,7 @@ mod tests {
         // Move W1's Freeze block (Delivered, Handled, StateChanged, TimerSet) before W0's.
         let block: Vec<_> = records.drain(back..back + 4).collect();
         records.splice(front..front, block);
-        assert_only(&judge(records), "R46", Party::Engine);
+        assert_only(&judge(records), Rule::R46, Party::Engine);
     }
 
     #[test]
@@ -409,7 +411,7 @@ mod tests {
                 spent_ms: 0,
             }],
         );
-        assert_only(&judge(records), "R19", Party::Engine);
+        assert_only(&judge(records), Rule::R19, Party::Engine);
     }
 }
 

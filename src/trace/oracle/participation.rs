@@ -7,8 +7,9 @@ use std::collections::BTreeSet;
 
 use super::model::{Part, Stamp};
 use super::tables::VecMap;
-use super::{Coverage, Cx, Party, Rules};
+use super::{Cx, Party, Rules, Situation};
 use crate::trace::{DropReason, SessionNo, TraceEvent, WriterNo};
+use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, Hresult, WriterEvent};
 
 /// The participation rules.
@@ -29,6 +30,28 @@ fn is_snapshot_event(event: WriterEvent) -> bool {
             | WriterEvent::Thaw
             | WriterEvent::PostSnapshot
     )
+}
+
+/// R10: `GetWriterMetadata` hands out only writers whose Identify succeeded for this session
+/// and that were not left out since.
+fn reported_metadata(cx: &mut Cx<'_>, session: SessionNo, writer: WriterNo) {
+    let part = cx.model.part(session, writer);
+    let identified = part.is_some_and(|p| p.identify_ok);
+    let left_out = part.and_then(|p| {
+        p.dropped.iter().copied().find(|(reason, _)| {
+            matches!(
+                reason,
+                DropReason::IdentifyFailed | DropReason::ClassDisabled
+            )
+        })
+    });
+    if !identified || left_out.is_some() {
+        let message = format!(
+            "{session} was handed the metadata of {}, whose Identify did not succeed for it",
+            cx.model.writer(writer)
+        );
+        cx.engine(Rule::R10, message);
+    }
 }
 
 impl Rules for ParticipationRules {
@@ -58,6 +81,9 @@ impl Rules for ParticipationRules {
             TraceEvent::AsyncCompleted {
                 session, kind, hr, ..
             } => self.completed(cx, *session, *kind, *hr),
+            TraceEvent::MetadataReported { session, writer } => {
+                reported_metadata(cx, *session, *writer);
+            }
             _ => {}
         }
     }
@@ -81,7 +107,7 @@ impl Rules for ParticipationRules {
                          backup but was never dropped after PrepareForBackup",
                         model.writer(*writer)
                     );
-                    cx.report_at(pfb, Party::Engine, "R47", message);
+                    cx.report_at(pfb, Party::Engine, Rule::R47, message);
                 }
             }
         }
@@ -96,9 +122,9 @@ impl ParticipationRules {
         let part = model.part_or_empty(s, w);
         if let Some((reason, dropped)) = part.excluded() {
             let rule = match reason {
-                DropReason::IdentifyFailed => "R10",
-                DropReason::ClassDisabled => "R7",
-                _ => "R47",
+                DropReason::IdentifyFailed => Rule::R10,
+                DropReason::ClassDisabled => Rule::R7,
+                _ => Rule::R47,
             };
             cx.engine(
                 rule,
@@ -111,8 +137,8 @@ impl ParticipationRules {
             return;
         }
         match event {
-            WriterEvent::Identify => cx.cover(Coverage::IDENTIFY),
-            WriterEvent::BackupComplete => cx.cover(Coverage::BACKUP_COMPLETE),
+            WriterEvent::Identify => cx.cover(Situation::Identify),
+            WriterEvent::BackupComplete => cx.cover(Situation::BackupComplete),
             _ => {}
         }
         self.raised_by_a_call(cx, s, &name, event);
@@ -132,15 +158,15 @@ impl ParticipationRules {
             return;
         };
         let (rule, missing) = match event {
-            WriterEvent::Identify => ("R8", session.gwm.called.is_none()),
-            WriterEvent::PrepareForBackup => ("R21", session.pfb.called.is_none()),
-            WriterEvent::BackupComplete => ("R26", session.backup_complete.called.is_none()),
+            WriterEvent::Identify => (Rule::R8, session.gwm.called.is_none()),
+            WriterEvent::PrepareForBackup => (Rule::R21, session.pfb.called.is_none()),
+            WriterEvent::BackupComplete => (Rule::R26, session.backup_complete.called.is_none()),
             _ => return,
         };
         if missing {
             let what = match rule {
-                "R8" => "GatherWriterMetadata was not called successfully",
-                "R21" => "PrepareForBackup was not called successfully",
+                Rule::R8 => "GatherWriterMetadata was not called successfully",
+                Rule::R21 => "PrepareForBackup was not called successfully",
                 _ => "BackupComplete was not called successfully",
             };
             cx.engine(
@@ -166,14 +192,14 @@ impl ParticipationRules {
         let name = model.writer(w);
         let at = cx.now.at_ms;
         let rule = match event {
-            WriterEvent::PrepareForBackup => "R21",
-            WriterEvent::BackupComplete => "R26",
-            e if is_snapshot_event(e) => "R45",
-            _ => "",
+            WriterEvent::PrepareForBackup => Rule::R21,
+            WriterEvent::BackupComplete => Rule::R26,
+            e if is_snapshot_event(e) => Rule::R45,
+            _ => return,
         };
-        if !rule.is_empty() && model.session(s).is_some_and(|s| !s.writers_involved()) {
+        if model.session(s).is_some_and(|s| !s.writers_involved()) {
             cx.engine(
-                "R42",
+                Rule::R42,
                 format!(
                     "{name} received {event} from {s} at {at} ms, but {s}'s context involves no \
                      writers"
@@ -181,7 +207,7 @@ impl ParticipationRules {
             );
             return;
         }
-        if !rule.is_empty() && !part.identify_ok {
+        if !part.identify_ok {
             cx.engine(
                 rule,
                 format!("{name} received {event} from {s} at {at} ms but {s} never identified it"),
@@ -196,7 +222,7 @@ impl ParticipationRules {
             && part.got(WriterEvent::PrepareForBackup).is_none()
         {
             cx.engine(
-                "R45",
+                Rule::R45,
                 format!(
                     "{name} received PrepareForSnapshot from {s} at {at} ms but did not take \
                      part in its PrepareForBackup"
@@ -215,7 +241,7 @@ impl ParticipationRules {
         };
         if should_be_out && self.r47_reported.insert((s, w)) {
             cx.engine(
-                "R47",
+                Rule::R47,
                 format!(
                     "{name} received {event} from {s} at {at} ms although none of its \
                      components was selected (component mode): it should have been dropped"
@@ -230,10 +256,10 @@ impl ParticipationRules {
         let part = model.part_or_empty(s, w);
         match reason {
             DropReason::IdentifyFailed => {
-                cx.cover(Coverage::IDENTIFY_FAILED);
+                cx.cover(Situation::IdentifyFailed);
                 if self.identify_drops_due.remove(&(s, w)).is_none() {
                     cx.engine(
-                        "R10",
+                        Rule::R10,
                         format!(
                             "{name} was dropped from {s} for a failed Identify, but its \
                              OnIdentify did not fail"
@@ -244,7 +270,7 @@ impl ParticipationRules {
             DropReason::ClassDisabled => {
                 if let Some(identify) = part.got(WriterEvent::Identify) {
                     cx.engine(
-                        "R7",
+                        Rule::R7,
                         format!(
                             "{name} was dropped from {s} as disabled after it received \
                              Identify at {} ms; disabled classes get no Identify",
@@ -254,7 +280,7 @@ impl ParticipationRules {
                 }
             }
             DropReason::NothingSelected => {
-                cx.cover(Coverage::NOTHING_SELECTED);
+                cx.cover(Situation::NothingSelected);
                 let Some(session) = model.session(s) else {
                     return;
                 };
@@ -269,7 +295,7 @@ impl ParticipationRules {
                 };
                 if let Some(why_not) = why_not {
                     cx.engine(
-                        "R47",
+                        Rule::R47,
                         format!(
                             "{name} was dropped from {s} as having nothing selected, but {why_not}"
                         ),
@@ -300,7 +326,7 @@ impl ParticipationRules {
         let Some(session) = model.session(s) else {
             return;
         };
-        let mut missing: Vec<(&'static str, String)> = Vec::new();
+        let mut missing: Vec<(Rule, String)> = Vec::new();
         match kind {
             AsyncKind::GatherWriterMetadata => {
                 let since = session.gwm.called.map_or(usize::MAX, |c| c.index);
@@ -312,7 +338,7 @@ impl ParticipationRules {
                     });
                     if info.registered.index < since && !reached {
                         missing.push((
-                            "R8",
+                            Rule::R8,
                             format!("{} never received Identify", model.writer(*writer)),
                         ));
                     }
@@ -326,7 +352,7 @@ impl ParticipationRules {
                         && part.aborted.is_none();
                     if eligible && part.got(WriterEvent::PrepareForBackup).is_none() {
                         missing.push((
-                            "R21",
+                            Rule::R21,
                             format!("{} never received PrepareForBackup", model.writer(*writer)),
                         ));
                     }
@@ -339,7 +365,7 @@ impl ParticipationRules {
                         && part.got(WriterEvent::BackupComplete).is_none()
                     {
                         missing.push((
-                            "R26",
+                            Rule::R26,
                             format!("{} never received BackupComplete", model.writer(*writer)),
                         ));
                     }
@@ -363,7 +389,7 @@ fn report_missing_identify_drop(cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, sinc
         cx.model.writer(w),
         since.at_ms
     );
-    cx.report_at(since, Party::Engine, "R10", message);
+    cx.report_at(since, Party::Engine, Rule::R10, message);
 }
 
 #[cfg(test)]
@@ -372,6 +398,7 @@ mod tests {
     use super::super::test_support::*;
     use super::super::Party;
     use crate::trace::{DropReason, TraceEvent};
+    use crate::vocab::Rule;
     use crate::vocab::{Call, Hresult, SnapshotSetId, WriterEvent};
 
     #[test]
@@ -381,10 +408,10 @@ mod tests {
         report.assert_clean();
         assert!(report
             .coverage()
-            .exercised(super::super::Coverage::FREEZE_LEVELS));
+            .reached(super::super::Situation::FreezeLevels));
         assert!(report
             .coverage()
-            .exercised(super::super::Coverage::NOTHING_SELECTED));
+            .reached(super::super::Situation::NothingSelected));
     }
 
     #[test]
@@ -421,7 +448,7 @@ mod tests {
             report
                 .violations()
                 .iter()
-                .filter(|v| v.rule == "R47")
+                .filter(|v| v.rule == Rule::R47)
                 .count(),
             1,
             "{report}"
@@ -450,7 +477,7 @@ mod tests {
             }],
         );
         let report = judge(records);
-        assert!(report.rules_broken().contains("R47"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::R47), "{report}");
         assert!(report.violations().iter().all(|v| v.party == Party::Engine));
     }
 
@@ -480,13 +507,13 @@ mod tests {
         report.assert_clean();
         assert!(report
             .coverage()
-            .exercised(super::super::Coverage::IDENTIFY_FAILED));
+            .reached(super::super::Situation::IdentifyFailed));
 
         // Missing drop.
         let mut records = clean.clone();
         let drop = find(&records, |e| matches!(e, TraceEvent::WriterDropped { .. }));
         records.remove(drop);
-        assert_only(&judge(records), "R10", Party::Engine);
+        assert_only(&judge(records), Rule::R10, Party::Engine);
 
         // An event after the drop.
         let mut records = clean;
@@ -502,7 +529,7 @@ mod tests {
             }],
         );
         let report = judge(records);
-        assert!(report.rules_broken().contains("R10"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::R10), "{report}");
     }
 
     #[test]
@@ -545,7 +572,7 @@ mod tests {
             set: SnapshotSetId::NULL,
         };
         let report = judge(records);
-        assert!(report.rules_broken().contains("R42"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::R42), "{report}");
     }
 
     #[test]
@@ -555,12 +582,12 @@ mod tests {
         records.drain(identify..identify + 2);
         let report = judge(records);
         // W0 was never identified: R8, and every later event is out of place (R21, R45...).
-        assert!(report.rules_broken().contains("R8"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::R8), "{report}");
 
         let mut records = happy_path();
         let pfb = delivery(&records, W0, WriterEvent::PrepareForBackup);
         records.drain(pfb..pfb + 2);
         let report = judge(records);
-        assert!(report.rules_broken().contains("R21"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::R21), "{report}");
     }
 }

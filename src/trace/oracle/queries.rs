@@ -3,8 +3,9 @@
 //! engine must refuse it with `VSS_E_BAD_STATE`; inside the window the engine must answer.
 //! `SetWriterFailure` in `OnIdentify` is the writer's fault and must not take effect.
 
-use super::{Coverage, Cx, Rules};
+use super::{Cx, Rules, Situation};
 use crate::trace::{SessionNo, TraceEvent, WriterNo, WriterQuery};
+use crate::vocab::Rule;
 use crate::vocab::{Hresult, QueryWindow, WriterEvent};
 
 /// The writer-query rules.
@@ -28,7 +29,7 @@ impl Rules for QueryRules {
                 failure: Some(code),
                 ..
             } => cx.engine(
-                "R66",
+                Rule::R66,
                 format!(
                     "{}'s OnIdentify for {session} recorded SetWriterFailure({code}); it must be \
                      refused in OnIdentify",
@@ -72,14 +73,14 @@ fn queried(
     match query {
         WriterQuery::SetWriterFailure => {
             if during == WriterEvent::Identify {
-                cx.cover(Coverage::SET_FAILURE_IN_IDENTIFY);
+                cx.cover(Situation::SetFailureInIdentify);
                 cx.writer(
-                    "R66",
+                    Rule::R66,
                     format!("{name} called SetWriterFailure in OnIdentify ({s}) at {at} ms"),
                 );
                 if hr.is_success() {
                     cx.engine(
-                        "R66",
+                        Rule::R66,
                         format!(
                             "SetWriterFailure in {name}'s OnIdentify at {at} ms returned {hr}; \
                              it must be refused"
@@ -88,7 +89,7 @@ fn queried(
                 }
             } else if hr.is_failure() {
                 cx.writer(
-                    "R66",
+                    Rule::R66,
                     format!(
                         "{name}'s SetWriterFailure in {handler} at {at} ms was refused with \
                          {hr}: the code is not one of T3's five"
@@ -98,9 +99,9 @@ fn queried(
         }
         WriterQuery::CurrentSnapshotSetId | WriterQuery::CurrentVolumes => {
             let rule = if query == WriterQuery::CurrentSnapshotSetId {
-                "R68"
+                Rule::R68
             } else {
-                "R70"
+                Rule::R70
             };
             let window = cx.model.policies.query_window;
             let has_set = cx.model.session(s).is_some_and(|s| s.set.is_some());
@@ -116,7 +117,7 @@ fn queried(
                 }
                 return;
             }
-            cx.cover(Coverage::QUERY_OUTSIDE_WINDOW);
+            cx.cover(Situation::QueryOutsideWindow);
             cx.writer(
                 rule,
                 format!(
@@ -128,10 +129,10 @@ fn queried(
         }
         WriterQuery::SnapshotDeviceName => {
             if during == WriterEvent::PostSnapshot {
-                cx.cover(Coverage::DEVICE_NAME_QUERIED);
+                cx.cover(Situation::DeviceNameQueried);
                 if hr == Hresult::VSS_E_BAD_STATE {
                     cx.engine(
-                        "R69",
+                        Rule::R69,
                         format!(
                             "{name}'s GetSnapshotDeviceName in OnPostSnapshot at {at} ms was \
                              refused with {hr}"
@@ -141,13 +142,13 @@ fn queried(
                 return;
             }
             cx.writer(
-                "R69",
+                Rule::R69,
                 format!(
                     "{name} called GetSnapshotDeviceName in {handler} at {at} ms; it works only \
                      during OnPostSnapshot"
                 ),
             );
-            refused(cx, "R69", &name, query, handler, hr);
+            refused(cx, Rule::R69, &name, query, handler, hr);
         }
     }
 }
@@ -155,7 +156,7 @@ fn queried(
 /// Outside its window a query must fail with `VSS_E_BAD_STATE`.
 fn refused(
     cx: &mut Cx<'_>,
-    rule: &'static str,
+    rule: Rule,
     name: &dyn std::fmt::Display,
     query: WriterQuery,
     handler: &str,
@@ -214,7 +215,7 @@ mod tests {
         );
         let report = judge(device);
         report.assert_clean();
-        assert!(report.coverage().exercised(Coverage::DEVICE_NAME_QUERIED));
+        assert!(report.coverage().reached(Situation::DeviceNameQueried));
     }
 
     #[test]
@@ -225,8 +226,8 @@ mod tests {
             Hresult::VSS_E_BAD_STATE,
         );
         let report = judge(records);
-        assert_only(&report, "R68", Party::Writer);
-        assert!(report.coverage().exercised(Coverage::QUERY_OUTSIDE_WINDOW));
+        assert_only(&report, Rule::R68, Party::Writer);
+        assert!(report.coverage().reached(Situation::QueryOutsideWindow));
         report.assert_engine_clean();
     }
 
@@ -238,7 +239,7 @@ mod tests {
             Hresult::S_OK,
         );
         let report = judge(records);
-        assert_eq!(rules(&report), ["R68"]);
+        assert_eq!(rules(&report), [Rule::R68]);
         assert_eq!(report.engine_violations().len(), 1, "{report}");
         assert_eq!(report.violations_by(Party::Writer).len(), 1, "{report}");
     }
@@ -268,7 +269,7 @@ mod tests {
             WriterQuery::SnapshotDeviceName,
             Hresult::VSS_E_BAD_STATE,
         );
-        assert_only(&judge(records), "R69", Party::Writer);
+        assert_only(&judge(records), Rule::R69, Party::Writer);
     }
 
     #[test]
@@ -279,10 +280,8 @@ mod tests {
             Hresult::VSS_E_BAD_STATE,
         );
         let report = judge(records);
-        assert_only(&report, "R66", Party::Writer);
-        assert!(report
-            .coverage()
-            .exercised(Coverage::SET_FAILURE_IN_IDENTIFY));
+        assert_only(&report, Rule::R66, Party::Writer);
+        assert!(report.coverage().reached(Situation::SetFailureInIdentify));
 
         // The engine accepting it, and the code sticking, are engine violations.
         let mut records = query_in(
@@ -303,7 +302,7 @@ mod tests {
             *failure = Some(Hresult::VSS_E_WRITERERROR_RETRYABLE);
         }
         let report = judge(records);
-        assert_eq!(rules(&report), ["R66"], "{report}");
+        assert_eq!(rules(&report), [Rule::R66], "{report}");
         assert_eq!(report.engine_violations().len(), 2, "{report}");
     }
 }

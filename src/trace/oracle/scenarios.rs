@@ -3,6 +3,7 @@
 
 use super::test_support::*;
 use crate::trace::{AbortCause, ProviderStep, SetOutcome, Timer, TraceEvent, TraceRecord};
+use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, Call, Hresult, Policies, SnapshotSetId, WriterEvent, WriterState};
 
 /// Freeze→Thaw window of the timeout scenarios.
@@ -219,6 +220,7 @@ pub(super) fn three_writers() -> Vec<TraceRecord> {
 mod tests {
     use super::super::{check, Coverage};
     use super::*;
+    use crate::trace::oracle::Situation;
     use crate::trace::Trace;
     use crate::vocab::AbortBackupReach;
 
@@ -239,18 +241,18 @@ mod tests {
             total.merge(report.coverage());
         }
         for label in [
-            Coverage::FREEZE_TIMEOUT,            // R76
-            Coverage::HOLD_WRITES_TIMEOUT,       // R89
-            Coverage::ABORT_DELIVERED,           // R55
-            Coverage::ABORT_WRITER_FAILED,       // R50b
-            Coverage::ABORT_CREATION_FAILED,     // R50c
-            Coverage::ABORT_BACKUP,              // R50a
-            Coverage::PREPARE_OR_POST_FAILED,    // R51
-            Coverage::PROVIDER_ABORTED,          // R92
-            Coverage::SHUTDOWN_WITHOUT_COMPLETE, // R57
-            Coverage::VETO,                      // R65
+            Situation::FreezeTimeout,           // R76
+            Situation::HoldWritesTimeout,       // R89
+            Situation::AbortDelivered,          // R55
+            Situation::AbortWriterFailed,       // R50b
+            Situation::AbortCreationFailed,     // R50c
+            Situation::AbortBackup,             // R50a
+            Situation::PrepareOrPostFailed,     // R51
+            Situation::ProviderAborted,         // R92
+            Situation::ShutdownWithoutComplete, // R57
+            Situation::Veto,                    // R65
         ] {
-            assert!(total.exercised(label), "{label} not reached:\n{total}");
+            assert!(total.reached(label), "{label} not reached:\n{total}");
         }
         for state in [
             WriterState::VSS_WS_FAILED_AT_FREEZE,
@@ -292,7 +294,7 @@ mod tests {
         let mut records = records;
         records[0].event = TraceEvent::Policies(Policies::default());
         let report = check(&Trace::from_records(records));
-        assert_eq!(rules(&report), ["R50"], "{report}");
+        assert_eq!(rules(&report), [Rule::R50], "{report}");
     }
 
     /// A small deterministic xorshift generator for the mutation test.

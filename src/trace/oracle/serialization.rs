@@ -4,8 +4,9 @@
 
 use super::model::Stamp;
 use super::tables::VecMap;
-use super::{Coverage, Cx, Rules};
+use super::{Cx, Rules, Situation};
 use crate::trace::{SessionNo, SetOutcome, TraceEvent};
+use crate::vocab::Rule;
 use crate::vocab::{Call, Hresult, SnapshotSetId};
 
 /// The serialization rules.
@@ -23,7 +24,7 @@ impl Rules for SerializationRules {
             TraceEvent::Called { session, call, hr } => {
                 self.overdue(cx);
                 if self.window.is_some_and(|(owner, _, _)| owner != *session) {
-                    cx.cover(Coverage::CONCURRENT_CREATION);
+                    cx.cover(Situation::ConcurrentCreation);
                 }
                 self.unopened(cx, *session);
                 if matches!(call, Call::StartSnapshotSet) {
@@ -33,7 +34,7 @@ impl Rules for SerializationRules {
             TraceEvent::SetCreationStarted { session, set } => {
                 if self.starts.remove(session).is_none() {
                     cx.engine(
-                        "R15",
+                        Rule::R15,
                         format!(
                             "set {set} of {session} entered creation at {} ms without a \
                              successful StartSnapshotSet",
@@ -43,7 +44,7 @@ impl Rules for SerializationRules {
                 }
                 if let Some((owner, other, since)) = self.window {
                     cx.engine(
-                        "R15",
+                        Rule::R15,
                         format!(
                             "set {set} of {session} entered creation at {} ms while set {other} \
                              of {owner} was in creation since {} ms",
@@ -76,10 +77,10 @@ impl SerializationRules {
         let at = cx.now.at_ms;
         let other = self.window.filter(|(owner, _, _)| *owner != s);
         if hr == Hresult::VSS_E_SNAPSHOT_SET_IN_PROGRESS {
-            cx.cover(Coverage::START_REFUSED);
+            cx.cover(Situation::StartRefused);
             if self.window.is_none() {
                 cx.engine(
-                    "R15",
+                    Rule::R15,
                     format!(
                         "{s}'s StartSnapshotSet at {at} ms failed with {hr} although no set was \
                          in creation"
@@ -93,7 +94,7 @@ impl SerializationRules {
         }
         if let Some((owner, set, since)) = other {
             cx.engine(
-                "R15",
+                Rule::R15,
                 format!(
                     "{s}'s StartSnapshotSet succeeded at {at} ms while set {set} of {owner} was \
                      in creation (since {} ms); it must fail with VSS_E_SNAPSHOT_SET_IN_PROGRESS",
@@ -111,7 +112,7 @@ impl SerializationRules {
                 "{s}'s StartSnapshotSet succeeded at {} ms but no SetCreationStarted followed",
                 called.at_ms
             );
-            cx.report_at(called, super::Party::Engine, "R15", message);
+            cx.report_at(called, super::Party::Engine, Rule::R15, message);
         }
     }
 
@@ -121,7 +122,7 @@ impl SerializationRules {
             Some((owner, open, _)) if owner == s && open == set => self.window = None,
             _ => {
                 cx.engine(
-                    "R15",
+                    Rule::R15,
                     format!("set {set} of {s} left creation at {at} ms but was not in creation"),
                 );
                 return;
@@ -142,7 +143,7 @@ impl SerializationRules {
         };
         if let Some(contradiction) = contradiction {
             cx.engine(
-                "R15",
+                Rule::R15,
                 format!(
                     "set {set} of {s} left creation at {at} ms as {outcome:?}, but {contradiction}"
                 ),
@@ -169,7 +170,7 @@ impl SerializationRules {
         if let Some(closed_by) = closed_by {
             self.window = None;
             cx.engine(
-                "R15",
+                Rule::R15,
                 format!(
                     "set {set} of {owner} is still in creation at {} ms although {closed_by}",
                     cx.now.at_ms
@@ -182,8 +183,10 @@ impl SerializationRules {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::super::{Coverage, Party};
+    use super::super::Party;
+    use crate::trace::oracle::Situation;
     use crate::trace::TraceEvent;
+    use crate::vocab::Rule;
     use crate::vocab::{Call, Hresult};
 
     /// S0 backs up W0; S1 tries to start a set meanwhile, then after S0's set is created.
@@ -212,13 +215,13 @@ mod tests {
         // R15: the refusal is correct behaviour.
         let report = judge(two_requesters(Hresult::VSS_E_SNAPSHOT_SET_IN_PROGRESS));
         report.assert_clean();
-        assert!(report.coverage().exercised(Coverage::START_REFUSED));
+        assert!(report.coverage().reached(Situation::StartRefused));
     }
 
     #[test]
     fn r15_second_set_in_creation() {
         let report = judge(two_requesters(Hresult::S_OK));
-        assert_only(&report, "R15", Party::Engine);
+        assert_only(&report, Rule::R15, Party::Engine);
     }
 
     #[test]
@@ -228,7 +231,7 @@ mod tests {
             matches!(e, TraceEvent::SetCreationEnded { .. })
         });
         records.remove(end);
-        assert_only(&judge(records), "R15", Party::Engine);
+        assert_only(&judge(records), Rule::R15, Party::Engine);
     }
 
     #[test]
@@ -243,6 +246,6 @@ mod tests {
                 Hresult::VSS_E_SNAPSHOT_SET_IN_PROGRESS,
             )
             .ok(S0, Call::Release);
-        assert_only(&judge(b.build()), "R15", Party::Engine);
+        assert_only(&judge(b.build()), Rule::R15, Party::Engine);
     }
 }

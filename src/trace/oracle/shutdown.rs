@@ -5,8 +5,9 @@
 
 use super::model::Stamp;
 use super::tables::{VecMap, VecSet};
-use super::{Coverage, Cx, Party, Rules};
+use super::{Cx, Party, Rules, Situation};
 use crate::trace::{SessionNo, TraceEvent, WriterNo};
+use crate::vocab::Rule;
 use crate::vocab::{
     Call, Hresult, ShutdownFor, ShutdownSetIdAfterCrash, SnapshotSetId, WriterEvent,
 };
@@ -55,7 +56,7 @@ impl Rules for ShutdownRules {
                     .is_some_and(|part| part.aborted.is_some() || part.excluded().is_some());
                 if !quiet {
                     cx.engine(
-                        "R32",
+                        Rule::R32,
                         format!(
                             "{} received {event} from {session} at {} ms after {session} was \
                              released at {} ms",
@@ -84,7 +85,7 @@ impl Rules for ShutdownRules {
                         owed.stamp.at_ms,
                         cx.model.writer(*writer)
                     );
-                    cx.report_at(owed.stamp, Party::Engine, "R57", message);
+                    cx.report_at(owed.stamp, Party::Engine, Rule::R57, message);
                 }
             }
         }
@@ -99,7 +100,7 @@ impl ShutdownRules {
         if let Some(gone) = session.gone {
             if hr.is_success() {
                 cx.engine(
-                    "R32",
+                    Rule::R32,
                     format!(
                         "{s}'s {} at {} ms returned {hr} although {s} was released at {} ms",
                         call.method(),
@@ -157,7 +158,7 @@ impl ShutdownRules {
         }
         let Some(owed) = self.released.get_mut(&s) else {
             cx.engine(
-                "R57",
+                Rule::R57,
                 format!(
                     "{name} received BackupShutdown from {s} at {at} ms, but {s} was not \
                      released; VSS sends it when the requester object goes away"
@@ -170,7 +171,7 @@ impl ShutdownRules {
             None if owed.optional.contains(&w) => true,
             None => {
                 cx.engine(
-                    "R57",
+                    Rule::R57,
                     format!(
                         "{name} received BackupShutdown from {s} at {at} ms but took no part \
                          in its backup"
@@ -183,16 +184,16 @@ impl ShutdownRules {
             return; // ordering.rs reports the repeat (R43).
         }
         if owed.crash {
-            cx.cover(Coverage::SHUTDOWN_AFTER_CRASH);
+            cx.cover(Situation::ShutdownAfterCrash);
         }
         if model
             .part(s, w)
             .is_some_and(|part| part.got(WriterEvent::BackupComplete).is_none())
         {
-            cx.cover(Coverage::SHUTDOWN_WITHOUT_COMPLETE);
+            cx.cover(Situation::ShutdownWithoutComplete);
         }
         if set.is_null() {
-            cx.cover(Coverage::SHUTDOWN_NULL_SET);
+            cx.cover(Situation::ShutdownNullSet);
         }
         let Some(session) = model.session(s) else {
             return;
@@ -225,7 +226,7 @@ impl ShutdownRules {
                 "no shadow copy was created"
             };
             cx.engine(
-                "R57",
+                Rule::R57,
                 format!(
                     "{name} received BackupShutdown({set}) from {s} at {at} ms; expected {} \
                      because {reason}",
@@ -239,8 +240,10 @@ impl ShutdownRules {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::super::{Coverage, Party};
+    use super::super::Party;
+    use crate::trace::oracle::Situation;
     use crate::trace::{AbortCause, SetOutcome, TraceEvent};
+    use crate::vocab::Rule;
     use crate::vocab::{
         AsyncKind, Call, Hresult, Policies, ShutdownFor, SnapshotSetId, WriterEvent,
     };
@@ -250,7 +253,7 @@ mod tests {
         let mut records = happy_path();
         let at = delivery(&records, W0, WriterEvent::BackupShutdown);
         records.truncate(at);
-        assert_only(&judge(records), "R57", Party::Engine);
+        assert_only(&judge(records), Rule::R57, Party::Engine);
     }
 
     #[test]
@@ -260,7 +263,7 @@ mod tests {
         if let TraceEvent::Delivered { set, .. } = &mut records[at].event {
             *set = SnapshotSetId::NULL;
         }
-        assert_only(&judge(records), "R57", Party::Engine);
+        assert_only(&judge(records), Rule::R57, Party::Engine);
     }
 
     #[test]
@@ -280,7 +283,7 @@ mod tests {
         records.splice(release..release, block);
         let report = judge(records);
         // Before the release it is unexplained; after it, it is missing.
-        assert_only(&report, "R57", Party::Engine);
+        assert_only(&report, Rule::R57, Party::Engine);
         assert_eq!(report.violations().len(), 2, "{report}");
     }
 
@@ -297,7 +300,7 @@ mod tests {
                 hr: Hresult::S_OK,
             }],
         );
-        assert_only(&judge(records), "R32", Party::Engine);
+        assert_only(&judge(records), Rule::R32, Party::Engine);
     }
 
     #[test]
@@ -330,12 +333,12 @@ mod tests {
         let report = judge(records.clone());
         report.assert_clean();
         for label in [
-            Coverage::SHUTDOWN_AFTER_CRASH,
-            Coverage::SHUTDOWN_WITHOUT_COMPLETE,
-            Coverage::SHUTDOWN_NULL_SET,
-            Coverage::ABORT_RELEASED,
+            Situation::ShutdownAfterCrash,
+            Situation::ShutdownWithoutComplete,
+            Situation::ShutdownNullSet,
+            Situation::AbortReleased,
         ] {
-            assert!(report.coverage().exercised(label), "{label}");
+            assert!(report.coverage().reached(label), "{label}");
         }
 
         // A Freeze after the crash is an event of a released session.
@@ -352,7 +355,7 @@ mod tests {
             }],
         );
         let report = judge(records);
-        assert!(report.rules_broken().contains("R55"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::R55), "{report}");
     }
 
     #[test]
@@ -378,7 +381,7 @@ mod tests {
         )
         .ok(S0, Call::Release);
         let without = b.build();
-        assert_only(&judge(without), "R57", Party::Engine);
+        assert_only(&judge(without), Rule::R57, Party::Engine);
         b.handle(
             S0,
             W0,

@@ -4,8 +4,9 @@
 
 use super::model::Stamp;
 use super::tables::VecMap;
-use super::{Coverage, Cx, Party, Rules};
+use super::{Cx, Party, Rules, Situation};
 use crate::trace::{SessionNo, Timer, TraceEvent, WriterNo};
+use crate::vocab::Rule;
 use crate::vocab::{
     AsyncKind, Hresult, Policies, StateAfterAbort, StateAfterShutdown, WriterEvent, WriterState,
 };
@@ -36,7 +37,7 @@ struct Track {
     recorded: Status,
     /// Why the expectation last changed, for messages, and the rule behind it.
     because: Because,
-    rule: &'static str,
+    rule: Rule,
     since: Stamp,
 }
 
@@ -46,7 +47,7 @@ impl Default for Track {
             expected: vec![STABLE],
             recorded: STABLE,
             because: Because::SessionStarted,
-            rule: "T2",
+            rule: Rule::T2,
             since: Stamp::default(),
         }
     }
@@ -66,10 +67,10 @@ impl Rules for StateRules {
             } => {
                 let failed = !*ok || *panicked || failure.is_some();
                 if failed && *event != WriterEvent::Identify {
-                    cx.cover(Coverage::HANDLER_FAILED);
+                    cx.cover(Situation::HandlerFailed);
                 }
                 if *ok && !*panicked && failure.is_some() {
-                    cx.cover(Coverage::VETO);
+                    cx.cover(Situation::Veto);
                 }
                 self.checkpoint(cx, *session, *writer);
                 let codes = failure_codes(*failure, *panicked, *ok);
@@ -93,9 +94,9 @@ impl Rules for StateRules {
                     at_ms: cx.now.at_ms,
                 };
                 track.rule = match event {
-                    WriterEvent::Abort | WriterEvent::BackupShutdown => "T2",
-                    WriterEvent::Identify => "R10",
-                    _ => "R75",
+                    WriterEvent::Abort | WriterEvent::BackupShutdown => Rule::T2,
+                    WriterEvent::Identify => Rule::R10,
+                    _ => Rule::R75,
                 };
                 track.since = cx.now;
             }
@@ -112,7 +113,7 @@ impl Rules for StateRules {
                 track.because = Because::FreezeExpired {
                     at_ms: cx.now.at_ms,
                 };
-                track.rule = "R76";
+                track.rule = Rule::R76;
                 track.since = cx.now;
             }
             TraceEvent::StateChanged {
@@ -162,7 +163,7 @@ impl Rules for StateRules {
                 failure,
             } => {
                 cx.reach(*state);
-                cx.cover(Coverage::STATUS_REPORTED);
+                cx.cover(Situation::StatusReported);
                 self.reported(cx, *session, *writer, (*state, *failure));
             }
             _ => {}
@@ -205,7 +206,7 @@ impl StateRules {
     fn changed(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, status: Status) {
         if identify_failed(cx, s, w) {
             cx.engine(
-                "R10",
+                Rule::R10,
                 format!(
                     "{}'s state in {s} changed to {} at {} ms although its Identify failed; \
                      no state is kept for it",
@@ -256,7 +257,7 @@ impl StateRules {
     fn reported(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo, status: Status) {
         if identify_failed(cx, s, w) {
             cx.engine(
-                "R10",
+                Rule::R10,
                 format!(
                     "{s}'s writer status lists {} at {} ms although its Identify failed; no \
                      status is kept for it",
@@ -286,7 +287,7 @@ impl StateRules {
                 cx.now.at_ms,
                 describe(expected),
             );
-            cx.engine("T2", message);
+            cx.engine(Rule::T2, message);
         }
     }
 }
@@ -482,7 +483,7 @@ mod tests {
             *state = WriterState::VSS_WS_WAITING_FOR_POST_SNAPSHOT;
         }
         let report = judge(records);
-        assert_only(&report, "R75", Party::Engine);
+        assert_only(&report, Rule::R75, Party::Engine);
         assert_eq!(report.violations().len(), 1, "{report}");
     }
 
@@ -492,7 +493,7 @@ mod tests {
         let at = state_change(&records, WriterState::VSS_WS_WAITING_FOR_FREEZE);
         records.remove(at);
         let report = judge(records);
-        assert_only(&report, "R75", Party::Engine);
+        assert_only(&report, Rule::R75, Party::Engine);
         assert!(report.violations()[0].message.contains("no StateChanged"));
     }
 
@@ -503,7 +504,7 @@ mod tests {
         if let TraceEvent::StatusReported { state, .. } = &mut records[at].event {
             *state = WriterState::VSS_WS_WAITING_FOR_BACKUP_COMPLETE;
         }
-        assert_only(&judge(records), "T2", Party::Engine);
+        assert_only(&judge(records), Rule::T2, Party::Engine);
     }
 
     #[test]
@@ -523,7 +524,7 @@ mod tests {
         }
         let report = judge(records);
         // The writer should have been dropped, and everything after it is R10's business.
-        assert!(report.rules_broken().contains("R10"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::R10), "{report}");
         assert!(report
             .violations()
             .iter()
@@ -576,13 +577,13 @@ mod tests {
         let records = b.build();
         let report = judge(records.clone());
         report.assert_clean();
-        assert!(report.coverage().exercised(Coverage::VETO));
+        assert!(report.coverage().reached(Situation::Veto));
 
         // Under the default policy the same StateChanged is wrong.
         let mut records = records;
         records[0].event = TraceEvent::Policies(Policies::default());
         let report = judge(records);
-        assert!(report.rules_broken().contains("T2"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::T2), "{report}");
         assert!(report.violations().iter().all(|v| v.party == Party::Engine));
     }
 
@@ -627,7 +628,7 @@ mod tests {
             *state = WriterState::VSS_WS_WAITING_FOR_BACKUP_COMPLETE;
         }
         // ... which is wrong: BackupComplete's own GatherWriterStatus ran after it.
-        assert_only(&judge(records.clone()), "T2", Party::Engine);
+        assert_only(&judge(records.clone()), Rule::T2, Party::Engine);
         // Without the second gather it is right.
         let second = records
             .iter()

@@ -6,8 +6,9 @@ use super::tables::VecSet;
 use super::{Cx, Rules};
 use crate::trace::{AbortCause, ProviderNo, SessionNo, Timer, TraceEvent, WriterNo};
 use crate::vocab::Hresult;
+use crate::vocab::Rule;
 
-const RULE: &str = "TRACE";
+const RULE: Rule = Rule::Trace;
 
 /// The structure checks.
 #[derive(Debug, Default)]
@@ -198,7 +199,7 @@ impl StructureRules {
                     || hr.is_failure();
                 if !final_status {
                     cx.engine(
-                        "R36",
+                        Rule::R36,
                         format!(
                             "{op} ({kind:?} of {session}) completed with {hr}, which is not \
                              VSS_S_ASYNC_FINISHED, VSS_S_ASYNC_CANCELLED or an error"
@@ -237,7 +238,10 @@ fn mentioned(event: &TraceEvent) -> (Option<SessionNo>, [Option<WriterNo>; 2], O
         }
         | TraceEvent::StatusReported {
             session, writer, ..
-        } => (Some(*session), [Some(*writer), None], None),
+        }
+        | TraceEvent::MetadataReported { session, writer } => {
+            (Some(*session), [Some(*writer), None], None)
+        }
         TraceEvent::AbortRaised { session, cause } => {
             let writer = match cause {
                 AbortCause::WriterFailed { writer, .. } | AbortCause::FreezeTimeout { writer } => {
@@ -267,13 +271,14 @@ mod tests {
     use super::super::test_support::*;
     use super::super::Party;
     use crate::trace::{TraceEvent, TraceRecord, WriterNo};
+    use crate::vocab::Rule;
     use crate::vocab::{Hresult, SnapshotSetId, WriterEvent};
 
     #[test]
     fn missing_policies_is_reported() {
         let mut records = happy_path();
         records.remove(0);
-        assert_only(&judge(records), "TRACE", Party::Engine);
+        assert_only(&judge(records), Rule::Trace, Party::Engine);
     }
 
     #[test]
@@ -289,7 +294,7 @@ mod tests {
         let trace: Vec<_> = report
             .violations()
             .iter()
-            .filter(|v| v.rule == "TRACE")
+            .filter(|v| v.rule == Rule::Trace)
             .collect();
         assert_eq!(trace.len(), 1, "{report}");
         assert!(trace[0].message.contains("writer#42"), "{report}");
@@ -303,7 +308,7 @@ mod tests {
         let last = records.len() - 1;
         records[last].at_ms = 0; // time runs backwards
         let report = judge(records);
-        assert!(report.rules_broken().contains("TRACE"), "{report}");
+        assert!(report.rules_broken().contains(&Rule::Trace), "{report}");
         assert!(report.violations().len() >= 2, "{report}");
     }
 
@@ -314,7 +319,7 @@ mod tests {
         if let TraceEvent::AsyncCompleted { hr, .. } = &mut records[at].event {
             *hr = Hresult::VSS_S_ASYNC_PENDING;
         }
-        assert_only(&judge(records), "R36", Party::Engine);
+        assert_only(&judge(records), Rule::R36, Party::Engine);
     }
 
     #[test]

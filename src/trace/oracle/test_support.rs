@@ -8,6 +8,7 @@ use crate::trace::{
     ProviderNo, ProviderStep, SessionNo, SetOutcome, Timer, Trace, TraceEvent, TraceRecord,
     WriterNo,
 };
+use crate::vocab::Rule;
 use crate::vocab::{
     ApplicationLevel, AsyncKind, BackupState, BackupType, Call, ComponentKey, ComponentType,
     Hresult, OpNo, Policies, ProviderId, SnapshotSetId, WriterClassId, WriterEvent,
@@ -579,13 +580,13 @@ pub(super) fn judge(records: Vec<TraceRecord>) -> Report {
 }
 
 /// The distinct rules broken, sorted.
-pub(super) fn rules(report: &Report) -> Vec<&'static str> {
+pub(super) fn rules(report: &Report) -> Vec<Rule> {
     report.rules_broken().into_iter().collect()
 }
 
 /// Asserts that exactly `rule` was broken, only by `party`.
 #[track_caller]
-pub(super) fn assert_only(report: &Report, rule: &str, party: Party) {
+pub(super) fn assert_only(report: &Report, rule: Rule, party: Party) {
     assert_eq!(rules(report), [rule], "{report}");
     assert!(
         report.violations().iter().all(|v| v.party == party),

@@ -8,8 +8,9 @@ use std::fmt;
 
 use super::model::Stamp;
 use super::tables::{VecMap, VecSet};
-use super::{Coverage, Cx, Party, Rules};
+use super::{Cx, Party, Rules, Situation};
 use crate::trace::{AbortCause, ProviderStep, SessionNo, Timer, TraceEvent, WriterNo};
+use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, FreezeTimerStart, Hresult, WriterEvent};
 
 /// Text written only if a message uses it: most deliveries settle no timeout, and formatting
@@ -55,10 +56,10 @@ impl Key {
         }
     }
 
-    fn rule(self) -> &'static str {
+    fn rule(self) -> Rule {
         match self {
-            Self::Freeze(..) => "R99",
-            Self::Hold(_) => "R89",
+            Self::Freeze(..) => Rule::R99,
+            Self::Hold(_) => Rule::R89,
         }
     }
 
@@ -177,7 +178,7 @@ impl TimerRules {
                 let expected = cx.now.at_ms.saturating_add(HOLD_WRITES_MS);
                 if deadline_ms != expected {
                     cx.engine(
-                        "R89",
+                        Rule::R89,
                         format!(
                             "{s}'s hold-writes window set at {} ms expires at {deadline_ms} ms; \
                              the kernel holds writes for 10 s, so {expected} ms",
@@ -216,7 +217,7 @@ impl TimerRules {
         let expected = start.saturating_add(info.freeze_timeout_ms);
         if deadline != expected {
             cx.engine(
-                "R99",
+                Rule::R99,
                 format!(
                     "{}'s freeze window in {s} expires at {deadline} ms; expected {expected} ms \
                      ({policy:?} at {start} ms + dwTimeoutFreeze {} ms)",
@@ -250,7 +251,7 @@ impl TimerRules {
             let abandoned_mid_commit = cx.now.at_ms < end && self.abandoned.contains(&s);
             if end > armed.deadline_ms && !abandoned_mid_commit {
                 cx.engine(
-                    "R89",
+                    Rule::R89,
                     format!(
                         "CommitSnapshots of {s} returned at {end} ms, after the hold-writes \
                          deadline {} ms, yet the window was stopped instead of firing",
@@ -284,11 +285,11 @@ impl TimerRules {
         }
         match key {
             Key::Freeze(s, w) => {
-                cx.cover(Coverage::FREEZE_TIMEOUT);
+                cx.cover(Situation::FreezeTimeout);
                 self.timeouts.insert((s, w), (cx.now, false));
             }
             Key::Hold(s) => {
-                cx.cover(Coverage::HOLD_WRITES_TIMEOUT);
+                cx.cover(Situation::HoldWritesTimeout);
                 self.hold_fired.insert(s, cx.now);
             }
         }
@@ -323,7 +324,7 @@ impl TimerRules {
         if let Some((fired, _)) = self.timeouts.get(&(s, w)) {
             if cx.model.aborted(s, w).is_none() {
                 cx.engine(
-                    "R99",
+                    Rule::R99,
                     format!(
                         "{name} received Thaw from {s} at {at} ms after its freeze window \
                          expired at {} ms",
@@ -335,7 +336,7 @@ impl TimerRules {
         }
         match armed {
             Some(armed) if at > armed.deadline_ms => cx.engine(
-                "R99",
+                Rule::R99,
                 format!(
                     "{name} received Thaw from {s} at {at} ms, after its freeze deadline {} ms, \
                      and the window never fired",
@@ -349,7 +350,7 @@ impl TimerRules {
                     .is_some_and(|p| p.got(WriterEvent::Freeze).is_some()) =>
             {
                 cx.engine(
-                    "R99",
+                    Rule::R99,
                     format!("{name} was frozen in {s} without a freeze window (thawed at {at} ms)"),
                 );
             }
@@ -375,14 +376,14 @@ impl TimerRules {
                  {when}",
                 fired.at_ms
             );
-            cx.report_at(fired, Party::Engine, "R99", message);
+            cx.report_at(fired, Party::Engine, Rule::R99, message);
         } else if !raised {
             let message = format!(
                 "{name}'s freeze window in {s} expired at {} ms but no AbortRaised named the \
                  timeout before {when}",
                 fired.at_ms
             );
-            cx.report_at(fired, Party::Engine, "R99", message);
+            cx.report_at(fired, Party::Engine, Rule::R99, message);
         }
     }
 
@@ -392,7 +393,7 @@ impl TimerRules {
             ProviderStep::CommitSnapshots => {
                 if !self.armed.contains_key(&Key::Hold(s)) {
                     cx.engine(
-                        "R89",
+                        Rule::R89,
                         format!(
                             "CommitSnapshots of {s} at {at} ms outside the flush-and-hold window"
                         ),
@@ -411,7 +412,7 @@ impl TimerRules {
             if armed.deadline_ms < cx.now.at_ms {
                 self.armed.remove(&Key::Hold(s));
                 cx.engine(
-                    "R89",
+                    Rule::R89,
                     format!(
                         "{s}'s hold-writes window expired at {} ms but had not fired by {} ms",
                         armed.deadline_ms, cx.now.at_ms
@@ -426,7 +427,7 @@ impl TimerRules {
         if let Some(fired) = self.hold_fired.remove(&s) {
             if hr != Hresult::VSS_E_HOLD_WRITES_TIMEOUT {
                 cx.engine(
-                    "R89",
+                    Rule::R89,
                     format!(
                         "{s}'s hold-writes window expired at {} ms but DoSnapshotSet completed \
                          with {hr}, not VSS_E_HOLD_WRITES_TIMEOUT",
@@ -442,7 +443,7 @@ impl TimerRules {
             for w in abortable {
                 if cx.model.aborted(s, w).is_none() {
                     cx.engine(
-                        "R89",
+                        Rule::R89,
                         format!(
                             "{s}'s hold-writes window expired at {} ms but {} was not aborted \
                              before DoSnapshotSet completed",
@@ -477,7 +478,7 @@ impl TimerRules {
                     armed.deadline_ms,
                     cx.now.at_ms
                 );
-                cx.engine("R99", message);
+                cx.engine(Rule::R99, message);
             }
         }
     }
@@ -489,6 +490,7 @@ mod tests {
     use super::super::test_support::*;
     use super::super::Party;
     use crate::trace::{ProviderStep, Timer, TraceEvent, TraceRecord};
+    use crate::vocab::Rule;
     use crate::vocab::{AsyncKind, FreezeTimerStart, Hresult, Policies, WriterEvent};
 
     fn freeze_timer_set(records: &[TraceRecord]) -> usize {
@@ -510,7 +512,7 @@ mod tests {
         if let TraceEvent::TimerSet { deadline_ms, .. } = &mut records[at].event {
             *deadline_ms += 1;
         }
-        assert_only(&judge(records), "R99", Party::Engine);
+        assert_only(&judge(records), Rule::R99, Party::Engine);
     }
 
     #[test]
@@ -530,7 +532,7 @@ mod tests {
             *deadline_ms = freeze_at + 1;
         }
         let report = judge(records);
-        assert_only(&report, "R99", Party::Engine);
+        assert_only(&report, Rule::R99, Party::Engine);
         assert!(
             report.violations()[0].message.contains("should have fired"),
             "{report}"
@@ -544,7 +546,7 @@ mod tests {
             record.at_ms += 70_000;
         }
         let report = judge(records);
-        assert_only(&report, "R99", Party::Engine);
+        assert_only(&report, Rule::R99, Party::Engine);
         assert!(
             report.violations()[0].message.contains("received Thaw"),
             "{report}"
@@ -577,7 +579,7 @@ mod tests {
         let raised = find(&records, |e| matches!(e, TraceEvent::AbortRaised { .. }));
         records.drain(raised..raised + 3); // AbortRaised, Delivered, Handled
         let report = judge(records);
-        assert_only(&report, "R99", Party::Engine);
+        assert_only(&report, Rule::R99, Party::Engine);
     }
 
     #[test]
@@ -592,7 +594,7 @@ mod tests {
         if let TraceEvent::TimerSet { deadline_ms, .. } = &mut records[at].event {
             *deadline_ms += 300;
         }
-        assert_only(&judge(records.clone()), "R99", Party::Engine);
+        assert_only(&judge(records.clone()), Rule::R99, Party::Engine);
         records[0].event = TraceEvent::Policies(Policies {
             freeze_timer_start: FreezeTimerStart::OnFreezeReturned,
             ..Policies::default()
@@ -615,7 +617,7 @@ mod tests {
         if let TraceEvent::AsyncCompleted { hr, .. } = &mut records[done].event {
             *hr = Hresult::VSS_E_PROVIDER_VETO;
         }
-        assert_only(&judge(records), "R89", Party::Engine);
+        assert_only(&judge(records), Rule::R89, Party::Engine);
     }
 
     #[test]
@@ -633,7 +635,7 @@ mod tests {
         if let TraceEvent::ProviderCalled { spent_ms, .. } = &mut records[commit].event {
             *spent_ms = 20_000;
         }
-        assert_only(&judge(records), "R89", Party::Engine);
+        assert_only(&judge(records), Rule::R89, Party::Engine);
     }
 
     #[test]
@@ -649,6 +651,6 @@ mod tests {
             )
         });
         records.remove(set);
-        assert_only(&judge(records), "R89", Party::Engine);
+        assert_only(&judge(records), Rule::R89, Party::Engine);
     }
 }

@@ -1,0 +1,34 @@
+//! The simulator's own rules: what the oracle judges beyond the protocol.
+
+use super::Entry;
+use super::Rule::*;
+use super::Status::*;
+
+pub(super) const ENTRIES: &[Entry] = &[
+    Entry {
+        rule: Trace,
+        title: "A trace is complete and well formed",
+        statement:
+            "The oracle judges only what the trace shows, so a trace must show everything: it \
+            starts with the policies in force, was recorded (not TraceMode::Off), names only \
+            registered writers, providers and requester objects, pairs every handler result with \
+            its delivery, and never goes back in time. A trace that breaks this is reported under \
+            TRACE against the engine, which wrote it.",
+        sources: &[],
+        status: Implemented,
+        engine: &["trace/recorder.rs", "trace/oracle/structure.rs"],
+    },
+    Entry {
+        rule: Bound,
+        title: "Every run ends within its bounds; one that does not is reported as such",
+        statement:
+            "Each wait runs at most Limits::max_steps scheduler steps and virtual time never \
+            passes Limits::max_virtual_ms (design principle 7). A wait or sleep stopped by either \
+            bound is recorded (BoundReached) and reported as non-termination: against the engine \
+            for the step bound (a livelock), against whoever holds the clock for the time bound \
+            (a handler or provider that never returns, a requester sleeping past the end).",
+        sources: &[],
+        status: Implemented,
+        engine: &["coordinator/ops.rs", "trace/oracle/structure.rs"],
+    },
+];
