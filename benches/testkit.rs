@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use vss_sim::requester::Vss;
+use vss_sim::requester::{Vss, WaitError};
 use vss_sim::testkit::{Claim, Exhaustive, RequesterCheck, WriterConformance};
 use vss_sim::vocab::{BackupState, ComponentType, RestoreMethod, SnapshotSetId};
 use vss_sim::writer::{HandlerContext, Writer, WriterMetadata};
@@ -69,8 +69,12 @@ fn requester(vss: &Vss) -> Claim {
                 }
                 Claim::NotConsistent
             }
-            Ok(Err(failed)) => {
+            Ok(Err(WaitError::Failed(failed))) => {
                 drop(failed.components.abort_backup());
+                Claim::Failed
+            }
+            Ok(Err(WaitError::BoundReached(pending, _))) => {
+                drop(pending.abort_backup());
                 Claim::Failed
             }
             Err(failed) => {
@@ -78,8 +82,12 @@ fn requester(vss: &Vss) -> Claim {
                 Claim::Failed
             }
         },
-        Ok(Err(failed)) => {
+        Ok(Err(WaitError::Failed(failed))) => {
             drop(failed.components.abort_backup());
+            Claim::Failed
+        }
+        Ok(Err(WaitError::BoundReached(pending, _))) => {
+            drop(pending.abort_backup());
             Claim::Failed
         }
         Err(failed) => {

@@ -2,7 +2,7 @@
 //!
 //! Run with `cargo run --example quickstart`.
 
-use vss_sim::requester::{Failed, StepError, Vss};
+use vss_sim::requester::{AsyncError, Vss};
 use vss_sim::vocab::WriterFailure;
 use vss_sim::vocab::{ApplicationLevel, BackupState, ComponentType, RestoreMethod, WriterClassId};
 use vss_sim::writer::{HandlerContext, Writer, WriterConfig, WriterMetadata};
@@ -82,7 +82,7 @@ fn machine(failing_writer: Option<&str>) -> Vss {
 }
 
 /// The canonical requester sequence of R40, with the documented abort rules (R52, R54).
-fn backup(vss: &Vss) -> Result<(), StepError<Failed>> {
+fn backup(vss: &Vss) -> Result<(), AsyncError> {
     let mut bc = vss
         .backup_components()
         .initialize_for_backup()
@@ -122,7 +122,7 @@ fn run(title: &str, failing: Option<&str>) {
     println!("=== {title} ===");
     let vss = machine(failing);
     if let Err(error) = backup(&vss) {
-        println!("  backup failed: {}", error.hr);
+        println!("  backup failed: {error}");
     }
     print!("{}", vss.trace().render());
     println!();

@@ -426,7 +426,7 @@ fn q2_abort_backup_during_do_snapshot_set_follows_the_reach_policy() {
     let slow = ScriptedWriter::new("W0").on(E::PrepareForSnapshot, Reaction::slow(1_000));
     let vss = machine_with(policies, vec![slow, ScriptedWriter::new("W1")]);
     let mut bc = discovered(&vss);
-    let w0_only = all_components(&vss, bc.session()).remove(0);
+    let w0_only = all_components(&mut bc).remove(0);
     let _ = w0_only; // both writers are selected by `discovered`
     bc.call_ok(Call::StartSnapshotSet).unwrap();
     bc.call_and_wait(Call::PrepareForBackup).unwrap();

@@ -110,10 +110,7 @@ fn r47_writer_with_nothing_selected_gets_nothing_after_prepare_for_backup() {
     bc.call_ok(Call::SetBackupState(BackupState::default()))
         .unwrap();
     bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
-    let only_w0 = all_components(&vss, bc.session())
-        .into_iter()
-        .next()
-        .unwrap();
+    let only_w0 = all_components(&mut bc).into_iter().next().unwrap();
     bc.call_ok(Call::AddComponent(only_w0)).unwrap();
     bc.call_ok(Call::StartSnapshotSet).unwrap();
     bc.call_and_wait(Call::PrepareForBackup).unwrap();
@@ -144,7 +141,7 @@ fn r47_non_component_mode_keeps_every_writer() {
     bc.call_ok(Call::SetBackupState(state)).unwrap();
     bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
     // R13: AddComponent is for component mode only.
-    let key = all_components(&vss, bc.session()).remove(0);
+    let key = all_components(&mut bc).remove(0);
     assert_eq!(
         bc.call_ok(Call::AddComponent(key)),
         Err(Hresult::VSS_E_BAD_STATE)

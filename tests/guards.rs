@@ -53,7 +53,7 @@ fn r41_ordering_constraints() {
         let mut probe = vss.dynamic();
         probe.call_ok(Call::InitializeForBackup).unwrap();
         probe.call_and_wait(Call::GatherWriterMetadata).unwrap();
-        all_components(&vss, probe.session()).remove(0)
+        all_components(&mut probe).remove(0)
     };
     assert_eq!(
         bc.call_ok(Call::AddComponent(key.clone())),
@@ -123,9 +123,10 @@ fn r41_ordering_constraints() {
         Err(BAD),
         "BackupComplete needs DoSnapshotSet (R26)"
     );
+    let component = all_components(&mut bc).remove(0);
     assert_eq!(
         bc.call(Call::SetBackupSucceeded {
-            component: all_components(&vss, S0).remove(0),
+            component,
             succeeded: true
         }),
         Err(BAD),

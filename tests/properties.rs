@@ -310,7 +310,7 @@ fn run(scenario: &Scenario, bug: Option<PlantedBug>) -> Trace {
     for step in &scenario.program {
         match step {
             Step::NewRequester => requesters.push((vss.dynamic(), None)),
-            Step::Sleep(ms) => vss.advance_ms(*ms),
+            Step::Sleep(ms) => drop(vss.advance_ms(*ms)),
             Step::Act(index, act) => {
                 if requesters.is_empty() {
                     continue;
@@ -325,8 +325,8 @@ fn run(scenario: &Scenario, bug: Option<PlantedBug>) -> Trace {
     vss.trace()
 }
 
-fn perform(vss: &Vss, bc: &mut DynBackupComponents, last_op: &mut Option<OpNo>, act: &Act) {
-    let components = || common::all_components(vss, bc.session());
+fn perform(_vss: &Vss, bc: &mut DynBackupComponents, last_op: &mut Option<OpNo>, act: &Act) {
+    let mut components = || common::all_components(bc);
     let call = match act {
         Act::Init => Call::InitializeForBackup,
         Act::SetContext(raw) => Call::SetContext { context: *raw },

@@ -140,7 +140,7 @@ fn persistent_contexts_keep_their_copies_on_release() {
     bc.call_ok(Call::SetBackupState(Default::default()))
         .unwrap();
     bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
-    for key in all_components(&vss, bc.session()) {
+    for key in all_components(&mut bc) {
         bc.call_ok(Call::AddComponent(key)).unwrap();
     }
     bc.call_ok(Call::StartSnapshotSet).unwrap();

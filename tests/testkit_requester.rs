@@ -2,7 +2,7 @@
 //! rules passes; bareos #1923's flow (field failure 9) and a silently degrading one (field
 //! failure 23) are caught.
 
-use vss_sim::requester::{BackupComponents, Failed, Vss};
+use vss_sim::requester::{AsyncError, Vss, WaitError};
 use vss_sim::testkit::Issue;
 use vss_sim::testkit::{Adversary, Claim, Exhaustive, RequesterCheck};
 use vss_sim::vocab::Rule;
@@ -10,9 +10,14 @@ use vss_sim::vocab::{BackupState, Call, Hresult, Reply, WriterEvent, WriterFailu
 use vss_sim::writer::Reaction;
 
 /// Stops after a failed step: AbortBackup once a backup is under way (R52–R54), then release.
-fn give_up(failed: BackupComponents<Failed>) -> Claim {
-    drop(failed.abort_backup());
-    Claim::Failed
+macro_rules! give_up {
+    ($error:expr) => {{
+        match $error {
+            WaitError::Failed(failed) => drop(failed.components.abort_backup()),
+            WaitError::BoundReached(pending, _) => drop(pending.abort_backup()),
+        }
+        return Claim::Failed;
+    }};
 }
 
 /// A requester that follows the documented flow and abort rules, and reports writers whose
@@ -26,8 +31,8 @@ fn by_the_book(vss: &Vss) -> Claim {
     }
     let Ok(mut discovered) = bc
         .gather_writer_metadata()
-        .map_err(|e| e.hr)
-        .and_then(|p| p.wait().map_err(|e| e.hr))
+        .map_err(AsyncError::from)
+        .and_then(|p| p.wait().map_err(AsyncError::from))
     else {
         return Claim::Failed;
     };
@@ -44,7 +49,7 @@ fn by_the_book(vss: &Vss) -> Claim {
     let prepared = match started.prepare_for_backup() {
         Ok(pending) => match pending.wait() {
             Ok(prepared) => prepared,
-            Err(failed) => return give_up(failed.components),
+            Err(failed) => give_up!(failed),
         },
         Err(failed) => {
             drop(failed.components.abort_backup());
@@ -54,7 +59,7 @@ fn by_the_book(vss: &Vss) -> Claim {
     let mut done = match prepared.do_snapshot_set() {
         Ok(pending) => match pending.wait() {
             Ok(done) => done,
-            Err(failed) => return give_up(failed.components), // R54
+            Err(failed) => give_up!(failed), // R54
         },
         Err(failed) => {
             drop(failed.components.abort_backup());
@@ -206,35 +211,16 @@ fn silent_degradation_is_caught() {
 
 /// Releases after a failed DoSnapshotSet without AbortBackup (breaks R54).
 fn forgets_abort(vss: &Vss) -> Claim {
-    let run = || -> Result<Claim, Hresult> {
-        let mut bc = vss
-            .backup_components()
-            .initialize_for_backup()
-            .map_err(|e| e.hr)?;
+    let run = || -> Result<Claim, AsyncError> {
+        let mut bc = vss.backup_components().initialize_for_backup()?;
         bc.set_backup_state(BackupState::default())?;
-        let mut discovered = bc
-            .gather_writer_metadata()
-            .map_err(|e| e.hr)?
-            .wait()
-            .map_err(|e| e.hr)?;
+        let mut discovered = bc.gather_writer_metadata()?.wait()?;
         discovered.select_all_components()?;
-        let mut started = discovered.start_snapshot_set().map_err(|e| e.hr)?;
+        let mut started = discovered.start_snapshot_set()?;
         started.add_to_snapshot_set("C:\\")?;
-        let prepared = started
-            .prepare_for_backup()
-            .map_err(|e| e.hr)?
-            .wait()
-            .map_err(|e| e.hr)?;
-        let done = prepared
-            .do_snapshot_set()
-            .map_err(|e| e.hr)?
-            .wait()
-            .map_err(|e| e.hr)?;
-        let completed = done
-            .backup_complete()
-            .map_err(|e| e.hr)?
-            .wait()
-            .map_err(|e| e.hr)?;
+        let prepared = started.prepare_for_backup()?.wait()?;
+        let done = prepared.do_snapshot_set()?.wait()?;
+        let completed = done.backup_complete()?.wait()?;
         drop(completed);
         Ok(Claim::NotConsistent)
     };

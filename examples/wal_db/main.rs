@@ -22,7 +22,7 @@ mod db;
 mod writer;
 
 use vss_sim::provider::SoftwareProvider;
-use vss_sim::requester::Vss;
+use vss_sim::requester::{AsyncError, Vss, WaitError};
 use vss_sim::trace::ProviderStep;
 use vss_sim::vocab::{ApplicationLevel, BackupState, Hresult, WriterClassId, WriterEvent};
 use vss_sim::writer::{Reaction, ScriptedWriter, WriterConfig};
@@ -78,29 +78,24 @@ fn machine(db: &WalDb, buggy: bool) -> Vss {
 
 /// A full, component-mode backup of `C:\` with the typestate API, aborting on any failure after
 /// PrepareForBackup (R52, R54).
-fn backup(vss: &Vss) -> Result<(), Hresult> {
-    let mut bc = vss
-        .backup_components()
-        .initialize_for_backup()
-        .map_err(|e| e.hr)?;
+fn backup(vss: &Vss) -> Result<(), AsyncError> {
+    let mut bc = vss.backup_components().initialize_for_backup()?;
     bc.set_backup_state(BackupState::default())?;
-    let mut discovered = bc
-        .gather_writer_metadata()
-        .map_err(|e| e.hr)?
-        .wait()
-        .map_err(|e| e.hr)?;
+    let mut discovered = bc.gather_writer_metadata()?.wait()?;
     discovered.select_all_components()?;
-    let mut started = discovered.start_snapshot_set().map_err(|e| e.hr)?;
+    let mut started = discovered.start_snapshot_set()?;
     started.add_to_snapshot_set("C:\\")?;
-    let prepared = match started.prepare_for_backup().map_err(|e| e.hr)?.wait() {
-        Ok(prepared) => prepared,
-        Err(failed) => return Err(failed.hr), // PrepareForBackup failed: release only (R52)
-    };
-    let mut done = match prepared.do_snapshot_set().map_err(|e| e.hr)?.wait() {
+    // PrepareForBackup failed: releasing is allowed (R52), which `?` does.
+    let prepared = started.prepare_for_backup()?.wait()?;
+    let mut done = match prepared.do_snapshot_set()?.wait() {
         Ok(done) => done,
-        Err(failed) => {
+        Err(WaitError::Failed(failed)) => {
             drop(failed.components.abort_backup()); // R54
-            return Err(failed.hr);
+            return Err(failed.hr.into());
+        }
+        Err(WaitError::BoundReached(pending, bound)) => {
+            drop(pending.abort_backup()); // R53: the backup never finished
+            return Err(AsyncError::BoundReached(bound));
         }
     };
     if let Some(status) = done
@@ -109,14 +104,9 @@ fn backup(vss: &Vss) -> Result<(), Hresult> {
         .find(|s| s.state.is_failed())
     {
         drop(done.abort_backup()); // R54: a writer failed; its data is not consistent
-        return Err(status.failure);
+        return Err(status.failure.into());
     }
     // ... copy the files from the shadow copy here ...
-    drop(
-        done.backup_complete()
-            .map_err(|e| e.hr)?
-            .wait()
-            .map_err(|e| e.hr)?,
-    );
+    drop(done.backup_complete()?.wait()?);
     Ok(())
 }

@@ -1,8 +1,11 @@
 //! The dynamic requester API: any call in any order, answered with HRESULTs.
 
+use std::fmt;
+
 use super::Vss;
-use crate::vocab::SessionNo;
-use crate::vocab::{Call, Hresult, OpNo, Reply, WriterStatus};
+use crate::vocab::{
+    Bound, Call, Hresult, OpNo, Reply, SessionNo, SnapshotSetId, WriterMetadataView, WriterStatus,
+};
 
 /// A requester object (`IVssBackupComponents`) driven by [`Call`]s: the runtime-checked escape
 /// hatch of the typestate API, and what fuzzers and scenario files use.
@@ -17,6 +20,44 @@ pub struct DynBackupComponents {
     vss: Vss,
     session: SessionNo,
     gone: bool,
+    /// What `StartSnapshotSet` returned: the requester remembers its set id.
+    set_id: Option<SnapshotSetId>,
+}
+
+/// Why an asynchronous call did not finish successfully.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsyncError {
+    /// The call was refused, or the operation failed or was cancelled, with this HRESULT.
+    Failed(Hresult),
+    /// The wait stopped at a run bound with the operation still pending (rule `BOUND`).
+    BoundReached(Bound),
+}
+
+impl AsyncError {
+    /// The HRESULT, unless the wait stopped at a bound.
+    pub const fn hresult(self) -> Option<Hresult> {
+        match self {
+            Self::Failed(hr) => Some(hr),
+            Self::BoundReached(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for AsyncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Failed(hr) => write!(f, "failed with {hr}"),
+            Self::BoundReached(bound) => write!(f, "still pending when the run reached {bound}"),
+        }
+    }
+}
+
+impl std::error::Error for AsyncError {}
+
+impl From<Hresult> for AsyncError {
+    fn from(hr: Hresult) -> Self {
+        Self::Failed(hr)
+    }
 }
 
 impl DynBackupComponents {
@@ -25,6 +66,7 @@ impl DynBackupComponents {
             vss,
             session,
             gone: false,
+            set_id: None,
         }
     }
 
@@ -32,8 +74,10 @@ impl DynBackupComponents {
     pub fn call(&mut self, call: Call) -> Result<Reply, Hresult> {
         let ends = matches!(call, Call::Release | Call::Crash);
         let result = self.vss.with_mut(|core| core.call(self.session, call));
-        if ends && result.is_ok() {
-            self.gone = true;
+        match &result {
+            Ok(_) if ends => self.gone = true,
+            Ok(Reply::SnapshotSet(id)) => self.set_id = Some(*id),
+            _ => {}
         }
         result
     }
@@ -44,34 +88,68 @@ impl DynBackupComponents {
     }
 
     /// Starts an asynchronous call and waits for it: `Ok` only for `VSS_S_ASYNC_FINISHED`.
-    pub fn call_and_wait(&mut self, call: Call) -> Result<OpNo, Hresult> {
+    pub fn call_and_wait(&mut self, call: Call) -> Result<OpNo, AsyncError> {
         let Reply::Async(op) = self.call(call)? else {
-            return Err(Hresult::E_INVALIDARG);
+            return Err(AsyncError::Failed(Hresult::E_INVALIDARG));
         };
         match self.call(Call::Wait {
             op,
             timeout_ms: None,
         })? {
             Reply::Status(Hresult::VSS_S_ASYNC_FINISHED) => Ok(op),
-            Reply::Status(status) => Err(status),
-            _ => Err(Hresult::VSS_E_UNEXPECTED),
+            Reply::Status(status) => Err(AsyncError::Failed(status)),
+            Reply::BoundReached(bound) => Err(AsyncError::BoundReached(bound)),
+            _ => Err(AsyncError::Failed(Hresult::VSS_E_UNEXPECTED)),
         }
     }
 
     /// `GatherWriterStatus`, wait, then every `GetWriterStatus` row (R28–R30).
-    pub fn writer_status(&mut self) -> Result<Vec<WriterStatus>, Hresult> {
+    pub fn writer_status(&mut self) -> Result<Vec<WriterStatus>, AsyncError> {
         self.call_and_wait(Call::GatherWriterStatus)?;
-        let count = match self.call(Call::WriterStatusCount)? {
-            Reply::Count(count) => count,
-            _ => 0,
-        };
-        let mut rows = Vec::with_capacity(count as usize);
-        for index in 0..count {
-            if let Reply::WriterStatus(status) = self.call(Call::WriterStatus { index })? {
-                rows.push(status);
-            }
+        Ok(self.writer_status_rows()?)
+    }
+
+    /// `GetWriterStatusCount`, then every `GetWriterStatus` row of the last completed
+    /// `GatherWriterStatus` (R29).
+    pub fn writer_status_rows(&mut self) -> Result<Vec<WriterStatus>, Hresult> {
+        let count = self.count(Call::WriterStatusCount)?;
+        (0..count)
+            .map(|index| match self.call(Call::WriterStatus { index })? {
+                Reply::WriterStatus(status) => Ok(status),
+                _ => Err(Hresult::VSS_E_UNEXPECTED),
+            })
+            .collect()
+    }
+
+    /// `GetWriterMetadataCount`, then `GetWriterMetadata` for every writer (R10, R40 step 6).
+    pub fn writer_metadata(&mut self) -> Result<Vec<WriterMetadataView>, Hresult> {
+        let count = self.count(Call::WriterMetadataCount)?;
+        (0..count)
+            .map(|index| match self.call(Call::WriterMetadata { index })? {
+                Reply::WriterMetadata(view) => Ok(view),
+                _ => Err(Hresult::VSS_E_UNEXPECTED),
+            })
+            .collect()
+    }
+
+    /// `AddComponent` for every component selectable for backup of every writer whose metadata
+    /// the requester reads (R13, R110); the number added.
+    pub fn select_all_components(&mut self) -> Result<usize, Hresult> {
+        let keys: Vec<_> = self
+            .writer_metadata()?
+            .iter()
+            .flat_map(|view| view.selectable_components().cloned().collect::<Vec<_>>())
+            .collect();
+        let count = keys.len();
+        for key in keys {
+            self.call_ok(Call::AddComponent(key))?;
         }
-        Ok(rows)
+        Ok(count)
+    }
+
+    /// The set id `StartSnapshotSet` returned to this object, if it did.
+    pub fn snapshot_set_id(&self) -> Option<SnapshotSetId> {
+        self.set_id
     }
 
     /// The requester's session number in the trace.
@@ -87,6 +165,13 @@ impl DynBackupComponents {
     /// The object is released (or crashed): every later call fails.
     pub fn is_released(&self) -> bool {
         self.gone
+    }
+
+    fn count(&mut self, call: Call) -> Result<u32, Hresult> {
+        match self.call(call)? {
+            Reply::Count(count) => Ok(count),
+            _ => Err(Hresult::VSS_E_UNEXPECTED),
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 //! | `SetContext` | `set_context` | `Call::SetContext` |
 //! | `SetBackupState` | `set_backup_state` | `Call::SetBackupState` |
 //! | `GatherWriterMetadata` | `gather_writer_metadata` | `Call::GatherWriterMetadata` |
+//! | `GetWriterMetadataCount` / `GetWriterMetadata` / `FreeWriterMetadata` | `writer_metadata_count`, `writer_metadata_at`, `writer_metadata`, `free_writer_metadata` | `Call::WriterMetadataCount`, `Call::WriterMetadata`, `Call::FreeWriterMetadata` |
 //! | `AddComponent` | `add_component` | `Call::AddComponent` |
 //! | `StartSnapshotSet` | `start_snapshot_set` | `Call::StartSnapshotSet` |
 //! | `AddToSnapshotSet` | `add_to_snapshot_set` | `Call::AddToSnapshotSet` |
@@ -20,8 +21,8 @@
 //! | `SetBackupSucceeded` | `set_backup_succeeded` | `Call::SetBackupSucceeded` |
 //! | `BackupComplete` | `backup_complete` | `Call::BackupComplete` |
 //! | `AbortBackup` | `abort_backup` | `Call::AbortBackup` |
-//! | `GatherWriterStatus` + `GetWriterStatus` | `writer_status` | `Call::GatherWriterStatus`, `Call::WriterStatus` |
-//! | `IVssAsync::Wait` / `QueryStatus` / `Cancel` | [`Pending::wait`], [`Pending::query_status`], [`Pending::cancel`] | `Call::Wait`, `Call::QueryStatus`, `Call::Cancel` |
+//! | `GatherWriterStatus` + `GetWriterStatus` | `writer_status`; `gather_writer_status`, `writer_status_count`, `writer_status_at`, `free_writer_status` | `Call::GatherWriterStatus`, `Call::WriterStatusCount`, `Call::WriterStatus`, `Call::FreeWriterStatus` |
+//! | `IVssAsync::Wait` / `QueryStatus` / `Cancel` | [`Pending::wait`], [`Pending::wait_ms`], [`Pending::query_status`], [`Pending::cancel`] | `Call::Wait`, `Call::QueryStatus`, `Call::Cancel` |
 //! | `Release` | drop, `release` | drop, `Call::Release` |
 //! | (process dies) | `crash` | `Call::Crash` |
 
@@ -30,10 +31,13 @@ mod pending;
 mod typestate;
 mod vss;
 
-pub use dynamic::DynBackupComponents;
-pub use pending::{Abortable, Pending, Waited};
+pub use dynamic::{AsyncError, DynBackupComponents};
+pub use pending::{
+    Abortable, Completing, GatheringMetadata, GatheringStatus, Operation, Pending, Preparing,
+    Snapshotting, WaitError, Waited,
+};
 pub use typestate::{
-    Aborted, BackupComponents, Completed, Discovered, Failed, Initialized, Prepared, SetStarted,
-    SnapshotDone, StepError, Uninitialized,
+    Aborted, BackupComponents, CompleteFailed, Completed, Discovered, Initialized, MetadataFailed,
+    PrepareFailed, Prepared, SetStarted, SnapshotDone, SnapshotFailed, StepError, Uninitialized,
 };
 pub use vss::{Vss, VssBuilder};

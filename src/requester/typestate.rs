@@ -3,32 +3,39 @@
 
 use std::marker::PhantomData;
 
-use super::{DynBackupComponents, Pending, Vss};
-use crate::vocab::SessionNo;
+use super::pending::{GatheringMetadata, GatheringStatus, Operation, Preparing, Snapshotting};
+use super::{AsyncError, Completing, DynBackupComponents, Pending, Vss};
 use crate::vocab::{
-    BackupState, Call, ComponentKey, Hresult, ProviderId, Reply, SnapshotId, SnapshotProperties,
-    SnapshotSetId, WriterClassId, WriterStatus,
+    BackupState, Call, ComponentKey, Context, Hresult, ProviderId, Reply, SessionNo, SnapshotId,
+    SnapshotProperties, SnapshotSetId, WriterClassId, WriterMetadataView, WriterStatus,
 };
-use crate::writer::WriterMetadata;
 
 /// A requester object (`IVssBackupComponents`) in state `S`.
 ///
 /// States are named for what comes next; each transition consumes the object and returns it in
-/// the next state. A step that can fail returns a [`StepError`] holding the object in a state
-/// from which the documented recovery is possible: retry, [`abort_backup`](BackupComponents::abort_backup)
-/// or release. Dropping the object is `Release` (R32): VSS then sends BackupShutdown (R57).
-/// [`crash`](BackupComponents::crash) simulates the requester process dying instead.
+/// the next state. Each asynchronous step ([`Pending`]) ends in its success state or in a failure
+/// state of its own, which offers exactly the documented recoveries. Dropping the object is
+/// `Release` (R32): VSS then sends BackupShutdown (R57). [`crash`](BackupComponents::crash)
+/// simulates the requester process dying instead.
 ///
 /// ```text
 /// Uninitialized ─initialize_for_backup─► Initialized ─gather_writer_metadata─► Discovered
 ///   ─start_snapshot_set─► SetStarted ─prepare_for_backup─► Prepared ─do_snapshot_set─►
 ///   SnapshotDone ─backup_complete─► Completed
-/// (SetStarted, Prepared, SnapshotDone, Failed) ─abort_backup─► Aborted
+///
+/// failed or cancelled:  gather → MetadataFailed (retry, release)
+///                       PrepareForBackup → PrepareFailed (abort_backup, retry, release)
+///                       DoSnapshotSet → SnapshotFailed (abort_backup, R54; or release)
+///                       BackupComplete → CompleteFailed (writer status, release)
+/// abort_backup: from every state after initialization up to SnapshotDone → Aborted
 /// ```
 ///
-/// Misuse does not compile. `DoSnapshotSet` before `StartSnapshotSet`:
+/// Misuse does not compile. Each `compile_fail` example below has a twin that makes the same
+/// calls in the documented order and compiles, so none fails for another reason.
 ///
-/// ```compile_fail
+/// `DoSnapshotSet` before `StartSnapshotSet` (R22):
+///
+/// ```compile_fail,E0599
 /// # use vss_sim::requester::Vss;
 /// let vss = Vss::builder().build();
 /// let bc = vss.backup_components().initialize_for_backup().unwrap();
@@ -36,9 +43,17 @@ use crate::writer::WriterMetadata;
 /// discovered.do_snapshot_set(); // no such method: start a snapshot set first
 /// ```
 ///
-/// `BackupComplete` before `DoSnapshotSet` (bareos #1923, field failure 9):
+/// ```
+/// # use vss_sim::requester::Vss;
+/// let vss = Vss::builder().build();
+/// let bc = vss.backup_components().initialize_for_backup().unwrap();
+/// let discovered = bc.gather_writer_metadata().unwrap().wait().unwrap();
+/// let _ = discovered.start_snapshot_set().unwrap().do_snapshot_set();
+/// ```
 ///
-/// ```compile_fail
+/// `BackupComplete` before `DoSnapshotSet` (R26; bareos #1923, field failure 9):
+///
+/// ```compile_fail,E0599
 /// # use vss_sim::requester::Vss;
 /// let vss = Vss::builder().build();
 /// let bc = vss.backup_components().initialize_for_backup().unwrap();
@@ -48,9 +63,38 @@ use crate::writer::WriterMetadata;
 /// prepared.backup_complete(); // no such method: the shadow copy does not exist yet
 /// ```
 ///
-/// `AddToSnapshotSet` before `StartSnapshotSet`:
+/// ```
+/// # use vss_sim::requester::Vss;
+/// # use vss_sim::vocab::BackupState;
+/// let vss = Vss::builder().build();
+/// let mut bc = vss.backup_components().initialize_for_backup().unwrap();
+/// bc.set_backup_state(BackupState::default()).unwrap();
+/// let discovered = bc.gather_writer_metadata().unwrap().wait().unwrap();
+/// let started = discovered.start_snapshot_set().unwrap();
+/// let prepared = started.prepare_for_backup().unwrap().wait().unwrap();
+/// let done = prepared.do_snapshot_set().unwrap().wait().unwrap();
+/// let _ = done.backup_complete();
+/// ```
 ///
-/// ```compile_fail
+/// `BackupComplete` after a failed `DoSnapshotSet` (R26, R54: abort instead):
+///
+/// ```compile_fail,E0599
+/// # use vss_sim::requester::{SnapshotFailed, StepError};
+/// fn after(failed: StepError<SnapshotFailed>) {
+///     failed.components.backup_complete(); // no such method
+/// }
+/// ```
+///
+/// ```
+/// # use vss_sim::requester::{SnapshotFailed, StepError};
+/// fn after(failed: StepError<SnapshotFailed>) {
+///     let _aborted = failed.components.abort_backup();
+/// }
+/// ```
+///
+/// `AddToSnapshotSet` before `StartSnapshotSet` (R16):
+///
+/// ```compile_fail,E0599
 /// # use vss_sim::requester::Vss;
 /// let vss = Vss::builder().build();
 /// let bc = vss.backup_components().initialize_for_backup().unwrap();
@@ -58,23 +102,73 @@ use crate::writer::WriterMetadata;
 /// discovered.add_to_snapshot_set("C:\\"); // no such method: no set yet
 /// ```
 ///
-/// `AbortBackup` before `PrepareForBackup` — before a snapshot set exists nothing is under way,
-/// so the typed API does not offer it (R52, R53):
-///
-/// ```compile_fail
+/// ```
 /// # use vss_sim::requester::Vss;
 /// let vss = Vss::builder().build();
 /// let bc = vss.backup_components().initialize_for_backup().unwrap();
-/// bc.abort_backup(); // no such method
+/// let discovered = bc.gather_writer_metadata().unwrap().wait().unwrap();
+/// let mut started = discovered.start_snapshot_set().unwrap();
+/// started.add_to_snapshot_set("C:\\").unwrap();
 /// ```
 ///
-/// Nor while its writer metadata is being gathered:
+/// `GatherWriterMetadata` twice (R8: once per object):
 ///
-/// ```compile_fail
+/// ```compile_fail,E0599
+/// # use vss_sim::requester::Vss;
+/// let vss = Vss::builder().build();
+/// let bc = vss.backup_components().initialize_for_backup().unwrap();
+/// let discovered = bc.gather_writer_metadata().unwrap().wait().unwrap();
+/// discovered.gather_writer_metadata(); // no such method
+/// ```
+///
+/// ```
+/// # use vss_sim::requester::Vss;
+/// let vss = Vss::builder().build();
+/// let bc = vss.backup_components().initialize_for_backup().unwrap();
+/// let mut discovered = bc.gather_writer_metadata().unwrap().wait().unwrap();
+/// discovered.writer_metadata().unwrap();
+/// ```
+///
+/// Any call while an operation is pending (T14: one operation at a time), here `SetBackupState`
+/// during `PrepareForBackup`:
+///
+/// ```compile_fail,E0599
+/// # use vss_sim::requester::Vss;
+/// # use vss_sim::vocab::BackupState;
+/// let vss = Vss::builder().build();
+/// let bc = vss.backup_components().initialize_for_backup().unwrap();
+/// let started = bc.gather_writer_metadata().unwrap().wait().unwrap().start_snapshot_set().unwrap();
+/// let mut pending = started.prepare_for_backup().unwrap();
+/// pending.set_backup_state(BackupState::default()); // no such method
+/// ```
+///
+/// ```
+/// # use vss_sim::requester::Vss;
+/// # use vss_sim::vocab::BackupState;
+/// let vss = Vss::builder().build();
+/// let bc = vss.backup_components().initialize_for_backup().unwrap();
+/// let mut started = bc.gather_writer_metadata().unwrap().wait().unwrap().start_snapshot_set().unwrap();
+/// started.set_backup_state(BackupState::default()).unwrap();
+/// let _ = started.prepare_for_backup();
+/// ```
+///
+/// `AbortBackup` while writer metadata is being gathered: nothing is under way yet (R53), so a
+/// pending gather offers `cancel` and `wait`, not `abort_backup`:
+///
+/// ```compile_fail,E0599
 /// # use vss_sim::requester::Vss;
 /// let vss = Vss::builder().build();
 /// let bc = vss.backup_components().initialize_for_backup().unwrap();
 /// bc.gather_writer_metadata().unwrap().abort_backup(); // no such method
+/// ```
+///
+/// ```
+/// # use vss_sim::requester::Vss;
+/// let vss = Vss::builder().build();
+/// let bc = vss.backup_components().initialize_for_backup().unwrap();
+/// let mut pending = bc.gather_writer_metadata().unwrap();
+/// pending.cancel();
+/// let _ = pending.wait(); // the cancelled gather ends in MetadataFailed: retry or release
 /// ```
 ///
 /// The same calls in the right order compile and run:
@@ -105,7 +199,7 @@ pub struct BackupComponents<S> {
 pub struct StepError<S> {
     /// What Windows returned.
     pub hr: Hresult,
-    /// The object: retry from here, abort the backup, or release it.
+    /// The object, in the state that offers the documented recoveries.
     pub components: BackupComponents<S>,
 }
 
@@ -116,6 +210,14 @@ impl<S> std::fmt::Display for StepError<S> {
 }
 
 impl<S: std::fmt::Debug> std::error::Error for StepError<S> {}
+
+impl<S> From<StepError<S>> for AsyncError {
+    /// Keeps the HRESULT and releases the object: with `AsyncError` as its error type, code
+    /// that gives up on any failure can `?` through every step.
+    fn from(error: StepError<S>) -> Self {
+        Self::Failed(error.hr)
+    }
+}
 
 macro_rules! states {
     ($($(#[doc = $doc:literal])* $name:ident;)*) => {$(
@@ -131,7 +233,7 @@ states! {
     Uninitialized;
     /// In backup mode; next: set context and backup state, `gather_writer_metadata` (R40).
     Initialized;
-    /// Writer metadata gathered; next: select components, `start_snapshot_set`.
+    /// Writer metadata gathered; next: examine it, select components, `start_snapshot_set`.
     Discovered;
     /// A snapshot set is in creation; next: add volumes, `prepare_for_backup` (or
     /// `do_snapshot_set` in no-writer contexts).
@@ -140,12 +242,22 @@ states! {
     Prepared;
     /// The shadow copy exists; next: copy data, `set_backup_succeeded`, `backup_complete`.
     SnapshotDone;
-    /// BackupComplete delivered; next: writer status, release.
+    /// BackupComplete delivered; next: writer status (R27), release.
     Completed;
-    /// AbortBackup done; next: writer status, release.
+    /// AbortBackup done; next: writer status, release or start over.
     Aborted;
-    /// An asynchronous step failed; next: `abort_backup` (R54) or release.
-    Failed;
+    /// `GatherWriterMetadata` failed or was cancelled; next: release, or start over with a new
+    /// object (R2). Nothing is under way, so releasing is enough (R52).
+    MetadataFailed;
+    /// `PrepareForBackup` failed or was cancelled; next: `abort_backup` (R54's advice), or
+    /// release (R52 allows it when PrepareForBackup failed), or start over.
+    PrepareFailed;
+    /// `DoSnapshotSet` failed or was cancelled; next: `abort_backup` (R54), then release. The
+    /// shadow copy may or may not exist (field failure 1): never `BackupComplete` (R26).
+    SnapshotFailed;
+    /// `BackupComplete` failed or was cancelled (R39: how a requester abandons a backup after
+    /// the copy); next: writer status, release.
+    CompleteFailed;
 }
 
 impl<S> BackupComponents<S> {
@@ -171,12 +283,28 @@ impl<S> BackupComponents<S> {
         self.inner.call_ok(call)
     }
 
-    fn start<T>(mut self, call: Call) -> Result<Pending<T>, StepError<S>> {
+    fn start<Op: Operation>(mut self, call: Call) -> Result<Pending<Op>, StepError<S>> {
         match self.call(call) {
             Ok(Reply::Async(op)) => Ok(Pending::new(self.inner, op)),
             Ok(_) => Err(self.fail(Hresult::VSS_E_UNEXPECTED)),
             Err(hr) => Err(self.fail(hr)),
         }
+    }
+
+    /// `AbortBackup` (R50a, R53): writers of the backup not past PostSnapshot get Abort; with
+    /// nothing under way it is ignored.
+    fn abort(mut self) -> BackupComponents<Aborted> {
+        // AbortBackup on an initialized object cannot fail (R53, T14).
+        let _ = self.call(Call::AbortBackup);
+        self.into_state()
+    }
+
+    /// Releases this object and creates a fresh one on the same machine (R2: after a failure
+    /// the requester starts over with a new object).
+    fn restart(self) -> BackupComponents<Uninitialized> {
+        let vss = self.vss().clone();
+        drop(self);
+        vss.backup_components()
     }
 
     /// The requester process dies here: the system releases the object and VSS sends
@@ -230,9 +358,12 @@ impl BackupComponents<Uninitialized> {
 }
 
 impl BackupComponents<Initialized> {
-    /// `SetContext` with a raw `lContext` (R5): once, before `StartSnapshotSet`.
-    pub fn set_context(&mut self, context: u32) -> Result<(), Hresult> {
-        self.call_ok(Call::SetContext { context })
+    /// `SetContext` (R5): once, before `StartSnapshotSet`. The dynamic API takes raw values,
+    /// invalid ones included.
+    pub fn set_context(&mut self, context: Context) -> Result<(), Hresult> {
+        self.call_ok(Call::SetContext {
+            context: context.raw(),
+        })
     }
 
     /// `EnableWriterClasses` (R7): only these classes take part.
@@ -250,30 +381,136 @@ impl BackupComponents<Initialized> {
     }
 
     /// `GatherWriterMetadata` (R8): raises Identify in every writer.
-    pub fn gather_writer_metadata(self) -> Result<Pending<Discovered>, StepError<Initialized>> {
+    pub fn gather_writer_metadata(
+        self,
+    ) -> Result<Pending<GatheringMetadata>, StepError<Initialized>> {
         self.start(Call::GatherWriterMetadata)
     }
 }
 
-macro_rules! common {
+/// `AbortBackup` where the documentation allows it (T14: any time after initialization; R53).
+macro_rules! abortable {
     ($($state:ty),*) => {$(
         impl BackupComponents<$state> {
-            /// `GatherWriterStatus`, wait, then every `GetWriterStatus` row (R28–R30).
-            pub fn writer_status(&mut self) -> Result<Vec<WriterStatus>, Hresult> {
-                self.inner.writer_status()
+            /// `AbortBackup` (R50a, R53): writers of the backup not past PostSnapshot get Abort;
+            /// with nothing under way it is ignored.
+            pub fn abort_backup(self) -> BackupComponents<Aborted> {
+                self.abort()
             }
         }
     )*};
 }
 
-common!(
+abortable!(
+    Initialized,
+    Discovered,
+    SetStarted,
+    Prepared,
+    SnapshotDone,
+    MetadataFailed,
+    PrepareFailed,
+    SnapshotFailed
+);
+
+/// Starting over with a new object (R2), where nothing is left under way.
+macro_rules! restartable {
+    ($($state:ty),*) => {$(
+        impl BackupComponents<$state> {
+            /// Releases this object and creates a fresh one on the same machine (R2: after a
+            /// failure the requester starts over with a new object).
+            pub fn retry(self) -> BackupComponents<Uninitialized> {
+                self.restart()
+            }
+        }
+    )*};
+}
+
+restartable!(
+    MetadataFailed,
+    PrepareFailed,
+    Aborted,
+    Completed,
+    CompleteFailed
+);
+
+/// Writer status, once writer metadata was gathered (R28–R30).
+macro_rules! with_status {
+    ($($state:ty),*) => {$(
+        impl BackupComponents<$state> {
+            /// `GatherWriterStatus`, wait, then every `GetWriterStatus` row (R28–R30).
+            pub fn writer_status(&mut self) -> Result<Vec<WriterStatus>, AsyncError> {
+                self.inner.writer_status()
+            }
+
+            /// `GatherWriterStatus` alone (R27: after BackupComplete, to finish the writers'
+            /// sessions); the object comes back in this state however it ends.
+            pub fn gather_writer_status(
+                self,
+            ) -> Result<Pending<GatheringStatus<$state>>, StepError<$state>> {
+                self.start(Call::GatherWriterStatus)
+            }
+
+            /// `GetWriterStatusCount` of the last completed `GatherWriterStatus` (R29).
+            pub fn writer_status_count(&mut self) -> Result<u32, Hresult> {
+                match self.call(Call::WriterStatusCount)? {
+                    Reply::Count(count) => Ok(count),
+                    _ => Err(Hresult::VSS_E_UNEXPECTED),
+                }
+            }
+
+            /// `GetWriterStatus(index)` of the last completed `GatherWriterStatus` (R29).
+            pub fn writer_status_at(&mut self, index: u32) -> Result<WriterStatus, Hresult> {
+                match self.call(Call::WriterStatus { index })? {
+                    Reply::WriterStatus(status) => Ok(status),
+                    _ => Err(Hresult::VSS_E_UNEXPECTED),
+                }
+            }
+
+            /// `FreeWriterStatus` (R28).
+            pub fn free_writer_status(&mut self) -> Result<(), Hresult> {
+                self.call_ok(Call::FreeWriterStatus)
+            }
+
+            /// `GetWriterMetadataCount` (R10).
+            pub fn writer_metadata_count(&mut self) -> Result<u32, Hresult> {
+                match self.call(Call::WriterMetadataCount)? {
+                    Reply::Count(count) => Ok(count),
+                    _ => Err(Hresult::VSS_E_UNEXPECTED),
+                }
+            }
+
+            /// `GetWriterMetadata(index)`: one writer's metadata as the requester examines it.
+            pub fn writer_metadata_at(&mut self, index: u32) -> Result<WriterMetadataView, Hresult> {
+                match self.call(Call::WriterMetadata { index })? {
+                    Reply::WriterMetadata(view) => Ok(view),
+                    _ => Err(Hresult::VSS_E_UNEXPECTED),
+                }
+            }
+
+            /// `GetWriterMetadataCount`, then `GetWriterMetadata` for every writer whose Identify
+            /// succeeded (R10, R40 step 6).
+            pub fn writer_metadata(&mut self) -> Result<Vec<WriterMetadataView>, Hresult> {
+                self.inner.writer_metadata()
+            }
+
+            /// `FreeWriterMetadata` (R11): the metadata cannot be read again in this object.
+            pub fn free_writer_metadata(&mut self) -> Result<(), Hresult> {
+                self.call_ok(Call::FreeWriterMetadata)
+            }
+        }
+    )*};
+}
+
+with_status!(
     Discovered,
     SetStarted,
     Prepared,
     SnapshotDone,
     Completed,
     Aborted,
-    Failed
+    PrepareFailed,
+    SnapshotFailed,
+    CompleteFailed
 );
 
 macro_rules! before_prepare {
@@ -297,24 +534,10 @@ macro_rules! selecting {
                 self.call_ok(Call::AddComponent(component))
             }
 
-            /// `AddComponent` for every selectable component every identified writer declared.
+            /// `AddComponent` for every component selectable for backup of every writer whose
+            /// metadata `GetWriterMetadata` hands out (R10, R13, R110); the number added.
             pub fn select_all_components(&mut self) -> Result<usize, Hresult> {
-                let session = self.session();
-                let keys = self.vss().inspect(|core| core.declared_components(session));
-                let count = keys.len();
-                for (_, key) in keys {
-                    self.add_component(key)?;
-                }
-                Ok(count)
-            }
-
-            /// The metadata documents of the writers identified for this object (R10).
-            pub fn writer_metadata(&self) -> Vec<WriterMetadata> {
-                self.vss().inspect(|core| {
-                    (0..core.writer_count())
-                        .filter_map(|i| core.writer_metadata(self.session(), crate::trace::WriterNo(i as u32)).cloned())
-                        .collect()
-                })
+                self.inner.select_all_components()
             }
         }
     )*};
@@ -340,20 +563,19 @@ macro_rules! with_set {
         impl BackupComponents<$state> {
             /// The set id `StartSnapshotSet` returned.
             pub fn snapshot_set_id(&self) -> SnapshotSetId {
-                self.vss().inspect(|core| core.snapshot_set_id(self.session()))
-            }
-
-            /// `AbortBackup` (R50a, R53): writers of the backup not past PostSnapshot get Abort.
-            pub fn abort_backup(mut self) -> BackupComponents<Aborted> {
-                // AbortBackup on an initialized object cannot fail (R53).
-                let _ = self.call(Call::AbortBackup);
-                self.into_state()
+                self.inner.snapshot_set_id().unwrap_or_default()
             }
         }
     )*};
 }
 
-with_set!(SetStarted, Prepared, SnapshotDone, Failed);
+with_set!(
+    SetStarted,
+    Prepared,
+    SnapshotDone,
+    SnapshotFailed,
+    Completed
+);
 
 macro_rules! adding_volumes {
     ($($state:ty),*) => {$(
@@ -372,7 +594,7 @@ macro_rules! adding_volumes {
             }
 
             /// `DoSnapshotSet` (R22, R45): PrepareForSnapshot, Freeze, commit, Thaw, PostSnapshot.
-            pub fn do_snapshot_set(self) -> Result<Pending<SnapshotDone>, StepError<$state>> {
+            pub fn do_snapshot_set(self) -> Result<Pending<Snapshotting>, StepError<$state>> {
                 self.start(Call::DoSnapshotSet)
             }
         }
@@ -383,7 +605,7 @@ adding_volumes!(SetStarted, Prepared);
 
 impl BackupComponents<SetStarted> {
     /// `PrepareForBackup` (R21): raises PrepareForBackup in every writer.
-    pub fn prepare_for_backup(self) -> Result<Pending<Prepared>, StepError<SetStarted>> {
+    pub fn prepare_for_backup(self) -> Result<Pending<Preparing>, StepError<SetStarted>> {
         self.start(Call::PrepareForBackup)
     }
 }
@@ -413,7 +635,7 @@ impl BackupComponents<SnapshotDone> {
     }
 
     /// `BackupComplete` (R26): raises BackupComplete in every writer still in the backup.
-    pub fn backup_complete(self) -> Result<Pending<Completed>, StepError<SnapshotDone>> {
+    pub fn backup_complete(self) -> Result<Pending<Completing>, StepError<SnapshotDone>> {
         self.start(Call::BackupComplete)
     }
 }

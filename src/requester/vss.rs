@@ -7,8 +7,8 @@ use super::{BackupComponents, DynBackupComponents, Uninitialized};
 use crate::coordinator::{Builder, Chooser, Coordinator, Limits};
 use crate::provider::Provider;
 use crate::trace::{Trace, TraceMode};
-use crate::vocab::Policies;
 use crate::vocab::SessionNo;
+use crate::vocab::{Bound, Policies};
 use crate::writer::{Writer, WriterConfig};
 
 /// A simulated machine running VSS: cheap to clone, every clone the same machine.
@@ -49,9 +49,11 @@ impl Vss {
         DynBackupComponents::new(self.clone(), session)
     }
 
-    /// Lets `ms` of virtual time pass, running whatever falls due (the requester sleeps).
-    pub fn advance_ms(&self, ms: u64) {
-        self.with_mut(|core| core.advance_ms(ms));
+    /// Lets `ms` of virtual time pass, running whatever falls due (the requester sleeps); the
+    /// run bound that cut the sleep short, if one did (the trace records it, and the oracle
+    /// reports it as non-termination).
+    pub fn advance_ms(&self, ms: u64) -> Option<Bound> {
+        self.with_mut(|core| core.advance_ms(ms))
     }
 
     /// Virtual time now, ms since the simulation started.

@@ -127,7 +127,8 @@ pub(crate) fn judge(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>)
         match violation.party {
             Party::Writer => found(Obligation::ApiUse, violation.rule, violation.to_string()),
             Party::Engine => found(Obligation::EngineBug, violation.rule, violation.to_string()),
-            Party::Requester => {} // The kit's own requesters misbehave on purpose.
+            // The kit's own requesters and providers misbehave on purpose.
+            Party::Requester | Party::Provider => {}
         }
     }
     resumes(handlings, facts, &mut found);

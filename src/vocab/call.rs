@@ -325,6 +325,11 @@ pub struct WriterMetadataView {
 }
 
 impl WriterMetadataView {
+    /// R72: the writer set a restore method and declared at least one component.
+    pub fn is_complete(&self) -> bool {
+        self.restore_method != RestoreMethod::VSS_RME_UNDEFINED && !self.components.is_empty()
+    }
+
     /// The components selectable for backup, as `AddComponent` takes them (R110).
     pub fn selectable_components(&self) -> impl Iterator<Item = &ComponentKey> {
         self.components

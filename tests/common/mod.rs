@@ -73,17 +73,16 @@ pub fn discovered(vss: &Vss) -> DynBackupComponents {
         .expect("SetBackupState");
     bc.call_and_wait(Call::GatherWriterMetadata)
         .expect("GatherWriterMetadata");
-    for key in all_components(vss, bc.session()) {
-        bc.call_ok(Call::AddComponent(key)).expect("AddComponent");
-    }
+    bc.select_all_components().expect("AddComponent");
     bc
 }
 
-/// Every component the writers identified for `session` declared.
-pub fn all_components(vss: &Vss, session: SessionNo) -> Vec<ComponentKey> {
-    vss.inspect(|core| core.declared_components(session))
-        .into_iter()
-        .map(|(_, key)| key)
+/// Every component selectable for backup that `bc` can read in its writers' metadata.
+pub fn all_components(bc: &mut DynBackupComponents) -> Vec<ComponentKey> {
+    bc.writer_metadata()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|view| view.selectable_components().cloned().collect::<Vec<_>>())
         .collect()
 }
 

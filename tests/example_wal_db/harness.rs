@@ -6,11 +6,12 @@ use std::rc::Rc;
 use vss_sim::provider::{Provider, ProviderContext, SoftwareProvider};
 use vss_sim::requester::Vss;
 use vss_sim::trace::{ProviderStep, TraceEvent, WriterNo};
+use vss_sim::vocab::WriterMetadataView;
 use vss_sim::vocab::{
     ApplicationLevel, BackupState, Hresult, Policies, ProviderId, SnapshotSetId, WriterClassId,
     WriterEvent, WriterStatus,
 };
-use vss_sim::writer::{ScriptedWriter, Writer, WriterConfig, WriterMetadata};
+use vss_sim::writer::{ScriptedWriter, Writer, WriterConfig};
 
 use crate::buggy_writer::BuggyDbWriter;
 use crate::db::{DiskImage, WalDb};
@@ -204,7 +205,8 @@ pub(crate) fn backup(vss: &Vss, stop: Stop) -> Run {
     }
     let mut done = match prepared.do_snapshot_set().unwrap().wait() {
         Ok(done) => done,
-        Err(failed) => {
+        Err(error) => {
+            let failed = error.failed().expect("the run ends within its bounds");
             run.error = Some(failed.hr);
             drop(failed.components.abort_backup()); // R54
             run.aborted = true;
@@ -224,10 +226,10 @@ pub(crate) fn backup(vss: &Vss, stop: Stop) -> Run {
 }
 
 /// Gathers writer metadata in a fresh requester and returns the DB writer's document.
-pub(crate) fn identify(vss: &Vss) -> WriterMetadata {
+pub(crate) fn identify(vss: &Vss) -> WriterMetadataView {
     let bc = vss.backup_components().initialize_for_backup().unwrap();
-    let discovered = bc.gather_writer_metadata().unwrap().wait().unwrap();
-    discovered.writer_metadata().swap_remove(0)
+    let mut discovered = bc.gather_writer_metadata().unwrap().wait().unwrap();
+    discovered.writer_metadata().unwrap().swap_remove(0)
 }
 
 /// The writers `event` was delivered to, in order.

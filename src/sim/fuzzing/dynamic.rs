@@ -361,7 +361,7 @@ impl Run<'_> {
                     self.requesters.push(Requester::new(self.vss));
                 }
             }
-            Op::Sleep(ms) => self.vss.advance_ms(*ms),
+            Op::Sleep(ms) => drop(self.vss.advance_ms(*ms)),
             Op::Act { requester, act } => {
                 let slot = usize::from(*requester) % self.requesters.len().max(1);
                 let components = match self.requesters.get(slot) {

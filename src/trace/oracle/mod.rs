@@ -16,13 +16,20 @@
 //!                                                                  serialization R15
 //!                                                                  queries    R66 R68 R69 R70
 //!                                                                  structure  TRACE (malformed records)
+//!                                                                  termination BOUND (runs cut at a bound)
 //! ```
 //!
 //! ```
-//! use vss_sim::trace::{oracle, Trace};
+//! use vss_sim::requester::Vss;
+//! use vss_sim::trace::oracle;
 //!
-//! let report = oracle::check(&Trace::from_records(Vec::new()));
-//! assert!(report.is_clean());
+//! let vss = Vss::builder().build();
+//! drop(vss.dynamic()); // a requester object created and released: nothing to break
+//! assert!(oracle::check(&vss.trace()).is_clean());
+//!
+//! // Nothing recorded, nothing judged: never clean.
+//! let report = oracle::check(&vss_sim::trace::Trace::default());
+//! assert_eq!(report.violations()[0].rule, vss_sim::vocab::Rule::Trace);
 //! ```
 //!
 //! The oracle never panics, whatever the trace: records that make no sense are reported under
@@ -108,6 +115,7 @@ mod shutdown;
 mod states;
 mod structure;
 mod tables;
+mod termination;
 #[cfg(test)]
 mod test_support;
 mod timers;
@@ -118,14 +126,33 @@ use std::fmt;
 pub use self::coverage::{Coverage, Situation};
 
 use self::model::{Model, Stamp};
-use super::{Trace, TraceEvent};
+use super::{Trace, TraceEvent, TraceMode};
 use crate::vocab::Rule;
 use crate::vocab::WriterState;
 
 /// Judges `trace` by every rule the oracle knows.
+///
+/// A trace with nothing to judge is not clean: one recorded with `TraceMode::Off`, or an empty
+/// one, gets a `TRACE` violation, so a check cannot pass without judging.
 pub fn check(trace: &Trace) -> Report {
     let mut model = Model::default();
     let mut findings = Findings::default();
+    let unjudged = if trace.mode() == TraceMode::Off {
+        Some("the trace was not recorded (TraceMode::Off): there is nothing to judge")
+    } else if trace.records().is_empty() {
+        Some("the trace is empty: there is nothing to judge")
+    } else {
+        None
+    };
+    if let Some(message) = unjudged {
+        findings.violations.push(Violation {
+            rule: Rule::Trace,
+            party: Party::Engine,
+            at_ms: 0,
+            record_index: 0,
+            message: message.to_owned(),
+        });
+    }
     let mut families = Families::default();
     let mut now = Stamp::default();
     for (index, record) in trace.records().iter().enumerate() {
@@ -174,6 +201,7 @@ struct Families {
     timers: timers::TimerRules,
     serialization: serialization::SerializationRules,
     queries: queries::QueryRules,
+    termination: termination::TerminationRules,
 }
 
 impl Rules for Families {
@@ -189,6 +217,7 @@ impl Rules for Families {
         self.timers.observe(cx, event);
         self.serialization.observe(cx, event);
         self.queries.observe(cx, event);
+        self.termination.observe(cx, event);
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
@@ -203,6 +232,7 @@ impl Rules for Families {
         self.timers.finish(cx);
         self.serialization.finish(cx);
         self.queries.finish(cx);
+        self.termination.finish(cx);
     }
 }
 
@@ -213,8 +243,11 @@ pub enum Party {
     Engine,
     /// The requester program broke an obligation (R25, R26, R52, R54).
     Requester,
-    /// The writer misused the API (R66, R68, R69, R70).
+    /// The writer misused the API (R66, R68, R69, R70) or never returned from a handler
+    /// (`BOUND`).
     Writer,
+    /// A provider never returned from a call (`BOUND`).
+    Provider,
 }
 
 impl fmt::Display for Party {
@@ -223,6 +256,7 @@ impl fmt::Display for Party {
             Self::Engine => "engine",
             Self::Requester => "requester",
             Self::Writer => "writer",
+            Self::Provider => "provider",
         })
     }
 }
@@ -414,8 +448,14 @@ mod tests {
     }
 
     #[test]
-    fn empty_trace_is_clean() {
-        assert!(check(&Trace::default()).is_clean());
+    fn a_trace_with_nothing_to_judge_is_not_clean() {
+        let empty = check(&Trace::default());
+        assert_eq!(rules(&empty), [Rule::Trace]);
+        let mut off = Trace::new(TraceMode::Off);
+        off.push(0, TraceEvent::Policies(crate::vocab::Policies::default()));
+        let report = check(&off);
+        assert_eq!(rules(&report), [Rule::Trace]);
+        assert!(report.to_string().contains("TraceMode::Off"), "{report}");
     }
 
     #[test]
