@@ -7,7 +7,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use vss_sim::sim::{canonical_backup, Explorer, FaultCatalogue, RunOptions, Scenario, WriterSpec};
+use vss_sim::sim::{canonical_backup, Explorer, FaultCatalogue, Scenario, WriterSpec};
 use vss_sim::vocab::ApplicationLevel;
 
 fn scenario(writers: usize, faults: FaultCatalogue) -> Scenario {
@@ -40,22 +40,14 @@ fn bench(c: &mut Criterion) {
     for writers in [3usize, 5] {
         for faults in [1u32, 2] {
             let scenario = scenario(writers, FaultCatalogue::standard().with_max_faults(faults));
-            let executions = Explorer::scenario(scenario.clone(), RunOptions::default())
-                .run()
-                .executions;
+            let executions = Explorer::scenario(scenario.clone()).run().executions;
             group.throughput(Throughput::Elements(executions));
             let id = BenchmarkId::new(
                 format!("{writers}_writers"),
                 format!("{faults}_faults_{executions}_executions"),
             );
             group.bench_with_input(id, &scenario, |b, scenario| {
-                b.iter(|| {
-                    black_box(
-                        Explorer::scenario(scenario.clone(), RunOptions::default())
-                            .run()
-                            .executions,
-                    )
-                });
+                b.iter(|| black_box(Explorer::scenario(scenario.clone()).run().executions));
             });
         }
     }

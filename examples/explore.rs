@@ -9,7 +9,7 @@
 
 use std::process::ExitCode;
 
-use vss_sim::sim::{swarm, Bounds, Explorer, Judge, RunOptions, Scenario};
+use vss_sim::sim::{swarm, Bounds, Explorer, Judge, Scenario};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         Some(Ok(runs)) => {
             let scenario = scenario.clone();
             swarm(
-                move |chooser| scenario.run_with(chooser, RunOptions::default()).trace,
+                move |chooser| scenario.runner().chooser(chooser).run().trace,
                 0..runs,
                 judge,
             )
@@ -50,7 +50,7 @@ fn main() -> ExitCode {
             eprintln!("--swarm takes a number of runs");
             return ExitCode::from(2);
         }
-        None => Explorer::scenario(scenario.clone(), RunOptions::default())
+        None => Explorer::scenario(scenario.clone())
             .bounds(Bounds::default())
             .judge(judge)
             .run(),

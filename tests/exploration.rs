@@ -4,8 +4,8 @@ use std::time::Instant;
 
 use vss_sim::coordinator::PlantedBug;
 use vss_sim::sim::{
-    canonical_backup, check_determinism, Bounds, Explorer, FaultCatalogue, Judge, RunOptions,
-    Scenario, WriterSpec,
+    canonical_backup, check_determinism, Bounds, Explorer, FaultCatalogue, Judge, Scenario,
+    WriterSpec,
 };
 use vss_sim::vocab::ApplicationLevel;
 use vss_sim::vocab::Rule;
@@ -35,11 +35,7 @@ fn three_writers(faults: FaultCatalogue) -> Scenario {
 
 #[test]
 fn standard_catalogue_three_writers_is_clean_and_covers_the_abort_paths() {
-    let exploration = Explorer::scenario(
-        three_writers(FaultCatalogue::standard()),
-        RunOptions::default(),
-    )
-    .run();
+    let exploration = Explorer::scenario(three_writers(FaultCatalogue::standard())).run();
     assert!(exploration.complete);
     assert!(
         exploration.counterexample.is_none(),
@@ -68,11 +64,8 @@ fn standard_catalogue_three_writers_is_clean_and_covers_the_abort_paths() {
 
 #[test]
 fn two_faults_per_run() {
-    let exploration = Explorer::scenario(
-        three_writers(FaultCatalogue::standard().with_max_faults(2)),
-        RunOptions::default(),
-    )
-    .run();
+    let exploration =
+        Explorer::scenario(three_writers(FaultCatalogue::standard().with_max_faults(2))).run();
     assert!(exploration.complete);
     assert!(exploration.counterexample.is_none());
     assert_eq!(exploration.executions, 253, "executions");
@@ -81,11 +74,9 @@ fn two_faults_per_run() {
 #[test]
 fn the_planted_bug_is_found_and_its_counterexample_replays() {
     let scenario = three_writers(FaultCatalogue::standard());
-    let options = RunOptions {
-        planted_bug: Some(PlantedBug::AbortAfterPostSnapshot),
-    };
+    let bug = Some(PlantedBug::AbortAfterPostSnapshot);
     let started = Instant::now();
-    let exploration = Explorer::scenario(scenario.clone(), options)
+    let exploration = Explorer::scenario_with_bug(scenario.clone(), bug)
         .bounds(Bounds {
             stop_at_first_violation: true,
             ..Bounds::default()
@@ -110,10 +101,7 @@ fn the_planted_bug_is_found_and_its_counterexample_replays() {
     let replay = exploration.counterexample_scenario(&scenario).unwrap();
     let text = replay.to_toml();
     let parsed = Scenario::from_toml(&text, "counterexample.toml").unwrap();
-    let outcome = parsed.run_with(
-        vss_sim::sim::SharedChooser::new(vss_sim::sim::ReplayChooser::new(parsed.choices.clone())),
-        options,
-    );
+    let outcome = parsed.runner().planted_bug(bug).run();
     assert!(
         outcome.trace.records() == counterexample.trace.records(),
         "the replay differs from the counterexample"
@@ -149,7 +137,7 @@ fn swarm_mode_finds_nothing_in_the_engine_and_its_counterexamples_replay() {
     let scenario = three_writers(faults);
     let run = {
         let scenario = scenario.clone();
-        move |chooser| scenario.run_with(chooser, RunOptions::default()).trace
+        move |chooser| scenario.runner().chooser(chooser).run().trace
     };
     let seeds = 0..vss_sim::sim::seeds_from_env(500).len() as u64;
     let clean = vss_sim::sim::swarm(run.clone(), seeds.clone(), Judge::Engine);
@@ -170,12 +158,12 @@ fn swarm_mode_finds_nothing_in_the_engine_and_its_counterexamples_replay() {
     let counterexample = careless
         .counterexample
         .expect("swarm mode finds a requester violation");
-    let replay = scenario.run_with(
-        vss_sim::sim::SharedChooser::new(vss_sim::sim::ReplayChooser::new(
-            counterexample.choices.clone(),
-        )),
-        RunOptions::default(),
-    );
+    let replay = scenario
+        .runner()
+        .chooser(vss_sim::sim::SharedChooser::new(
+            vss_sim::sim::ReplayChooser::new(counterexample.choices.clone()),
+        ))
+        .run();
     assert!(
         replay.trace.records() == counterexample.trace.records(),
         "swarm counterexample does not replay"

@@ -41,7 +41,11 @@ fn mismatches(path: &Path) -> Result<(), String> {
             "{}: {} mismatch(es) with what the scenario expects:\n- {}\n\ntrace:\n{}",
             path.display(),
             mismatches.len(),
-            mismatches.join("\n- "),
+            mismatches
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n- "),
             outcome.trace.render()
         )
     })
@@ -334,7 +338,11 @@ fn wrong_expectations_are_reported() {
         );
     let scenario = Scenario::from_toml(&wrong, "wrong.toml").unwrap();
     let mismatches = scenario.check(&scenario.run()).unwrap_err();
-    let text = mismatches.join("\n");
+    let text = mismatches
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
     assert_eq!(mismatches.len(), 3, "{text}");
     assert!(text.contains("VSS_E_SNAPSHOT_SET_IN_PROGRESS"), "{text}");
     assert!(
@@ -356,7 +364,11 @@ fn wrong_expectations_are_reported() {
         );
     let scenario = Scenario::from_toml(&wrong, "wrong.toml").unwrap();
     let mismatches = scenario.check(&scenario.run()).unwrap_err();
-    let text = mismatches.join("\n");
+    let text = mismatches
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
     assert_eq!(mismatches.len(), 2, "{text}");
     assert!(text.contains("expected writer status"), "{text}");
     assert!(text.contains("oracle: expected violations of []"), "{text}");

@@ -4,7 +4,6 @@
 //! Seeds: `VSS_SIM_SEED=<u64>` replays one run of cases; `VSS_SIM_CASES=<n>` sets the number of
 //! cases (default 64). A failure prints the property, the seed, the shrunk value (scenarios as
 //! a TOML file for `cargo run --example replay`) and the command that replays it.
-#![cfg(feature = "proptest")]
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -15,24 +14,17 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use vss_sim::sim::strategies::{self, StrategyConfig};
 use vss_sim::sim::{
-    check_determinism, quiet_writer_panics, seed_from_env, RunOptions, Scenario, SeededChooser,
-    SharedChooser, Step,
+    check_determinism, quiet_writer_panics, Scenario, SeededChooser, SharedChooser, Step,
 };
 use vss_sim::trace::oracle::{self, Coverage};
 use vss_sim::vocab::Rule;
 use vss_sim::vocab::WriterState;
 
-const DEFAULT_SEED: u64 = 0x5354_5241_5445_4759;
+mod common;
 
-fn cases() -> u32 {
-    std::env::var("VSS_SIM_CASES")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(64)
-}
+use common::props::cases;
 
-/// Runs property `name` over `strategy` with the seeded runner; on failure, panics with the
-/// seed, the shrunk value shown by `show`, and the command that replays it.
+/// Runs property `name` of this file (see `common::props::check`).
 fn check<S>(
     name: &str,
     strategy: S,
@@ -42,28 +34,7 @@ fn check<S>(
     S: Strategy,
     S::Value: Debug,
 {
-    let seed = seed_from_env(DEFAULT_SEED);
-    let mut bytes = [0u8; 32];
-    bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    let config = Config {
-        cases: cases(),
-        failure_persistence: None,
-        ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
-    if let Err(error) = runner.run(&strategy, property) {
-        let shown = match &error {
-            TestError::Fail(reason, value) => format!("{reason}\nminimal value:\n{}", show(value)),
-            other => other.to_string(),
-        };
-        panic!(
-            "property `{name}` failed with seed {seed}\n{shown}\n\
-             replay: VSS_SIM_SEED={seed} VSS_SIM_CASES={} cargo test --features proptest \
-             --test strategies {name}",
-            cases()
-        );
-    }
+    common::props::check("strategies", name, strategy, show, property);
 }
 
 /// A scenario as a file `cargo run --example replay` takes.
@@ -95,10 +66,7 @@ fn generated_scenarios_keep_the_engine_rules() {
         },
     );
     // Sometimes-coverage: the generated scenarios reach the interesting states, so passing is
-    // not vacuous. Only meaningful over enough cases.
-    if cases() < 64 {
-        return;
-    }
+    // not vacuous.
     let coverage = coverage.into_inner();
     let rules = coverage.rules_exercised();
     for rule in [
@@ -196,7 +164,7 @@ fn fault_plans_under_a_seeded_chooser_keep_the_engine_rules() {
         |(scenario, seed)| format!("seed {seed}\n{}", as_file(scenario)),
         |(scenario, seed)| {
             let chooser = SharedChooser::new(SeededChooser::new(seed));
-            let outcome = scenario.run_with(chooser, RunOptions::default());
+            let outcome = scenario.runner().chooser(chooser).run();
             let report = oracle::check(&outcome.trace);
             prop_assert!(report.engine_violations().is_empty(), "{report}");
             Ok(())
@@ -256,20 +224,21 @@ fn requester_programs_deviate_from_the_canonical_backup_in_every_documented_way(
                 [.., last] if **last != Step::Release => seen.insert("stops"),
                 _ => false,
             };
-            if steps.contains(&&Step::Cancel) {
+            if steps.contains(&&Step::Cancel {
+                op: vss_sim::sim::OpRef::Last,
+            }) {
                 seen.insert("cancels");
             }
             Ok(())
         },
     );
-    if cases() >= 64 {
-        let seen = seen.into_inner();
-        for kind in ["canonical", "crashes", "aborts", "stops", "cancels"] {
-            assert!(
-                seen.contains(kind),
-                "no generated program {kind}; seen: {seen:?}"
-            );
-        }
+    let seen = seen.into_inner();
+    for kind in ["canonical", "crashes", "aborts", "stops", "cancels"] {
+        assert!(
+            seen.contains(kind),
+            "no generated program {kind} in {} cases; seen: {seen:?}",
+            cases()
+        );
     }
 }
 

@@ -36,10 +36,7 @@ pub fn replay_command(seed: u64, target: &str, test: &str) -> String {
 pub fn check_determinism(scenario: &Scenario, seed: u64) -> Result<u64, String> {
     let run = || {
         let chooser = SharedChooser::new(SeededChooser::new(seed));
-        scenario
-            .run_with(chooser, super::RunOptions::default())
-            .trace
-            .fingerprint()
+        scenario.runner().chooser(chooser).run().trace.fingerprint()
     };
     let (first, second) = (run(), run());
     if first == second {

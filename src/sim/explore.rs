@@ -13,7 +13,8 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{RunOptions, Scenario, SharedChooser};
+use super::{Scenario, SharedChooser};
+use crate::coordinator::PlantedBug;
 use crate::coordinator::{ChoicePoint, Chooser};
 use crate::trace::oracle::{self, Coverage, Report};
 use crate::trace::Trace;
@@ -233,12 +234,23 @@ const DISTINCT_CAP: usize = 1 << 20;
 
 impl Explorer<Box<dyn FnMut(SharedChooser) -> Trace>> {
     /// An explorer over `scenario`'s faults and decisions.
-    pub fn scenario(scenario: Scenario, options: RunOptions) -> Self {
-        // Each execution is `scenario.run_with(chooser, options).trace`, without a copy of the
-        // fault catalogue per run and without the final states only a `RunOutcome` needs.
+    pub fn scenario(scenario: Scenario) -> Self {
+        Self::scenario_with_bug(scenario, None)
+    }
+
+    /// An explorer over `scenario` run with a planted engine bug (tests of the checkers only).
+    #[doc(hidden)]
+    pub fn scenario_with_bug(scenario: Scenario, bug: Option<PlantedBug>) -> Self {
+        // Each execution is `scenario.runner().chooser(chooser).run().trace`, without a copy of
+        // the fault catalogue per run and without the final states only a `RunOutcome` needs.
         let catalogue = Rc::new(scenario.faults.clone());
         Explorer::new(Box::new(move |chooser: SharedChooser| {
-            scenario.trace_with(&catalogue, chooser, options)
+            scenario
+                .runner()
+                .chooser(chooser)
+                .planted_bug(bug)
+                .shared_catalogue(catalogue.clone())
+                .trace()
         }))
     }
 }

@@ -6,8 +6,10 @@
 //!   coordinator and the fault injectors of a run.
 //! - [`FaultCatalogue`], [`FaultInjector`], [`FaultyWriter`], [`FaultyProvider`]: what may go
 //!   wrong, decided at fault points by the chooser.
-//! - [`Step`], [`ProgramStep`]: requester programs as data.
-//! - [`Scenario`]: a machine, faults, programs and the expected outcome, in TOML or JSON.
+//! - [`Step`], [`ProgramStep`]: requester programs as data, the one language of scenario files,
+//!   fuzz targets, property tests and strategies, run by one interpreter.
+//! - [`Scenario`]: a machine, faults, programs and the expected outcome, in TOML or JSON;
+//!   [`Runner`] runs it, [`Mismatch`] says how a run differs from what it expects.
 //! - [`Explorer`]: every execution up to a bound, judged by the oracle; the shortest
 //!   counterexample comes back as a replayable scenario.
 //! - [`seed_from_env`], [`replay_command`]: seeds from `VSS_SIM_SEED`, and the command that
@@ -15,17 +17,20 @@
 //! - `strategies` (feature `proptest`): proptest strategies over fault plans, requester programs,
 //!   policies and whole scenarios, for properties of your own.
 
+mod check;
 mod choosers;
 mod env;
 mod explore;
 mod faults;
 mod fuzzing;
+mod interpreter;
 mod program;
 mod run;
 mod scenario;
 #[cfg(feature = "proptest")]
 pub mod strategies;
 
+pub use check::Mismatch;
 pub use choosers::{
     BytesChooser, ChoiceRecord, RecordingChooser, ReplayChooser, SeededChooser, SharedChooser,
     SwarmChooser,
@@ -36,9 +41,12 @@ pub use faults::{
     FaultCatalogue, FaultInjector, FaultyProvider, FaultyWriter, ProviderFault, RequesterFault,
 };
 pub use fuzzing::{fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, quiet_writer_panics};
-pub use program::{canonical_backup, ProgramStep, Step};
-pub use run::{RunOptions, RunOutcome, StepResult};
-pub(crate) use run::{Substitute, Substitutes};
+pub use interpreter::StepResult;
+pub use program::{
+    canonical_backup, ComponentRef, Mangle, OpRef, ProgramStep, SnapshotRef, StatusRows, Step,
+};
+pub(crate) use run::{Faults, Substitute};
+pub use run::{RunOutcome, Runner};
 pub use scenario::{
     Expectations, ProviderSpec, RequesterExpectations, Scenario, ScenarioError, ShutdownSetId,
     WriterSpec, MAX_REQUESTERS,

@@ -1,86 +1,154 @@
-//! Requester programs as data: the steps a backup tool takes, by name, so scenario files,
-//! explorers and fuzzers can describe requesters without code.
+//! Requester programs as data: the one language scenario files, fuzz targets, property tests
+//! and the public strategies describe requesters in, run by one interpreter
+//! (`interpreter.rs`).
+//!
+//! A [`Step`] is one requester call with its arguments, or an action around the requester
+//! (sleeping, an administrator restarting a writer). Arguments that only exist while the run
+//! goes (an operation handle, a component the requester read in a writer's metadata, a shadow
+//! copy id) are references resolved when the step runs ([`OpRef`], [`ComponentRef`],
+//! [`SnapshotRef`]), so a program can express any call, misuse included: a wait on another
+//! requester's operation, a component that does not exist, a call out of order.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{BackupState, Hresult, WriterState};
+use crate::vocab::{BackupState, Hresult, ProviderId, WriterClassId, WriterState};
+
+/// Writer states and `hrFailure` by writer name, as `GetWriterStatus` reports them.
+pub type StatusRows = BTreeMap<String, (WriterState, Hresult)>;
 
 /// One requester action. Asynchronous methods only start their operation; a following
 /// [`Step::Wait`] waits for it (as `IVssAsync::Wait` does) and its result is the operation's
-/// final status. [`Step::RestartWriter`] is the one step that is not the requester's: an
-/// administrator restarts a writer's service.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "call")]
+/// final status. [`Step::Sleep`] and [`Step::RestartWriter`] are not calls of the requester.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Step {
     /// `InitializeForBackup` (R4).
     InitializeForBackup,
-    /// `SetContext(context)` (R5).
+    /// `SetContext(context)` with the raw `lContext`, invalid values included (R5).
     SetContext {
         /// The raw `lContext`.
         context: u32,
     },
-    /// `SetBackupState` (R12); fields default to component mode, `VSS_BT_FULL`.
+    /// `SetBackupState` (R12).
     SetBackupState(BackupState),
-    /// `DisableWriterClasses` for the classes of these writers, by name (R7).
+    /// `EnableWriterClasses` with these class ids (R7).
+    EnableWriterClasses {
+        /// Class ids.
+        classes: Vec<WriterClassId>,
+    },
+    /// `DisableWriterClasses` with these class ids (R7).
+    DisableWriterClasses {
+        /// Class ids.
+        classes: Vec<WriterClassId>,
+    },
+    /// `EnableWriterClasses` for the classes of these writers of the scenario, by name (R7).
+    EnableWriters {
+        /// Writer names.
+        writers: Vec<String>,
+    },
+    /// `DisableWriterClasses` for the classes of these writers of the scenario, by name (R7).
     DisableWriters {
         /// Writer names.
         writers: Vec<String>,
     },
     /// `GatherWriterMetadata` (R8).
     GatherWriterMetadata,
-    /// `AddComponent` for every component every identified writer declared (R13).
+    /// `GetWriterMetadataCount` (R10).
+    GetWriterMetadataCount,
+    /// `GetWriterMetadataCount`, then `GetWriterMetadata` for every writer (R10): what the
+    /// requester can read. The result is the first failure.
+    GetWriterMetadata {
+        /// The writers, by name in the order read, whose metadata the requester must see.
+        /// `None`: not checked.
+        expect_writers: Option<Vec<String>>,
+    },
+    /// `GetWriterMetadata(index)`, one writer (R10).
+    GetWriterMetadataAt {
+        /// The index.
+        index: u32,
+    },
+    /// `FreeWriterMetadata` (R11).
+    FreeWriterMetadata,
+    /// `AddComponent` for every component selectable for backup of every writer whose metadata
+    /// the requester reads (R13, R110).
     SelectAllComponents,
-    /// `AddComponent` for every component of these writers, by name (R13, R47).
+    /// `AddComponent` for every selectable component of these writers, by name (R13, R47).
     SelectComponents {
         /// Writer names.
         writers: Vec<String>,
     },
+    /// `AddComponent` of one component (R13).
+    AddComponent {
+        /// Which component.
+        component: ComponentRef,
+    },
     /// `StartSnapshotSet` (R14).
     StartSnapshotSet,
-    /// `AddToSnapshotSet(volume, GUID_NULL)` (R16).
+    /// `AddToSnapshotSet(volume, provider)` (R16).
     AddToSnapshotSet {
         /// The volume, e.g. `C:\`.
         volume: String,
+        /// The provider; `None` is `GUID_NULL`, which lets VSS choose (R85).
+        provider: Option<ProviderId>,
     },
     /// `PrepareForBackup` (R21).
     PrepareForBackup,
     /// `DoSnapshotSet` (R22).
     DoSnapshotSet,
+    /// `GetSnapshotProperties` (R24).
+    GetSnapshotProperties {
+        /// Which shadow copy.
+        snapshot: SnapshotRef,
+    },
+    /// `SetBackupSucceeded` (R25).
+    SetBackupSucceeded {
+        /// Which component.
+        component: ComponentRef,
+        /// `bSucceeded`.
+        succeeded: bool,
+    },
+    /// `BackupComplete` (R26).
+    BackupComplete,
+    /// `AbortBackup` (R53).
+    AbortBackup,
     /// `GatherWriterStatus` (R28).
     GatherWriterStatus,
+    /// `GetWriterStatusCount` (R29).
+    GetWriterStatusCount,
     /// `GetWriterStatusCount`, then `GetWriterStatus` for every row (R29), as `vssadmin list
     /// writers` and most requesters do after a completed `GatherWriterStatus`. The result is the
     /// first failure (`VSS_E_BAD_STATE` before any `GatherWriterStatus` completed).
     GetWriterStatus {
         /// The rows the requester must read: state and `hrFailure` by writer name; a writer not
         /// named must be absent (R10). `None`: not checked.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        expect_rows: Option<BTreeMap<String, (WriterState, Hresult)>>,
+        expect_rows: Option<StatusRows>,
     },
-    /// `GetWriterMetadataCount` and the writers whose metadata the requester can read (R10).
-    GetWriterMetadata {
-        /// The writers, by name in registration order, whose metadata the requester must see.
-        /// `None`: not checked.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        expect_writers: Option<Vec<String>>,
+    /// `GetWriterStatus(index)`, one row (R29).
+    GetWriterStatusAt {
+        /// The index.
+        index: u32,
     },
-    /// `BackupComplete` (R26).
-    BackupComplete,
-    /// `AbortBackup` (R53).
-    AbortBackup,
-    /// `IVssAsync::Wait` on this requester's last operation; `None` waits without limit.
+    /// `FreeWriterStatus` (R28).
+    FreeWriterStatus,
+    /// `IVssAsync::Wait`; `None` waits without limit (R37).
     Wait {
+        /// Which operation.
+        op: OpRef,
         /// The longest virtual time to wait.
-        #[serde(default)]
         timeout_ms: Option<u64>,
     },
-    /// `IVssAsync::QueryStatus` on the last operation.
-    QueryStatus,
-    /// `IVssAsync::Cancel` on the last operation (R38).
-    Cancel,
+    /// `IVssAsync::QueryStatus` (R36).
+    QueryStatus {
+        /// Which operation.
+        op: OpRef,
+    },
+    /// `IVssAsync::Cancel` (R38).
+    Cancel {
+        /// Which operation.
+        op: OpRef,
+    },
     /// The requester sleeps: virtual time passes.
     Sleep {
         /// How long.
@@ -93,24 +161,105 @@ pub enum Step {
     /// An administrator restarts the writer's service: a failure stuck to a writer with
     /// `persist_failures` is cleared (field failure 17), for every instance of that name. Not a
     /// requester call: it runs whatever the state of the step's `requester` (which is ignored),
-    /// is not in the trace, and returns `E_INVALIDARG` for an unknown writer name.
+    /// and returns `E_INVALIDARG` for an unknown writer name.
     RestartWriter {
         /// The writer's name.
         writer: String,
     },
 }
 
+/// Which operation an `IVssAsync` step names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OpRef {
+    /// The requester's own last operation (an unknown one if it started none).
+    #[default]
+    Last,
+    /// The `n`-th operation any requester of the run started (an unknown one if there are
+    /// fewer).
+    Nth(u32),
+    /// A raw operation number, likely unknown: for misuse.
+    Raw(u32),
+}
+
+/// Which shadow copy `GetSnapshotProperties` asks about.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SnapshotRef {
+    /// The last one this requester's `AddToSnapshotSet` returned (`GUID_NULL` if none).
+    #[default]
+    Last,
+    /// `GUID_NULL`.
+    Null,
+    /// The `n`-th shadow copy id the simulator mints, whoever added it.
+    Minted(u32),
+}
+
+/// Which component a component step names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ComponentRef {
+    /// By name: `{ writer = "SqlWriter", name = "db", logical_path = "…" }`. The writer's ids are
+    /// the ones the requester read in its metadata (`GUID_NULL` as the instance when it read
+    /// none), the type the declared one's.
+    Named {
+        /// The writer, by name.
+        writer: String,
+        /// The component's logical path; none is the root (R109).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logical_path: Option<String>,
+        /// The component's name.
+        name: String,
+    },
+    /// The `declared`-th component selectable for backup among those the requester read in
+    /// writer metadata (the requester reads the metadata first if it has not), then maybe
+    /// damaged: `{ declared = 0, mangle = "WrongType" }`. With nothing to read, a made-up
+    /// component of the `declared`-th writer class.
+    Declared {
+        /// The position among the components read.
+        declared: u32,
+        /// How the key is damaged, if at all.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mangle: Option<Mangle>,
+    },
+}
+
+/// How a [`ComponentRef::Declared`] key is damaged, for misuse.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Mangle {
+    /// `GUID_NULL` as the instance: every instance of the class (R13).
+    NullInstance,
+    /// A name no writer declared.
+    UnknownName,
+    /// The other component type.
+    WrongType,
+    /// A logical path the writer never used.
+    LogicalPath,
+    /// A class id no writer has.
+    UnknownWriter,
+}
+
+impl Mangle {
+    /// Every way of damaging a key.
+    pub const ALL: [Self; 5] = [
+        Self::NullInstance,
+        Self::UnknownName,
+        Self::WrongType,
+        Self::LogicalPath,
+        Self::UnknownWriter,
+    ];
+}
+
 /// A step of a program, run by requester number `requester`, with the result a test expects.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// In a scenario file a step is one table: `call` names the step, the other keys are its
+/// arguments plus `requester` and `expect`. A key the step does not take is an error, as is a
+/// misspelt one.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProgramStep {
-    /// Which requester object runs it (created on first use).
-    #[serde(default)]
+    /// Which requester object runs it (all are created, in order, before the first step).
     pub requester: u32,
     /// What it does.
-    #[serde(flatten)]
     pub step: Step,
     /// The HRESULT the step must return (for `Wait`: the operation's final status).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect: Option<Hresult>,
 }
 
@@ -119,6 +268,15 @@ impl ProgramStep {
     pub fn new(step: Step) -> Self {
         Self {
             requester: 0,
+            step,
+            expect: None,
+        }
+    }
+
+    /// `step`, run by requester `requester`, with no expectation.
+    pub fn by(requester: u32, step: Step) -> Self {
+        Self {
+            requester,
             step,
             expect: None,
         }
@@ -134,13 +292,43 @@ impl ProgramStep {
             _ => {}
         }
     }
+
+    /// The writer names the step mentions (for checks that every name is a writer of the
+    /// scenario).
+    pub fn writer_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = match &self.step {
+            Step::EnableWriters { writers }
+            | Step::DisableWriters { writers }
+            | Step::SelectComponents { writers } => writers.iter().map(String::as_str).collect(),
+            Step::RestartWriter { writer } => vec![writer.as_str()],
+            Step::AddComponent {
+                component: ComponentRef::Named { writer, .. },
+            }
+            | Step::SetBackupSucceeded {
+                component: ComponentRef::Named { writer, .. },
+                ..
+            } => vec![writer.as_str()],
+            Step::GetWriterMetadata {
+                expect_writers: Some(writers),
+            } => writers.iter().map(String::as_str).collect(),
+            Step::GetWriterStatus {
+                expect_rows: Some(rows),
+            } => rows.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        names.dedup();
+        names
+    }
 }
 
 /// The canonical component-mode backup of R40, by requester `requester`: initialize, state,
 /// metadata, components, set, `C:\`, PrepareForBackup, DoSnapshotSet, status, BackupComplete,
-/// status, release.
+/// release.
 pub fn canonical_backup(requester: u32) -> Vec<ProgramStep> {
-    let wait = || Step::Wait { timeout_ms: None };
+    let wait = || Step::Wait {
+        op: OpRef::Last,
+        timeout_ms: None,
+    };
     [
         Step::InitializeForBackup,
         Step::SetBackupState(BackupState::default()),
@@ -150,6 +338,7 @@ pub fn canonical_backup(requester: u32) -> Vec<ProgramStep> {
         Step::StartSnapshotSet,
         Step::AddToSnapshotSet {
             volume: "C:\\".into(),
+            provider: None,
         },
         Step::PrepareForBackup,
         wait(),
@@ -162,13 +351,11 @@ pub fn canonical_backup(requester: u32) -> Vec<ProgramStep> {
         Step::Release,
     ]
     .into_iter()
-    .map(|step| ProgramStep {
-        requester,
-        step,
-        expect: None,
-    })
+    .map(|step| ProgramStep::by(requester, step))
     .collect()
 }
+
+mod file;
 
 #[cfg(test)]
 mod tests {
@@ -197,5 +384,18 @@ mod tests {
                 expect_writers: None
             }
         );
+    }
+
+    #[test]
+    fn steps_name_their_writers() {
+        let step = ProgramStep::new(Step::AddComponent {
+            component: ComponentRef::Named {
+                writer: "SqlWriter".into(),
+                logical_path: None,
+                name: "db".into(),
+            },
+        });
+        assert_eq!(step.writer_names(), ["SqlWriter"]);
+        assert!(ProgramStep::new(Step::Release).writer_names().is_empty());
     }
 }

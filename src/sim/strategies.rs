@@ -56,15 +56,15 @@ use proptest::sample::{select, subsequence};
 use proptest::strategy::Union;
 
 use super::{
-    canonical_backup, Expectations, FaultCatalogue, ProgramStep, ProviderFault, ProviderSpec,
-    RequesterFault, Scenario, Step, WriterSpec, MAX_REQUESTERS,
+    canonical_backup, ComponentRef, Expectations, FaultCatalogue, Mangle, OpRef, ProgramStep,
+    ProviderFault, ProviderSpec, RequesterFault, Scenario, SnapshotRef, Step, WriterSpec,
+    MAX_REQUESTERS,
 };
-use crate::vocab::ProviderStep;
 use crate::vocab::{
     AbortBackupReach, ApplicationLevel, BackupState, BackupType, FreezeTimerStart, Hresult,
-    Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
-    StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterEvent, WriterFailure,
-    WriterFailureResult,
+    Policies, ProviderId, ProviderStep, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash,
+    StateAfterAbort, StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterClassId,
+    WriterEvent, WriterFailure, WriterFailureResult,
 };
 use crate::writer::{Outcome, Reaction};
 
@@ -174,7 +174,7 @@ impl StrategyConfig {
     /// [`writer_faults`] under this configuration.
     pub fn writer_faults(&self) -> impl Strategy<Value = BTreeMap<WriterEvent, Vec<Reaction>>> {
         btree_map(
-            select(BACKUP_EVENTS.to_vec()),
+            select(WriterEvent::BACKUP.to_vec()),
             vec(self.reaction(), 1..=2),
             0..=3,
         )
@@ -232,7 +232,7 @@ impl StrategyConfig {
 
     /// [`writers`] under this configuration.
     pub fn writers(&self, count: RangeInclusive<usize>) -> impl Strategy<Value = Vec<WriterSpec>> {
-        let script = btree_map(select(BACKUP_EVENTS.to_vec()), self.reaction(), 0..=2);
+        let script = btree_map(select(WriterEvent::BACKUP.to_vec()), self.reaction(), 0..=2);
         let writer = (
             select(LEVELS.to_vec()),
             select(FREEZE_TIMEOUTS_MS.to_vec()),
@@ -280,19 +280,47 @@ impl StrategyConfig {
             vec(choice(), 0..=self.max_choices),
         )
             .prop_map(
-                |(writers, providers, volumes, policies, faults, steps, choices)| Scenario {
-                    name: "generated".into(),
-                    description: String::new(),
-                    policies,
-                    writers,
-                    providers,
-                    volumes,
-                    faults,
-                    steps,
-                    choices,
-                    expect: Expectations::default(),
+                |(writers, providers, volumes, policies, faults, mut steps, choices)| {
+                    name_only(&mut steps, writers.len());
+                    Scenario {
+                        name: "generated".into(),
+                        description: String::new(),
+                        policies,
+                        writers,
+                        providers,
+                        volumes,
+                        faults,
+                        steps,
+                        choices,
+                        expect: Expectations::default(),
+                    }
                 },
             )
+    }
+}
+
+/// Makes every writer name `steps` use (`W0`–`W3`) one of the `writers` the machine has
+/// (`W<k>` becomes `W<k % writers>`), so a generated scenario is one a scenario file may hold.
+fn name_only(steps: &mut [ProgramStep], writers: usize) {
+    let rename = |name: &mut String| {
+        let index: usize = name[1..].parse().unwrap_or(0);
+        *name = format!("W{}", index % writers.max(1));
+    };
+    for program_step in steps {
+        match &mut program_step.step {
+            Step::EnableWriters { writers }
+            | Step::DisableWriters { writers }
+            | Step::SelectComponents { writers } => writers.iter_mut().for_each(rename),
+            Step::RestartWriter { writer }
+            | Step::AddComponent {
+                component: ComponentRef::Named { writer, .. },
+            }
+            | Step::SetBackupSucceeded {
+                component: ComponentRef::Named { writer, .. },
+                ..
+            } => rename(writer),
+            _ => {}
+        }
     }
 }
 
@@ -377,7 +405,7 @@ pub fn provider_fault() -> impl Strategy<Value = ProviderFault> {
 /// ```
 pub fn provider_faults() -> impl Strategy<Value = BTreeMap<ProviderStep, Vec<ProviderFault>>> {
     btree_map(
-        select(PROVIDER_STEPS.to_vec()),
+        select(ProviderStep::ALL.to_vec()),
         vec(provider_fault(), 1..=2),
         0..=3,
     )
@@ -405,7 +433,7 @@ pub fn requester_faults() -> impl Strategy<Value = Vec<RequesterFault>> {
 /// ```
 /// use proptest::prelude::*;
 /// use proptest::test_runner::TestRunner;
-/// use vss_sim::sim::{canonical_backup, strategies, RunOptions, Scenario, SeededChooser};
+/// use vss_sim::sim::{canonical_backup, strategies, Scenario, SeededChooser};
 /// use vss_sim::sim::SharedChooser;
 /// use vss_sim::trace::oracle;
 ///
@@ -417,7 +445,7 @@ pub fn requester_faults() -> impl Strategy<Value = Vec<RequesterFault>> {
 ///         scenario.faults = faults;
 ///         scenario.steps = canonical_backup(0);
 ///         let chooser = SharedChooser::new(SeededChooser::new(seed));
-///         let outcome = scenario.run_with(chooser, RunOptions::default());
+///         let outcome = scenario.runner().chooser(chooser).run();
 ///         prop_assert!(oracle::check(&outcome.trace).engine_violations().is_empty());
 ///         Ok(())
 ///     })
@@ -512,47 +540,16 @@ pub fn concurrent_programs(n: u32) -> impl Strategy<Value = Vec<ProgramStep>> {
 /// ```
 pub fn policies() -> impl Strategy<Value = Policies> {
     (
-        select(vec![
-            AbortBackupReach::FromPrepareForBackup,
-            AbortBackupReach::FromStartSnapshotSet,
-        ]),
-        select(vec![
-            WriterAbortScope::FailingWriter,
-            WriterAbortScope::AllWriters,
-        ]),
-        select(vec![
-            WriterFailureResult::WriterStatusOnly,
-            WriterFailureResult::FailWith(Hresult::VSS_E_UNEXPECTED),
-            WriterFailureResult::FailWith(Hresult::VSS_E_UNEXPECTED_WRITER_ERROR),
-            WriterFailureResult::FailWith(Hresult::VSS_E_WRITERERROR_RETRYABLE),
-        ]),
-        select(vec![
-            FreezeTimerStart::OnFreezeDelivered,
-            FreezeTimerStart::OnFreezeReturned,
-        ]),
-        select(vec![
-            QueryWindow::PrepareBackupToPostSnapshot,
-            QueryWindow::PrepareSnapshotToPostSnapshot,
-            QueryWindow::DocumentedOnly,
-        ]),
-        select(vec![
-            StateAfterAbort::KeepFailureElseStable,
-            StateAfterAbort::Stable,
-            StateAfterAbort::Unchanged,
-        ]),
-        select(vec![
-            StateAfterShutdown::Unchanged,
-            StateAfterShutdown::StableUnlessFailed,
-        ]),
-        select(vec![VetoAtFreezeThaw::NoAbort, VetoAtFreezeThaw::Abort]),
-        select(vec![
-            ShutdownFor::BackupParticipants,
-            ShutdownFor::EveryBackupInstance,
-        ]),
-        select(vec![
-            ShutdownSetIdAfterCrash::Own,
-            ShutdownSetIdAfterCrash::OtherBackupWhenPresent,
-        ]),
+        select(AbortBackupReach::ALL.to_vec()),
+        select(WriterAbortScope::ALL.to_vec()),
+        select(WriterFailureResult::ALL.to_vec()),
+        select(FreezeTimerStart::ALL.to_vec()),
+        select(QueryWindow::ALL.to_vec()),
+        select(StateAfterAbort::ALL.to_vec()),
+        select(StateAfterShutdown::ALL.to_vec()),
+        select(VetoAtFreezeThaw::ALL.to_vec()),
+        select(ShutdownFor::ALL.to_vec()),
+        select(ShutdownSetIdAfterCrash::ALL.to_vec()),
     )
         .prop_map(|(a, b, c, d, e, f, g, h, i, j)| Policies {
             abort_backup_reach: a,
@@ -624,12 +621,12 @@ fn provider_spec() -> impl Strategy<Value = ProviderSpec> {
     (
         select(COMMIT_MS.to_vec()),
         btree_map(
-            select(PROVIDER_STEPS.to_vec()),
+            select(ProviderStep::ALL.to_vec()),
             select(PROVIDER_SPENDS_MS.to_vec()),
             0..=1,
         ),
         btree_map(
-            select(PROVIDER_STEPS.to_vec()),
+            select(ProviderStep::ALL.to_vec()),
             select(PROVIDER_RESULTS.to_vec()),
             0..=1,
         ),
@@ -703,7 +700,7 @@ fn deviate(requester: u32, mut deviations: Vec<(usize, Deviation)>) -> Vec<Progr
                     program.push(step(Step::Crash));
                     return program;
                 }
-                Deviation::Cancel => program.push(step(Step::Cancel)),
+                Deviation::Cancel => program.push(step(Step::Cancel { op: OpRef::Last })),
                 Deviation::Skip => skip = true,
                 Deviation::Insert(inserted) => program.push(step(inserted)),
             }
@@ -729,32 +726,71 @@ fn interleave(programs: Vec<Vec<ProgramStep>>, schedule: &[u32]) -> Vec<ProgramS
     steps
 }
 
-/// Any single step, with no expectations.
+/// Any single step, with no expectations: every call of the requester language, with
+/// arguments that hit and miss (unknown volumes and providers, other requesters' operations,
+/// damaged components, indexes past the end).
 fn any_step() -> impl Strategy<Value = Step> {
     let writer = || select(WRITER_NAMES.to_vec()).prop_map(str::to_owned);
-    let wait = select(WAIT_TIMEOUTS_MS.to_vec()).prop_map(|timeout_ms| Step::Wait { timeout_ms });
+    let op = || {
+        prop_oneof![
+            6 => Just(OpRef::Last),
+            1 => (0u32..8).prop_map(OpRef::Nth),
+            1 => Just(OpRef::Raw(u32::MAX)),
+        ]
+    };
+    let component = || {
+        prop_oneof![
+            4 => (0u32..4).prop_map(|declared| ComponentRef::Declared { declared, mangle: None }),
+            1 => ((0u32..4), select(Mangle::ALL.to_vec())).prop_map(|(declared, mangle)| {
+                ComponentRef::Declared { declared, mangle: Some(mangle) }
+            }),
+            1 => writer().prop_map(|writer| ComponentRef::Named {
+                name: writer.clone(),
+                writer,
+                logical_path: None,
+            }),
+        ]
+    };
+    let class = (0u128..5).prop_map(|n| WriterClassId::from_u128(GENERATED_CLASS + n));
+    let snapshot = prop_oneof![
+        3 => Just(SnapshotRef::Last),
+        1 => Just(SnapshotRef::Null),
+        1 => (0u32..8).prop_map(SnapshotRef::Minted),
+    ];
     prop_oneof![
         4 => Just(Step::InitializeForBackup),
         1 => select(CONTEXTS.to_vec()).prop_map(|context| Step::SetContext { context }),
         3 => backup_state().prop_map(Step::SetBackupState),
         1 => vec(writer(), 0..=2).prop_map(|writers| Step::DisableWriters { writers }),
+        1 => vec(class, 0..=2).prop_map(|classes| Step::EnableWriterClasses { classes }),
         4 => Just(Step::GatherWriterMetadata),
+        1 => Just(Step::GetWriterMetadataCount),
+        1 => (0u32..4).prop_map(|index| Step::GetWriterMetadataAt { index }),
+        1 => Just(Step::FreeWriterMetadata),
         3 => Just(Step::SelectAllComponents),
         1 => vec(writer(), 0..=2).prop_map(|writers| Step::SelectComponents { writers }),
+        1 => component().prop_map(|component| Step::AddComponent { component }),
         4 => Just(Step::StartSnapshotSet),
-        3 => select(VOLUMES.to_vec()).prop_map(|volume| Step::AddToSnapshotSet {
-            volume: volume.to_owned()
-        }),
+        3 => (select(VOLUMES.to_vec()), select(PROVIDERS.to_vec())).prop_map(
+            |(volume, provider)| Step::AddToSnapshotSet { volume: volume.to_owned(), provider }
+        ),
         4 => Just(Step::PrepareForBackup),
         4 => Just(Step::DoSnapshotSet),
+        1 => snapshot.prop_map(|snapshot| Step::GetSnapshotProperties { snapshot }),
+        1 => (component(), proptest::bool::ANY).prop_map(|(component, succeeded)| {
+            Step::SetBackupSucceeded { component, succeeded }
+        }),
         2 => Just(Step::GatherWriterStatus),
         2 => Just(Step::GetWriterStatus { expect_rows: None }),
+        1 => (0u32..4).prop_map(|index| Step::GetWriterStatusAt { index }),
+        1 => Just(Step::FreeWriterStatus),
         1 => Just(Step::GetWriterMetadata { expect_writers: None }),
         3 => Just(Step::BackupComplete),
         2 => Just(Step::AbortBackup),
-        6 => wait,
-        1 => Just(Step::QueryStatus),
-        1 => Just(Step::Cancel),
+        6 => (op(), select(WAIT_TIMEOUTS_MS.to_vec()))
+            .prop_map(|(op, timeout_ms)| Step::Wait { op, timeout_ms }),
+        1 => op().prop_map(|op| Step::QueryStatus { op }),
+        1 => op().prop_map(|op| Step::Cancel { op }),
         1 => select(SLEEPS_MS.to_vec()).prop_map(|ms| Step::Sleep { ms }),
         1 => Just(Step::Release),
         1 => Just(Step::Crash),
@@ -784,31 +820,6 @@ fn backup_state() -> impl Strategy<Value = BackupState> {
 
 /// The writer names program steps pick from (writers are named `W0`, `W1`, …).
 const WRITER_NAMES: [&str; 4] = ["W0", "W1", "W2", "W3"];
-
-/// Every event a backup raises (restore events never come from a backup requester). Identify
-/// first, so a shrunk catalogue faults the earliest event.
-const BACKUP_EVENTS: [WriterEvent; 9] = [
-    WriterEvent::Identify,
-    WriterEvent::PrepareForBackup,
-    WriterEvent::PrepareForSnapshot,
-    WriterEvent::Freeze,
-    WriterEvent::Thaw,
-    WriterEvent::PostSnapshot,
-    WriterEvent::Abort,
-    WriterEvent::BackupComplete,
-    WriterEvent::BackupShutdown,
-];
-
-const PROVIDER_STEPS: [ProviderStep; 8] = [
-    ProviderStep::BeginPrepareSnapshot,
-    ProviderStep::EndPrepareSnapshots,
-    ProviderStep::PreCommitSnapshots,
-    ProviderStep::CommitSnapshots,
-    ProviderStep::PostCommitSnapshots,
-    ProviderStep::PreFinalCommitSnapshots,
-    ProviderStep::PostFinalCommitSnapshots,
-    ProviderStep::AbortSnapshots,
-];
 
 /// `S_OK` first: a shrunk provider fault returns success.
 const PROVIDER_RESULTS: [Hresult; 5] = [
@@ -854,6 +865,18 @@ const WAIT_TIMEOUTS_MS: [Option<u64>; 6] = [
 /// Raw `SetContext` values: the backup context (0), the other contexts (T6), `VSS_CTX_ALL`,
 /// attribute bits alone and an unknown bit.
 const CONTEXTS: [u32; 8] = [0, 0x10, 0x19, 0x09, 0x1D, 0xFFFF_FFFF, 0x0006_0000, 0x08];
+
+/// Providers `AddToSnapshotSet` names: `GUID_NULL` (VSS chooses) first, the system provider, one
+/// no machine has.
+const PROVIDERS: [Option<ProviderId>; 3] = [
+    None,
+    Some(crate::vocab::well_known::SYSTEM_PROVIDER),
+    Some(ProviderId::from_u128(0xbad)),
+];
+
+/// The class ids scenario writers get when a scenario file names none (see
+/// `Scenario::writer_configs`): `EnableWriterClasses` steps pick among the first five.
+const GENERATED_CLASS: u128 = 0x5653_5f57_0000 + 1;
 
 /// `C:\` first; `E:\` is unknown to every machine and `""` is no volume at all.
 const VOLUMES: [&str; 4] = ["C:\\", "D:\\", "E:\\", ""];

@@ -3,7 +3,7 @@
 //! application level, so the peers that fail around it freeze after it (R46).
 
 use super::wrappers::Forced;
-use crate::sim::{canonical_backup, ProgramStep, ProviderFault, Step};
+use crate::sim::{canonical_backup, OpRef, ProgramStep, ProviderFault, Step};
 use crate::vocab::ProviderStep;
 use crate::vocab::{
     BackupState, BackupType, Hresult, Policies, Rule, ShutdownSetIdAfterCrash, WriterAbortScope,
@@ -304,6 +304,7 @@ fn cut_points() -> Vec<(String, Vec<ProgramStep>)> {
     for stage in 0..40 {
         let mut steps = canonical[..=dss].to_vec();
         steps.push(ProgramStep::new(Step::Wait {
+            op: OpRef::Last,
             timeout_ms: Some(stage * STEP_MS + STEP_MS / 2),
         }));
         cuts.push((
@@ -436,7 +437,10 @@ fn repeats_and_concurrency(cases: &mut Vec<Case>) {
             vec![
                 ProgramStep::new(Step::InitializeForBackup),
                 ProgramStep::new(Step::GatherWriterMetadata),
-                ProgramStep::new(Step::Wait { timeout_ms: None }),
+                ProgramStep::new(Step::Wait {
+                    op: OpRef::Last,
+                    timeout_ms: None,
+                }),
                 ProgramStep::new(Step::Release),
             ],
         ));

@@ -13,10 +13,10 @@ use super::report::{ConformanceReport, Finding, Obligation};
 use super::wrappers::{Observations, OneShotProvider, Peer, Shared, Subject};
 use crate::provider::{Provider, SoftwareProvider};
 use crate::sim::{
-    canonical_backup, Bounds, Explorer, FaultCatalogue, ProgramStep, RecordingChooser,
-    ReplayChooser, RunOptions, Scenario, SharedChooser, Substitute, Substitutes, WriterSpec,
+    canonical_backup, Bounds, Explorer, FaultCatalogue, Faults, ProgramStep, RecordingChooser,
+    ReplayChooser, Scenario, SharedChooser, Substitute, WriterSpec,
 };
-use crate::trace::{Trace, TraceMode};
+use crate::trace::Trace;
 use crate::vocab::{ApplicationLevel, Policies, Rule, WriterClassId, WriterEvent};
 use crate::vocab::{ProviderStep, SessionNo, WriterNo};
 use crate::writer::{Writer, WriterConfig};
@@ -290,14 +290,27 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let observations: Observations = subject.observations.clone();
         let mut subject = Some(subject);
         let exhaustive = chooser.is_some();
+        let own_config = self.config.clone();
         let mut writer = |index: usize, config: &WriterConfig| -> Option<Substitute> {
             if index == 0 {
-                let subject: Box<dyn Writer> = Box::new(subject.take()?);
-                return Some((self.config.clone(), subject, !exhaustive));
+                // Exhaustive mode's faults hit the peers, the provider and the requester, never
+                // the writer under test; the catalogue forces its failures itself.
+                return Some(Substitute {
+                    config: own_config.clone(),
+                    writer: Box::new(subject.take()?),
+                    faults: if exhaustive {
+                        Faults::Spare
+                    } else {
+                        Faults::Inject
+                    },
+                });
             }
             let forced = if index == 1 { peer } else { None };
-            let peer: Box<dyn Writer> = Box::new(Peer::new(&config.name, STEP_MS, forced));
-            Some((config.clone(), peer, true))
+            Some(Substitute {
+                config: config.clone(),
+                writer: Box::new(Peer::new(&config.name, STEP_MS, forced)),
+                faults: Faults::Inject,
+            })
         };
         let mut fault = provider;
         let mut provider = |_: usize, inner: SoftwareProvider| -> Option<Box<dyn Provider>> {
@@ -309,17 +322,13 @@ impl<W: Writer + 'static> WriterConformance<W> {
                 fault.take(),
             )))
         };
-        let mut substitutes = Substitutes {
-            writer: &mut writer,
-            provider: &mut provider,
-        };
         let chooser = chooser.unwrap_or_else(|| SharedChooser::new(ReplayChooser::new(Vec::new())));
-        let outcome = scenario.run_substituted(
-            chooser,
-            RunOptions::default(),
-            TraceMode::Record,
-            &mut substitutes,
-        );
+        let outcome = scenario
+            .runner()
+            .chooser(chooser)
+            .substitute_writers(&mut writer)
+            .substitute_providers(&mut provider)
+            .run();
         let handlings = obligations::handlings(&outcome.trace, WriterNo(0), &observations.borrow());
         let final_probe = probe.map(|probe| probe.is_running_normally(&shared.borrow()));
         (outcome.trace, handlings, final_probe)

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code, unreachable_pub)]
 
+pub mod props;
+
 use vss_sim::requester::{DynBackupComponents, Vss, VssBuilder};
 use vss_sim::trace::{oracle, SessionNo, Trace, TraceEvent, WriterNo};
 use vss_sim::vocab::{

@@ -1,12 +1,6 @@
 //! The byte reader every fuzz target decodes with, and the tables it decodes into.
 
-use crate::vocab::ProviderStep;
-use crate::vocab::{
-    AbortBackupReach, ApplicationLevel, FreezeTimerStart, Hresult, Policies, ProviderId,
-    QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort, StateAfterShutdown,
-    VetoAtFreezeThaw, WriterAbortScope, WriterClassId, WriterEvent, WriterFailure,
-    WriterFailureResult,
-};
+use crate::vocab::{ApplicationLevel, Hresult, Policies, ProviderId, WriterClassId, WriterFailure};
 use crate::writer::{Outcome, Reaction};
 
 pub(super) struct Input<'a> {
@@ -60,39 +54,11 @@ impl<'a> Input<'a> {
     }
 }
 
-pub(super) const LEVELS: [ApplicationLevel; 5] = [
-    ApplicationLevel::VSS_APP_FRONT_END,
-    ApplicationLevel::VSS_APP_BACK_END,
-    ApplicationLevel::VSS_APP_SYSTEM,
-    ApplicationLevel::VSS_APP_UNKNOWN,
-    ApplicationLevel::VSS_APP_AUTO,
-];
+/// Every level of `VSS_APPLICATION_LEVEL` (R46), the documented ones first.
+pub(super) const LEVELS: [ApplicationLevel; 6] = ApplicationLevel::ALL;
 
-pub(super) const FREEZE_TIMEOUTS_MS: [u64; 6] = [60_000, 60_000, 20_000, 10_000, 1_000, 0];
-
-/// Every event a backup raises (restore events never come from a backup requester).
-pub(super) const BACKUP_EVENTS: [WriterEvent; 9] = [
-    WriterEvent::Identify,
-    WriterEvent::PrepareForBackup,
-    WriterEvent::PrepareForSnapshot,
-    WriterEvent::Freeze,
-    WriterEvent::Thaw,
-    WriterEvent::PostSnapshot,
-    WriterEvent::Abort,
-    WriterEvent::BackupComplete,
-    WriterEvent::BackupShutdown,
-];
-
-pub(super) const PROVIDER_STEPS: [ProviderStep; 8] = [
-    ProviderStep::BeginPrepareSnapshot,
-    ProviderStep::EndPrepareSnapshots,
-    ProviderStep::PreCommitSnapshots,
-    ProviderStep::CommitSnapshots,
-    ProviderStep::PostCommitSnapshots,
-    ProviderStep::PreFinalCommitSnapshots,
-    ProviderStep::PostFinalCommitSnapshots,
-    ProviderStep::AbortSnapshots,
-];
+pub(super) const FREEZE_TIMEOUTS_MS: [u64; 7] =
+    [60_000, 60_000, 20_000, 10_000, 1_000, 0, u64::MAX];
 
 pub(super) const PROVIDER_RESULTS: [Hresult; 6] = [
     Hresult::VSS_E_PROVIDER_VETO,
@@ -108,9 +74,10 @@ pub(super) const PROVIDER_RESULTS: [Hresult; 6] = [
 #[rustfmt::skip]
 pub(super) const SPENDS_MS: [u64; 10] = [0, 0, 0, 200, 9_999, 10_001, 11_000, 20_000, 61_000, u64::MAX];
 
-pub(super) const SLEEPS_MS: [u64; 8] = [0, 10, 500, 5_000, 10_001, 20_000, 61_000, 600_000];
+pub(super) const SLEEPS_MS: [u64; 9] =
+    [0, 10, 500, 5_000, 10_001, 20_000, 61_000, 600_000, u64::MAX];
 
-pub(super) const WAIT_TIMEOUTS_MS: [Option<u64>; 8] = [
+pub(super) const WAIT_TIMEOUTS_MS: [Option<u64>; 9] = [
     None,
     None,
     Some(0),
@@ -119,6 +86,7 @@ pub(super) const WAIT_TIMEOUTS_MS: [Option<u64>; 8] = [
     Some(10_000),
     Some(30_000),
     Some(70_000),
+    Some(u64::MAX),
 ];
 
 /// Raw `SetContext` values: the six contexts (T6), `VSS_CTX_ALL`, attribute bits alone, and an
@@ -150,46 +118,5 @@ pub(super) fn reaction(input: &mut Input<'_>) -> Reaction {
 }
 
 pub(super) fn policies(input: &mut Input<'_>) -> Policies {
-    Policies {
-        abort_backup_reach: input.pick(&[
-            AbortBackupReach::FromPrepareForBackup,
-            AbortBackupReach::FromStartSnapshotSet,
-        ]),
-        writer_abort_scope: input.pick(&[
-            WriterAbortScope::FailingWriter,
-            WriterAbortScope::AllWriters,
-        ]),
-        writer_failure_result: input.pick(&[
-            WriterFailureResult::WriterStatusOnly,
-            WriterFailureResult::FailWith(Hresult::VSS_E_UNEXPECTED),
-            WriterFailureResult::FailWith(Hresult::VSS_E_WRITERERROR_RETRYABLE),
-        ]),
-        freeze_timer_start: input.pick(&[
-            FreezeTimerStart::OnFreezeDelivered,
-            FreezeTimerStart::OnFreezeReturned,
-        ]),
-        query_window: input.pick(&[
-            QueryWindow::PrepareBackupToPostSnapshot,
-            QueryWindow::PrepareSnapshotToPostSnapshot,
-            QueryWindow::DocumentedOnly,
-        ]),
-        state_after_abort: input.pick(&[
-            StateAfterAbort::KeepFailureElseStable,
-            StateAfterAbort::Stable,
-            StateAfterAbort::Unchanged,
-        ]),
-        state_after_shutdown: input.pick(&[
-            StateAfterShutdown::Unchanged,
-            StateAfterShutdown::StableUnlessFailed,
-        ]),
-        veto_at_freeze_thaw: input.pick(&[VetoAtFreezeThaw::NoAbort, VetoAtFreezeThaw::Abort]),
-        shutdown_for: input.pick(&[
-            ShutdownFor::BackupParticipants,
-            ShutdownFor::EveryBackupInstance,
-        ]),
-        shutdown_set_id_after_crash: input.pick(&[
-            ShutdownSetIdAfterCrash::Own,
-            ShutdownSetIdAfterCrash::OtherBackupWhenPresent,
-        ]),
-    }
+    Policies::from_picks(|alternatives| input.below(alternatives))
 }

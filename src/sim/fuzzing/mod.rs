@@ -20,32 +20,23 @@
 
 use std::sync::Once;
 
-use super::{RunOptions, Scenario, SeededChooser, SharedChooser};
+use super::{Scenario, SeededChooser, SharedChooser};
 use crate::trace::{oracle, Trace};
 
 mod dynamic;
 mod input;
 mod scenarios;
 
-use dynamic::{decode_program, Machine};
+use dynamic::decode_scenario;
 use input::Input;
 use scenarios::{decode_sim_scenario, replayable, run_parsed};
-/// Most operations one [`fuzz_dynamic_api`] program runs.
-const MAX_OPS: usize = 256;
-/// Most requester objects one [`fuzz_dynamic_api`] program creates.
-const MAX_REQUESTERS: usize = 4;
-/// Most steps a parsed scenario runs.
-const MAX_SCENARIO_STEPS: usize = 200;
-/// The longest `Sleep` or `Wait` timeout a parsed scenario runs with, in virtual ms.
-const MAX_SCENARIO_WAIT_MS: u64 = 120_000;
-/// Parsed scenarios naming a requester past this one are not run: the scenario driver creates
-/// every requester up to the largest number before the first step, so `requester = 4294967295`
-/// would make four billion objects (an out-of-memory, reported separately, not what this
-/// target looks for).
-const MAX_SCENARIO_REQUESTER: u32 = 15;
 
-/// Decodes `data` into a machine and a program of dynamic-API calls, runs it, and panics if the
-/// oracle finds an engine violation.
+/// Most steps one decoded or parsed program runs: long enough for several whole backups of
+/// several requesters, short enough that one input stays fast.
+const MAX_STEPS: usize = 1_024;
+
+/// Decodes `data` into a scenario (a machine and a program of requester steps, any call in any
+/// order), runs it, and panics if the oracle finds an engine violation.
 ///
 /// Layout (every field one byte unless said; reads past the end are `0`):
 ///
@@ -56,17 +47,16 @@ const MAX_SCENARIO_REQUESTER: u32 = 15;
 ///              second provider (odd: one for D:\ only) and its failing step, HRESULT
 /// volumes      bit 0: D:\, bit 1: E:\ (C:\ always)
 /// policies     ten bytes, one per knob
-/// chooser      length n (b % 33), then n bytes for the machine's BytesChooser
-/// program      operations until the input ends (at most 256): an opcode, a requester byte,
-///              then the operation's arguments (see `decode_op`)
+/// choices      length n (b % 33), then n picks for the scenario's replayed choices
+/// program      steps until the input ends (at most 1 024): an opcode, a requester byte
+///              (0–3, or 0–63 with the high bit), then the step's arguments (`decode_op`)
 /// ```
 pub fn fuzz_dynamic_api(data: &[u8]) {
     let mut input = Input::new(data);
-    let machine = Machine::decode(&mut input);
-    let program = decode_program(&mut input);
-    let trace = machine.run(&program);
+    let scenario = decode_scenario(&mut input);
+    let trace = scenario.runner().trace();
     judge("fuzz_dynamic_api", &trace, || {
-        format!("machine: {machine:?}\nprogram: {program:?}")
+        format!("scenario:\n{}", replayable(&scenario))
     });
 }
 
@@ -93,16 +83,16 @@ pub fn fuzz_sim(data: &[u8]) {
     let seed = input.u64();
     let scenario = decode_sim_scenario(&mut input);
     let chooser = SharedChooser::new(SeededChooser::new(seed));
-    let outcome = scenario.run_with(chooser, RunOptions::default());
+    let outcome = scenario.runner().chooser(chooser).run();
     judge("fuzz_sim", &outcome.trace, || {
         format!("seed: {seed}\nscenario:\n{}", replayable(&scenario))
     });
 }
 
 /// Reads `data` (as lossy UTF-8) as a TOML and as a JSON scenario; runs whatever parses, with at
-/// most 200 steps, `Sleep`/`Wait` timeouts of at most 120 s and requesters 0–15 (a scenario
-/// naming a later one is parsed, not run), and panics if the oracle finds an engine violation. A file that does not parse must be refused with a [`ScenarioError`] that
-/// says what is wrong: an empty message panics too.
+/// most 1 024 steps, and panics if the oracle finds an engine violation. A file that does not
+/// parse must be refused with a [`ScenarioError`] that says what is wrong: an empty message
+/// panics too.
 ///
 /// [`ScenarioError`]: super::ScenarioError
 pub fn fuzz_scenario_parser(data: &[u8]) {
@@ -199,14 +189,13 @@ mod tests {
 
     #[test]
     fn the_canonical_opcode_runs_a_clean_backup() {
-        // Opcode 2, requester 0, the whole canonical backup: no violation of any party.
+        // Opcode 1, requester 0, the whole canonical backup: no violation of any party.
         // The machine takes 21 bytes: one plain writer, the system provider, default policies.
         let mut data = vec![0; 21];
-        data.extend([2, 0, 16]);
+        data.extend([1, 0, 16]);
         let mut input = Input::new(&data);
-        let machine = Machine::decode(&mut input);
-        let program = decode_program(&mut input);
-        assert_eq!(program.len(), 16);
-        oracle::check(&machine.run(&program)).assert_clean();
+        let scenario = decode_scenario(&mut input);
+        assert_eq!(scenario.steps.len(), 16);
+        oracle::check(&scenario.run().trace).assert_clean();
     }
 }

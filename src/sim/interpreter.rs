@@ -1,0 +1,502 @@
+//! The one interpreter of requester programs: it runs [`ProgramStep`]s on a machine through the
+//! dynamic API, resolving each step's references (operations, components, shadow copies) when
+//! the step runs, and records what each step returned and read.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+use super::program::{ComponentRef, Mangle, OpRef, SnapshotRef, StatusRows, Step};
+use super::{FaultInjector, ProgramStep, RequesterFault};
+use crate::requester::{DynBackupComponents, Vss};
+use crate::vocab::{
+    minted_uuid, Bound, Call, ComponentKey, ComponentType, Hresult, IdKind, OpNo, ProviderId,
+    Reply, SnapshotId, WriterClassId, WriterInstanceId, WriterMetadataView,
+};
+use crate::writer::Outcome;
+
+/// A scripted writer's stuck failure ([`ScriptedWriter::stuck`](crate::writer::ScriptedWriter)).
+pub(crate) type StuckFailure = Rc<Cell<Option<Outcome>>>;
+
+/// What one program step returned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepResult {
+    /// The step's index in the program.
+    pub index: usize,
+    /// The requester that ran it.
+    pub requester: u32,
+    /// What it returned (`Wait`: the operation's status); `None` when it did not run (its
+    /// requester was gone, a fault replaced it) or a bound stopped it.
+    pub hr: Option<Hresult>,
+    /// The run bound that stopped a `Wait` or `Sleep`, if one did (rule `BOUND`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bound: Option<Bound>,
+    /// The requester fault injected instead of the step, if any.
+    pub fault: Option<RequesterFault>,
+    /// `GetWriterStatus`: the rows the requester read (none when the calls failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<StatusRows>,
+    /// `GetWriterMetadata`: the writers whose metadata the requester read, by name, in order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Vec<String>>,
+}
+
+impl StepResult {
+    fn new(index: usize, requester: u32) -> Self {
+        Self {
+            index,
+            requester,
+            hr: None,
+            bound: None,
+            fault: None,
+            status: None,
+            metadata: None,
+        }
+    }
+}
+
+/// What the interpreter knows of the machine besides what requesters read: the writers' class
+/// ids by name (for steps that name writers), and their stuck failures (for `RestartWriter`).
+#[derive(Default)]
+pub(crate) struct Machine {
+    pub(crate) classes: BTreeMap<String, WriterClassId>,
+    pub(crate) stuck: BTreeMap<String, Vec<StuckFailure>>,
+}
+
+/// Runs programs on one machine.
+pub(crate) struct Interpreter<'a> {
+    vss: &'a Vss,
+    machine: Machine,
+    faults: &'a FaultInjector,
+    requesters: Vec<Requester>,
+    /// Every operation any requester started, in order (for [`OpRef::Nth`]).
+    ops: Vec<OpNo>,
+}
+
+/// One requester object and what it remembers.
+struct Requester {
+    bc: DynBackupComponents,
+    last_op: Option<OpNo>,
+    last_snapshot: Option<SnapshotId>,
+    /// The writer metadata it read last (`GetWriterMetadata`).
+    metadata: Option<Vec<WriterMetadataView>>,
+}
+
+impl<'a> Interpreter<'a> {
+    /// An interpreter with `requesters` requester objects, created now, in order: requester `n`
+    /// is session `n`.
+    pub(crate) fn new(
+        vss: &'a Vss,
+        machine: Machine,
+        faults: &'a FaultInjector,
+        requesters: u32,
+    ) -> Self {
+        let requesters = (0..requesters)
+            .map(|_| Requester {
+                bc: vss.dynamic(),
+                last_op: None,
+                last_snapshot: None,
+                metadata: None,
+            })
+            .collect();
+        Self {
+            vss,
+            machine,
+            faults,
+            requesters,
+            ops: Vec::new(),
+        }
+    }
+
+    /// The number of requester objects `steps` needs: one past the largest number a requester
+    /// step names (`RestartWriter` is not a requester's).
+    pub(crate) fn requesters_needed(steps: &[ProgramStep]) -> u32 {
+        steps
+            .iter()
+            .filter(|s| !matches!(s.step, Step::RestartWriter { .. }))
+            .map(|s| s.requester)
+            .max()
+            .map_or(0, |max| max.saturating_add(1))
+    }
+
+    /// Runs `steps` in order.
+    pub(crate) fn run(&mut self, steps: &[ProgramStep]) -> Vec<StepResult> {
+        steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| self.step(index, step))
+            .collect()
+    }
+
+    fn step(&mut self, index: usize, program_step: &ProgramStep) -> StepResult {
+        let requester = program_step.requester;
+        let mut result = StepResult::new(index, requester);
+        if let Step::RestartWriter { writer } = &program_step.step {
+            result.hr = Some(self.restart(writer));
+            return result;
+        }
+        let slot = requester as usize;
+        if self.requesters.get(slot).is_none_or(|r| r.bc.is_released()) {
+            return result;
+        }
+        let step_no = u32::try_from(index).unwrap_or(u32::MAX);
+        if let Some(fault) = self.faults.requester_fault(requester, step_no) {
+            self.inject(slot, fault);
+            result.fault = Some(fault);
+            return result;
+        }
+        self.perform(slot, &program_step.step, &mut result);
+        result
+    }
+
+    /// An administrator restarts writer `name`'s service (field failure 17).
+    fn restart(&self, name: &str) -> Hresult {
+        match self.machine.stuck.get(name) {
+            Some(instances) => {
+                instances.iter().for_each(|stuck| stuck.set(None));
+                Hresult::S_OK
+            }
+            None => Hresult::E_INVALIDARG,
+        }
+    }
+
+    fn inject(&mut self, slot: usize, fault: RequesterFault) {
+        let requester = &mut self.requesters[slot];
+        let bc = &mut requester.bc;
+        match fault {
+            RequesterFault::Crash => drop(bc.call(Call::Crash)),
+            RequesterFault::Release => drop(bc.call(Call::Release)),
+            RequesterFault::AbortBackup => {
+                let _ = bc.call(Call::AbortBackup);
+                let _ = bc.call(Call::Release);
+            }
+            RequesterFault::Cancel => {
+                if let Some(op) = requester.last_op {
+                    let _ = bc.call(Call::Cancel { op });
+                }
+            }
+        }
+    }
+
+    /// Performs `step` for requester `slot`, putting what it returned and read into `result`.
+    fn perform(&mut self, slot: usize, step: &Step, result: &mut StepResult) {
+        let call = match step {
+            Step::Sleep { ms } => {
+                result.bound = self.vss.advance_ms(*ms);
+                if result.bound.is_none() {
+                    result.hr = Some(Hresult::S_OK);
+                }
+                return;
+            }
+            Step::GetWriterMetadata { .. } => {
+                let (hr, names) = self.read_metadata(slot);
+                result.hr = Some(hr);
+                result.metadata = Some(names);
+                return;
+            }
+            Step::GetWriterStatus { .. } => {
+                let (hr, rows) = self.read_status(slot);
+                result.hr = Some(hr);
+                result.status = Some(rows);
+                return;
+            }
+            Step::SelectAllComponents => {
+                result.hr = Some(self.select(slot, None));
+                return;
+            }
+            Step::SelectComponents { writers } => {
+                result.hr = Some(self.select(slot, Some(writers)));
+                return;
+            }
+            Step::RestartWriter { .. } => return,
+            other => self.call_for(slot, other),
+        };
+        match self.requesters[slot].bc.call(call) {
+            Ok(reply) => self.note_reply(slot, reply, result),
+            Err(hr) => result.hr = Some(hr),
+        }
+    }
+
+    /// The one dynamic-API call a plain step makes.
+    fn call_for(&mut self, slot: usize, step: &Step) -> Call {
+        match step {
+            Step::InitializeForBackup => Call::InitializeForBackup,
+            Step::SetContext { context } => Call::SetContext { context: *context },
+            Step::SetBackupState(state) => Call::SetBackupState(*state),
+            Step::EnableWriterClasses { classes } => Call::EnableWriterClasses {
+                classes: classes.clone(),
+            },
+            Step::DisableWriterClasses { classes } => Call::DisableWriterClasses {
+                classes: classes.clone(),
+            },
+            Step::EnableWriters { writers } => Call::EnableWriterClasses {
+                classes: self.classes_of(writers),
+            },
+            Step::DisableWriters { writers } => Call::DisableWriterClasses {
+                classes: self.classes_of(writers),
+            },
+            Step::GatherWriterMetadata => Call::GatherWriterMetadata,
+            Step::GetWriterMetadataCount => Call::WriterMetadataCount,
+            Step::GetWriterMetadataAt { index } => Call::WriterMetadata { index: *index },
+            Step::FreeWriterMetadata => Call::FreeWriterMetadata,
+            Step::AddComponent { component } => Call::AddComponent(self.component(slot, component)),
+            Step::StartSnapshotSet => Call::StartSnapshotSet,
+            Step::AddToSnapshotSet { volume, provider } => Call::AddToSnapshotSet {
+                volume: volume.clone(),
+                provider: provider.unwrap_or(ProviderId::NULL),
+            },
+            Step::PrepareForBackup => Call::PrepareForBackup,
+            Step::DoSnapshotSet => Call::DoSnapshotSet,
+            Step::GetSnapshotProperties { snapshot } => Call::SnapshotProperties {
+                snapshot: self.snapshot(slot, *snapshot),
+            },
+            Step::SetBackupSucceeded {
+                component,
+                succeeded,
+            } => Call::SetBackupSucceeded {
+                component: self.component(slot, component),
+                succeeded: *succeeded,
+            },
+            Step::BackupComplete => Call::BackupComplete,
+            Step::AbortBackup => Call::AbortBackup,
+            Step::GatherWriterStatus => Call::GatherWriterStatus,
+            Step::GetWriterStatusCount => Call::WriterStatusCount,
+            Step::GetWriterStatusAt { index } => Call::WriterStatus { index: *index },
+            Step::FreeWriterStatus => Call::FreeWriterStatus,
+            Step::Wait { op, timeout_ms } => Call::Wait {
+                op: self.op(slot, *op),
+                timeout_ms: *timeout_ms,
+            },
+            Step::QueryStatus { op } => Call::QueryStatus {
+                op: self.op(slot, *op),
+            },
+            Step::Cancel { op } => Call::Cancel {
+                op: self.op(slot, *op),
+            },
+            Step::Release => Call::Release,
+            // Handled in `perform`, and answered before any call is made.
+            Step::Crash
+            | Step::Sleep { .. }
+            | Step::GetWriterMetadata { .. }
+            | Step::GetWriterStatus { .. }
+            | Step::SelectAllComponents
+            | Step::SelectComponents { .. }
+            | Step::RestartWriter { .. } => Call::Crash,
+        }
+    }
+
+    /// What a successful call's reply means for the requester and the step's result.
+    fn note_reply(&mut self, slot: usize, reply: Reply, result: &mut StepResult) {
+        let requester = &mut self.requesters[slot];
+        result.hr = Some(match reply {
+            Reply::Async(op) => {
+                requester.last_op = Some(op);
+                self.ops.push(op);
+                Hresult::S_OK
+            }
+            Reply::Snapshot(id) => {
+                requester.last_snapshot = Some(id);
+                Hresult::S_OK
+            }
+            // Wait, QueryStatus and Cancel: the operation's status is what a requester acts on.
+            Reply::Status(status) => status,
+            Reply::BoundReached(bound) => {
+                result.bound = Some(bound);
+                return;
+            }
+            _ => Hresult::S_OK,
+        });
+    }
+
+    fn op(&self, slot: usize, op: OpRef) -> OpNo {
+        const UNKNOWN: OpNo = OpNo(u32::MAX);
+        match op {
+            OpRef::Last => self.requesters[slot].last_op.unwrap_or(UNKNOWN),
+            OpRef::Nth(n) => self.ops.get(n as usize).copied().unwrap_or(UNKNOWN),
+            OpRef::Raw(raw) => OpNo(raw),
+        }
+    }
+
+    fn snapshot(&self, slot: usize, snapshot: SnapshotRef) -> SnapshotId {
+        match snapshot {
+            SnapshotRef::Last => self.requesters[slot].last_snapshot.unwrap_or_default(),
+            SnapshotRef::Null => SnapshotId::NULL,
+            SnapshotRef::Minted(n) => SnapshotId(minted_uuid(IdKind::Snapshot, u64::from(n))),
+        }
+    }
+
+    fn classes_of(&self, writers: &[String]) -> Vec<WriterClassId> {
+        writers
+            .iter()
+            .filter_map(|name| self.machine.classes.get(name).copied())
+            .collect()
+    }
+
+    /// `GetWriterMetadataCount` and `GetWriterMetadata` for every writer; the requester keeps
+    /// what it read. The first failure and the names read before it.
+    fn read_metadata(&mut self, slot: usize) -> (Hresult, Vec<String>) {
+        let requester = &mut self.requesters[slot];
+        match requester.bc.writer_metadata() {
+            Ok(views) => {
+                let names = views.iter().map(|v| v.identity.name.clone()).collect();
+                requester.metadata = Some(views);
+                (Hresult::S_OK, names)
+            }
+            Err(hr) => (hr, Vec::new()),
+        }
+    }
+
+    /// What the requester read of writer metadata, reading it now if it has not.
+    fn metadata(&mut self, slot: usize) -> &[WriterMetadataView] {
+        if self.requesters[slot].metadata.is_none() {
+            let _ = self.read_metadata(slot);
+        }
+        self.requesters[slot]
+            .metadata
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    /// `GetWriterStatusCount` and `GetWriterStatus` for every row (R29): the first failure and
+    /// the rows read before it.
+    fn read_status(&mut self, slot: usize) -> (Hresult, StatusRows) {
+        let bc = &mut self.requesters[slot].bc;
+        match bc.writer_status_rows() {
+            Ok(rows) => {
+                let rows = rows
+                    .into_iter()
+                    .map(|s| (s.name, (s.state, s.failure)))
+                    .collect();
+                (Hresult::S_OK, rows)
+            }
+            Err(hr) => (hr, StatusRows::new()),
+        }
+    }
+
+    /// `AddComponent` for every selectable component of the named writers (all when `None`),
+    /// from the metadata the requester reads now; the first failure.
+    fn select(&mut self, slot: usize, writers: Option<&Vec<String>>) -> Hresult {
+        let (hr, _) = self.read_metadata(slot);
+        if hr.is_failure() {
+            return hr;
+        }
+        let keys: Vec<ComponentKey> = self
+            .metadata(slot)
+            .iter()
+            .filter(|v| writers.is_none_or(|names| names.contains(&v.identity.name)))
+            .flat_map(|v| v.selectable_components().cloned().collect::<Vec<_>>())
+            .collect();
+        let mut first_error = Hresult::S_OK;
+        for key in keys {
+            if let Err(hr) = self.requesters[slot].bc.call(Call::AddComponent(key)) {
+                if first_error == Hresult::S_OK {
+                    first_error = hr;
+                }
+            }
+        }
+        first_error
+    }
+
+    /// The key a component reference names for requester `slot`.
+    fn component(&mut self, slot: usize, component: &ComponentRef) -> ComponentKey {
+        match component {
+            ComponentRef::Named {
+                writer,
+                logical_path,
+                name,
+            } => self.named_component(slot, writer, logical_path.clone(), name),
+            ComponentRef::Declared { declared, mangle } => {
+                let mut key = self.declared_component(slot, *declared);
+                if let Some(mangle) = mangle {
+                    damage(&mut key, *mangle);
+                }
+                key
+            }
+        }
+    }
+
+    fn named_component(
+        &mut self,
+        slot: usize,
+        writer: &str,
+        logical_path: Option<String>,
+        name: &str,
+    ) -> ComponentKey {
+        let class = self
+            .machine
+            .classes
+            .get(writer)
+            .copied()
+            .unwrap_or_default();
+        let read = self
+            .metadata(slot)
+            .iter()
+            .find(|v| v.identity.name == writer);
+        let declared = read.and_then(|v| {
+            v.components
+                .iter()
+                .find(|c| c.key.name == name && c.key.logical_path == logical_path)
+        });
+        match (read, declared) {
+            (_, Some(component)) => component.key.clone(),
+            (Some(view), None) => ComponentKey {
+                instance_id: view.identity.instance_id,
+                writer_id: view.identity.writer_id,
+                component_type: ComponentType::VSS_CT_DATABASE,
+                logical_path,
+                name: name.to_owned(),
+            },
+            (None, None) => ComponentKey {
+                instance_id: WriterInstanceId::NULL,
+                writer_id: class,
+                component_type: ComponentType::VSS_CT_DATABASE,
+                logical_path,
+                name: name.to_owned(),
+            },
+        }
+    }
+
+    /// The `index`-th selectable component the requester read (modulo their number), or, with
+    /// none to read, a made-up component of the `index`-th writer class.
+    fn declared_component(&mut self, slot: usize, index: u32) -> ComponentKey {
+        let keys: Vec<&ComponentKey> = self
+            .metadata(slot)
+            .iter()
+            .flat_map(WriterMetadataView::selectable_components)
+            .collect();
+        if let Some(key) = keys.get(index as usize % keys.len().max(1)) {
+            return (*key).clone();
+        }
+        let classes: Vec<(&String, &WriterClassId)> = self.machine.classes.iter().collect();
+        let (name, class) = classes
+            .get(index as usize % classes.len().max(1))
+            .map_or((String::from("W0"), WriterClassId::NULL), |(n, c)| {
+                ((*n).clone(), **c)
+            });
+        ComponentKey {
+            instance_id: WriterInstanceId::NULL,
+            writer_id: class,
+            component_type: ComponentType::VSS_CT_DATABASE,
+            logical_path: None,
+            name,
+        }
+    }
+}
+
+/// Damages `key` as `mangle` says.
+fn damage(key: &mut ComponentKey, mangle: Mangle) {
+    match mangle {
+        Mangle::NullInstance => key.instance_id = WriterInstanceId::NULL,
+        Mangle::UnknownName => key.name = "NoSuchComponent".into(),
+        Mangle::WrongType => {
+            key.component_type = match key.component_type {
+                ComponentType::VSS_CT_FILEGROUP => ComponentType::VSS_CT_DATABASE,
+                _ => ComponentType::VSS_CT_FILEGROUP,
+            }
+        }
+        Mangle::LogicalPath => key.logical_path = Some("NoSuch\\Path".into()),
+        Mangle::UnknownWriter => key.writer_id = WriterClassId::from_u128(0x0056_535f_4e4f_4e45),
+    }
+}
