@@ -13,6 +13,9 @@ use crate::vocab::{
     AbortBackupReach, AsyncKind, Call, Hresult, VetoAtFreezeThaw, WriterAbortScope, WriterEvent,
 };
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::R50, Rule::R55, Rule::R92, Rule::R95];
+
 /// The abort rules.
 #[derive(Debug, Default)]
 pub(super) struct AbortRules {

@@ -11,6 +11,16 @@ use crate::trace::{AbortCause, SessionNo, Timer, TraceEvent, WriterNo};
 use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, Call, VetoAtFreezeThaw, WriterEvent};
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[
+    Rule::R50,
+    Rule::R51,
+    Rule::R53,
+    Rule::R56,
+    Rule::R65,
+    Rule::R99,
+];
+
 /// The abort-cause rules.
 #[derive(Debug, Default)]
 pub(super) struct CauseRules {

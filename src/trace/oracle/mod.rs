@@ -185,6 +185,25 @@ pub fn check(trace: &Trace) -> Report {
     }
 }
 
+/// The oracle's rule families, by name, with the rules each judges: which part of the oracle
+/// checks a rule (the rule catalogue lists it with each entry).
+pub fn families() -> [(&'static str, &'static [Rule]); 12] {
+    [
+        ("structure", structure::RULES),
+        ("participation", participation::RULES),
+        ("ordering", ordering::RULES),
+        ("abort", abort::RULES),
+        ("causes", causes::RULES),
+        ("obligations", obligations::RULES),
+        ("shutdown", shutdown::RULES),
+        ("states", states::RULES),
+        ("timers", timers::RULES),
+        ("serialization", serialization::RULES),
+        ("queries", queries::RULES),
+        ("termination", termination::RULES),
+    ]
+}
+
 /// Every rule family, in the order they look at each record (the order of their findings for
 /// one record). Plain fields rather than a list of boxed `dyn Rules`: `check` runs once per
 /// explored execution, and static calls cost neither allocations nor indirect jumps per record.
@@ -433,6 +452,55 @@ mod tests {
     use super::test_support::{delivery, happy_path, rules, W0};
     use super::*;
     use crate::vocab::WriterEvent;
+
+    #[test]
+    fn each_family_declares_the_rules_it_reports() {
+        // Every `Rule::…` a family's code names (outside its tests) is in its RULES, and the
+        // other way round, so the catalogue's "checked by" column cannot drift from the code.
+        let sources = [
+            include_str!("structure.rs"),
+            include_str!("participation.rs"),
+            include_str!("ordering.rs"),
+            include_str!("abort.rs"),
+            include_str!("causes.rs"),
+            include_str!("obligations.rs"),
+            include_str!("shutdown.rs"),
+            include_str!("states.rs"),
+            include_str!("timers.rs"),
+            include_str!("serialization.rs"),
+            include_str!("queries.rs"),
+            include_str!("termination.rs"),
+        ];
+        for ((name, declared), source) in families().into_iter().zip(sources) {
+            let code = source.split("mod tests").next().unwrap_or(source);
+            let code = code.split("pub(super) const RULES").collect::<Vec<_>>();
+            let (before, after) = (
+                code[0],
+                code.get(1)
+                    .map_or("", |rest| rest.split_once(';').map_or("", |(_, tail)| tail)),
+            );
+            let mut used: Vec<Rule> = [before, after]
+                .iter()
+                .flat_map(|part| part.split("Rule::").skip(1))
+                .filter_map(|rest| {
+                    let id: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
+                    let id = if id == "Trace" {
+                        "TRACE".to_owned()
+                    } else if id == "Bound" {
+                        "BOUND".to_owned()
+                    } else {
+                        id
+                    };
+                    Rule::from_id(&id)
+                })
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            let mut declared = declared.to_vec();
+            declared.sort_unstable();
+            assert_eq!(used, declared, "family `{name}`");
+        }
+    }
 
     #[test]
     fn t5_happy_path_is_clean() {

@@ -9,6 +9,9 @@ use crate::trace::{SessionNo, TraceEvent};
 use crate::vocab::Rule;
 use crate::vocab::{Call, Hresult};
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::R25, Rule::R26, Rule::R52, Rule::R54];
+
 /// The requester-obligation rules.
 #[derive(Debug, Default)]
 pub(super) struct ObligationRules;

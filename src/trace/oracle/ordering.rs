@@ -9,6 +9,9 @@ use crate::trace::{ProviderNo, ProviderStep, SessionNo, TraceEvent, WriterNo};
 use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, Hresult, WriterEvent};
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::R19, Rule::R43, Rule::R45, Rule::R46];
+
 /// The ordering rules.
 #[derive(Debug, Default)]
 pub(super) struct OrderRules {

@@ -12,6 +12,18 @@ use crate::trace::{DropReason, SessionNo, TraceEvent, WriterNo};
 use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, Hresult, WriterEvent};
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[
+    Rule::R7,
+    Rule::R8,
+    Rule::R10,
+    Rule::R21,
+    Rule::R26,
+    Rule::R42,
+    Rule::R45,
+    Rule::R47,
+];
+
 /// The participation rules.
 #[derive(Debug, Default)]
 pub(super) struct ParticipationRules {

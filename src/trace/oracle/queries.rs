@@ -8,6 +8,9 @@ use crate::trace::{SessionNo, TraceEvent, WriterNo, WriterQuery};
 use crate::vocab::Rule;
 use crate::vocab::{Hresult, QueryWindow, WriterEvent};
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::R66, Rule::R68, Rule::R69, Rule::R70];
+
 /// The writer-query rules.
 #[derive(Debug, Default)]
 pub(super) struct QueryRules;

@@ -9,6 +9,9 @@ use crate::trace::{SessionNo, SetOutcome, TraceEvent};
 use crate::vocab::Rule;
 use crate::vocab::{Call, Hresult, SnapshotSetId};
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::R15];
+
 /// The serialization rules.
 #[derive(Debug, Default)]
 pub(super) struct SerializationRules {

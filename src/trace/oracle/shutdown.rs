@@ -12,6 +12,9 @@ use crate::vocab::{
     Call, Hresult, ShutdownFor, ShutdownSetIdAfterCrash, SnapshotSetId, WriterEvent,
 };
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::R32, Rule::R57];
+
 /// The release and shutdown rules.
 #[derive(Debug, Default)]
 pub(super) struct ShutdownRules {

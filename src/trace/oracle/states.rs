@@ -11,6 +11,9 @@ use crate::vocab::{
     AsyncKind, Hresult, Policies, StateAfterAbort, StateAfterShutdown, WriterEvent, WriterState,
 };
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::R10, Rule::R75, Rule::R76, Rule::T2];
+
 type Status = (WriterState, Hresult);
 
 const STABLE: Status = (WriterState::VSS_WS_STABLE, Hresult::S_OK);

@@ -8,6 +8,9 @@ use crate::trace::{AbortCause, ProviderNo, SessionNo, Timer, TraceEvent, WriterN
 use crate::vocab::Hresult;
 use crate::vocab::Rule;
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::R36, Rule::Trace];
+
 const RULE: Rule = Rule::Trace;
 
 /// The structure checks.

@@ -5,6 +5,9 @@ use super::{Cx, Party, Rules};
 use crate::trace::TraceEvent;
 use crate::vocab::{Bound, OpNo, ProviderNo, Rule, SessionNo, WriterEvent, WriterNo};
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::Bound];
+
 /// The termination rule.
 #[derive(Debug, Default)]
 pub(super) struct TerminationRules {

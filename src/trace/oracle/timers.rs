@@ -13,6 +13,9 @@ use crate::trace::{AbortCause, ProviderStep, SessionNo, Timer, TraceEvent, Write
 use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, FreezeTimerStart, Hresult, WriterEvent};
 
+/// The rules this family judges.
+pub(super) const RULES: &[Rule] = &[Rule::R89, Rule::R99];
+
 /// Text written only if a message uses it: most deliveries settle no timeout, and formatting
 /// their "it received ..." on every one would cost more than the rest of the rule.
 struct Lazy<F>(F);
