@@ -110,7 +110,7 @@ impl Coordinator {
         }
         if let Some(op) = self.sessions[session.0 as usize].pending {
             if self.op(op).kind == AsyncKind::DoSnapshotSet {
-                self.sessions[session.0 as usize].aborted = true;
+                self.abort_session(session);
                 self.abort_creation(
                     op,
                     AbortCause::AbortBackup,
@@ -121,7 +121,7 @@ impl Coordinator {
             }
             self.complete_op(op, Hresult::VSS_S_ASYNC_CANCELLED);
         }
-        self.sessions[session.0 as usize].aborted = true;
+        self.abort_session(session);
         self.record(TraceEvent::AbortRaised {
             session,
             cause: AbortCause::AbortBackup,
@@ -216,8 +216,8 @@ impl Coordinator {
             .enumerate()
             .filter(|(_, sw)| {
                 sw.takes_part()
-                    && (!sw.post_snapshot_done || bug)
-                    && (sw.joined || (reach_unprepared && set_started))
+                    && (!sw.past_post_snapshot() || bug)
+                    && (sw.joined() || (reach_unprepared && set_started))
             })
             .map(|(i, _)| WriterNo(super::index_u32(i)))
             .collect()
@@ -227,7 +227,7 @@ impl Coordinator {
     fn shutdown_recipients(&self, session: SessionNo) -> Vec<WriterNo> {
         let s = &self.sessions[session.0 as usize];
         let every_instance = self.policies.shutdown_for == ShutdownFor::EveryBackupInstance;
-        let took_part = s.raised_prepare_for_backup() || s.snapshot.started();
+        let took_part = s.took_part_in_a_backup();
         if s.life != Life::Backup
             || !s.involves_writers()
             || !(took_part || every_instance && s.metadata.started())
@@ -237,7 +237,9 @@ impl Coordinator {
         s.writers
             .iter()
             .enumerate()
-            .filter(|(_, sw)| sw.takes_part() && !sw.shutdown_sent && (sw.joined || every_instance))
+            .filter(|(_, sw)| {
+                sw.takes_part() && !sw.shutdown_sent && (sw.joined() || every_instance)
+            })
             .map(|(i, _)| WriterNo(super::index_u32(i)))
             .collect()
     }
@@ -256,11 +258,17 @@ impl Coordinator {
             .iter()
             .filter(|s| s.no != session && s.life == super::session::Life::Backup)
             .filter(|s| {
-                s.writers[writer.0 as usize].takes_part() && s.writers[writer.0 as usize].joined
+                s.writers[writer.0 as usize].takes_part() && s.writers[writer.0 as usize].joined()
             })
             .map(|s| s.set.id())
             .find(|id| !id.is_null())
             .unwrap_or(own)
+    }
+
+    /// `AbortBackup` took effect: the backup is over (R53).
+    fn abort_session(&mut self, session: SessionNo) {
+        let s = &mut self.sessions[session.0 as usize];
+        s.backup = s.backup.abort();
     }
 
     fn stop_session_timers(&mut self, session: SessionNo) {

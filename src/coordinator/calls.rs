@@ -2,7 +2,7 @@
 //! returns, and only then performed.
 
 use super::guards;
-use super::session::{Life, Progress, SetData, SetState, SnapshotRecord};
+use super::session::{Identity, Life, Metadata, Phase, SetData, SetState, SnapshotRecord};
 use super::Coordinator;
 use crate::trace::{DropReason, TraceEvent};
 use crate::vocab::{
@@ -108,7 +108,7 @@ impl Coordinator {
                 }
             }
             Call::WriterMetadata { index } => {
-                let identified = s.writers.iter().filter(|sw| sw.identified).count();
+                let identified = s.writers.iter().filter(|sw| sw.identified()).count();
                 if (*index as usize) < identified {
                     Ok(Checked::Plain)
                 } else {
@@ -228,14 +228,14 @@ impl Coordinator {
                 let count = self.sessions[index]
                     .writers
                     .iter()
-                    .filter(|sw| sw.identified)
+                    .filter(|sw| sw.identified())
                     .count();
                 return Reply::Count(super::index_u32(count));
             }
             Call::WriterMetadata { index: row } => {
                 return Reply::WriterMetadata(self.metadata_view(session, row as usize))
             }
-            Call::FreeWriterMetadata => self.sessions[index].metadata_freed = true,
+            Call::FreeWriterMetadata => self.sessions[index].metadata = Metadata::Freed,
             Call::AddComponent(key) => {
                 // The component selects its writer instance; GUID_NULL as the instance selects
                 // every instance of the class (R13, R47).
@@ -281,15 +281,15 @@ impl Coordinator {
             }
             Call::PrepareForBackup => {
                 let op = self.start_op(session, AsyncKind::PrepareForBackup);
-                self.sessions[index].prepare = Progress::Running(op);
+                self.set_phase(session, Phase::Preparing(op));
                 return Reply::Async(op);
             }
             Call::DoSnapshotSet => {
-                if !self.sessions[index].prepare.started() {
+                if self.sessions[index].phase() == Phase::NotStarted {
                     self.drop_unselected(session); // R47 also holds without PrepareForBackup
                 }
                 let op = self.start_op(session, AsyncKind::DoSnapshotSet);
-                self.sessions[index].snapshot = Progress::Running(op);
+                self.set_phase(session, Phase::Snapshotting(op));
                 return Reply::Async(op);
             }
             Call::SnapshotProperties { snapshot } => {
@@ -303,7 +303,7 @@ impl Coordinator {
             }
             Call::BackupComplete => {
                 let op = self.start_op(session, AsyncKind::BackupComplete);
-                self.sessions[index].complete = Progress::Running(op);
+                self.set_phase(session, Phase::Completing(op));
                 return Reply::Async(op);
             }
             Call::AbortBackup => self.abort_backup(session),
@@ -359,8 +359,7 @@ impl Coordinator {
         for writer in 0..self.writers.len() {
             let class = self.writers[writer].config.class_id;
             if !self.sessions[session.0 as usize].filter.allows(class) {
-                self.sessions[session.0 as usize].writers[writer].dropped =
-                    Some(DropReason::ClassDisabled);
+                self.sessions[session.0 as usize].writers[writer].identity = Identity::LeftOut;
                 let writer = WriterNo(super::index_u32(writer));
                 self.record(TraceEvent::WriterDropped {
                     session,
@@ -370,7 +369,7 @@ impl Coordinator {
             }
         }
         let op = self.start_op(session, AsyncKind::GatherWriterMetadata);
-        self.sessions[session.0 as usize].metadata = Progress::Running(op);
+        self.sessions[session.0 as usize].metadata = Metadata::Gathering(op);
         op
     }
 
@@ -407,9 +406,9 @@ impl Coordinator {
             .writers
             .iter()
             .enumerate()
-            .filter(|(_, sw)| sw.identified)
+            .filter(|(_, sw)| sw.identified())
             .nth(row)
-            .map(|(writer, sw)| (writer, sw.metadata.clone().unwrap_or_default()));
+            .map(|(writer, sw)| (writer, sw.metadata().cloned().unwrap_or_default()));
         let (writer, metadata) = found.unwrap_or_default();
         let slot = &self.writers[writer];
         let identity = WriterIdentity {

@@ -4,6 +4,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::ops::AsyncOp;
+use super::session::{Identity, Stage};
 use super::Coordinator;
 use crate::trace::{AbortCause, DropReason, Timer, TraceEvent};
 use crate::vocab::{
@@ -207,8 +208,7 @@ impl Coordinator {
         let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
         match event {
             WriterEvent::Identify if failed => {
-                sw.identified = false;
-                sw.dropped = Some(DropReason::IdentifyFailed);
+                sw.identity = Identity::LeftOut;
                 self.record(TraceEvent::WriterDropped {
                     session,
                     writer,
@@ -216,19 +216,18 @@ impl Coordinator {
                 });
             }
             WriterEvent::Identify => {
-                sw.identified = true;
-                sw.metadata = delivery.metadata;
+                sw.identity = Identity::Identified(delivery.metadata.unwrap_or_default());
             }
             WriterEvent::PrepareForBackup => {
-                sw.joined = true;
+                sw.stage = Stage::Joined;
                 let unselected = sw.selected.is_empty();
                 let component_mode = self.sessions[session.0 as usize]
                     .backup_state()
                     .select_components;
                 if component_mode && unselected {
                     // R47: nothing of this writer was added; no events after PrepareForBackup.
-                    self.sessions[session.0 as usize].writers[writer.0 as usize].dropped =
-                        Some(DropReason::NothingSelected);
+                    self.sessions[session.0 as usize].writers[writer.0 as usize].stage =
+                        Stage::Unselected;
                     self.record(TraceEvent::WriterDropped {
                         session,
                         writer,
@@ -236,8 +235,8 @@ impl Coordinator {
                     });
                 }
             }
-            WriterEvent::PrepareForSnapshot => sw.joined = true,
-            WriterEvent::PostSnapshot => sw.post_snapshot_done = true,
+            WriterEvent::PrepareForSnapshot => sw.stage = Stage::Joined,
+            WriterEvent::PostSnapshot => sw.stage = Stage::PastPostSnapshot,
             WriterEvent::Freeze => {
                 let timeout_ms = self.writers[writer.0 as usize].config.freeze_timeout_ms;
                 let start_ms = match self.policies.freeze_timer_start {
@@ -314,8 +313,10 @@ impl Coordinator {
         self.stop_freeze_timer(session, writer);
         self.deliver(session, writer, WriterEvent::Abort, SnapshotSetId::NULL);
         let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
-        if !sw.aborted {
-            sw.aborted = true;
+        if !matches!(sw.stage, Stage::Aborted { .. }) {
+            sw.stage = Stage::Aborted {
+                joined: sw.joined(),
+            };
             self.record(TraceEvent::WriterDropped {
                 session,
                 writer,

@@ -26,7 +26,7 @@
 //! | `FreeWriterStatus` | `GatherWriterStatus` completed (R28) | `VSS_E_BAD_STATE` |
 //! | any async method | no other operation of this object pending | `VSS_E_BAD_STATE` |
 
-use super::session::{Life, Progress, Session, SetState};
+use super::session::{Life, Metadata, Phase, Session, SetState};
 use crate::vocab::{Call, Hresult, SnapshotContext};
 
 const BAD_STATE: Hresult = Hresult::VSS_E_BAD_STATE;
@@ -38,6 +38,7 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         return Err(BAD_STATE);
     }
     let initialized = session.life == Life::Backup;
+    let (phase, aborted) = (session.phase(), session.backup.aborted());
     match call {
         Call::InitializeForBackup => require(!initialized),
         Call::Release | Call::Crash => Ok(()),
@@ -51,22 +52,20 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
             no_pending(session)
         }
         Call::WriterMetadataCount | Call::WriterMetadata { .. } => {
-            require(session.metadata == Progress::Succeeded && !session.metadata_freed)
+            require(session.metadata == Metadata::Gathered)
         }
-        Call::FreeWriterMetadata => require(session.metadata == Progress::Succeeded),
-        Call::SetBackupState(_) => {
-            require(!session.prepare.started() && !session.snapshot.started())
-        }
+        Call::FreeWriterMetadata => require(session.metadata.gathered()),
+        Call::SetBackupState(_) => require(phase == Phase::NotStarted),
         Call::AddComponent(_) => require(
             session.involves_writers()
                 && session
                     .backup_state
                     .is_none_or(|state| state.select_components)
-                && session.metadata == Progress::Succeeded
-                && !session.snapshot.started(),
+                && session.metadata.gathered()
+                && !phase.snapshot_started(),
         ),
         Call::StartSnapshotSet => {
-            require(matches!(session.set, SetState::None) && !session.aborted)?;
+            require(matches!(session.set, SetState::None) && !aborted)?;
             if session.context().base == SnapshotContext::VSS_CTX_ALL {
                 return Err(Hresult::E_INVALIDARG); // R6: no set creation under VSS_CTX_ALL
             }
@@ -76,48 +75,44 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
             Ok(())
         }
         Call::AddToSnapshotSet { .. } => {
-            require(matches!(session.set, SetState::InCreation(_)) && !session.snapshot.started())
+            require(matches!(session.set, SetState::InCreation(_)) && !phase.snapshot_started())
         }
         Call::PrepareForBackup => {
             require(
                 session.involves_writers()
                     && session.backup_state.is_some()
-                    && session.metadata == Progress::Succeeded
+                    && session.metadata.gathered()
                     && matches!(session.set, SetState::InCreation(_))
-                    && !session.prepare.started()
-                    && !session.snapshot.started()
-                    && !session.aborted,
+                    && phase == Phase::NotStarted
+                    && !aborted,
             )?;
             no_pending(session)
         }
         Call::DoSnapshotSet => {
             require(
                 matches!(session.set, SetState::InCreation(_))
-                    && !session.snapshot.started()
-                    && !matches!(session.prepare, Progress::Failed(_))
-                    && !session.aborted
-                    && (!session.involves_writers() || session.metadata == Progress::Succeeded),
+                    && matches!(phase, Phase::NotStarted | Phase::Prepared)
+                    && !aborted
+                    && (!session.involves_writers() || session.metadata.gathered()),
             )?;
             no_pending(session)
         }
-        Call::SnapshotProperties { .. } => require(session.snapshot == Progress::Succeeded),
-        Call::SetBackupSucceeded { .. } => require(
-            session.snapshot == Progress::Succeeded
-                && !session.complete.started()
-                && !session.aborted,
-        ),
+        Call::SnapshotProperties { .. } => require(phase.snapshot_done()),
+        Call::SetBackupSucceeded { .. } => {
+            require(phase.snapshot_done() && !phase.complete_started() && !aborted)
+        }
         Call::BackupComplete => {
             require(
                 session.involves_writers()
-                    && session.snapshot == Progress::Succeeded
-                    && !session.complete.started()
-                    && !session.aborted,
+                    && phase.snapshot_done()
+                    && !phase.complete_started()
+                    && !aborted,
             )?;
             no_pending(session)
         }
         Call::AbortBackup => Ok(()),
         Call::GatherWriterStatus => {
-            require(session.metadata == Progress::Succeeded)?;
+            require(session.metadata.gathered())?;
             no_pending(session)
         }
         Call::WriterStatusCount | Call::WriterStatus { .. } | Call::FreeWriterStatus => {

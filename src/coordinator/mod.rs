@@ -226,8 +226,7 @@ impl Coordinator {
         self.session(session)?
             .writers
             .get(writer.0 as usize)?
-            .metadata
-            .as_ref()
+            .metadata()
     }
 
     /// Every selectable component the writers identified for `session` declared, with its
@@ -238,7 +237,7 @@ impl Coordinator {
         };
         let mut keys = Vec::new();
         for (index, (slot, sw)) in self.writers.iter().zip(&s.writers).enumerate() {
-            let Some(metadata) = sw.metadata.as_ref() else {
+            let Some(metadata) = sw.metadata() else {
                 continue;
             };
             let writer = WriterNo(index_u32(index));

@@ -1,6 +1,6 @@
 //! The ends of operations and the provider calls of set creation (R45, R86–R98).
 
-use super::session::{Progress, SetState};
+use super::session::{Metadata, Phase, SetState, Stage};
 use super::Coordinator;
 use crate::provider::{map_provider_result, ProviderContext};
 use crate::trace::{DropReason, SetOutcome, TraceEvent};
@@ -36,20 +36,25 @@ impl Coordinator {
 
     /// Records the end of an operation in its session's progress.
     pub(crate) fn note_progress(&mut self, session: SessionNo, kind: AsyncKind, status: Hresult) {
-        let progress = if status == Hresult::VSS_S_ASYNC_FINISHED {
-            Progress::Succeeded
-        } else {
-            Progress::Failed(status)
-        };
         let s = &mut self.sessions[session.0 as usize];
         match kind {
-            AsyncKind::GatherWriterMetadata => s.metadata = progress,
+            AsyncKind::GatherWriterMetadata if status == Hresult::VSS_S_ASYNC_FINISHED => {
+                s.metadata = Metadata::Gathered;
+            }
+            AsyncKind::GatherWriterMetadata => s.metadata = Metadata::Failed(status),
             // Its result is the status list itself (`Session::status`).
             AsyncKind::GatherWriterStatus => {}
-            AsyncKind::PrepareForBackup => s.prepare = progress,
-            AsyncKind::DoSnapshotSet => s.snapshot = progress,
-            AsyncKind::BackupComplete => s.complete = progress,
+            AsyncKind::PrepareForBackup | AsyncKind::DoSnapshotSet | AsyncKind::BackupComplete => {
+                let phase = s.phase().after(kind, status);
+                s.backup = s.backup.with_phase(phase);
+            }
         }
+    }
+
+    /// Moves `session`'s backup to `phase`.
+    pub(crate) fn set_phase(&mut self, session: SessionNo, phase: Phase) {
+        let s = &mut self.sessions[session.0 as usize];
+        s.backup = s.backup.with_phase(phase);
     }
 
     /// R47: in component mode, writers none of whose components was added leave the operation.
@@ -61,7 +66,7 @@ impl Coordinator {
         let mut dropped = Vec::new();
         for (index, sw) in s.writers.iter_mut().enumerate() {
             if sw.takes_part() && sw.selected.is_empty() {
-                sw.dropped = Some(DropReason::NothingSelected);
+                sw.stage = Stage::Unselected;
                 dropped.push(WriterNo(super::index_u32(index)));
             }
         }
@@ -79,7 +84,7 @@ impl Coordinator {
         s.writers
             .iter()
             .zip(&self.writers)
-            .filter(|(sw, _)| sw.identified)
+            .filter(|(sw, _)| sw.identified())
             .map(|(sw, slot)| WriterStatus {
                 instance_id: slot.instance_id,
                 writer_id: slot.config.class_id,

@@ -1,9 +1,8 @@
 //! One requester object's session: what it has done, its set, and each writer's view of it.
 
-use crate::trace::DropReason;
 use crate::vocab::{
-    BackupState, ComponentKey, Context, Hresult, OpNo, SnapshotId, SnapshotSetId, WriterClassId,
-    WriterState, WriterStatus,
+    AsyncKind, BackupState, ComponentKey, Context, Hresult, OpNo, SnapshotId, SnapshotSetId,
+    WriterClassId, WriterState, WriterStatus,
 };
 use crate::vocab::{ProviderNo, SessionNo};
 use crate::writer::{SnapshotVolume, WriterMetadata};
@@ -19,20 +18,124 @@ pub(crate) enum Life {
     Gone,
 }
 
-/// Progress of a one-shot asynchronous step (PrepareForBackup, DoSnapshotSet, BackupComplete,
-/// GatherWriterMetadata).
+/// `GatherWriterMetadata`'s progress (R8, R11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Progress {
-    NotStarted,
-    Running(OpNo),
-    Succeeded,
+pub(crate) enum Metadata {
+    NotGathered,
+    Gathering(OpNo),
+    /// Gathered and readable.
+    Gathered,
+    /// Gathered, then freed by `FreeWriterMetadata`: it cannot be read again (R11).
+    Freed,
     /// Failed or cancelled, with the final status.
     Failed(Hresult),
 }
 
-impl Progress {
+impl Metadata {
     pub(crate) fn started(self) -> bool {
-        !matches!(self, Self::NotStarted)
+        !matches!(self, Self::NotGathered)
+    }
+
+    /// The gather finished successfully (whether or not it was freed since).
+    pub(crate) fn gathered(self) -> bool {
+        matches!(self, Self::Gathered | Self::Freed)
+    }
+}
+
+/// How far a backup's operations went, one phase at a time: PrepareForBackup, DoSnapshotSet,
+/// BackupComplete (R21, R22, R26). `DoSnapshotSet` may follow `NotStarted` directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    NotStarted,
+    Preparing(OpNo),
+    Prepared,
+    /// PrepareForBackup failed or was cancelled (R52).
+    PrepareFailed(Hresult),
+    Snapshotting(OpNo),
+    SnapshotDone,
+    /// DoSnapshotSet failed or was cancelled (R54).
+    SnapshotFailed(Hresult),
+    Completing(OpNo),
+    Completed,
+    CompleteFailed(Hresult),
+}
+
+impl Phase {
+    /// `DoSnapshotSet` was called.
+    pub(crate) fn snapshot_started(self) -> bool {
+        matches!(
+            self,
+            Self::Snapshotting(_)
+                | Self::SnapshotDone
+                | Self::SnapshotFailed(_)
+                | Self::Completing(_)
+                | Self::Completed
+                | Self::CompleteFailed(_)
+        )
+    }
+
+    /// `DoSnapshotSet` succeeded.
+    pub(crate) fn snapshot_done(self) -> bool {
+        matches!(
+            self,
+            Self::SnapshotDone | Self::Completing(_) | Self::Completed | Self::CompleteFailed(_)
+        )
+    }
+
+    /// `BackupComplete` was called.
+    pub(crate) fn complete_started(self) -> bool {
+        matches!(
+            self,
+            Self::Completing(_) | Self::Completed | Self::CompleteFailed(_)
+        )
+    }
+
+    /// The phase after operation `kind` ended with `status`.
+    pub(crate) fn after(self, kind: AsyncKind, status: Hresult) -> Self {
+        let ok = status == Hresult::VSS_S_ASYNC_FINISHED;
+        match kind {
+            AsyncKind::PrepareForBackup if ok => Self::Prepared,
+            AsyncKind::PrepareForBackup => Self::PrepareFailed(status),
+            AsyncKind::DoSnapshotSet if ok => Self::SnapshotDone,
+            AsyncKind::DoSnapshotSet => Self::SnapshotFailed(status),
+            AsyncKind::BackupComplete if ok => Self::Completed,
+            AsyncKind::BackupComplete => Self::CompleteFailed(status),
+            AsyncKind::GatherWriterMetadata | AsyncKind::GatherWriterStatus => self,
+        }
+    }
+}
+
+/// A backup: its phase, and whether `AbortBackup` ended it there (R53).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backup {
+    Running(Phase),
+    /// `AbortBackup` took effect: the backup is over. The phase still records how far it got
+    /// (an operation cancelled by the abort ends there).
+    Aborted(Phase),
+}
+
+impl Backup {
+    pub(crate) fn phase(self) -> Phase {
+        match self {
+            Self::Running(phase) | Self::Aborted(phase) => phase,
+        }
+    }
+
+    pub(crate) fn aborted(self) -> bool {
+        matches!(self, Self::Aborted(_))
+    }
+
+    /// The same backup, in phase `phase`.
+    pub(crate) fn with_phase(self, phase: Phase) -> Self {
+        match self {
+            Self::Running(_) => Self::Running(phase),
+            Self::Aborted(_) => Self::Aborted(phase),
+        }
+    }
+
+    /// The backup, aborted.
+    pub(crate) fn abort(self) -> Self {
+        Self::Aborted(self.phase())
     }
 }
 
@@ -100,17 +203,41 @@ impl SetState {
     }
 }
 
+/// Whether a writer is known to a session: Identify succeeded, failed, or never came (R7,
+/// R10).
+#[derive(Debug)]
+pub(crate) enum Identity {
+    /// No Identify answered for this session (yet).
+    Unknown,
+    /// `OnIdentify` succeeded: the metadata document it built.
+    Identified(WriterMetadata),
+    /// Left out of the session: its Identify failed (R10) or its class was disabled (R7).
+    LeftOut,
+}
+
+/// How far a writer went in a session's backup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// No operation event yet.
+    NotJoined,
+    /// It received PrepareForBackup or PrepareForSnapshot: it takes part in the backup, so
+    /// Abort and BackupShutdown may reach it.
+    Joined,
+    /// Component mode and none of its components was added: out of the operation (R47).
+    Unselected,
+    /// It received Abort; no further events of the operation (R55). `joined`: it had joined
+    /// the backup before.
+    Aborted { joined: bool },
+    /// Its PostSnapshot ran: no Abort may reach it any more (R55).
+    PastPostSnapshot,
+}
+
 /// One writer as seen by one session (VSS keeps writer state per session, R102).
 #[derive(Debug)]
 pub(crate) struct SessionWriter {
-    pub(crate) identified: bool,
-    pub(crate) metadata: Option<WriterMetadata>,
-    pub(crate) dropped: Option<DropReason>,
-    pub(crate) aborted: bool,
-    /// Received an operation event (PrepareForBackup or PrepareForSnapshot): the writer takes
-    /// part in this session's backup, so Abort and BackupShutdown may reach it.
-    pub(crate) joined: bool,
-    pub(crate) post_snapshot_done: bool,
+    pub(crate) identity: Identity,
+    pub(crate) stage: Stage,
+    /// BackupShutdown was delivered (once per session, R57).
     pub(crate) shutdown_sent: bool,
     pub(crate) state: WriterState,
     pub(crate) failure: Hresult,
@@ -121,12 +248,8 @@ pub(crate) struct SessionWriter {
 impl SessionWriter {
     pub(crate) fn new() -> Self {
         Self {
-            identified: false,
-            metadata: None,
-            dropped: None,
-            aborted: false,
-            joined: false,
-            post_snapshot_done: false,
+            identity: Identity::Unknown,
+            stage: Stage::NotJoined,
             shutdown_sent: false,
             state: WriterState::VSS_WS_STABLE,
             failure: Hresult::S_OK,
@@ -134,23 +257,41 @@ impl SessionWriter {
         }
     }
 
+    /// Its Identify succeeded for this session (R10).
+    pub(crate) fn identified(&self) -> bool {
+        matches!(self.identity, Identity::Identified(_))
+    }
+
+    /// The metadata document it built for this session's Identify.
+    pub(crate) fn metadata(&self) -> Option<&WriterMetadata> {
+        match &self.identity {
+            Identity::Identified(metadata) => Some(metadata),
+            Identity::Unknown | Identity::LeftOut => None,
+        }
+    }
+
     /// Takes part in this session's operation: identified and not left out (R10, R47, R7).
     /// Aborted writers still count: they may receive Abort again and BackupShutdown (R55, R57).
     pub(crate) fn takes_part(&self) -> bool {
-        self.identified
-            && !matches!(
-                self.dropped,
-                Some(
-                    DropReason::IdentifyFailed
-                        | DropReason::NothingSelected
-                        | DropReason::ClassDisabled
-                )
-            )
+        self.identified() && self.stage != Stage::Unselected
+    }
+
+    /// Joined the backup (before an Abort, if any).
+    pub(crate) fn joined(&self) -> bool {
+        matches!(
+            self.stage,
+            Stage::Joined | Stage::PastPostSnapshot | Stage::Aborted { joined: true }
+        )
     }
 
     /// Receives the operation's next event: takes part and was not aborted (R55).
     pub(crate) fn receives_events(&self) -> bool {
-        self.takes_part() && !self.aborted
+        self.takes_part() && !matches!(self.stage, Stage::Aborted { .. })
+    }
+
+    /// Past PostSnapshot: no Abort for it (R55).
+    pub(crate) fn past_post_snapshot(&self) -> bool {
+        self.stage == Stage::PastPostSnapshot
     }
 }
 
@@ -178,17 +319,12 @@ pub(crate) struct Session {
     pub(crate) context: Option<Context>,
     pub(crate) backup_state: Option<BackupState>,
     pub(crate) filter: ClassFilter,
-    pub(crate) metadata: Progress,
-    pub(crate) metadata_freed: bool,
+    pub(crate) metadata: Metadata,
     pub(crate) components: Vec<ComponentKey>,
     pub(crate) succeeded: Vec<(ComponentKey, bool)>,
     pub(crate) set: SetState,
-    pub(crate) prepare: Progress,
-    pub(crate) snapshot: Progress,
-    pub(crate) complete: Progress,
+    pub(crate) backup: Backup,
     pub(crate) status: Option<Vec<WriterStatus>>,
-    /// `AbortBackup` took effect: the backup is over.
-    pub(crate) aborted: bool,
     /// The one asynchronous operation in flight, if any.
     pub(crate) pending: Option<OpNo>,
     pub(crate) writers: Vec<SessionWriter>,
@@ -202,16 +338,12 @@ impl Session {
             context: None,
             backup_state: None,
             filter: ClassFilter::default(),
-            metadata: Progress::NotStarted,
-            metadata_freed: false,
+            metadata: Metadata::NotGathered,
             components: Vec::new(),
             succeeded: Vec::new(),
             set: SetState::None,
-            prepare: Progress::NotStarted,
-            snapshot: Progress::NotStarted,
-            complete: Progress::NotStarted,
+            backup: Backup::Running(Phase::NotStarted),
             status: None,
-            aborted: false,
             pending: None,
             writers: (0..writer_count).map(|_| SessionWriter::new()).collect(),
         }
@@ -233,14 +365,22 @@ impl Session {
     /// A backup is under way: a set was started or PrepareForBackup raised, and neither
     /// BackupComplete nor AbortBackup ended it (R53).
     pub(crate) fn backup_under_way(&self) -> bool {
+        let Backup::Running(phase) = self.backup else {
+            return false;
+        };
         self.life == Life::Backup
-            && !self.aborted
-            && !matches!(self.complete, Progress::Succeeded)
-            && (self.prepare.started() || !matches!(self.set, SetState::None))
+            && phase != Phase::Completed
+            && (phase != Phase::NotStarted || !matches!(self.set, SetState::None))
     }
 
-    /// Took part in a backup, for BackupShutdown (R57, Q20).
-    pub(crate) fn raised_prepare_for_backup(&self) -> bool {
-        self.prepare.started()
+    /// Took part in a backup, for BackupShutdown: raised PrepareForBackup or DoSnapshotSet
+    /// (R57, Q20).
+    pub(crate) fn took_part_in_a_backup(&self) -> bool {
+        self.backup.phase() != Phase::NotStarted
+    }
+
+    /// The backup's phase.
+    pub(crate) fn phase(&self) -> Phase {
+        self.backup.phase()
     }
 }

@@ -51,7 +51,39 @@ impl Names {
         WriterName(self.writers.get(&writer).map(String::as_str), writer)
     }
 
+    /// One record's line: the machine's setup, requester calls and operations, writer
+    /// deliveries and states, or the machine's timers and providers. The match is exhaustive so
+    /// a new kind of record cannot go unrendered.
     fn line(&self, event: &TraceEvent) -> Option<String> {
+        use TraceEvent as E;
+        match event {
+            E::Policies(_)
+            | E::WriterRegistered { .. }
+            | E::ProviderRegistered { .. }
+            | E::SessionCreated { .. } => self.setup_line(event),
+            E::Called { .. }
+            | E::AsyncStarted { .. }
+            | E::AsyncCompleted { .. }
+            | E::SetCreationStarted { .. }
+            | E::SetCreationEnded { .. }
+            | E::SnapshotsDeleted { .. }
+            | E::BoundReached { .. }
+            | E::MetadataReported { .. }
+            | E::StatusReported { .. } => self.requester_line(event),
+            E::WriterDropped { .. }
+            | E::AbortRaised { .. }
+            | E::Delivered { .. }
+            | E::Handled { .. }
+            | E::StateChanged { .. }
+            | E::Queried { .. } => self.writer_line(event),
+            E::TimerSet { .. }
+            | E::TimerStopped { .. }
+            | E::TimerFired { .. }
+            | E::ProviderCalled { .. } => self.machine_line(event),
+        }
+    }
+
+    fn setup_line(&self, event: &TraceEvent) -> Option<String> {
         Some(match event {
             TraceEvent::Policies(policies) if *policies == crate::vocab::Policies::default() => {
                 "policies: defaults (docs/protocol.md)".to_owned()
@@ -74,6 +106,12 @@ impl Names {
                 format!("provider#{} {name} {id} registered", provider.0)
             }
             TraceEvent::SessionCreated { session } => format!("{session}  created"),
+            _ => return None,
+        })
+    }
+
+    fn requester_line(&self, event: &TraceEvent) -> Option<String> {
+        Some(match event {
             TraceEvent::Called { session, call, hr } => {
                 format!("{session}  {} -> {}", CallText(call), Hr(*hr))
             }
@@ -105,6 +143,31 @@ impl Names {
             } => {
                 format!("{session}  {count} auto-release shadow copies of {set} deleted")
             }
+            TraceEvent::BoundReached { bound, waiting_for } => match waiting_for {
+                Some(op) => format!("RUN BOUND REACHED waiting for {op}: {bound}"),
+                None => format!("RUN BOUND REACHED while the requester slept: {bound}"),
+            },
+            TraceEvent::MetadataReported { session, writer } => {
+                format!("{session}  metadata of {}", self.writer(*writer))
+            }
+            TraceEvent::StatusReported {
+                session,
+                writer,
+                state,
+                failure,
+            } => {
+                format!(
+                    "{session}  status of {}: {state}, hrFailure {}",
+                    self.writer(*writer),
+                    Hr(*failure)
+                )
+            }
+            _ => return None,
+        })
+    }
+
+    fn writer_line(&self, event: &TraceEvent) -> Option<String> {
+        Some(match event {
             TraceEvent::WriterDropped {
                 session,
                 writer,
@@ -188,6 +251,12 @@ impl Names {
                     Hr(*hr)
                 )
             }
+            _ => return None,
+        })
+    }
+
+    fn machine_line(&self, event: &TraceEvent) -> Option<String> {
+        Some(match event {
             TraceEvent::TimerSet { timer, deadline_ms } => {
                 format!(
                     "timer {} set, expires at {deadline_ms} ms",
@@ -209,25 +278,7 @@ impl Names {
                     .map_or("provider", String::as_str);
                 format!("{name}  {step:?} -> {} ({spent_ms} ms)", Hr(*hr))
             }
-            TraceEvent::BoundReached { bound, waiting_for } => match waiting_for {
-                Some(op) => format!("RUN BOUND REACHED waiting for {op}: {bound}"),
-                None => format!("RUN BOUND REACHED while the requester slept: {bound}"),
-            },
-            TraceEvent::MetadataReported { session, writer } => {
-                format!("{session}  metadata of {}", self.writer(*writer))
-            }
-            TraceEvent::StatusReported {
-                session,
-                writer,
-                state,
-                failure,
-            } => {
-                format!(
-                    "{session}  status of {}: {state}, hrFailure {}",
-                    self.writer(*writer),
-                    Hr(*failure)
-                )
-            }
+            _ => return None,
         })
     }
 
