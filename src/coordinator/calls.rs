@@ -7,7 +7,8 @@ use super::Coordinator;
 use crate::trace::{DropReason, TraceEvent};
 use crate::vocab::{
     AsyncKind, Call, ComponentKey, Context, Hresult, IdKind, OpNo, ProviderId, Reply, SnapshotId,
-    SnapshotProperties, SnapshotSetId, WriterIdentity, WriterMetadataView,
+    SnapshotProperties, SnapshotSetId, WriterClassId, WriterIdentity, WriterMetadataView,
+    WriterStatus,
 };
 use crate::vocab::{ProviderNo, ProviderStep, SessionNo, WriterNo};
 use crate::writer::SnapshotVolume;
@@ -205,142 +206,65 @@ impl Coordinator {
         match call {
             Call::InitializeForBackup => self.sessions[index].life = Life::Backup,
             Call::SetContext { context } => {
-                self.sessions[index].context = Context::from_raw(context).ok()
+                self.sessions[index].context = Context::from_raw(context).ok();
             }
             Call::SetBackupState(state) => self.sessions[index].backup_state = Some(state),
-            Call::EnableWriterClasses { classes } => {
-                let s = &mut self.sessions[index];
-                if !s.metadata.started() {
-                    s.filter
-                        .enabled
-                        .get_or_insert_with(Vec::new)
-                        .extend(classes); // R7
-                }
-            }
-            Call::DisableWriterClasses { classes } => {
-                let s = &mut self.sessions[index];
-                if !s.metadata.started() {
-                    s.filter.disabled.extend(classes); // R7
-                }
-            }
+            Call::EnableWriterClasses { classes } => self.filter_classes(session, classes, true),
+            Call::DisableWriterClasses { classes } => self.filter_classes(session, classes, false),
             Call::GatherWriterMetadata => return Reply::Async(self.start_gather_metadata(session)),
             Call::WriterMetadataCount => {
-                let count = self.sessions[index]
-                    .writers
-                    .iter()
-                    .filter(|sw| sw.identified())
-                    .count();
+                let s = &self.sessions[index];
+                let count = s.writers.iter().filter(|sw| sw.identified()).count();
                 return Reply::Count(super::index_u32(count));
             }
             Call::WriterMetadata { index: row } => {
-                return Reply::WriterMetadata(self.metadata_view(session, row as usize))
+                return Reply::WriterMetadata(self.metadata_view(session, row as usize));
             }
             Call::FreeWriterMetadata => self.sessions[index].metadata = Metadata::Freed,
-            Call::AddComponent(key) => {
-                // The component selects its writer instance; GUID_NULL as the instance selects
-                // every instance of the class (R13, R47).
-                for (writer, slot) in self.writers.iter().enumerate() {
-                    let matches = if key.instance_id.is_null() {
-                        slot.config.class_id == key.writer_id
-                    } else {
-                        slot.instance_id == key.instance_id
-                    };
-                    if matches {
-                        self.sessions[index].writers[writer]
-                            .selected
-                            .push(key.clone());
-                    }
-                }
-                self.sessions[index].components.push(key);
-            }
-            Call::StartSnapshotSet => {
-                let id = SnapshotSetId(self.mint(IdKind::SnapshotSet));
-                self.sessions[index].set = SetState::InCreation(SetData {
-                    id,
-                    snapshots: Vec::new(),
-                    volumes: Vec::new(),
-                    committed: false,
-                    created_at_ms: 0,
-                });
-                self.set_in_creation = Some(session);
-                self.record(TraceEvent::SetCreationStarted { session, set: id });
-                return Reply::SnapshotSet(id);
-            }
+            Call::AddComponent(key) => self.add_component(session, key),
+            Call::StartSnapshotSet => return Reply::SnapshotSet(self.start_set(session)),
             Call::AddToSnapshotSet { .. } => {
-                let id = SnapshotId(self.mint(IdKind::Snapshot));
-                if let (Some((provider, volume)), Some(data)) =
-                    (volume, self.sessions[index].set.data_mut())
-                {
-                    data.snapshots.push(SnapshotRecord { id, provider });
-                    data.volumes.push(SnapshotVolume {
-                        volume,
-                        device: None,
-                    });
-                }
-                return Reply::Snapshot(id);
+                return Reply::Snapshot(self.add_volume(session, volume))
             }
             Call::PrepareForBackup => {
-                let op = self.start_op(session, AsyncKind::PrepareForBackup);
-                self.set_phase(session, Phase::Preparing(op));
-                return Reply::Async(op);
+                return Reply::Async(self.start_phase(session, AsyncKind::PrepareForBackup));
             }
             Call::DoSnapshotSet => {
                 if self.sessions[index].phase() == Phase::NotStarted {
                     self.drop_unselected(session); // R47 also holds without PrepareForBackup
                 }
-                let op = self.start_op(session, AsyncKind::DoSnapshotSet);
-                self.set_phase(session, Phase::Snapshotting(op));
-                return Reply::Async(op);
+                return Reply::Async(self.start_phase(session, AsyncKind::DoSnapshotSet));
             }
             Call::SnapshotProperties { snapshot } => {
-                return Reply::Properties(self.properties(session, snapshot))
+                return Reply::Properties(self.properties(session, snapshot));
             }
             Call::SetBackupSucceeded {
                 component,
                 succeeded,
-            } => {
-                self.sessions[index].succeeded.push((component, succeeded));
-            }
+            } => self.sessions[index].succeeded.push((component, succeeded)),
             Call::BackupComplete => {
-                let op = self.start_op(session, AsyncKind::BackupComplete);
-                self.set_phase(session, Phase::Completing(op));
-                return Reply::Async(op);
+                return Reply::Async(self.start_phase(session, AsyncKind::BackupComplete));
             }
             Call::AbortBackup => self.abort_backup(session),
             Call::GatherWriterStatus => {
-                let op = self.start_op(session, AsyncKind::GatherWriterStatus);
-                return Reply::Async(op);
+                return Reply::Async(self.start_op(session, AsyncKind::GatherWriterStatus));
             }
             Call::WriterStatusCount => {
                 let count = self.sessions[index].status.as_ref().map_or(0, Vec::len);
                 return Reply::Count(super::index_u32(count));
             }
             Call::WriterStatus { index: row } => {
-                let status = self.sessions[index]
-                    .status
-                    .as_ref()
-                    .and_then(|list| list.get(row as usize))
-                    .cloned();
-                if let Some(status) = status {
-                    if let Some(writer) = self.writer_no(status.instance_id) {
-                        let (state, failure) = (status.state, status.failure);
-                        self.record(TraceEvent::StatusReported {
-                            session,
-                            writer,
-                            state,
-                            failure,
-                        });
-                    }
+                if let Some(status) = self.status_row(session, row as usize) {
                     return Reply::WriterStatus(status);
                 }
             }
             Call::FreeWriterStatus => self.sessions[index].status = None,
             Call::Wait { op, timeout_ms } => {
                 let until = timeout_ms.map(|ms| self.now_ms.saturating_add(ms));
-                if let Some(bound) = self.run_until(Some(op), until) {
-                    return Reply::BoundReached(bound);
-                }
-                return Reply::Status(self.op(op).status);
+                return match self.run_until(Some(op), until) {
+                    Some(bound) => Reply::BoundReached(bound),
+                    None => Reply::Status(self.op(op).status),
+                };
             }
             Call::QueryStatus { op } => return Reply::Status(self.op(op).status),
             Call::Cancel { op } => {
@@ -353,6 +277,105 @@ impl Coordinator {
             Call::Crash => self.release(session, true),
         }
         Reply::Done
+    }
+
+    /// `EnableWriterClasses` (`enable`) or `DisableWriterClasses`: only before
+    /// `GatherWriterMetadata` do they count (R7).
+    fn filter_classes(&mut self, session: SessionNo, classes: Vec<WriterClassId>, enable: bool) {
+        let s = &mut self.sessions[session.0 as usize];
+        if s.metadata.started() {
+            return;
+        }
+        if enable {
+            s.filter
+                .enabled
+                .get_or_insert_with(Vec::new)
+                .extend(classes);
+        } else {
+            s.filter.disabled.extend(classes);
+        }
+    }
+
+    /// `AddComponent`: the component selects its writer instance; `GUID_NULL` as the instance
+    /// selects every instance of the class (R13, R47).
+    fn add_component(&mut self, session: SessionNo, key: ComponentKey) {
+        let s = &mut self.sessions[session.0 as usize];
+        for (writer, slot) in self.writers.iter().enumerate() {
+            let matches = if key.instance_id.is_null() {
+                slot.config.class_id == key.writer_id
+            } else {
+                slot.instance_id == key.instance_id
+            };
+            if matches {
+                s.writers[writer].selected.push(key.clone());
+            }
+        }
+        s.components.push(key);
+    }
+
+    /// `StartSnapshotSet`: a new set in creation; the R15 window opens.
+    fn start_set(&mut self, session: SessionNo) -> SnapshotSetId {
+        let id = SnapshotSetId(self.mint(IdKind::SnapshotSet));
+        self.sessions[session.0 as usize].set = SetState::InCreation(SetData {
+            id,
+            snapshots: Vec::new(),
+            volumes: Vec::new(),
+            committed: false,
+            created_at_ms: 0,
+        });
+        self.set_in_creation = Some(session);
+        self.record(TraceEvent::SetCreationStarted { session, set: id });
+        id
+    }
+
+    /// `AddToSnapshotSet` of a volume checked to be known and taken by `provider`.
+    fn add_volume(
+        &mut self,
+        session: SessionNo,
+        volume: Option<(ProviderNo, String)>,
+    ) -> SnapshotId {
+        let id = SnapshotId(self.mint(IdKind::Snapshot));
+        if let (Some((provider, volume)), Some(data)) =
+            (volume, self.sessions[session.0 as usize].set.data_mut())
+        {
+            data.snapshots.push(SnapshotRecord { id, provider });
+            data.volumes.push(SnapshotVolume {
+                volume,
+                device: None,
+            });
+        }
+        id
+    }
+
+    /// Starts the backup operation `kind` and moves the backup into its phase.
+    fn start_phase(&mut self, session: SessionNo, kind: AsyncKind) -> OpNo {
+        let op = self.start_op(session, kind);
+        let phase = match kind {
+            AsyncKind::PrepareForBackup => Phase::Preparing(op),
+            AsyncKind::DoSnapshotSet => Phase::Snapshotting(op),
+            _ => Phase::Completing(op),
+        };
+        self.set_phase(session, phase);
+        op
+    }
+
+    /// `GetWriterStatus(row)` of the last gathered list, recorded as reported (R29).
+    fn status_row(&mut self, session: SessionNo, row: usize) -> Option<WriterStatus> {
+        let status = self.sessions[session.0 as usize]
+            .status
+            .as_ref()
+            .and_then(|list| list.get(row))
+            .cloned()?;
+        if let Some(writer) = self.writer_no(status.instance_id) {
+            let (state, failure) = (status.state, status.failure);
+            self.record(TraceEvent::StatusReported {
+                session,
+                writer,
+                state,
+                failure,
+            });
+        }
+        Some(status)
     }
 
     fn start_gather_metadata(&mut self, session: SessionNo) -> OpNo {

@@ -62,29 +62,16 @@ impl Coordinator {
             event,
             set,
         });
-        let policies = self.policies;
-        let now_ms = self.now_ms;
         let Self {
-            writers, sessions, ..
+            writers,
+            sessions,
+            policies,
+            now_ms,
+            ..
         } = self;
         let s = &sessions[session.0 as usize];
-        let sw = &s.writers[writer.0 as usize];
         let slot = &mut writers[writer.0 as usize];
-        let has_set = s.set.data().is_some();
-        let components = matches!(
-            event,
-            WriterEvent::PrepareForBackup | WriterEvent::PostSnapshot | WriterEvent::BackupComplete
-        ) && s.backup_state().select_components;
-        let view = EventView {
-            now_ms,
-            snapshot_set_id: s.set.id(),
-            set_queries_allowed: has_set && in_query_window(policies.query_window, event),
-            volumes: s.set.data().map_or(&[], |data| data.volumes.as_slice()),
-            context: s.context(),
-            backup_state: s.backup_state(),
-            components: components.then_some(sw.selected.as_slice()),
-            level: slot.config.level,
-        };
+        let view = event_view(s, writer, event, *policies, *now_ms, slot.config.level);
         let mut ctx = HandlerContext::new(event, view);
         let mut metadata = WriterMetadata::default();
         let handler = &mut slot.writer;
@@ -327,6 +314,35 @@ impl Coordinator {
 
     pub(crate) fn op(&self, op_no: OpNo) -> &AsyncOp {
         &self.ops[op_no.0 as usize]
+    }
+}
+
+/// What `session` shows `writer`'s handler for `event`: its set, volumes, context, backup state
+/// and, in component mode for the handlers that get `IVssWriterComponents`, its selected
+/// components (R48, R68–R70).
+fn event_view<'a>(
+    s: &'a super::session::Session,
+    writer: WriterNo,
+    event: WriterEvent,
+    policies: crate::vocab::Policies,
+    now_ms: u64,
+    level: crate::vocab::ApplicationLevel,
+) -> EventView<'a> {
+    let sw = &s.writers[writer.0 as usize];
+    let has_set = s.set.data().is_some();
+    let components = matches!(
+        event,
+        WriterEvent::PrepareForBackup | WriterEvent::PostSnapshot | WriterEvent::BackupComplete
+    ) && s.backup_state().select_components;
+    EventView {
+        now_ms,
+        snapshot_set_id: s.set.id(),
+        set_queries_allowed: has_set && in_query_window(policies.query_window, event),
+        volumes: s.set.data().map_or(&[], |data| data.volumes.as_slice()),
+        context: s.context(),
+        backup_state: s.backup_state(),
+        components: components.then_some(sw.selected.as_slice()),
+        level,
     }
 }
 

@@ -38,7 +38,7 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         return Err(BAD_STATE);
     }
     let initialized = session.life == Life::Backup;
-    let (phase, aborted) = (session.phase(), session.backup.aborted());
+    let phase = session.phase();
     match call {
         Call::InitializeForBackup => require(!initialized),
         Call::Release | Call::Crash => Ok(()),
@@ -64,6 +64,29 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
                 && session.metadata.gathered()
                 && !phase.snapshot_started(),
         ),
+        Call::StartSnapshotSet
+        | Call::AddToSnapshotSet { .. }
+        | Call::PrepareForBackup
+        | Call::DoSnapshotSet
+        | Call::SnapshotProperties { .. }
+        | Call::SetBackupSucceeded { .. }
+        | Call::BackupComplete => check_backup(session, call, set_elsewhere),
+        Call::AbortBackup => Ok(()),
+        Call::GatherWriterStatus => {
+            require(session.metadata.gathered())?;
+            no_pending(session)
+        }
+        Call::WriterStatusCount | Call::WriterStatus { .. } | Call::FreeWriterStatus => {
+            require(session.status.is_some())
+        }
+        Call::Wait { .. } | Call::QueryStatus { .. } | Call::Cancel { .. } => Ok(()),
+    }
+}
+
+/// The calls that build the set and run the backup's operations (R14–R26, R52).
+fn check_backup(session: &Session, call: &Call, set_elsewhere: bool) -> Result<(), Hresult> {
+    let (phase, aborted) = (session.phase(), session.backup.aborted());
+    match call {
         Call::StartSnapshotSet => {
             require(matches!(session.set, SetState::None) && !aborted)?;
             if session.context().base == SnapshotContext::VSS_CTX_ALL {
@@ -110,15 +133,7 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
             )?;
             no_pending(session)
         }
-        Call::AbortBackup => Ok(()),
-        Call::GatherWriterStatus => {
-            require(session.metadata.gathered())?;
-            no_pending(session)
-        }
-        Call::WriterStatusCount | Call::WriterStatus { .. } | Call::FreeWriterStatus => {
-            require(session.status.is_some())
-        }
-        Call::Wait { .. } | Call::QueryStatus { .. } | Call::Cancel { .. } => Ok(()),
+        _ => Ok(()),
     }
 }
 

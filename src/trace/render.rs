@@ -211,20 +211,7 @@ impl Names {
                 spent_ms,
                 panicked,
                 ..
-            } => {
-                let mut text =
-                    format!("{}  {} -> {ok}", self.writer(*writer), event.handler_name());
-                if let Some(hr) = failure {
-                    let _ = write!(text, ", SetWriterFailure({hr})");
-                }
-                if *panicked {
-                    text.push_str(", PANICKED");
-                }
-                if *spent_ms > 0 {
-                    let _ = write!(text, " (spent {spent_ms} ms)");
-                }
-                text
-            }
+            } => self.handled_line(*writer, *event, *ok, *failure, *spent_ms, *panicked),
             TraceEvent::StateChanged {
                 session,
                 writer,
@@ -253,6 +240,29 @@ impl Names {
             }
             _ => return None,
         })
+    }
+
+    /// A handler's return: its result, `SetWriterFailure` code, panic and time.
+    fn handled_line(
+        &self,
+        writer: WriterNo,
+        event: crate::vocab::WriterEvent,
+        ok: bool,
+        failure: Option<crate::vocab::Hresult>,
+        spent_ms: u64,
+        panicked: bool,
+    ) -> String {
+        let mut text = format!("{}  {} -> {ok}", self.writer(writer), event.handler_name());
+        if let Some(hr) = failure {
+            let _ = write!(text, ", SetWriterFailure({hr})");
+        }
+        if panicked {
+            text.push_str(", PANICKED");
+        }
+        if spent_ms > 0 {
+            let _ = write!(text, " (spent {spent_ms} ms)");
+        }
+        text
     }
 
     fn machine_line(&self, event: &TraceEvent) -> Option<String> {

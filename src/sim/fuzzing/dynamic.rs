@@ -7,7 +7,7 @@ use crate::sim::{
     canonical_backup, ComponentRef, Expectations, FaultCatalogue, Mangle, OpRef, ProgramStep,
     ProviderSpec, Scenario, SnapshotRef, Step, WriterSpec,
 };
-use crate::vocab::{well_known, BackupState, BackupType, ProviderId, ProviderStep};
+use crate::vocab::{well_known, BackupState, BackupType, ProviderId, ProviderStep, WriterClassId};
 
 use super::input::*;
 
@@ -140,27 +140,47 @@ fn requester(input: &mut Input<'_>) -> u32 {
     }
 }
 
-pub(super) fn decode_step(step: u8, input: &mut Input<'_>, writers: usize) -> Step {
-    let component = |input: &mut Input<'_>| ComponentRef::Declared {
+/// A component reference: a declared component's number, sometimes mangled (R31, R35).
+fn component(input: &mut Input<'_>) -> ComponentRef {
+    ComponentRef::Declared {
         declared: u32::from(input.byte()),
         mangle: match input.byte() % 10 {
             n @ 5..=9 => Some(Mangle::ALL[usize::from(n - 5)]),
             _ => None,
         },
-    };
-    let op = |input: &mut Input<'_>| match input.byte() % 8 {
+    }
+}
+
+/// An operation handle: mostly the last one, sometimes any number or a forged value.
+fn op(input: &mut Input<'_>) -> OpRef {
+    match input.byte() % 8 {
         0..=4 => OpRef::Last,
         5 => OpRef::Nth(u32::from(input.byte())),
         6 => OpRef::Raw(u32::MAX),
         _ => OpRef::Raw(u32::from(input.byte())),
-    };
-    let classes = |input: &mut Input<'_>| {
-        let mask = input.byte();
-        (0..4)
-            .filter(|bit| mask & (1 << bit) != 0)
-            .map(class_id)
-            .collect::<Vec<_>>()
-    };
+    }
+}
+
+/// A subset of the four fuzzed writer classes.
+fn classes(input: &mut Input<'_>) -> Vec<WriterClassId> {
+    let mask = input.byte();
+    (0..4)
+        .filter(|bit| mask & (1 << bit) != 0)
+        .map(class_id)
+        .collect()
+}
+
+/// Decodes step number `step` (of 33) and its arguments, for a machine of `writers` writers.
+pub(super) fn decode_step(step: u8, input: &mut Input<'_>, writers: usize) -> Step {
+    if step <= 11 {
+        decode_setup_step(step, input)
+    } else {
+        decode_backup_step(step, input, writers)
+    }
+}
+
+/// Steps 0–11: initialization, context, state, filters, metadata, components and the set.
+fn decode_setup_step(step: u8, input: &mut Input<'_>) -> Step {
     match step {
         0 => Step::InitializeForBackup,
         1 => Step::SetContext {
@@ -202,6 +222,13 @@ pub(super) fn decode_step(step: u8, input: &mut Input<'_>, writers: usize) -> St
                 Some(ProviderId::from_u128(0xbad)),
             ]),
         },
+        _ => Step::StartSnapshotSet,
+    }
+}
+
+/// Steps 12–32: the backup's operations, status, waits, sleeps and the end of the object.
+fn decode_backup_step(step: u8, input: &mut Input<'_>, writers: usize) -> Step {
+    match step {
         12 => Step::PrepareForBackup,
         13 => Step::DoSnapshotSet,
         14 => Step::GetSnapshotProperties {

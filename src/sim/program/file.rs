@@ -157,99 +157,41 @@ impl TryFrom<RawStep> for ProgramStep {
             .call
             .ok_or_else(|| "a step needs `call`, the name of the step".to_owned())?;
         let step = match call {
-            N::InitializeForBackup => Step::InitializeForBackup,
-            N::SetContext => Step::SetContext {
-                context: required(raw.context.take(), call, "context")?,
-            },
-            N::SetBackupState => {
-                let default = BackupState::default();
-                Step::SetBackupState(BackupState {
-                    select_components: raw
-                        .select_components
-                        .take()
-                        .unwrap_or(default.select_components),
-                    bootable_system_state: raw
-                        .bootable_system_state
-                        .take()
-                        .unwrap_or(default.bootable_system_state),
-                    backup_type: raw.backup_type.take().unwrap_or(default.backup_type),
-                    partial_file_support: raw
-                        .partial_file_support
-                        .take()
-                        .unwrap_or(default.partial_file_support),
-                })
-            }
-            N::EnableWriterClasses => Step::EnableWriterClasses {
-                classes: required(raw.classes.take(), call, "classes")?,
-            },
-            N::DisableWriterClasses => Step::DisableWriterClasses {
-                classes: required(raw.classes.take(), call, "classes")?,
-            },
-            N::EnableWriters => Step::EnableWriters {
-                writers: required(raw.writers.take(), call, "writers")?,
-            },
-            N::DisableWriters => Step::DisableWriters {
-                writers: required(raw.writers.take(), call, "writers")?,
-            },
-            N::GatherWriterMetadata => Step::GatherWriterMetadata,
-            N::GetWriterMetadataCount => Step::GetWriterMetadataCount,
-            N::GetWriterMetadata => Step::GetWriterMetadata {
-                expect_writers: raw.expect_writers.take(),
-            },
-            N::GetWriterMetadataAt => Step::GetWriterMetadataAt {
-                index: required(raw.index.take(), call, "index")?,
-            },
-            N::FreeWriterMetadata => Step::FreeWriterMetadata,
-            N::SelectAllComponents => Step::SelectAllComponents,
-            N::SelectComponents => Step::SelectComponents {
-                writers: required(raw.writers.take(), call, "writers")?,
-            },
-            N::AddComponent => Step::AddComponent {
-                component: required(raw.component.take(), call, "component")?,
-            },
-            N::StartSnapshotSet => Step::StartSnapshotSet,
-            N::AddToSnapshotSet => Step::AddToSnapshotSet {
-                volume: required(raw.volume.take(), call, "volume")?,
-                provider: raw.provider.take(),
-            },
-            N::PrepareForBackup => Step::PrepareForBackup,
-            N::DoSnapshotSet => Step::DoSnapshotSet,
-            N::GetSnapshotProperties => Step::GetSnapshotProperties {
-                snapshot: raw.snapshot.take().unwrap_or_default(),
-            },
-            N::SetBackupSucceeded => Step::SetBackupSucceeded {
-                component: required(raw.component.take(), call, "component")?,
-                succeeded: required(raw.succeeded.take(), call, "succeeded")?,
-            },
-            N::BackupComplete => Step::BackupComplete,
-            N::AbortBackup => Step::AbortBackup,
-            N::GatherWriterStatus => Step::GatherWriterStatus,
-            N::GetWriterStatusCount => Step::GetWriterStatusCount,
-            N::GetWriterStatus => Step::GetWriterStatus {
-                expect_rows: raw.expect_rows.take(),
-            },
-            N::GetWriterStatusAt => Step::GetWriterStatusAt {
-                index: required(raw.index.take(), call, "index")?,
-            },
-            N::FreeWriterStatus => Step::FreeWriterStatus,
-            N::Wait => Step::Wait {
-                op: raw.op.take().unwrap_or_default(),
-                timeout_ms: raw.timeout_ms.take(),
-            },
-            N::QueryStatus => Step::QueryStatus {
-                op: raw.op.take().unwrap_or_default(),
-            },
-            N::Cancel => Step::Cancel {
-                op: raw.op.take().unwrap_or_default(),
-            },
-            N::Sleep => Step::Sleep {
-                ms: required(raw.ms.take(), call, "ms")?,
-            },
-            N::Release => Step::Release,
-            N::Crash => Step::Crash,
-            N::RestartWriter => Step::RestartWriter {
-                writer: required(raw.writer.take(), call, "writer")?,
-            },
+            N::InitializeForBackup
+            | N::SetContext
+            | N::SetBackupState
+            | N::EnableWriterClasses
+            | N::DisableWriterClasses
+            | N::EnableWriters
+            | N::DisableWriters => setup_step(call, &mut raw)?,
+            N::GatherWriterMetadata
+            | N::GetWriterMetadataCount
+            | N::GetWriterMetadata
+            | N::GetWriterMetadataAt
+            | N::FreeWriterMetadata
+            | N::SelectAllComponents
+            | N::SelectComponents
+            | N::AddComponent => metadata_step(call, &mut raw)?,
+            N::StartSnapshotSet
+            | N::AddToSnapshotSet
+            | N::PrepareForBackup
+            | N::DoSnapshotSet
+            | N::GetSnapshotProperties
+            | N::SetBackupSucceeded
+            | N::BackupComplete
+            | N::AbortBackup => backup_step(call, &mut raw)?,
+            N::GatherWriterStatus
+            | N::GetWriterStatusCount
+            | N::GetWriterStatus
+            | N::GetWriterStatusAt
+            | N::FreeWriterStatus => status_step(call, &mut raw)?,
+            N::Wait
+            | N::QueryStatus
+            | N::Cancel
+            | N::Sleep
+            | N::Release
+            | N::Crash
+            | N::RestartWriter => other_step(call, &mut raw)?,
         };
         if let Some(key) = raw.leftovers().first() {
             return Err(format!("`{key}` is not an argument of `{}`", call.as_str()));
@@ -262,73 +204,233 @@ impl TryFrom<RawStep> for ProgramStep {
     }
 }
 
+/// Initialization, context, backup state and writer filters.
+fn setup_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
+    use StepName as N;
+    Ok(match call {
+        N::InitializeForBackup => Step::InitializeForBackup,
+        N::SetContext => Step::SetContext {
+            context: required(raw.context.take(), call, "context")?,
+        },
+        N::SetBackupState => {
+            let default = BackupState::default();
+            Step::SetBackupState(BackupState {
+                select_components: raw
+                    .select_components
+                    .take()
+                    .unwrap_or(default.select_components),
+                bootable_system_state: raw
+                    .bootable_system_state
+                    .take()
+                    .unwrap_or(default.bootable_system_state),
+                backup_type: raw.backup_type.take().unwrap_or(default.backup_type),
+                partial_file_support: raw
+                    .partial_file_support
+                    .take()
+                    .unwrap_or(default.partial_file_support),
+            })
+        }
+        N::EnableWriterClasses => Step::EnableWriterClasses {
+            classes: required(raw.classes.take(), call, "classes")?,
+        },
+        N::DisableWriterClasses => Step::DisableWriterClasses {
+            classes: required(raw.classes.take(), call, "classes")?,
+        },
+        N::EnableWriters => Step::EnableWriters {
+            writers: required(raw.writers.take(), call, "writers")?,
+        },
+        N::DisableWriters => Step::DisableWriters {
+            writers: required(raw.writers.take(), call, "writers")?,
+        },
+        _ => return Err(format!("`{}` is not a setup step", call.as_str())),
+    })
+}
+
+/// Writer metadata and component selection.
+fn metadata_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
+    use StepName as N;
+    Ok(match call {
+        N::GatherWriterMetadata => Step::GatherWriterMetadata,
+        N::GetWriterMetadataCount => Step::GetWriterMetadataCount,
+        N::GetWriterMetadata => Step::GetWriterMetadata {
+            expect_writers: raw.expect_writers.take(),
+        },
+        N::GetWriterMetadataAt => Step::GetWriterMetadataAt {
+            index: required(raw.index.take(), call, "index")?,
+        },
+        N::FreeWriterMetadata => Step::FreeWriterMetadata,
+        N::SelectAllComponents => Step::SelectAllComponents,
+        N::SelectComponents => Step::SelectComponents {
+            writers: required(raw.writers.take(), call, "writers")?,
+        },
+        N::AddComponent => Step::AddComponent {
+            component: required(raw.component.take(), call, "component")?,
+        },
+        _ => return Err(format!("`{}` is not a metadata step", call.as_str())),
+    })
+}
+
+/// The set and the backup's operations.
+fn backup_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
+    use StepName as N;
+    Ok(match call {
+        N::StartSnapshotSet => Step::StartSnapshotSet,
+        N::AddToSnapshotSet => Step::AddToSnapshotSet {
+            volume: required(raw.volume.take(), call, "volume")?,
+            provider: raw.provider.take(),
+        },
+        N::PrepareForBackup => Step::PrepareForBackup,
+        N::DoSnapshotSet => Step::DoSnapshotSet,
+        N::GetSnapshotProperties => Step::GetSnapshotProperties {
+            snapshot: raw.snapshot.take().unwrap_or_default(),
+        },
+        N::SetBackupSucceeded => Step::SetBackupSucceeded {
+            component: required(raw.component.take(), call, "component")?,
+            succeeded: required(raw.succeeded.take(), call, "succeeded")?,
+        },
+        N::BackupComplete => Step::BackupComplete,
+        N::AbortBackup => Step::AbortBackup,
+        _ => return Err(format!("`{}` is not a backup step", call.as_str())),
+    })
+}
+
+/// Writer status.
+fn status_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
+    use StepName as N;
+    Ok(match call {
+        N::GatherWriterStatus => Step::GatherWriterStatus,
+        N::GetWriterStatusCount => Step::GetWriterStatusCount,
+        N::GetWriterStatus => Step::GetWriterStatus {
+            expect_rows: raw.expect_rows.take(),
+        },
+        N::GetWriterStatusAt => Step::GetWriterStatusAt {
+            index: required(raw.index.take(), call, "index")?,
+        },
+        N::FreeWriterStatus => Step::FreeWriterStatus,
+        _ => return Err(format!("`{}` is not a status step", call.as_str())),
+    })
+}
+
+/// Waits, sleeps, the end of the object and writer restarts.
+fn other_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
+    use StepName as N;
+    Ok(match call {
+        N::Wait => Step::Wait {
+            op: raw.op.take().unwrap_or_default(),
+            timeout_ms: raw.timeout_ms.take(),
+        },
+        N::QueryStatus => Step::QueryStatus {
+            op: raw.op.take().unwrap_or_default(),
+        },
+        N::Cancel => Step::Cancel {
+            op: raw.op.take().unwrap_or_default(),
+        },
+        N::Sleep => Step::Sleep {
+            ms: required(raw.ms.take(), call, "ms")?,
+        },
+        N::Release => Step::Release,
+        N::Crash => Step::Crash,
+        N::RestartWriter => Step::RestartWriter {
+            writer: required(raw.writer.take(), call, "writer")?,
+        },
+        _ => return Err(format!("`{}` is not a other step", call.as_str())),
+    })
+}
+
 impl From<&ProgramStep> for RawStep {
     fn from(program_step: &ProgramStep) -> Self {
         let mut raw = Self {
+            call: Some(StepName::of(&program_step.step)),
             requester: (program_step.requester != 0).then_some(program_step.requester),
             expect: program_step.expect,
             ..Self::default()
         };
-        let call = match &program_step.step {
-            Step::InitializeForBackup => StepName::InitializeForBackup,
+        raw.arguments(&program_step.step);
+        raw
+    }
+}
+
+impl StepName {
+    /// The `call` of `step`.
+    fn of(step: &Step) -> Self {
+        match step {
+            Step::InitializeForBackup => Self::InitializeForBackup,
+            Step::SetContext { .. } => Self::SetContext,
+            Step::SetBackupState(_) => Self::SetBackupState,
+            Step::EnableWriterClasses { .. } => Self::EnableWriterClasses,
+            Step::DisableWriterClasses { .. } => Self::DisableWriterClasses,
+            Step::EnableWriters { .. } => Self::EnableWriters,
+            Step::DisableWriters { .. } => Self::DisableWriters,
+            Step::GatherWriterMetadata => Self::GatherWriterMetadata,
+            Step::GetWriterMetadataCount => Self::GetWriterMetadataCount,
+            Step::GetWriterMetadata { .. } => Self::GetWriterMetadata,
+            Step::GetWriterMetadataAt { .. } => Self::GetWriterMetadataAt,
+            Step::FreeWriterMetadata => Self::FreeWriterMetadata,
+            Step::SelectAllComponents => Self::SelectAllComponents,
+            Step::SelectComponents { .. } => Self::SelectComponents,
+            Step::AddComponent { .. } => Self::AddComponent,
+            Step::StartSnapshotSet => Self::StartSnapshotSet,
+            Step::AddToSnapshotSet { .. } => Self::AddToSnapshotSet,
+            Step::PrepareForBackup => Self::PrepareForBackup,
+            Step::DoSnapshotSet => Self::DoSnapshotSet,
+            Step::GetSnapshotProperties { .. } => Self::GetSnapshotProperties,
+            Step::SetBackupSucceeded { .. } => Self::SetBackupSucceeded,
+            Step::BackupComplete => Self::BackupComplete,
+            Step::AbortBackup => Self::AbortBackup,
+            Step::GatherWriterStatus => Self::GatherWriterStatus,
+            Step::GetWriterStatusCount => Self::GetWriterStatusCount,
+            Step::GetWriterStatus { .. } => Self::GetWriterStatus,
+            Step::GetWriterStatusAt { .. } => Self::GetWriterStatusAt,
+            Step::FreeWriterStatus => Self::FreeWriterStatus,
+            Step::Wait { .. } => Self::Wait,
+            Step::QueryStatus { .. } => Self::QueryStatus,
+            Step::Cancel { .. } => Self::Cancel,
+            Step::Sleep { .. } => Self::Sleep,
+            Step::Release => Self::Release,
+            Step::Crash => Self::Crash,
+            Step::RestartWriter { .. } => Self::RestartWriter,
+        }
+    }
+}
+
+impl RawStep {
+    /// Sets the keys that carry `step`'s arguments.
+    fn arguments(&mut self, step: &Step) {
+        let raw = self;
+        // Steps without arguments set nothing.
+        match step {
             Step::SetContext { context } => {
                 raw.context = Some(*context);
-                StepName::SetContext
             }
             Step::SetBackupState(state) => {
                 raw.select_components = Some(state.select_components);
                 raw.bootable_system_state = Some(state.bootable_system_state);
                 raw.backup_type = Some(state.backup_type);
                 raw.partial_file_support = Some(state.partial_file_support);
-                StepName::SetBackupState
             }
-            Step::EnableWriterClasses { classes } => {
+            Step::EnableWriterClasses { classes } | Step::DisableWriterClasses { classes } => {
                 raw.classes = Some(classes.clone());
-                StepName::EnableWriterClasses
             }
-            Step::DisableWriterClasses { classes } => {
-                raw.classes = Some(classes.clone());
-                StepName::DisableWriterClasses
-            }
-            Step::EnableWriters { writers } => {
+            Step::EnableWriters { writers }
+            | Step::DisableWriters { writers }
+            | Step::SelectComponents { writers } => {
                 raw.writers = Some(writers.clone());
-                StepName::EnableWriters
             }
-            Step::DisableWriters { writers } => {
-                raw.writers = Some(writers.clone());
-                StepName::DisableWriters
-            }
-            Step::GatherWriterMetadata => StepName::GatherWriterMetadata,
-            Step::GetWriterMetadataCount => StepName::GetWriterMetadataCount,
             Step::GetWriterMetadata { expect_writers } => {
                 raw.expect_writers.clone_from(expect_writers);
-                StepName::GetWriterMetadata
             }
-            Step::GetWriterMetadataAt { index } => {
+            Step::GetWriterMetadataAt { index } | Step::GetWriterStatusAt { index } => {
                 raw.index = Some(*index);
-                StepName::GetWriterMetadataAt
-            }
-            Step::FreeWriterMetadata => StepName::FreeWriterMetadata,
-            Step::SelectAllComponents => StepName::SelectAllComponents,
-            Step::SelectComponents { writers } => {
-                raw.writers = Some(writers.clone());
-                StepName::SelectComponents
             }
             Step::AddComponent { component } => {
                 raw.component = Some(component.clone());
-                StepName::AddComponent
             }
-            Step::StartSnapshotSet => StepName::StartSnapshotSet,
             Step::AddToSnapshotSet { volume, provider } => {
                 raw.volume = Some(volume.clone());
                 raw.provider = *provider;
-                StepName::AddToSnapshotSet
             }
-            Step::PrepareForBackup => StepName::PrepareForBackup,
-            Step::DoSnapshotSet => StepName::DoSnapshotSet,
             Step::GetSnapshotProperties { snapshot } => {
                 raw.snapshot = Some(*snapshot);
-                StepName::GetSnapshotProperties
             }
             Step::SetBackupSucceeded {
                 component,
@@ -336,47 +438,25 @@ impl From<&ProgramStep> for RawStep {
             } => {
                 raw.component = Some(component.clone());
                 raw.succeeded = Some(*succeeded);
-                StepName::SetBackupSucceeded
             }
-            Step::BackupComplete => StepName::BackupComplete,
-            Step::AbortBackup => StepName::AbortBackup,
-            Step::GatherWriterStatus => StepName::GatherWriterStatus,
-            Step::GetWriterStatusCount => StepName::GetWriterStatusCount,
             Step::GetWriterStatus { expect_rows } => {
                 raw.expect_rows.clone_from(expect_rows);
-                StepName::GetWriterStatus
             }
-            Step::GetWriterStatusAt { index } => {
-                raw.index = Some(*index);
-                StepName::GetWriterStatusAt
-            }
-            Step::FreeWriterStatus => StepName::FreeWriterStatus,
             Step::Wait { op, timeout_ms } => {
                 raw.op = (*op != OpRef::Last).then_some(*op);
                 raw.timeout_ms = *timeout_ms;
-                StepName::Wait
             }
-            Step::QueryStatus { op } => {
+            Step::QueryStatus { op } | Step::Cancel { op } => {
                 raw.op = (*op != OpRef::Last).then_some(*op);
-                StepName::QueryStatus
-            }
-            Step::Cancel { op } => {
-                raw.op = (*op != OpRef::Last).then_some(*op);
-                StepName::Cancel
             }
             Step::Sleep { ms } => {
                 raw.ms = Some(*ms);
-                StepName::Sleep
             }
-            Step::Release => StepName::Release,
-            Step::Crash => StepName::Crash,
             Step::RestartWriter { writer } => {
                 raw.writer = Some(writer.clone());
-                StepName::RestartWriter
             }
-        };
-        raw.call = Some(call);
-        raw
+            _ => {}
+        }
     }
 }
 

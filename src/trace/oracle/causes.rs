@@ -81,66 +81,9 @@ impl CauseRules {
             );
         }
         match cause {
-            AbortCause::AbortBackup => {
-                cx.cover(Situation::AbortBackup);
-                // R53: a backup (PrepareForBackup) or a shadow copy (a set in creation) is under
-                // way; Q2's reach policy only decides who hears of it.
-                let under_way = session.pfb.called.is_some() || session.set_started.is_some();
-                if self.abort_backup_calls.remove(&s).is_none() {
-                    cx.engine(
-                        Rule::R50,
-                        format!("Abort raised for {s} at {at} ms as AbortBackup, but {s} did not just call AbortBackup successfully"),
-                    );
-                } else if !self.abort_backup_raised.insert(s) {
-                    cx.engine(
-                        Rule::R53,
-                        format!("{s}'s second AbortBackup raised Abort again at {at} ms; it must be ignored"),
-                    );
-                } else if !under_way {
-                    cx.engine(
-                        Rule::R53,
-                        format!("{s}'s AbortBackup raised Abort at {at} ms although no backup was under way (no PrepareForBackup, no set in creation); it must be ignored"),
-                    );
-                }
-            }
+            AbortCause::AbortBackup => self.raised_by_abort_backup(cx, s, session),
             AbortCause::WriterFailed { writer, event } => {
-                cx.cover(Situation::AbortWriterFailed);
-                let name = model.writer(writer);
-                let outcome = model
-                    .part(s, writer)
-                    .and_then(|part| part.handled.get(&event).copied());
-                match (event, outcome) {
-                    (WriterEvent::PrepareForSnapshot | WriterEvent::PostSnapshot, _) => {
-                        cx.engine(
-                            Rule::R51,
-                            format!("Abort raised for {s} at {at} ms because {name}'s {} failed; a failure there never raises Abort by itself", event.handler_name()),
-                        );
-                    }
-                    (WriterEvent::Freeze | WriterEvent::Thaw, None) => cx.engine(
-                        Rule::R50,
-                        format!("Abort raised for {s} at {at} ms for {name}'s failed {event}, but it never handled {event} in {s}"),
-                    ),
-                    (WriterEvent::Freeze | WriterEvent::Thaw, Some(o)) if !o.failed() => {
-                        cx.engine(
-                            Rule::R50,
-                            format!("Abort raised for {s} at {at} ms for {name}'s failed {event}, but its {} succeeded at {} ms", event.handler_name(), o.stamp.at_ms),
-                        );
-                    }
-                    (WriterEvent::Freeze | WriterEvent::Thaw, Some(o))
-                        if o.vetoed()
-                            && model.policies.veto_at_freeze_thaw == VetoAtFreezeThaw::NoAbort =>
-                    {
-                        cx.engine(
-                            Rule::R65,
-                            format!("Abort raised for {s} at {at} ms because {name} vetoed {event} (SetWriterFailure then true) at {} ms; under veto_at_freeze_thaw = NoAbort a veto does not raise Abort (Q15)", o.stamp.at_ms),
-                        );
-                    }
-                    (WriterEvent::Freeze | WriterEvent::Thaw, Some(_)) => {}
-                    _ => cx.engine(
-                        Rule::R50,
-                        format!("Abort raised for {s} at {at} ms because {name} failed {event}; only Freeze and Thaw failures raise Abort (R50b)"),
-                    ),
-                }
+                raised_by_writer_failure(cx, s, writer, event);
             }
             AbortCause::FreezeTimeout { writer } => {
                 if !self.fired.remove(&(s, writer)) {
@@ -183,6 +126,81 @@ impl CauseRules {
                 }
             }
         }
+    }
+
+    /// R50a, R53: Abort raised by `AbortBackup`.
+    fn raised_by_abort_backup(
+        &mut self,
+        cx: &mut Cx<'_>,
+        s: SessionNo,
+        session: &super::model::Session,
+    ) {
+        let at = cx.now.at_ms;
+        cx.cover(Situation::AbortBackup);
+        // R53: a backup (PrepareForBackup) or a shadow copy (a set in creation) is under
+        // way; Q2's reach policy only decides who hears of it.
+        let under_way = session.pfb.called.is_some() || session.set_started.is_some();
+        if self.abort_backup_calls.remove(&s).is_none() {
+            cx.engine(
+                Rule::R50,
+                format!("Abort raised for {s} at {at} ms as AbortBackup, but {s} did not just call AbortBackup successfully"),
+            );
+        } else if !self.abort_backup_raised.insert(s) {
+            cx.engine(
+                Rule::R53,
+                format!(
+                    "{s}'s second AbortBackup raised Abort again at {at} ms; it must be ignored"
+                ),
+            );
+        } else if !under_way {
+            cx.engine(
+                Rule::R53,
+                format!("{s}'s AbortBackup raised Abort at {at} ms although no backup was under way (no PrepareForBackup, no set in creation); it must be ignored"),
+            );
+        }
+    }
+}
+
+/// R50b, R51, R65: Abort raised by a writer's failed handler.
+fn raised_by_writer_failure(cx: &mut Cx<'_>, s: SessionNo, writer: WriterNo, event: WriterEvent) {
+    let model = cx.model;
+    let at = cx.now.at_ms;
+    cx.cover(Situation::AbortWriterFailed);
+    let name = model.writer(writer);
+    let outcome = model
+        .part(s, writer)
+        .and_then(|part| part.handled.get(&event).copied());
+    match (event, outcome) {
+        (WriterEvent::PrepareForSnapshot | WriterEvent::PostSnapshot, _) => {
+            cx.engine(
+                Rule::R51,
+                format!("Abort raised for {s} at {at} ms because {name}'s {} failed; a failure there never raises Abort by itself", event.handler_name()),
+            );
+        }
+        (WriterEvent::Freeze | WriterEvent::Thaw, None) => cx.engine(
+            Rule::R50,
+            format!("Abort raised for {s} at {at} ms for {name}'s failed {event}, but it never handled {event} in {s}"),
+        ),
+        (WriterEvent::Freeze | WriterEvent::Thaw, Some(o)) if !o.failed() => {
+            cx.engine(
+                Rule::R50,
+                format!("Abort raised for {s} at {at} ms for {name}'s failed {event}, but its {} succeeded at {} ms", event.handler_name(), o.stamp.at_ms),
+            );
+        }
+        (WriterEvent::Freeze | WriterEvent::Thaw, Some(o))
+            if o.vetoed()
+                && model.policies.veto_at_freeze_thaw == VetoAtFreezeThaw::NoAbort =>
+        {
+            cx.engine(
+                Rule::R65,
+                format!("Abort raised for {s} at {at} ms because {name} vetoed {event} (SetWriterFailure then true) at {} ms; under veto_at_freeze_thaw = NoAbort a veto does not raise Abort (Q15)", o.stamp.at_ms),
+            );
+        }
+        (WriterEvent::Freeze | WriterEvent::Thaw, Some(_)) => {}
+        _ => cx.engine(
+            Rule::R50,
+            format!("Abort raised for {s} at {at} ms because {name} failed {event}; only Freeze and Thaw failures raise Abort (R50b)"),
+        ),
     }
 }
 

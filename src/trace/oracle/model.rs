@@ -311,32 +311,9 @@ impl Model {
                 self.policies = *policies;
                 self.policies_seen = true;
             }
-            TraceEvent::WriterRegistered {
-                writer,
-                class_id,
-                instance_id,
-                name,
-                level,
-                freeze_timeout_ms,
-            } => {
-                self.writers.entry(*writer).or_insert_with(|| WriterInfo {
-                    name: name.clone(),
-                    class_id: *class_id,
-                    instance_id: *instance_id,
-                    level: *level,
-                    freeze_timeout_ms: *freeze_timeout_ms,
-                    registered: stamp,
-                });
-            }
-            TraceEvent::ProviderRegistered { provider, name, .. } => {
-                self.providers
-                    .entry(*provider)
-                    .or_insert_with(|| name.clone());
-            }
-            TraceEvent::SessionCreated { session } => {
-                let entry = self.sessions.entry(*session).or_default();
-                entry.created.get_or_insert(stamp);
-            }
+            TraceEvent::WriterRegistered { .. }
+            | TraceEvent::ProviderRegistered { .. }
+            | TraceEvent::SessionCreated { .. } => self.registered(stamp, event),
             TraceEvent::Called { session, call, hr } => self.called(stamp, *session, call, *hr),
             TraceEvent::AsyncStarted { session, op, kind } => {
                 self.ops.entry(*op).or_insert((*session, *kind));
@@ -383,40 +360,7 @@ impl Model {
                 writer,
                 event,
                 ..
-            } => {
-                self.open = Some(OpenHandler {
-                    session: *session,
-                    writer: *writer,
-                    event: *event,
-                    stamp,
-                });
-                if matches!(event, WriterEvent::PreRestore | WriterEvent::PostRestore) {
-                    self.session_mut(*session).restore_events = true;
-                }
-                // R47's selection is judged at the first PrepareForBackup or PrepareForSnapshot.
-                let judge_selection = matches!(
-                    event,
-                    WriterEvent::PrepareForBackup | WriterEvent::PrepareForSnapshot
-                ) && self
-                    .part(*session, *writer)
-                    .is_none_or(|part| part.unselected.is_none());
-                let unselected = if judge_selection {
-                    self.writers
-                        .get(writer)
-                        .zip(self.sessions.get(session))
-                        .map(|(info, s)| s.leaves_out(info))
-                } else {
-                    None
-                };
-                let part = self.part_mut(*session, *writer);
-                if judge_selection {
-                    part.unselected = unselected;
-                }
-                part.delivered.insert_first(*event, stamp);
-                if *event == WriterEvent::Abort {
-                    part.aborted.get_or_insert(stamp);
-                }
-            }
+            } => self.delivered(stamp, *session, *writer, *event),
             TraceEvent::Handled {
                 session,
                 writer,
@@ -426,24 +370,110 @@ impl Model {
                 panicked,
                 ..
             } => {
-                self.open = None;
                 let outcome = Outcome {
                     stamp,
                     ok: *ok,
                     failure: *failure,
                     panicked: *panicked,
                 };
-                let part = self.part_mut(*session, *writer);
-                part.handled.insert(*event, outcome);
-                if *event == WriterEvent::Identify {
-                    if outcome.fatal() {
-                        part.identify_failed.get_or_insert(stamp);
-                    } else if part.identify_failed.is_none() {
-                        part.identify_ok = true;
-                    }
-                }
+                self.handled(*session, *writer, *event, outcome);
             }
             _ => {}
+        }
+    }
+
+    /// A writer, provider or requester object came into being.
+    fn registered(&mut self, stamp: Stamp, event: &TraceEvent) {
+        match event {
+            TraceEvent::WriterRegistered {
+                writer,
+                class_id,
+                instance_id,
+                name,
+                level,
+                freeze_timeout_ms,
+            } => {
+                self.writers.entry(*writer).or_insert_with(|| WriterInfo {
+                    name: name.clone(),
+                    class_id: *class_id,
+                    instance_id: *instance_id,
+                    level: *level,
+                    freeze_timeout_ms: *freeze_timeout_ms,
+                    registered: stamp,
+                });
+            }
+            TraceEvent::ProviderRegistered { provider, name, .. } => {
+                self.providers
+                    .entry(*provider)
+                    .or_insert_with(|| name.clone());
+            }
+            TraceEvent::SessionCreated { session } => {
+                let entry = self.sessions.entry(*session).or_default();
+                entry.created.get_or_insert(stamp);
+            }
+            _ => {}
+        }
+    }
+
+    /// An event was delivered to a writer: its handler is open until it returns.
+    fn delivered(
+        &mut self,
+        stamp: Stamp,
+        session: SessionNo,
+        writer: WriterNo,
+        event: WriterEvent,
+    ) {
+        self.open = Some(OpenHandler {
+            session,
+            writer,
+            event,
+            stamp,
+        });
+        if matches!(event, WriterEvent::PreRestore | WriterEvent::PostRestore) {
+            self.session_mut(session).restore_events = true;
+        }
+        // R47's selection is judged at the first PrepareForBackup or PrepareForSnapshot.
+        let judge_selection = matches!(
+            event,
+            WriterEvent::PrepareForBackup | WriterEvent::PrepareForSnapshot
+        ) && self
+            .part(session, writer)
+            .is_none_or(|part| part.unselected.is_none());
+        let unselected = if judge_selection {
+            self.writers
+                .get(&writer)
+                .zip(self.sessions.get(&session))
+                .map(|(info, s)| s.leaves_out(info))
+        } else {
+            None
+        };
+        let part = self.part_mut(session, writer);
+        if judge_selection {
+            part.unselected = unselected;
+        }
+        part.delivered.insert_first(event, stamp);
+        if event == WriterEvent::Abort {
+            part.aborted.get_or_insert(stamp);
+        }
+    }
+
+    /// A handler returned with `outcome`.
+    fn handled(
+        &mut self,
+        session: SessionNo,
+        writer: WriterNo,
+        event: WriterEvent,
+        outcome: Outcome,
+    ) {
+        self.open = None;
+        let part = self.part_mut(session, writer);
+        part.handled.insert(event, outcome);
+        if event == WriterEvent::Identify {
+            if outcome.fatal() {
+                part.identify_failed.get_or_insert(outcome.stamp);
+            } else if part.identify_failed.is_none() {
+                part.identify_ok = true;
+            }
         }
     }
 

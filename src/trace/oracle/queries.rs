@@ -62,7 +62,63 @@ fn in_window(window: QueryWindow, during: WriterEvent, has_set: bool) -> bool {
     }
 }
 
+/// One query a writer made during `during`, judged by its kind.
 fn queried(
+    cx: &mut Cx<'_>,
+    s: SessionNo,
+    w: WriterNo,
+    during: WriterEvent,
+    query: WriterQuery,
+    hr: Hresult,
+) {
+    match query {
+        WriterQuery::SetWriterFailure => set_writer_failure(cx, s, w, during, hr),
+        WriterQuery::CurrentSnapshotSetId | WriterQuery::CurrentVolumes => {
+            set_query(cx, s, w, during, query, hr);
+        }
+        WriterQuery::SnapshotDeviceName => device_name(cx, w, during, hr),
+    }
+}
+
+/// R66: `SetWriterFailure` never in `OnIdentify`, and only with T3's five codes.
+fn set_writer_failure(
+    cx: &mut Cx<'_>,
+    s: SessionNo,
+    w: WriterNo,
+    during: WriterEvent,
+    hr: Hresult,
+) {
+    let name = cx.model.writer(w);
+    let at = cx.now.at_ms;
+    if during == WriterEvent::Identify {
+        cx.cover(Situation::SetFailureInIdentify);
+        cx.writer(
+            Rule::R66,
+            format!("{name} called SetWriterFailure in OnIdentify ({s}) at {at} ms"),
+        );
+        if hr.is_success() {
+            cx.engine(
+                Rule::R66,
+                format!(
+                    "SetWriterFailure in {name}'s OnIdentify at {at} ms returned {hr}; \
+                     it must be refused"
+                ),
+            );
+        }
+    } else if hr.is_failure() {
+        let handler = during.handler_name();
+        cx.writer(
+            Rule::R66,
+            format!(
+                "{name}'s SetWriterFailure in {handler} at {at} ms was refused with \
+                 {hr}: the code is not one of T3's five"
+            ),
+        );
+    }
+}
+
+/// R68, R70 (Q9): the set id and volume queries, answered inside the policy's window only.
+fn set_query(
     cx: &mut Cx<'_>,
     s: SessionNo,
     w: WriterNo,
@@ -73,87 +129,66 @@ fn queried(
     let name = cx.model.writer(w);
     let handler = during.handler_name();
     let at = cx.now.at_ms;
-    match query {
-        WriterQuery::SetWriterFailure => {
-            if during == WriterEvent::Identify {
-                cx.cover(Situation::SetFailureInIdentify);
-                cx.writer(
-                    Rule::R66,
-                    format!("{name} called SetWriterFailure in OnIdentify ({s}) at {at} ms"),
-                );
-                if hr.is_success() {
-                    cx.engine(
-                        Rule::R66,
-                        format!(
-                            "SetWriterFailure in {name}'s OnIdentify at {at} ms returned {hr}; \
-                             it must be refused"
-                        ),
-                    );
-                }
-            } else if hr.is_failure() {
-                cx.writer(
-                    Rule::R66,
-                    format!(
-                        "{name}'s SetWriterFailure in {handler} at {at} ms was refused with \
-                         {hr}: the code is not one of T3's five"
-                    ),
-                );
-            }
-        }
-        WriterQuery::CurrentSnapshotSetId | WriterQuery::CurrentVolumes => {
-            let rule = if query == WriterQuery::CurrentSnapshotSetId {
-                Rule::R68
-            } else {
-                Rule::R70
-            };
-            let window = cx.model.policies.query_window;
-            let has_set = cx.model.session(s).is_some_and(|s| s.set.is_some());
-            if in_window(window, during, has_set) {
-                if hr.is_failure() {
-                    cx.engine(
-                        rule,
-                        format!(
-                            "{name}'s {query:?} in {handler} at {at} ms failed with {hr}, inside \
-                             its window ({window:?})"
-                        ),
-                    );
-                }
-                return;
-            }
-            cx.cover(Situation::QueryOutsideWindow);
-            cx.writer(
+    let rule = if query == WriterQuery::CurrentSnapshotSetId {
+        Rule::R68
+    } else {
+        Rule::R70
+    };
+    let window = cx.model.policies.query_window;
+    let has_set = cx.model.session(s).is_some_and(|s| s.set.is_some());
+    if in_window(window, during, has_set) {
+        if hr.is_failure() {
+            cx.engine(
                 rule,
                 format!(
-                    "{name} called {query:?} in {handler} at {at} ms, outside its window \
-                     ({window:?})"
+                    "{name}'s {query:?} in {handler} at {at} ms failed with {hr}, inside \
+                     its window ({window:?})"
                 ),
             );
-            refused(cx, rule, &name, query, handler, hr);
         }
-        WriterQuery::SnapshotDeviceName => {
-            if during == WriterEvent::PostSnapshot {
-                cx.cover(Situation::DeviceNameQueried);
-                if hr == Hresult::VSS_E_BAD_STATE {
-                    cx.engine(
-                        Rule::R69,
-                        format!(
-                            "{name}'s GetSnapshotDeviceName in OnPostSnapshot at {at} ms was \
-                             refused with {hr}"
-                        ),
-                    );
-                }
-                return;
-            }
-            cx.writer(
+        return;
+    }
+    cx.cover(Situation::QueryOutsideWindow);
+    cx.writer(
+        rule,
+        format!("{name} called {query:?} in {handler} at {at} ms, outside its window ({window:?})"),
+    );
+    refused(cx, rule, &name, query, handler, hr);
+}
+
+/// R69: `GetSnapshotDeviceName` only during `OnPostSnapshot`.
+fn device_name(cx: &mut Cx<'_>, w: WriterNo, during: WriterEvent, hr: Hresult) {
+    let name = cx.model.writer(w);
+    let handler = during.handler_name();
+    let at = cx.now.at_ms;
+    if during == WriterEvent::PostSnapshot {
+        cx.cover(Situation::DeviceNameQueried);
+        if hr == Hresult::VSS_E_BAD_STATE {
+            cx.engine(
                 Rule::R69,
                 format!(
-                    "{name} called GetSnapshotDeviceName in {handler} at {at} ms; it works only \
-                     during OnPostSnapshot"
+                    "{name}'s GetSnapshotDeviceName in OnPostSnapshot at {at} ms was \
+                     refused with {hr}"
                 ),
             );
-            refused(cx, Rule::R69, &name, query, handler, hr);
         }
+        return;
     }
+    cx.writer(
+        Rule::R69,
+        format!(
+            "{name} called GetSnapshotDeviceName in {handler} at {at} ms; it works only \
+             during OnPostSnapshot"
+        ),
+    );
+    refused(
+        cx,
+        Rule::R69,
+        &name,
+        WriterQuery::SnapshotDeviceName,
+        handler,
+        hr,
+    );
 }
 
 /// Outside its window a query must fail with `VSS_E_BAD_STATE`.

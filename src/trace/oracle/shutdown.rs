@@ -201,26 +201,7 @@ impl ShutdownRules {
         let Some(session) = model.session(s) else {
             return;
         };
-        let mut accepted = vec![match session.set {
-            Some(id) if own && session.created_set() => id,
-            _ => SnapshotSetId::NULL,
-        }];
-        if owed.crash
-            && model.policies.shutdown_set_id_after_crash
-                == ShutdownSetIdAfterCrash::OtherBackupWhenPresent
-        {
-            accepted.extend(
-                model
-                    .sessions
-                    .iter()
-                    .filter(|(other, o)| {
-                        **other != s
-                            && o.gone.is_none()
-                            && o.writers.get(&w).is_some_and(|part| part.took_part())
-                    })
-                    .filter_map(|(_, o)| o.set),
-            );
-        }
+        let accepted = accepted_set_ids(model, s, w, own, owed.crash);
         if !accepted.contains(&set) {
             let expected: Vec<String> = accepted.iter().map(ToString::to_string).collect();
             let reason = if session.created_set() {
@@ -238,6 +219,42 @@ impl ShutdownRules {
             );
         }
     }
+}
+
+/// The set ids writer `w`'s BackupShutdown from session `s` may carry (R57): the session's own
+/// set if its DoSnapshotSet created one (`own`: the writer had to get it), else `GUID_NULL`; after
+/// a crash under `OtherBackupWhenPresent`, also the set of another live session it takes part in.
+fn accepted_set_ids(
+    model: &super::model::Model,
+    s: SessionNo,
+    w: WriterNo,
+    own: bool,
+    crash: bool,
+) -> Vec<SnapshotSetId> {
+    let Some(session) = model.session(s) else {
+        return Vec::new();
+    };
+    let mut accepted = vec![match session.set {
+        Some(id) if own && session.created_set() => id,
+        _ => SnapshotSetId::NULL,
+    }];
+    if crash
+        && model.policies.shutdown_set_id_after_crash
+            == ShutdownSetIdAfterCrash::OtherBackupWhenPresent
+    {
+        accepted.extend(
+            model
+                .sessions
+                .iter()
+                .filter(|(other, o)| {
+                    **other != s
+                        && o.gone.is_none()
+                        && o.writers.get(&w).is_some_and(|part| part.took_part())
+                })
+                .filter_map(|(_, o)| o.set),
+        );
+    }
+    accepted
 }
 
 #[cfg(test)]

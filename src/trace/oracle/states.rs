@@ -67,58 +67,10 @@ impl Rules for StateRules {
                 failure,
                 panicked,
                 ..
-            } => {
-                let failed = !*ok || *panicked || failure.is_some();
-                if failed && *event != WriterEvent::Identify {
-                    cx.cover(Situation::HandlerFailed);
-                }
-                if *ok && !*panicked && failure.is_some() {
-                    cx.cover(Situation::Veto);
-                }
-                self.checkpoint(cx, *session, *writer);
-                let codes = failure_codes(*failure, *panicked, *ok);
-                let policies = cx.model.policies;
-                let track = self.tracks.entry((*session, *writer)).or_default();
-                let next = &mut self.next;
-                next.clear();
-                for current in &track.expected {
-                    for &status in &*transition(&policies, *current, *event, failed, &codes) {
-                        if !next.contains(&status) {
-                            next.push(status);
-                        }
-                    }
-                }
-                std::mem::swap(&mut track.expected, next);
-                track.because = Because::Handled {
-                    event: *event,
-                    ok: *ok,
-                    panicked: *panicked,
-                    failure: *failure,
-                    at_ms: cx.now.at_ms,
-                };
-                track.rule = match event {
-                    WriterEvent::Abort | WriterEvent::BackupShutdown => Rule::T2,
-                    WriterEvent::Identify => Rule::R10,
-                    _ => Rule::R75,
-                };
-                track.since = cx.now;
-            }
+            } => self.handled(cx, *session, *writer, *event, (*ok, *failure, *panicked)),
             TraceEvent::TimerFired {
                 timer: Timer::FreezeWindow { session, writer },
-            } => {
-                self.checkpoint(cx, *session, *writer);
-                let track = self.tracks.entry((*session, *writer)).or_default();
-                let timeout = (
-                    WriterState::VSS_WS_FAILED_AT_FREEZE,
-                    Hresult::VSS_E_WRITERERROR_TIMEOUT,
-                );
-                expect_only(&mut track.expected, timeout);
-                track.because = Because::FreezeExpired {
-                    at_ms: cx.now.at_ms,
-                };
-                track.rule = Rule::R76;
-                track.since = cx.now;
-            }
+            } => self.freeze_expired(cx, *session, *writer),
             TraceEvent::StateChanged {
                 session,
                 writer,
@@ -141,24 +93,7 @@ impl Rules for StateRules {
                 kind: AsyncKind::GatherWriterStatus,
                 hr,
                 ..
-            } => {
-                let Some(mut snapshot) = self.gathering.remove(session) else {
-                    return;
-                };
-                if *hr != crate::vocab::Hresult::VSS_S_ASYNC_FINISHED {
-                    // A cancelled or failed gather leaves the previous list in place (R28).
-                    return;
-                }
-                for (writer, statuses) in self.snapshot(cx, *session) {
-                    let entry = snapshot.entry(writer).or_default();
-                    for status in statuses {
-                        if !entry.contains(&status) {
-                            entry.push(status);
-                        }
-                    }
-                }
-                self.gathered.insert(*session, snapshot);
-            }
+            } => self.status_gathered(cx, *session, *hr),
             TraceEvent::StatusReported {
                 session,
                 writer,
@@ -182,6 +117,87 @@ impl Rules for StateRules {
 }
 
 impl StateRules {
+    /// A handler returned `(ok, failure, panicked)`: the writer's next expected states (T2).
+    fn handled(
+        &mut self,
+        cx: &mut Cx<'_>,
+        session: SessionNo,
+        writer: WriterNo,
+        event: WriterEvent,
+        (ok, failure, panicked): (bool, Option<Hresult>, bool),
+    ) {
+        let failed = !ok || panicked || failure.is_some();
+        if failed && event != WriterEvent::Identify {
+            cx.cover(Situation::HandlerFailed);
+        }
+        if ok && !panicked && failure.is_some() {
+            cx.cover(Situation::Veto);
+        }
+        self.checkpoint(cx, session, writer);
+        let codes = failure_codes(failure, panicked, ok);
+        let policies = cx.model.policies;
+        let track = self.tracks.entry((session, writer)).or_default();
+        let next = &mut self.next;
+        next.clear();
+        for current in &track.expected {
+            for &status in &*transition(&policies, *current, event, failed, &codes) {
+                if !next.contains(&status) {
+                    next.push(status);
+                }
+            }
+        }
+        std::mem::swap(&mut track.expected, next);
+        track.because = Because::Handled {
+            event,
+            ok,
+            panicked,
+            failure,
+            at_ms: cx.now.at_ms,
+        };
+        track.rule = match event {
+            WriterEvent::Abort | WriterEvent::BackupShutdown => Rule::T2,
+            WriterEvent::Identify => Rule::R10,
+            _ => Rule::R75,
+        };
+        track.since = cx.now;
+    }
+
+    /// R76: the writer's freeze window expired: FAILED_AT_FREEZE with the timeout code.
+    fn freeze_expired(&mut self, cx: &mut Cx<'_>, session: SessionNo, writer: WriterNo) {
+        self.checkpoint(cx, session, writer);
+        let track = self.tracks.entry((session, writer)).or_default();
+        let timeout = (
+            WriterState::VSS_WS_FAILED_AT_FREEZE,
+            Hresult::VSS_E_WRITERERROR_TIMEOUT,
+        );
+        expect_only(&mut track.expected, timeout);
+        track.because = Because::FreezeExpired {
+            at_ms: cx.now.at_ms,
+        };
+        track.rule = Rule::R76;
+        track.since = cx.now;
+    }
+
+    /// A `GatherWriterStatus` ended with `hr`: the list it gathered, if it finished (R28).
+    fn status_gathered(&mut self, cx: &mut Cx<'_>, session: SessionNo, hr: Hresult) {
+        let Some(mut snapshot) = self.gathering.remove(&session) else {
+            return;
+        };
+        if hr != Hresult::VSS_S_ASYNC_FINISHED {
+            // A cancelled or failed gather leaves the previous list in place (R28).
+            return;
+        }
+        for (writer, statuses) in self.snapshot(cx, session) {
+            let entry = snapshot.entry(writer).or_default();
+            for status in statuses {
+                if !entry.contains(&status) {
+                    entry.push(status);
+                }
+            }
+        }
+        self.gathered.insert(session, snapshot);
+    }
+
     /// A state change the oracle expected must have been recorded by now.
     fn checkpoint(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo) {
         let Some(track) = self.tracks.get_mut(&(s, w)) else {
