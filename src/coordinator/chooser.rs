@@ -2,10 +2,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::ProviderStep;
 use crate::vocab::WriterEvent;
 
 /// A decision the coordinator leaves open, with what it is about.
+///
+/// Only the engine's own decisions live here: orderings the documentation leaves open. Faults
+/// are the simulation's business; `sim::Decision` wraps these points together with its fault
+/// points, so one chooser can still make every decision of a simulated run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum ChoicePoint {
@@ -19,32 +22,9 @@ pub enum ChoicePoint {
     NextOperation,
     /// Which of several writers receives BackupShutdown next (R57).
     ShutdownOrder,
-    /// Whether writer number `writer` shows a fault at `event`, and which (fault injection).
-    WriterFault {
-        /// The writer's registration number.
-        writer: u32,
-        /// The event it is handling.
-        event: WriterEvent,
-    },
-    /// Whether provider number `provider` shows a fault at `step`, and which.
-    ProviderFault {
-        /// The provider's registration number.
-        provider: u32,
-        /// The pipeline step.
-        step: ProviderStep,
-    },
-    /// Whether requester number `requester` deviates from its program before step `step`.
-    RequesterFault {
-        /// The requester.
-        requester: u32,
-        /// The index of the program step about to run.
-        step: u32,
-    },
-    /// Which requester runs its next program step.
-    NextRequester,
 }
 
-/// Makes every nondeterministic decision of a run.
+/// Makes every nondeterministic decision the engine leaves open.
 ///
 /// A run is a pure function of the scenario and the chooser's answers, so property tests,
 /// exhaustive exploration, fuzzing and replay share one mechanism. `choose` returns an index in

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
+use super::{Decider, Decision};
 use crate::coordinator::{ChoicePoint, Chooser};
 
 /// A seeded chooser: xoshiro256** seeded through SplitMix64.
@@ -53,8 +54,8 @@ impl SeededChooser {
     }
 }
 
-impl Chooser for SeededChooser {
-    fn choose(&mut self, _point: ChoicePoint, options: usize) -> usize {
+impl Decider for SeededChooser {
+    fn decide(&mut self, _decision: Decision, options: usize) -> usize {
         self.below(options.max(1))
     }
 }
@@ -73,8 +74,8 @@ impl ReplayChooser {
     }
 }
 
-impl Chooser for ReplayChooser {
-    fn choose(&mut self, _point: ChoicePoint, options: usize) -> usize {
+impl Decider for ReplayChooser {
+    fn decide(&mut self, _decision: Decision, options: usize) -> usize {
         let pick = self.picks.get(self.next).copied().unwrap_or(0) as usize;
         self.next += 1;
         pick % options.max(1)
@@ -105,8 +106,8 @@ impl BytesChooser {
     }
 }
 
-impl Chooser for BytesChooser {
-    fn choose(&mut self, _point: ChoicePoint, options: usize) -> usize {
+impl Decider for BytesChooser {
+    fn decide(&mut self, _decision: Decision, options: usize) -> usize {
         let raw = if options > 256 {
             self.byte() << 8 | self.byte()
         } else {
@@ -120,7 +121,7 @@ impl Chooser for BytesChooser {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ChoiceRecord {
     /// The decision.
-    pub point: ChoicePoint,
+    pub decision: Decision,
     /// How many options there were.
     pub options: u32,
     /// Which was taken.
@@ -134,7 +135,7 @@ pub struct RecordingChooser<C> {
     log: Vec<ChoiceRecord>,
 }
 
-impl<C: Chooser> RecordingChooser<C> {
+impl<C: Decider> RecordingChooser<C> {
     /// Records `inner`'s decisions.
     pub fn new(inner: C) -> Self {
         Self {
@@ -154,11 +155,11 @@ impl<C: Chooser> RecordingChooser<C> {
     }
 }
 
-impl<C: Chooser> Chooser for RecordingChooser<C> {
-    fn choose(&mut self, point: ChoicePoint, options: usize) -> usize {
-        let pick = self.inner.choose(point, options) % options.max(1);
+impl<C: Decider> Decider for RecordingChooser<C> {
+    fn decide(&mut self, decision: Decision, options: usize) -> usize {
+        let pick = self.inner.decide(decision, options) % options.max(1);
         self.log.push(ChoiceRecord {
-            point,
+            decision,
             options: u32::try_from(options).unwrap_or(u32::MAX),
             pick: u32::try_from(pick).unwrap_or(u32::MAX),
         });
@@ -166,27 +167,34 @@ impl<C: Chooser> Chooser for RecordingChooser<C> {
     }
 }
 
-/// A chooser shared between the coordinator and the fault injectors of one run, so every
-/// decision of the run goes through the same chooser (design principle 1).
+/// A decider shared between the coordinator and the fault injectors of one run, so every
+/// decision of the run goes through the same decider (design principle 1). To the coordinator
+/// it is a [`Chooser`] whose points arrive as [`Decision::Engine`].
 #[derive(Clone)]
-pub struct SharedChooser(Rc<RefCell<dyn Chooser>>);
+pub struct SharedChooser(Rc<RefCell<dyn Decider>>);
 
 impl SharedChooser {
-    /// Shares `chooser`.
-    pub fn new(chooser: impl Chooser + 'static) -> Self {
-        Self(Rc::new(RefCell::new(chooser)))
+    /// Shares `decider`.
+    pub fn new(decider: impl Decider + 'static) -> Self {
+        Self(Rc::new(RefCell::new(decider)))
     }
 
-    /// Shares an already shared chooser, keeping the caller's handle to read it afterwards.
-    pub fn from_rc<C: Chooser + 'static>(chooser: Rc<RefCell<C>>) -> Self {
-        Self(chooser)
+    /// Shares an already shared decider, keeping the caller's handle to read it afterwards.
+    pub fn from_rc<C: Decider + 'static>(decider: Rc<RefCell<C>>) -> Self {
+        Self(decider)
+    }
+}
+
+impl Decider for SharedChooser {
+    fn decide(&mut self, decision: Decision, options: usize) -> usize {
+        // A decider never calls back into the simulation, so the borrow cannot be held already.
+        self.0.borrow_mut().decide(decision, options)
     }
 }
 
 impl Chooser for SharedChooser {
     fn choose(&mut self, point: ChoicePoint, options: usize) -> usize {
-        // A chooser never calls back into the simulation, so the borrow cannot be held already.
-        self.0.borrow_mut().choose(point, options)
+        self.decide(Decision::Engine(point), options)
     }
 }
 
@@ -219,19 +227,19 @@ impl SwarmChooser {
         Self { rng, enabled }
     }
 
-    fn kind(point: ChoicePoint) -> usize {
-        match point {
-            ChoicePoint::WriterFault { .. } => 0,
-            ChoicePoint::ProviderFault { .. } => 1,
-            ChoicePoint::RequesterFault { .. } => 2,
-            _ => 3,
+    fn kind(decision: Decision) -> usize {
+        match decision {
+            Decision::WriterFault { .. } => 0,
+            Decision::ProviderFault { .. } => 1,
+            Decision::RequesterFault { .. } => 2,
+            Decision::Engine(_) => 3,
         }
     }
 }
 
-impl Chooser for SwarmChooser {
-    fn choose(&mut self, point: ChoicePoint, options: usize) -> usize {
-        if self.enabled[Self::kind(point)] {
+impl Decider for SwarmChooser {
+    fn decide(&mut self, decision: Decision, options: usize) -> usize {
+        if self.enabled[Self::kind(decision)] {
             self.rng.below(options.max(1))
         } else {
             0
@@ -244,9 +252,9 @@ mod tests {
     use super::*;
     use crate::vocab::WriterEvent;
 
-    const POINT: ChoicePoint = ChoicePoint::DeliveryOrder {
+    const POINT: Decision = Decision::Engine(ChoicePoint::DeliveryOrder {
         event: WriterEvent::Freeze,
-    };
+    });
 
     #[test]
     fn xoshiro256_star_star_matches_the_reference() {
@@ -271,7 +279,7 @@ mod tests {
                 12_544_586_762_248_559_009
             ]
         );
-        let picks: Vec<usize> = (0..8).map(|_| chooser.choose(POINT, 3)).collect();
+        let picks: Vec<usize> = (0..8).map(|_| chooser.decide(POINT, 3)).collect();
         assert!(picks.iter().all(|&p| p < 3));
     }
 
@@ -279,19 +287,19 @@ mod tests {
     fn replay_and_recording_agree() {
         let mut recording = RecordingChooser::new(SeededChooser::new(7));
         let picks: Vec<usize> = (0..20)
-            .map(|i| recording.choose(POINT, 2 + i % 4))
+            .map(|i| recording.decide(POINT, 2 + i % 4))
             .collect();
         let mut replay = ReplayChooser::new(recording.picks());
-        let again: Vec<usize> = (0..20).map(|i| replay.choose(POINT, 2 + i % 4)).collect();
+        let again: Vec<usize> = (0..20).map(|i| replay.decide(POINT, 2 + i % 4)).collect();
         assert_eq!(picks, again);
-        assert_eq!(replay.choose(POINT, 5), 0, "past the end: the first option");
+        assert_eq!(replay.decide(POINT, 5), 0, "past the end: the first option");
     }
 
     #[test]
     fn bytes_chooser_reads_one_byte_per_choice() {
         let mut chooser = BytesChooser::new(&[5, 1]);
-        assert_eq!(chooser.choose(POINT, 3), 2);
-        assert_eq!(chooser.choose(POINT, 3), 1);
-        assert_eq!(chooser.choose(POINT, 3), 0);
+        assert_eq!(chooser.decide(POINT, 3), 2);
+        assert_eq!(chooser.decide(POINT, 3), 1);
+        assert_eq!(chooser.decide(POINT, 3), 0);
     }
 }

@@ -13,9 +13,9 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
+use super::{Decider, Decision};
 use super::{Scenario, SharedChooser};
 use crate::coordinator::PlantedBug;
-use crate::coordinator::{ChoicePoint, Chooser};
 use crate::trace::oracle::{self, Coverage, Report};
 use crate::trace::Trace;
 
@@ -315,15 +315,9 @@ impl PrefixChooser {
     }
 }
 
-impl Chooser for PrefixChooser {
-    fn choose(&mut self, point: ChoicePoint, options: usize) -> usize {
-        let ordering = matches!(
-            point,
-            ChoicePoint::DeliveryOrder { .. }
-                | ChoicePoint::ShutdownOrder
-                | ChoicePoint::NextOperation
-        );
-        let explored = !ordering || self.branch_on_order;
+impl Decider for PrefixChooser {
+    fn decide(&mut self, decision: Decision, options: usize) -> usize {
+        let explored = !decision.is_ordering() || self.branch_on_order;
         let at = self.log.len();
         let options = u32::try_from(options.max(1)).unwrap_or(u32::MAX);
         let pick = if explored {

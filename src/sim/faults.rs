@@ -13,7 +13,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use super::SharedChooser;
-use crate::coordinator::{ChoicePoint, Chooser};
+use super::{Decider, Decision};
 use crate::provider::{Provider, ProviderContext};
 use crate::vocab::ProviderStep;
 use crate::vocab::{Hresult, ProviderId, SnapshotSetId, WriterEvent, WriterFailure};
@@ -161,24 +161,24 @@ impl FaultInjector {
     /// The fault (if any) writer `writer` shows at `event`.
     pub fn writer_fault(&self, writer: u32, event: WriterEvent) -> Option<Reaction> {
         let options = self.catalogue.writer.get(&event)?;
-        self.pick(ChoicePoint::WriterFault { writer, event }, options)
+        self.pick(Decision::WriterFault { writer, event }, options)
             .copied()
     }
 
     /// The fault (if any) provider `provider` shows at `step`.
     pub fn provider_fault(&self, provider: u32, step: ProviderStep) -> Option<ProviderFault> {
         let options = self.catalogue.provider.get(&step)?;
-        self.pick(ChoicePoint::ProviderFault { provider, step }, options)
+        self.pick(Decision::ProviderFault { provider, step }, options)
             .copied()
     }
 
     /// What requester `requester` does instead of program step `step`, if anything.
     pub fn requester_fault(&self, requester: u32, step: u32) -> Option<RequesterFault> {
-        let point = ChoicePoint::RequesterFault { requester, step };
+        let point = Decision::RequesterFault { requester, step };
         self.pick(point, &self.catalogue.requester).copied()
     }
 
-    fn pick<'a, T>(&self, point: ChoicePoint, options: &'a [T]) -> Option<&'a T> {
+    fn pick<'a, T>(&self, point: Decision, options: &'a [T]) -> Option<&'a T> {
         if options.is_empty()
             || self
                 .catalogue
@@ -188,7 +188,7 @@ impl FaultInjector {
             return None;
         }
         let mut chooser = self.chooser.clone();
-        let pick = chooser.choose(point, options.len() + 1) % (options.len() + 1);
+        let pick = chooser.decide(point, options.len() + 1) % (options.len() + 1);
         let fault = options.get(pick.checked_sub(1)?)?;
         self.fired.set(self.fired.get() + 1);
         Some(fault)

@@ -1,9 +1,10 @@
-//! The simulation layer: deterministic runs under a chosen [`Chooser`](crate::coordinator::Chooser),
+//! The simulation layer: deterministic runs under a chosen [`Decider`],
 //! faults as data, requester programs and scenario files, and the exhaustive explorer.
 //!
-//! - [`SeededChooser`], [`ReplayChooser`], [`BytesChooser`], [`RecordingChooser`]: where every
-//!   nondeterministic decision comes from; [`SharedChooser`] hands one chooser to the
-//!   coordinator and the fault injectors of a run.
+//! - [`Decision`], [`Decider`]: every nondeterministic decision of a run, the engine's
+//!   orderings and the simulation's fault points. [`SeededChooser`], [`ReplayChooser`],
+//!   [`BytesChooser`], [`RecordingChooser`], [`SwarmChooser`] make them; [`SharedChooser`]
+//!   hands one decider to the coordinator and the fault injectors of a run.
 //! - [`FaultCatalogue`], [`FaultInjector`], [`FaultyWriter`], [`FaultyProvider`]: what may go
 //!   wrong, decided at fault points by the chooser.
 //! - [`Step`], [`ProgramStep`]: requester programs as data, the one language of scenario files,
@@ -19,6 +20,7 @@
 
 mod check;
 mod choosers;
+mod decision;
 mod env;
 mod explore;
 mod faults;
@@ -35,6 +37,7 @@ pub use choosers::{
     BytesChooser, ChoiceRecord, RecordingChooser, ReplayChooser, SeededChooser, SharedChooser,
     SwarmChooser,
 };
+pub use decision::{Decider, Decision};
 pub use env::{check_determinism, replay_command, seed_from_env, seeds_from_env};
 pub use explore::{swarm, Bounds, Counterexample, Exploration, Explorer, Judge};
 pub use faults::{
