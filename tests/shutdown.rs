@@ -32,7 +32,7 @@ fn r57_release_after_backup_complete_sends_shutdown_with_the_set_id() {
     let mut bc = prepared(&vss);
     bc.call_and_wait(Call::DoSnapshotSet).unwrap();
     bc.call_and_wait(Call::BackupComplete).unwrap();
-    let set = vss.inspect(|c| c.snapshot_set_id(S0));
+    let set = vss.trace().snapshot_set(S0).expect("a set was started");
     bc.call_ok(Call::Release).unwrap();
     assert_eq!(shutdown_sets(&vss), [(S0, set)]);
     // R104: auto-release copies deleted on release.
@@ -124,7 +124,7 @@ fn r57_after_a_crash_the_id_may_belong_to_another_backup() {
     let mut first = prepared(&vss);
     first.call_and_wait(Call::DoSnapshotSet).unwrap();
     let mut second = prepared(&vss);
-    let second_set = vss.inspect(|c| c.snapshot_set_id(S1));
+    let second_set = vss.trace().snapshot_set(S1).expect("a set was started");
     first.call_ok(Call::Crash).unwrap();
     assert_eq!(shutdown_sets(&vss), [(S0, second_set)]);
     second.call_ok(Call::AbortBackup).unwrap();

@@ -89,7 +89,7 @@ fn run(window: QueryWindow) -> (Vss, Log, Option<Result<(), Hresult>>) {
 #[test]
 fn r68_snapshot_set_id_inside_the_window_only() {
     let (vss, log, _) = run(QueryWindow::default());
-    let set = vss.inspect(|c| c.snapshot_set_id(S0));
+    let set = vss.trace().snapshot_set(S0).expect("a set was started");
     for (event, got, _) in log.borrow().iter() {
         let inside = matches!(
             event,

@@ -55,5 +55,5 @@ pub(crate) fn full_backup(vss: &Vss) -> usize {
             .wait()
             .expect("completed"),
     );
-    vss.inspect(|core| core.trace().records().len())
+    vss.take_trace().records().len()
 }

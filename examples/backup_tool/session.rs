@@ -110,14 +110,19 @@ impl VssSession {
         }
     }
 
-    /// Every selectable component the identified writers declared.
-    pub(crate) fn declared_components(&self) -> Vec<ComponentKey> {
-        let session = self.bc.session();
-        let keys = self
-            .bc
-            .vss()
-            .inspect(|core| core.declared_components(session));
-        keys.into_iter().map(|(_, key)| key).collect()
+    /// Every selectable component the identified writers declared, read as a real tool reads
+    /// them: `GetWriterMetadataCount`, then `GetWriterMetadata(i)` and its components (R110).
+    pub(crate) fn declared_components(&mut self) -> Result<Vec<ComponentKey>, Hresult> {
+        let Reply::Count(count) = self.call(Call::WriterMetadataCount)? else {
+            return Err(Hresult::VSS_E_UNEXPECTED);
+        };
+        let mut keys = Vec::new();
+        for index in 0..count {
+            if let Reply::WriterMetadata(metadata) = self.call(Call::WriterMetadata { index })? {
+                keys.extend(metadata.selectable_components().cloned());
+            }
+        }
+        Ok(keys)
     }
 
     /// `GatherWriterStatus`, wait, then every `GetWriterStatus` row (R28–R30).

@@ -105,7 +105,7 @@ impl BackupTool {
         let timeout = self.remaining_ms(s);
         s.run_async(Call::GatherWriterMetadata, timeout)
             .map_err(at("GatherWriterMetadata"))?;
-        let components = s.declared_components();
+        let components = s.declared_components().map_err(at("GetWriterMetadata"))?;
         for key in &components {
             s.call(Call::AddComponent(key.clone()))
                 .map_err(at("AddComponent"))?;

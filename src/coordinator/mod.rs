@@ -38,12 +38,9 @@ pub use chooser::{ChoicePoint, Chooser, FirstChoice};
 
 use crate::provider::Provider;
 use crate::trace::{Trace, TraceEvent};
-use crate::vocab::{
-    minted_uuid, Bound, Call, ComponentKey, Hresult, IdKind, Policies, Reply, SnapshotSetId,
-    WriterClassId, WriterInstanceId, WriterState,
-};
+use crate::vocab::{minted_uuid, Bound, Call, Hresult, IdKind, Policies, Reply, WriterInstanceId};
 use crate::vocab::{ProviderNo, SessionNo, WriterNo};
-use crate::writer::{Writer, WriterConfig, WriterMetadata};
+use crate::writer::{Writer, WriterConfig};
 use ops::AsyncOp;
 use session::Session;
 use timers::TimerTable;
@@ -66,17 +63,6 @@ pub struct Coordinator {
     planted_bug: Option<PlantedBug>,
     minted: u64,
     shadow_copies: u64,
-}
-
-/// A registered writer's identity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WriterInfo<'a> {
-    /// Class id (R59).
-    pub class_id: WriterClassId,
-    /// Instance id minted at registration (R61).
-    pub instance_id: WriterInstanceId,
-    /// Writer name.
-    pub name: &'a str,
 }
 
 struct WriterSlot {
@@ -188,83 +174,12 @@ impl Coordinator {
         self.trace.take()
     }
 
-    /// Number of registered writer instances.
-    pub fn writer_count(&self) -> usize {
-        self.writers.len()
-    }
-
-    /// The configuration and instance id of writer `writer`.
-    pub fn writer_config(&self, writer: WriterNo) -> Option<WriterInfo<'_>> {
-        self.writers.get(writer.0 as usize).map(|slot| WriterInfo {
-            class_id: slot.config.class_id,
-            instance_id: slot.instance_id,
-            name: &slot.config.name,
-        })
-    }
-
     /// The writer with instance id `instance_id`.
-    pub fn writer_no(&self, instance_id: WriterInstanceId) -> Option<WriterNo> {
+    pub(crate) fn writer_no(&self, instance_id: WriterInstanceId) -> Option<WriterNo> {
         self.writers
             .iter()
             .position(|slot| slot.instance_id == instance_id)
             .map(|index| WriterNo(index_u32(index)))
-    }
-
-    /// Writer `writer`'s state and `hrFailure` in `session` (what `GetWriterStatus` would report
-    /// if gathered now), or `None` if the session or writer does not exist.
-    pub fn writer_state(
-        &self,
-        session: SessionNo,
-        writer: WriterNo,
-    ) -> Option<(WriterState, Hresult)> {
-        let sw = self.session(session)?.writers.get(writer.0 as usize)?;
-        Some((sw.state, sw.failure))
-    }
-
-    /// The metadata document writer `writer` built for `session`'s Identify, if it succeeded.
-    pub fn writer_metadata(&self, session: SessionNo, writer: WriterNo) -> Option<&WriterMetadata> {
-        self.session(session)?
-            .writers
-            .get(writer.0 as usize)?
-            .metadata()
-    }
-
-    /// Every selectable component the writers identified for `session` declared, with its
-    /// writer, as `AddComponent` takes it (R13, R110).
-    pub fn declared_components(&self, session: SessionNo) -> Vec<(WriterNo, ComponentKey)> {
-        let Some(s) = self.session(session) else {
-            return Vec::new();
-        };
-        let mut keys = Vec::new();
-        for (index, (slot, sw)) in self.writers.iter().zip(&s.writers).enumerate() {
-            let Some(metadata) = sw.metadata() else {
-                continue;
-            };
-            let writer = WriterNo(index_u32(index));
-            keys.extend(
-                metadata
-                    .components
-                    .iter()
-                    .filter(|c| c.selectable)
-                    .map(|c| {
-                        let key = ComponentKey {
-                            instance_id: slot.instance_id,
-                            writer_id: slot.config.class_id,
-                            component_type: c.component_type,
-                            logical_path: c.logical_path.clone(),
-                            name: c.name.clone(),
-                        };
-                        (writer, key)
-                    }),
-            );
-        }
-        keys
-    }
-
-    /// The set id of `session` (`GUID_NULL` before `StartSnapshotSet`).
-    pub fn snapshot_set_id(&self, session: SessionNo) -> SnapshotSetId {
-        self.session(session)
-            .map_or(SnapshotSetId::NULL, |s| s.set.id())
     }
 
     fn session(&self, no: SessionNo) -> Option<&Session> {

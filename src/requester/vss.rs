@@ -16,6 +16,13 @@ use crate::writer::{Writer, WriterConfig};
 /// Create requester objects with [`Vss::backup_components`] (typestate API) or
 /// [`Vss::dynamic`] (any call in any order); several may be alive at once, as on Windows.
 /// Single-threaded by design: the simulation is deterministic and has no threads.
+///
+/// There is no back door into the engine. Requester-visible data (writer metadata and status,
+/// set and snapshot ids) is read through calls on requester objects, which the guard table
+/// checks and the trace records; everything else a test may want to know afterwards (a
+/// writer's state for each requester, the set a requester started) is read from the trace
+/// ([`Trace::writer_state`], [`Trace::snapshot_set`]), so what a test checks is what the oracle
+/// judged.
 #[derive(Clone)]
 pub struct Vss {
     core: Rc<RefCell<Coordinator>>,
@@ -68,16 +75,8 @@ impl Vss {
 
     /// The trace so far, moved out of the machine instead of copied (the machine records on
     /// into an empty trace): for a finished run about to drop the machine.
-    pub(crate) fn take_trace(&self) -> Trace {
+    pub fn take_trace(&self) -> Trace {
         self.core.borrow_mut().take_trace()
-    }
-
-    /// Reads the coordinator: writer states, metadata documents, set ids.
-    ///
-    /// Do not call this from inside a writer handler: the coordinator is busy then, and the
-    /// call panics (which the simulator records as that handler's failure).
-    pub fn inspect<R>(&self, f: impl FnOnce(&Coordinator) -> R) -> R {
-        f(&self.core.borrow())
     }
 
     /// Runs `f` on the coordinator, then the releases deferred meanwhile.

@@ -13,8 +13,8 @@ use super::{Scenario, SharedChooser};
 use crate::coordinator::PlantedBug;
 use crate::provider::{Provider, SoftwareProvider};
 use crate::requester::Vss;
-use crate::trace::{DropReason, Trace, TraceEvent, TraceMode};
-use crate::vocab::{Hresult, SessionNo, SnapshotSetId, WriterEvent, WriterNo, WriterState};
+use crate::trace::{Trace, TraceEvent, TraceMode};
+use crate::vocab::{SessionNo, SnapshotSetId, WriterEvent, WriterNo};
 use crate::writer::{Writer, WriterConfig};
 
 /// Whether the scenario's fault catalogue applies to a substituted writer.
@@ -293,52 +293,23 @@ impl Scenario {
     }
 }
 
-/// Each requester's writers' final states, from the trace: writers whose Identify succeeded for
-/// that requester and were not left out for it (R10, R7), each in its last recorded state
-/// (`VSS_WS_STABLE`, `S_OK` before any).
+/// Each requester's writers' final states by name, from the trace (see
+/// [`Trace::writer_states`]).
 fn final_states(trace: &Trace, requesters: u32) -> BTreeMap<u32, StatusRows> {
-    let mut names: BTreeMap<WriterNo, &str> = BTreeMap::new();
-    let mut rows: BTreeMap<(u32, WriterNo), Option<(WriterState, Hresult)>> = BTreeMap::new();
-    for record in trace.records() {
-        match &record.event {
-            TraceEvent::WriterRegistered { writer, name, .. } => {
-                names.insert(*writer, name);
-            }
-            TraceEvent::Handled {
-                session,
-                writer,
-                event: WriterEvent::Identify,
-                ..
-            } => {
-                let stable = (WriterState::VSS_WS_STABLE, Hresult::S_OK);
-                rows.entry((session.0, *writer)).or_insert(Some(stable));
-            }
-            TraceEvent::WriterDropped {
-                session,
-                writer,
-                reason: DropReason::IdentifyFailed | DropReason::ClassDisabled,
-            } => {
-                rows.insert((session.0, *writer), None);
-            }
-            TraceEvent::StateChanged {
-                session,
-                writer,
-                state,
-                failure,
-            } => {
-                if let Some(Some(row)) = rows.get_mut(&(session.0, *writer)) {
-                    *row = (*state, *failure);
-                }
-            }
-            _ => {}
-        }
-    }
+    let names: BTreeMap<WriterNo, &str> = trace
+        .records()
+        .iter()
+        .filter_map(|record| match &record.event {
+            TraceEvent::WriterRegistered { writer, name, .. } => Some((*writer, name.as_str())),
+            _ => None,
+        })
+        .collect();
     let mut states: BTreeMap<u32, StatusRows> =
         (0..requesters).map(|n| (n, StatusRows::new())).collect();
-    for ((session, writer), row) in rows {
-        if let (Some(row), Some(name)) = (row, names.get(&writer)) {
+    for ((session, writer), row) in trace.writer_states() {
+        if let Some(name) = names.get(&writer) {
             states
-                .entry(session)
+                .entry(session.0)
                 .or_default()
                 .insert((*name).to_owned(), row);
         }

@@ -7,6 +7,7 @@
 
 mod event;
 pub mod oracle;
+mod readings;
 mod recorder;
 mod render;
 

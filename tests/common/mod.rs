@@ -153,10 +153,11 @@ pub fn deliveries(trace: &Trace) -> Vec<(SessionNo, WriterNo, WriterEvent)> {
         .collect()
 }
 
-/// `writer`'s state and failure in `session` now.
+/// `writer`'s state and failure in `session` now, as recorded in the trace.
 pub fn state(vss: &Vss, session: SessionNo, writer: usize) -> (WriterState, Hresult) {
-    vss.inspect(|core| core.writer_state(session, WriterNo(writer as u32)))
-        .expect("writer exists")
+    vss.trace()
+        .writer_state(session, WriterNo(writer as u32))
+        .expect("the requester identified the writer")
 }
 
 /// The oracle finds no engine violation in `vss`'s trace (requester/writer obligations may be
