@@ -190,6 +190,8 @@ impl Coordinator {
             let writer = recipients.remove(pick);
             let arg = if crashed {
                 self.set_id_after_crash(session, writer, set_id)
+            } else if self.planted(super::PlantedBug::ShutdownWithoutSetId) {
+                SnapshotSetId::NULL
             } else {
                 set_id
             };
@@ -210,7 +212,7 @@ impl Coordinator {
             return Vec::new();
         }
         let set_started = !matches!(s.set, SetState::None);
-        let bug = self.planted_bug == Some(super::PlantedBug::AbortAfterPostSnapshot);
+        let bug = self.planted(super::PlantedBug::AbortAfterPostSnapshot);
         s.writers
             .iter()
             .enumerate()

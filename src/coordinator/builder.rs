@@ -4,7 +4,7 @@ use super::chooser::{Chooser, FirstChoice};
 use super::Coordinator;
 use crate::provider::{Provider, SoftwareProvider};
 use crate::trace::TraceMode;
-use crate::vocab::Policies;
+use crate::vocab::{Policies, Rule};
 use crate::writer::{Writer, WriterConfig};
 
 /// Run bounds (design principle 7): a run never loops forever.
@@ -41,14 +41,96 @@ pub struct Builder {
 }
 
 /// A deliberate engine bug, for proving that the oracle (and the explorer, and fuzzers) catch
-/// it. Never use outside tests of the checkers themselves.
+/// it: one per oracle rule family, each breaking one rule in one place. Never use outside tests
+/// of the checkers themselves.
 #[doc(hidden)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PlantedBug {
+    /// An asynchronous operation records its completion twice (structure, `TRACE`).
+    CompletionRecordedTwice,
+    /// PrepareForBackup skips the last of several writers, which then hears PrepareForSnapshot
+    /// without it (participation, R21).
+    PrepareSkipsLastWriter,
+    /// Freeze goes out in registration order, ignoring application levels (ordering, R46).
+    FreezeIgnoresLevels,
     /// `AbortBackup` after a successful `DoSnapshotSet` delivers Abort to writers past
-    /// PostSnapshot, breaking R55.
+    /// PostSnapshot (abort, R55).
     AbortAfterPostSnapshot,
+    /// A veto in OnPrepareSnapshot raises Abort, which only Freeze and Thaw failures may
+    /// (causes, R51).
+    AbortOnPrepareSnapshotVeto,
+    /// `BackupComplete` is accepted without a successful `DoSnapshotSet` (obligations: the
+    /// engine's side of R26, T14).
+    CompleteWithoutSnapshot,
+    /// BackupShutdown after a created set carries `GUID_NULL` instead of its id (shutdown, R57).
+    ShutdownWithoutSetId,
+    /// `GetWriterStatus` reports every writer's `hrFailure` as `S_OK` (states, T2).
+    StatusForgetsFailure,
+    /// The freeze window's deadline is set 1 ms late (timers, R99).
+    FreezeWindowLate,
+    /// A second requester's `StartSnapshotSet` succeeds while a set is in creation
+    /// (serialization, R15).
+    SecondSetInCreation,
+    /// Writers' set queries are answered outside the query window (queries, R68).
+    QueriesOutsideWindow,
+    /// `BackupComplete` never finishes: the scheduler steps it without progress (termination,
+    /// `BOUND`).
+    CompleteNeverEnds,
+}
+
+impl PlantedBug {
+    /// Every planted bug.
+    pub const ALL: [Self; 12] = [
+        Self::CompletionRecordedTwice,
+        Self::PrepareSkipsLastWriter,
+        Self::FreezeIgnoresLevels,
+        Self::AbortAfterPostSnapshot,
+        Self::AbortOnPrepareSnapshotVeto,
+        Self::CompleteWithoutSnapshot,
+        Self::ShutdownWithoutSetId,
+        Self::StatusForgetsFailure,
+        Self::FreezeWindowLate,
+        Self::SecondSetInCreation,
+        Self::QueriesOutsideWindow,
+        Self::CompleteNeverEnds,
+    ];
+
+    /// The oracle rule family that must catch it (as `trace::oracle::families` names them).
+    pub fn family(self) -> &'static str {
+        match self {
+            Self::CompletionRecordedTwice => "structure",
+            Self::PrepareSkipsLastWriter => "participation",
+            Self::FreezeIgnoresLevels => "ordering",
+            Self::AbortAfterPostSnapshot => "abort",
+            Self::AbortOnPrepareSnapshotVeto => "causes",
+            Self::CompleteWithoutSnapshot => "obligations",
+            Self::ShutdownWithoutSetId => "shutdown",
+            Self::StatusForgetsFailure => "states",
+            Self::FreezeWindowLate => "timers",
+            Self::SecondSetInCreation => "serialization",
+            Self::QueriesOutsideWindow => "queries",
+            Self::CompleteNeverEnds => "termination",
+        }
+    }
+
+    /// The rule it breaks.
+    pub fn rule(self) -> Rule {
+        match self {
+            Self::CompletionRecordedTwice => Rule::Trace,
+            Self::PrepareSkipsLastWriter => Rule::R21,
+            Self::FreezeIgnoresLevels => Rule::R46,
+            Self::AbortAfterPostSnapshot => Rule::R55,
+            Self::AbortOnPrepareSnapshotVeto => Rule::R51,
+            Self::CompleteWithoutSnapshot => Rule::R26,
+            Self::ShutdownWithoutSetId => Rule::R57,
+            Self::StatusForgetsFailure => Rule::T2,
+            Self::FreezeWindowLate => Rule::R99,
+            Self::SecondSetInCreation => Rule::R15,
+            Self::QueriesOutsideWindow => Rule::R68,
+            Self::CompleteNeverEnds => Rule::Bound,
+        }
+    }
 }
 
 impl Builder {

@@ -75,9 +75,15 @@ impl Coordinator {
 
     /// Guards (T14) and argument checks, without effects.
     fn check_call(&self, session: SessionNo, call: &Call) -> Result<Checked, Hresult> {
-        let set_elsewhere = self.set_in_creation.is_some_and(|other| other != session);
+        let set_elsewhere = self.set_in_creation.is_some_and(|other| other != session)
+            && !self.planted(super::PlantedBug::SecondSetInCreation);
         let s = &self.sessions[session.0 as usize];
-        guards::check(s, call, set_elsewhere)?;
+        let unguarded = matches!(call, Call::BackupComplete)
+            && s.pending.is_none()
+            && self.planted(super::PlantedBug::CompleteWithoutSnapshot);
+        if !unguarded {
+            guards::check(s, call, set_elsewhere)?;
+        }
         match call {
             Call::SetContext { context } => Context::from_raw(*context).map(|_| Checked::Plain),
             Call::AddComponent(key) => {
@@ -366,6 +372,10 @@ impl Coordinator {
             .as_ref()
             .and_then(|list| list.get(row))
             .cloned()?;
+        let mut status = status;
+        if self.planted(super::PlantedBug::StatusForgetsFailure) {
+            status.failure = Hresult::S_OK;
+        }
         if let Some(writer) = self.writer_no(status.instance_id) {
             let (state, failure) = (status.state, status.failure);
             self.record(TraceEvent::StatusReported {

@@ -62,6 +62,7 @@ impl Coordinator {
             event,
             set,
         });
+        let wide_queries = self.planted(super::PlantedBug::QueriesOutsideWindow);
         let Self {
             writers,
             sessions,
@@ -71,7 +72,8 @@ impl Coordinator {
         } = self;
         let s = &sessions[session.0 as usize];
         let slot = &mut writers[writer.0 as usize];
-        let view = event_view(s, writer, event, *policies, *now_ms, slot.config.level);
+        let mut view = event_view(s, writer, event, *policies, *now_ms, slot.config.level);
+        view.set_queries_allowed |= wide_queries && s.set.data().is_some();
         let mut ctx = HandlerContext::new(event, view);
         let mut metadata = WriterMetadata::default();
         let handler = &mut slot.writer;
@@ -233,7 +235,8 @@ impl Coordinator {
                     }
                 };
                 let timer = Timer::FreezeWindow { session, writer };
-                let deadline_ms = start_ms.saturating_add(timeout_ms);
+                let late = u64::from(self.planted(super::PlantedBug::FreezeWindowLate));
+                let deadline_ms = start_ms.saturating_add(timeout_ms).saturating_add(late);
                 self.timers.set(timer, deadline_ms);
                 self.record(TraceEvent::TimerSet { timer, deadline_ms });
             }
@@ -254,7 +257,10 @@ impl Coordinator {
             VetoAtFreezeThaw::NoAbort => !delivery.ok,
             VetoAtFreezeThaw::Abort => failed,
         };
-        if aborts && matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) {
+        let planted = failed
+            && event == WriterEvent::PrepareForSnapshot
+            && self.planted(super::PlantedBug::AbortOnPrepareSnapshotVeto);
+        if aborts && matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) || planted {
             // R50b: OnFreeze / OnThaw failed.
             self.writer_abort(op_no, AbortCause::WriterFailed { writer, event });
         }

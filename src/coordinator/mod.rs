@@ -182,6 +182,11 @@ impl Coordinator {
             .map(|index| WriterNo(index_u32(index)))
     }
 
+    /// Whether `bug` is planted (tests of the checkers only).
+    fn planted(&self, bug: PlantedBug) -> bool {
+        self.planted_bug == Some(bug)
+    }
+
     fn session(&self, no: SessionNo) -> Option<&Session> {
         self.sessions.get(no.0 as usize)
     }

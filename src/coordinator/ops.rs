@@ -228,7 +228,11 @@ impl Coordinator {
         }
         let (stage, script) = (self.ops[index].stage, self.ops[index].script());
         let Some(spec) = script.get(stage).copied() else {
-            self.finish_op(op_no);
+            let livelock = self.ops[index].kind == AsyncKind::BackupComplete
+                && self.planted(super::PlantedBug::CompleteNeverEnds);
+            if !livelock {
+                self.finish_op(op_no);
+            }
             return;
         };
         if matches!(self.ops[index].remaining, Remaining::NotBegun) {
@@ -351,9 +355,17 @@ impl Coordinator {
                     .filter(|&i| session.writers[i].receives_events())
                     .map(|i| WriterNo(super::index_u32(i)))
                     .collect();
-                if matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) {
+                let ignore_levels = event == WriterEvent::Freeze
+                    && self.planted(super::PlantedBug::FreezeIgnoresLevels);
+                if matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) && !ignore_levels {
                     // R46 (and Q7 for Thaw): by level; a stable sort keeps registration order.
                     list.sort_by_key(|w| self.writers[w.0 as usize].config.level.freeze_rank());
+                }
+                if event == WriterEvent::PrepareForBackup
+                    && list.len() > 1
+                    && self.planted(super::PlantedBug::PrepareSkipsLastWriter)
+                {
+                    list.pop();
                 }
                 Remaining::Writers(list)
             }
@@ -398,12 +410,16 @@ impl Coordinator {
             s.pending = None;
         }
         self.note_progress(session, kind, status);
-        self.record(TraceEvent::AsyncCompleted {
+        let completed = TraceEvent::AsyncCompleted {
             session,
             op: op_no,
             kind,
             hr: status,
-        });
+        };
+        if self.planted(super::PlantedBug::CompletionRecordedTwice) {
+            self.record(completed.clone());
+        }
+        self.record(completed);
     }
 }
 

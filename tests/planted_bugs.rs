@@ -1,0 +1,259 @@
+//! The checkers cannot pass vacuously: one deliberate engine bug per oracle rule family
+//! (`PlantedBug::ALL`), each caught by the oracle as an engine violation of the rule it breaks,
+//! found by the explorer within a small bound, and absent from the same exploration without
+//! the bug. Design principle 7; `docs/testing.md` lists the bugs.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use vss_sim::coordinator::PlantedBug;
+use vss_sim::requester::Vss;
+use vss_sim::sim::{
+    canonical_backup, Bounds, Exploration, Explorer, FaultCatalogue, Judge, ProgramStep, Scenario,
+    SharedChooser, Step, WriterSpec,
+};
+use vss_sim::trace::oracle::{self, Party};
+use vss_sim::vocab::{
+    ApplicationLevel, BackupState, Call, ComponentType, ProviderId, RestoreMethod, WriterClassId,
+};
+use vss_sim::writer::{HandlerContext, Writer, WriterConfig, WriterMetadata};
+
+/// The most executions any planted bug may take to be found.
+const FOUND_WITHIN: u64 = 2_000;
+
+/// Three writers at three application levels, registered in an order Freeze must not follow
+/// (R46), running the canonical backup under `faults`.
+fn three_writers(faults: FaultCatalogue) -> Scenario {
+    let writer = |name: &str, level| WriterSpec {
+        level,
+        ..WriterSpec::new(name)
+    };
+    Scenario {
+        name: "planted bug".into(),
+        description: String::new(),
+        policies: Default::default(),
+        writers: vec![
+            writer("SqlWriter", ApplicationLevel::VSS_APP_BACK_END),
+            writer("WebWriter", ApplicationLevel::VSS_APP_FRONT_END),
+            writer("RegistryWriter", ApplicationLevel::VSS_APP_SYSTEM),
+        ],
+        providers: Vec::new(),
+        volumes: Vec::new(),
+        faults,
+        steps: canonical_backup(0),
+        choices: Vec::new(),
+        expect: Default::default(),
+    }
+}
+
+/// The canonical backup, reading every status row after GatherWriterStatus (R29).
+fn reading_status(faults: FaultCatalogue) -> Scenario {
+    let mut scenario = three_writers(faults);
+    let after_status_wait = scenario
+        .steps
+        .iter()
+        .position(|s| s.step == Step::GatherWriterStatus)
+        .expect("the canonical backup gathers status")
+        + 2;
+    let reads = (0..3).map(|index| ProgramStep::new(Step::GetWriterStatusAt { index }));
+    scenario
+        .steps
+        .splice(after_status_wait..after_status_wait, reads);
+    scenario
+}
+
+/// Two requesters that both start a set while the first one's is in creation (R15).
+fn two_requesters() -> Scenario {
+    let mut scenario = three_writers(FaultCatalogue::none());
+    let by = ProgramStep::by;
+    let wait = |r| {
+        by(
+            r,
+            Step::Wait {
+                op: vss_sim::sim::OpRef::Last,
+                timeout_ms: None,
+            },
+        )
+    };
+    let mut steps = Vec::new();
+    for r in 0..2 {
+        steps.extend([
+            by(r, Step::InitializeForBackup),
+            by(r, Step::SetBackupState(BackupState::default())),
+            by(r, Step::GatherWriterMetadata),
+            wait(r),
+            by(r, Step::SelectAllComponents),
+        ]);
+    }
+    steps.extend([
+        by(0, Step::StartSnapshotSet),
+        by(1, Step::StartSnapshotSet),
+        by(1, Step::AbortBackup),
+        by(1, Step::Release),
+        by(0, Step::AbortBackup),
+        by(0, Step::Release),
+    ]);
+    scenario.steps = steps;
+    scenario
+}
+
+/// A writer that asks for the current set in every handler (R68), as many real writers log it.
+struct CuriousWriter;
+
+impl Writer for CuriousWriter {
+    fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
+        let _ = ctx.snapshot_set_id();
+        metadata
+            .set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_NOT_THERE)
+            .add_component(ComponentType::VSS_CT_FILEGROUP, None, "Curious");
+        true
+    }
+    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        ctx.snapshot_set_id().is_ok()
+    }
+    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        ctx.snapshot_set_id().is_ok()
+    }
+    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        ctx.snapshot_set_id().is_ok()
+    }
+    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        ctx.snapshot_set_id().is_ok()
+    }
+    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        ctx.snapshot_set_id().is_ok()
+    }
+    fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let _ = ctx.snapshot_set_id(); // outside the window: VSS_E_BAD_STATE expected
+        true
+    }
+    fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+}
+
+/// Explores a backup by one [`CuriousWriter`] with the typestate shell.
+fn curious_explorer(
+    bug: Option<PlantedBug>,
+) -> Explorer<impl FnMut(SharedChooser) -> vss_sim::trace::Trace> {
+    Explorer::new(move |chooser: SharedChooser| {
+        let mut builder = Vss::builder().chooser(chooser).writer(
+            WriterConfig::new(WriterClassId::from_u128(0xC0), "Curious"),
+            CuriousWriter,
+        );
+        if let Some(bug) = bug {
+            builder = builder.planted_bug(bug);
+        }
+        let vss = builder.build();
+        let mut bc = vss.dynamic();
+        let _ = bc.call_ok(Call::InitializeForBackup);
+        let _ = bc.call_ok(Call::SetBackupState(BackupState::default()));
+        let _ = bc.call_and_wait(Call::GatherWriterMetadata);
+        let _ = bc.select_all_components();
+        let _ = bc.call_ok(Call::StartSnapshotSet);
+        let _ = bc.call_ok(Call::AddToSnapshotSet {
+            volume: "C:\\".into(),
+            provider: ProviderId::NULL,
+        });
+        let _ = bc.call_and_wait(Call::PrepareForBackup);
+        let _ = bc.call_and_wait(Call::DoSnapshotSet);
+        let _ = bc.call_and_wait(Call::BackupComplete);
+        drop(bc);
+        vss.take_trace()
+    })
+}
+
+/// Explores the run that exposes `bug`, with it planted or not.
+fn explore(bug: PlantedBug, planted: bool) -> Exploration {
+    let bounds = Bounds {
+        stop_at_first_violation: true,
+        max_executions: FOUND_WITHIN,
+        ..Bounds::default()
+    };
+    let with = planted.then_some(bug);
+    let scenario = match bug {
+        PlantedBug::QueriesOutsideWindow => {
+            return curious_explorer(with)
+                .bounds(bounds)
+                .judge(Judge::Engine)
+                .run()
+        }
+        PlantedBug::SecondSetInCreation => two_requesters(),
+        PlantedBug::StatusForgetsFailure => reading_status(FaultCatalogue::standard()),
+        PlantedBug::AbortAfterPostSnapshot
+        | PlantedBug::AbortOnPrepareSnapshotVeto
+        | PlantedBug::CompleteWithoutSnapshot => three_writers(FaultCatalogue::standard()),
+        _ => three_writers(FaultCatalogue::none()),
+    };
+    Explorer::scenario_with_bug(scenario, with)
+        .bounds(bounds)
+        .judge(Judge::Engine)
+        .run()
+}
+
+#[test]
+fn every_oracle_family_has_a_planted_bug() {
+    let planted: BTreeSet<&str> = PlantedBug::ALL.iter().map(|bug| bug.family()).collect();
+    let families: BTreeSet<&str> = oracle::families().iter().map(|(name, _)| *name).collect();
+    assert_eq!(planted, families);
+    for bug in PlantedBug::ALL {
+        let (_, rules) = oracle::families()
+            .into_iter()
+            .find(|(name, _)| *name == bug.family())
+            .expect("a family");
+        assert!(
+            rules.contains(&bug.rule()),
+            "{bug:?} breaks {}, which the {} family does not judge",
+            bug.rule(),
+            bug.family()
+        );
+    }
+}
+
+#[test]
+fn every_planted_bug_is_caught_and_found_within_the_bound() {
+    let mut missed = Vec::new();
+    for bug in PlantedBug::ALL {
+        let started = Instant::now();
+        let exploration = explore(bug, true);
+        let Some(counterexample) = exploration.counterexample.as_ref() else {
+            missed.push(format!(
+                "{bug:?}: not found in {} executions",
+                exploration.executions
+            ));
+            continue;
+        };
+        let caught = counterexample
+            .report
+            .engine_violations()
+            .iter()
+            .any(|v| v.rule == bug.rule() && v.party == Party::Engine);
+        if !caught {
+            missed.push(format!(
+                "{bug:?}: found, but not as an engine violation of {}:\n{}",
+                bug.rule(),
+                counterexample.report
+            ));
+        }
+        eprintln!(
+            "{bug:?} ({} family, {}): found at execution {} in {:?}",
+            bug.family(),
+            bug.rule(),
+            counterexample.execution + 1,
+            started.elapsed()
+        );
+    }
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
+
+#[test]
+fn without_the_bugs_the_same_explorations_are_clean() {
+    for bug in PlantedBug::ALL {
+        let exploration = explore(bug, false);
+        assert!(
+            exploration.counterexample.is_none(),
+            "{bug:?}'s run breaks a rule without the bug:\n{}",
+            exploration.counterexample.unwrap().report
+        );
+    }
+}
