@@ -10,7 +10,8 @@
 //! calls and the [`Chooser`](coordinator::Chooser)'s answers. Every requester call is answered with
 //! the HRESULT Windows documents; every event, handler result, state change, timer and provider
 //! step is recorded in a [`Trace`](trace::Trace), which an independent [oracle](trace::oracle)
-//! judges against the protocol's numbered rules (R1–R128 in `docs/protocol.md`).
+//! judges against the protocol's numbered rules (R1–R128, tables T1–T14 and the open questions
+//! Q1–Q30: the typed catalogue [`vocab::rules`], rendered in `docs/rules.md`).
 //!
 //! ```text
 //!  requester API (typestate shell)                  writers (user code: impl Writer)
@@ -29,8 +30,9 @@
 //!
 //! ## Example
 //!
-//! A writer that vetoes at Freeze, a backup tool that follows the abort rules, and the oracle's
-//! verdict:
+//! A writer whose Freeze fails (it sets `VSS_E_WRITERERROR_RETRYABLE` and returns `false`), a
+//! backup tool that reads the failure from writer status and follows the abort rules, and the
+//! oracle's verdict:
 //!
 //! ```
 //! use vss_sim::requester::Vss;
@@ -51,7 +53,8 @@
 //! let mut started = discovered.start_snapshot_set()?;
 //! started.add_to_snapshot_set("C:\\")?;
 //! let prepared = started.prepare_for_backup()?.wait()?;
-//! let mut done = prepared.do_snapshot_set()?.wait()?; // Q4: vetoes show in writer status
+//! // Q4: by default a writer's failure shows in writer status, not in DoSnapshotSet's result.
+//! let mut done = prepared.do_snapshot_set()?.wait()?;
 //!
 //! let status = done.writer_status()?;
 //! assert_eq!(status[0].state, WriterState::VSS_WS_FAILED_AT_FREEZE);
@@ -68,17 +71,17 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`vocab`] | Windows' names and values: HRESULTs, writer states, events, contexts, ids, requester calls, policies |
+//! | [`vocab`] | Windows' names and values: HRESULTs, writer states, events, contexts, ids, requester calls, policies, run bounds, and the [rule catalogue](vocab::rules) every citation points into |
 //! | [`writer`] | the [`Writer`](writer::Writer) trait, writer configuration, handler context, a scripted writer |
 //! | [`provider`] | the [`Provider`](provider::Provider) trait and an in-memory software provider |
-//! | [`trace`] | trace records, JSON Lines, rendering, and the [`oracle`](trace::oracle) |
-//! | [`coordinator`] | the simulated VSS service: sessions, guard table, async operations, pipeline, timers, aborts, chooser |
-//! | [`requester`] | [`Vss`](requester::Vss), the typestate [`BackupComponents`](requester::BackupComponents) and the dynamic API |
-//! | [`sim`] | choosers, faults as data, scenario files, the [`Explorer`](sim::Explorer), swarm mode, fuzz entry points |
+//! | [`trace`] | trace records, JSON Lines, rendering, readings of a finished run, and the [`oracle`](trace::oracle) in twelve rule families |
+//! | [`coordinator`] | the simulated VSS service: sessions, guard table, async operations, pipeline, timers, aborts, the engine's choice points |
+//! | [`requester`] | [`Vss`](requester::Vss), the typestate [`BackupComponents`](requester::BackupComponents) (a pending and a failure state per asynchronous step) and the dynamic API |
+//! | [`sim`] | decisions and deciders, faults as data, the one requester language ([`Step`](sim::Step)) and its interpreter, scenario files and their [`Runner`](sim::Runner), the [`Explorer`](sim::Explorer), swarm mode, fuzz entry points, proptest strategies |
 //! | [`testkit`] | [`WriterConformance`](testkit::WriterConformance) for writer authors, [`RequesterCheck`](testkit::RequesterCheck) for backup tools |
 //!
-//! Design rationale: `docs/architecture.md`; protocol rules, state machine, guard table and
-//! policies: `docs/protocol.md`; seeds, faults, scenarios and exploration: `docs/simulation.md`;
+//! Design rationale: `docs/architecture.md`; every rule, table and open question with its status
+//! and checks: `docs/rules.md`; state machine, guard table and policies: `docs/protocol.md`; seeds, faults, scenarios and exploration: `docs/simulation.md`;
 //! how the engine is tested: `docs/testing.md`; testing your own code with the kit:
 //! `docs/testing-your-writer.md`, `docs/testing-your-requester.md`.
 
