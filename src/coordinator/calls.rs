@@ -11,7 +11,7 @@ use crate::vocab::{
     WriterStatus,
 };
 use crate::vocab::{ProviderNo, ProviderStep, SessionNo, WriterNo};
-use crate::writer::SnapshotVolume;
+use crate::writer::{SnapshotVolume, WriterMetadata};
 
 /// R17: the most volumes one set may hold.
 pub(crate) const MAX_VOLUMES_PER_SET: usize = 64;
@@ -115,8 +115,7 @@ impl Coordinator {
                 }
             }
             Call::WriterMetadata { index } => {
-                let identified = s.writers.iter().filter(|sw| sw.identified()).count();
-                if (*index as usize) < identified {
+                if (*index as usize) < s.metadata_rows.len() {
                     Ok(Checked::Plain)
                 } else {
                     // The page lists no code for an index past the count; GetWriterStatus gives
@@ -219,12 +218,13 @@ impl Coordinator {
             Call::DisableWriterClasses { classes } => self.filter_classes(session, classes, false),
             Call::GatherWriterMetadata => return Reply::Async(self.start_gather_metadata(session)),
             Call::WriterMetadataCount => {
-                let s = &self.sessions[index];
-                let count = s.writers.iter().filter(|sw| sw.identified()).count();
+                let count = self.sessions[index].metadata_rows.len();
                 return Reply::Count(super::index_u32(count));
             }
             Call::WriterMetadata { index: row } => {
-                return Reply::WriterMetadata(self.metadata_view(session, row as usize));
+                return self
+                    .metadata_view(session, row as usize)
+                    .map_or(Reply::Done, Reply::WriterMetadata);
             }
             Call::FreeWriterMetadata => self.sessions[index].metadata = Metadata::Freed,
             Call::AddComponent(key) => self.add_component(session, key),
@@ -433,16 +433,11 @@ impl Coordinator {
 
     /// `GetWriterMetadata(row)`: the view of the `row`-th identified writer (checked to exist),
     /// recorded as reported (R10).
-    fn metadata_view(&mut self, session: SessionNo, row: usize) -> WriterMetadataView {
+    fn metadata_view(&mut self, session: SessionNo, row: usize) -> Option<WriterMetadataView> {
         let s = &self.sessions[session.0 as usize];
-        let found = s
-            .writers
-            .iter()
-            .enumerate()
-            .filter(|(_, sw)| sw.identified())
-            .nth(row)
-            .map(|(writer, sw)| (writer, sw.metadata().cloned().unwrap_or_default()));
-        let (writer, metadata) = found.unwrap_or_default();
+        // The guard checked that row `row` exists.
+        let writer = s.metadata_rows.get(row)?.0 as usize;
+        let sw = &s.writers[writer];
         let slot = &self.writers[writer];
         let identity = WriterIdentity {
             instance_id: slot.instance_id,
@@ -452,11 +447,15 @@ impl Coordinator {
             usage_type: slot.config.usage_type,
             source_type: slot.config.source_type,
         };
+        let view = sw.metadata().map_or_else(
+            || WriterMetadata::default().view(&identity),
+            |metadata| metadata.view(&identity),
+        );
         self.record(TraceEvent::MetadataReported {
             session,
             writer: WriterNo(super::index_u32(writer)),
         });
-        metadata.view(&identity)
+        Some(view)
     }
 
     fn properties(&self, session: SessionNo, snapshot: SnapshotId) -> SnapshotProperties {

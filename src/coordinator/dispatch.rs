@@ -325,7 +325,8 @@ impl Coordinator {
 
 /// What `session` shows `writer`'s handler for `event`: its set, volumes, context, backup state
 /// and, in component mode for the handlers that get `IVssWriterComponents`, its selected
-/// components (R48, R68–R70).
+/// components (R48, R68–R70). Inlined: it runs on every delivery.
+#[inline]
 fn event_view<'a>(
     s: &'a super::session::Session,
     writer: WriterNo,

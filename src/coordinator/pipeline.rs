@@ -40,6 +40,10 @@ impl Coordinator {
         match kind {
             AsyncKind::GatherWriterMetadata if status == Hresult::VSS_S_ASYNC_FINISHED => {
                 s.metadata = Metadata::Gathered;
+                s.metadata_rows = (0..s.writers.len())
+                    .filter(|&i| s.writers[i].identified())
+                    .map(|i| WriterNo(super::index_u32(i)))
+                    .collect();
             }
             AsyncKind::GatherWriterMetadata => s.metadata = Metadata::Failed(status),
             // Its result is the status list itself (`Session::status`).

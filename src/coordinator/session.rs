@@ -1,5 +1,6 @@
 //! One requester object's session: what it has done, its set, and each writer's view of it.
 
+use crate::vocab::WriterNo;
 use crate::vocab::{
     AsyncKind, BackupState, ComponentKey, Context, Hresult, OpNo, SnapshotId, SnapshotSetId,
     WriterClassId, WriterState, WriterStatus,
@@ -320,6 +321,9 @@ pub(crate) struct Session {
     pub(crate) backup_state: Option<BackupState>,
     pub(crate) filter: ClassFilter,
     pub(crate) metadata: Metadata,
+    /// The writers `GetWriterMetadata(i)` reports, row `i` first: those identified when the
+    /// gather completed (R10), in registration order.
+    pub(crate) metadata_rows: Vec<WriterNo>,
     pub(crate) components: Vec<ComponentKey>,
     pub(crate) succeeded: Vec<(ComponentKey, bool)>,
     pub(crate) set: SetState,
@@ -339,6 +343,7 @@ impl Session {
             backup_state: None,
             filter: ClassFilter::default(),
             metadata: Metadata::NotGathered,
+            metadata_rows: Vec::new(),
             components: Vec::new(),
             succeeded: Vec::new(),
             set: SetState::None,

@@ -137,8 +137,10 @@ impl DynBackupComponents {
     pub fn select_all_components(&mut self) -> Result<usize, Hresult> {
         let keys: Vec<_> = self
             .writer_metadata()?
-            .iter()
-            .flat_map(|view| view.selectable_components().cloned().collect::<Vec<_>>())
+            .into_iter()
+            .flat_map(|view| view.components)
+            .filter(|component| component.selectable)
+            .map(|component| component.key)
             .collect();
         let count = keys.len();
         for key in keys {
