@@ -226,20 +226,7 @@ impl Coordinator {
             }
             WriterEvent::PrepareForSnapshot => sw.stage = Stage::Joined,
             WriterEvent::PostSnapshot => sw.stage = Stage::PastPostSnapshot,
-            WriterEvent::Freeze => {
-                let timeout_ms = self.writers[writer.0 as usize].config.freeze_timeout_ms;
-                let start_ms = match self.policies.freeze_timer_start {
-                    crate::vocab::FreezeTimerStart::OnFreezeDelivered => self.now_ms,
-                    crate::vocab::FreezeTimerStart::OnFreezeReturned => {
-                        self.now_ms.saturating_add(delivery.spent_ms)
-                    }
-                };
-                let timer = Timer::FreezeWindow { session, writer };
-                let late = u64::from(self.planted(super::PlantedBug::FreezeWindowLate));
-                let deadline_ms = start_ms.saturating_add(timeout_ms).saturating_add(late);
-                self.timers.set(timer, deadline_ms);
-                self.record(TraceEvent::TimerSet { timer, deadline_ms });
-            }
+            WriterEvent::Freeze => self.arm_freeze_window(session, writer, delivery.spent_ms),
             _ => {}
         }
         if failed
@@ -265,6 +252,24 @@ impl Coordinator {
             self.writer_abort(op_no, AbortCause::WriterFailed { writer, event });
         }
         delivery.spent_ms
+    }
+
+    /// R99: arms `writer`'s Freeze→Thaw window in `session` (`dwTimeoutFreeze`, R59), from
+    /// when Freeze was delivered or returned (`freeze_timer_start`, Q8); `spent_ms` is how long
+    /// OnFreeze ran.
+    fn arm_freeze_window(&mut self, session: SessionNo, writer: WriterNo, spent_ms: u64) {
+        let timeout_ms = self.writers[writer.0 as usize].config.freeze_timeout_ms;
+        let start_ms = match self.policies.freeze_timer_start {
+            crate::vocab::FreezeTimerStart::OnFreezeDelivered => self.now_ms,
+            crate::vocab::FreezeTimerStart::OnFreezeReturned => {
+                self.now_ms.saturating_add(spent_ms)
+            }
+        };
+        let timer = Timer::FreezeWindow { session, writer };
+        let late = u64::from(self.planted(super::PlantedBug::FreezeWindowLate));
+        let deadline_ms = start_ms.saturating_add(timeout_ms).saturating_add(late);
+        self.timers.set(timer, deadline_ms);
+        self.record(TraceEvent::TimerSet { timer, deadline_ms });
     }
 
     /// Disarms `writer`'s freeze window in `session`, if armed.

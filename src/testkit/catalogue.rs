@@ -369,14 +369,26 @@ fn other_backups_set(policies: &mut Policies) {
     policies.shutdown_set_id_after_crash = ShutdownSetIdAfterCrash::OtherBackupWhenPresent;
 }
 
-fn repeats_and_concurrency(cases: &mut Vec<Case>) {
-    // Own Freeze failure aborts this writer (R50b); the requester's AbortBackup after the
-    // finished DoSnapshotSet reaches it again: it was aborted, not past PostSnapshot (R55).
+/// The canonical backup of requester 0 and the index of the wait on its DoSnapshotSet.
+fn canonical_with_snapshot_wait() -> (Vec<ProgramStep>, usize) {
     let canonical = canonical_backup(0);
     let dss_wait = canonical
         .iter()
         .rposition(|s| s.step == Step::DoSnapshotSet)
         .map_or(0, |i| i + 1);
+    (canonical, dss_wait)
+}
+
+fn repeats_and_concurrency(cases: &mut Vec<Case>) {
+    abort_delivered_twice(cases);
+    concurrent_backups(cases);
+    identify_mid_backup(cases);
+}
+
+fn abort_delivered_twice(cases: &mut Vec<Case>) {
+    // Own Freeze failure aborts this writer (R50b); the requester's AbortBackup after the
+    // finished DoSnapshotSet reaches it again: it was aborted, not past PostSnapshot (R55).
+    let (canonical, dss_wait) = canonical_with_snapshot_wait();
     let mut twice = canonical[..=dss_wait].to_vec();
     twice.push(ProgramStep::new(Step::AbortBackup));
     twice.push(ProgramStep::new(Step::Release));
@@ -392,7 +404,10 @@ fn repeats_and_concurrency(cases: &mut Vec<Case>) {
             ..plan(twice)
         },
     ));
+}
 
+fn concurrent_backups(cases: &mut Vec<Case>) {
+    let (canonical, dss_wait) = canonical_with_snapshot_wait();
     // R57: requester 0 makes a shadow copy and keeps its object; requester 1 starts a backup
     // and crashes after PrepareForBackup, before a copy of its own exists. Under the policy that
     // says so, its BackupShutdown carries requester 0's set id, while that backup goes on.
@@ -428,7 +443,10 @@ fn repeats_and_concurrency(cases: &mut Vec<Case>) {
             ..plan(steps)
         },
     ));
+}
 
+fn identify_mid_backup(cases: &mut Vec<Case>) {
+    let canonical = canonical_backup(0);
     // R44: a management instance gathers metadata at every point of a backup.
     for at in [2usize, 5, 8, 11, 13, 15] {
         let mut steps = canonical[..at].to_vec();

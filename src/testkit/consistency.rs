@@ -29,14 +29,35 @@ pub enum Consistency {
 
 /// Reads the [`Consistency`] of the last set a `DoSnapshotSet` created in `trace`.
 pub fn consistency(trace: &Trace) -> Consistency {
-    let mut names: BTreeMap<WriterNo, String> = BTreeMap::new();
+    let Some((session, set)) = last_created_set(trace) else {
+        return Consistency::NoSnapshot;
+    };
+    let names: BTreeMap<WriterNo, String> = trace
+        .records()
+        .iter()
+        .filter_map(|record| match &record.event {
+            TraceEvent::WriterRegistered { writer, name, .. } => Some((*writer, name.clone())),
+            _ => None,
+        })
+        .collect();
+    let (took_part, inconsistent) = participants(trace, session);
+    let inconsistent: Vec<String> = inconsistent
+        .intersection(&took_part)
+        .map(|w| names.get(w).cloned().unwrap_or_else(|| w.to_string()))
+        .collect();
+    if inconsistent.is_empty() {
+        Consistency::Consistent { set }
+    } else {
+        Consistency::Partial { set, inconsistent }
+    }
+}
+
+/// The session and id of the last set a `DoSnapshotSet` created in `trace`.
+fn last_created_set(trace: &Trace) -> Option<(SessionNo, SnapshotSetId)> {
     let mut last: Option<(SessionNo, SnapshotSetId)> = None;
     let mut sets: BTreeMap<SessionNo, SnapshotSetId> = BTreeMap::new();
     for record in trace.records() {
         match &record.event {
-            TraceEvent::WriterRegistered { writer, name, .. } => {
-                names.insert(*writer, name.clone());
-            }
             TraceEvent::SetCreationStarted { session, set } => {
                 sets.insert(*session, *set);
             }
@@ -58,9 +79,13 @@ pub fn consistency(trace: &Trace) -> Consistency {
             _ => {}
         }
     }
-    let Some((session, set)) = last else {
-        return Consistency::NoSnapshot;
-    };
+    last
+}
+
+/// The writers that took part in `session`'s backup, and those of them left inconsistent (an
+/// Abort, a failed or panicking handler from PrepareForBackup to PostSnapshot, or an expired
+/// freeze window).
+fn participants(trace: &Trace, session: SessionNo) -> (BTreeSet<WriterNo>, BTreeSet<WriterNo>) {
     let mut took_part = BTreeSet::new();
     let mut inconsistent = BTreeSet::new();
     for record in trace.records() {
@@ -108,13 +133,5 @@ pub fn consistency(trace: &Trace) -> Consistency {
             _ => {}
         }
     }
-    let inconsistent: Vec<String> = inconsistent
-        .intersection(&took_part)
-        .map(|w| names.get(w).cloned().unwrap_or_else(|| w.to_string()))
-        .collect();
-    if inconsistent.is_empty() {
-        Consistency::Consistent { set }
-    } else {
-        Consistency::Partial { set, inconsistent }
-    }
+    (took_part, inconsistent)
 }
