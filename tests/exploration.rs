@@ -1,36 +1,15 @@
 //! The explorer, fault plans and scenario replay (issue 3; R50–R57, R76, R89, R99).
 
+mod common;
+
 use std::time::Instant;
 
 use vss_sim::coordinator::PlantedBug;
-use vss_sim::sim::{
-    canonical_backup, check_determinism, Bounds, Explorer, FaultCatalogue, Judge, Scenario,
-    WriterSpec,
-};
-use vss_sim::vocab::ApplicationLevel;
+use vss_sim::sim::{check_determinism, Bounds, Explorer, FaultCatalogue, Judge, Scenario};
 use vss_sim::vocab::Rule;
 
 fn three_writers(faults: FaultCatalogue) -> Scenario {
-    let writer = |name: &str, level| WriterSpec {
-        level,
-        ..WriterSpec::new(name)
-    };
-    Scenario {
-        name: "standard 3-writer fault catalogue".into(),
-        description: String::new(),
-        policies: Default::default(),
-        writers: vec![
-            writer("SqlWriter", ApplicationLevel::VSS_APP_BACK_END),
-            writer("WebWriter", ApplicationLevel::VSS_APP_FRONT_END),
-            writer("RegistryWriter", ApplicationLevel::VSS_APP_SYSTEM),
-        ],
-        providers: Vec::new(),
-        volumes: Vec::new(),
-        faults,
-        steps: canonical_backup(0),
-        choices: Vec::new(),
-        expect: Default::default(),
-    }
+    common::three_level_scenario("standard 3-writer fault catalogue", faults)
 }
 
 #[test]

@@ -32,6 +32,25 @@ fn crash_during_do_snapshot_set() -> Trace {
     vss.trace()
 }
 
+/// `trace` without the records `drop` selects, judged.
+fn judged_without(trace: &Trace, drop: impl Fn(&TraceRecord) -> bool) -> oracle::Report {
+    let records = trace
+        .records()
+        .iter()
+        .filter(|r| !drop(r))
+        .cloned()
+        .collect();
+    oracle::check(&Trace::from_records(records))
+}
+
+/// Whether `report` holds an engine violation of R50 whose message contains `text`.
+fn reports_r50(report: &oracle::Report, text: &str) -> bool {
+    report
+        .engine_violations()
+        .iter()
+        .any(|v| v.rule == Rule::R50 && v.party == Party::Engine && v.message.contains(text))
+}
+
 fn engine_rules(trace: &Trace) -> Vec<Rule> {
     oracle::check(trace)
         .engine_violations()
@@ -52,20 +71,8 @@ fn r50_a_writer_never_aborted_after_its_requester_crashed_mid_creation() {
         trace.records().iter().any(is_abort_of_w0),
         "the run aborts W0"
     );
-    let records: Vec<_> = trace
-        .records()
-        .iter()
-        .filter(|r| !is_abort_of_w0(r))
-        .cloned()
-        .collect();
-    let report = oracle::check(&Trace::from_records(records));
-    assert!(
-        report
-            .engine_violations()
-            .iter()
-            .any(|v| v.rule == Rule::R50 && v.party == Party::Engine),
-        "{report}"
-    );
+    let report = judged_without(&trace, is_abort_of_w0);
+    assert!(reports_r50(&report, ""), "{report}");
 }
 
 #[test]
@@ -76,35 +83,18 @@ fn r50_an_abort_raised_at_the_end_of_the_trace_that_reached_no_one() {
         .iter()
         .position(is_abort_of_w0)
         .expect("the run aborts W0");
-    let records = trace.records()[..cut].to_vec();
-    let report = oracle::check(&Trace::from_records(records));
-    assert!(
-        report
-            .engine_violations()
-            .iter()
-            .any(|v| v.rule == Rule::R50 && v.message.contains("never")),
-        "{report}"
-    );
+    let report = oracle::check(&Trace::from_records(trace.records()[..cut].to_vec()));
+    assert!(reports_r50(&report, "never"), "{report}");
 }
 
 #[test]
 fn r50_a_crash_mid_creation_owes_abort_even_when_the_engine_raises_none() {
     // Without the AbortRaised record only the release itself shows what was owed.
     let trace = crash_during_do_snapshot_set();
-    let records: Vec<_> = trace
-        .records()
-        .iter()
-        .filter(|r| !is_abort_of_w0(r) && !matches!(r.event, TraceEvent::AbortRaised { .. }))
-        .cloned()
-        .collect();
-    let report = oracle::check(&Trace::from_records(records));
-    assert!(
-        report
-            .engine_violations()
-            .iter()
-            .any(|v| v.rule == Rule::R50 && v.message.contains("went away")),
-        "{report}"
-    );
+    let report = judged_without(&trace, |r| {
+        is_abort_of_w0(r) || matches!(r.event, TraceEvent::AbortRaised { .. })
+    });
+    assert!(reports_r50(&report, "went away"), "{report}");
 }
 
 #[test]

@@ -3,19 +3,19 @@
 //! found by the explorer within a small bound, and absent from the same exploration without
 //! the bug. Design principle 7; `docs/testing.md` lists the bugs.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::time::Instant;
 
 use vss_sim::coordinator::PlantedBug;
 use vss_sim::requester::Vss;
 use vss_sim::sim::{
-    canonical_backup, Bounds, Exploration, Explorer, FaultCatalogue, Judge, ProgramStep, Scenario,
-    SharedChooser, Step, WriterSpec,
+    Bounds, Exploration, Explorer, FaultCatalogue, Judge, ProgramStep, Scenario, SharedChooser,
+    Step,
 };
 use vss_sim::trace::oracle::{self, Party};
-use vss_sim::vocab::{
-    ApplicationLevel, BackupState, Call, ComponentType, ProviderId, RestoreMethod, WriterClassId,
-};
+use vss_sim::vocab::{BackupState, Call, ComponentType, ProviderId, RestoreMethod, WriterClassId};
 use vss_sim::writer::{HandlerContext, Writer, WriterConfig, WriterMetadata};
 
 /// The most executions any planted bug may take to be found.
@@ -24,26 +24,7 @@ const FOUND_WITHIN: u64 = 2_000;
 /// Three writers at three application levels, registered in an order Freeze must not follow
 /// (R46), running the canonical backup under `faults`.
 fn three_writers(faults: FaultCatalogue) -> Scenario {
-    let writer = |name: &str, level| WriterSpec {
-        level,
-        ..WriterSpec::new(name)
-    };
-    Scenario {
-        name: "planted bug".into(),
-        description: String::new(),
-        policies: Default::default(),
-        writers: vec![
-            writer("SqlWriter", ApplicationLevel::VSS_APP_BACK_END),
-            writer("WebWriter", ApplicationLevel::VSS_APP_FRONT_END),
-            writer("RegistryWriter", ApplicationLevel::VSS_APP_SYSTEM),
-        ],
-        providers: Vec::new(),
-        volumes: Vec::new(),
-        faults,
-        steps: canonical_backup(0),
-        choices: Vec::new(),
-        expect: Default::default(),
-    }
+    common::three_level_scenario("planted bug", faults)
 }
 
 /// The canonical backup, reading every status row after GatherWriterStatus (R29).

@@ -190,3 +190,32 @@ pub const W1: WriterNo = WriterNo(1);
 pub const W2: WriterNo = WriterNo(2);
 pub const S0: SessionNo = SessionNo(0);
 pub const S1: SessionNo = SessionNo(1);
+
+/// A scenario of three writers at three application levels, registered in an order Freeze must
+/// not follow (back-end, front-end, system; R46), running requester 0's canonical backup (R40)
+/// under `faults`.
+pub fn three_level_scenario(
+    name: &str,
+    faults: vss_sim::sim::FaultCatalogue,
+) -> vss_sim::sim::Scenario {
+    let writer = |name: &str, level| vss_sim::sim::WriterSpec {
+        level,
+        ..vss_sim::sim::WriterSpec::new(name)
+    };
+    vss_sim::sim::Scenario {
+        name: name.into(),
+        description: String::new(),
+        policies: Default::default(),
+        writers: vec![
+            writer("SqlWriter", ApplicationLevel::VSS_APP_BACK_END),
+            writer("WebWriter", ApplicationLevel::VSS_APP_FRONT_END),
+            writer("RegistryWriter", ApplicationLevel::VSS_APP_SYSTEM),
+        ],
+        providers: Vec::new(),
+        volumes: Vec::new(),
+        faults,
+        steps: vss_sim::sim::canonical_backup(0),
+        choices: Vec::new(),
+        expect: Default::default(),
+    }
+}
