@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use vss_sim::trace::oracle::{self, Party};
-use vss_sim::trace::{Trace, TraceEvent, TraceRecord};
-use vss_sim::vocab::{Call, Rule, WriterEvent};
+use vss_sim::trace::{DropReason, Trace, TraceEvent, TraceRecord, WriterNo};
+use vss_sim::vocab::{AsyncKind, BackupState, Call, ProviderId, Rule, WriterEvent, WriterFailure};
 use vss_sim::writer::{Reaction, ScriptedWriter};
 
 /// Whether `record` is `writer`'s Abort delivery or its handler's return.
@@ -51,6 +51,88 @@ fn reports_r50(report: &oracle::Report, text: &str) -> bool {
         .any(|v| v.rule == Rule::R50 && v.party == Party::Engine && v.message.contains(text))
 }
 
+/// Whether `report` holds an engine violation of `rule` whose message contains `text`.
+fn reports(report: &oracle::Report, rule: Rule, text: &str) -> bool {
+    report
+        .engine_violations()
+        .iter()
+        .any(|v| v.rule == rule && v.party == Party::Engine && v.message.contains(text))
+}
+
+/// Whether `record` is the delivery of `event` to `writer`, or its handler's return.
+fn is_event_of(record: &TraceRecord, writer: WriterNo, event: WriterEvent) -> bool {
+    matches!(
+        record.event,
+        TraceEvent::Delivered { writer: w, event: e, .. }
+        | TraceEvent::Handled { writer: w, event: e, .. } if w == writer && e == event
+    )
+}
+
+/// `trace` with `extra` inserted right after the first record `after` selects, judged.
+fn judged_with(
+    trace: &Trace,
+    after: impl Fn(&TraceRecord) -> bool,
+    extra: TraceEvent,
+) -> oracle::Report {
+    let mut records = trace.records().to_vec();
+    let at = records
+        .iter()
+        .position(after)
+        .expect("the anchor record is in the trace");
+    let mut inserted = records[at].clone();
+    inserted.event = extra;
+    records.insert(at + 1, inserted);
+    oracle::check(&Trace::from_records(records))
+}
+
+/// A whole backup of W0 and W1 (R40) in `state`, selecting the components of the writers
+/// `select` keeps (by index), with W1's `OnIdentify` reacting as `w1_identify` says.
+fn backup(state: BackupState, select: &[usize], w1_identify: Option<Reaction>) -> Trace {
+    let w1 = ScriptedWriter::new("W1");
+    let w1 = match w1_identify {
+        Some(reaction) => w1.on(WriterEvent::Identify, reaction),
+        None => w1,
+    };
+    let vss = machine(vec![ScriptedWriter::new("W0"), w1]);
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetBackupState(state)).unwrap();
+    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    if state.select_components {
+        for key in all_components(&mut bc) {
+            let index = if key.name == "W0" { 0 } else { 1 };
+            if select.contains(&index) {
+                bc.call_ok(Call::AddComponent(key)).unwrap();
+            }
+        }
+    }
+    bc.call_ok(Call::StartSnapshotSet).unwrap();
+    bc.call_ok(Call::AddToSnapshotSet {
+        volume: "C:\\".into(),
+        provider: ProviderId::NULL,
+    })
+    .unwrap();
+    for call in [
+        Call::PrepareForBackup,
+        Call::DoSnapshotSet,
+        Call::BackupComplete,
+    ] {
+        bc.call_and_wait(call).unwrap();
+    }
+    drop(bc);
+    vss.trace()
+}
+
+/// Both writers selected, component mode.
+fn full_backup() -> Trace {
+    backup(BackupState::default(), &[0, 1], None)
+}
+
+/// Whether `record` is the completion of an operation of `kind`.
+fn completes(record: &TraceRecord, kind: AsyncKind) -> bool {
+    matches!(record.event, TraceEvent::AsyncCompleted { kind: k, .. } if k == kind)
+}
+
 fn engine_rules(trace: &Trace) -> Vec<Rule> {
     oracle::check(trace)
         .engine_violations()
@@ -62,6 +144,199 @@ fn engine_rules(trace: &Trace) -> Vec<Rule> {
 #[test]
 fn the_unmodified_runs_are_clean() {
     assert_eq!(engine_rules(&crash_during_do_snapshot_set()), []);
+    assert_eq!(engine_rules(&full_backup()), []);
+    let non_component = BackupState {
+        select_components: false,
+        ..BackupState::default()
+    };
+    assert_eq!(engine_rules(&backup(non_component, &[], None)), []);
+}
+
+#[test]
+fn r47_a_writer_with_nothing_selected_takes_part_in_prepare_for_backup_then_leaves() {
+    let trace = backup(BackupState::default(), &[0], None);
+    assert!(
+        trace.records().iter().any(|r| matches!(
+            r.event,
+            TraceEvent::WriterDropped {
+                writer: W1,
+                reason: DropReason::NothingSelected,
+                ..
+            }
+        )),
+        "W1 leaves for having nothing selected"
+    );
+    assert!(
+        trace
+            .records()
+            .iter()
+            .any(|r| is_event_of(r, W1, WriterEvent::PrepareForBackup)),
+        "W1 hears PrepareForBackup before it leaves"
+    );
+    assert_eq!(engine_rules(&trace), []);
+}
+
+#[test]
+fn r47_a_writer_with_nothing_selected_that_hears_the_snapshot_without_prepare_for_backup() {
+    // W1 never heard PrepareForBackup, so the oracle must judge its selection at
+    // PrepareForSnapshot itself.
+    let trace = backup(BackupState::default(), &[0], None);
+    let mut records: Vec<_> = trace
+        .records()
+        .iter()
+        .filter(|r| {
+            !is_event_of(r, W1, WriterEvent::PrepareForBackup)
+                && !matches!(r.event, TraceEvent::WriterDropped { writer: W1, .. })
+        })
+        .cloned()
+        .collect();
+    let at = records
+        .iter()
+        .position(|r| {
+            matches!(
+                r.event,
+                TraceEvent::Delivered {
+                    writer: W0,
+                    event: WriterEvent::PrepareForSnapshot,
+                    ..
+                }
+            )
+        })
+        .expect("W0 hears PrepareForSnapshot");
+    let mut forged = records[at].clone();
+    if let TraceEvent::Delivered { writer, .. } = &mut forged.event {
+        *writer = W1;
+    }
+    records.insert(at + 1, forged);
+    let report = oracle::check(&Trace::from_records(records));
+    assert!(
+        reports(&report, Rule::R47, "received PrepareForSnapshot"),
+        "{report}"
+    );
+}
+
+#[test]
+fn r47_a_writer_dropped_for_nothing_selected_although_its_component_was() {
+    let report = judged_with(
+        &full_backup(),
+        |r| {
+            is_event_of(r, W1, WriterEvent::PrepareForBackup)
+                && !matches!(r.event, TraceEvent::Delivered { .. })
+        },
+        TraceEvent::WriterDropped {
+            session: S0,
+            writer: W1,
+            reason: DropReason::NothingSelected,
+        },
+    );
+    assert!(
+        reports(&report, Rule::R47, "one of its components was selected"),
+        "{report}"
+    );
+}
+
+#[test]
+fn r47_a_writer_dropped_for_nothing_selected_outside_component_mode() {
+    let non_component = BackupState {
+        select_components: false,
+        ..BackupState::default()
+    };
+    let report = judged_with(
+        &backup(non_component, &[], None),
+        |r| {
+            is_event_of(r, W1, WriterEvent::PrepareForBackup)
+                && !matches!(r.event, TraceEvent::Delivered { .. })
+        },
+        TraceEvent::WriterDropped {
+            session: S0,
+            writer: W1,
+            reason: DropReason::NothingSelected,
+        },
+    );
+    assert!(
+        reports(&report, Rule::R47, "not in component mode"),
+        "{report}"
+    );
+}
+
+#[test]
+fn r45_a_writer_that_hears_prepare_for_snapshot_without_prepare_for_backup() {
+    let report = judged_without(&full_backup(), |r| {
+        is_event_of(r, W1, WriterEvent::PrepareForBackup)
+    });
+    assert!(
+        reports(
+            &report,
+            Rule::R45,
+            "did not take part in its PrepareForBackup"
+        ),
+        "{report}"
+    );
+}
+
+#[test]
+fn r8_r21_r26_an_operation_that_finishes_without_reaching_a_writer() {
+    for (event, rule, text) in [
+        (WriterEvent::Identify, Rule::R8, "never received Identify"),
+        (
+            WriterEvent::PrepareForBackup,
+            Rule::R21,
+            "never received PrepareForBackup",
+        ),
+        (
+            WriterEvent::BackupComplete,
+            Rule::R26,
+            "never received BackupComplete",
+        ),
+    ] {
+        let report = judged_without(&full_backup(), |r| is_event_of(r, W1, event));
+        assert!(reports(&report, rule, text), "{event}: {report}");
+    }
+}
+
+#[test]
+fn r10_a_failed_identify_without_its_drop_is_reported() {
+    let failing = Some(Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_RETRYABLE));
+    let trace = backup(BackupState::default(), &[0], failing);
+    assert_eq!(engine_rules(&trace), []);
+    let report = judged_without(&trace, |r| {
+        matches!(r.event, TraceEvent::WriterDropped { writer: W1, .. })
+    });
+    // Only R10: the writer, never identified, owes no PrepareForBackup (R21).
+    let violations = report.engine_violations();
+    assert!(!violations.is_empty(), "{report}");
+    for v in violations {
+        assert_eq!(v.rule, Rule::R10, "{report}");
+    }
+}
+
+#[test]
+fn r10_a_failed_identify_dropped_only_after_gathering_finished_is_reported() {
+    let failing = Some(Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_RETRYABLE));
+    let trace = backup(BackupState::default(), &[0], failing);
+    let is_drop = |r: &TraceRecord| matches!(r.event, TraceEvent::WriterDropped { writer: W1, .. });
+    let dropped = trace
+        .records()
+        .iter()
+        .find(|r| is_drop(r))
+        .expect("W1 is dropped")
+        .event
+        .clone();
+    let mut records: Vec<_> = trace
+        .records()
+        .iter()
+        .filter(|r| !is_drop(r))
+        .cloned()
+        .collect();
+    let gathered = records
+        .iter()
+        .position(|r| completes(r, AsyncKind::GatherWriterMetadata))
+        .expect("gathering completes");
+    let mut late = records[gathered].clone();
+    late.event = dropped;
+    records.insert(gathered + 1, late);
+    let report = oracle::check(&Trace::from_records(records));
+    assert!(reports(&report, Rule::R10, "not dropped"), "{report}");
 }
 
 #[test]
@@ -73,6 +348,11 @@ fn r50_a_writer_never_aborted_after_its_requester_crashed_mid_creation() {
     );
     let report = judged_without(&trace, is_abort_of_w0);
     assert!(reports_r50(&report, ""), "{report}");
+    // R55: the engine still dropped W0 as aborted.
+    assert!(
+        reports(&report, Rule::R55, "as aborted but never received Abort"),
+        "{report}"
+    );
 }
 
 #[test]
