@@ -60,15 +60,15 @@ impl StepResult {
 /// What the interpreter knows of the machine besides what requesters read: the writers' class
 /// ids by name (for steps that name writers), and their stuck failures (for `RestartWriter`).
 #[derive(Default)]
-pub(crate) struct Machine {
-    pub(crate) classes: BTreeMap<String, WriterClassId>,
-    pub(crate) stuck: BTreeMap<String, Vec<StuckFailure>>,
+pub(crate) struct Machine<'s> {
+    pub(crate) classes: BTreeMap<&'s str, WriterClassId>,
+    pub(crate) stuck: BTreeMap<&'s str, Vec<StuckFailure>>,
 }
 
 /// Runs programs on one machine.
 pub(crate) struct Interpreter<'a> {
     vss: &'a Vss,
-    machine: Machine,
+    machine: Machine<'a>,
     faults: &'a FaultInjector,
     requesters: Vec<Requester>,
     /// Every operation any requester started, in order (for [`OpRef::Nth`]).
@@ -89,7 +89,7 @@ impl<'a> Interpreter<'a> {
     /// is session `n`.
     pub(crate) fn new(
         vss: &'a Vss,
-        machine: Machine,
+        machine: Machine<'a>,
         faults: &'a FaultInjector,
         requesters: u32,
     ) -> Self {
@@ -191,9 +191,15 @@ impl<'a> Interpreter<'a> {
                 return;
             }
             Step::GetWriterMetadata { .. } => {
-                let (hr, names) = self.read_metadata(slot);
+                let hr = self.read_metadata(slot);
+                let read = self.requesters[slot].metadata.iter().flatten();
+                let names = read.map(|v| v.identity.name.clone());
+                result.metadata = Some(if hr.is_failure() {
+                    Vec::new()
+                } else {
+                    names.collect()
+                });
                 result.hr = Some(hr);
-                result.metadata = Some(names);
                 return;
             }
             Step::GetWriterStatus { .. } => {
@@ -330,21 +336,20 @@ impl<'a> Interpreter<'a> {
     fn classes_of(&self, writers: &[String]) -> Vec<WriterClassId> {
         writers
             .iter()
-            .filter_map(|name| self.machine.classes.get(name).copied())
+            .filter_map(|name| self.machine.classes.get(name.as_str()).copied())
             .collect()
     }
 
     /// `GetWriterMetadataCount` and `GetWriterMetadata` for every writer; the requester keeps
-    /// what it read. The first failure and the names read before it.
-    fn read_metadata(&mut self, slot: usize) -> (Hresult, Vec<String>) {
+    /// what it read (after a failure, what it read before). The first failure.
+    fn read_metadata(&mut self, slot: usize) -> Hresult {
         let requester = &mut self.requesters[slot];
         match requester.bc.writer_metadata() {
             Ok(views) => {
-                let names = views.iter().map(|v| v.identity.name.clone()).collect();
                 requester.metadata = Some(views);
-                (Hresult::S_OK, names)
+                Hresult::S_OK
             }
-            Err(hr) => (hr, Vec::new()),
+            Err(hr) => hr,
         }
     }
 
@@ -378,7 +383,7 @@ impl<'a> Interpreter<'a> {
     /// `AddComponent` for every selectable component of the named writers (all when `None`),
     /// from the metadata the requester reads now; the first failure.
     fn select(&mut self, slot: usize, writers: Option<&Vec<String>>) -> Hresult {
-        let (hr, _) = self.read_metadata(slot);
+        let hr = self.read_metadata(slot);
         if hr.is_failure() {
             return hr;
         }
@@ -469,11 +474,11 @@ impl<'a> Interpreter<'a> {
         if let Some(key) = keys.get(index as usize % keys.len().max(1)) {
             return (*key).clone();
         }
-        let classes: Vec<(&String, &WriterClassId)> = self.machine.classes.iter().collect();
+        let classes: Vec<(&&str, &WriterClassId)> = self.machine.classes.iter().collect();
         let (name, class) = classes
             .get(index as usize % classes.len().max(1))
             .map_or((String::from("W0"), WriterClassId::NULL), |(n, c)| {
-                ((*n).clone(), **c)
+                ((**n).to_owned(), **c)
             });
         ComponentKey {
             instance_id: WriterInstanceId::NULL,

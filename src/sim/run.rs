@@ -153,8 +153,13 @@ impl<'r> Runner<'r> {
             .policies(scenario.policies)
             .trace_mode(self.mode);
         let mut machine = Machine::default();
-        for (index, (config, writer)) in scenario.writer_configs().into_iter().enumerate() {
-            machine.classes.insert(config.name.clone(), config.class_id);
+        for (index, ((config, writer), spec)) in scenario
+            .writer_configs()
+            .into_iter()
+            .zip(&scenario.writers)
+            .enumerate()
+        {
+            machine.classes.insert(spec.name.as_str(), config.class_id);
             let substitute = self.writers.as_mut().and_then(|f| f(index, &config));
             let Substitute {
                 config,
@@ -162,7 +167,7 @@ impl<'r> Runner<'r> {
                 faults: inject,
             } = substitute.unwrap_or_else(|| {
                 // The writer is boxed into the machine; its stuck failure stays reachable.
-                let stuck = machine.stuck.entry(config.name.clone()).or_default();
+                let stuck = machine.stuck.entry(spec.name.as_str()).or_default();
                 stuck.push(writer.stuck.clone());
                 Substitute {
                     config,

@@ -305,6 +305,7 @@ impl Model {
     }
 
     /// Folds one record into the model.
+    #[inline]
     pub(super) fn apply(&mut self, stamp: Stamp, event: &TraceEvent) {
         match event {
             TraceEvent::Policies(policies) if !self.policies_seen => {

@@ -23,6 +23,7 @@ enum Holder {
 }
 
 impl Rules for TerminationRules {
+    #[inline]
     fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
         let at_ms = cx.now.at_ms;
         match event {
