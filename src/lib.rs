@@ -75,6 +75,7 @@
 //! | [`writer`] | the [`Writer`](writer::Writer) trait, writer configuration, handler context, a scripted writer |
 //! | [`provider`] | the [`Provider`](provider::Provider) trait and an in-memory software provider |
 //! | [`trace`] | trace records, JSON Lines, rendering, readings of a finished run, and the [`oracle`](trace::oracle) in twelve rule families |
+//! | [`guard`] | the one door to user code: [`UserPanic`](guard::UserPanic), and the guard every call into writers, providers, choosers, deciders, probes, factories and requester closures goes through |
 //! | [`coordinator`] | the simulated VSS service: sessions, guard table, async operations, pipeline, timers, aborts, the engine's choice points |
 //! | [`requester`] | [`Vss`](requester::Vss), the typestate [`BackupComponents`](requester::BackupComponents) (a pending and a failure state per asynchronous step) and the dynamic API |
 //! | [`sim`] | decisions and deciders, faults as data, the one requester language ([`Step`](sim::Step)) and its interpreter, scenario files and their [`Runner`](sim::Runner), the [`Explorer`](sim::Explorer), swarm mode, fuzz entry points, proptest strategies |
@@ -86,6 +87,7 @@
 //! `docs/testing-your-writer.md`, `docs/testing-your-requester.md`.
 
 pub mod coordinator;
+pub mod guard;
 pub mod provider;
 pub mod requester;
 pub mod sim;

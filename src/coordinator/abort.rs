@@ -181,9 +181,7 @@ impl Coordinator {
         let mut recipients = self.shutdown_recipients(session);
         while !recipients.is_empty() {
             let pick = if recipients.len() > 1 {
-                self.chooser
-                    .choose(ChoicePoint::ShutdownOrder, recipients.len())
-                    % recipients.len()
+                self.choose(ChoicePoint::ShutdownOrder, recipients.len())
             } else {
                 0
             };

@@ -2,6 +2,7 @@
 
 use super::chooser::{Chooser, FirstChoice};
 use super::Coordinator;
+use crate::guard::Guarded;
 use crate::provider::{Provider, SoftwareProvider};
 use crate::trace::TraceMode;
 use crate::vocab::{Policies, Rule};
@@ -30,11 +31,11 @@ impl Default for Limits {
 ///
 /// Without providers the machine has the system provider (R127); without volumes it has `C:\`.
 pub struct Builder {
-    pub(crate) writers: Vec<(WriterConfig, Box<dyn Writer>)>,
-    pub(crate) providers: Vec<Box<dyn Provider>>,
+    pub(crate) writers: Vec<(WriterConfig, Guarded<Box<dyn Writer>>)>,
+    pub(crate) providers: Vec<Guarded<Box<dyn Provider>>>,
     pub(crate) volumes: Vec<String>,
     pub(crate) policies: Policies,
-    pub(crate) chooser: Box<dyn Chooser>,
+    pub(crate) chooser: Guarded<Box<dyn Chooser>>,
     pub(crate) trace_mode: TraceMode,
     pub(crate) limits: Limits,
     pub(crate) planted_bug: Option<PlantedBug>,
@@ -141,7 +142,7 @@ impl Builder {
             providers: Vec::new(),
             volumes: Vec::new(),
             policies: Policies::default(),
-            chooser: Box::new(FirstChoice),
+            chooser: Guarded::new(Box::new(FirstChoice)),
             trace_mode: TraceMode::Record,
             limits: Limits::default(),
             planted_bug: None,
@@ -151,14 +152,14 @@ impl Builder {
     /// Registers and subscribes a writer instance (`Initialize` + `Subscribe`, R59, R62).
     #[must_use]
     pub fn writer(mut self, config: WriterConfig, writer: impl Writer + 'static) -> Self {
-        self.writers.push((config, Box::new(writer)));
+        self.writers.push((config, Guarded::new(Box::new(writer))));
         self
     }
 
     /// Registers a boxed writer instance.
     #[must_use]
     pub fn boxed_writer(mut self, config: WriterConfig, writer: Box<dyn Writer>) -> Self {
-        self.writers.push((config, writer));
+        self.writers.push((config, Guarded::new(writer)));
         self
     }
 
@@ -167,7 +168,7 @@ impl Builder {
     /// software providers).
     #[must_use]
     pub fn provider(mut self, provider: impl Provider + 'static) -> Self {
-        self.providers.push(Box::new(provider));
+        self.providers.push(Guarded::new(Box::new(provider)));
         self
     }
 
@@ -188,7 +189,7 @@ impl Builder {
     /// Sets the chooser that makes every nondeterministic decision.
     #[must_use]
     pub fn chooser(mut self, chooser: impl Chooser + 'static) -> Self {
-        self.chooser = Box::new(chooser);
+        self.chooser = Guarded::new(Box::new(chooser));
         self
     }
 
@@ -217,7 +218,8 @@ impl Builder {
     /// Builds the coordinator.
     pub fn build(mut self) -> Coordinator {
         if self.providers.is_empty() {
-            self.providers.push(Box::new(SoftwareProvider::system()));
+            self.providers
+                .push(Guarded::new(Box::new(SoftwareProvider::system())));
         }
         if self.volumes.is_empty() {
             self.volumes.push("C:\\".to_owned());

@@ -4,7 +4,7 @@
 use super::guards;
 use super::session::{Identity, Life, Metadata, Phase, SetData, SetState, SnapshotRecord};
 use super::Coordinator;
-use crate::trace::{DropReason, TraceEvent};
+use crate::trace::{DropReason, TraceEvent, UserCode};
 use crate::vocab::{
     AsyncKind, Call, ComponentKey, Context, Hresult, IdKind, OpNo, ProviderId, Reply, SnapshotId,
     SnapshotProperties, SnapshotSetId, WriterClassId, WriterIdentity, WriterMetadataView,
@@ -22,9 +22,16 @@ impl Coordinator {
         session: SessionNo,
         call: Call,
     ) -> Result<Reply, Hresult> {
-        let checked = self.check_call(session, &call);
+        let checked = match self.check_call(session, &call) {
+            Ok(Checked::PickProvider { requested, volume }) => {
+                self.pick_provider(requested, volume)
+            }
+            checked => checked,
+        };
         let hr = match &checked {
-            Ok(Checked::Plain) | Ok(Checked::Volume { .. }) => Hresult::S_OK,
+            Ok(Checked::Plain | Checked::Volume { .. } | Checked::PickProvider { .. }) => {
+                Hresult::S_OK
+            }
             Ok(Checked::Cancel(hr)) => *hr,
             Err(hr) => *hr,
         };
@@ -170,25 +177,46 @@ impl Coordinator {
         if data.volumes.len() >= MAX_VOLUMES_PER_SET {
             return Err(Hresult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED); // R17
         }
-        let index = if provider.is_null() {
-            self.providers
-                .iter()
-                .position(|p| p.supports_volume(known))
-                .ok_or(Hresult::VSS_E_VOLUME_NOT_SUPPORTED)?
+        Ok(Checked::PickProvider {
+            requested: provider,
+            volume: known.clone(),
+        })
+    }
+
+    /// R85: the provider that takes `volume`: `requested`, if it supports the volume, or for
+    /// `GUID_NULL` the first registered provider that does. A `supports_volume` that panics
+    /// answers "not supported".
+    fn pick_provider(&mut self, requested: ProviderId, volume: String) -> Result<Checked, Hresult> {
+        let candidates: Vec<usize> = if requested.is_null() {
+            (0..self.providers.len()).collect()
         } else {
             let index = self
                 .providers
                 .iter()
-                .position(|p| p.id() == provider)
+                .position(|p| p.id == requested)
                 .ok_or(Hresult::VSS_E_PROVIDER_NOT_REGISTERED)?;
-            if !self.providers[index].supports_volume(known) {
-                return Err(Hresult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER);
-            }
-            index
+            vec![index]
         };
-        Ok(Checked::Volume {
-            provider: ProviderNo(super::index_u32(index)),
-            volume: known.clone(),
+        for index in candidates {
+            let asked = self.providers[index]
+                .provider
+                .call(|p| p.supports_volume(&volume));
+            let supports = asked.unwrap_or_else(|panic| {
+                let no = ProviderNo(super::index_u32(index));
+                self.user_code_panicked(UserCode::SupportsVolume(no), panic);
+                false
+            });
+            if supports {
+                return Ok(Checked::Volume {
+                    provider: ProviderNo(super::index_u32(index)),
+                    volume,
+                });
+            }
+        }
+        Err(if requested.is_null() {
+            Hresult::VSS_E_VOLUME_NOT_SUPPORTED
+        } else {
+            Hresult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER
         })
     }
 
@@ -469,7 +497,7 @@ impl Coordinator {
         };
         let provider_id = record
             .and_then(|r| self.providers.get(r.provider.0 as usize))
-            .map_or(ProviderId::NULL, |p| p.id());
+            .map_or(ProviderId::NULL, |p| p.id);
         SnapshotProperties {
             snapshot_id: snapshot,
             snapshot_set_id: s.set.id(),
@@ -486,6 +514,12 @@ impl Coordinator {
 /// What a checked call needs to be performed.
 enum Checked {
     Plain,
+    /// `AddToSnapshotSet` of a known volume, not in the set yet: the provider (`requested`, or
+    /// the first supporting one for `GUID_NULL`) is still to be asked (R85).
+    PickProvider {
+        requested: ProviderId,
+        volume: String,
+    },
     /// `AddToSnapshotSet` resolved to a known volume and a provider.
     Volume {
         provider: ProviderNo,

@@ -1,8 +1,6 @@
 //! Delivering events to writers: the handler call (panics caught), the trace records, and the
 //! writer state machine of T2 (R73–R77).
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use super::ops::AsyncOp;
 use super::session::{Identity, Stage};
 use super::Coordinator;
@@ -76,8 +74,7 @@ impl Coordinator {
         view.set_queries_allowed |= wide_queries && s.set.data().is_some();
         let mut ctx = HandlerContext::new(event, view);
         let mut metadata = WriterMetadata::default();
-        let handler = &mut slot.writer;
-        let result = catch_unwind(AssertUnwindSafe(|| match event {
+        let result = slot.writer.call(|handler| match event {
             WriterEvent::Identify => handler.on_identify(&mut ctx, &mut metadata),
             WriterEvent::PrepareForBackup => handler.on_prepare_backup(&mut ctx),
             WriterEvent::PrepareForSnapshot => handler.on_prepare_snapshot(&mut ctx),
@@ -89,7 +86,7 @@ impl Coordinator {
             WriterEvent::BackupShutdown => handler.on_backup_shutdown(&mut ctx, set_arg),
             // Restore events are not raised by this coordinator.
             WriterEvent::PreRestore | WriterEvent::PostRestore => true,
-        }));
+        });
         let effects = ctx.into_effects();
         let panicked = result.is_err();
         let delivery = Delivery {

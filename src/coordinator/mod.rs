@@ -36,9 +36,12 @@ mod timers;
 pub use builder::{Builder, Limits, PlantedBug};
 pub use chooser::{ChoicePoint, Chooser, FirstChoice};
 
+use crate::guard::{Guarded, UserPanic};
 use crate::provider::Provider;
-use crate::trace::{Trace, TraceEvent};
-use crate::vocab::{minted_uuid, Bound, Call, Hresult, IdKind, Policies, Reply, WriterInstanceId};
+use crate::trace::{Trace, TraceEvent, UserCode};
+use crate::vocab::{
+    minted_uuid, Bound, Call, Hresult, IdKind, Policies, ProviderId, Reply, WriterInstanceId,
+};
 use crate::vocab::{ProviderNo, SessionNo, WriterNo};
 use crate::writer::{Writer, WriterConfig};
 use ops::AsyncOp;
@@ -50,7 +53,7 @@ pub struct Coordinator {
     now_ms: u64,
     policies: Policies,
     writers: Vec<WriterSlot>,
-    providers: Vec<Box<dyn Provider>>,
+    providers: Vec<ProviderSlot>,
     volumes: Vec<String>,
     sessions: Vec<Session>,
     ops: Vec<AsyncOp>,
@@ -58,7 +61,7 @@ pub struct Coordinator {
     /// The session whose set is in creation (R15).
     set_in_creation: Option<SessionNo>,
     trace: Trace,
-    chooser: Box<dyn Chooser>,
+    chooser: Guarded<Box<dyn Chooser>>,
     limits: Limits,
     planted_bug: Option<PlantedBug>,
     minted: u64,
@@ -68,7 +71,13 @@ pub struct Coordinator {
 struct WriterSlot {
     config: WriterConfig,
     instance_id: WriterInstanceId,
-    writer: Box<dyn Writer>,
+    writer: Guarded<Box<dyn Writer>>,
+}
+
+/// A registered provider: the id it gave at registration, and the provider itself.
+struct ProviderSlot {
+    id: ProviderId,
+    provider: Guarded<Box<dyn Provider>>,
 }
 
 impl Coordinator {
@@ -82,7 +91,7 @@ impl Coordinator {
             now_ms: 0,
             policies: builder.policies,
             writers: Vec::with_capacity(builder.writers.len()),
-            providers: builder.providers,
+            providers: Vec::with_capacity(builder.providers.len()),
             volumes: builder.volumes,
             sessions: Vec::new(),
             ops: Vec::new(),
@@ -113,18 +122,45 @@ impl Coordinator {
                 writer,
             });
         }
-        for index in 0..coordinator.providers.len() {
-            let (id, name) = (
-                coordinator.providers[index].id(),
-                coordinator.providers[index].name().to_owned(),
-            );
+        for mut provider in builder.providers {
+            let no = ProviderNo(index_u32(coordinator.providers.len()));
+            let id = provider.call(|p| p.id()).unwrap_or_else(|panic| {
+                coordinator.user_code_panicked(UserCode::ProviderId(no), panic);
+                ProviderId::NULL
+            });
+            let name = provider
+                .call(|p| p.name().to_owned())
+                .unwrap_or_else(|panic| {
+                    coordinator.user_code_panicked(UserCode::ProviderName(no), panic);
+                    String::new()
+                });
             coordinator.record(TraceEvent::ProviderRegistered {
-                provider: ProviderNo(index_u32(index)),
+                provider: no,
                 id,
                 name,
             });
+            coordinator.providers.push(ProviderSlot { id, provider });
         }
         coordinator
+    }
+
+    /// Records that user code panicked outside a handler or a provider step.
+    pub(crate) fn user_code_panicked(&mut self, code: UserCode, panic: UserPanic) {
+        self.record(TraceEvent::UserCodePanicked {
+            code,
+            message: panic.message().to_owned(),
+        });
+    }
+
+    /// Asks the chooser at `point` (the first option if it panics); an index in `0..options`.
+    fn choose(&mut self, point: ChoicePoint, options: usize) -> usize {
+        match self.chooser.call(|c| c.choose(point, options)) {
+            Ok(index) => index % options.max(1),
+            Err(panic) => {
+                self.user_code_panicked(UserCode::Chooser, panic);
+                0
+            }
+        }
     }
 
     /// `CreateVssBackupComponents` (R1): a new requester object.

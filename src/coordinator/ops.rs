@@ -202,7 +202,7 @@ impl Coordinator {
                 let is_due = |op: &&AsyncOp| op.is_pending() && op.next_at_ms == t;
                 let count = self.ops.iter().filter(is_due).count();
                 let pick = if count > 1 {
-                    self.chooser.choose(ChoicePoint::NextOperation, count) % count
+                    self.choose(ChoicePoint::NextOperation, count)
                 } else {
                     0
                 };
@@ -298,38 +298,42 @@ impl Coordinator {
 
     /// Picks the next writer of the current writer stage; Freeze and Thaw go by level (R46).
     fn next_writer(&mut self, op_no: OpNo, event: WriterEvent) -> Option<WriterNo> {
-        let Self {
-            ops,
-            sessions,
-            writers,
-            chooser,
-            ..
-        } = self;
-        let op = &mut ops[op_no.0 as usize];
-        let Remaining::Writers(list) = &mut op.remaining else {
-            return None;
-        };
-        // Writers aborted meanwhile no longer receive the operation's events (R55).
-        let session = &sessions[op.session.0 as usize];
-        if event != WriterEvent::Identify {
-            list.retain(|w| session.writers[w.0 as usize].receives_events());
-        }
-        let first = *list.first()?;
-        // Freeze and Thaw lists are sorted by level (R46): the options are the leading run of
-        // writers at the first writer's level. Any other event: every writer left.
-        let options = if matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) {
-            let rank = |w: &WriterNo| writers[w.0 as usize].config.level.freeze_rank();
-            let best = rank(&first);
-            list.iter().take_while(|w| rank(w) == best).count()
-        } else {
-            list.len()
+        let options = {
+            let Self {
+                ops,
+                sessions,
+                writers,
+                ..
+            } = &mut *self;
+            let op = &mut ops[op_no.0 as usize];
+            let Remaining::Writers(list) = &mut op.remaining else {
+                return None;
+            };
+            // Writers aborted meanwhile no longer receive the operation's events (R55).
+            let session = &sessions[op.session.0 as usize];
+            if event != WriterEvent::Identify {
+                list.retain(|w| session.writers[w.0 as usize].receives_events());
+            }
+            let first = *list.first()?;
+            // Freeze and Thaw lists are sorted by level (R46): the options are the leading run
+            // of writers at the first writer's level. Any other event: every writer left.
+            if matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) {
+                let rank = |w: &WriterNo| writers[w.0 as usize].config.level.freeze_rank();
+                let best = rank(&first);
+                list.iter().take_while(|w| rank(w) == best).count()
+            } else {
+                list.len()
+            }
         };
         let pick = if options > 1 {
-            chooser.choose(ChoicePoint::DeliveryOrder { event }, options) % options
+            self.choose(ChoicePoint::DeliveryOrder { event }, options)
         } else {
             0
         };
-        Some(list.remove(pick))
+        match &mut self.ops[op_no.0 as usize].remaining {
+            Remaining::Writers(list) => Some(list.remove(pick)),
+            _ => None,
+        }
     }
 
     fn next_provider(&mut self, op_no: OpNo) -> Option<ProviderNo> {

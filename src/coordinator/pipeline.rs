@@ -130,13 +130,11 @@ impl Coordinator {
     ) -> (Hresult, u64) {
         let set = self.sessions[session.0 as usize].set.id();
         let mut ctx = ProviderContext::default();
-        let Some(p) = self.providers.get_mut(provider.0 as usize) else {
+        let Some(slot) = self.providers.get_mut(provider.0 as usize) else {
             return (Hresult::VSS_E_PROVIDER_NOT_REGISTERED, 0);
         };
         // A panicking provider is a provider error (R94), never a torn-down run.
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            p.step(&mut ctx, step, set, volume)
-        }));
+        let result = slot.provider.call(|p| p.step(&mut ctx, step, set, volume));
         let hr = result.unwrap_or(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
         (map_provider_result(step, hr), ctx.spent_ms())
     }

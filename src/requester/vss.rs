@@ -5,8 +5,9 @@ use std::rc::Rc;
 
 use super::{BackupComponents, DynBackupComponents, Uninitialized};
 use crate::coordinator::{Builder, Chooser, Coordinator, Limits};
+use crate::guard::UserPanic;
 use crate::provider::Provider;
-use crate::trace::{Trace, TraceMode};
+use crate::trace::{Trace, TraceMode, UserCode};
 use crate::vocab::SessionNo;
 use crate::vocab::{Bound, Policies};
 use crate::writer::{Writer, WriterConfig};
@@ -100,6 +101,12 @@ impl Vss {
     }
 
     /// Releases `session` now, or as soon as the coordinator is free.
+    /// Records that user code outside the engine's own calls panicked (a decider at a fault
+    /// point).
+    pub(crate) fn record_user_panic(&self, code: UserCode, panic: &UserPanic) {
+        self.with_mut(|core| core.user_code_panicked(code, panic.clone()));
+    }
+
     pub(crate) fn release_soon(&self, session: SessionNo) {
         if self.core.try_borrow_mut().is_ok() {
             self.with_mut(|core| drop(core.call(session, crate::vocab::Call::Release)));

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Decider, Decision};
 use crate::coordinator::{ChoicePoint, Chooser};
+use crate::guard::{self, UserPanic};
 
 /// A seeded chooser: xoshiro256** seeded through SplitMix64.
 ///
@@ -170,31 +171,60 @@ impl<C: Decider> Decider for RecordingChooser<C> {
 /// A decider shared between the coordinator and the fault injectors of one run, so every
 /// decision of the run goes through the same decider (design principle 1). To the coordinator
 /// it is a [`Chooser`] whose points arrive as [`Decision::Engine`].
+///
+/// The decider is user code: when it panics the decision takes its first option (no fault, the
+/// default order). The coordinator records a panic at one of its choice points itself; a panic
+/// at a fault point is kept here until [`take_panics`](Self::take_panics) hands it to the
+/// trace.
 #[derive(Clone)]
-pub struct SharedChooser(Rc<RefCell<dyn Decider>>);
+pub struct SharedChooser {
+    decider: Rc<RefCell<dyn Decider>>,
+    panics: Rc<RefCell<Vec<UserPanic>>>,
+}
 
 impl SharedChooser {
     /// Shares `decider`.
     pub fn new(decider: impl Decider + 'static) -> Self {
-        Self(Rc::new(RefCell::new(decider)))
+        Self::shared(Rc::new(RefCell::new(decider)))
     }
 
     /// Shares an already shared decider, keeping the caller's handle to read it afterwards.
     pub fn from_rc<C: Decider + 'static>(decider: Rc<RefCell<C>>) -> Self {
-        Self(decider)
+        Self::shared(decider)
+    }
+
+    fn shared(decider: Rc<RefCell<dyn Decider>>) -> Self {
+        Self {
+            decider,
+            panics: Rc::default(),
+        }
+    }
+
+    /// The panics the decider raised at fault points since the last call, oldest first.
+    pub fn take_panics(&self) -> Vec<UserPanic> {
+        std::mem::take(&mut self.panics.borrow_mut())
+    }
+
+    /// Asks the decider, unguarded.
+    fn ask(&self, decision: Decision, options: usize) -> usize {
+        // A decider never calls back into the simulation, so the borrow cannot be held already.
+        self.decider.borrow_mut().decide(decision, options)
     }
 }
 
 impl Decider for SharedChooser {
     fn decide(&mut self, decision: Decision, options: usize) -> usize {
-        // A decider never calls back into the simulation, so the borrow cannot be held already.
-        self.0.borrow_mut().decide(decision, options)
+        guard::call(|| self.ask(decision, options)).unwrap_or_else(|panic| {
+            self.panics.borrow_mut().push(panic);
+            0
+        })
     }
 }
 
 impl Chooser for SharedChooser {
     fn choose(&mut self, point: ChoicePoint, options: usize) -> usize {
-        self.decide(Decision::Engine(point), options)
+        // The coordinator guards this call and records a panic in the trace.
+        self.ask(Decision::Engine(point), options)
     }
 }
 

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::{Decider, Decision};
 use super::{Scenario, SharedChooser};
 use crate::coordinator::PlantedBug;
+use crate::guard::{self, UserPanic};
 use crate::trace::oracle::{self, Coverage, Report};
 use crate::trace::Trace;
 
@@ -75,6 +76,9 @@ pub struct Exploration {
     pub counterexample: Option<Counterexample>,
     /// How many executions broke a rule.
     pub violating_executions: u64,
+    /// The run factory panicked (a bug in the harness, not a finding): the exploration stopped
+    /// at that execution.
+    pub factory_panic: Option<UserPanic>,
 }
 
 /// Which parties' violations count as a counterexample.
@@ -129,7 +133,14 @@ impl<F: FnMut(SharedChooser) -> Trace> Explorer<F> {
         let mut complete = false;
         while tally.executions < self.bounds.max_executions {
             state.borrow_mut().restart();
-            let trace = (self.factory)(SharedChooser::from_rc(state.clone()));
+            let chooser = SharedChooser::from_rc(state.clone());
+            let trace = match guard::call(|| (self.factory)(chooser)) {
+                Ok(trace) => trace,
+                Err(panic) => {
+                    tally.factory_panic = Some(panic);
+                    break;
+                }
+            };
             let broken = tally.record(trace, || state.borrow().picks());
             if broken && self.bounds.stop_at_first_violation {
                 break;
@@ -155,7 +166,14 @@ pub fn swarm<F: FnMut(SharedChooser) -> Trace>(
     for seed in seeds {
         let swarm = super::RecordingChooser::new(super::SwarmChooser::new(seed));
         let recorder = Rc::new(RefCell::new(swarm));
-        let trace = factory(SharedChooser::from_rc(recorder.clone()));
+        let chooser = SharedChooser::from_rc(recorder.clone());
+        let trace = match guard::call(|| factory(chooser)) {
+            Ok(trace) => trace,
+            Err(panic) => {
+                tally.factory_panic = Some(panic);
+                break;
+            }
+        };
         tally.record(trace, || recorder.borrow().picks());
     }
     tally.finish(false)
@@ -170,6 +188,7 @@ struct Tally {
     violating: u64,
     coverage: Coverage,
     counterexample: Option<Counterexample>,
+    factory_panic: Option<UserPanic>,
 }
 
 impl Tally {
@@ -182,6 +201,7 @@ impl Tally {
             violating: 0,
             coverage: Coverage::default(),
             counterexample: None,
+            factory_panic: None,
         }
     }
 
@@ -225,6 +245,7 @@ impl Tally {
             coverage: self.coverage,
             counterexample: self.counterexample,
             violating_executions: self.violating,
+            factory_panic: self.factory_panic,
         }
     }
 }

@@ -153,6 +153,12 @@ impl FaultInjector {
         }
     }
 
+    /// The panics the decider raised at fault points since the last call (each taken as "no
+    /// fault").
+    pub(crate) fn take_panics(&self) -> Vec<crate::guard::UserPanic> {
+        self.chooser.take_panics()
+    }
+
     /// How many faults fired so far.
     pub fn fired(&self) -> u32 {
         self.fired.get()

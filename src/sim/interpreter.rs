@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::program::{ComponentRef, Mangle, OpRef, SnapshotRef, StatusRows, Step};
 use super::{FaultInjector, ProgramStep, RequesterFault};
 use crate::requester::{DynBackupComponents, Vss};
+use crate::trace::UserCode;
 use crate::vocab::{
     minted_uuid, Bound, Call, ComponentKey, ComponentType, Hresult, IdKind, OpNo, ProviderId,
     Reply, SnapshotId, WriterClassId, WriterInstanceId, WriterMetadataView,
@@ -126,7 +127,13 @@ impl<'a> Interpreter<'a> {
         steps
             .iter()
             .enumerate()
-            .map(|(index, step)| self.step(index, step))
+            .map(|(index, step)| {
+                let result = self.step(index, step);
+                for panic in self.faults.take_panics() {
+                    self.vss.record_user_panic(UserCode::Decider, &panic);
+                }
+                result
+            })
             .collect()
     }
 

@@ -11,6 +11,7 @@ use super::probe::Probe;
 use super::replay::{self, Selection};
 use super::report::{ConformanceReport, Finding, Obligation};
 use super::wrappers::{Observations, OneShotProvider, Peer, Shared, Subject};
+use crate::guard;
 use crate::provider::{Provider, SoftwareProvider};
 use crate::sim::{
     canonical_backup, Bounds, Explorer, FaultCatalogue, Faults, ProgramStep, RecordingChooser,
@@ -87,6 +88,16 @@ pub struct WriterConformance<W> {
     policies: Vec<Policies>,
     budgets: BTreeMap<WriterEvent, u64>,
     exhaustive: Option<Exhaustive>,
+    /// Problems in the test's own code (factory, probe), for the report.
+    test_errors: Vec<String>,
+}
+
+/// One run of the writer under test: the trace, what the kit saw of each of its handlers, and
+/// the probe's answer at the end.
+struct Execution {
+    trace: Trace,
+    handlings: Vec<Handling>,
+    final_probe: Option<bool>,
 }
 
 impl<W: Writer + 'static> WriterConformance<W> {
@@ -104,6 +115,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             probe: None,
             policies: vec![Policies::default()],
             exhaustive: None,
+            test_errors: Vec::new(),
         }
     }
 
@@ -157,7 +169,8 @@ impl<W: Writer + 'static> WriterConformance<W> {
 
     /// Runs every case (only the one `VSS_SIM_CASE` names, if set) and reports.
     pub fn run(mut self) -> ConformanceReport {
-        let selection = Selection::from_env();
+        let mut selection = Selection::from_env();
+        let mut ids = Vec::new();
         let mut report = ConformanceReport {
             writer: self.config.name.clone(),
             ..ConformanceReport::default()
@@ -165,7 +178,9 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let cases = self.cases();
         let many = self.policies.len() > 1;
         for (n, policies) in self.policies.clone().into_iter().enumerate() {
-            let (reference, trace) = self.reference(policies);
+            let Some((reference, trace)) = self.reference(policies) else {
+                continue;
+            };
             if n == 0 && !reference.iter().any(|b| b.starts_with("OnFreeze")) {
                 report.findings.push(Finding {
                     case: "happy/full".to_owned(),
@@ -185,6 +200,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
                 } else {
                     case.id.clone()
                 };
+                ids.push(id.clone());
                 if !selection.includes(&id) {
                     continue;
                 }
@@ -195,25 +211,32 @@ impl<W: Writer + 'static> WriterConformance<W> {
             }
         }
         if let Some(exhaustive) = self.exhaustive.take() {
+            ids.push(replay::EXHAUSTIVE.to_owned());
             if selection.includes(replay::EXHAUSTIVE) {
                 report.cases += 1;
                 self.explore(&exhaustive, &selection, &mut report);
             }
         }
+        selection.check_matched(&ids);
+        report.test_errors = std::mem::take(&mut selection.errors);
+        report.test_errors.append(&mut self.test_errors);
+        report.test_errors.dedup();
         report
     }
 
     /// What a fresh writer does in its first backup when nothing goes wrong, and that run.
-    fn reference(&mut self, policies: Policies) -> (Vec<String>, Trace) {
+    fn reference(&mut self, policies: Policies) -> Option<(Vec<String>, Trace)> {
         let steps = canonical_backup(0);
         let scenario = self.scenario(policies, steps, 1);
-        let (trace, handlings, _) = self.execute(&scenario, None, None, None, None);
+        let Execution {
+            trace, handlings, ..
+        } = self.execute("happy/full", &scenario, None, None, None, None)?;
         let behaviours = handlings
             .iter()
             .filter(|h| h.session == SessionNo(0))
             .map(Handling::behaviour)
             .collect();
-        (behaviours, trace)
+        Some((behaviours, trace))
     }
 
     fn run_case(
@@ -229,8 +252,14 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let follow_up = steps.iter().map(|s| s.requester).max().unwrap_or(0) + 1;
         steps.extend(canonical_backup(follow_up));
         let scenario = self.scenario(policies, steps, 1);
-        let (trace, handlings, final_probe) =
-            self.execute(&scenario, plan.subject, plan.peer, plan.provider, None);
+        let Some(Execution {
+            trace,
+            handlings,
+            final_probe,
+        }) = self.execute(id, &scenario, plan.subject, plan.peer, plan.provider, None)
+        else {
+            return Vec::new();
+        };
         let replay = replay::command(id, None);
         let facts = RunFacts {
             case: id,
@@ -276,15 +305,25 @@ impl<W: Writer + 'static> WriterConformance<W> {
 
     /// Runs `scenario` with the writer under test, its peers (the first one failing once as
     /// `peer` says) and a provider failing once as `provider` says.
+    /// `None` when the factory panicked (a test error).
     fn execute(
         &mut self,
+        case: &str,
         scenario: &Scenario,
         subject: Option<super::wrappers::Forced>,
         peer: Option<super::wrappers::Forced>,
         provider: Option<(ProviderStep, crate::sim::ProviderFault)>,
         chooser: Option<SharedChooser>,
-    ) -> (Trace, Vec<Handling>, Option<bool>) {
-        let shared: Shared<W> = Rc::new(RefCell::new((self.factory)()));
+    ) -> Option<Execution> {
+        let made = match guard::call(&mut self.factory) {
+            Ok(writer) => writer,
+            Err(panic) => {
+                self.test_errors
+                    .push(format!("the writer factory {panic} in case `{case}`"));
+                return None;
+            }
+        };
+        let shared: Shared<W> = Rc::new(RefCell::new(made));
         let probe = self.probe.as_ref().map(|(_, probe)| probe.clone());
         let subject = Subject::new(shared.clone(), probe.clone(), subject);
         let observations: Observations = subject.observations.clone();
@@ -329,9 +368,30 @@ impl<W: Writer + 'static> WriterConformance<W> {
             .substitute_writers(&mut writer)
             .substitute_providers(&mut provider)
             .run();
-        let handlings = obligations::handlings(&outcome.trace, WriterNo(0), &observations.borrow());
-        let final_probe = probe.map(|probe| probe.is_running_normally(&shared.borrow()));
-        (outcome.trace, handlings, final_probe)
+        let observations = observations.borrow();
+        let probe_name = self.probe.as_ref().map_or("", |(name, _)| name.as_str());
+        if let Some((event, panic)) = observations.iter().find_map(|o| o.probe_panic.clone()) {
+            self.test_errors.push(format!(
+                "the probe `{probe_name}` {panic} after On{event} in case `{case}`"
+            ));
+        }
+        let handlings = obligations::handlings(&outcome.trace, WriterNo(0), &observations);
+        let final_probe = probe.and_then(|probe| {
+            guard::call(|| probe.is_running_normally(&shared.borrow()))
+                .map_err(|panic| {
+                    self.test_errors.push(format!(
+                        "the probe `{probe_name}` {panic} at the end of case `{case}`"
+                    ));
+                })
+                .ok()
+        });
+        // The writer's own `Drop` is user code too.
+        guard::dispose(shared);
+        Some(Execution {
+            trace: outcome.trace,
+            handlings,
+            final_probe,
+        })
     }
 
     /// Exhaustive mode: the explorer over a canonical backup with two peers and the faults.
@@ -347,7 +407,8 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let runs = RefCell::new(0u64);
         let one = |this: &mut Self, chooser: SharedChooser| -> Trace {
             let recorder = Rc::new(RefCell::new(RecordingChooser::new(chooser)));
-            let (trace, handlings, final_probe) = this.execute(
+            let execution = this.execute(
+                replay::EXHAUSTIVE,
                 &scenario,
                 None,
                 None,
@@ -355,6 +416,14 @@ impl<W: Writer + 'static> WriterConformance<W> {
                 Some(SharedChooser::from_rc(recorder.clone())),
             );
             *runs.borrow_mut() += 1;
+            let Some(Execution {
+                trace,
+                handlings,
+                final_probe,
+            }) = execution
+            else {
+                return Trace::default();
+            };
             let replay = replay::command(replay::EXHAUSTIVE, Some(&recorder.borrow().picks()));
             let facts = RunFacts {
                 case: replay::EXHAUSTIVE,

@@ -9,6 +9,8 @@ pub(crate) const EXHAUSTIVE: &str = "exhaustive";
 pub(crate) struct Selection {
     case: Option<String>,
     pub(crate) choices: Option<Vec<u32>>,
+    /// What could not be read from the environment.
+    pub(crate) errors: Vec<String>,
 }
 
 impl Selection {
@@ -17,12 +19,54 @@ impl Selection {
             .ok()
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty());
+        let mut errors = Vec::new();
         let choices = std::env::var("VSS_SIM_CHOICES").ok().map(|s| {
             s.split(',')
-                .filter_map(|pick| pick.trim().parse().ok())
+                .filter(|pick| !pick.trim().is_empty())
+                .filter_map(|pick| match pick.trim().parse() {
+                    Ok(pick) => Some(pick),
+                    Err(_) => {
+                        errors.push(format!(
+                            "VSS_SIM_CHOICES holds `{}`, not a choice number (a comma-separated \
+                             list of numbers, as a finding's replay command gives it)",
+                            pick.trim()
+                        ));
+                        None
+                    }
+                })
                 .collect()
         });
-        Self { case, choices }
+        Self {
+            case,
+            choices,
+            errors,
+        }
+    }
+
+    /// After the run: a case filter that matched none of `ids` is a test error (a typo would
+    /// otherwise pass with nothing run).
+    pub(crate) fn check_matched(&mut self, ids: &[String]) {
+        let Some(case) = &self.case else {
+            return;
+        };
+        if ids.iter().any(|id| id == case) {
+            return;
+        }
+        let family = case.split('/').next().unwrap_or_default();
+        let mut near: Vec<&str> = ids
+            .iter()
+            .filter(|id| id.starts_with(family))
+            .map(String::as_str)
+            .take(5)
+            .collect();
+        if near.is_empty() {
+            near = ids.iter().map(String::as_str).take(5).collect();
+        }
+        self.errors.push(format!(
+            "VSS_SIM_CASE=`{case}` names no case of this test ({} cases; e.g. {})",
+            ids.len(),
+            near.join(", ")
+        ));
     }
 
     /// Whether case `id` runs.

@@ -129,15 +129,18 @@ pub struct ConformanceReport {
     pub runs: u64,
     /// Every finding, in the order found.
     pub findings: Vec<Finding>,
+    /// Problems in the test itself, not in the writer: the writer factory or the probe
+    /// panicked, or `VSS_SIM_CASE` named no case. The report is not clean while any is here.
+    pub test_errors: Vec<String>,
 }
 
 /// Findings listed in full by `Display`; the rest are counted.
 const LISTED: usize = 12;
 
 impl ConformanceReport {
-    /// True when no obligation was broken.
+    /// True when no obligation was broken and the test itself ran as written.
     pub fn is_ok(&self) -> bool {
-        self.findings.is_empty()
+        self.findings.is_empty() && self.test_errors.is_empty()
     }
 
     /// The findings of one obligation.
@@ -159,7 +162,20 @@ impl ConformanceReport {
 
 impl fmt::Display for ConformanceReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.test_errors.is_empty() {
+            writeln!(
+                f,
+                "the test of writer `{}` did not run as written:",
+                self.writer
+            )?;
+            for error in &self.test_errors {
+                writeln!(f, "  {error}")?;
+            }
+        }
         let Some(first) = self.findings.first() else {
+            if !self.test_errors.is_empty() {
+                return Ok(());
+            }
             return writeln!(
                 f,
                 "writer `{}` kept every obligation: {} cases, {} runs",

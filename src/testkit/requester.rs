@@ -4,12 +4,12 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 
 use super::conformance::Exhaustive;
 use super::consistency::{consistency, Consistency};
 use super::replay::{self, Selection};
+use crate::guard;
 use crate::provider::SoftwareProvider;
 use crate::requester::Vss;
 use crate::sim::{
@@ -245,12 +245,15 @@ pub struct RequesterReport {
     pub runs: u64,
     /// Every finding.
     pub findings: Vec<RequesterFinding>,
+    /// Problems in the test itself: `VSS_SIM_CASE` named no adversary, `VSS_SIM_CHOICES` held
+    /// something else than choice numbers. The report is not clean while any is here.
+    pub test_errors: Vec<String>,
 }
 
 impl RequesterReport {
     /// True when nothing was found.
     pub fn is_ok(&self) -> bool {
-        self.findings.is_empty()
+        self.findings.is_empty() && self.test_errors.is_empty()
     }
 
     /// The findings under `rule` (`Rule::FF23` for silent degradation).
@@ -272,7 +275,16 @@ impl RequesterReport {
 
 impl fmt::Display for RequesterReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.test_errors.is_empty() {
+            writeln!(f, "the requester check did not run as written:")?;
+            for error in &self.test_errors {
+                writeln!(f, "  {error}")?;
+            }
+        }
         let Some(first) = self.findings.first() else {
+            if !self.test_errors.is_empty() {
+                return Ok(());
+            }
             return writeln!(f, "the requester kept every rule in {} runs", self.runs);
         };
         writeln!(
@@ -364,9 +376,11 @@ impl RequesterCheck {
 
     /// Runs the check.
     pub fn run(mut self) -> RequesterReport {
-        let selection = Selection::from_env();
+        let mut selection = Selection::from_env();
         let mut report = RequesterReport::default();
+        let mut ids = Vec::new();
         for adversary in std::mem::take(&mut self.adversaries) {
+            ids.push(adversary.name.clone());
             if !selection.includes(&adversary.name) {
                 continue;
             }
@@ -378,10 +392,13 @@ impl RequesterCheck {
                 .extend(self.judge_run(&adversary, &vss, &replay));
         }
         if let Some(exhaustive) = self.exhaustive.take() {
+            ids.push(replay::EXHAUSTIVE.to_owned());
             if selection.includes(replay::EXHAUSTIVE) {
                 self.explore(&exhaustive, &selection, &mut report);
             }
         }
+        selection.check_matched(&ids);
+        report.test_errors = selection.errors;
         report
     }
 
@@ -433,7 +450,8 @@ impl RequesterCheck {
             let _ = racer.call(Call::StartSnapshotSet);
             racer
         });
-        let claim = catch_unwind(AssertUnwindSafe(|| (self.code)(vss)));
+        let code = &mut self.code;
+        let claim = guard::call(|| code(vss));
         if let Some(mut racer) = racer {
             let _ = racer.call(Call::Release);
         }
@@ -452,16 +470,7 @@ impl RequesterCheck {
         let claim = match claim {
             Ok(claim) => claim,
             Err(panic) => {
-                let message = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_else(|| "a panic".to_owned());
-                found(
-                    Issue::Panicked,
-                    format!("the requester code panicked: {message}"),
-                    None,
-                );
+                found(Issue::Panicked, format!("the requester code {panic}"), None);
                 return findings;
             }
         };

@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::probe::Probe;
+use crate::guard::{self, UserPanic};
 use crate::provider::{Provider, ProviderContext};
 use crate::sim::ProviderFault;
 use crate::vocab::ProviderStep;
@@ -46,6 +47,8 @@ impl OneShot {
 pub(crate) struct Observation {
     /// The probe's answer after the handler returned (`None`: no probe, or it panicked).
     pub(crate) running_normally: Option<bool>,
+    /// The probe panicked after this handler: the event, and the panic (a test error).
+    pub(crate) probe_panic: Option<(WriterEvent, UserPanic)>,
     /// The document `OnIdentify` built.
     pub(crate) metadata: Option<WriterMetadata>,
     /// The failure was the kit's, not the writer's.
@@ -100,12 +103,20 @@ impl<W: Writer> Subject<W> {
         let ok = handler(&mut self.writer.borrow_mut(), ctx, metadata.as_deref_mut());
         let fired_before = self.forced.fired;
         let ok = self.forced.apply(ctx, ok);
-        let running_normally = self
-            .probe
-            .as_ref()
-            .map(|probe| probe.is_running_normally(&self.writer.borrow()));
+        // The probe is the test's code, not the writer's: its panic must not read as the
+        // handler's.
+        let probed = self.probe.as_ref().map(|probe| {
+            let writer = &self.writer;
+            guard::call(|| probe.is_running_normally(&writer.borrow()))
+        });
+        let (running_normally, probe_panic) = match probed {
+            None => (None, None),
+            Some(Ok(answer)) => (Some(answer), None),
+            Some(Err(panic)) => (None, Some((ctx.event(), panic))),
+        };
         self.observations.borrow_mut()[slot] = Observation {
             running_normally,
+            probe_panic,
             metadata: metadata.map(|m| m.clone()),
             forced: self.forced.fired && !fired_before,
         };

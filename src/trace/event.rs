@@ -310,4 +310,30 @@ pub enum TraceEvent {
         /// The reported `hrFailure`.
         failure: Hresult,
     },
+    /// User code outside a writer handler or a provider step panicked (design principle: user
+    /// code cannot break the run); the engine carried on as [`UserCode`] says.
+    UserCodePanicked {
+        /// Which code.
+        code: UserCode,
+        /// The panic's message.
+        message: String,
+    },
+}
+
+/// User code the engine calls outside writer handlers and provider steps (whose panics are
+/// recorded with their own records), and what the engine does when it panics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum UserCode {
+    /// `Provider::id` at registration: the provider is registered with `GUID_NULL`.
+    ProviderId(ProviderNo),
+    /// `Provider::name` at registration: the provider is registered with an empty name.
+    ProviderName(ProviderNo),
+    /// `Provider::supports_volume` in `AddToSnapshotSet`: taken as "not supported".
+    SupportsVolume(ProviderNo),
+    /// The chooser, at a choice point: the first option is taken.
+    Chooser,
+    /// A simulation's decider, at a fault point: no fault is injected (recorded after the
+    /// requester step during which it panicked).
+    Decider,
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 
-use super::{AbortCause, ProviderNo, Trace, TraceEvent, WriterNo};
+use super::{AbortCause, ProviderNo, Trace, TraceEvent, UserCode, WriterNo};
 use crate::vocab::Call;
 
 impl Trace {
@@ -79,7 +79,8 @@ impl Names {
             E::TimerSet { .. }
             | E::TimerStopped { .. }
             | E::TimerFired { .. }
-            | E::ProviderCalled { .. } => self.machine_line(event),
+            | E::ProviderCalled { .. }
+            | E::UserCodePanicked { .. } => self.machine_line(event),
         }
     }
 
@@ -287,6 +288,20 @@ impl Names {
                     .get(provider)
                     .map_or("provider", String::as_str);
                 format!("{name}  {step:?} -> {} ({spent_ms} ms)", Hr(*hr))
+            }
+            TraceEvent::UserCodePanicked { code, message } => {
+                let provider = |p: &ProviderNo| format!("provider#{}", p.0);
+                let (what, then) = match code {
+                    UserCode::ProviderId(p) => (format!("{}.id()", provider(p)), "GUID_NULL"),
+                    UserCode::ProviderName(p) => (format!("{}.name()", provider(p)), "no name"),
+                    UserCode::SupportsVolume(p) => (
+                        format!("{}.supports_volume()", provider(p)),
+                        "not supported",
+                    ),
+                    UserCode::Chooser => ("the chooser".to_owned(), "first option"),
+                    UserCode::Decider => ("the decider".to_owned(), "no fault"),
+                };
+                format!("USER CODE PANICKED: {what}: {message} (taken as {then})")
             }
             _ => return None,
         })
