@@ -29,6 +29,8 @@ fn main() -> ExitCode {
         Judge::Engine
     };
     let out = flag("--out").unwrap_or_else(|| "counterexample.toml".to_owned());
+    // Writers scripted or injected to panic are caught and recorded; keep them off the terminal.
+    vss_sim::sim::quiet_writer_panics();
     let scenario = match Scenario::load(path) {
         Ok(scenario) => scenario,
         Err(error) => {
@@ -85,10 +87,13 @@ fn main() -> ExitCode {
             exploration.violating_executions, counterexample.report
         );
     }
-    if let Err(error) = std::fs::write(&out, replay.to_toml()) {
-        eprintln!("cannot write {out}: {error}");
-        return ExitCode::from(2);
-    }
-    println!("written to {out}; replay with: cargo run --example replay -- {out}");
+    let written = match replay.save(&out) {
+        Ok(written) => written.display().to_string(),
+        Err(error) => {
+            eprintln!("cannot write {out}: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("written to {written}; replay with: cargo run --example replay -- {written}");
     ExitCode::FAILURE
 }

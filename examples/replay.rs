@@ -18,6 +18,8 @@ fn main() -> ExitCode {
         eprintln!("usage: cargo run --example replay -- <scenario.toml|scenario.json>");
         return ExitCode::from(2);
     };
+    // Writers scripted or injected to panic are caught and recorded; keep them off the terminal.
+    vss_sim::sim::quiet_writer_panics();
     let scenario = match Scenario::load(&path) {
         Ok(scenario) => scenario,
         Err(error) => {

@@ -78,7 +78,7 @@ fn the_planted_bug_is_found_and_its_counterexample_replays() {
     );
     // The counterexample is a scenario file that replays the same violation.
     let replay = exploration.counterexample_scenario(&scenario).unwrap();
-    let text = replay.to_toml();
+    let text = replay.to_toml().unwrap();
     let parsed = Scenario::from_toml(&text, "counterexample.toml").unwrap();
     let outcome = parsed.runner().planted_bug(bug).run();
     assert!(

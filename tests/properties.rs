@@ -59,7 +59,7 @@ fn oracle_finds_no_engine_violation_in_random_runs() {
         "properties",
         "oracle_finds_no_engine_violation_in_random_runs",
         scenarios(),
-        Scenario::to_toml,
+        |s: &Scenario| s.to_file_text().0,
         |scenario| {
             let outcome = scenario.run();
             let report = oracle::check(&outcome.trace);
@@ -119,7 +119,7 @@ fn runs_are_deterministic() {
         "properties",
         "runs_are_deterministic",
         scenarios(),
-        Scenario::to_toml,
+        |s: &Scenario| s.to_file_text().0,
         |scenario| {
             let (first, second) = (scenario.run(), scenario.run());
             if first.trace.fingerprint() == second.trace.fingerprint() {

@@ -97,8 +97,11 @@ impl Coordinator {
                 if key.name.is_empty() {
                     return Err(Hresult::E_INVALIDARG); // R13: name may not be NULL
                 }
-                if s.components.iter().any(|k| same_component(k, key)) {
+                if s.components.contains(key) {
                     return Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS); // R13
+                }
+                if s.components.len() >= crate::vocab::limits::MAX_COMPONENTS {
+                    return Err(Hresult::E_OUTOFMEMORY); // the documented limit, not Windows'
                 }
                 Ok(Checked::Plain)
             }
@@ -115,7 +118,7 @@ impl Coordinator {
                 }
             }
             Call::SetBackupSucceeded { component, .. } => {
-                if s.components.iter().any(|k| same_component(k, component)) {
+                if s.components.contains(component) {
                     Ok(Checked::Plain)
                 } else {
                     Err(Hresult::VSS_E_OBJECT_NOT_FOUND) // R25
@@ -334,17 +337,20 @@ impl Coordinator {
     /// selects every instance of the class (R13, R47).
     fn add_component(&mut self, session: SessionNo, key: ComponentKey) {
         let s = &mut self.sessions[session.0 as usize];
-        for (writer, slot) in self.writers.iter().enumerate() {
-            let matches = if key.instance_id.is_null() {
-                slot.config.class_id == key.writer_id
-            } else {
-                slot.instance_id == key.instance_id
-            };
-            if matches {
-                s.writers[writer].selected.push(key.clone());
-            }
+        s.components.insert(&key);
+        // The writers it names: its instance, or every instance of its class for `GUID_NULL`.
+        let writers = if key.instance_id.is_null() {
+            self.by_class
+                .get(&key.writer_id)
+                .map_or(&[][..], Vec::as_slice)
+        } else {
+            self.by_instance
+                .get(&key.instance_id)
+                .map_or(&[][..], std::slice::from_ref)
+        };
+        for writer in writers {
+            s.writers[writer.0 as usize].selected.push(key.clone());
         }
-        s.components.push(key);
     }
 
     /// `StartSnapshotSet`: a new set in creation; the R15 window opens.
@@ -527,9 +533,4 @@ enum Checked {
     },
     /// `Cancel`, with the HRESULT the method returns (R38).
     Cancel(Hresult),
-}
-
-/// R13: (logical path, name) is unique per writer instance.
-fn same_component(a: &ComponentKey, b: &ComponentKey) -> bool {
-    a.instance_id == b.instance_id && a.logical_path == b.logical_path && a.name == b.name
 }

@@ -36,11 +36,14 @@ mod timers;
 pub use builder::{Builder, Limits, PlantedBug};
 pub use chooser::{ChoicePoint, Chooser, FirstChoice};
 
+use std::collections::HashMap;
+
 use crate::guard::{Guarded, UserPanic};
 use crate::provider::Provider;
 use crate::trace::{Trace, TraceEvent, UserCode};
 use crate::vocab::{
-    minted_uuid, Bound, Call, Hresult, IdKind, Policies, ProviderId, Reply, WriterInstanceId,
+    minted_uuid, Bound, Call, Hresult, IdKind, Policies, ProviderId, Reply, WriterClassId,
+    WriterInstanceId,
 };
 use crate::vocab::{ProviderNo, SessionNo, WriterNo};
 use crate::writer::{Writer, WriterConfig};
@@ -53,6 +56,9 @@ pub struct Coordinator {
     now_ms: u64,
     policies: Policies,
     writers: Vec<WriterSlot>,
+    /// Each writer by its instance id, and the writers of each class (for `AddComponent`).
+    by_instance: HashMap<WriterInstanceId, WriterNo>,
+    by_class: HashMap<WriterClassId, Vec<WriterNo>>,
     providers: Vec<ProviderSlot>,
     volumes: Vec<String>,
     sessions: Vec<Session>,
@@ -91,6 +97,8 @@ impl Coordinator {
             now_ms: 0,
             policies: builder.policies,
             writers: Vec::with_capacity(builder.writers.len()),
+            by_instance: HashMap::new(),
+            by_class: HashMap::new(),
             providers: Vec::with_capacity(builder.providers.len()),
             volumes: builder.volumes,
             sessions: Vec::new(),
@@ -116,6 +124,12 @@ impl Coordinator {
                 level: config.level,
                 freeze_timeout_ms: config.freeze_timeout_ms,
             });
+            coordinator.by_instance.insert(instance_id, no);
+            coordinator
+                .by_class
+                .entry(config.class_id)
+                .or_default()
+                .push(no);
             coordinator.writers.push(WriterSlot {
                 config,
                 instance_id,
@@ -212,10 +226,7 @@ impl Coordinator {
 
     /// The writer with instance id `instance_id`.
     pub(crate) fn writer_no(&self, instance_id: WriterInstanceId) -> Option<WriterNo> {
-        self.writers
-            .iter()
-            .position(|slot| slot.instance_id == instance_id)
-            .map(|index| WriterNo(index_u32(index)))
+        self.by_instance.get(&instance_id).copied()
     }
 
     /// Whether `bug` is planted (tests of the checkers only).

@@ -1,9 +1,11 @@
 //! One requester object's session: what it has done, its set, and each writer's view of it.
 
+use std::collections::HashSet;
+
 use crate::vocab::WriterNo;
 use crate::vocab::{
     AsyncKind, BackupState, ComponentKey, Context, Hresult, OpNo, SnapshotId, SnapshotSetId,
-    WriterClassId, WriterState, WriterStatus,
+    WriterClassId, WriterInstanceId, WriterState, WriterStatus,
 };
 use crate::vocab::{ProviderNo, SessionNo};
 use crate::writer::{SnapshotVolume, WriterMetadata};
@@ -324,7 +326,7 @@ pub(crate) struct Session {
     /// The writers `GetWriterMetadata(i)` reports, row `i` first: those identified when the
     /// gather completed (R10), in registration order.
     pub(crate) metadata_rows: Vec<WriterNo>,
-    pub(crate) components: Vec<ComponentKey>,
+    pub(crate) components: AddedComponents,
     pub(crate) succeeded: Vec<(ComponentKey, bool)>,
     pub(crate) set: SetState,
     pub(crate) backup: Backup,
@@ -332,6 +334,34 @@ pub(crate) struct Session {
     /// The one asynchronous operation in flight, if any.
     pub(crate) pending: Option<OpNo>,
     pub(crate) writers: Vec<SessionWriter>,
+}
+
+/// The components `AddComponent` added to a session, each once: their identities (instance,
+/// logical path, name; R13), looked up in O(1) however many there are.
+#[derive(Debug, Default)]
+pub(crate) struct AddedComponents {
+    ids: HashSet<(WriterInstanceId, Option<String>, String)>,
+}
+
+impl AddedComponents {
+    fn id(key: &ComponentKey) -> (WriterInstanceId, Option<String>, String) {
+        (key.instance_id, key.logical_path.clone(), key.name.clone())
+    }
+
+    /// Whether a component with `key`'s identity was added (R13, R25).
+    pub(crate) fn contains(&self, key: &ComponentKey) -> bool {
+        self.ids.contains(&Self::id(key))
+    }
+
+    /// Adds `key`'s identity.
+    pub(crate) fn insert(&mut self, key: &ComponentKey) {
+        self.ids.insert(Self::id(key));
+    }
+
+    /// How many were added.
+    pub(crate) fn len(&self) -> usize {
+        self.ids.len()
+    }
 }
 
 impl Session {
@@ -344,7 +374,7 @@ impl Session {
             filter: ClassFilter::default(),
             metadata: Metadata::NotGathered,
             metadata_rows: Vec::new(),
-            components: Vec::new(),
+            components: AddedComponents::default(),
             succeeded: Vec::new(),
             set: SetState::None,
             backup: Backup::Running(Phase::NotStarted),

@@ -24,6 +24,7 @@ mod decision;
 mod env;
 mod explore;
 mod faults;
+mod file;
 mod fuzzing;
 mod interpreter;
 mod program;
@@ -43,6 +44,7 @@ pub use explore::{swarm, Bounds, Counterexample, Exploration, Explorer, Judge};
 pub use faults::{
     FaultCatalogue, FaultInjector, FaultyProvider, FaultyWriter, ProviderFault, RequesterFault,
 };
+pub use file::{Format, ScenarioError};
 pub use fuzzing::{fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, quiet_writer_panics};
 pub use interpreter::StepResult;
 pub use program::{
@@ -51,6 +53,6 @@ pub use program::{
 pub(crate) use run::{Faults, Substitute};
 pub use run::{RunOutcome, Runner};
 pub use scenario::{
-    Expectations, ProviderSpec, RequesterExpectations, Scenario, ScenarioError, ShutdownSetId,
-    WriterSpec, MAX_REQUESTERS,
+    Expectations, ProviderSpec, RequesterExpectations, Scenario, ShutdownSetId, WriterSpec,
+    MAX_REQUESTERS,
 };

@@ -2,7 +2,6 @@
 //! and the expected outcome, in TOML or JSON.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -198,114 +197,9 @@ pub enum ShutdownSetId {
     Other,
 }
 
-/// Requester numbers in a scenario are `0..MAX_REQUESTERS` (R102: 64 concurrent backup
-/// sessions).
-pub const MAX_REQUESTERS: u32 = 64;
-
-/// A scenario file that could not be read.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("{file}:{line}:{column}: {message}\n  expected: {expected}")]
-pub struct ScenarioError {
-    /// The file (or `<string>`).
-    pub file: String,
-    /// 1-based line (0 when unknown).
-    pub line: usize,
-    /// 1-based column (0 when unknown).
-    pub column: usize,
-    /// What was wrong.
-    pub message: String,
-    /// The form the reader expected.
-    pub expected: &'static str,
-}
-
-const EXPECTED_FORM: &str = "a scenario: `name`, `[[writers]]` (name, level, freeze_timeout_ms, \
-     script, persist_failures), optional `[[providers]]`, `volumes`, `[policies]`, `[faults]`, \
-     `[[steps]]` each with `call = \"<IVssBackupComponents method>\"` and its arguments, optional \
-     `[expect]`; see docs/simulation.md";
+pub use crate::vocab::limits::MAX_REQUESTERS;
 
 impl Scenario {
-    /// Reads a scenario from TOML text; `file` names it in errors.
-    pub fn from_toml(text: &str, file: &str) -> Result<Self, ScenarioError> {
-        let scenario: Self = toml::from_str(text).map_err(|err| {
-            let (line, column) = err
-                .span()
-                .map_or((0, 0), |span| line_column(text, span.start));
-            // The TOML reader gives no message for some syntax errors (a lone carriage return,
-            // a control character in a comment): say what kind of error it is at least.
-            let message = match err.message().trim() {
-                "" => "invalid TOML syntax".to_owned(),
-                message => message.to_owned(),
-            };
-            ScenarioError {
-                file: file.to_owned(),
-                line,
-                column,
-                message,
-                expected: EXPECTED_FORM,
-            }
-        })?;
-        scenario.validate(file)
-    }
-
-    /// Checks what serde cannot: requester numbers stay within [`MAX_REQUESTERS`].
-    fn validate(self, file: &str) -> Result<Self, ScenarioError> {
-        if let Some((index, step)) = self
-            .steps
-            .iter()
-            .enumerate()
-            .find(|(_, step)| step.requester >= MAX_REQUESTERS)
-        {
-            return Err(ScenarioError {
-                file: file.to_owned(),
-                line: 0,
-                column: 0,
-                message: format!(
-                    "step {index} names requester {}; requesters are numbered 0 to {} (R102 allows \
-                     64 concurrent backup sessions)",
-                    step.requester,
-                    MAX_REQUESTERS - 1
-                ),
-                expected: EXPECTED_FORM,
-            });
-        }
-        Ok(self)
-    }
-
-    /// Reads a scenario from JSON text; `file` names it in errors.
-    pub fn from_json(text: &str, file: &str) -> Result<Self, ScenarioError> {
-        let scenario: Self = serde_json::from_str(text).map_err(|err| ScenarioError {
-            file: file.to_owned(),
-            line: err.line(),
-            column: err.column(),
-            message: err.to_string(),
-            expected: EXPECTED_FORM,
-        })?;
-        scenario.validate(file)
-    }
-
-    /// Reads a `.toml` or `.json` scenario file.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, ScenarioError> {
-        let path = path.as_ref();
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|err| ScenarioError {
-            file: file.clone(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read the file: {err}"),
-            expected: EXPECTED_FORM,
-        })?;
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("json") => Self::from_json(&text, &file),
-            _ => Self::from_toml(&text, &file),
-        }
-    }
-
-    /// The scenario as TOML.
-    pub fn to_toml(&self) -> String {
-        // Every field serializes to TOML: maps have string keys and values are finite.
-        toml::to_string(self).unwrap_or_else(|err| format!("# cannot write as TOML: {err}\n"))
-    }
-
     /// The writers as the builder takes them.
     pub(crate) fn writer_configs(&self) -> Vec<(WriterConfig, ScriptedWriter)> {
         self.writers
@@ -362,14 +256,6 @@ impl Scenario {
     }
 }
 
-/// 1-based line and column of byte `offset` in `text`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -401,7 +287,7 @@ mod tests {
         .unwrap();
         assert_eq!(scenario.writers, [WriterSpec::new("W")]);
         // The file form stays as short as it was: defaults are not written back.
-        assert!(!scenario.to_toml().contains("persist_failures"));
+        assert!(!scenario.to_toml().unwrap().contains("persist_failures"));
         let (_, writer) = &scenario.writer_configs()[0];
         assert!(!writer.persist_failures);
     }
@@ -459,7 +345,7 @@ shutdown_set_ids = { SqlWriter = "Other" }
             scenario.expect.requesters[0].shutdown_set_ids["SqlWriter"],
             ShutdownSetId::Other
         );
-        let again = Scenario::from_toml(&scenario.to_toml(), "again.toml").unwrap();
+        let again = Scenario::from_toml(&scenario.to_toml().unwrap(), "again.toml").unwrap();
         assert_eq!(again, scenario);
         let mut cleared = scenario.expect.clone();
         cleared.violations.push(Rule::R52);

@@ -217,26 +217,28 @@ fn peer_failures(cases: &mut Vec<Case>) {
 }
 
 fn windows(cases: &mut Vec<Case>, freeze_timeout_ms: u64) {
-    cases.push(case(
-        "freeze-window/expires",
-        format!(
-            "another writer's OnFreeze takes {} ms, so this writer's {freeze_timeout_ms} ms \
-             Freeze→Thaw window expires: it gets Abort (R76, R99)",
-            freeze_timeout_ms + 1
-        ),
-        &[Rule::R59, Rule::R76, Rule::R99, Rule::R55],
-        Plan {
-            peer: Some(Forced {
-                event: WriterEvent::Freeze,
-                reaction: Reaction {
-                    spend_ms: freeze_timeout_ms + 1,
-                    outcome: Outcome::Succeed,
-                },
-            }),
-            freeze_window_expires: true,
-            ..plan(canonical_backup(0))
-        },
-    ));
+    // A window no handler time can outlast (u64::MAX ms) never expires: no such case.
+    if let Some(over) = freeze_timeout_ms.checked_add(1) {
+        cases.push(case(
+            "freeze-window/expires",
+            format!(
+                "another writer's OnFreeze takes {over} ms, so this writer's \
+                 {freeze_timeout_ms} ms Freeze→Thaw window expires: it gets Abort (R76, R99)"
+            ),
+            &[Rule::R59, Rule::R76, Rule::R99, Rule::R55],
+            Plan {
+                peer: Some(Forced {
+                    event: WriterEvent::Freeze,
+                    reaction: Reaction {
+                        spend_ms: over,
+                        outcome: Outcome::Succeed,
+                    },
+                }),
+                freeze_window_expires: true,
+                ..plan(canonical_backup(0))
+            },
+        ));
+    }
     cases.push(case(
         "hold-writes/over-10s",
         "the provider's CommitSnapshots takes 10 001 ms: VSS_E_HOLD_WRITES_TIMEOUT, writers aborted",

@@ -90,3 +90,33 @@ pub(crate) fn command(id: &str, picks: Option<&[u32]>) -> String {
     }
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids() -> Vec<String> {
+        ["happy/full", "veto/freeze", "exhaustive"]
+            .map(str::to_owned)
+            .to_vec()
+    }
+
+    #[test]
+    fn a_case_filter_that_matches_nothing_is_a_test_error() {
+        let mut typo = Selection {
+            case: Some("happy/ful".to_owned()),
+            choices: None,
+            errors: Vec::new(),
+        };
+        typo.check_matched(&ids());
+        assert_eq!(typo.errors.len(), 1);
+        assert!(typo.errors[0].contains("happy/full"), "{:?}", typo.errors);
+        let mut exact = Selection {
+            case: Some("veto/freeze".to_owned()),
+            choices: None,
+            errors: Vec::new(),
+        };
+        exact.check_matched(&ids());
+        assert!(exact.errors.is_empty());
+    }
+}

@@ -8,6 +8,7 @@ mod context;
 mod event;
 mod hresult;
 mod ids;
+pub mod limits;
 mod numbers;
 mod policy;
 mod provider_step;

@@ -177,8 +177,10 @@ pub(super) struct Session {
     /// The raw `lContext` of the last successful `SetContext`.
     pub(super) context: Option<u32>,
     pub(super) backup_state: Option<BackupState>,
-    /// `(instance, class)` of every component added so far.
-    pub(super) components: Vec<(WriterInstanceId, WriterClassId)>,
+    /// The writer instances some added component names (R47).
+    pub(super) selected_instances: BTreeSet<WriterInstanceId>,
+    /// The writer classes some added component with a `GUID_NULL` instance names (R47).
+    pub(super) selected_classes: BTreeSet<WriterClassId>,
     pub(super) gwm: AsyncTrack,
     pub(super) pfb: AsyncTrack,
     pub(super) dss: AsyncTrack,
@@ -200,9 +202,8 @@ impl Session {
     /// instance id is `GUID_NULL`.
     pub(super) fn leaves_out(&self, writer: &WriterInfo) -> bool {
         self.backup_state.unwrap_or_default().select_components
-            && !self.components.iter().any(|(instance, class)| {
-                *instance == writer.instance_id || (instance.is_null() && *class == writer.class_id)
-            })
+            && !self.selected_instances.contains(&writer.instance_id)
+            && !self.selected_classes.contains(&writer.class_id)
     }
 
     /// R42, R105: the context involves writers (`VSS_CTX_BACKUP` unless `SetContext` said
@@ -489,7 +490,12 @@ impl Model {
             }
             Call::SetContext { context } => s.context = Some(*context),
             Call::SetBackupState(state) => s.backup_state = Some(*state),
-            Call::AddComponent(key) => s.components.push((key.instance_id, key.writer_id)),
+            Call::AddComponent(key) if key.instance_id.is_null() => {
+                s.selected_classes.insert(key.writer_id);
+            }
+            Call::AddComponent(key) => {
+                s.selected_instances.insert(key.instance_id);
+            }
             Call::PrepareForBackup => {
                 s.pfb.called.get_or_insert(stamp);
             }

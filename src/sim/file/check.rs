@@ -1,0 +1,317 @@
+//! What serde cannot check in a scenario: limits, unique writer names, names that point at a
+//! writer, requester numbers. Each problem names the field it is about by path, so the reader
+//! can point at its line and column.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use super::super::program::{ComponentRef, Step};
+use super::super::{Expectations, Scenario};
+use crate::vocab::limits::{
+    MAX_DURATION_MS, MAX_PROVIDERS, MAX_REQUESTERS, MAX_STEPS, MAX_VOLUMES, MAX_WRITERS,
+};
+
+/// One step of a path into a scenario document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Seg {
+    /// A table key.
+    Key(String),
+    /// An array position.
+    Index(usize),
+}
+
+/// A path into a scenario document, e.g. `writers[1].freeze_timeout_ms`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FieldPath(pub(crate) Vec<Seg>);
+
+impl FieldPath {
+    fn key(&self, key: &str) -> Self {
+        let mut path = self.clone();
+        path.0.push(Seg::Key(key.to_owned()));
+        path
+    }
+
+    fn index(&self, index: usize) -> Self {
+        let mut path = self.clone();
+        path.0.push(Seg::Index(index));
+        path
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (n, seg) in self.0.iter().enumerate() {
+            match seg {
+                Seg::Key(key) if n == 0 => write!(f, "{key}")?,
+                Seg::Key(key) => write!(f, ".{key}")?,
+                Seg::Index(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One thing wrong with a parsed scenario.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Problem {
+    /// The field.
+    pub(crate) path: FieldPath,
+    /// What is wrong.
+    pub(crate) message: String,
+}
+
+/// Everything wrong with `scenario`, in document order (writers, providers, volumes, faults,
+/// steps, expectations).
+pub(crate) fn problems(scenario: &Scenario) -> Vec<Problem> {
+    let mut check = Checker {
+        problems: Vec::new(),
+        writers: BTreeMap::new(),
+    };
+    check.writers(scenario);
+    check.machine(scenario);
+    check.steps(scenario);
+    let requesters = requesters_used(scenario);
+    check.expectations(&scenario.expect, requesters);
+    check.problems
+}
+
+/// Requester numbers the steps use: `0..n`.
+fn requesters_used(scenario: &Scenario) -> u32 {
+    scenario
+        .steps
+        .iter()
+        .filter(|s| !matches!(s.step, Step::RestartWriter { .. }))
+        .map(|s| s.requester.saturating_add(1))
+        .max()
+        .unwrap_or(0)
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+    /// Writer names, each with its first position.
+    writers: BTreeMap<String, usize>,
+}
+
+impl Checker {
+    fn report(&mut self, path: FieldPath, message: String) {
+        self.problems.push(Problem { path, message });
+    }
+
+    fn count(&mut self, path: FieldPath, what: &str, count: usize, max: usize) {
+        if count > max {
+            self.report(
+                path,
+                format!("{count} {what}: a scenario holds at most {max} (vss_sim::vocab::limits)"),
+            );
+        }
+    }
+
+    fn duration(&mut self, path: FieldPath, ms: u64) {
+        if ms > MAX_DURATION_MS {
+            self.report(
+                path,
+                format!(
+                    "{ms} ms is beyond the longest duration a scenario may hold, \
+                     {MAX_DURATION_MS} ms (2^53, about 285,000 years; \
+                     vss_sim::vocab::limits::MAX_DURATION_MS)"
+                ),
+            );
+        }
+    }
+
+    /// `name` must be one of the scenario's writers.
+    fn writer_name(&mut self, path: FieldPath, name: &str) {
+        if !self.writers.contains_key(name) {
+            let known: Vec<&str> = self.writers.keys().map(String::as_str).collect();
+            self.report(
+                path,
+                format!(
+                    "no writer is named `{name}`; the scenario's writers are: {}",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+        }
+    }
+
+    fn writers(&mut self, scenario: &Scenario) {
+        let root = FieldPath::default().key("writers");
+        self.count(root.clone(), "writers", scenario.writers.len(), MAX_WRITERS);
+        for (index, writer) in scenario.writers.iter().enumerate() {
+            let at = root.index(index);
+            if writer.name.is_empty() {
+                self.report(
+                    at.key("name"),
+                    "a writer's name may not be empty".to_owned(),
+                );
+            }
+            match self.writers.get(&writer.name) {
+                Some(first) => {
+                    let message = format!(
+                        "two writers are named `{}` (also writers[{first}]): names must be \
+                         unique, since steps and expectations name writers",
+                        writer.name
+                    );
+                    self.report(at.key("name"), message);
+                }
+                None => {
+                    self.writers.insert(writer.name.clone(), index);
+                }
+            }
+            self.duration(at.key("freeze_timeout_ms"), writer.freeze_timeout_ms);
+            for (event, reaction) in &writer.script {
+                let path = at.key("script").key(&event.to_string()).key("spend_ms");
+                self.duration(path, reaction.spend_ms);
+            }
+        }
+    }
+
+    fn machine(&mut self, scenario: &Scenario) {
+        let providers = FieldPath::default().key("providers");
+        let count = scenario.providers.len();
+        self.count(providers.clone(), "providers", count, MAX_PROVIDERS);
+        for (index, provider) in scenario.providers.iter().enumerate() {
+            for (step, ms) in &provider.durations_ms {
+                let path = providers
+                    .index(index)
+                    .key("durations_ms")
+                    .key(&format!("{step:?}"));
+                self.duration(path, *ms);
+            }
+        }
+        let volumes = FieldPath::default().key("volumes");
+        self.count(volumes, "volumes", scenario.volumes.len(), MAX_VOLUMES);
+        let faults = FieldPath::default().key("faults");
+        for (event, reactions) in &scenario.faults.writer {
+            for (index, reaction) in reactions.iter().enumerate() {
+                let path = faults.key("writer").key(&event.to_string()).index(index);
+                self.duration(path.key("spend_ms"), reaction.spend_ms);
+            }
+        }
+        for (step, faults_of_step) in &scenario.faults.provider {
+            for (index, fault) in faults_of_step.iter().enumerate() {
+                let path = faults
+                    .key("provider")
+                    .key(&format!("{step:?}"))
+                    .index(index);
+                self.duration(path.key("spend_ms"), fault.spend_ms);
+            }
+        }
+    }
+
+    fn steps(&mut self, scenario: &Scenario) {
+        let root = FieldPath::default().key("steps");
+        self.count(root.clone(), "steps", scenario.steps.len(), MAX_STEPS);
+        for (index, step) in scenario.steps.iter().enumerate() {
+            let at = root.index(index);
+            if step.requester >= MAX_REQUESTERS {
+                self.report(
+                    at.key("requester"),
+                    format!(
+                        "requester {} is out of range: requesters are numbered 0 to {} (R102 \
+                         allows 64 concurrent backup sessions)",
+                        step.requester,
+                        MAX_REQUESTERS - 1
+                    ),
+                );
+            }
+            self.step_fields(&at, &step.step);
+        }
+    }
+
+    fn step_fields(&mut self, at: &FieldPath, step: &Step) {
+        match step {
+            Step::EnableWriters { writers }
+            | Step::DisableWriters { writers }
+            | Step::SelectComponents { writers } => {
+                for (n, name) in writers.iter().enumerate() {
+                    self.writer_name(at.key("writers").index(n), name);
+                }
+            }
+            Step::GetWriterMetadata {
+                expect_writers: Some(names),
+            } => {
+                for (n, name) in names.iter().enumerate() {
+                    self.writer_name(at.key("expect_writers").index(n), name);
+                }
+            }
+            Step::GetWriterStatus {
+                expect_rows: Some(rows),
+            } => {
+                for name in rows.keys() {
+                    self.writer_name(at.key("expect_rows").key(name), name);
+                }
+            }
+            Step::AddComponent { component } | Step::SetBackupSucceeded { component, .. } => {
+                if let ComponentRef::Named { writer, .. } = component {
+                    self.writer_name(at.key("component").key("writer"), writer);
+                }
+            }
+            Step::Wait {
+                timeout_ms: Some(ms),
+                ..
+            } => self.duration(at.key("timeout_ms"), *ms),
+            Step::Sleep { ms } => self.duration(at.key("ms"), *ms),
+            _ => {}
+        }
+    }
+
+    fn expectations(&mut self, expect: &Expectations, requesters: u32) {
+        let root = FieldPath::default().key("expect");
+        self.observed_names(
+            &root,
+            expect.writer_states.keys(),
+            expect.events.keys(),
+            expect.shutdown_set_ids.keys(),
+        );
+        let mut seen = BTreeSet::new();
+        for (index, other) in expect.requesters.iter().enumerate() {
+            let at = root.key("requesters").index(index);
+            if other.requester == 0 || other.requester >= requesters {
+                let message = format!(
+                    "requester {} runs no step: the steps use requesters 1 to {} here \
+                     (requester 0's expectations go directly under [expect])",
+                    other.requester,
+                    requesters.saturating_sub(1)
+                );
+                self.report(at.key("requester"), message);
+            }
+            if !seen.insert(other.requester) {
+                self.report(
+                    at.key("requester"),
+                    format!(
+                        "requester {} has two [[expect.requesters]] tables",
+                        other.requester
+                    ),
+                );
+            }
+            self.observed_names(
+                &at,
+                other.writer_states.keys(),
+                other.events.keys(),
+                other.shutdown_set_ids.keys(),
+            );
+        }
+    }
+
+    fn observed_names<'a>(
+        &mut self,
+        at: &FieldPath,
+        states: impl Iterator<Item = &'a String>,
+        events: impl Iterator<Item = &'a String>,
+        shutdowns: impl Iterator<Item = &'a String>,
+    ) {
+        for name in states {
+            self.writer_name(at.key("writer_states").key(name), name);
+        }
+        for name in events {
+            self.writer_name(at.key("events").key(name), name);
+        }
+        for name in shutdowns {
+            self.writer_name(at.key("shutdown_set_ids").key(name), name);
+        }
+    }
+}
