@@ -32,6 +32,7 @@ impl UserPanic {
     }
 
     /// Takes the message from `payload`, then disposes of the payload under the guard.
+    #[cold]
     fn from_payload(payload: Box<dyn Any + Send>) -> Self {
         let message = payload
             .downcast_ref::<&str>()
@@ -59,6 +60,7 @@ impl fmt::Display for UserPanic {
 impl std::error::Error for UserPanic {}
 
 /// Runs user code `f`: its value, or the panic it raised.
+#[inline]
 pub(crate) fn call<R>(f: impl FnOnce() -> R) -> Result<R, UserPanic> {
     catch_unwind(AssertUnwindSafe(f)).map_err(UserPanic::from_payload)
 }
@@ -83,6 +85,7 @@ impl<T> Guarded<T> {
     }
 
     /// Runs `f` on the object: its value, or the panic it raised.
+    #[inline]
     pub(crate) fn call<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> Result<R, UserPanic> {
         match self.value.as_mut() {
             Some(value) => call(|| f(value)),

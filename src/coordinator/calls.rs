@@ -428,11 +428,7 @@ impl Coordinator {
             if !self.sessions[session.0 as usize].filter.allows(class) {
                 self.sessions[session.0 as usize].writers[writer].identity = Identity::LeftOut;
                 let writer = WriterNo(super::index_u32(writer));
-                self.record(TraceEvent::WriterDropped {
-                    session,
-                    writer,
-                    reason: DropReason::ClassDisabled,
-                });
+                self.writer_dropped(session, writer, DropReason::ClassDisabled);
             }
         }
         let op = self.start_op(session, AsyncKind::GatherWriterMetadata);

@@ -195,11 +195,7 @@ impl Coordinator {
         match event {
             WriterEvent::Identify if failed => {
                 sw.identity = Identity::LeftOut;
-                self.record(TraceEvent::WriterDropped {
-                    session,
-                    writer,
-                    reason: DropReason::IdentifyFailed,
-                });
+                self.writer_dropped(session, writer, DropReason::IdentifyFailed);
             }
             WriterEvent::Identify => {
                 sw.identity = Identity::Identified(delivery.metadata.unwrap_or_default());
@@ -214,11 +210,7 @@ impl Coordinator {
                     // R47: nothing of this writer was added; no events after PrepareForBackup.
                     self.sessions[session.0 as usize].writers[writer.0 as usize].stage =
                         Stage::Unselected;
-                    self.record(TraceEvent::WriterDropped {
-                        session,
-                        writer,
-                        reason: DropReason::NothingSelected,
-                    });
+                    self.writer_dropped(session, writer, DropReason::NothingSelected);
                 }
             }
             WriterEvent::PrepareForSnapshot => sw.stage = Stage::Joined,
@@ -312,11 +304,7 @@ impl Coordinator {
             sw.stage = Stage::Aborted {
                 joined: sw.joined(),
             };
-            self.record(TraceEvent::WriterDropped {
-                session,
-                writer,
-                reason: DropReason::Aborted,
-            });
+            self.writer_dropped(session, writer, DropReason::Aborted);
         }
     }
 

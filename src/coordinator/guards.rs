@@ -33,6 +33,7 @@ const BAD_STATE: Hresult = Hresult::VSS_E_BAD_STATE;
 
 /// Checks `call` against the guard table for `session`. `set_elsewhere` is true when another
 /// session's set is in creation (R15).
+#[inline]
 pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Result<(), Hresult> {
     if session.life == Life::Gone {
         return Err(BAD_STATE);

@@ -36,11 +36,11 @@ mod timers;
 pub use builder::{Builder, Limits, PlantedBug};
 pub use chooser::{ChoicePoint, Chooser, FirstChoice};
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use crate::guard::{Guarded, UserPanic};
 use crate::provider::Provider;
-use crate::trace::{Trace, TraceEvent, UserCode};
+use crate::trace::{DropReason, Trace, TraceEvent, UserCode};
 use crate::vocab::{
     minted_uuid, Bound, Call, Hresult, IdKind, Policies, ProviderId, Reply, WriterClassId,
     WriterInstanceId,
@@ -57,8 +57,8 @@ pub struct Coordinator {
     policies: Policies,
     writers: Vec<WriterSlot>,
     /// Each writer by its instance id, and the writers of each class (for `AddComponent`).
-    by_instance: HashMap<WriterInstanceId, WriterNo>,
-    by_class: HashMap<WriterClassId, Vec<WriterNo>>,
+    by_instance: BTreeMap<WriterInstanceId, WriterNo>,
+    by_class: BTreeMap<WriterClassId, Vec<WriterNo>>,
     providers: Vec<ProviderSlot>,
     volumes: Vec<String>,
     sessions: Vec<Session>,
@@ -97,8 +97,8 @@ impl Coordinator {
             now_ms: 0,
             policies: builder.policies,
             writers: Vec::with_capacity(builder.writers.len()),
-            by_instance: HashMap::new(),
-            by_class: HashMap::new(),
+            by_instance: BTreeMap::new(),
+            by_class: BTreeMap::new(),
             providers: Vec::with_capacity(builder.providers.len()),
             volumes: builder.volumes,
             sessions: Vec::new(),
@@ -240,6 +240,17 @@ impl Coordinator {
 
     fn record(&mut self, event: TraceEvent) {
         self.trace.push(self.now_ms, event);
+    }
+
+    /// `writer` stopped receiving `session`'s events (R10, R47, R55, R7): recorded, and counted
+    /// so an operation's recipient list is pruned only when someone left.
+    fn writer_dropped(&mut self, session: SessionNo, writer: WriterNo, reason: DropReason) {
+        self.sessions[session.0 as usize].departures += 1;
+        self.record(TraceEvent::WriterDropped {
+            session,
+            writer,
+            reason,
+        });
     }
 
     fn mint(&mut self, kind: IdKind) -> uuid::Uuid {

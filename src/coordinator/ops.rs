@@ -1,6 +1,8 @@
 //! Asynchronous operations (`IVssAsync`, R35–R38) and the scheduler that runs them on the
 //! virtual clock.
 
+use std::collections::VecDeque;
+
 use super::chooser::ChoicePoint;
 use super::Coordinator;
 use crate::trace::{Timer, TraceEvent};
@@ -46,7 +48,15 @@ pub(crate) const DO_SNAPSHOT_SET: &[StageSpec] = &[
 pub(crate) enum Remaining {
     /// Not computed yet: the stage has not begun.
     NotBegun,
-    Writers(Vec<WriterNo>),
+    /// The writers still to receive the stage's event, in order, and the session's departure
+    /// count when the list was last pruned of writers that stopped receiving events.
+    Writers {
+        list: VecDeque<WriterNo>,
+        pruned_at: u64,
+        /// For Freeze and Thaw: how many writers at the front share the first one's level
+        /// (0: to count again), so each pick costs O(1), not the level's size.
+        leading: usize,
+    },
     Providers(Vec<ProviderNo>),
     /// A single-step stage that has not run.
     Single,
@@ -306,21 +316,32 @@ impl Coordinator {
                 ..
             } = &mut *self;
             let op = &mut ops[op_no.0 as usize];
-            let Remaining::Writers(list) = &mut op.remaining else {
+            let Remaining::Writers {
+                list,
+                pruned_at,
+                leading,
+            } = &mut op.remaining
+            else {
                 return None;
             };
-            // Writers aborted meanwhile no longer receive the operation's events (R55).
+            // Writers aborted meanwhile no longer receive the operation's events (R55); the
+            // list is pruned only when one left, so a stage costs O(writers), not O(writers²).
             let session = &sessions[op.session.0 as usize];
-            if event != WriterEvent::Identify {
+            if event != WriterEvent::Identify && *pruned_at != session.departures {
                 list.retain(|w| session.writers[w.0 as usize].receives_events());
+                *pruned_at = session.departures;
+                *leading = 0;
             }
-            let first = *list.first()?;
+            let first = *list.front()?;
             // Freeze and Thaw lists are sorted by level (R46): the options are the leading run
             // of writers at the first writer's level. Any other event: every writer left.
             if matches!(event, WriterEvent::Freeze | WriterEvent::Thaw) {
-                let rank = |w: &WriterNo| writers[w.0 as usize].config.level.freeze_rank();
-                let best = rank(&first);
-                list.iter().take_while(|w| rank(w) == best).count()
+                if *leading == 0 {
+                    let rank = |w: &WriterNo| writers[w.0 as usize].config.level.freeze_rank();
+                    let best = rank(&first);
+                    *leading = list.iter().take_while(|w| rank(w) == best).count();
+                }
+                *leading
             } else {
                 list.len()
             }
@@ -331,7 +352,10 @@ impl Coordinator {
             0
         };
         match &mut self.ops[op_no.0 as usize].remaining {
-            Remaining::Writers(list) => Some(list.remove(pick)),
+            Remaining::Writers { list, leading, .. } => {
+                *leading = leading.saturating_sub(1);
+                list.remove(pick)
+            }
             _ => None,
         }
     }
@@ -347,13 +371,19 @@ impl Coordinator {
     fn stage_recipients(&self, op_no: OpNo, spec: StageSpec) -> Remaining {
         let session = &self.sessions[self.ops[op_no.0 as usize].session.0 as usize];
         match spec {
-            StageSpec::Writers(WriterEvent::Identify) => Remaining::Writers(
-                (0..self.writers.len())
+            StageSpec::Writers(WriterEvent::Identify) => Remaining::Writers {
+                list: (0..self.writers.len())
                     .filter(|&i| session.filter.allows(self.writers[i].config.class_id))
                     .map(|i| WriterNo(super::index_u32(i)))
                     .collect(),
-            ),
-            StageSpec::Writers(_) if !session.involves_writers() => Remaining::Writers(Vec::new()),
+                pruned_at: session.departures,
+                leading: 0,
+            },
+            StageSpec::Writers(_) if !session.involves_writers() => Remaining::Writers {
+                list: VecDeque::new(),
+                pruned_at: session.departures,
+                leading: 0,
+            },
             StageSpec::Writers(event) => {
                 let mut list: Vec<WriterNo> = (0..self.writers.len())
                     .filter(|&i| session.writers[i].receives_events())
@@ -371,7 +401,11 @@ impl Coordinator {
                 {
                     list.pop();
                 }
-                Remaining::Writers(list)
+                Remaining::Writers {
+                    list: list.into(),
+                    pruned_at: session.departures,
+                    leading: 0,
+                }
             }
             StageSpec::Providers(_) => {
                 let mut providers: Vec<ProviderNo> = session

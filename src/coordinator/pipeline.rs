@@ -75,11 +75,7 @@ impl Coordinator {
             }
         }
         for writer in dropped {
-            self.record(TraceEvent::WriterDropped {
-                session,
-                writer,
-                reason: DropReason::NothingSelected,
-            });
+            self.writer_dropped(session, writer, DropReason::NothingSelected);
         }
     }
 

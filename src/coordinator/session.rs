@@ -1,6 +1,7 @@
 //! One requester object's session: what it has done, its set, and each writer's view of it.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::vocab::WriterNo;
 use crate::vocab::{
@@ -333,34 +334,103 @@ pub(crate) struct Session {
     pub(crate) status: Option<Vec<WriterStatus>>,
     /// The one asynchronous operation in flight, if any.
     pub(crate) pending: Option<OpNo>,
+    /// How many times one of its writers stopped receiving events (R10, R47, R55, R7).
+    pub(crate) departures: u64,
     pub(crate) writers: Vec<SessionWriter>,
 }
 
 /// The components `AddComponent` added to a session, each once: their identities (instance,
-/// logical path, name; R13), looked up in O(1) however many there are.
+/// logical path, name; R13), found in O(1) however many there are and without allocating.
 #[derive(Debug, Default)]
 pub(crate) struct AddedComponents {
-    ids: HashSet<(WriterInstanceId, Option<String>, String)>,
+    /// Identities by a 64-bit digest of them (collisions share a bucket).
+    by_digest: HashMap<u64, Vec<ComponentId>, BuildHasherDefault<Prehashed>>,
+    count: usize,
+}
+
+/// A component's identity (R13).
+#[derive(Debug)]
+struct ComponentId {
+    instance_id: WriterInstanceId,
+    logical_path: Option<String>,
+    name: String,
+}
+
+impl ComponentId {
+    fn is(&self, key: &ComponentKey) -> bool {
+        self.instance_id == key.instance_id
+            && self.logical_path == key.logical_path
+            && self.name == key.name
+    }
 }
 
 impl AddedComponents {
-    fn id(key: &ComponentKey) -> (WriterInstanceId, Option<String>, String) {
-        (key.instance_id, key.logical_path.clone(), key.name.clone())
+    /// An FxHash-style digest of `key`'s identity.
+    fn digest(key: &ComponentKey) -> u64 {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+        let mut h = mix(0, key.instance_id.0.as_u128() as u64);
+        h = mix(h, (key.instance_id.0.as_u128() >> 64) as u64);
+        for chunk in key.name.as_bytes().chunks(8) {
+            h = mix(h, chunk.iter().fold(0, |w, b| (w << 8) | u64::from(*b)));
+        }
+        h = mix(h, u64::from(key.logical_path.is_some()));
+        for chunk in key
+            .logical_path
+            .as_deref()
+            .unwrap_or_default()
+            .as_bytes()
+            .chunks(8)
+        {
+            h = mix(h, chunk.iter().fold(0, |w, b| (w << 8) | u64::from(*b)));
+        }
+        h
     }
 
     /// Whether a component with `key`'s identity was added (R13, R25).
     pub(crate) fn contains(&self, key: &ComponentKey) -> bool {
-        self.ids.contains(&Self::id(key))
+        self.by_digest
+            .get(&Self::digest(key))
+            .is_some_and(|bucket| bucket.iter().any(|id| id.is(key)))
     }
 
-    /// Adds `key`'s identity.
+    /// Adds `key`'s identity (once).
     pub(crate) fn insert(&mut self, key: &ComponentKey) {
-        self.ids.insert(Self::id(key));
+        if self.contains(key) {
+            return;
+        }
+        self.by_digest
+            .entry(Self::digest(key))
+            .or_default()
+            .push(ComponentId {
+                instance_id: key.instance_id,
+                logical_path: key.logical_path.clone(),
+                name: key.name.clone(),
+            });
+        self.count += 1;
     }
 
     /// How many were added.
     pub(crate) fn len(&self) -> usize {
-        self.ids.len()
+        self.count
+    }
+}
+
+/// A hasher for keys that are digests already.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -380,6 +450,7 @@ impl Session {
             backup: Backup::Running(Phase::NotStarted),
             status: None,
             pending: None,
+            departures: 0,
             writers: (0..writer_count).map(|_| SessionWriter::new()).collect(),
         }
     }

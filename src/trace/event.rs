@@ -23,7 +23,7 @@ pub struct TraceRecord {
 }
 
 /// Timers on the virtual clock (timers are data: R89, R99).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Timer {
     /// A writer's Freeze→Thaw window, `dwTimeoutFreeze` long (R59, R99).
     FreezeWindow {
