@@ -73,7 +73,10 @@ pub(crate) fn toml_offset(text: &str, path: &FieldPath) -> Option<usize> {
 /// number too large, say): the line's key under the last table header before it, counting
 /// `[[array]]` headers for the index. Dotted keys and inline tables give their outer key only.
 pub(crate) fn toml_field_at(text: &str, offset: usize) -> FieldPath {
-    let offset = offset.min(text.len());
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or_default();
     let mut path = FieldPath::default();
