@@ -88,8 +88,9 @@ pub struct WriterConformance<W> {
     policies: Vec<Policies>,
     budgets: BTreeMap<WriterEvent, u64>,
     exhaustive: Option<Exhaustive>,
-    /// Problems in the test's own code (factory, probe), for the report.
-    test_errors: Vec<String>,
+    /// Problems in the test's own code, by kind: the first one's message, and how many runs
+    /// had it.
+    test_errors: BTreeMap<&'static str, (String, usize)>,
 }
 
 /// One run of the writer under test: the trace, what the kit saw of each of its handlers, and
@@ -115,7 +116,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             probe: None,
             policies: vec![Policies::default()],
             exhaustive: None,
-            test_errors: Vec::new(),
+            test_errors: BTreeMap::new(),
         }
     }
 
@@ -219,8 +220,12 @@ impl<W: Writer + 'static> WriterConformance<W> {
         }
         selection.check_matched(&ids);
         report.test_errors = std::mem::take(&mut selection.errors);
-        report.test_errors.append(&mut self.test_errors);
-        report.test_errors.dedup();
+        for (message, runs) in std::mem::take(&mut self.test_errors).into_values() {
+            report.test_errors.push(match runs {
+                1 => message,
+                _ => format!("{message} (and in {} more runs)", runs - 1),
+            });
+        }
         report
     }
 
@@ -318,8 +323,11 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let made = match guard::call(&mut self.factory) {
             Ok(writer) => writer,
             Err(panic) => {
-                self.test_errors
-                    .push(format!("the writer factory {panic} in case `{case}`"));
+                let message = format!(
+                    "the writer factory panicked in case `{case}`: {}",
+                    panic.message()
+                );
+                self.test_error("factory", message);
                 return None;
             }
         };
@@ -369,19 +377,26 @@ impl<W: Writer + 'static> WriterConformance<W> {
             .substitute_providers(&mut provider)
             .run();
         let observations = observations.borrow();
-        let probe_name = self.probe.as_ref().map_or("", |(name, _)| name.as_str());
+        let probe_name = self
+            .probe
+            .as_ref()
+            .map_or(String::new(), |(name, _)| name.clone());
         if let Some((event, panic)) = observations.iter().find_map(|o| o.probe_panic.clone()) {
-            self.test_errors.push(format!(
-                "the probe `{probe_name}` {panic} after On{event} in case `{case}`"
-            ));
+            let message = format!(
+                "the probe `{probe_name}` panicked after On{event} in case `{case}`: {}",
+                panic.message()
+            );
+            self.test_error("probe", message);
         }
         let handlings = obligations::handlings(&outcome.trace, WriterNo(0), &observations);
         let final_probe = probe.and_then(|probe| {
             guard::call(|| probe.is_running_normally(&shared.borrow()))
                 .map_err(|panic| {
-                    self.test_errors.push(format!(
-                        "the probe `{probe_name}` {panic} at the end of case `{case}`"
-                    ));
+                    let message = format!(
+                        "the probe `{probe_name}` panicked at the end of case `{case}`: {}",
+                        panic.message()
+                    );
+                    self.test_error("final probe", message);
                 })
                 .ok()
         });
@@ -392,6 +407,11 @@ impl<W: Writer + 'static> WriterConformance<W> {
             handlings,
             final_probe,
         })
+    }
+
+    /// Keeps a problem of the test's own code: the first of its kind, counted.
+    fn test_error(&mut self, kind: &'static str, message: String) {
+        self.test_errors.entry(kind).or_insert((message, 0)).1 += 1;
     }
 
     /// Exhaustive mode: the explorer over a canonical backup with two peers and the faults.
