@@ -407,3 +407,103 @@ fn r50_an_abort_owed_for_a_failed_freeze_is_overdue_when_do_snapshot_set_complet
         "{report}"
     );
 }
+
+#[test]
+fn r10_metadata_handed_out_for_a_writer_whose_identify_failed() {
+    let failing = Some(Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_RETRYABLE));
+    let trace = backup(BackupState::default(), &[0], failing);
+    let is_drop = |r: &TraceRecord| matches!(r.event, TraceEvent::WriterDropped { writer: W1, .. });
+    let forged = TraceEvent::MetadataReported {
+        session: S0,
+        writer: W1,
+    };
+    let gathered = |r: &TraceRecord| completes(r, AsyncKind::GatherWriterMetadata);
+    let handed = "was handed the metadata of";
+    // With its drop recorded, and without (the writer then neither identified nor left out).
+    let report = judged_with(&trace, gathered, forged.clone());
+    assert!(reports(&report, Rule::R10, handed), "{report}");
+    let records = trace
+        .records()
+        .iter()
+        .filter(|r| !is_drop(r))
+        .cloned()
+        .collect();
+    let report = judged_with(&Trace::from_records(records), gathered, forged);
+    assert!(reports(&report, Rule::R10, handed), "{report}");
+}
+
+/// `trace` up to and including the first record `last` selects (a run cut short), judged.
+fn judged_until(trace: &Trace, last: impl Fn(&TraceRecord) -> bool) -> oracle::Report {
+    let records = trace.records();
+    let end = records
+        .iter()
+        .position(last)
+        .expect("the cut record is in the trace");
+    oracle::check(&Trace::from_records(records[..=end].to_vec()))
+}
+
+fn handled(record: &TraceRecord, writer: WriterNo, event: WriterEvent) -> bool {
+    matches!(
+        record.event,
+        TraceEvent::Handled { writer: w, event: e, .. } if w == writer && e == event
+    )
+}
+
+#[test]
+fn r10_r47_drops_still_owed_when_the_trace_ends_are_reported() {
+    // W1's Identify failed and the trace ends before its drop and the gathering's completion.
+    let failing = Some(Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_RETRYABLE));
+    let trace = backup(BackupState::default(), &[0], failing);
+    let report = judged_until(&trace, |r| handled(r, W1, WriterEvent::Identify));
+    assert!(reports(&report, Rule::R10, "not dropped"), "{report}");
+    // W1, with nothing selected, handled PrepareForBackup and the trace ends before its drop.
+    let trace = backup(BackupState::default(), &[0], None);
+    let report = judged_until(&trace, |r| handled(r, W1, WriterEvent::PrepareForBackup));
+    assert!(reports(&report, Rule::R47, "never dropped"), "{report}");
+}
+
+#[test]
+fn r7_a_writer_of_a_disabled_class_that_hears_an_event() {
+    let vss = machine(vec![ScriptedWriter::new("W0"), ScriptedWriter::new("W1")]);
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::DisableWriterClasses {
+        classes: vec![class_id(1)],
+    })
+    .unwrap();
+    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    let trace = vss.trace();
+    assert_eq!(engine_rules(&trace), []);
+    let report = judged_with(
+        &trace,
+        |r| completes(r, AsyncKind::GatherWriterMetadata),
+        TraceEvent::Delivered {
+            session: S0,
+            writer: W1,
+            event: WriterEvent::PrepareForBackup,
+            set: vss_sim::vocab::SnapshotSetId::NULL,
+        },
+    );
+    assert!(reports(&report, Rule::R7, "ClassDisabled"), "{report}");
+}
+
+#[test]
+fn r8_an_identify_without_gather_writer_metadata_and_its_coverage() {
+    let trace = full_backup();
+    assert!(oracle::check(&trace)
+        .coverage()
+        .reached(oracle::Situation::Identify));
+    let report = judged_without(&trace, |r| {
+        matches!(
+            r.event,
+            TraceEvent::Called {
+                call: Call::GatherWriterMetadata,
+                ..
+            }
+        )
+    });
+    assert!(
+        reports(&report, Rule::R8, "GatherWriterMetadata was not called"),
+        "{report}"
+    );
+}

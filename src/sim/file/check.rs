@@ -270,10 +270,14 @@ impl Checker {
         let mut seen = BTreeSet::new();
         for (index, other) in expect.requesters.iter().enumerate() {
             let at = root.key("requesters").index(index);
-            if other.requester == 0 || other.requester >= requesters {
+            if other.requester == 0 {
+                let message = "requester 0's expectations go directly under [expect], not in \
+                               [[expect.requesters]]"
+                    .to_owned();
+                self.report(at.key("requester"), message);
+            } else if other.requester >= requesters {
                 let message = format!(
-                    "requester {} runs no step: the steps use requesters 1 to {} here \
-                     (requester 0's expectations go directly under [expect])",
+                    "requester {} runs no step: this scenario's steps use requesters 0 to {}",
                     other.requester,
                     requesters.saturating_sub(1)
                 );
