@@ -171,8 +171,17 @@ impl Json<'_> {
         None
     }
 
-    /// Skips one value.
+    /// Skips one value; `None` when the text is not a value there (the scanner reads text that
+    /// may not be JSON at all, so every step must consume something or give up).
     fn skip(&mut self) -> Option<()> {
+        self.skip_nested(0)
+    }
+
+    fn skip_nested(&mut self, depth: usize) -> Option<()> {
+        // serde_json stops at 128 levels; nothing deeper is worth locating.
+        if depth > 256 {
+            return None;
+        }
         self.space();
         match self.peek()? {
             b'"' => self.string().map(|_| ()),
@@ -187,18 +196,20 @@ impl Json<'_> {
                             return Some(());
                         }
                         b',' | b':' => self.at += 1,
-                        _ => self.skip()?,
+                        b'}' | b']' => return None,
+                        _ => self.skip_nested(depth + 1)?,
                     }
                 }
             }
             _ => {
-                while self
-                    .peek()
-                    .is_some_and(|b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
-                {
+                let start = self.at;
+                while self.peek().is_some_and(|b| {
+                    !matches!(b, b',' | b':' | b'{' | b'[' | b'}' | b']' | b'"')
+                        && !b.is_ascii_whitespace()
+                }) {
                     self.at += 1;
                 }
-                Some(())
+                (self.at > start).then_some(())
             }
         }
     }
