@@ -272,6 +272,13 @@ fn r45_a_writer_that_hears_prepare_for_snapshot_without_prepare_for_backup() {
         ),
         "{report}"
     );
+    // Once, at PrepareForSnapshot: not again at every later event of the creation.
+    let r45 = report
+        .engine_violations()
+        .iter()
+        .filter(|v| v.rule == Rule::R45)
+        .count();
+    assert_eq!(r45, 1, "{report}");
 }
 
 #[test]
@@ -506,4 +513,56 @@ fn r8_an_identify_without_gather_writer_metadata_and_its_coverage() {
         reports(&report, Rule::R8, "GatherWriterMetadata was not called"),
         "{report}"
     );
+}
+
+#[test]
+fn r21_a_prepare_for_backup_delivered_without_the_call() {
+    let report = judged_without(&full_backup(), |r| {
+        matches!(
+            r.event,
+            TraceEvent::Called {
+                call: Call::PrepareForBackup,
+                ..
+            }
+        )
+    });
+    assert!(
+        reports(&report, Rule::R21, "PrepareForBackup was not called"),
+        "{report}"
+    );
+}
+
+#[test]
+fn r21_r26_events_to_a_writer_that_was_never_identified() {
+    // W1's Identify failed; without its drop record, it is neither identified nor left out.
+    let failing = Some(Reaction::fatal(WriterFailure::VSS_E_WRITERERROR_RETRYABLE));
+    let trace = backup(BackupState::default(), &[0], failing);
+    let is_drop = |r: &TraceRecord| matches!(r.event, TraceEvent::WriterDropped { writer: W1, .. });
+    let trace = Trace::from_records(
+        trace
+            .records()
+            .iter()
+            .filter(|r| !is_drop(r))
+            .cloned()
+            .collect(),
+    );
+    for (event, rule) in [
+        (WriterEvent::PrepareForBackup, Rule::R21),
+        (WriterEvent::BackupComplete, Rule::R26),
+    ] {
+        let report = judged_with(
+            &trace,
+            |r| is_event_of(r, W0, event),
+            TraceEvent::Delivered {
+                session: S0,
+                writer: W1,
+                event,
+                set: vss_sim::vocab::SnapshotSetId::NULL,
+            },
+        );
+        assert!(
+            reports(&report, rule, "never identified it"),
+            "{event}: {report}"
+        );
+    }
 }
