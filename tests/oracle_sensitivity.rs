@@ -566,3 +566,55 @@ fn r21_r26_events_to_a_writer_that_was_never_identified() {
         );
     }
 }
+
+#[test]
+fn r26_a_backup_complete_delivered_without_the_call() {
+    let report = judged_without(&full_backup(), |r| {
+        matches!(
+            r.event,
+            TraceEvent::Called {
+                call: Call::BackupComplete,
+                ..
+            }
+        )
+    });
+    assert!(
+        reports(&report, Rule::R26, "BackupComplete was not called"),
+        "{report}"
+    );
+}
+
+#[test]
+fn bound_an_operation_nothing_held_past_the_bound_is_the_engines_livelock() {
+    // Every handler of the whole backup returned at once (at 0 ms): a wait for DoSnapshotSet
+    // stopping at a 0 ms bound was held by no handler or provider, so the engine is to blame.
+    let trace = full_backup();
+    let op = trace
+        .records()
+        .iter()
+        .find_map(|r| match r.event {
+            TraceEvent::AsyncStarted {
+                op,
+                kind: AsyncKind::DoSnapshotSet,
+                ..
+            } => Some(op),
+            _ => None,
+        })
+        .expect("DoSnapshotSet started");
+    let report = judged_with(
+        &trace,
+        |r| completes(r, AsyncKind::DoSnapshotSet),
+        TraceEvent::BoundReached {
+            bound: vss_sim::vocab::Bound::VirtualTime { max_virtual_ms: 0 },
+            waiting_for: Some(op),
+        },
+    );
+    let bound = report
+        .violations()
+        .iter()
+        .find(|v| v.rule == Rule::Bound)
+        .expect("the bound is reported")
+        .clone();
+    assert_eq!(bound.party, Party::Engine, "{report}");
+    assert!(bound.message.contains("nothing held it"), "{report}");
+}
