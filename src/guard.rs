@@ -5,10 +5,10 @@
 //! panic when it is dropped. The engine promises that user code cannot tear a run down, so every
 //! call into it goes through this module:
 //!
-//! - [`Guarded`] holds a user object the engine keeps (a writer, a provider, a chooser): its only
-//!   way in is [`Guarded::call`], and dropping it drops the object under the guard too (a
+//! - `Guarded` holds a user object the engine keeps (a writer, a provider, a chooser): its only
+//!   way in is `Guarded::call`, and dropping it drops the object under the guard too (a
 //!   writer's own `Drop` is user code).
-//! - [`call`] runs a one-off closure (a probe, a factory, a requester's code).
+//! - `guard::call` runs a one-off closure (a probe, a factory, a requester's code).
 //!
 //! Both catch the panic, keep its message as a [`UserPanic`], and drop the payload inside a
 //! second catch: a payload whose `Drop` panics again is leaked rather than dropped twice, so
