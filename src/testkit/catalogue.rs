@@ -116,7 +116,16 @@ fn plan(steps: Vec<ProgramStep>) -> Plan {
     }
 }
 
+/// A case id part from a variant name: `PrepareForSnapshot` → `prepare-for-snapshot`,
+/// `VSS_BT_FULL` → `full`.
 fn slug(name: &str) -> String {
+    if name.contains('_') {
+        let lower = name.to_ascii_lowercase();
+        return lower
+            .strip_prefix("vss_bt_")
+            .unwrap_or(&lower)
+            .replace('_', "-");
+    }
     let mut slug = String::new();
     for (i, c) in name.chars().enumerate() {
         if c.is_ascii_uppercase() && i > 0 {
@@ -124,7 +133,7 @@ fn slug(name: &str) -> String {
         }
         slug.push(c.to_ascii_lowercase());
     }
-    slug.replace("vss_bt_", "").replace('_', "-")
+    slug
 }
 
 fn happy_paths(cases: &mut Vec<Case>) {
@@ -477,5 +486,36 @@ fn identify_mid_backup(cases: &mut Vec<Case>) {
                 ..plan(steps)
             },
         ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_ids_are_lowercase_words_unique_and_name_the_happy_full_backup() {
+        let cases = catalogue(crate::writer::DEFAULT_FREEZE_TIMEOUT_MS);
+        let mut seen = std::collections::BTreeSet::new();
+        for case in &cases {
+            // Words, not spelt-out letters (`v-s-s--b-t-…` was an id once).
+            let words_ok = case.id.split(['/', '-']).all(|word| {
+                !word.is_empty()
+                    && word
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    && !(word.len() == 1 && word.chars().all(|c| c.is_ascii_alphabetic()))
+            });
+            assert!(
+                words_ok,
+                "case id `{}` is not made of lowercase words",
+                case.id
+            );
+            assert!(seen.insert(case.id.clone()), "two cases are `{}`", case.id);
+        }
+        // The id a finding about the reference run names must select a case.
+        assert!(seen.contains("happy/full"), "{seen:?}");
+        assert_eq!(slug("PrepareForSnapshot"), "prepare-for-snapshot");
+        assert_eq!(slug("VSS_BT_DIFFERENTIAL"), "differential");
     }
 }
