@@ -354,3 +354,25 @@ fn a_writer_that_takes_no_part_is_reported_not_passed() {
         "{report}"
     );
 }
+
+/// A writer whose OnIdentify panics is told that, not to declare components (R10, R64, R72).
+#[test]
+fn a_writer_left_out_for_a_panicking_identify_is_told_why() {
+    vss_sim::sim::quiet_writer_panics();
+    let report = WriterConformance::new(|| {
+        vss_sim::writer::ScriptedWriter::new("WriterUnderTest").on(
+            WriterEvent::Identify,
+            vss_sim::writer::Reaction {
+                spend_ms: 0,
+                outcome: vss_sim::writer::Outcome::Panic,
+            },
+        )
+    })
+    .run();
+    let takes_part = report.findings_of(Obligation::TakesPart);
+    assert_eq!(takes_part.len(), 1, "{report}");
+    let message = &takes_part[0].message;
+    assert!(message.contains("OnIdentify → panicked"), "{message}");
+    assert!(message.contains("R10"), "{message}");
+    assert!(!message.contains("declare a restore method"), "{message}");
+}

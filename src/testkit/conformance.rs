@@ -187,10 +187,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
                     case: "happy/full".to_owned(),
                     obligation: Obligation::TakesPart,
                     rule: Rule::R72,
-                    message: "the writer received no Freeze in a plain full backup: declare a \
-                              restore method and at least one component in OnIdentify, or no \
-                              case exercises it"
-                        .to_owned(),
+                    message: no_freeze_message(&reference),
                     trace,
                     replay: replay::command("happy/full", None),
                 });
@@ -473,6 +470,24 @@ impl<W: Writer + 'static> WriterConformance<W> {
         }
         report.runs += *runs.borrow();
         report.findings.extend(findings.into_inner().into_values());
+    }
+}
+
+/// Why the writer got no Freeze in a plain full backup, from what its handlers did there: an
+/// `OnIdentify` that panicked or failed left it out (R10); otherwise it declared nothing to back
+/// up (R72).
+fn no_freeze_message(reference: &[String]) -> String {
+    let identify = reference.iter().find(|b| b.starts_with("OnIdentify"));
+    let left_out = identify.filter(|b| !b.contains("→ true"));
+    match left_out {
+        Some(behaviour) => format!(
+            "the writer received no Freeze in a plain full backup: its OnIdentify ended as \
+             `{behaviour}`, so VSS left it out of the backup (R10); OnIdentify must succeed \
+             (R64), or no case exercises the writer"
+        ),
+        None => "the writer received no Freeze in a plain full backup: declare a restore method \
+                 and at least one component in OnIdentify, or no case exercises it"
+            .to_owned(),
     }
 }
 
