@@ -618,3 +618,70 @@ fn bound_an_operation_nothing_held_past_the_bound_is_the_engines_livelock() {
     assert_eq!(bound.party, Party::Engine, "{report}");
     assert!(bound.message.contains("nothing held it"), "{report}");
 }
+
+/// The records of `trace` before the first one `stop` selects, then `extra` (one forged call).
+fn cut_then(trace: &Trace, stop: impl Fn(&TraceRecord) -> bool, extra: TraceEvent) -> Trace {
+    let records = trace.records();
+    let end = records
+        .iter()
+        .position(stop)
+        .expect("the cut record is in the trace");
+    let mut kept = records[..end].to_vec();
+    let mut forged = records[end].clone();
+    forged.event = extra;
+    kept.push(forged);
+    Trace::from_records(kept)
+}
+
+fn called(record: &TraceRecord, call: &Call) -> bool {
+    matches!(&record.event, TraceEvent::Called { call: c, .. } if c == call)
+}
+
+#[test]
+fn r26_a_successful_backup_complete_says_whether_do_snapshot_set_ran() {
+    let complete_ok = TraceEvent::Called {
+        session: S0,
+        call: Call::BackupComplete,
+        hr: vss_sim::vocab::Hresult::S_OK,
+    };
+    let trace = full_backup();
+    // Right after DoSnapshotSet started: the creation had not completed.
+    let dss_at = trace
+        .records()
+        .iter()
+        .position(|r| called(r, &Call::DoSnapshotSet))
+        .expect("DoSnapshotSet is called");
+    let mut records = trace.records()[..=dss_at].to_vec();
+    let mut forged = records[dss_at].clone();
+    forged.event = complete_ok.clone();
+    records.push(forged);
+    let report = oracle::check(&Trace::from_records(records));
+    assert!(reports(&report, Rule::R26, "had not completed"), "{report}");
+    // In place of DoSnapshotSet itself: it was never called.
+    let report = oracle::check(&cut_then(
+        &trace,
+        |r| called(r, &Call::DoSnapshotSet),
+        complete_ok,
+    ));
+    assert!(reports(&report, Rule::R26, "was never called"), "{report}");
+}
+
+#[test]
+fn r52_a_release_that_failed_owes_nothing_yet() {
+    // After PrepareForBackup, a Release that failed released nothing: no R52 for it.
+    let trace = full_backup();
+    let failed_release = TraceEvent::Called {
+        session: S0,
+        call: Call::Release,
+        hr: vss_sim::vocab::Hresult::VSS_E_BAD_STATE,
+    };
+    let report = oracle::check(&cut_then(
+        &trace,
+        |r| called(r, &Call::DoSnapshotSet),
+        failed_release,
+    ));
+    assert!(
+        !report.violations().iter().any(|v| v.rule == Rule::R52),
+        "{report}"
+    );
+}
