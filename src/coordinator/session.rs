@@ -1,7 +1,9 @@
 //! One requester object's session: what it has done, its set, and each writer's view of it.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use crate::trace::Mix;
 
 use crate::vocab::WriterNo;
 use crate::vocab::{
@@ -344,7 +346,7 @@ pub(crate) struct Session {
 #[derive(Debug, Default)]
 pub(crate) struct AddedComponents {
     /// Identities by a 64-bit digest of them (collisions share a bucket).
-    by_digest: HashMap<u64, Vec<ComponentId>, BuildHasherDefault<Prehashed>>,
+    by_digest: HashMap<u64, Vec<ComponentId>, BuildHasherDefault<Mix>>,
     count: usize,
 }
 
@@ -365,26 +367,13 @@ impl ComponentId {
 }
 
 impl AddedComponents {
-    /// An FxHash-style digest of `key`'s identity.
+    /// A digest of `key`'s identity (the trace digest's mixing).
     fn digest(key: &ComponentKey) -> u64 {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
-        let mut h = mix(0, key.instance_id.0.as_u128() as u64);
-        h = mix(h, (key.instance_id.0.as_u128() >> 64) as u64);
-        for chunk in key.name.as_bytes().chunks(8) {
-            h = mix(h, chunk.iter().fold(0, |w, b| (w << 8) | u64::from(*b)));
-        }
-        h = mix(h, u64::from(key.logical_path.is_some()));
-        for chunk in key
-            .logical_path
-            .as_deref()
-            .unwrap_or_default()
-            .as_bytes()
-            .chunks(8)
-        {
-            h = mix(h, chunk.iter().fold(0, |w, b| (w << 8) | u64::from(*b)));
-        }
-        h
+        let mut mix = Mix::default();
+        key.instance_id.hash(&mut mix);
+        key.logical_path.hash(&mut mix);
+        key.name.hash(&mut mix);
+        mix.finish()
     }
 
     /// Whether a component with `key`'s identity was added (R13, R25).
@@ -413,24 +402,6 @@ impl AddedComponents {
     /// How many were added.
     pub(crate) fn len(&self) -> usize {
         self.count
-    }
-}
-
-/// A hasher for keys that are digests already.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 

@@ -116,42 +116,6 @@ impl Trace {
     /// while independent per-record chains run side by side.
     pub fn digest(&self) -> u64 {
         use std::hash::{Hash, Hasher};
-        /// Mixes whole words: the derived `Hash` of trace records writes integers, not bytes.
-        struct Mix(u64);
-        impl Mix {
-            fn add(&mut self, word: u64) {
-                self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-            }
-        }
-        impl Hasher for Mix {
-            fn finish(&self) -> u64 {
-                self.0
-            }
-            fn write(&mut self, bytes: &[u8]) {
-                let mut chunks = bytes.chunks_exact(8);
-                for chunk in &mut chunks {
-                    let mut word = [0u8; 8];
-                    word.copy_from_slice(chunk);
-                    self.add(u64::from_le_bytes(word));
-                }
-                let mut tail = [0u8; 8];
-                let rest = chunks.remainder();
-                tail[..rest.len()].copy_from_slice(rest);
-                self.add(u64::from_le_bytes(tail) ^ (rest.len() as u64) << 56);
-            }
-            fn write_u8(&mut self, n: u8) {
-                self.add(u64::from(n));
-            }
-            fn write_u32(&mut self, n: u32) {
-                self.add(u64::from(n));
-            }
-            fn write_u64(&mut self, n: u64) {
-                self.add(n);
-            }
-            fn write_usize(&mut self, n: usize) {
-                self.add(n as u64);
-            }
-        }
         let mut digest = Mix(0);
         digest.add(self.records.len() as u64);
         for record in &self.records {
@@ -177,6 +141,47 @@ impl Trace {
         if self.mode == TraceMode::Record {
             self.records.push(TraceRecord { at_ms, event });
         }
+    }
+}
+
+/// FxHash-style mixing of whole words (the derived `Hash` of trace records writes integers, not
+/// bytes): fast, not collision-resistant. Used for trace digests and the engine's hash indexes.
+#[derive(Default)]
+pub(crate) struct Mix(u64);
+
+impl Mix {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl std::hash::Hasher for Mix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(tail) ^ (rest.len() as u64) << 56);
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
     }
 }
 
