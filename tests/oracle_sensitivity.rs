@@ -43,14 +43,6 @@ fn judged_without(trace: &Trace, drop: impl Fn(&TraceRecord) -> bool) -> oracle:
     oracle::check(&Trace::from_records(records))
 }
 
-/// Whether `report` holds an engine violation of R50 whose message contains `text`.
-fn reports_r50(report: &oracle::Report, text: &str) -> bool {
-    report
-        .engine_violations()
-        .iter()
-        .any(|v| v.rule == Rule::R50 && v.party == Party::Engine && v.message.contains(text))
-}
-
 /// Whether `report` holds an engine violation of `rule` whose message contains `text`.
 fn reports(report: &oracle::Report, rule: Rule, text: &str) -> bool {
     report
@@ -215,20 +207,23 @@ fn r47_a_writer_with_nothing_selected_that_hears_the_snapshot_without_prepare_fo
     );
 }
 
-#[test]
-fn r47_a_writer_dropped_for_nothing_selected_although_its_component_was() {
-    let report = judged_with(
-        &full_backup(),
-        |r| {
-            is_event_of(r, W1, WriterEvent::PrepareForBackup)
-                && !matches!(r.event, TraceEvent::Delivered { .. })
-        },
+/// `trace` with W1 dropped for having nothing selected right after its PrepareForBackup
+/// handler returned, judged.
+fn with_nothing_selected_drop(trace: &Trace) -> oracle::Report {
+    judged_with(
+        trace,
+        |r| handled(r, W1, WriterEvent::PrepareForBackup),
         TraceEvent::WriterDropped {
             session: S0,
             writer: W1,
             reason: DropReason::NothingSelected,
         },
-    );
+    )
+}
+
+#[test]
+fn r47_a_writer_dropped_for_nothing_selected_although_its_component_was() {
+    let report = with_nothing_selected_drop(&full_backup());
     assert!(
         reports(&report, Rule::R47, "one of its components was selected"),
         "{report}"
@@ -241,18 +236,7 @@ fn r47_a_writer_dropped_for_nothing_selected_outside_component_mode() {
         select_components: false,
         ..BackupState::default()
     };
-    let report = judged_with(
-        &backup(non_component, &[], None),
-        |r| {
-            is_event_of(r, W1, WriterEvent::PrepareForBackup)
-                && !matches!(r.event, TraceEvent::Delivered { .. })
-        },
-        TraceEvent::WriterDropped {
-            session: S0,
-            writer: W1,
-            reason: DropReason::NothingSelected,
-        },
-    );
+    let report = with_nothing_selected_drop(&backup(non_component, &[], None));
     assert!(
         reports(&report, Rule::R47, "not in component mode"),
         "{report}"
@@ -354,7 +338,7 @@ fn r50_a_writer_never_aborted_after_its_requester_crashed_mid_creation() {
         "the run aborts W0"
     );
     let report = judged_without(&trace, is_abort_of_w0);
-    assert!(reports_r50(&report, ""), "{report}");
+    assert!(reports(&report, Rule::R50, ""), "{report}");
     // R55: the engine still dropped W0 as aborted.
     assert!(
         reports(&report, Rule::R55, "as aborted but never received Abort"),
@@ -371,7 +355,7 @@ fn r50_an_abort_raised_at_the_end_of_the_trace_that_reached_no_one() {
         .position(is_abort_of_w0)
         .expect("the run aborts W0");
     let report = oracle::check(&Trace::from_records(trace.records()[..cut].to_vec()));
-    assert!(reports_r50(&report, "never"), "{report}");
+    assert!(reports(&report, Rule::R50, "never"), "{report}");
 }
 
 #[test]
@@ -381,7 +365,7 @@ fn r50_a_crash_mid_creation_owes_abort_even_when_the_engine_raises_none() {
     let report = judged_without(&trace, |r| {
         is_abort_of_w0(r) || matches!(r.event, TraceEvent::AbortRaised { .. })
     });
-    assert!(reports_r50(&report, "went away"), "{report}");
+    assert!(reports(&report, Rule::R50, "went away"), "{report}");
 }
 
 #[test]
@@ -495,41 +479,31 @@ fn r7_a_writer_of_a_disabled_class_that_hears_an_event() {
 }
 
 #[test]
-fn r8_an_identify_without_gather_writer_metadata_and_its_coverage() {
+fn r8_r21_r26_an_event_delivered_without_its_call() {
     let trace = full_backup();
     assert!(oracle::check(&trace)
         .coverage()
         .reached(oracle::Situation::Identify));
-    let report = judged_without(&trace, |r| {
-        matches!(
-            r.event,
-            TraceEvent::Called {
-                call: Call::GatherWriterMetadata,
-                ..
-            }
-        )
-    });
-    assert!(
-        reports(&report, Rule::R8, "GatherWriterMetadata was not called"),
-        "{report}"
-    );
-}
-
-#[test]
-fn r21_a_prepare_for_backup_delivered_without_the_call() {
-    let report = judged_without(&full_backup(), |r| {
-        matches!(
-            r.event,
-            TraceEvent::Called {
-                call: Call::PrepareForBackup,
-                ..
-            }
-        )
-    });
-    assert!(
-        reports(&report, Rule::R21, "PrepareForBackup was not called"),
-        "{report}"
-    );
+    for (call, rule, text) in [
+        (
+            Call::GatherWriterMetadata,
+            Rule::R8,
+            "GatherWriterMetadata was not called",
+        ),
+        (
+            Call::PrepareForBackup,
+            Rule::R21,
+            "PrepareForBackup was not called",
+        ),
+        (
+            Call::BackupComplete,
+            Rule::R26,
+            "BackupComplete was not called",
+        ),
+    ] {
+        let report = judged_without(&trace, |r| called(r, &call));
+        assert!(reports(&report, rule, text), "{call:?}: {report}");
+    }
 }
 
 #[test]
@@ -565,23 +539,6 @@ fn r21_r26_events_to_a_writer_that_was_never_identified() {
             "{event}: {report}"
         );
     }
-}
-
-#[test]
-fn r26_a_backup_complete_delivered_without_the_call() {
-    let report = judged_without(&full_backup(), |r| {
-        matches!(
-            r.event,
-            TraceEvent::Called {
-                call: Call::BackupComplete,
-                ..
-            }
-        )
-    });
-    assert!(
-        reports(&report, Rule::R26, "BackupComplete was not called"),
-        "{report}"
-    );
 }
 
 #[test]
