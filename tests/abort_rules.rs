@@ -374,8 +374,12 @@ fn r55_no_abort_after_post_snapshot_and_repeats_are_possible() {
     let vss = machine(vec![slow, ScriptedWriter::new("W1")]);
     let mut bc = prepared(&vss);
     bc.call_and_wait(Call::DoSnapshotSet).unwrap();
-    // W0 timed out (one Abort); W1 finished PostSnapshot. AbortBackup now reaches W0 again only.
+    // W0 timed out at 60 s, inside its 61 s OnFreeze (one Abort, delivered when OnFreeze
+    // returns: a writer handles one event at a time); W1 finished PostSnapshot. AbortBackup now
+    // reaches W0 again only.
     bc.call_ok(Call::AbortBackup).unwrap();
+    assert_eq!(aborted_writers(&vss), [], "W0 is still inside OnFreeze");
+    assert_eq!(vss.advance_ms(1_000), None);
     assert_eq!(aborted_writers(&vss), [W0, W0]);
     drop(bc);
     assert_engine_clean(&vss);
@@ -433,7 +437,10 @@ fn q2_abort_backup_during_do_snapshot_set_follows_the_reach_policy() {
     let op = start(&mut bc, Call::DoSnapshotSet);
     wait_ms(&mut bc, op, 500);
     bc.call_ok(Call::AbortBackup).unwrap();
-    assert_eq!(aborted_writers(&vss), [W0, W1]);
+    // W0 is inside its 1 s OnPrepareSnapshot: its Abort comes when that returns.
+    assert_eq!(aborted_writers(&vss), [W1]);
+    assert_eq!(vss.advance_ms(500), None);
+    assert_eq!(aborted_writers(&vss), [W1, W0]);
     drop(bc);
     assert_clean(&vss);
 }

@@ -158,8 +158,8 @@ fn r10_writer_failing_identify_is_hidden_and_gets_nothing_more() {
     let failing = ScriptedWriter::new("W1").on(
         E::Identify,
         Reaction {
-            spend_ms: 0,
             outcome: vss_sim::writer::Outcome::Fatal(None),
+            ..Reaction::SUCCEED
         },
     );
     let vss = machine(vec![ScriptedWriter::new("W0"), failing]);
@@ -187,10 +187,13 @@ fn r44_identify_from_another_instance_mid_backup_changes_nothing() {
     let op = start(&mut backup, Call::DoSnapshotSet);
     // Run the creation into the writer's Thaw, then a management tool gathers metadata.
     wait_ms(&mut backup, op, 50);
-    assert_eq!(state(&vss, S0, 0).0, St::VSS_WS_WAITING_FOR_POST_SNAPSHOT);
+    // Still inside its 100 ms OnThaw: the state changes when the handler returns (T2).
+    assert_eq!(state(&vss, S0, 0).0, St::VSS_WS_WAITING_FOR_THAW);
     let mut tool = vss.dynamic();
     tool.call_ok(Call::InitializeForBackup).unwrap();
     tool.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    // The tool's Identify waited for OnThaw to return: one event at a time per writer.
+    assert_eq!(vss.now_ms(), 100);
     let seen_by_tool = tool.call(Call::WriterMetadata { index: 0 });
     drop(tool); // R52: released before PrepareForBackup; Q20: no BackupShutdown
     assert_eq!(wait(&mut backup, op), Hresult::VSS_S_ASYNC_FINISHED);

@@ -26,7 +26,10 @@ fn bound_violations(vss: &vss_sim::requester::Vss) -> Vec<(Party, String)> {
 
 #[test]
 fn a_handler_that_never_returns_is_a_hang_of_the_writer() {
-    let hung = ScriptedWriter::new("W0").on(E::Freeze, Reaction::slow(u64::MAX));
+    // OnPrepareSnapshot: no freeze window bounds it, and by default VSS waits for it for
+    // ever (`HandlerTimeout::Never`). A hung OnFreeze is bounded by the writer's freeze window
+    // (tests/waiting.rs).
+    let hung = ScriptedWriter::new("W0").on(E::PrepareForSnapshot, Reaction::slow(u64::MAX));
     let vss = machine(vec![hung]);
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
@@ -47,7 +50,7 @@ fn a_handler_that_never_returns_is_a_hang_of_the_writer() {
     let found = bound_violations(&vss);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, Party::Writer);
-    assert!(found[0].1.contains("OnFreeze"), "{}", found[0].1);
+    assert!(found[0].1.contains("OnPrepareSnapshot"), "{}", found[0].1);
     drop(bc);
 }
 

@@ -301,6 +301,10 @@ fn r38_cancel_before_commit_aborts_the_creation() {
         bc.call(Call::Cancel { op }),
         Ok(Reply::Status(Hresult::VSS_S_ASYNC_CANCELLED))
     );
+    // The writer is still in OnPrepareSnapshot (until 5 000 ms) and handles one event at a
+    // time: its Abort comes when that handler returns.
+    assert!(!events(&vss.trace(), S0, W0).contains(&E::Abort));
+    assert_eq!(vss.advance_ms(4_000), None);
     assert!(events(&vss.trace(), S0, W0).contains(&E::Abort));
     bc.call_ok(Call::AbortBackup).unwrap(); // R54
     assert_clean(&vss);

@@ -22,13 +22,17 @@ fn is_abort_of_w0(record: &TraceRecord) -> bool {
 /// A requester that crashes while its DoSnapshotSet holds W0 in a slow Freeze: VSS owes W0 an
 /// Abort (R50c: the requester went away during the creation).
 fn crash_during_do_snapshot_set() -> Trace {
+    // W1 is in OnFreeze until 1 000 ms when the requester crashes; W0 is idle, so its Abort
+    // comes at once (W1's comes when its handler returns).
     let vss = machine(vec![
-        ScriptedWriter::new("W0").on(WriterEvent::Freeze, Reaction::slow(1_000))
+        ScriptedWriter::new("W0"),
+        ScriptedWriter::new("W1").on(WriterEvent::Freeze, Reaction::slow(1_000)),
     ]);
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
     wait_ms(&mut bc, op, 10);
     bc.call_ok(Call::Crash).unwrap();
+    vss.settle();
     vss.trace()
 }
 

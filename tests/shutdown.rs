@@ -57,8 +57,12 @@ fn r57_crash_mid_freeze_gives_abort_then_shutdown_only() {
     ]);
     let mut bc = prepared(&vss);
     let op = start(&mut bc, Call::DoSnapshotSet);
-    wait_ms(&mut bc, op, 500); // W0 is frozen
+    wait_ms(&mut bc, op, 500); // W0 is in OnFreeze until 1 000 ms
     bc.call_ok(Call::Crash).unwrap();
+    // A writer handles one event at a time (SERIAL): Abort and BackupShutdown wait for
+    // OnFreeze to return.
+    assert_eq!(events(&vss.trace(), S0, W0).last(), Some(&E::Freeze));
+    vss.settle();
     let w0 = events(&vss.trace(), S0, W0);
     assert_eq!(w0[w0.len() - 3..], [E::Freeze, E::Abort, E::BackupShutdown]);
     // No shadow copy was created: GUID_NULL (R57).

@@ -360,13 +360,8 @@ fn a_writer_that_takes_no_part_is_reported_not_passed() {
 fn a_writer_left_out_for_a_panicking_identify_is_told_why() {
     vss_sim::sim::quiet_writer_panics();
     let report = WriterConformance::new(|| {
-        vss_sim::writer::ScriptedWriter::new("WriterUnderTest").on(
-            WriterEvent::Identify,
-            vss_sim::writer::Reaction {
-                spend_ms: 0,
-                outcome: vss_sim::writer::Outcome::Panic,
-            },
-        )
+        vss_sim::writer::ScriptedWriter::new("WriterUnderTest")
+            .on(WriterEvent::Identify, vss_sim::writer::Reaction::PANIC)
     })
     .run();
     let takes_part = report.findings_of(Obligation::TakesPart);

@@ -201,7 +201,12 @@ fn contexts_are_typed() {
 
 #[test]
 fn a_wait_that_reaches_the_run_bound_hands_the_operation_back() {
-    let hung = ScriptedWriter::new("W0").on(E::Freeze, Reaction::slow(u64::MAX));
+    // A hung OnPrepareSnapshot: no freeze window ends it (a hung OnFreeze is cut short by the
+    // writer's 60 s window, R99).
+    let hung = ScriptedWriter::new("W0").on(
+        E::PrepareForSnapshot,
+        Reaction::waiting(vss_sim::vocab::Wait::forever()),
+    );
     let vss = builder(vec![hung])
         .limits(Limits {
             max_virtual_ms: 60_000,
@@ -252,7 +257,10 @@ fn pending_operations_can_be_polled_and_the_requester_can_crash_meanwhile() {
         Waited::Pending(pending) => pending,
         other => panic!("still frozen, got {other:?}"),
     };
-    pending.crash(); // field failure 12
+    // Field failure 12. W0 is in OnFreeze until 2 000 ms: Abort and BackupShutdown follow
+    // its return (SERIAL).
+    pending.crash();
+    vss.settle();
     let w0 = events(&vss.trace(), S0, W0);
     assert_eq!(w0[w0.len() - 3..], [E::Freeze, E::Abort, E::BackupShutdown]);
     assert_engine_clean(&vss);

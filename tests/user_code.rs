@@ -21,7 +21,8 @@ use vss_sim::sim::{
 use vss_sim::testkit::{Claim, Issue, RequesterCheck, WriterConformance};
 use vss_sim::trace::{Trace, TraceEvent, UserCode};
 use vss_sim::vocab::{
-    Call, ComponentType, Hresult, ProviderId, ProviderStep, SnapshotSetId, WriterEvent,
+    Call, ComponentType, Hresult, ProviderId, ProviderStep, SnapshotSetId, Wait, WaitEnd,
+    WriterEvent,
 };
 use vss_sim::writer::{HandlerContext, ScriptedWriter, Writer, WriterConfig, WriterMetadata};
 
@@ -62,11 +63,44 @@ struct BombWriter {
 }
 
 impl BombWriter {
-    fn handle(&self, ctx: &HandlerContext<'_>) -> bool {
+    fn handle(&self, ctx: &mut HandlerContext<'_>) -> bool {
         if ctx.event() == self.at {
             explode();
         }
         true
+    }
+}
+
+/// A writer whose `at` handler waits 10 ms and whose continuation panics.
+struct BombAfterWait {
+    at: WriterEvent,
+}
+
+impl Writer for BombAfterWait {
+    fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+        md.add_component(ComponentType::VSS_CT_DATABASE, None, "db");
+        self.on_prepare_backup(ctx)
+    }
+    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        if ctx.event() == self.at {
+            return ctx.wait(Wait::ms(10));
+        }
+        true
+    }
+    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.on_prepare_backup(ctx)
+    }
+    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.on_prepare_backup(ctx)
+    }
+    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.on_prepare_backup(ctx)
+    }
+    fn on_abort(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.on_prepare_backup(ctx)
+    }
+    fn on_wait_ended(&mut self, _: &mut HandlerContext<'_>, _: WaitEnd) -> bool {
+        explode()
     }
 }
 
@@ -116,6 +150,7 @@ enum ProviderBomb {
     Name,
     SupportsVolume,
     Step,
+    WaitEnded,
 }
 
 /// A provider that panics in one method (and in its own `Drop`).
@@ -161,7 +196,19 @@ impl Provider for BombProvider {
         if self.at == ProviderBomb::Step && step == ProviderStep::CommitSnapshots {
             explode();
         }
+        if self.at == ProviderBomb::WaitEnded && step == ProviderStep::CommitSnapshots {
+            return ctx.wait(Wait::ms(10));
+        }
         self.inner.step(ctx, step, set, volume)
+    }
+    fn on_wait_ended(
+        &mut self,
+        _: &mut ProviderContext,
+        _: ProviderStep,
+        _: SnapshotSetId,
+        _: WaitEnd,
+    ) -> Hresult {
+        explode()
     }
 }
 
@@ -258,6 +305,33 @@ fn a_writer_panicking_in_any_handler_with_a_bomb_payload_breaks_nothing() {
 }
 
 #[test]
+fn a_writer_panicking_after_its_wait_breaks_nothing() {
+    quiet();
+    for at in [
+        WriterEvent::Identify,
+        WriterEvent::PrepareForBackup,
+        WriterEvent::PrepareForSnapshot,
+        WriterEvent::Freeze,
+        WriterEvent::Thaw,
+        WriterEvent::Abort,
+    ] {
+        let vss = Vss::builder()
+            .writer(config(0, "Bomb", Default::default()), BombAfterWait { at })
+            .writer(
+                config(1, "Plain", Default::default()),
+                ScriptedWriter::new("Plain"),
+            )
+            .build();
+        backup_then_abort(&vss);
+        vss.settle();
+        let trace = vss.trace();
+        assert_eq!(panicked_handlers(&trace), BTreeSet::from([at]), "{at}");
+        let report = vss_sim::trace::oracle::check(&trace);
+        assert!(report.engine_violations().is_empty(), "{at}: {report}");
+    }
+}
+
+#[test]
 fn a_provider_panicking_in_any_method_with_a_bomb_payload_breaks_nothing() {
     quiet();
     for (at, expected) in [
@@ -274,6 +348,7 @@ fn a_provider_panicking_in_any_method_with_a_bomb_payload_breaks_nothing() {
             Some(UserCode::SupportsVolume(vss_sim::trace::ProviderNo(0))),
         ),
         (ProviderBomb::Step, None),
+        (ProviderBomb::WaitEnded, None),
     ] {
         let vss = Vss::builder()
             .writer(
@@ -443,12 +518,15 @@ fn every_user_trait_method_is_exercised_here() {
                 "on_abort",
                 "on_backup_complete",
                 "on_backup_shutdown",
+                // `a_writer_panicking_after_its_wait_breaks_nothing`.
+                "on_wait_ended",
             ],
         ),
         (
             "src/provider/mod.rs",
             "Provider",
-            &["id", "name", "supports_volume", "step"],
+            // `on_wait_ended`: `ProviderBomb::WaitEnded`.
+            &["id", "name", "supports_volume", "step", "on_wait_ended"],
         ),
         ("src/coordinator/chooser.rs", "Chooser", &["choose"]),
         ("src/sim/decision.rs", "Decider", &["decide"]),

@@ -5,8 +5,8 @@ use super::session::{Life, SetState};
 use super::Coordinator;
 use crate::trace::{AbortCause, SetOutcome, Timer, TraceEvent};
 use crate::vocab::{
-    AbortBackupReach, AsyncKind, Hresult, OpNo, ShutdownFor, ShutdownSetIdAfterCrash,
-    SnapshotSetId, WriterAbortScope, WriterEvent, WriterFailureResult,
+    AbortBackupReach, AsyncKind, CommitFailureResult, Hresult, OpNo, ShutdownFor,
+    ShutdownSetIdAfterCrash, SnapshotSetId, WriterAbortScope, WriterEvent, WriterFailureResult,
 };
 use crate::vocab::{ProviderStep, SessionNo, WriterNo};
 
@@ -57,7 +57,9 @@ impl Coordinator {
         let session = self.op(op_no).session;
         // R89: once the kernel's hold expired, the creation has failed with that, whatever
         // ends the operation now (a cancel, an abort, a release).
-        let (status, outcome) = if self.op(op_no).hold_expired {
+        let provider_error_wins = matches!(cause, AbortCause::CreationFailed { .. })
+            && self.policies.commit_failure_result == CommitFailureResult::ProviderError;
+        let (status, outcome) = if self.op(op_no).hold_expired && !provider_error_wins {
             let hr = Hresult::VSS_E_HOLD_WRITES_TIMEOUT;
             (
                 hr,
@@ -194,9 +196,27 @@ impl Coordinator {
                 set_id
             };
             self.sessions[session.0 as usize].writers[writer.0 as usize].shutdown_sent = true;
-            self.deliver(session, writer, WriterEvent::BackupShutdown, arg);
+            self.deliver(session, writer, WriterEvent::BackupShutdown, arg, None);
         }
-        self.sessions[session.0 as usize].life = Life::Gone;
+        let s = &mut self.sessions[session.0 as usize];
+        s.life = Life::Gone;
+        s.crashed = crashed;
+    }
+
+    /// The set id a BackupShutdown from crashed `session` carries when it is delivered late,
+    /// behind a handler (SERIAL): another backup's set only if that backup is still live then.
+    pub(crate) fn shutdown_arg_after_crash(
+        &self,
+        session: SessionNo,
+        writer: WriterNo,
+    ) -> SnapshotSetId {
+        let s = &self.sessions[session.0 as usize];
+        let own = if matches!(s.set, SetState::Created(_)) {
+            s.set.id()
+        } else {
+            SnapshotSetId::NULL
+        };
+        self.set_id_after_crash(session, writer, own)
     }
 
     /// Writers Abort reaches: those that take part and have not finished PostSnapshot (R55);

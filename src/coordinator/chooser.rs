@@ -22,6 +22,13 @@ pub enum ChoicePoint {
     NextOperation,
     /// Which of several writers receives BackupShutdown next (R57).
     ShutdownOrder,
+    /// A signal is set the instant a wait for it times out: option 0, the signal came first
+    /// (`WAIT_OBJECT_0`); option 1, the timeout did (`WAIT_TIMEOUT`).
+    WaitRace,
+    /// KB915331 (`Policies::freeze_timer_race`): Thaw arrives the instant the writer's freeze
+    /// timer is armed. Option 0: the timer thread started first and Thaw stops it; option 1:
+    /// Thaw came first, the timer runs on and expires after a successful Thaw.
+    FreezeTimerRace,
 }
 
 /// Makes every nondeterministic decision the engine leaves open.

@@ -6,18 +6,17 @@ use super::session::{Identity, Stage};
 use super::Coordinator;
 use crate::trace::{AbortCause, DropReason, Timer, TraceEvent};
 use crate::vocab::{
-    Hresult, OpNo, QueryWindow, SnapshotSetId, StateAfterAbort, StateAfterShutdown,
-    VetoAtFreezeThaw, WriterEvent, WriterState,
+    FreezeTimerRace, FreezeTimerStart, Hresult, OpNo, QueryWindow, SnapshotSetId, StateAfterAbort,
+    StateAfterShutdown, VetoAtFreezeThaw, WriterEvent, WriterState,
 };
 use crate::vocab::{SessionNo, WriterNo};
-use crate::writer::{EventView, HandlerContext, WriterMetadata};
+use crate::writer::{EventView, WriterMetadata};
 
 /// What a handler did.
 #[derive(Debug)]
 pub(crate) struct Delivery {
     pub(crate) ok: bool,
     pub(crate) failure: Option<Hresult>,
-    pub(crate) spent_ms: u64,
     pub(crate) panicked: bool,
     pub(crate) metadata: Option<WriterMetadata>,
 }
@@ -40,86 +39,8 @@ impl Delivery {
 }
 
 impl Coordinator {
-    /// Calls `writer`'s handler for `event` on behalf of `session` and records it. `set_arg` is
-    /// the BackupShutdown argument (R57); other events carry the session's set id.
-    pub(crate) fn deliver(
-        &mut self,
-        session: SessionNo,
-        writer: WriterNo,
-        event: WriterEvent,
-        set_arg: SnapshotSetId,
-    ) -> Delivery {
-        let set = if event == WriterEvent::BackupShutdown {
-            set_arg
-        } else {
-            self.sessions[session.0 as usize].set.id()
-        };
-        self.record(TraceEvent::Delivered {
-            session,
-            writer,
-            event,
-            set,
-        });
-        let wide_queries = self.planted(super::PlantedBug::QueriesOutsideWindow);
-        let Self {
-            writers,
-            sessions,
-            policies,
-            now_ms,
-            ..
-        } = self;
-        let s = &sessions[session.0 as usize];
-        let slot = &mut writers[writer.0 as usize];
-        let mut view = event_view(s, writer, event, *policies, *now_ms, slot.config.level);
-        view.set_queries_allowed |= wide_queries && s.set.data().is_some();
-        let mut ctx = HandlerContext::new(event, view);
-        let mut metadata = WriterMetadata::default();
-        let result = slot.writer.call(|handler| match event {
-            WriterEvent::Identify => handler.on_identify(&mut ctx, &mut metadata),
-            WriterEvent::PrepareForBackup => handler.on_prepare_backup(&mut ctx),
-            WriterEvent::PrepareForSnapshot => handler.on_prepare_snapshot(&mut ctx),
-            WriterEvent::Freeze => handler.on_freeze(&mut ctx),
-            WriterEvent::Thaw => handler.on_thaw(&mut ctx),
-            WriterEvent::PostSnapshot => handler.on_post_snapshot(&mut ctx),
-            WriterEvent::Abort => handler.on_abort(&mut ctx),
-            WriterEvent::BackupComplete => handler.on_backup_complete(&mut ctx),
-            WriterEvent::BackupShutdown => handler.on_backup_shutdown(&mut ctx, set_arg),
-            // Restore events are not raised by this coordinator.
-            WriterEvent::PreRestore | WriterEvent::PostRestore => true,
-        });
-        let effects = ctx.into_effects();
-        let panicked = result.is_err();
-        let delivery = Delivery {
-            ok: result.unwrap_or(false),
-            failure: effects.failure,
-            spent_ms: effects.spent_ms,
-            panicked,
-            metadata: (event == WriterEvent::Identify).then_some(metadata),
-        };
-        for (query, hr) in effects.queries {
-            self.record(TraceEvent::Queried {
-                session,
-                writer,
-                during: event,
-                query,
-                hr,
-            });
-        }
-        self.record(TraceEvent::Handled {
-            session,
-            writer,
-            event,
-            ok: delivery.ok,
-            failure: delivery.failure,
-            spent_ms: delivery.spent_ms,
-            panicked,
-        });
-        self.apply_state(session, writer, event, &delivery);
-        delivery
-    }
-
     /// T2: the writer's state in `session` after its handler for `event` returned.
-    fn apply_state(
+    pub(crate) fn apply_state(
         &mut self,
         session: SessionNo,
         writer: WriterNo,
@@ -178,18 +99,32 @@ impl Coordinator {
         });
     }
 
-    /// Delivers an operation's event and applies its consequences; returns the time it took.
+    /// Delivers an operation's event; its consequences are drawn when the handler returns
+    /// ([`Coordinator::op_event_returned`]), at once or later (the operation waits).
     pub(crate) fn deliver_op_event(
         &mut self,
         op_no: OpNo,
         session: SessionNo,
         writer: WriterNo,
         event: WriterEvent,
-    ) -> u64 {
+    ) {
         if event == WriterEvent::Thaw {
-            self.stop_freeze_timer(session, writer);
+            self.thaw_stops_freeze_timer(session, writer);
+            self.sessions[session.0 as usize].writers[writer.0 as usize].thaw_sent = true;
         }
-        let delivery = self.deliver(session, writer, event, SnapshotSetId::NULL);
+        self.deliver(session, writer, event, SnapshotSetId::NULL, Some(op_no));
+    }
+
+    /// An operation's event was handled (or VSS gave up on the handler): what it means for the
+    /// operation.
+    pub(crate) fn op_event_returned(
+        &mut self,
+        op_no: OpNo,
+        session: SessionNo,
+        writer: WriterNo,
+        event: WriterEvent,
+        delivery: Delivery,
+    ) {
         let failed = delivery.failed();
         let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
         match event {
@@ -215,7 +150,11 @@ impl Coordinator {
             }
             WriterEvent::PrepareForSnapshot => sw.stage = Stage::Joined,
             WriterEvent::PostSnapshot => sw.stage = Stage::PastPostSnapshot,
-            WriterEvent::Freeze => self.arm_freeze_window(session, writer, delivery.spent_ms),
+            WriterEvent::Freeze
+                if self.policies.freeze_timer_start == FreezeTimerStart::OnFreezeReturned =>
+            {
+                self.arm_freeze_window(session, writer);
+            }
             _ => {}
         }
         if failed
@@ -240,25 +179,37 @@ impl Coordinator {
             // R50b: OnFreeze / OnThaw failed.
             self.writer_abort(op_no, AbortCause::WriterFailed { writer, event });
         }
-        delivery.spent_ms
     }
 
-    /// R99: arms `writer`'s Freeze→Thaw window in `session` (`dwTimeoutFreeze`, R59), from
-    /// when Freeze was delivered or returned (`freeze_timer_start`, Q8); `spent_ms` is how long
-    /// OnFreeze ran.
-    fn arm_freeze_window(&mut self, session: SessionNo, writer: WriterNo, spent_ms: u64) {
+    /// R99: arms `writer`'s Freeze→Thaw window in `session` (`dwTimeoutFreeze`, R59), now:
+    /// when Freeze is delivered or when it returns (`freeze_timer_start`, Q8).
+    pub(crate) fn arm_freeze_window(&mut self, session: SessionNo, writer: WriterNo) {
         let timeout_ms = self.writers[writer.0 as usize].config.freeze_timeout_ms;
-        let start_ms = match self.policies.freeze_timer_start {
-            crate::vocab::FreezeTimerStart::OnFreezeDelivered => self.now_ms,
-            crate::vocab::FreezeTimerStart::OnFreezeReturned => {
-                self.now_ms.saturating_add(spent_ms)
-            }
-        };
         let timer = Timer::FreezeWindow { session, writer };
         let late = u64::from(self.planted(super::PlantedBug::FreezeWindowLate));
-        let deadline_ms = start_ms.saturating_add(timeout_ms).saturating_add(late);
+        let deadline_ms = self.now_ms.saturating_add(timeout_ms).saturating_add(late);
         self.timers.set(timer, deadline_ms);
         self.record(TraceEvent::TimerSet { timer, deadline_ms });
+    }
+
+    /// Thaw is delivered: the freeze window is disarmed (R99). Under the KB915331 race
+    /// (`Policies::freeze_timer_race`), a Thaw that arrives the instant the window was armed may
+    /// come before the writer's timeout thread started, which then runs on and expires after a
+    /// successful Thaw (field failure 4): a choice.
+    fn thaw_stops_freeze_timer(&mut self, session: SessionNo, writer: WriterNo) {
+        let timer = Timer::FreezeWindow { session, writer };
+        let timeout_ms = self.writers[writer.0 as usize].config.freeze_timeout_ms;
+        let armed_now = self
+            .timers
+            .deadline(timer)
+            .is_some_and(|deadline| deadline == self.now_ms.saturating_add(timeout_ms));
+        if armed_now
+            && self.policies.freeze_timer_race == FreezeTimerRace::Kb915331
+            && self.choose(super::ChoicePoint::FreezeTimerRace, 2) == 1
+        {
+            return;
+        }
+        self.stop_freeze_timer(session, writer);
     }
 
     /// Disarms `writer`'s freeze window in `session`, if armed.
@@ -271,6 +222,8 @@ impl Coordinator {
 
     /// R76, R99: `writer`'s Freeze→Thaw window expired.
     pub(crate) fn freeze_window_expired(&mut self, session: SessionNo, writer: WriterNo) {
+        // A writer still inside OnFreeze has failed: the operation stops waiting for it.
+        self.detach_handler(session, writer);
         self.set_state(
             session,
             writer,
@@ -279,6 +232,16 @@ impl Coordinator {
                 Hresult::VSS_E_WRITERERROR_TIMEOUT,
             )),
         );
+        if self.sessions[session.0 as usize].writers[writer.0 as usize].thaw_sent {
+            // A window the Thaw missed (KB915331, field failure 4): the writer times out after
+            // a successful thaw and aborts itself; VSS's operation goes on.
+            self.record(TraceEvent::AbortRaised {
+                session,
+                cause: AbortCause::FreezeTimeout { writer },
+            });
+            self.deliver_own_timeout_abort(session, writer);
+            return;
+        }
         let Some(op) = self.sessions[session.0 as usize]
             .pending
             .filter(|op| self.ops[op.0 as usize].kind == crate::vocab::AsyncKind::DoSnapshotSet)
@@ -295,12 +258,22 @@ impl Coordinator {
         self.writer_abort(op, AbortCause::FreezeTimeout { writer });
     }
 
-    /// Delivers Abort to `writer` (R55: possibly again) and takes it out of the operation.
+    /// Delivers Abort to `writer` (R55: possibly again) and takes it out of the operation. Out
+    /// of band: no operation waits for it; a writer inside a handler gets it when the handler
+    /// returns (a writer handles one event at a time).
     pub(crate) fn deliver_abort(&mut self, session: SessionNo, writer: WriterNo) {
         self.stop_freeze_timer(session, writer);
-        self.deliver(session, writer, WriterEvent::Abort, SnapshotSetId::NULL);
+        self.deliver(
+            session,
+            writer,
+            WriterEvent::Abort,
+            SnapshotSetId::NULL,
+            None,
+        );
         let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
-        if !matches!(sw.stage, Stage::Aborted { .. }) {
+        // Past PostSnapshot only a freeze window a Thaw missed (KB915331) aborts the writer, and
+        // that is the writer's own timeout: VSS still counts it past PostSnapshot (R55).
+        if !matches!(sw.stage, Stage::Aborted { .. } | Stage::PastPostSnapshot) {
             sw.stage = Stage::Aborted {
                 joined: sw.joined(),
             };
@@ -317,7 +290,7 @@ impl Coordinator {
 /// and, in component mode for the handlers that get `IVssWriterComponents`, its selected
 /// components (R48, R68–R70). Inlined: it runs on every delivery.
 #[inline]
-fn event_view<'a>(
+pub(super) fn event_view<'a>(
     s: &'a super::session::Session,
     writer: WriterNo,
     event: WriterEvent,

@@ -28,6 +28,7 @@ mod calls;
 mod chooser;
 mod dispatch;
 mod guards;
+mod inflight;
 mod ops;
 mod pipeline;
 mod session;
@@ -40,10 +41,10 @@ use std::collections::BTreeMap;
 
 use crate::guard::{Guarded, UserPanic};
 use crate::provider::Provider;
-use crate::trace::{DropReason, Trace, TraceEvent, UserCode};
+use crate::trace::{Actor, DropReason, Trace, TraceEvent, UserCode};
 use crate::vocab::{
-    minted_uuid, Bound, Call, Hresult, IdKind, Policies, ProviderId, Reply, WriterClassId,
-    WriterInstanceId,
+    minted_uuid, Bound, Call, Hresult, IdKind, Policies, ProviderId, Reply, SignalName, Wait,
+    WaitEnd, WriterClassId, WriterInstanceId,
 };
 use crate::vocab::{ProviderNo, SessionNo, WriterNo};
 use crate::writer::{Writer, WriterConfig};
@@ -64,6 +65,12 @@ pub struct Coordinator {
     sessions: Vec<Session>,
     ops: Vec<AsyncOp>,
     timers: TimerTable,
+    /// Handlers and provider steps that have not returned yet (issue 11).
+    in_flight: Vec<inflight::InFlight>,
+    /// Events waiting for their writer to finish the handler it is in.
+    queued: Vec<inflight::Queued>,
+    /// The signals that are set (named events, manual reset).
+    signals: std::collections::BTreeSet<crate::vocab::SignalName>,
     /// The session whose set is in creation (R15).
     set_in_creation: Option<SessionNo>,
     trace: Trace,
@@ -104,6 +111,9 @@ impl Coordinator {
             sessions: Vec::new(),
             ops: Vec::new(),
             timers: TimerTable::default(),
+            in_flight: Vec::new(),
+            queued: Vec::new(),
+            signals: std::collections::BTreeSet::new(),
             set_in_creation: None,
             trace: Trace::new(builder.trace_mode),
             chooser: builder.chooser,
@@ -202,6 +212,56 @@ impl Coordinator {
     pub fn advance_ms(&mut self, ms: u64) -> Option<Bound> {
         let until = self.now_ms.saturating_add(ms);
         self.run_until(None, Some(until))
+    }
+
+    /// The host sets `signal` (`SetEvent`): every handler, provider step or host waiting for it
+    /// goes on. Signals are machine-wide and start reset.
+    pub fn set_signal(&mut self, signal: impl Into<SignalName>) {
+        self.change_signal(signal.into(), true, Actor::Host);
+    }
+
+    /// The host resets `signal` (`ResetEvent`).
+    pub fn reset_signal(&mut self, signal: impl Into<SignalName>) {
+        self.change_signal(signal.into(), false, Actor::Host);
+    }
+
+    /// The host waits up to `timeout_ms` (`None`: without limit) for `signal`, running whatever
+    /// falls due meanwhile (`WaitForSingleObject`). `Ok` says how the wait ended; a bound that
+    /// cut it short is `Err` (and in the trace).
+    pub fn wait_signal(
+        &mut self,
+        signal: impl Into<SignalName>,
+        timeout_ms: Option<u64>,
+    ) -> Result<WaitEnd, Bound> {
+        let signal = signal.into();
+        let wait = Wait {
+            signal: Some(signal.clone()),
+            timeout_ms,
+        };
+        self.record(TraceEvent::WaitStarted {
+            actor: Actor::Host,
+            wait,
+        });
+        let until_ms = timeout_ms.map(|ms| self.now_ms.saturating_add(ms));
+        if let Some(bound) = self.run_to(ops::Target::Signal(&signal), until_ms) {
+            return Err(bound);
+        }
+        let ended = if self.signal_is_set(&signal) {
+            WaitEnd::Signalled
+        } else {
+            WaitEnd::TimedOut
+        };
+        self.record(TraceEvent::WaitEnded {
+            actor: Actor::Host,
+            ended,
+        });
+        Ok(ended)
+    }
+
+    /// Lets the machine finish the handlers and provider steps still running, up to the run's
+    /// time bound, without recording a bound (see `Vss::settle`).
+    pub fn settle(&mut self) {
+        self.settle_in_flight();
     }
 
     /// Virtual time now, ms since the simulation started.

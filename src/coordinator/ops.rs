@@ -84,11 +84,19 @@ pub(crate) struct AsyncOp {
     pub(crate) end_prepared: bool,
     /// Some writer failed during the operation (Q4).
     pub(crate) writer_failed: bool,
+    /// How many handlers and provider steps it waits for (delivered, queued behind another
+    /// event of their writer, or running): not due until none.
+    pub(crate) awaiting: u32,
 }
 
 impl AsyncOp {
     pub(crate) fn is_pending(&self) -> bool {
         self.status == Hresult::VSS_S_ASYNC_PENDING
+    }
+
+    /// Pending and not waiting for a call to return: its next step can run.
+    fn is_runnable(&self) -> bool {
+        self.is_pending() && self.awaiting == 0
     }
 
     pub(crate) fn script(&self) -> &'static [StageSpec] {
@@ -106,6 +114,19 @@ impl AsyncOp {
 enum Due {
     Timer(Timer),
     Op(OpNo),
+    /// The in-flight call at this index of `Coordinator::in_flight`.
+    InFlight(usize),
+}
+
+/// Where a wait stops besides its deadline.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Target<'a> {
+    /// A sleep: only the deadline.
+    Nothing,
+    /// `IVssAsync::Wait`: the operation ends.
+    Op(OpNo),
+    /// The host waits for a signal.
+    Signal(&'a crate::vocab::SignalName),
 }
 
 impl Coordinator {
@@ -125,6 +146,7 @@ impl Coordinator {
             provider_failure: None,
             end_prepared: false,
             writer_failed: false,
+            awaiting: 0,
         });
         self.sessions[session.0 as usize].pending = Some(no);
         self.record(TraceEvent::AsyncStarted {
@@ -144,12 +166,18 @@ impl Coordinator {
         target: Option<OpNo>,
         until_ms: Option<u64>,
     ) -> Option<Bound> {
+        let target = target.map_or(Target::Nothing, Target::Op);
+        self.run_to(target, until_ms)
+    }
+
+    /// [`Coordinator::run_until`] for any [`Target`].
+    pub(crate) fn run_to(&mut self, target: Target<'_>, until_ms: Option<u64>) -> Option<Bound> {
         let wanted_ms = until_ms.unwrap_or(u64::MAX);
         let until_ms = wanted_ms.min(self.limits.max_virtual_ms);
         let mut steps = 0u64;
         let mut bound = None;
         loop {
-            if target.is_some_and(|op| !self.ops[op.0 as usize].is_pending()) {
+            if self.reached(target) {
                 return None;
             }
             let Some((due, at_ms)) = self.next_due() else {
@@ -169,9 +197,10 @@ impl Coordinator {
             match due {
                 Due::Timer(timer) => self.fire_timer(timer),
                 Due::Op(op) => self.step_op(op),
+                Due::InFlight(index) => self.advance_in_flight(index),
             }
         }
-        let pending = target.is_none_or(|op| self.ops[op.0 as usize].is_pending());
+        let pending = !self.reached(target);
         if bound.is_none() && pending && wanted_ms > until_ms {
             bound = Some(Bound::VirtualTime {
                 max_virtual_ms: self.limits.max_virtual_ms,
@@ -186,20 +215,60 @@ impl Coordinator {
             self.now_ms = until_ms;
         }
         if let Some(bound) = bound {
-            self.record(TraceEvent::BoundReached {
-                bound,
-                waiting_for: target,
-            });
+            let waiting_for = match target {
+                Target::Op(op) => Some(op),
+                Target::Nothing | Target::Signal(_) => None,
+            };
+            self.record(TraceEvent::BoundReached { bound, waiting_for });
         }
         bound
     }
 
-    /// The earliest due work: operation steps win ties with timers (a Thaw exactly at the freeze
-    /// deadline is in time, R99); simultaneous operations are ordered by the chooser.
+    /// Runs due work while handlers or provider steps are in flight, up to the run's time bound
+    /// and without recording one: the machine finishing what it was doing once every requester
+    /// is gone. A handler that never returns stays in flight.
+    pub(crate) fn settle_in_flight(&mut self) {
+        let mut steps = 0u64;
+        while !self.in_flight.is_empty() && steps < self.limits.max_steps {
+            let Some((due, at_ms)) = self.next_due() else {
+                return;
+            };
+            if at_ms > self.limits.max_virtual_ms {
+                return;
+            }
+            steps += 1;
+            self.now_ms = self.now_ms.max(at_ms);
+            match due {
+                Due::Timer(timer) => self.fire_timer(timer),
+                Due::Op(op) => self.step_op(op),
+                Due::InFlight(index) => self.advance_in_flight(index),
+            }
+        }
+    }
+
+    /// Whether the wait for `target` is over (a sleep never is).
+    fn reached(&self, target: Target<'_>) -> bool {
+        match target {
+            Target::Nothing => false,
+            Target::Op(op) => !self.ops[op.0 as usize].is_pending(),
+            Target::Signal(signal) => self.signal_is_set(signal),
+        }
+    }
+
+    /// The earliest due work: operation steps and returning calls win ties with timers (a Thaw
+    /// exactly at the freeze deadline is in time, R99); simultaneous steps and returns are
+    /// ordered by the chooser.
     fn next_due(&mut self) -> Option<(Due, u64)> {
         let mut earliest: Option<u64> = None;
-        for op in self.ops.iter().filter(|op| op.is_pending()) {
+        for op in self.ops.iter().filter(|op| op.is_runnable()) {
             earliest = Some(earliest.map_or(op.next_at_ms, |t: u64| t.min(op.next_at_ms)));
+        }
+        for due in self
+            .in_flight
+            .iter()
+            .filter_map(super::inflight::InFlight::due_ms)
+        {
+            earliest = Some(earliest.map_or(due, |t: u64| t.min(due)));
         }
         let timer = self.timers.next();
         match (earliest, timer) {
@@ -209,15 +278,34 @@ impl Coordinator {
             }
             (None, Some((timer, deadline))) => Some((Due::Timer(timer), deadline)),
             (Some(t), _) => {
-                let is_due = |op: &&AsyncOp| op.is_pending() && op.next_at_ms == t;
-                let count = self.ops.iter().filter(is_due).count();
+                let is_due = |op: &&AsyncOp| op.is_runnable() && op.next_at_ms == t;
+                let ops = self.ops.iter().filter(is_due).count();
+                let flights = if self.in_flight.is_empty() {
+                    0
+                } else {
+                    self.in_flight
+                        .iter()
+                        .filter(|f| f.due_ms() == Some(t))
+                        .count()
+                };
+                let count = ops + flights;
                 let pick = if count > 1 {
                     self.choose(ChoicePoint::NextOperation, count)
                 } else {
                     0
                 };
-                let op = self.ops.iter().filter(is_due).nth(pick).map(|op| op.no)?;
-                Some((Due::Op(op), t))
+                if pick < ops {
+                    let op = self.ops.iter().filter(is_due).nth(pick).map(|op| op.no)?;
+                    return Some((Due::Op(op), t));
+                }
+                let index = self
+                    .in_flight
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.due_ms() == Some(t))
+                    .nth(pick - ops)
+                    .map(|(index, _)| index)?;
+                Some((Due::InFlight(index), t))
             }
         }
     }
@@ -225,12 +313,19 @@ impl Coordinator {
     /// Runs one step of `op`: one writer delivery, one provider call, a timer stage, or the end.
     fn step_op(&mut self, op_no: OpNo) {
         let index = op_no.0 as usize;
-        // The creation fails when the call in flight returns: the kernel's hold expiring first
-        // wins (R89: no further commits), else a provider's failure (R93, R95).
-        let failure = if self.ops[index].hold_expired {
-            Some(Hresult::VSS_E_HOLD_WRITES_TIMEOUT)
-        } else {
-            self.ops[index].provider_failure
+        // The creation fails when the call in flight returns: the kernel's hold expired (R89:
+        // no further commits) or a provider failed (R93, R95); when both, the policy says which
+        // error the requester sees.
+        let op = &self.ops[index];
+        let failure = match (op.hold_expired, op.provider_failure) {
+            (true, Some(hr))
+                if self.policies.commit_failure_result
+                    == crate::vocab::CommitFailureResult::ProviderError =>
+            {
+                Some(hr)
+            }
+            (true, _) => Some(Hresult::VSS_E_HOLD_WRITES_TIMEOUT),
+            (false, failure) => failure,
         };
         if let Some(hr) = failure {
             self.creation_failed(op_no, hr);
@@ -249,7 +344,7 @@ impl Coordinator {
             self.ops[index].remaining = self.stage_recipients(op_no, spec);
         }
         let session = self.ops[index].session;
-        let spent_ms = match spec {
+        match spec {
             StageSpec::Writers(event) => match self.next_writer(op_no, event) {
                 Some(writer) => self.deliver_op_event(op_no, session, writer, event),
                 None => {
@@ -262,13 +357,10 @@ impl Coordinator {
                     if step == ProviderStep::EndPrepareSnapshots {
                         self.ops[index].end_prepared = true;
                     }
-                    let (hr, spent) = self.call_provider(session, provider, step, None);
-                    if hr.is_failure() {
-                        // The failure takes effect when the call returns, `spent` later; a
-                        // hold-writes window that expires meanwhile wins (R89).
-                        self.ops[index].provider_failure = Some(hr);
-                    }
-                    spent
+                    // A failure takes effect when the call returns (now, or later if it takes
+                    // time); a hold-writes window that expires meanwhile is judged with it
+                    // (R89, `Policies::commit_failure_result`).
+                    self.begin_provider_step(op_no, session, provider, step);
                 }
                 None => {
                     if step == ProviderStep::CommitSnapshots {
@@ -294,10 +386,24 @@ impl Coordinator {
                 self.advance_stage(op_no);
                 return;
             }
-        };
-        if let Some(op) = self.ops.get_mut(index).filter(|op| op.is_pending()) {
-            op.next_at_ms = self.now_ms.saturating_add(spent_ms);
         }
+        if let Some(op) = self.ops.get_mut(index).filter(|op| op.is_runnable()) {
+            op.next_at_ms = self.now_ms;
+        }
+    }
+
+    /// `op` waits for one more handler or provider step.
+    pub(crate) fn op_awaits(&mut self, op: OpNo) {
+        self.ops[op.0 as usize].awaiting += 1;
+    }
+
+    /// A handler or provider step `op` waited for returned (or `op` stopped waiting for it):
+    /// `op` may go on now.
+    pub(crate) fn op_resumes(&mut self, op: OpNo) {
+        let now = self.now_ms;
+        let op = &mut self.ops[op.0 as usize];
+        op.awaiting = op.awaiting.saturating_sub(1);
+        op.next_at_ms = op.next_at_ms.max(now);
     }
 
     pub(crate) fn advance_stage(&mut self, op_no: OpNo) {

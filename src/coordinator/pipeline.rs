@@ -116,7 +116,9 @@ impl Coordinator {
     }
 
     /// Calls the provider without recording (for calls whose record must follow the requester
-    /// call's own record).
+    /// call's own record). Such a call runs inside a requester call or an abort and cannot
+    /// block: a wait it asks for ends at once as timed out (at most a few times), and the
+    /// signals it changes change now.
     pub(crate) fn run_provider(
         &mut self,
         session: SessionNo,
@@ -124,15 +126,39 @@ impl Coordinator {
         step: ProviderStep,
         volume: Option<&str>,
     ) -> (Hresult, u64) {
+        /// How many waits in a row an unblockable call may ask for before it is cut off.
+        const MAX_WAITS: usize = 8;
         let set = self.sessions[session.0 as usize].set.id();
-        let mut ctx = ProviderContext::default();
-        let Some(slot) = self.providers.get_mut(provider.0 as usize) else {
-            return (Hresult::VSS_E_PROVIDER_NOT_REGISTERED, 0);
+        let mut spent_total = 0u64;
+        let mut resumed = None;
+        let actor = crate::trace::Actor::Provider {
+            session,
+            provider,
+            step,
         };
-        // A panicking provider is a provider error (R94), never a torn-down run.
-        let result = slot.provider.call(|p| p.step(&mut ctx, step, set, volume));
-        let hr = result.unwrap_or(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
-        (map_provider_result(step, hr), ctx.spent_ms())
+        for _ in 0..=MAX_WAITS {
+            let mut ctx = ProviderContext::default();
+            let Some(slot) = self.providers.get_mut(provider.0 as usize) else {
+                return (Hresult::VSS_E_PROVIDER_NOT_REGISTERED, 0);
+            };
+            // A panicking provider is a provider error (R94), never a torn-down run.
+            let result = slot.provider.call(|p| match resumed {
+                Some(ended) => p.on_wait_ended(&mut ctx, step, set, ended),
+                None => p.step(&mut ctx, step, set, volume),
+            });
+            let (spent_ms, wait, signals) = ctx.into_parts();
+            spent_total = spent_total.saturating_add(spent_ms);
+            for (signal, set) in signals {
+                self.change_signal(signal, set, actor);
+            }
+            let panicked = result.is_err();
+            let hr = result.unwrap_or(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
+            if wait.is_none() || panicked {
+                return (map_provider_result(step, hr), spent_total);
+            }
+            resumed = Some(crate::vocab::WaitEnd::TimedOut);
+        }
+        (Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR, spent_total)
     }
 
     /// The providers of `session`'s set, each once, in registration order.

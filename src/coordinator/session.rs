@@ -249,6 +249,14 @@ pub(crate) struct SessionWriter {
     pub(crate) failure: Hresult,
     /// Explicitly included components of this writer (R48, R110).
     pub(crate) selected: Vec<ComponentKey>,
+    /// VSS stopped waiting for one of its handlers (`Policies::handler_timeout`): it receives no
+    /// further events of the operation.
+    pub(crate) not_responding: bool,
+    /// Its OnPostSnapshot returned: no Abort may reach it any more (R55), even one raised while
+    /// it was inside the handler.
+    pub(crate) post_snapshot_returned: bool,
+    /// VSS sent it Thaw: a freeze window that fires now is one the Thaw missed (KB915331).
+    pub(crate) thaw_sent: bool,
 }
 
 impl SessionWriter {
@@ -260,6 +268,9 @@ impl SessionWriter {
             state: WriterState::VSS_WS_STABLE,
             failure: Hresult::S_OK,
             selected: Vec::new(),
+            not_responding: false,
+            post_snapshot_returned: false,
+            thaw_sent: false,
         }
     }
 
@@ -292,7 +303,7 @@ impl SessionWriter {
 
     /// Receives the operation's next event: takes part and was not aborted (R55).
     pub(crate) fn receives_events(&self) -> bool {
-        self.takes_part() && !matches!(self.stage, Stage::Aborted { .. })
+        self.takes_part() && !matches!(self.stage, Stage::Aborted { .. }) && !self.not_responding
     }
 
     /// Past PostSnapshot: no Abort for it (R55).
@@ -338,6 +349,8 @@ pub(crate) struct Session {
     pub(crate) pending: Option<OpNo>,
     /// How many times one of its writers stopped receiving events (R10, R47, R55, R7).
     pub(crate) departures: u64,
+    /// The requester crashed (rather than released): R57's set id may be another backup's.
+    pub(crate) crashed: bool,
     pub(crate) writers: Vec<SessionWriter>,
 }
 
@@ -422,6 +435,7 @@ impl Session {
             status: None,
             pending: None,
             departures: 0,
+            crashed: false,
             writers: (0..writer_count).map(|_| SessionWriter::new()).collect(),
         }
     }

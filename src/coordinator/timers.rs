@@ -56,6 +56,15 @@ impl TimerTable {
         }
     }
 
+    /// `timer`'s deadline, if armed.
+    pub(crate) fn deadline(&self, timer: Timer) -> Option<u64> {
+        self.small
+            .iter()
+            .find(|(armed, ..)| *armed == timer)
+            .map(|&(_, deadline, _)| deadline)
+            .or_else(|| self.armed.get(&timer).map(|&(deadline, _)| deadline))
+    }
+
     /// The earliest armed deadline and its timer (the first armed wins a tie).
     pub(crate) fn next(&self) -> Option<(Timer, u64)> {
         // Arming order is list order, so `min_by_key` (first minimum) breaks ties right.

@@ -6,16 +6,19 @@
 
 mod software;
 
-pub use software::{SoftwareProvider, SYSTEM_PROVIDER_NAME};
+pub use software::{SoftwareProvider, StepWait, SYSTEM_PROVIDER_NAME};
 
 use crate::vocab::ProviderStep;
-use crate::vocab::{Hresult, ProviderId, SnapshotSetId};
+use crate::vocab::{Hresult, ProviderId, SignalName, SnapshotSetId, Wait, WaitEnd};
 
 /// A shadow copy provider as VSS drives it during set creation (R86–R98).
 ///
 /// Every call gets the set id and a [`ProviderContext`] through which it may spend virtual time:
 /// a `CommitSnapshots` that spends more than 10 s makes the kernel's hold window expire and the
-/// creation fail with `VSS_E_HOLD_WRITES_TIMEOUT` (R89).
+/// creation fail with `VSS_E_HOLD_WRITES_TIMEOUT` (R89). A step of `DoSnapshotSet` may also
+/// block ([`ProviderContext::wait`]) and continue in [`Provider::on_wait_ended`]: a
+/// pass-through provider that sets a signal from `CommitSnapshots` ("writes are held") and
+/// blocks until the host says "go on" is written that way (`examples/guest_agent.rs`).
 pub trait Provider {
     /// The provider id.
     fn id(&self) -> ProviderId;
@@ -35,12 +38,27 @@ pub trait Provider {
         set: SnapshotSetId,
         volume: Option<&str>,
     ) -> Hresult;
+
+    /// The wait `step` asked for with [`ProviderContext::wait`] ended: the step continues here,
+    /// and its result (unless it waits again) is the step's result. The default returns `S_OK`.
+    fn on_wait_ended(
+        &mut self,
+        ctx: &mut ProviderContext,
+        step: ProviderStep,
+        set: SnapshotSetId,
+        ended: WaitEnd,
+    ) -> Hresult {
+        let _ = (ctx, step, set, ended);
+        Hresult::S_OK
+    }
 }
 
-/// What a provider may do during a call: spend virtual time.
+/// What a provider may do during a call: spend virtual time, block, set and reset signals.
 #[derive(Debug, Default)]
 pub struct ProviderContext {
     spent_ms: u64,
+    wait: Option<Wait>,
+    signals: Vec<(SignalName, bool)>,
 }
 
 impl ProviderContext {
@@ -52,6 +70,33 @@ impl ProviderContext {
     /// Virtual time spent so far in this call.
     pub fn spent_ms(&self) -> u64 {
         self.spent_ms
+    }
+
+    /// Blocks this step on `wait` once its spent time is over; returns `S_OK`, so a step ends
+    /// with `return ctx.wait(…)`. What the step returns now is ignored: it continues in
+    /// [`Provider::on_wait_ended`]. Honoured for the steps of `DoSnapshotSet` (R45); the steps
+    /// VSS calls inside a requester call (`BeginPrepareSnapshot` in `AddToSnapshotSet`,
+    /// `AbortSnapshots` while an abort is processed) cannot block, and their wait ends at once
+    /// as timed out.
+    pub fn wait(&mut self, wait: Wait) -> Hresult {
+        self.wait = Some(wait);
+        Hresult::S_OK
+    }
+
+    /// `SetEvent`: sets the named signal once the spent time is over (a pass-through provider
+    /// telling the host that writes are held).
+    pub fn set_signal(&mut self, signal: impl Into<SignalName>) {
+        self.signals.push((signal.into(), true));
+    }
+
+    /// `ResetEvent`: resets the named signal once the spent time is over.
+    pub fn reset_signal(&mut self, signal: impl Into<SignalName>) {
+        self.signals.push((signal.into(), false));
+    }
+
+    /// What the step asked to wait for, and the signals it set or reset (for the coordinator).
+    pub(crate) fn into_parts(self) -> (u64, Option<Wait>, Vec<(SignalName, bool)>) {
+        (self.spent_ms, self.wait, self.signals)
     }
 }
 

@@ -2,9 +2,11 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::{Provider, ProviderContext};
 use crate::vocab::ProviderStep;
-use crate::vocab::{well_known, Hresult, ProviderId, SnapshotSetId};
+use crate::vocab::{well_known, Hresult, ProviderId, SignalName, SnapshotSetId, Wait, WaitEnd};
 
 /// The system provider's name (R127).
 pub const SYSTEM_PROVIDER_NAME: &str = "Microsoft Software Shadow Copy provider 1.0";
@@ -25,6 +27,23 @@ pub const SYSTEM_PROVIDER_NAME: &str = "Microsoft Software Shadow Copy provider 
 ///     .with_result(ProviderStep::EndPrepareSnapshots, Hresult::VSS_E_INSUFFICIENT_STORAGE);
 /// # let _ = (slow, vetoing);
 /// ```
+///
+/// A step can also block ([`StepWait`]): a pass-through provider that tells the host writes
+/// are held and waits for it to say "go on", or to give up after a deadline:
+///
+/// ```
+/// use vss_sim::provider::{SoftwareProvider, StepWait};
+/// use vss_sim::trace::ProviderStep;
+/// use vss_sim::vocab::{Hresult, Wait};
+///
+/// let pass_through = SoftwareProvider::system().with_wait(
+///     ProviderStep::CommitSnapshots,
+///     StepWait::new(Wait::signal("host-done").or_ms(60_000))
+///         .setting("writes-held")
+///         .on_timeout(Hresult::VSS_E_PROVIDER_VETO),
+/// );
+/// # let _ = pass_through;
+/// ```
 #[derive(Clone, Debug)]
 pub struct SoftwareProvider {
     id: ProviderId,
@@ -32,6 +51,48 @@ pub struct SoftwareProvider {
     volumes: Option<Vec<String>>,
     durations_ms: BTreeMap<ProviderStep, u64>,
     results: BTreeMap<ProviderStep, Hresult>,
+    waits: BTreeMap<ProviderStep, StepWait>,
+}
+
+/// How a step of a [`SoftwareProvider`] blocks once its duration is over: it sets
+/// `set_signal` (if any), waits for `wait`, then returns its result — or `on_timeout`, if
+/// given, when the wait timed out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepWait {
+    /// Set before the wait starts (e.g. "writes are held").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_signal: Option<SignalName>,
+    /// What the step waits for.
+    pub wait: Wait,
+    /// What the step returns when the wait timed out (default: its usual result).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_timeout: Option<Hresult>,
+}
+
+impl StepWait {
+    /// Waits for `wait`.
+    pub fn new(wait: Wait) -> Self {
+        Self {
+            set_signal: None,
+            wait,
+            on_timeout: None,
+        }
+    }
+
+    /// Sets `signal` before waiting.
+    #[must_use]
+    pub fn setting(mut self, signal: impl Into<SignalName>) -> Self {
+        self.set_signal = Some(signal.into());
+        self
+    }
+
+    /// Returns `hr` when the wait timed out.
+    #[must_use]
+    pub fn on_timeout(mut self, hr: Hresult) -> Self {
+        self.on_timeout = Some(hr);
+        self
+    }
 }
 
 impl SoftwareProvider {
@@ -48,6 +109,7 @@ impl SoftwareProvider {
             volumes: None,
             durations_ms: BTreeMap::new(),
             results: BTreeMap::new(),
+            waits: BTreeMap::new(),
         }
     }
 
@@ -74,6 +136,17 @@ impl SoftwareProvider {
     pub fn with_result(mut self, step: ProviderStep, hr: Hresult) -> Self {
         self.results.insert(step, hr);
         self
+    }
+
+    /// Makes `step` block as `wait` says once its duration is over.
+    #[must_use]
+    pub fn with_wait(mut self, step: ProviderStep, wait: StepWait) -> Self {
+        self.waits.insert(step, wait);
+        self
+    }
+
+    fn result(&self, step: ProviderStep) -> Hresult {
+        self.results.get(&step).copied().unwrap_or(Hresult::S_OK)
     }
 }
 
@@ -102,6 +175,25 @@ impl Provider for SoftwareProvider {
         if let Some(ms) = self.durations_ms.get(&step) {
             ctx.spend_ms(*ms);
         }
-        self.results.get(&step).copied().unwrap_or(Hresult::S_OK)
+        if let Some(wait) = self.waits.get(&step) {
+            if let Some(signal) = &wait.set_signal {
+                ctx.set_signal(signal.clone());
+            }
+            return ctx.wait(wait.wait.clone());
+        }
+        self.result(step)
+    }
+
+    fn on_wait_ended(
+        &mut self,
+        _ctx: &mut ProviderContext,
+        step: ProviderStep,
+        _set: SnapshotSetId,
+        ended: WaitEnd,
+    ) -> Hresult {
+        match (ended, self.waits.get(&step).and_then(|w| w.on_timeout)) {
+            (WaitEnd::TimedOut, Some(hr)) => hr,
+            _ => self.result(step),
+        }
     }
 }

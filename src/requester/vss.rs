@@ -9,7 +9,7 @@ use crate::guard::UserPanic;
 use crate::provider::Provider;
 use crate::trace::{Trace, TraceMode, UserCode};
 use crate::vocab::SessionNo;
-use crate::vocab::{Bound, Policies};
+use crate::vocab::{Bound, Policies, SignalName, WaitEnd};
 use crate::writer::{Writer, WriterConfig};
 
 /// A simulated machine running VSS: cheap to clone, every clone the same machine.
@@ -62,6 +62,52 @@ impl Vss {
     /// reports it as non-termination).
     pub fn advance_ms(&self, ms: u64) -> Option<Bound> {
         self.with_mut(|core| core.advance_ms(ms))
+    }
+
+    /// The host sets `signal` (`SetEvent`): whoever waits for it — a writer's handler, a
+    /// provider step, requester code — goes on. Signals are machine-wide named events (manual
+    /// reset) and start reset.
+    ///
+    /// ```
+    /// use vss_sim::requester::Vss;
+    /// use vss_sim::vocab::WaitEnd;
+    ///
+    /// let vss = Vss::builder().build();
+    /// assert_eq!(vss.wait_signal("go", Some(5_000)), Ok(WaitEnd::TimedOut));
+    /// assert_eq!(vss.now_ms(), 5_000);
+    /// vss.set_signal("go");
+    /// assert_eq!(vss.wait_signal("go", None), Ok(WaitEnd::Signalled));
+    /// ```
+    pub fn set_signal(&self, signal: impl Into<SignalName>) {
+        let signal = signal.into();
+        self.with_mut(|core| core.set_signal(signal));
+    }
+
+    /// The host resets `signal` (`ResetEvent`).
+    pub fn reset_signal(&self, signal: impl Into<SignalName>) {
+        let signal = signal.into();
+        self.with_mut(|core| core.reset_signal(signal));
+    }
+
+    /// The host (a test acting outside the machine, or requester code) waits up to
+    /// `timeout_ms` (`None`: without limit) for `signal`, while the machine runs on the virtual
+    /// clock (`WaitForSingleObject`). A run bound that cut the wait short is `Err`; the trace
+    /// records it and the oracle reports it as non-termination.
+    pub fn wait_signal(
+        &self,
+        signal: impl Into<SignalName>,
+        timeout_ms: Option<u64>,
+    ) -> Result<WaitEnd, Bound> {
+        let signal = signal.into();
+        self.with_mut(|core| core.wait_signal(signal, timeout_ms))
+    }
+
+    /// Lets the machine finish the handlers and provider steps still running (and deliver the
+    /// events queued behind them), up to the run's time bound, without recording a bound: what
+    /// a machine does after its requesters exit. A handler that never returns stays in flight.
+    /// Scenario runs call it once their programs ended.
+    pub fn settle(&self) {
+        self.with_mut(Coordinator::settle);
     }
 
     /// Virtual time now, ms since the simulation started.

@@ -168,7 +168,7 @@ impl FaultInjector {
     pub fn writer_fault(&self, writer: u32, event: WriterEvent) -> Option<Reaction> {
         let options = self.catalogue.writer.get(&event)?;
         self.pick(Decision::WriterFault { writer, event }, options)
-            .copied()
+            .cloned()
     }
 
     /// The fault (if any) provider `provider` shows at `step`.
@@ -240,7 +240,7 @@ impl FaultyWriter {
     }
 }
 
-crate::writer::forward_writer!(FaultyWriter, react);
+crate::writer::forward_writer!(FaultyWriter, react, inner);
 
 /// Wraps a provider so the fault injector can override its steps.
 pub struct FaultyProvider {
@@ -288,6 +288,16 @@ impl Provider for FaultyProvider {
             }
             None => own,
         }
+    }
+
+    fn on_wait_ended(
+        &mut self,
+        ctx: &mut ProviderContext,
+        step: ProviderStep,
+        set: SnapshotSetId,
+        ended: crate::vocab::WaitEnd,
+    ) -> crate::vocab::Hresult {
+        self.inner.on_wait_ended(ctx, step, set, ended)
     }
 }
 

@@ -200,6 +200,9 @@ impl<'r> Runner<'r> {
             let mut interpreter = Interpreter::new(&vss, machine, &faults, requesters);
             let results = interpreter.run(&scenario.steps);
             drop(interpreter); // release every requester still alive (R32, R57)
+                               // The requesters are gone; the machine finishes the handlers still running, so
+                               // events queued behind them are delivered (a hung one stays hung).
+            vss.settle();
             results
         };
         (vss, results, requesters)

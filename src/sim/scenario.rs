@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{FaultCatalogue, ProgramStep};
-use crate::provider::SoftwareProvider;
+use crate::provider::{SoftwareProvider, StepWait};
 use crate::vocab::ProviderStep;
 use crate::vocab::{
     ApplicationLevel, Hresult, Policies, ProviderId, Rule, WriterClassId, WriterEvent, WriterState,
@@ -130,6 +130,10 @@ pub struct ProviderSpec {
     /// What steps return.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub results: BTreeMap<ProviderStep, Hresult>,
+    /// Steps that block once their duration is over (a pass-through provider holding writes
+    /// until the host says "go on").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub waits: BTreeMap<ProviderStep, StepWait>,
 }
 
 /// The outcome a scenario expects, as a user would see it on Windows.
@@ -249,6 +253,9 @@ impl Scenario {
                 }
                 for (step, hr) in &spec.results {
                     provider = provider.with_result(*step, *hr);
+                }
+                for (step, wait) in &spec.waits {
+                    provider = provider.with_wait(*step, wait.clone());
                 }
                 provider
             })

@@ -61,10 +61,11 @@ use super::{
     MAX_REQUESTERS,
 };
 use crate::vocab::{
-    AbortBackupReach, ApplicationLevel, BackupState, BackupType, FreezeTimerStart, Hresult,
-    Policies, ProviderId, ProviderStep, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash,
-    StateAfterAbort, StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterClassId,
-    WriterEvent, WriterFailure, WriterFailureResult,
+    AbortBackupReach, ApplicationLevel, BackupState, BackupType, CommitFailureResult,
+    FreezeTimerRace, FreezeTimerStart, HandlerTimeout, Hresult, Policies, ProviderId, ProviderStep,
+    QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort, StateAfterShutdown,
+    VetoAtFreezeThaw, WriterAbortScope, WriterClassId, WriterEvent, WriterFailure,
+    WriterFailureResult,
 };
 use crate::writer::{Outcome, Reaction};
 
@@ -167,8 +168,13 @@ impl StrategyConfig {
         if self.panics {
             outcomes.push((1, Just(Outcome::Panic).boxed()));
         }
-        (select(SPENDS_MS.to_vec()), Union::new_weighted(outcomes))
-            .prop_map(|(spend_ms, outcome)| Reaction { spend_ms, outcome })
+        (select(SPENDS_MS.to_vec()), Union::new_weighted(outcomes)).prop_map(
+            |(spend_ms, outcome)| Reaction {
+                spend_ms,
+                outcome,
+                ..Reaction::SUCCEED
+            },
+        )
     }
 
     /// [`writer_faults`] under this configuration.
@@ -550,8 +556,13 @@ pub fn policies() -> impl Strategy<Value = Policies> {
         select(VetoAtFreezeThaw::ALL.to_vec()),
         select(ShutdownFor::ALL.to_vec()),
         select(ShutdownSetIdAfterCrash::ALL.to_vec()),
+        (
+            select(HandlerTimeout::ALL.to_vec()),
+            select(FreezeTimerRace::ALL.to_vec()),
+            select(CommitFailureResult::ALL.to_vec()),
+        ),
     )
-        .prop_map(|(a, b, c, d, e, f, g, h, i, j)| Policies {
+        .prop_map(|(a, b, c, d, e, f, g, h, i, j, (k, l, m))| Policies {
             abort_backup_reach: a,
             writer_abort_scope: b,
             writer_failure_result: c,
@@ -562,6 +573,9 @@ pub fn policies() -> impl Strategy<Value = Policies> {
             veto_at_freeze_thaw: h,
             shutdown_for: i,
             shutdown_set_id_after_crash: j,
+            handler_timeout: k,
+            freeze_timer_race: l,
+            commit_failure_result: m,
         })
 }
 

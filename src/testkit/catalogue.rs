@@ -9,7 +9,7 @@ use crate::vocab::{
     BackupState, BackupType, Hresult, Policies, Rule, ShutdownSetIdAfterCrash, WriterAbortScope,
     WriterEvent, WriterFailure,
 };
-use crate::writer::{Outcome, Reaction};
+use crate::writer::Reaction;
 
 /// One scenario of the conformance catalogue.
 #[derive(Clone, Debug)]
@@ -217,7 +217,10 @@ fn peer_failures(cases: &mut Vec<Case>) {
                 &[Rule::R50, Rule::R55, Rule::Q3],
                 Plan {
                     policies,
-                    peer: Some(Forced { event, reaction }),
+                    peer: Some(Forced {
+                        event,
+                        reaction: reaction.clone(),
+                    }),
                     ..plan(canonical_backup(0))
                 },
             ));
@@ -238,10 +241,7 @@ fn windows(cases: &mut Vec<Case>, freeze_timeout_ms: u64) {
             Plan {
                 peer: Some(Forced {
                     event: WriterEvent::Freeze,
-                    reaction: Reaction {
-                        spend_ms: over,
-                        outcome: Outcome::Succeed,
-                    },
+                    reaction: Reaction::slow(over),
                 }),
                 freeze_window_expires: true,
                 ..plan(canonical_backup(0))

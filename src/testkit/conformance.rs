@@ -258,7 +258,14 @@ impl<W: Writer + 'static> WriterConformance<W> {
             trace,
             handlings,
             final_probe,
-        }) = self.execute(id, &scenario, plan.subject, plan.peer, plan.provider, None)
+        }) = self.execute(
+            id,
+            &scenario,
+            plan.subject.clone(),
+            plan.peer.clone(),
+            plan.provider,
+            None,
+        )
         else {
             return Vec::new();
         };
@@ -349,7 +356,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
                     },
                 });
             }
-            let forced = if index == 1 { peer } else { None };
+            let forced = if index == 1 { peer.clone() } else { None };
             Some(Substitute {
                 config: config.clone(),
                 writer: Box::new(Peer::new(&config.name, STEP_MS, forced)),

@@ -116,10 +116,10 @@ impl Adversary {
             WriterEvent::PostSnapshot,
             WriterEvent::BackupComplete,
         ] {
-            all.push(Self::new(format!("writer-vetoes/{event:?}")).db_writer(event, veto));
+            all.push(Self::new(format!("writer-vetoes/{event:?}")).db_writer(event, veto.clone()));
         }
         for event in [WriterEvent::Freeze, WriterEvent::Thaw] {
-            all.push(Self::new(format!("writer-fails/{event:?}")).db_writer(event, fatal));
+            all.push(Self::new(format!("writer-fails/{event:?}")).db_writer(event, fatal.clone()));
         }
         all.push(
             Self::new("writer-stalls/Freeze")

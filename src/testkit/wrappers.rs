@@ -11,10 +11,10 @@ use crate::provider::{Provider, ProviderContext};
 use crate::sim::ProviderFault;
 use crate::vocab::ProviderStep;
 use crate::vocab::{ProviderId, SnapshotSetId, WriterEvent};
-use crate::writer::{HandlerContext, Outcome, Reaction, Writer, WriterMetadata};
+use crate::writer::{HandlerContext, Reaction, Writer, WriterMetadata};
 
 /// A failure a case forces once: at the first delivery of `event`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Forced {
     pub(crate) event: WriterEvent,
     pub(crate) reaction: Reaction,
@@ -32,6 +32,7 @@ impl OneShot {
     fn apply(&mut self, ctx: &mut HandlerContext<'_>, ok: bool) -> bool {
         let Some(forced) = self
             .forced
+            .as_ref()
             .filter(|f| f.event == ctx.event() && !self.fired)
         else {
             return ok;
@@ -165,10 +166,7 @@ pub(crate) struct Peer {
 
 impl Peer {
     pub(crate) fn new(component: &str, step_ms: u64, forced: Option<Forced>) -> Self {
-        let slow = Reaction {
-            spend_ms: step_ms,
-            outcome: Outcome::Succeed,
-        };
+        let slow = Reaction::slow(step_ms);
         let mut inner = crate::writer::ScriptedWriter::new(component);
         for event in [
             WriterEvent::PrepareForSnapshot,
@@ -176,7 +174,7 @@ impl Peer {
             WriterEvent::Thaw,
             WriterEvent::PostSnapshot,
         ] {
-            inner = inner.on(event, slow);
+            inner = inner.on(event, slow.clone());
         }
         Self {
             inner,
@@ -197,7 +195,7 @@ impl Peer {
     }
 }
 
-crate::writer::forward_writer!(Peer, handle);
+crate::writer::forward_writer!(Peer, handle, inner);
 
 /// A provider that fails one step once: the machine's provider for cases with a provider fault.
 pub(crate) struct OneShotProvider {
@@ -243,6 +241,16 @@ impl Provider for OneShotProvider {
             }
             _ => own,
         }
+    }
+
+    fn on_wait_ended(
+        &mut self,
+        ctx: &mut ProviderContext,
+        step: ProviderStep,
+        set: SnapshotSetId,
+        ended: crate::vocab::WaitEnd,
+    ) -> crate::vocab::Hresult {
+        self.inner.on_wait_ended(ctx, step, set, ended)
     }
 }
 

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::{
     ApplicationLevel, AsyncKind, Bound, Call, Hresult, OpNo, Policies, ProviderId, ProviderNo,
-    ProviderStep, SessionNo, SnapshotSetId, WriterClassId, WriterEvent, WriterInstanceId, WriterNo,
-    WriterQuery, WriterState,
+    ProviderStep, SessionNo, SignalName, SnapshotSetId, Wait, WaitEnd, WriterClassId, WriterEvent,
+    WriterInstanceId, WriterNo, WriterQuery, WriterState,
 };
 
 /// One trace record: an event and the virtual time it happened at.
@@ -37,6 +37,32 @@ pub enum Timer {
         /// The operation's requester.
         session: SessionNo,
     },
+}
+
+/// Who waits or sets a signal: a writer's handler, a provider's step, or the host (requester
+/// code or a test, outside the coordinator).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Actor {
+    /// A writer's handler for `event`, delivered on behalf of `session`.
+    Writer {
+        /// The requester whose event it handles.
+        session: SessionNo,
+        /// The writer.
+        writer: WriterNo,
+        /// The handler's event.
+        event: WriterEvent,
+    },
+    /// A provider's `step` for `session`'s set.
+    Provider {
+        /// The requester whose set it is.
+        session: SessionNo,
+        /// The provider.
+        provider: ProviderNo,
+        /// The step.
+        step: ProviderStep,
+    },
+    /// Requester code or a test acting outside the machine (a host, an orchestrator).
+    Host,
 }
 
 /// Why the coordinator raised Abort (R50).
@@ -213,7 +239,7 @@ pub enum TraceEvent {
         /// BackupShutdown, the handler's argument (R57).
         set: SnapshotSetId,
     },
-    /// A handler returned.
+    /// A handler returned (recorded when it returns: `spent_ms` after its `Delivered`).
     Handled {
         /// The requester.
         session: SessionNo,
@@ -225,7 +251,7 @@ pub enum TraceEvent {
         ok: bool,
         /// The code the handler passed to `SetWriterFailure`, if it did (R64, R65).
         failure: Option<Hresult>,
-        /// Virtual time the handler spent.
+        /// Virtual time from delivery to return, waits included.
         spent_ms: u64,
         /// The handler panicked (C++: threw); recorded as a failure, never a crash of the run.
         panicked: bool,
@@ -271,7 +297,7 @@ pub enum TraceEvent {
         /// Which.
         timer: Timer,
     },
-    /// A provider method was called.
+    /// A provider method returned (recorded when it returns: it was called `spent_ms` earlier).
     ProviderCalled {
         /// The requester whose set it is.
         session: SessionNo,
@@ -281,7 +307,7 @@ pub enum TraceEvent {
         step: ProviderStep,
         /// What it returned (after R94's mapping of off-list codes).
         hr: Hresult,
-        /// Virtual time it took.
+        /// Virtual time from call to return, waits included.
         spent_ms: u64,
     },
     /// A wait or a sleep stopped at one of the run's bounds (design principle 7): the oracle
@@ -309,6 +335,53 @@ pub enum TraceEvent {
         state: WriterState,
         /// The reported `hrFailure`.
         failure: Hresult,
+    },
+    /// A handler or a provider step spends virtual time: it runs until `until_ms` (then it
+    /// returns, or waits).
+    Busy {
+        /// Who runs.
+        actor: Actor,
+        /// Until when.
+        until_ms: u64,
+    },
+    /// A handler, a provider step or the host started waiting (issue 11).
+    WaitStarted {
+        /// Who waits.
+        actor: Actor,
+        /// For what.
+        wait: Wait,
+    },
+    /// A wait ended: the signal was set, or the timeout passed.
+    WaitEnded {
+        /// Who waited.
+        actor: Actor,
+        /// How.
+        ended: WaitEnd,
+    },
+    /// A signal was set (`SetEvent`): every wait for it ends.
+    SignalSet {
+        /// Which.
+        signal: SignalName,
+        /// Who set it.
+        by: Actor,
+    },
+    /// A signal was reset (`ResetEvent`).
+    SignalReset {
+        /// Which.
+        signal: SignalName,
+        /// Who reset it.
+        by: Actor,
+    },
+    /// A writer's handler did not return within the time VSS allows for its event
+    /// (`Policies::handler_timeout`): VSS stops waiting for it and reports the writer as not
+    /// responding. The handler's eventual return is recorded but changes nothing.
+    HandlerTimedOut {
+        /// The requester whose event it handles.
+        session: SessionNo,
+        /// The writer.
+        writer: WriterNo,
+        /// The event.
+        event: WriterEvent,
     },
     /// User code outside a writer handler or a provider step panicked (design principle: user
     /// code cannot break the run); the engine carried on as [`UserCode`] says.

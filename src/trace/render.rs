@@ -81,6 +81,12 @@ impl Names {
             | E::TimerFired { .. }
             | E::ProviderCalled { .. }
             | E::UserCodePanicked { .. } => self.machine_line(event),
+            E::Busy { .. }
+            | E::WaitStarted { .. }
+            | E::WaitEnded { .. }
+            | E::SignalSet { .. }
+            | E::SignalReset { .. }
+            | E::HandlerTimedOut { .. } => self.wait_line(event),
         }
     }
 
@@ -305,6 +311,51 @@ impl Names {
             }
             _ => return None,
         })
+    }
+
+    /// Waits, signals and VSS giving up on a handler (issue 11).
+    fn wait_line(&self, event: &TraceEvent) -> Option<String> {
+        Some(match event {
+            TraceEvent::Busy { actor, until_ms } => {
+                format!("{}  runs until {until_ms} ms", self.actor(actor))
+            }
+            TraceEvent::WaitStarted { actor, wait } => {
+                format!("{}  waits for {wait}", self.actor(actor))
+            }
+            TraceEvent::WaitEnded { actor, ended } => {
+                let how = match ended {
+                    crate::vocab::WaitEnd::Signalled => "signalled",
+                    crate::vocab::WaitEnd::TimedOut => "timed out",
+                };
+                format!("{}  wait ended: {how}", self.actor(actor))
+            }
+            TraceEvent::SignalSet { signal, by } => format!("{}  sets {signal}", self.actor(by)),
+            TraceEvent::SignalReset { signal, by } => {
+                format!("{}  resets {signal}", self.actor(by))
+            }
+            TraceEvent::HandlerTimedOut { writer, event, .. } => format!(
+                "{}  {} NOT RESPONDING: VSS stopped waiting",
+                self.writer(*writer),
+                event.handler_name()
+            ),
+            _ => return None,
+        })
+    }
+
+    fn actor(&self, actor: &super::Actor) -> String {
+        match actor {
+            super::Actor::Writer { writer, event, .. } => {
+                format!("{} ({})", self.writer(*writer), event.handler_name())
+            }
+            super::Actor::Provider { provider, step, .. } => {
+                let name = self
+                    .providers
+                    .get(provider)
+                    .map_or("provider", String::as_str);
+                format!("{name} ({step:?})")
+            }
+            super::Actor::Host => "host".to_owned(),
+        }
     }
 
     fn timer(&self, timer: &super::Timer) -> String {

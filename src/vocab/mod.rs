@@ -13,6 +13,7 @@ mod numbers;
 mod policy;
 mod provider_step;
 pub mod rules;
+mod wait;
 mod writer_kind;
 mod writer_state;
 
@@ -29,12 +30,13 @@ pub use ids::{
 };
 pub use numbers::{ProviderNo, SessionNo, WriterNo};
 pub use policy::{
-    AbortBackupReach, FreezeTimerStart, Policies, QueryWindow, ShutdownFor,
-    ShutdownSetIdAfterCrash, StateAfterAbort, StateAfterShutdown, VetoAtFreezeThaw,
-    WriterAbortScope, WriterFailureResult,
+    AbortBackupReach, CommitFailureResult, FreezeTimerRace, FreezeTimerStart, HandlerTimeout,
+    Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
+    StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterFailureResult,
 };
 pub use provider_step::ProviderStep;
 pub use rules::Rule;
+pub use wait::{SignalName, Wait, WaitEnd};
 pub use writer_kind::{
     ApplicationLevel, BackupType, ComponentType, RestoreMethod, SourceType, UsageType,
 };

@@ -34,11 +34,18 @@ pub struct Policies {
     pub shutdown_for: ShutdownFor,
     /// R57: the set id BackupShutdown carries after a requester crash.
     pub shutdown_set_id_after_crash: ShutdownSetIdAfterCrash,
+    /// How long VSS waits for a writer's handler before it reports the writer not responding.
+    pub handler_timeout: HandlerTimeout,
+    /// KB915331: whether a Thaw can arrive before the writer's freeze timer started.
+    pub freeze_timer_race: FreezeTimerRace,
+    /// R89, R93: what `DoSnapshotSet` reports when the hold-writes window expired and the
+    /// provider's step failed too.
+    pub commit_failure_result: CommitFailureResult,
 }
 
 impl Policies {
     /// How many alternatives each knob has, in field order: the `ALL` list of each knob.
-    pub const ALTERNATIVES: [usize; 10] = [
+    pub const ALTERNATIVES: [usize; 13] = [
         AbortBackupReach::ALL.len(),
         WriterAbortScope::ALL.len(),
         WriterFailureResult::ALL.len(),
@@ -49,6 +56,9 @@ impl Policies {
         VetoAtFreezeThaw::ALL.len(),
         ShutdownFor::ALL.len(),
         ShutdownSetIdAfterCrash::ALL.len(),
+        HandlerTimeout::ALL.len(),
+        FreezeTimerRace::ALL.len(),
+        CommitFailureResult::ALL.len(),
     ];
 
     /// A policy set that takes, for each knob in field order, the alternative
@@ -69,6 +79,9 @@ impl Policies {
             veto_at_freeze_thaw: take(&VetoAtFreezeThaw::ALL, &mut pick),
             shutdown_for: take(&ShutdownFor::ALL, &mut pick),
             shutdown_set_id_after_crash: take(&ShutdownSetIdAfterCrash::ALL, &mut pick),
+            handler_timeout: take(&HandlerTimeout::ALL, &mut pick),
+            freeze_timer_race: take(&FreezeTimerRace::ALL, &mut pick),
+            commit_failure_result: take(&CommitFailureResult::ALL, &mut pick),
         }
     }
 }
@@ -279,4 +292,78 @@ mod tests {
         });
         assert_eq!(knobs, Policies::ALTERNATIVES.len());
     }
+}
+
+/// How long VSS waits for a writer's handler to return before it stops waiting, reports the
+/// writer as not responding (`VSS_E_WRITER_NOT_RESPONDING`, the `FAILED_AT_*` state of the
+/// event) and goes on without it. The handler's eventual return is recorded and changes
+/// nothing. Abort and BackupShutdown run out of band: no operation waits for them.
+///
+/// Windows documents no such limit per event (`docs/protocol.md`, "Policies"): the only
+/// documented limits are the writer's own Freeze→Thaw window (R99, modelled separately) and
+/// the 10 s hold-writes window (R89); `VSS_E_WRITER_NOT_RESPONDING` is documented only as "the
+/// writer is not responding".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HandlerTimeout {
+    /// Default: VSS waits as long as a handler takes. A hung handler hangs its operation until
+    /// the requester's own deadline (`Wait(ms)`, `Cancel`, `AbortBackup`, `Release`) or, for
+    /// OnFreeze, the writer's freeze window; without either the run reports a hang.
+    #[default]
+    Never,
+    /// VSS gives up on a handler after [`HandlerTimeout::LIMIT_MS`] (3 minutes): an assumed
+    /// limit for testing how a requester and the other writers cope with a writer VSS reports
+    /// not responding, not a documented Windows value.
+    ThreeMinutes,
+}
+
+impl HandlerTimeout {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::Never, Self::ThreeMinutes];
+
+    /// The limit of [`HandlerTimeout::ThreeMinutes`].
+    pub const LIMIT_MS: u64 = 180_000;
+
+    /// How long VSS waits for a handler of `event` on behalf of an operation; `None`: for ever.
+    pub fn limit_ms(self, event: super::WriterEvent) -> Option<u64> {
+        use super::WriterEvent as E;
+        match (self, event) {
+            (Self::Never, _) | (_, E::Abort | E::BackupShutdown) => None,
+            (Self::ThreeMinutes, _) => Some(Self::LIMIT_MS),
+        }
+    }
+}
+
+/// KB915331 (field failure 4): on Windows Server 2003 before the hotfix, a Thaw could arrive
+/// before the writer's freeze-timeout thread had started; the thread then ran its full
+/// `dwTimeoutFreeze` and timed the writer out after a successful Thaw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FreezeTimerRace {
+    /// Default (fixed systems): Thaw always stops the timer.
+    #[default]
+    Fixed,
+    /// The race exists: a Thaw arriving the instant the timer is armed is a choice point
+    /// (`ChoicePoint::FreezeTimerRace`); when Thaw wins, the timer is not stopped.
+    Kb915331,
+}
+
+impl FreezeTimerRace {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::Fixed, Self::Kb915331];
+}
+
+/// R89 and R93 together: the kernel's 10 s hold expired while a provider step was running,
+/// and that step failed too. Which error does `DoSnapshotSet` report?
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CommitFailureResult {
+    /// Default: `VSS_E_HOLD_WRITES_TIMEOUT`. The hold expired first (it is what ended the
+    /// commit window, R89); the provider's failure came when its call returned, later.
+    #[default]
+    HoldWritesTimeout,
+    /// The provider's own error.
+    ProviderError,
+}
+
+impl CommitFailureResult {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::HoldWritesTimeout, Self::ProviderError];
 }

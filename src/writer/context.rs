@@ -2,8 +2,8 @@
 //! calling windows enforced (R66, R68–R70), and virtual time.
 
 use crate::vocab::{
-    ApplicationLevel, BackupState, BackupType, ComponentKey, Context, Hresult, SnapshotSetId,
-    WriterEvent, WriterFailure, WriterQuery,
+    ApplicationLevel, BackupState, BackupType, ComponentKey, Context, Hresult, SignalName,
+    SnapshotSetId, Wait, WriterEvent, WriterFailure, WriterQuery,
 };
 
 /// The handle a writer's handler gets for the duration of one event.
@@ -15,6 +15,12 @@ use crate::vocab::{
 ///
 /// Virtual time: [`HandlerContext::spend_ms`] makes the handler take that long, so freeze
 /// windows (R99) and the hold-writes window (R89) can be exceeded without sleeping.
+/// [`HandlerContext::wait`] makes it block — for a time, for a [signal](SignalName), for
+/// whichever comes first, or forever — and continue in [`Writer::on_wait_ended`] when the wait
+/// ends. Until the handler returns, the writer receives no other event (they queue, as on
+/// Windows, where a writer handles one event at a time).
+///
+/// [`Writer::on_wait_ended`]: super::Writer::on_wait_ended
 #[derive(Debug)]
 pub struct HandlerContext<'a> {
     event: WriterEvent,
@@ -52,6 +58,11 @@ pub(crate) struct HandlerEffects {
     pub(crate) failure: Option<Hresult>,
     pub(crate) spent_ms: u64,
     pub(crate) queries: Vec<(WriterQuery, Hresult)>,
+    /// What the handler blocks on once its spent time is over, if it does.
+    pub(crate) wait: Option<Wait>,
+    /// Signals set (`true`) or reset (`false`), in order; they take effect when the spent time
+    /// is over.
+    pub(crate) signals: Vec<(SignalName, bool)>,
 }
 
 impl<'a> HandlerContext<'a> {
@@ -67,9 +78,34 @@ impl<'a> HandlerContext<'a> {
         self.effects
     }
 
-    /// Spends `ms` of virtual time in this handler (a checkpoint, a flush, a hang).
+    /// Spends `ms` of virtual time in this handler (a checkpoint, a flush).
     pub fn spend_ms(&mut self, ms: u64) {
         self.effects.spent_ms = self.effects.spent_ms.saturating_add(ms);
+    }
+
+    /// Blocks this handler on `wait` once its spent time is over; returns `true`, so a handler
+    /// ends with `return ctx.wait(…)`.
+    ///
+    /// The handler has not returned yet: what it returns now is ignored, and it continues in
+    /// [`Writer::on_wait_ended`](super::Writer::on_wait_ended) when the wait ends, whose result
+    /// (or a further wait) decides. Meanwhile the requester's calls go on and the writer's other
+    /// events queue. A later call replaces an earlier one. [`Wait::forever`] is a hung handler:
+    /// VSS's own timeout for the event (`Policies::handler_timeout`) decides what the requester
+    /// sees.
+    pub fn wait(&mut self, wait: Wait) -> bool {
+        self.effects.wait = Some(wait);
+        true
+    }
+
+    /// `SetEvent`: sets the named signal once this handler's spent time is over, releasing
+    /// whoever waits for it (another writer, a provider, the requester, the host).
+    pub fn set_signal(&mut self, signal: impl Into<SignalName>) {
+        self.effects.signals.push((signal.into(), true));
+    }
+
+    /// `ResetEvent`: resets the named signal once this handler's spent time is over.
+    pub fn reset_signal(&mut self, signal: impl Into<SignalName>) {
+        self.effects.signals.push((signal.into(), false));
     }
 
     /// `CVssWriter::SetWriterFailure` with one of the five accepted codes (R64–R66).

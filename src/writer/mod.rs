@@ -22,10 +22,12 @@
 
 /// Implements [`Writer`] for a wrapper by sending every handler through one method of the
 /// wrapper, `$through(&mut self, ctx, handler) -> bool`, which calls `handler` on the wrapped
-/// writer and may change its result. Fault injection and the test kit's peers use it, so a
-/// handler added to `Writer` is forwarded everywhere at once.
+/// writer (field `$inner`) and may change its result. The continuation of a waiting handler,
+/// `on_wait_ended`, goes straight to `$inner`: a handler is one fault point, not one per wait.
+/// Fault injection and the test kit's peers use it, so a handler added to `Writer` is forwarded
+/// everywhere at once.
 macro_rules! forward_writer {
-    ($wrapper:ty, $through:ident) => {
+    ($wrapper:ty, $through:ident, $inner:ident) => {
         impl $crate::writer::Writer for $wrapper {
             fn on_identify(
                 &mut self,
@@ -65,6 +67,13 @@ macro_rules! forward_writer {
             ) -> bool {
                 self.$through(ctx, |w, ctx| w.on_backup_shutdown(ctx, set))
             }
+            fn on_wait_ended(
+                &mut self,
+                ctx: &mut $crate::writer::HandlerContext<'_>,
+                ended: $crate::vocab::WaitEnd,
+            ) -> bool {
+                self.$inner.on_wait_ended(ctx, ended)
+            }
         }
     };
 }
@@ -81,7 +90,7 @@ pub(crate) use context::{EventView, SnapshotVolume};
 pub use metadata::{ComponentInfo, WriterMetadata};
 pub use scripted::{Outcome, Reaction, ScriptedWriter};
 
-use crate::vocab::SnapshotSetId;
+use crate::vocab::{SnapshotSetId, WaitEnd};
 
 /// A VSS writer: one handler per event, as `CVssWriter` has (R63).
 ///
@@ -161,6 +170,37 @@ pub trait Writer {
         snapshot_set_id: SnapshotSetId,
     ) -> bool {
         let _ = (ctx, snapshot_set_id);
+        true
+    }
+
+    /// The wait a handler asked for with [`HandlerContext::wait`] ended: the handler continues
+    /// here ([`HandlerContext::event`] says which one). Its result is the handler's result,
+    /// unless it waits again. The default returns `true`.
+    ///
+    /// ```
+    /// use vss_sim::vocab::{Wait, WaitEnd, WriterEvent, WriterFailure};
+    /// use vss_sim::writer::{HandlerContext, Writer};
+    ///
+    /// /// Freezes only once the log writer it depends on has thawed (field failure 5).
+    /// struct Dependent;
+    ///
+    /// impl Writer for Dependent {
+    ///     fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool { true }
+    ///     fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+    ///         ctx.wait(Wait::signal("log-thawed").or_ms(90_000))
+    ///     }
+    ///     fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool { true }
+    ///     fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool { true }
+    ///     fn on_wait_ended(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
+    ///         if ended == WaitEnd::TimedOut && ctx.event() == WriterEvent::Freeze {
+    ///             let _ = ctx.set_writer_failure(WriterFailure::VSS_E_WRITERERROR_TIMEOUT);
+    ///         }
+    ///         true
+    ///     }
+    /// }
+    /// ```
+    fn on_wait_ended(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
+        let _ = (ctx, ended);
         true
     }
 }

@@ -7,7 +7,10 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use super::{HandlerContext, Writer, WriterMetadata};
-use crate::vocab::{ComponentType, RestoreMethod, SnapshotSetId, WriterEvent, WriterFailure};
+use crate::vocab::{
+    ComponentType, RestoreMethod, SignalName, SnapshotSetId, Wait, WaitEnd, WriterEvent,
+    WriterFailure,
+};
 
 /// How a handler ends.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -63,14 +66,29 @@ mod codeless {
     }
 }
 
-/// What a scripted handler does: spend virtual time, then end with an outcome.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
+/// What a scripted handler does: spend virtual time, set a signal, maybe wait, then end with an
+/// outcome.
+///
+/// In a scenario file: `Freeze = { spend_ms = 2000 }`, `Freeze = { wait = { signal =
+/// "log-thawed", timeout_ms = 90000 }, on_timeout = { Veto = "VSS_E_WRITERERROR_TIMEOUT" } }`,
+/// `Thaw = { set_signal = "log-thawed" }`, and `PrepareForSnapshot = { wait = {} }` for a
+/// handler that never returns.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Reaction {
     /// Virtual time the handler takes.
     pub spend_ms: u64,
-    /// How it ends.
+    /// How it ends (after the wait, if it waits and the wait did not time out).
     pub outcome: Outcome,
+    /// A signal it sets once its time is spent (before it waits, if it does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_signal: Option<SignalName>,
+    /// What it blocks on once its time is spent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Wait>,
+    /// How it ends when the wait timed out (default: `outcome`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_timeout: Option<Outcome>,
 }
 
 impl Reaction {
@@ -78,21 +96,24 @@ impl Reaction {
     pub const SUCCEED: Self = Self {
         spend_ms: 0,
         outcome: Outcome::Succeed,
+        set_signal: None,
+        wait: None,
+        on_timeout: None,
     };
 
     /// Veto with `failure`.
     pub const fn veto(failure: WriterFailure) -> Self {
         Self {
-            spend_ms: 0,
             outcome: Outcome::Veto(failure),
+            ..Self::SUCCEED
         }
     }
 
     /// Fail fatally with `failure`.
     pub const fn fatal(failure: WriterFailure) -> Self {
         Self {
-            spend_ms: 0,
             outcome: Outcome::Fatal(Some(failure)),
+            ..Self::SUCCEED
         }
     }
 
@@ -100,14 +121,39 @@ impl Reaction {
     pub const PANIC: Self = Self {
         spend_ms: 0,
         outcome: Outcome::Panic,
+        set_signal: None,
+        wait: None,
+        on_timeout: None,
     };
 
     /// Succeed after `ms`.
     pub const fn slow(ms: u64) -> Self {
         Self {
             spend_ms: ms,
-            outcome: Outcome::Succeed,
+            ..Self::SUCCEED
         }
+    }
+
+    /// Blocks on `wait` and then succeeds: [`Wait::forever`] is a handler that never returns.
+    pub fn waiting(wait: Wait) -> Self {
+        Self {
+            wait: Some(wait),
+            ..Self::SUCCEED
+        }
+    }
+
+    /// Sets `signal` once its time is spent.
+    #[must_use]
+    pub fn setting(mut self, signal: impl Into<SignalName>) -> Self {
+        self.set_signal = Some(signal.into());
+        self
+    }
+
+    /// Ends with `outcome` when its wait timed out.
+    #[must_use]
+    pub fn on_timeout(mut self, outcome: Outcome) -> Self {
+        self.on_timeout = Some(outcome);
+        self
     }
 }
 
@@ -181,7 +227,7 @@ impl ScriptedWriter {
     /// The reaction to `event`: the script's, unless a stuck failure overrides its outcome (the
     /// script's time is still spent). With `persist_failures`, a failure becomes stuck.
     fn reaction(&self, event: WriterEvent) -> Reaction {
-        let mut reaction = self.script.get(&event).copied().unwrap_or_default();
+        let mut reaction = self.script.get(&event).cloned().unwrap_or_default();
         if !self.persist_failures || event == WriterEvent::Identify {
             return reaction;
         }
@@ -196,6 +242,12 @@ impl ScriptedWriter {
     fn react(&self, ctx: &mut HandlerContext<'_>) -> bool {
         let reaction = self.reaction(ctx.event());
         ctx.spend_ms(reaction.spend_ms);
+        if let Some(signal) = reaction.set_signal {
+            ctx.set_signal(signal);
+        }
+        if let Some(wait) = reaction.wait {
+            return ctx.wait(wait);
+        }
         reaction.outcome.end_handler(ctx, true)
     }
 }
@@ -259,6 +311,15 @@ impl Writer for ScriptedWriter {
 
     fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, _set: SnapshotSetId) -> bool {
         self.react(ctx)
+    }
+
+    fn on_wait_ended(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
+        let reaction = self.reaction(ctx.event());
+        let outcome = match (ended, reaction.on_timeout) {
+            (WaitEnd::TimedOut, Some(outcome)) => outcome,
+            _ => reaction.outcome,
+        };
+        outcome.end_handler(ctx, true)
     }
 }
 
@@ -375,8 +436,8 @@ mod tests {
             .on(
                 WriterEvent::PrepareForBackup,
                 Reaction {
-                    spend_ms: 0,
                     outcome: Outcome::Fatal(None),
+                    ..Reaction::SUCCEED
                 },
             )
             .on(WriterEvent::PostSnapshot, Reaction::slow(250))
@@ -390,8 +451,8 @@ mod tests {
             Outcome::Fatal(None)
         );
         let stuck = Reaction {
-            spend_ms: 250,
             outcome: Outcome::Fatal(None),
+            ..Reaction::slow(250)
         };
         assert_eq!(writer.reaction(WriterEvent::PostSnapshot), stuck);
         // Identify neither follows nor sets the stuck failure (R44, R66).
@@ -448,8 +509,8 @@ mod tests {
         ] {
             let file = File {
                 reaction: Reaction {
-                    spend_ms: 0,
                     outcome,
+                    ..Reaction::SUCCEED
                 },
             };
             let text = toml::to_string(&file).unwrap();

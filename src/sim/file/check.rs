@@ -163,8 +163,11 @@ impl Checker {
             }
             self.duration(at.key("freeze_timeout_ms"), writer.freeze_timeout_ms);
             for (event, reaction) in &writer.script {
-                let path = at.key("script").key(&event.to_string()).key("spend_ms");
-                self.duration(path, reaction.spend_ms);
+                let path = at.key("script").key(&event.to_string());
+                self.duration(path.key("spend_ms"), reaction.spend_ms);
+                if let Some(ms) = reaction.wait.as_ref().and_then(|w| w.timeout_ms) {
+                    self.duration(path.key("wait").key("timeout_ms"), ms);
+                }
             }
         }
     }
@@ -180,6 +183,17 @@ impl Checker {
                     .key("durations_ms")
                     .key(&format!("{step:?}"));
                 self.duration(path, *ms);
+            }
+            for (step, wait) in &provider.waits {
+                if let Some(ms) = wait.wait.timeout_ms {
+                    let path = providers
+                        .index(index)
+                        .key("waits")
+                        .key(&format!("{step:?}"))
+                        .key("wait")
+                        .key("timeout_ms");
+                    self.duration(path, ms);
+                }
             }
         }
         let volumes = FieldPath::default().key("volumes");

@@ -114,7 +114,11 @@ pub(super) fn reaction(input: &mut Input<'_>) -> Reaction {
         6 => Outcome::Fatal(None),
         _ => Outcome::Panic,
     };
-    Reaction { spend_ms, outcome }
+    Reaction {
+        spend_ms,
+        outcome,
+        ..Reaction::SUCCEED
+    }
 }
 
 pub(super) fn policies(input: &mut Input<'_>) -> Policies {

@@ -55,13 +55,21 @@ impl Rules for AbortRules {
                 failure,
                 panicked,
                 ..
-            } => {
+            } if !cx.model.handler_abandoned(*writer) => {
                 let outcome = Outcome {
                     stamp: cx.now,
                     ok: *ok,
                     failure: *failure,
                     panicked: *panicked,
                 };
+                self.handled(cx, *session, *writer, *event, outcome);
+            }
+            TraceEvent::HandlerTimedOut {
+                session,
+                writer,
+                event,
+            } => {
+                let outcome = Outcome::not_responding(cx.now);
                 self.handled(cx, *session, *writer, *event, outcome);
             }
             TraceEvent::ProviderCalled {
@@ -94,11 +102,14 @@ impl Rules for AbortRules {
                 kind: AsyncKind::DoSnapshotSet,
                 ..
             } => self.expire_session(cx, *session),
+            // A writer inside a handler gets its Abort when the handler returns.
             TraceEvent::WriterDropped {
                 session,
                 writer,
                 reason: crate::trace::DropReason::Aborted,
-            } if cx.model.aborted(*session, *writer).is_none() => {
+            } if cx.model.aborted(*session, *writer).is_none()
+                && cx.model.open_handler(*writer).is_none() =>
+            {
                 cx.engine(
                     Rule::R55,
                     format!(
@@ -113,6 +124,10 @@ impl Rules for AbortRules {
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
         for ((session, writer), need) in std::mem::take(&mut self.needs) {
+            if cx.model.open_handler(writer).is_some() {
+                // Still inside a handler when the trace ends: its Abort waits behind it.
+                continue;
+            }
             let message = format!(
                 "{} never received Abort from {session} after {}",
                 cx.model.writer(writer),
@@ -123,6 +138,9 @@ impl Rules for AbortRules {
         for (session, reaches) in std::mem::take(&mut self.reaches) {
             for reach in reaches {
                 for writer in reach.required {
+                    if cx.model.open_handler(writer).is_some() {
+                        continue;
+                    }
                     let message = format!(
                         "AbortRaised by {session} ({}) never reached {}",
                         describe(cx, reach.cause),
@@ -188,6 +206,14 @@ impl AbortRules {
         event: WriterEvent,
         o: Outcome,
     ) {
+        if event == WriterEvent::PostSnapshot {
+            // R55: once OnPostSnapshot returned, no Abort may reach the writer; an Abort raised
+            // while it was inside the handler is owed no more.
+            self.needs.remove(&(s, w));
+            for reach in self.reaches.entry(s).or_default() {
+                reach.required.remove(&w);
+            }
+        }
         if !o.failed() {
             return;
         }
@@ -289,10 +315,17 @@ impl AbortRules {
                 );
             }
             AbortCause::WriterFailed { writer, .. } | AbortCause::FreezeTimeout { writer } => {
-                if policies.writer_abort_scope == WriterAbortScope::FailingWriter {
+                // KB915331: a window a Thaw missed fires late, even after OnPostSnapshot, and
+                // the writer's own timeout aborts it alone; VSS's operation goes on.
+                let late_window = matches!(cause, AbortCause::FreezeTimeout { .. })
+                    && policies.freeze_timer_race == crate::vocab::FreezeTimerRace::Kb915331
+                    && session.writers.get(&writer).is_some_and(|part| {
+                        part.excluded().is_none() && part.window_fired_after_thaw()
+                    });
+                if policies.writer_abort_scope == WriterAbortScope::FailingWriter || late_window {
                     set.clear();
                 }
-                if eligible(&writer) {
+                if eligible(&writer) || late_window {
                     set.insert(writer);
                 }
             }
@@ -333,7 +366,12 @@ impl AbortRules {
         let name = model.writer(w);
         let at = cx.now.at_ms;
         let part = model.part_or_empty(s, w);
-        if let Some(post) = part.past_post_snapshot() {
+        // KB915331 (`Policies::freeze_timer_race`): a freeze window a Thaw missed fires late,
+        // and the writer's own timeout calls OnAbort even after OnPostSnapshot (field failure 4).
+        let late_window = model.policies.freeze_timer_race
+            == crate::vocab::FreezeTimerRace::Kb915331
+            && part.window_fired_after_thaw();
+        if let Some(post) = part.past_post_snapshot().filter(|_| !late_window) {
             cx.engine(
                 Rule::R55,
                 format!(
@@ -423,10 +461,13 @@ impl AbortRules {
 
     /// DoSnapshotSet completed: every Abort owed by then is overdue.
     fn expire_session(&mut self, cx: &mut Cx<'_>, s: SessionNo) {
+        // A writer inside a handler gets its Abort when the handler returns (a writer handles
+        // one event at a time): owed still, but not overdue.
+        let busy = |w: WriterNo| cx.model.open_handler(w).is_some();
         let overdue: Vec<_> = self
             .needs
             .iter()
-            .filter(|((session, _), need)| *session == s && need.by_completion)
+            .filter(|((session, w), need)| *session == s && need.by_completion && !busy(*w))
             .map(|(key, _)| *key)
             .collect();
         for key in overdue {
@@ -446,8 +487,13 @@ impl AbortRules {
             if matches!(reach.cause, AbortCause::Released) {
                 continue;
             }
-            for w in std::mem::take(&mut reach.required) {
-                missed.push((reach.cause, reach.raised, w));
+            let required = std::mem::take(&mut reach.required);
+            for w in required {
+                if busy(w) {
+                    reach.required.insert(w);
+                } else {
+                    missed.push((reach.cause, reach.raised, w));
+                }
             }
         }
         for (cause, raised, w) in missed {

@@ -85,6 +85,17 @@ pub(super) struct Outcome {
 }
 
 impl Outcome {
+    /// What a handler VSS stopped waiting for counts as: failed, `VSS_E_WRITER_NOT_RESPONDING`
+    /// (`Policies::handler_timeout`).
+    pub(super) fn not_responding(stamp: Stamp) -> Self {
+        Self {
+            stamp,
+            ok: false,
+            failure: Some(Hresult::VSS_E_WRITER_NOT_RESPONDING),
+            panicked: false,
+        }
+    }
+
     /// T2 failure: `false`, a panic, or a `SetWriterFailure` code.
     pub(super) fn failed(&self) -> bool {
         !self.ok || self.panicked || self.failure.is_some()
@@ -121,6 +132,9 @@ pub(super) struct Part {
     pub(super) unselected: Option<bool>,
     /// The writer's freeze window fired (R99): it is out of the operation.
     pub(super) timed_out: Option<Stamp>,
+    /// VSS stopped waiting for one of its handlers (`Policies::handler_timeout`): it is out of
+    /// the session's operations.
+    pub(super) not_responding: Option<Stamp>,
 }
 
 impl Part {
@@ -158,9 +172,17 @@ impl Part {
             .map(|outcome| outcome.stamp)
     }
 
-    /// Out of the operation's remaining events: aborted or timed out (R55, R99).
+    /// Its freeze window fired after it got Thaw: a window the Thaw missed (KB915331).
+    pub(super) fn window_fired_after_thaw(&self) -> bool {
+        let thaw = self.got(WriterEvent::Thaw);
+        self.timed_out
+            .is_some_and(|fired| thaw.is_some_and(|thaw| fired.index > thaw.index))
+    }
+
+    /// Out of the operation's remaining events: aborted, timed out (R55, R99) or not
+    /// responding (`Policies::handler_timeout`).
     pub(super) fn out(&self) -> bool {
-        self.aborted.is_some() || self.timed_out.is_some()
+        self.aborted.is_some() || self.timed_out.is_some() || self.not_responding.is_some()
     }
 
     /// When the writer received `event` first.
@@ -246,6 +268,9 @@ pub(super) struct OpenHandler {
     pub(super) writer: WriterNo,
     pub(super) event: WriterEvent,
     pub(super) stamp: Stamp,
+    /// VSS stopped waiting for it (`HandlerTimedOut`): it counts as failed, not responding,
+    /// and its late return changes nothing.
+    pub(super) abandoned: bool,
 }
 
 /// Everything the oracle knows, rebuilt from the records so far.
@@ -260,13 +285,26 @@ pub(super) struct Model {
     pub(super) sessions: VecMap<SessionNo, Session>,
     /// Operation number → (session, kind).
     pub(super) ops: VecMap<OpNo, (SessionNo, AsyncKind)>,
-    pub(super) open: Option<OpenHandler>,
+    /// The handlers delivered and not returned yet: at most one per writer (a writer handles
+    /// one event at a time), several writers at once.
+    pub(super) open: Vec<OpenHandler>,
     /// What [`Model::part_or_empty`] lends for a writer a session never mentioned: made once
     /// per trace rather than per question (a `Part` is a few hundred bytes of empty slots).
     empty_part: Part,
 }
 
 impl Model {
+    /// `writer`'s handler that has not returned yet, if any.
+    pub(super) fn open_handler(&self, writer: WriterNo) -> Option<OpenHandler> {
+        self.open.iter().find(|open| open.writer == writer).copied()
+    }
+
+    /// Whether `writer` is in a handler VSS stopped waiting for: its return is late and changes
+    /// nothing.
+    pub(super) fn handler_abandoned(&self, writer: WriterNo) -> bool {
+        self.open_handler(writer).is_some_and(|open| open.abandoned)
+    }
+
     /// The session, if it was ever mentioned.
     pub(super) fn session(&self, session: SessionNo) -> Option<&Session> {
         self.sessions.get(&session)
@@ -356,6 +394,15 @@ impl Model {
                 self.part_mut(*session, *writer)
                     .timed_out
                     .get_or_insert(stamp);
+                // The operation stops waiting for an OnFreeze the writer is still in: its
+                // return changes nothing.
+                if let Some(open) = self.open.iter_mut().find(|open| {
+                    open.writer == *writer
+                        && open.session == *session
+                        && open.event == WriterEvent::Freeze
+                }) {
+                    open.abandoned = true;
+                }
             }
             TraceEvent::Delivered {
                 session,
@@ -379,6 +426,24 @@ impl Model {
                     panicked: *panicked,
                 };
                 self.handled(*session, *writer, *event, outcome);
+            }
+            TraceEvent::HandlerTimedOut {
+                session,
+                writer,
+                event,
+            } => {
+                // VSS gave up on the handler: it failed, not responding, and the writer stays
+                // busy until the handler returns.
+                self.record_outcome(*session, *writer, *event, Outcome::not_responding(stamp));
+                self.part_mut(*session, *writer)
+                    .not_responding
+                    .get_or_insert(stamp);
+                // An event queued behind the hung handler was never delivered: nothing opens.
+                if let Some(open) = self.open.iter_mut().find(|open| {
+                    open.writer == *writer && open.session == *session && open.event == *event
+                }) {
+                    open.abandoned = true;
+                }
             }
             _ => {}
         }
@@ -425,11 +490,13 @@ impl Model {
         writer: WriterNo,
         event: WriterEvent,
     ) {
-        self.open = Some(OpenHandler {
+        self.open.retain(|open| open.writer != writer);
+        self.open.push(OpenHandler {
             session,
             writer,
             event,
             stamp,
+            abandoned: false,
         });
         if matches!(event, WriterEvent::PreRestore | WriterEvent::PostRestore) {
             self.session_mut(session).restore_events = true;
@@ -449,12 +516,15 @@ impl Model {
         } else {
             None
         };
+        let kb915331 = self.policies.freeze_timer_race == crate::vocab::FreezeTimerRace::Kb915331;
         let part = self.part_mut(session, writer);
         if judge_selection {
             part.unselected = unselected;
         }
         part.delivered.insert_first(event, stamp);
-        if event == WriterEvent::Abort {
+        // The Abort of a freeze window a Thaw missed (KB915331) is the writer's own timeout:
+        // VSS's operation goes on with it.
+        if event == WriterEvent::Abort && !(kb915331 && part.window_fired_after_thaw()) {
             part.aborted.get_or_insert(stamp);
         }
     }
@@ -467,7 +537,22 @@ impl Model {
         event: WriterEvent,
         outcome: Outcome,
     ) {
-        self.open = None;
+        let abandoned = self.handler_abandoned(writer);
+        self.open.retain(|open| open.writer != writer);
+        if !abandoned {
+            // An abandoned handler was judged when VSS gave up on it.
+            self.record_outcome(session, writer, event, outcome);
+        }
+    }
+
+    /// What a handler's result (or VSS giving up on it) tells about the writer.
+    fn record_outcome(
+        &mut self,
+        session: SessionNo,
+        writer: WriterNo,
+        event: WriterEvent,
+        outcome: Outcome,
+    ) {
         let part = self.part_mut(session, writer);
         part.handled.insert(event, outcome);
         if event == WriterEvent::Identify {

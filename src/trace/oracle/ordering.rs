@@ -5,7 +5,7 @@
 use super::model::Stamp;
 use super::tables::{VecMap, VecSet};
 use super::{Cx, Rules};
-use crate::trace::{ProviderNo, ProviderStep, SessionNo, TraceEvent, WriterNo};
+use crate::trace::{Actor, ProviderNo, ProviderStep, SessionNo, TraceEvent, WriterNo};
 use crate::vocab::Rule;
 use crate::vocab::{AsyncKind, Hresult, WriterEvent};
 
@@ -23,6 +23,9 @@ pub(super) struct OrderRules {
     /// Providers holding a volume of each session's set.
     volumes: VecMap<SessionNo, VecSet<ProviderNo>>,
     steps: VecMap<(SessionNo, ProviderNo, ProviderStep), Stamp>,
+    /// Provider steps that take time, judged when they start (their `ProviderCalled` comes
+    /// when they return, maybe after the operation ended).
+    started: VecSet<(SessionNo, ProviderNo, ProviderStep)>,
 }
 
 /// R43: position of an operation event in a writer's backup sequence.
@@ -90,7 +93,31 @@ impl Rules for OrderRules {
                 step,
                 hr,
                 ..
-            } => self.provider_step(cx, *session, *provider, *step, *hr),
+            } if !self.started.remove(&(*session, *provider, *step)) => {
+                self.provider_step(cx, *session, *provider, *step, *hr);
+            }
+            TraceEvent::Busy {
+                actor:
+                    Actor::Provider {
+                        session,
+                        provider,
+                        step,
+                    },
+                ..
+            }
+            | TraceEvent::WaitStarted {
+                actor:
+                    Actor::Provider {
+                        session,
+                        provider,
+                        step,
+                    },
+                ..
+            } if *step != ProviderStep::BeginPrepareSnapshot
+                && self.started.insert((*session, *provider, *step)) =>
+            {
+                self.provider_step(cx, *session, *provider, *step, Hresult::S_OK);
+            }
             TraceEvent::AsyncCompleted {
                 session,
                 kind: AsyncKind::DoSnapshotSet,

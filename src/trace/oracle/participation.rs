@@ -82,7 +82,22 @@ impl Rules for ParticipationRules {
                 ok,
                 panicked,
                 ..
-            } if !*ok || *panicked => {
+            } if (!*ok || *panicked)
+                && !cx.model.handler_abandoned(*writer)
+                && cx
+                    .model
+                    .session(*session)
+                    .is_some_and(|s| s.gone.is_none() && s.gwm.completed.is_none()) =>
+            {
+                // A gathering that ended (cancelled, released) before the writer's OnIdentify
+                // returned drops nobody.
+                self.identify_drops_due.insert((*session, *writer), cx.now);
+            }
+            TraceEvent::HandlerTimedOut {
+                session,
+                writer,
+                event: WriterEvent::Identify,
+            } => {
                 self.identify_drops_due.insert((*session, *writer), cx.now);
             }
             TraceEvent::WriterDropped {
@@ -347,6 +362,7 @@ impl ParticipationRules {
                     let reached = part.is_some_and(|p| {
                         p.got(WriterEvent::Identify).is_some()
                             || p.dropped_for(DropReason::ClassDisabled)
+                            || p.not_responding.is_some()
                     });
                     if info.registered.index < since && !reached {
                         missing.push((
@@ -361,7 +377,8 @@ impl ParticipationRules {
                     let eligible = part.identify_ok
                         && !part.dropped_for(DropReason::IdentifyFailed)
                         && !part.dropped_for(DropReason::ClassDisabled)
-                        && part.aborted.is_none();
+                        && part.aborted.is_none()
+                        && part.not_responding.is_none();
                     if eligible && part.got(WriterEvent::PrepareForBackup).is_none() {
                         missing.push((
                             Rule::R21,

@@ -59,16 +59,25 @@ pub(super) fn hold_timeout() -> Vec<TraceRecord> {
         timer: Timer::HoldWrites { session: S0 },
         deadline_ms,
     })
+    .push(TraceEvent::Busy {
+        actor: crate::trace::Actor::Provider {
+            session: S0,
+            provider: P0,
+            step: ProviderStep::CommitSnapshots,
+        },
+        until_ms: deadline_ms + 2_000,
+    })
+    .advance(10_000)
+    .push(TraceEvent::TimerFired {
+        timer: Timer::HoldWrites { session: S0 },
+    })
+    .advance(2_000)
     .push(TraceEvent::ProviderCalled {
         session: S0,
         provider: P0,
         step: ProviderStep::CommitSnapshots,
         hr: Hresult::S_OK,
         spent_ms: 12_000,
-    })
-    .advance(12_000)
-    .push(TraceEvent::TimerFired {
-        timer: Timer::HoldWrites { session: S0 },
     });
     fail_creation(&mut b, &[W0], Hresult::VSS_E_HOLD_WRITES_TIMEOUT);
     b.ok(S0, Call::AbortBackup);

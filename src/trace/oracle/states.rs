@@ -67,7 +67,19 @@ impl Rules for StateRules {
                 failure,
                 panicked,
                 ..
-            } => self.handled(cx, *session, *writer, *event, (*ok, *failure, *panicked)),
+            } if !cx.model.handler_abandoned(*writer) => {
+                self.handled(cx, *session, *writer, *event, (*ok, *failure, *panicked));
+            }
+            // VSS gave up on the handler: it failed, not responding (its late return changes
+            // nothing).
+            TraceEvent::HandlerTimedOut {
+                session,
+                writer,
+                event,
+            } => {
+                let hr = Some(Hresult::VSS_E_WRITER_NOT_RESPONDING);
+                self.handled(cx, *session, *writer, *event, (false, hr, false));
+            }
             TraceEvent::TimerFired {
                 timer: Timer::FreezeWindow { session, writer },
             } => self.freeze_expired(cx, *session, *writer),

@@ -9,7 +9,7 @@ use crate::vocab::Hresult;
 use crate::vocab::Rule;
 
 /// The rules this family judges.
-pub(super) const RULES: &[Rule] = &[Rule::R36, Rule::Trace];
+pub(super) const RULES: &[Rule] = &[Rule::R36, Rule::Trace, Rule::Serial];
 
 const RULE: Rule = Rule::Trace;
 
@@ -48,18 +48,9 @@ impl Rules for StructureRules {
         self.operations(cx, event);
     }
 
-    fn finish(&mut self, cx: &mut Cx<'_>) {
-        if let Some(open) = cx.model.open {
-            let message = format!(
-                "{} never returned from {} delivered by {} at {} ms",
-                cx.model.writer(open.writer),
-                open.event.handler_name(),
-                open.session,
-                open.stamp.at_ms
-            );
-            cx.report_at(open.stamp, super::Party::Engine, RULE, message);
-        }
-    }
+    /// A handler still open when the trace ends is still running (a handler may take any
+    /// time, or hang): the termination family judges hangs, at the bound that cut a wait.
+    fn finish(&mut self, _cx: &mut Cx<'_>) {}
 }
 
 impl StructureRules {
@@ -120,8 +111,9 @@ impl StructureRules {
         }
     }
 
+    /// A writer handles one event at a time: nothing is delivered to a writer inside a handler,
+    /// and results and queries belong to the handler that is open.
     fn handlers(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
-        let open = cx.model.open;
         match event {
             TraceEvent::Delivered {
                 session,
@@ -129,15 +121,16 @@ impl StructureRules {
                 event,
                 ..
             } => {
-                if let Some(open) = open {
+                if let Some(open) = cx.model.open_handler(*writer) {
                     cx.engine(
-                        RULE,
+                        Rule::Serial,
                         format!(
-                            "{event} delivered to {} by {session} while {} had not returned \
-                             from {} (delivered at {} ms)",
+                            "{event} delivered to {} by {session} while it had not returned \
+                             from {} (delivered by {} at {} ms): a writer handles one event at \
+                             a time",
                             cx.model.writer(*writer),
-                            cx.model.writer(open.writer),
                             open.event.handler_name(),
+                            open.session,
                             open.stamp.at_ms
                         ),
                     );
@@ -155,9 +148,10 @@ impl StructureRules {
                 during: event,
                 ..
             } => {
-                let matches = open.is_some_and(|open| {
-                    open.session == *session && open.writer == *writer && open.event == *event
-                });
+                let matches = cx
+                    .model
+                    .open_handler(*writer)
+                    .is_some_and(|open| open.session == *session && open.event == *event);
                 if !matches {
                     cx.engine(
                         RULE,
@@ -313,6 +307,28 @@ mod tests {
         let report = judge(records);
         assert!(report.rules_broken().contains(&Rule::Trace), "{report}");
         assert!(report.violations().len() >= 2, "{report}");
+    }
+
+    #[test]
+    fn an_event_delivered_inside_another_handler_breaks_serial() {
+        // W0's Thaw delivered before its OnFreeze returned: a writer handles one event at a
+        // time.
+        let mut records = happy_path();
+        let handled = find(&records, |e| {
+            matches!(
+                e,
+                TraceEvent::Handled {
+                    writer: W0,
+                    event: WriterEvent::Freeze,
+                    ..
+                }
+            )
+        });
+        let thaw = delivery(&records, W0, WriterEvent::Thaw);
+        let moved = records.remove(thaw);
+        records.insert(handled, moved);
+        let report = judge(records);
+        assert!(report.rules_broken().contains(&Rule::Serial), "{report}");
     }
 
     #[test]

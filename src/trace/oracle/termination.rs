@@ -2,8 +2,8 @@
 //! non-termination, reported against whoever held the clock.
 
 use super::{Cx, Party, Rules};
-use crate::trace::TraceEvent;
-use crate::vocab::{Bound, OpNo, ProviderNo, Rule, SessionNo, WriterEvent, WriterNo};
+use crate::trace::{Actor, TraceEvent};
+use crate::vocab::{Bound, OpNo, Rule, Wait};
 
 /// The rules this family judges.
 pub(super) const RULES: &[Rule] = &[Rule::Bound];
@@ -11,41 +11,53 @@ pub(super) const RULES: &[Rule] = &[Rule::Bound];
 /// The termination rule.
 #[derive(Debug, Default)]
 pub(super) struct TerminationRules {
-    /// Per session, the handler or provider call that runs latest: (who, until when).
-    last_step: Vec<(SessionNo, Holder, u64)>,
+    /// The handlers and provider steps that have not returned: who, and until when it runs
+    /// (`None`: it waits, maybe for ever).
+    running: Vec<(Actor, Running)>,
 }
 
-/// Who was running when the clock stopped.
-#[derive(Clone, Copy, Debug)]
-enum Holder {
-    Writer(WriterNo, WriterEvent),
-    Provider(ProviderNo, crate::vocab::ProviderStep),
+/// How long an unfinished call runs.
+#[derive(Clone, Debug)]
+enum Running {
+    /// Spending its time until then.
+    Until(u64),
+    /// Blocked on this wait.
+    Waits(Wait),
 }
 
 impl Rules for TerminationRules {
     #[inline]
     fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
-        let at_ms = cx.now.at_ms;
         match event {
+            TraceEvent::Busy { actor, until_ms } => self.set(*actor, Running::Until(*until_ms)),
+            TraceEvent::WaitStarted { actor, wait } if *actor != Actor::Host => {
+                self.set(*actor, Running::Waits(wait.clone()));
+            }
             TraceEvent::Handled {
                 session,
                 writer,
                 event,
-                spent_ms,
                 ..
-            } => self.ran(*session, Holder::Writer(*writer, *event), at_ms, *spent_ms),
+            }
+            | TraceEvent::HandlerTimedOut {
+                session,
+                writer,
+                event,
+            } => self.returned(Actor::Writer {
+                session: *session,
+                writer: *writer,
+                event: *event,
+            }),
             TraceEvent::ProviderCalled {
                 session,
                 provider,
                 step,
-                spent_ms,
                 ..
-            } => self.ran(
-                *session,
-                Holder::Provider(*provider, *step),
-                at_ms,
-                *spent_ms,
-            ),
+            } if !self.running.is_empty() => self.returned(Actor::Provider {
+                session: *session,
+                provider: *provider,
+                step: *step,
+            }),
             TraceEvent::BoundReached { bound, waiting_for } => {
                 self.bound_reached(cx, *bound, *waiting_for);
             }
@@ -55,12 +67,16 @@ impl Rules for TerminationRules {
 }
 
 impl TerminationRules {
-    fn ran(&mut self, session: SessionNo, holder: Holder, at_ms: u64, spent_ms: u64) {
-        let until_ms = at_ms.saturating_add(spent_ms);
-        match self.last_step.iter_mut().find(|(s, _, _)| *s == session) {
-            Some(slot) if slot.2 <= until_ms => *slot = (session, holder, until_ms),
-            Some(_) => {}
-            None => self.last_step.push((session, holder, until_ms)),
+    fn set(&mut self, actor: Actor, running: Running) {
+        match self.running.iter_mut().find(|(a, _)| *a == actor) {
+            Some(slot) => slot.1 = running,
+            None => self.running.push((actor, running)),
+        }
+    }
+
+    fn returned(&mut self, actor: Actor) {
+        if !self.running.is_empty() {
+            self.running.retain(|(a, _)| *a != actor);
         }
     }
 
@@ -81,34 +97,52 @@ impl TerminationRules {
         cx.report_at(cx.now, party, Rule::Bound, message);
     }
 
-    /// Who holds operation `op` past `max_virtual_ms`: its session's last handler or provider
-    /// call if that runs past the bound, else the engine (nothing should have held it).
+    /// Who holds operation `op` past `max_virtual_ms`: a handler or provider step of its
+    /// session that runs past the bound or waits for something that never came (a hang), else
+    /// the engine (nothing should have held it).
     fn holder(&self, cx: &Cx<'_>, op: OpNo, max_virtual_ms: u64, bound: Bound) -> (Party, String) {
         let session = cx.model.ops.get(&op).map(|(session, _)| *session);
-        let last = self
-            .last_step
-            .iter()
-            .find(|(s, _, until_ms)| Some(*s) == session && *until_ms > max_virtual_ms);
-        match last {
-            Some((_, Holder::Writer(writer, event), until_ms)) => (
+        let of_session = |actor: &Actor| match actor {
+            Actor::Writer { session: s, .. } | Actor::Provider { session: s, .. } => {
+                Some(*s) == session
+            }
+            Actor::Host => false,
+        };
+        let held = self.running.iter().find(|(actor, running)| {
+            of_session(actor)
+                && match running {
+                    Running::Until(until_ms) => *until_ms > max_virtual_ms,
+                    Running::Waits(_) => true,
+                }
+        });
+        let Some((actor, running)) = held else {
+            return (
+                Party::Engine,
+                format!("{op} never finished, though nothing held it: {bound}"),
+            );
+        };
+        let how = match running {
+            Running::Until(until_ms) => format!("runs until {until_ms} ms"),
+            Running::Waits(wait) if wait.is_forever() => "never returns (a hung handler)".into(),
+            Running::Waits(wait) => format!("never returned: it waits for {wait}"),
+        };
+        match actor {
+            Actor::Writer { writer, event, .. } => (
                 Party::Writer,
                 format!(
-                    "{op} never finished: {}'s {} runs until {until_ms} ms, past {bound}",
+                    "{op} never finished: {}'s {} {how}, past {bound}",
                     cx.model.writer(*writer),
                     event.handler_name()
                 ),
             ),
-            Some((_, Holder::Provider(provider, step), until_ms)) => (
+            Actor::Provider { provider, step, .. } => (
                 Party::Provider,
                 format!(
-                    "{op} never finished: {}'s {step:?} runs until {until_ms} ms, past {bound}",
+                    "{op} never finished: {}'s {step:?} {how}, past {bound}",
                     cx.model.provider(*provider)
                 ),
             ),
-            None => (
-                Party::Engine,
-                format!("{op} never finished, though nothing held it: {bound}"),
-            ),
+            Actor::Host => (Party::Engine, format!("{op} never finished: {bound}")),
         }
     }
 }

@@ -38,6 +38,9 @@ pub(super) struct TimerRules {
     /// Fired freeze windows: the writer must be aborted, with an `AbortRaised(FreezeTimeout)`.
     timeouts: VecMap<(SessionNo, WriterNo), (Stamp, bool)>,
     hold_fired: VecMap<SessionNo, Stamp>,
+    /// When each session's hold-writes window was armed, and when it ended (stopped or
+    /// fired), if it did.
+    hold_armed_at: VecMap<SessionNo, (u64, Option<u64>)>,
     commit_end_ms: VecMap<SessionNo, u64>,
     /// Sessions whose creation was abandoned (AbortRaised, release) since the hold was set.
     abandoned: VecSet<SessionNo>,
@@ -77,6 +80,7 @@ impl Key {
 #[derive(Clone, Copy, Debug)]
 struct Armed {
     deadline_ms: u64,
+    set_at_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -122,11 +126,22 @@ impl Rules for TimerRules {
                 event: WriterEvent::Freeze,
                 spent_ms,
                 ..
-            } => {
+            } if !cx.model.handler_abandoned(*writer) => {
                 self.freezes
                     .entry((*session, *writer))
                     .or_default()
                     .spent_ms = Some(*spent_ms);
+                self.check_deadline(cx, *session, *writer);
+            }
+            // VSS stopped waiting for OnFreeze: for VSS it returned then.
+            TraceEvent::HandlerTimedOut {
+                session,
+                writer,
+                event: WriterEvent::Freeze,
+            } => {
+                let freeze = self.freezes.entry((*session, *writer)).or_default();
+                let since = freeze.delivered.map_or(cx.now.at_ms, |d| d.at_ms);
+                freeze.spent_ms = Some(cx.now.at_ms - since);
                 self.check_deadline(cx, *session, *writer);
             }
             TraceEvent::ProviderCalled {
@@ -170,8 +185,18 @@ impl TimerRules {
             let message = format!("{} armed twice (at {} ms)", key.describe(cx), cx.now.at_ms);
             cx.engine(key.rule(), message);
         }
-        self.armed.insert(key, Armed { deadline_ms });
+        let set_at_ms = cx.now.at_ms;
+        self.armed.insert(
+            key,
+            Armed {
+                deadline_ms,
+                set_at_ms,
+            },
+        );
         self.ever_set.insert(key);
+        if let Key::Hold(s) = key {
+            self.hold_armed_at.insert(s, (cx.now.at_ms, None));
+        }
         match key {
             Key::Freeze(s, w) => {
                 self.freezes.entry((s, w)).or_default().deadline_ms = Some(deadline_ms);
@@ -232,6 +257,7 @@ impl TimerRules {
     }
 
     fn stopped(&mut self, cx: &mut Cx<'_>, key: Key) {
+        self.hold_ended(cx, key);
         let Some(armed) = self.armed.remove(&key) else {
             if !self.ever_set.contains(&key) {
                 let message = format!("{} stopped but never set", key.describe(cx));
@@ -265,7 +291,17 @@ impl TimerRules {
         }
     }
 
+    /// The hold-writes window `key` ended now.
+    fn hold_ended(&mut self, cx: &Cx<'_>, key: Key) {
+        if let Key::Hold(s) = key {
+            if let Some(window) = self.hold_armed_at.get_mut(&s) {
+                window.1.get_or_insert(cx.now.at_ms);
+            }
+        }
+    }
+
     fn fired(&mut self, cx: &mut Cx<'_>, key: Key) {
+        self.hold_ended(cx, key);
         match self.armed.remove(&key) {
             None => {
                 let message = format!(
@@ -323,6 +359,16 @@ impl TimerRules {
     fn thaw(&mut self, cx: &mut Cx<'_>, s: SessionNo, w: WriterNo) {
         let name = cx.model.writer(w);
         let at = cx.now.at_ms;
+        // KB915331 (`Policies::freeze_timer_race`): a Thaw in the instant the window was armed
+        // may miss it, and the window fires later anyway.
+        let race = cx.model.policies.freeze_timer_race == crate::vocab::FreezeTimerRace::Kb915331
+            && self
+                .armed
+                .get(&Key::Freeze(s, w))
+                .is_some_and(|armed| armed.set_at_ms == at);
+        if race {
+            return;
+        }
         let armed = self.armed.remove(&Key::Freeze(s, w));
         if let Some((fired, _)) = self.timeouts.get(&(s, w)) {
             if cx.model.aborted(s, w).is_none() {
@@ -373,6 +419,21 @@ impl TimerRules {
             return;
         };
         let name = cx.model.writer(w);
+        if cx.model.open_handler(w).is_some() {
+            // Still inside OnFreeze (or another handler): its Abort waits behind it.
+            return;
+        }
+        let missed_by_thaw = cx.model.policies.freeze_timer_race
+            == crate::vocab::FreezeTimerRace::Kb915331
+            && cx
+                .model
+                .part(s, w)
+                .is_some_and(super::model::Part::window_fired_after_thaw);
+        if missed_by_thaw {
+            // The writer's own timeout (KB915331): VSS's operation goes on with it; the abort
+            // family checks the Abort reaches it.
+            return;
+        }
         if cx.model.aborted(s, w).is_none() {
             let message = format!(
                 "{name}'s freeze window in {s} expired at {} ms but it was not aborted before \
@@ -394,16 +455,27 @@ impl TimerRules {
         let at = cx.now.at_ms;
         match step {
             ProviderStep::CommitSnapshots => {
-                if !self.armed.contains_key(&Key::Hold(s)) {
+                // Recorded when it returns, `spent_ms` after it was called: the window was
+                // armed by then, and may have expired (and fired) while it ran.
+                let called_at = at.saturating_sub(spent_ms);
+                let inside = self
+                    .hold_armed_at
+                    .get(&s)
+                    .is_some_and(|&(armed_at, ended_at)| {
+                        armed_at <= called_at && ended_at.is_none_or(|end| called_at <= end)
+                    });
+                if !inside {
                     cx.engine(
                         Rule::R89,
                         format!(
-                            "CommitSnapshots of {s} at {at} ms outside the flush-and-hold window"
+                            "CommitSnapshots of {s} called at {called_at} ms outside the \
+                             flush-and-hold window"
                         ),
                     );
                 }
+                self.hold_overdue(cx, s);
                 let end = self.commit_end_ms.entry(s).or_default();
-                *end = (*end).max(at.saturating_add(spent_ms));
+                *end = (*end).max(at);
             }
             ProviderStep::PostCommitSnapshots => self.hold_overdue(cx, s),
             _ => {}
@@ -428,7 +500,12 @@ impl TimerRules {
     fn completed(&mut self, cx: &mut Cx<'_>, s: SessionNo, hr: Hresult) {
         self.hold_overdue(cx, s);
         if let Some(fired) = self.hold_fired.remove(&s) {
-            if hr != Hresult::VSS_E_HOLD_WRITES_TIMEOUT {
+            // `Policies::commit_failure_result`: a provider error that came with the expiry
+            // may be what the requester sees.
+            let provider_error = cx.model.policies.commit_failure_result
+                == crate::vocab::CommitFailureResult::ProviderError
+                && hr.is_failure();
+            if hr != Hresult::VSS_E_HOLD_WRITES_TIMEOUT && !provider_error {
                 cx.engine(
                     Rule::R89,
                     format!(
@@ -444,7 +521,8 @@ impl TimerRules {
                 .map(super::model::Session::abortable)
                 .unwrap_or_default();
             for w in abortable {
-                if cx.model.aborted(s, w).is_none() {
+                // A writer still inside a handler gets its Abort when it returns (SERIAL).
+                if cx.model.aborted(s, w).is_none() && cx.model.open_handler(w).is_none() {
                     cx.engine(
                         Rule::R89,
                         format!(
@@ -466,10 +544,20 @@ impl TimerRules {
         for (s, w) in keys {
             self.settle_timeout(cx, s, w, &"DoSnapshotSet completed");
         }
+        // A window a Thaw missed (KB915331) outlives the operation: it fires or is stopped later.
+        let kb915331 =
+            cx.model.policies.freeze_timer_race == crate::vocab::FreezeTimerRace::Kb915331;
+        let thawed = |w: WriterNo| {
+            cx.model
+                .part(s, w)
+                .is_some_and(|part| part.got(WriterEvent::Thaw).is_some())
+        };
         let armed: Vec<_> = self
             .armed
             .iter()
-            .filter(|(key, _)| matches!(key, Key::Freeze(session, _) if *session == s))
+            .filter(|(key, _)| {
+                matches!(key, Key::Freeze(session, w) if *session == s && !(kb915331 && thawed(*w)))
+            })
             .map(|(key, armed)| (*key, *armed))
             .collect();
         for (key, armed) in armed {

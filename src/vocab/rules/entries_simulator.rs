@@ -31,4 +31,26 @@ pub(super) const ENTRIES: &[Entry] = &[
         status: Implemented,
         engine: &["coordinator/ops.rs", "trace/oracle/structure.rs"],
     },
+    Entry {
+        rule: Serial,
+        title: "A writer handles one event at a time",
+        statement:
+            "An event for a writer that is still inside a handler is delivered when that handler \
+            returns, in the order it was raised: an Abort raised while OnFreeze runs comes after \
+            OnFreeze returns, a BackupShutdown after a hung OnPrepareSnapshot never comes. The \
+            documentation says so only indirectly (OnFreeze: \"either OnThaw or OnAbort will be \
+            called after this method\"; determining writer status: \"an unresponsive writer \
+            currently processing an event\"), and says nothing about delivering one event to \
+            several writers of one level at once; the simulator delivers to one writer after \
+            another (R46 orders levels). A handler's state change (T2) happens when it returns; \
+            until then GatherWriterStatus shows the state before the event. Identify, which the \
+            writers page says may come at any time, is serialized too.",
+        sources: &[
+            "cw/onfreeze",
+            "vss/determining-writer-status",
+            "vss/writers",
+        ],
+        status: Implemented,
+        engine: &["coordinator/inflight.rs", "trace/oracle/structure.rs"],
+    },
 ];

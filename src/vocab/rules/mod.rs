@@ -250,6 +250,7 @@ rules! {
     FF27 => "FF27", FieldFailure;
     Trace => "TRACE", Simulator;
     Bound => "BOUND", Simulator;
+    Serial => "SERIAL", Simulator;
 }
 
 /// What kind of catalogue entry a [`Rule`] is.
