@@ -76,6 +76,65 @@ fn replay(file: &str, situations: &[Situation]) {
 }
 
 #[test]
+fn ff01_cancel_after_the_commit_leaves_the_copy_behind() {
+    // R36, R38, R45, R54, R57, R104
+    replay(
+        "ff01-cancel-after-commit-leaves-a-copy.toml",
+        &[Situation::AbortBackup, Situation::ShutdownWithoutComplete],
+    );
+}
+
+#[test]
+fn ff03_a_host_deadline_shorter_than_the_writers_leaves_writes_held_too_long() {
+    // R89, R50c, R92, R54, R55, R57: host 5 s over the kernel's 10 s over the provider's 60 s.
+    replay(
+        "ff03-host-deadline-over-guest-agent.toml",
+        &[
+            Situation::HoldWritesTimeout,
+            Situation::AbortCreationFailed,
+            Situation::ProviderAborted,
+        ],
+    );
+}
+
+#[test]
+fn ff05_a_freeze_waiting_for_another_writers_thaw_ends_with_its_window() {
+    // R46, R59, R76, R99, Q3, SERIAL
+    replay(
+        "ff05-cross-writer-wait-until-the-freeze-window.toml",
+        &[
+            Situation::FreezeTimeout,
+            Situation::FreezeLevels,
+            Situation::AbortWhileInHandler,
+            Situation::BackupComplete,
+        ],
+    );
+}
+
+#[test]
+fn ff07_the_hosts_deadline_fires_over_a_hung_guest() {
+    // R57, SERIAL: the host's WaitSignal returns at its deadline; the crash's events never
+    // reach the hung writer.
+    replay(
+        "ff07-host-deadline-fires-over-a-hung-agent.toml",
+        &[Situation::AbortReleased],
+    );
+}
+
+#[test]
+fn ff08b_vss_gives_up_on_a_hung_writer_under_handler_timeout() {
+    // R75, R27, T2, SERIAL, `Policies::handler_timeout`
+    replay(
+        "ff08b-hung-writer-vss-gives-up.toml",
+        &[
+            Situation::HandlerNotResponding,
+            Situation::StatusReported,
+            Situation::BackupComplete,
+        ],
+    );
+}
+
+#[test]
 fn ff02_hold_writes_timeout_aborts_writers_and_discards_the_set() {
     // R89, R22, R50c, R95, R92, R54, R55, R57
     replay(

@@ -116,7 +116,7 @@ impl<'a> Interpreter<'a> {
     pub(crate) fn requesters_needed(steps: &[ProgramStep]) -> u32 {
         steps
             .iter()
-            .filter(|s| !matches!(s.step, Step::RestartWriter { .. }))
+            .filter(|s| !s.step.is_host_step())
             .map(|s| s.requester)
             .max()
             .map_or(0, |max| max.saturating_add(1))
@@ -140,9 +140,30 @@ impl<'a> Interpreter<'a> {
     fn step(&mut self, index: usize, program_step: &ProgramStep) -> StepResult {
         let requester = program_step.requester;
         let mut result = StepResult::new(index, requester);
-        if let Step::RestartWriter { writer } = &program_step.step {
-            result.hr = Some(self.restart(writer));
-            return result;
+        match &program_step.step {
+            Step::RestartWriter { writer } => {
+                result.hr = Some(self.restart(writer));
+                return result;
+            }
+            Step::SetSignal { signal } => {
+                self.vss.set_signal(signal.clone());
+                result.hr = Some(Hresult::S_OK);
+                return result;
+            }
+            Step::ResetSignal { signal } => {
+                self.vss.reset_signal(signal.clone());
+                result.hr = Some(Hresult::S_OK);
+                return result;
+            }
+            Step::WaitSignal { signal, timeout_ms } => {
+                match self.vss.wait_signal(signal.clone(), *timeout_ms) {
+                    Ok(crate::vocab::WaitEnd::Signalled) => result.hr = Some(Hresult::S_OK),
+                    Ok(crate::vocab::WaitEnd::TimedOut) => result.hr = Some(Hresult::S_FALSE),
+                    Err(bound) => result.bound = Some(bound),
+                }
+                return result;
+            }
+            _ => {}
         }
         let slot = requester as usize;
         if self.requesters.get(slot).is_none_or(|r| r.bc.is_released()) {
@@ -223,7 +244,10 @@ impl<'a> Interpreter<'a> {
                 result.hr = Some(self.select(slot, Some(writers)));
                 return;
             }
-            Step::RestartWriter { .. } => return,
+            Step::RestartWriter { .. }
+            | Step::SetSignal { .. }
+            | Step::ResetSignal { .. }
+            | Step::WaitSignal { .. } => return,
             other => self.call_for(slot, other),
         };
         match self.requesters[slot].bc.call(call) {
@@ -296,7 +320,10 @@ impl<'a> Interpreter<'a> {
             | Step::GetWriterStatus { .. }
             | Step::SelectAllComponents
             | Step::SelectComponents { .. }
-            | Step::RestartWriter { .. } => Call::Crash,
+            | Step::RestartWriter { .. }
+            | Step::SetSignal { .. }
+            | Step::ResetSignal { .. }
+            | Step::WaitSignal { .. } => Call::Crash,
         }
     }
 

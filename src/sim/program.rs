@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{BackupState, Hresult, ProviderId, WriterClassId, WriterState};
+use crate::vocab::{BackupState, Hresult, ProviderId, SignalName, WriterClassId, WriterState};
 
 /// Writer states and `hrFailure` by writer name, as `GetWriterStatus` reports them.
 pub type StatusRows = BTreeMap<String, (WriterState, Hresult)>;
@@ -166,6 +166,41 @@ pub enum Step {
         /// The writer's name.
         writer: String,
     },
+    /// The host — test code outside the machine, or the requester's own code — sets a named
+    /// signal (`SetEvent`): whoever waits for it goes on. Not a requester call: returns `S_OK`.
+    SetSignal {
+        /// The signal's name.
+        signal: SignalName,
+    },
+    /// The host resets a named signal (`ResetEvent`). Returns `S_OK`.
+    ResetSignal {
+        /// The signal's name.
+        signal: SignalName,
+    },
+    /// The host waits up to `timeout_ms` (`None`: without limit) for a named signal while the
+    /// machine runs on (`WaitForSingleObject`): `S_OK` when it was set, `S_FALSE` when the
+    /// timeout passed first (`WAIT_TIMEOUT`). A run bound that cut the wait short leaves the
+    /// step without a result, as for `Wait`.
+    WaitSignal {
+        /// The signal's name.
+        signal: SignalName,
+        /// How long at most.
+        timeout_ms: Option<u64>,
+    },
+}
+
+impl Step {
+    /// Steps of the host, not of a requester: they run whatever the state of the step's
+    /// `requester` (which is ignored).
+    pub fn is_host_step(&self) -> bool {
+        matches!(
+            self,
+            Self::RestartWriter { .. }
+                | Self::SetSignal { .. }
+                | Self::ResetSignal { .. }
+                | Self::WaitSignal { .. }
+        )
+    }
 }
 
 /// Which operation an `IVssAsync` step names.

@@ -319,6 +319,9 @@ impl Names {
             TraceEvent::Busy { actor, until_ms } => {
                 format!("{}  runs until {until_ms} ms", self.actor(actor))
             }
+            TraceEvent::WaitStarted { actor, wait } if wait.is_forever() => {
+                format!("{}  waits forever (never returns)", self.actor(actor))
+            }
             TraceEvent::WaitStarted { actor, wait } => {
                 format!("{}  waits for {wait}", self.actor(actor))
             }

@@ -80,7 +80,7 @@ fn requesters_used(scenario: &Scenario) -> u32 {
     scenario
         .steps
         .iter()
-        .filter(|s| !matches!(s.step, Step::RestartWriter { .. }))
+        .filter(|s| !s.step.is_host_step())
         .map(|s| s.requester.saturating_add(1))
         .max()
         .unwrap_or(0)

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{ComponentRef, OpRef, ProgramStep, SnapshotRef, StatusRows, Step};
-use crate::vocab::{BackupState, BackupType, Hresult, ProviderId, WriterClassId};
+use crate::vocab::{BackupState, BackupType, Hresult, ProviderId, SignalName, WriterClassId};
 
 macro_rules! step_names {
     ($($name:ident),* $(,)?) => {
@@ -57,6 +57,9 @@ step_names!(
     Release,
     Crash,
     RestartWriter,
+    SetSignal,
+    ResetSignal,
+    WaitSignal,
 );
 
 /// Every key any step table may hold.
@@ -106,6 +109,8 @@ struct RawStep {
     ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     writer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signal: Option<SignalName>,
 }
 
 impl RawStep {
@@ -139,6 +144,7 @@ impl RawStep {
         check(self.timeout_ms.is_some(), "timeout_ms");
         check(self.ms.is_some(), "ms");
         check(self.writer.is_some(), "writer");
+        check(self.signal.is_some(), "signal");
         keys
     }
 }
@@ -191,7 +197,10 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::Sleep
             | N::Release
             | N::Crash
-            | N::RestartWriter => other_step(call, &mut raw)?,
+            | N::RestartWriter
+            | N::SetSignal
+            | N::ResetSignal
+            | N::WaitSignal => other_step(call, &mut raw)?,
         };
         if let Some(key) = raw.leftovers().first() {
             return Err(format!("`{key}` is not an argument of `{}`", call.as_str()));
@@ -333,6 +342,16 @@ fn other_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         N::RestartWriter => Step::RestartWriter {
             writer: required(raw.writer.take(), call, "writer")?,
         },
+        N::SetSignal => Step::SetSignal {
+            signal: required(raw.signal.take(), call, "signal")?,
+        },
+        N::ResetSignal => Step::ResetSignal {
+            signal: required(raw.signal.take(), call, "signal")?,
+        },
+        N::WaitSignal => Step::WaitSignal {
+            signal: required(raw.signal.take(), call, "signal")?,
+            timeout_ms: raw.timeout_ms.take(),
+        },
         _ => return Err(format!("`{}` is not a other step", call.as_str())),
     })
 }
@@ -389,6 +408,9 @@ impl StepName {
             Step::Release => Self::Release,
             Step::Crash => Self::Crash,
             Step::RestartWriter { .. } => Self::RestartWriter,
+            Step::SetSignal { .. } => Self::SetSignal,
+            Step::ResetSignal { .. } => Self::ResetSignal,
+            Step::WaitSignal { .. } => Self::WaitSignal,
         }
     }
 }
@@ -454,6 +476,13 @@ impl RawStep {
             }
             Step::RestartWriter { writer } => {
                 raw.writer = Some(writer.clone());
+            }
+            Step::SetSignal { signal } | Step::ResetSignal { signal } => {
+                raw.signal = Some(signal.clone());
+            }
+            Step::WaitSignal { signal, timeout_ms } => {
+                raw.signal = Some(signal.clone());
+                raw.timeout_ms = *timeout_ms;
             }
             _ => {}
         }

@@ -351,6 +351,9 @@ impl AbortRules {
             .collect();
         for w in &required {
             self.needs.remove(&(s, *w));
+            if cx.model.open_handler(*w).is_some() {
+                cx.cover(Situation::AbortWhileInHandler);
+            }
         }
         let allowed = set.union(&already).copied().collect();
         self.reaches.entry(s).or_default().push(Reach {

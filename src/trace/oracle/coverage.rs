@@ -61,6 +61,8 @@ pub enum Situation {
     DeviceNameQueried,
     /// R75: a handler failed.
     HandlerFailed,
+    /// R75: VSS stopped waiting for a handler (`Policies::handler_timeout`): not responding.
+    HandlerNotResponding,
     /// R76: a writer's freeze window expired.
     FreezeTimeout,
     /// R89: the 10 s flush-and-hold window expired.
@@ -69,13 +71,18 @@ pub enum Situation {
     ProviderAborted,
     /// R93: a provider step failed during `DoSnapshotSet`.
     ProviderFailed,
+    /// R99: a freeze window a Thaw missed fired after the Thaw (KB915331).
+    FreezeWindowMissed,
     /// T2: `GetWriterStatus` reported a writer.
     StatusReported,
+    /// SERIAL: an Abort was raised for a writer still inside a handler; it waits for the
+    /// handler to return.
+    AbortWhileInHandler,
 }
 
 impl Situation {
     /// Every situation, in rule order.
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 33] = [
         Self::Identify,
         Self::IdentifyFailed,
         Self::ConcurrentCreation,
@@ -101,11 +108,14 @@ impl Situation {
         Self::QueryOutsideWindow,
         Self::DeviceNameQueried,
         Self::HandlerFailed,
+        Self::HandlerNotResponding,
         Self::FreezeTimeout,
         Self::HoldWritesTimeout,
         Self::ProviderAborted,
         Self::ProviderFailed,
+        Self::FreezeWindowMissed,
         Self::StatusReported,
+        Self::AbortWhileInHandler,
     ];
 
     /// The rule the situation exercises.
@@ -136,11 +146,14 @@ impl Situation {
             Self::QueryOutsideWindow => Rule::R68,
             Self::DeviceNameQueried => Rule::R69,
             Self::HandlerFailed => Rule::R75,
+            Self::HandlerNotResponding => Rule::R75,
             Self::FreezeTimeout => Rule::R76,
             Self::HoldWritesTimeout => Rule::R89,
             Self::ProviderAborted => Rule::R92,
             Self::ProviderFailed => Rule::R93,
+            Self::FreezeWindowMissed => Rule::R99,
             Self::StatusReported => Rule::T2,
+            Self::AbortWhileInHandler => Rule::Serial,
         }
     }
 
@@ -172,6 +185,9 @@ impl Situation {
             Self::QueryOutsideWindow => "query outside its window",
             Self::DeviceNameQueried => "device name queried in PostSnapshot",
             Self::HandlerFailed => "handler failure",
+            Self::HandlerNotResponding => "handler not responding",
+            Self::FreezeWindowMissed => "freeze window missed by Thaw",
+            Self::AbortWhileInHandler => "abort raised during a handler",
             Self::FreezeTimeout => "freeze timeout",
             Self::HoldWritesTimeout => "hold-writes timeout",
             Self::ProviderAborted => "AbortSnapshots",

@@ -38,16 +38,23 @@ impl Rules for TerminationRules {
                 writer,
                 event,
                 ..
-            }
-            | TraceEvent::HandlerTimedOut {
-                session,
-                writer,
-                event,
             } => self.returned(Actor::Writer {
                 session: *session,
                 writer: *writer,
                 event: *event,
             }),
+            TraceEvent::HandlerTimedOut {
+                session,
+                writer,
+                event,
+            } => {
+                cx.cover(super::Situation::HandlerNotResponding);
+                self.returned(Actor::Writer {
+                    session: *session,
+                    writer: *writer,
+                    event: *event,
+                });
+            }
             TraceEvent::ProviderCalled {
                 session,
                 provider,

@@ -325,6 +325,13 @@ impl TimerRules {
         match key {
             Key::Freeze(s, w) => {
                 cx.cover(Situation::FreezeTimeout);
+                if cx
+                    .model
+                    .part(s, w)
+                    .is_some_and(|part| part.got(WriterEvent::Thaw).is_some())
+                {
+                    cx.cover(Situation::FreezeWindowMissed);
+                }
                 self.timeouts.insert((s, w), (cx.now, false));
             }
             Key::Hold(s) => {
