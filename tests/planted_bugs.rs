@@ -163,7 +163,8 @@ fn explore(bug: PlantedBug, planted: bool) -> Exploration {
         PlantedBug::StatusForgetsFailure => reading_status(FaultCatalogue::standard()),
         PlantedBug::AbortAfterPostSnapshot
         | PlantedBug::AbortOnPrepareSnapshotVeto
-        | PlantedBug::CompleteWithoutSnapshot => three_writers(FaultCatalogue::standard()),
+        | PlantedBug::CompleteWithoutSnapshot
+        | PlantedBug::AbortIgnoresBusyWriter => three_writers(FaultCatalogue::standard()),
         _ => three_writers(FaultCatalogue::none()),
     };
     Explorer::scenario_with_bug(scenario, with)

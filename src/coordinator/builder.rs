@@ -78,11 +78,14 @@ pub enum PlantedBug {
     /// `BackupComplete` never finishes: the scheduler steps it without progress (termination,
     /// `BOUND`).
     CompleteNeverEnds,
+    /// An Abort raised while a writer is inside a handler is delivered at once instead of when
+    /// the handler returns (structure, SERIAL).
+    AbortIgnoresBusyWriter,
 }
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::CompletionRecordedTwice,
         Self::PrepareSkipsLastWriter,
         Self::FreezeIgnoresLevels,
@@ -95,12 +98,13 @@ impl PlantedBug {
         Self::SecondSetInCreation,
         Self::QueriesOutsideWindow,
         Self::CompleteNeverEnds,
+        Self::AbortIgnoresBusyWriter,
     ];
 
     /// The oracle rule family that must catch it (as `trace::oracle::families` names them).
     pub fn family(self) -> &'static str {
         match self {
-            Self::CompletionRecordedTwice => "structure",
+            Self::CompletionRecordedTwice | Self::AbortIgnoresBusyWriter => "structure",
             Self::PrepareSkipsLastWriter => "participation",
             Self::FreezeIgnoresLevels => "ordering",
             Self::AbortAfterPostSnapshot => "abort",
@@ -119,6 +123,7 @@ impl PlantedBug {
     pub fn rule(self) -> Rule {
         match self {
             Self::CompletionRecordedTwice => Rule::Trace,
+            Self::AbortIgnoresBusyWriter => Rule::Serial,
             Self::PrepareSkipsLastWriter => Rule::R21,
             Self::FreezeIgnoresLevels => Rule::R46,
             Self::AbortAfterPostSnapshot => Rule::R55,

@@ -147,7 +147,12 @@ impl Coordinator {
         if let Some(op) = op {
             self.op_awaits(op);
         }
-        if (!self.in_flight.is_empty() || !self.queued.is_empty()) && self.writer_busy(writer) {
+        let bug =
+            event == WriterEvent::Abort && self.planted(super::PlantedBug::AbortIgnoresBusyWriter);
+        if (!self.in_flight.is_empty() || !self.queued.is_empty())
+            && self.writer_busy(writer)
+            && !bug
+        {
             self.queued.push(Queued {
                 session,
                 writer,

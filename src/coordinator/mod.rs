@@ -9,10 +9,11 @@
 //! # Time
 //!
 //! Nothing reads a wall clock. Virtual time moves only when the requester waits
-//! ([`Call::Wait`]) or calls [`Coordinator::advance_ms`]; then the coordinator runs due work in
-//! time order: operation steps (one handler or provider call each) and timer expiries. A handler
-//! or provider that spends virtual time delays its operation's next step by that much.
-//! Requester calls themselves take no time.
+//! ([`Call::Wait`]), calls [`Coordinator::advance_ms`] or waits for a signal
+//! ([`Coordinator::wait_signal`]); then the coordinator runs due work in time order: operation
+//! steps (one handler or provider call each), handlers and provider steps whose time or wait is
+//! over (`inflight.rs`: a call that spends time or waits is in flight until it returns, and its
+//! operation waits for it), and timer expiries. Requester calls themselves take no time.
 //!
 //! # Modelling choices
 //!
@@ -20,7 +21,11 @@
 //!   Thaw: by application level first, R46).
 //! - A writer whose handler failed keeps receiving the operation's events unless it was aborted;
 //!   its `FAILED_AT_*` state sticks for the session.
-//! - Abort and BackupShutdown handlers run out of band: their time does not delay operations.
+//! - A writer handles one event at a time (SERIAL): an event for a writer inside a handler is
+//!   queued and delivered when the handler returns. Abort and BackupShutdown belong to no
+//!   operation: nothing waits for them, but they queue like every other event.
+//! - VSS stops waiting for a hung OnFreeze when the writer's freeze window expires (R99), and
+//!   for any handler after `Policies::handler_timeout`, if that says so.
 
 mod abort;
 mod builder;
