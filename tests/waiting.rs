@@ -369,8 +369,9 @@ impl Chooser for RaceChooser {
 
 /// W0's OnFreeze waits for `go` or 5 s; meanwhile another requester's Identify of W1 takes
 /// exactly 5 s and sets `go` when it returns: the signal and the timeout fall on one instant.
-/// Whether W0 vetoed (its wait timed out), and whether the race was offered.
-fn wait_race(flip: usize, race: usize) -> (bool, bool) {
+/// Whether W0 vetoed (its wait timed out), whether the race was offered, and which order of
+/// the tie coverage saw (WAITS).
+fn wait_race(flip: usize, race: usize) -> (bool, bool, Option<oracle::Situation>) {
     let w0 = ScriptedWriter::new("W0").on(
         E::Freeze,
         Reaction::waiting(Wait::signal("go").or_ms(5_000))
@@ -400,7 +401,13 @@ fn wait_race(flip: usize, race: usize) -> (bool, bool) {
     assert!(report.engine_violations().is_empty(), "{report}");
     let vetoed = state(&vss, S0, 0).1 == Hresult::VSS_E_WRITERERROR_TIMEOUT;
     let offered = asked.borrow().contains(&ChoicePoint::WaitRace);
-    (vetoed, offered)
+    let tie = [
+        oracle::Situation::SignalWonTie,
+        oracle::Situation::TimeoutWonTie,
+    ]
+    .into_iter()
+    .find(|s| report.coverage().reached(*s));
+    (vetoed, offered, tie)
 }
 
 #[test]
@@ -411,9 +418,10 @@ fn wait_race_a_signal_set_the_instant_a_wait_times_out_is_a_choice_point() {
     let flip = (0..40)
         .find(|flip| wait_race(*flip, 0).1)
         .expect("some order offers the race");
-    assert_eq!(wait_race(flip, 0), (false, true));
-    assert_eq!(wait_race(flip, 1), (true, true));
-    assert_eq!(wait_race(usize::MAX, 0), (true, false));
+    use oracle::Situation::{SignalWonTie, TimeoutWonTie};
+    assert_eq!(wait_race(flip, 0), (false, true, Some(SignalWonTie)));
+    assert_eq!(wait_race(flip, 1), (true, true, Some(TimeoutWonTie)));
+    assert_eq!(wait_race(usize::MAX, 0), (true, false, Some(TimeoutWonTie)));
 }
 
 #[test]

@@ -147,12 +147,12 @@ impl Coordinator {
         if let Some(op) = op {
             self.op_awaits(op);
         }
-        let bug =
-            event == WriterEvent::Abort && self.planted(super::PlantedBug::AbortIgnoresBusyWriter);
-        if (!self.in_flight.is_empty() || !self.queued.is_empty())
-            && self.writer_busy(writer)
-            && !bug
-        {
+        // The planted bug is looked up only for a busy writer: the common case stays one
+        // scan of two (usually empty) lists.
+        let must_queue = self.writer_busy(writer)
+            && (event != WriterEvent::Abort
+                || !self.planted(super::PlantedBug::AbortIgnoresBusyWriter));
+        if must_queue {
             self.queued.push(Queued {
                 session,
                 writer,
@@ -519,7 +519,9 @@ impl Coordinator {
         if let Some(op) = op {
             self.op_resumes(op);
         }
-        self.deliver_queued(writer);
+        if !self.queued.is_empty() {
+            self.deliver_queued(writer);
+        }
     }
 
     /// A provider step of an operation returned: recorded; a failure takes effect now (R93,

@@ -226,29 +226,45 @@ impl ScriptedWriter {
 
     /// The reaction to `event`: the script's, unless a stuck failure overrides its outcome (the
     /// script's time is still spent). With `persist_failures`, a failure becomes stuck.
+    #[cfg(test)]
     fn reaction(&self, event: WriterEvent) -> Reaction {
         let mut reaction = self.script.get(&event).cloned().unwrap_or_default();
-        if !self.persist_failures || event == WriterEvent::Identify {
-            return reaction;
-        }
-        match self.stuck.get() {
-            Some(stuck) => reaction.outcome = stuck,
-            None if reaction.outcome != Outcome::Succeed => self.stuck.set(Some(reaction.outcome)),
-            None => {}
-        }
+        reaction.outcome = self.outcome(event, reaction.outcome);
         reaction
     }
 
+    /// How `event` ends: as scripted, or with the failure stuck to the writer
+    /// (`persist_failures`; Identify neither follows nor sets it, R44, R66).
+    fn outcome(&self, event: WriterEvent, scripted: Outcome) -> Outcome {
+        if !self.persist_failures || event == WriterEvent::Identify {
+            return scripted;
+        }
+        match self.stuck.get() {
+            Some(stuck) => stuck,
+            None => {
+                if scripted != Outcome::Succeed {
+                    self.stuck.set(Some(scripted));
+                }
+                scripted
+            }
+        }
+    }
+
+    /// Runs the script for the handler `ctx` is in, borrowing it: the hot path of every
+    /// simulated backup clones nothing.
     fn react(&self, ctx: &mut HandlerContext<'_>) -> bool {
-        let reaction = self.reaction(ctx.event());
+        let event = ctx.event();
+        let Some(reaction) = self.script.get(&event) else {
+            return self.outcome(event, Outcome::Succeed).end_handler(ctx, true);
+        };
         ctx.spend_ms(reaction.spend_ms);
-        if let Some(signal) = reaction.set_signal {
-            ctx.set_signal(signal);
+        if let Some(signal) = &reaction.set_signal {
+            ctx.set_signal(signal.clone());
         }
-        if let Some(wait) = reaction.wait {
-            return ctx.wait(wait);
+        if let Some(wait) = &reaction.wait {
+            return ctx.wait(wait.clone());
         }
-        reaction.outcome.end_handler(ctx, true)
+        self.outcome(event, reaction.outcome).end_handler(ctx, true)
     }
 }
 
@@ -314,12 +330,13 @@ impl Writer for ScriptedWriter {
     }
 
     fn on_wait_ended(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
-        let reaction = self.reaction(ctx.event());
-        let outcome = match (ended, reaction.on_timeout) {
+        let event = ctx.event();
+        let reaction = self.script.get(&event);
+        let scripted = match (ended, reaction.and_then(|r| r.on_timeout)) {
             (WaitEnd::TimedOut, Some(outcome)) => outcome,
-            _ => reaction.outcome,
+            _ => reaction.map_or(Outcome::Succeed, |r| r.outcome),
         };
-        outcome.end_handler(ctx, true)
+        self.outcome(event, scripted).end_handler(ctx, true)
     }
 }
 

@@ -78,11 +78,15 @@ pub enum Situation {
     /// SERIAL: an Abort was raised for a writer still inside a handler; it waits for the
     /// handler to return.
     AbortWhileInHandler,
+    /// WAITS: a wait's signal was set in the instant its deadline passed, and the signal won.
+    SignalWonTie,
+    /// WAITS: a wait's signal was set in the instant its deadline passed, and the timeout won.
+    TimeoutWonTie,
 }
 
 impl Situation {
     /// Every situation, in rule order.
-    pub const ALL: [Self; 33] = [
+    pub const ALL: [Self; 35] = [
         Self::Identify,
         Self::IdentifyFailed,
         Self::ConcurrentCreation,
@@ -116,6 +120,8 @@ impl Situation {
         Self::FreezeWindowMissed,
         Self::StatusReported,
         Self::AbortWhileInHandler,
+        Self::SignalWonTie,
+        Self::TimeoutWonTie,
     ];
 
     /// The rule the situation exercises.
@@ -154,6 +160,7 @@ impl Situation {
             Self::FreezeWindowMissed => Rule::R99,
             Self::StatusReported => Rule::T2,
             Self::AbortWhileInHandler => Rule::Serial,
+            Self::SignalWonTie | Self::TimeoutWonTie => Rule::Waits,
         }
     }
 
@@ -188,6 +195,8 @@ impl Situation {
             Self::HandlerNotResponding => "handler not responding",
             Self::FreezeWindowMissed => "freeze window missed by Thaw",
             Self::AbortWhileInHandler => "abort raised during a handler",
+            Self::SignalWonTie => "signal and deadline tied: signal first",
+            Self::TimeoutWonTie => "signal and deadline tied: timeout first",
             Self::FreezeTimeout => "freeze timeout",
             Self::HoldWritesTimeout => "hold-writes timeout",
             Self::ProviderAborted => "AbortSnapshots",

@@ -485,7 +485,7 @@ mod tests {
                 .filter_map(|rest| {
                     let id: String = rest.chars().take_while(|c| c.is_alphanumeric()).collect();
                     // The simulator's own entries read in capitals (`Rule::Serial` is SERIAL).
-                    let id = if matches!(id.as_str(), "Trace" | "Bound" | "Serial") {
+                    let id = if matches!(id.as_str(), "Trace" | "Bound" | "Serial" | "Waits") {
                         id.to_uppercase()
                     } else {
                         id

@@ -3,7 +3,7 @@
 
 use super::{Cx, Party, Rules};
 use crate::trace::{Actor, TraceEvent};
-use crate::vocab::{Bound, OpNo, Rule, Wait};
+use crate::vocab::{Bound, OpNo, Rule, SignalName, Wait, WaitEnd};
 
 /// The rules this family judges.
 pub(super) const RULES: &[Rule] = &[Rule::Bound];
@@ -14,6 +14,10 @@ pub(super) struct TerminationRules {
     /// The handlers and provider steps that have not returned: who, and until when it runs
     /// (`None`: it waits, maybe for ever).
     running: Vec<(Actor, Running)>,
+    /// When each signal was last set (WAITS: ties with deadlines).
+    last_set: Vec<(SignalName, u64)>,
+    /// Waits that timed out at an instant, whose signal may still be set in that instant.
+    timed_out: Vec<(SignalName, u64)>,
 }
 
 /// How long an unfinished call runs.
@@ -21,8 +25,8 @@ pub(super) struct TerminationRules {
 enum Running {
     /// Spending its time until then.
     Until(u64),
-    /// Blocked on this wait.
-    Waits(Wait),
+    /// Blocked on this wait since that time.
+    Waits(Wait, u64),
 }
 
 impl Rules for TerminationRules {
@@ -31,7 +35,7 @@ impl Rules for TerminationRules {
         match event {
             TraceEvent::Busy { actor, until_ms } => self.set(*actor, Running::Until(*until_ms)),
             TraceEvent::WaitStarted { actor, wait } if *actor != Actor::Host => {
-                self.set(*actor, Running::Waits(wait.clone()));
+                self.set(*actor, Running::Waits(wait.clone(), cx.now.at_ms));
             }
             TraceEvent::Handled {
                 session,
@@ -68,7 +72,53 @@ impl Rules for TerminationRules {
             TraceEvent::BoundReached { bound, waiting_for } => {
                 self.bound_reached(cx, *bound, *waiting_for);
             }
+            TraceEvent::WaitEnded { actor, ended } => self.wait_ended(cx, *actor, *ended),
+            TraceEvent::SignalSet { signal, .. } => self.signal_set(cx, signal),
             _ => {}
+        }
+    }
+}
+
+impl TerminationRules {
+    /// WAITS: a wait that ended in the instant its deadline passed, with its signal set in that
+    /// instant too, is one order of a tie; coverage says which.
+    fn wait_ended(&mut self, cx: &mut Cx<'_>, actor: Actor, ended: WaitEnd) {
+        let now = cx.now.at_ms;
+        let Some((signal, deadline)) = self.running.iter().find_map(|(a, running)| match running {
+            Running::Waits(wait, since) if *a == actor => {
+                Some((wait.signal.clone()?, since.saturating_add(wait.timeout_ms?)))
+            }
+            _ => None,
+        }) else {
+            return;
+        };
+        if deadline != now {
+            return;
+        }
+        match ended {
+            WaitEnd::Signalled => cx.cover(super::Situation::SignalWonTie),
+            WaitEnd::TimedOut if self.last_set.contains(&(signal.clone(), now)) => {
+                cx.cover(super::Situation::TimeoutWonTie);
+            }
+            WaitEnd::TimedOut => {
+                self.timed_out.retain(|(_, at)| *at == now);
+                self.timed_out.push((signal, now));
+            }
+        }
+    }
+
+    fn signal_set(&mut self, cx: &mut Cx<'_>, signal: &SignalName) {
+        let now = cx.now.at_ms;
+        if self
+            .timed_out
+            .iter()
+            .any(|(s, at)| s == signal && *at == now)
+        {
+            cx.cover(super::Situation::TimeoutWonTie);
+        }
+        match self.last_set.iter_mut().find(|(s, _)| s == signal) {
+            Some(slot) => slot.1 = now,
+            None => self.last_set.push((signal.clone(), now)),
         }
     }
 }
@@ -119,7 +169,7 @@ impl TerminationRules {
             of_session(actor)
                 && match running {
                     Running::Until(until_ms) => *until_ms > max_virtual_ms,
-                    Running::Waits(_) => true,
+                    Running::Waits(..) => true,
                 }
         });
         let Some((actor, running)) = held else {
@@ -130,8 +180,8 @@ impl TerminationRules {
         };
         let how = match running {
             Running::Until(until_ms) => format!("runs until {until_ms} ms"),
-            Running::Waits(wait) if wait.is_forever() => "never returns (a hung handler)".into(),
-            Running::Waits(wait) => format!("never returned: it waits for {wait}"),
+            Running::Waits(wait, _) if wait.is_forever() => "never returns (a hung handler)".into(),
+            Running::Waits(wait, _) => format!("never returned: it waits for {wait}"),
         };
         match actor {
             Actor::Writer { writer, event, .. } => (

@@ -53,4 +53,18 @@ pub(super) const ENTRIES: &[Entry] = &[
         status: Implemented,
         engine: &["coordinator/inflight.rs", "trace/oracle/structure.rs"],
     },
+    Entry {
+        rule: Waits,
+        title: "A wait ends at its signal or its deadline; a tie is a choice",
+        statement:
+            "A handler, a provider step or the host may wait for a named signal (a manual-reset \
+            event shared by name across the machine), for virtual time, or for whichever comes \
+            first. The wait ends when the signal is set (WAIT_OBJECT_0) or the deadline passes \
+            (WAIT_TIMEOUT). When the signal is set in the very instant the deadline passes, \
+            Windows may report either; the engine asks the chooser (ChoicePoint::WaitRace), so \
+            exploration covers both orders, and coverage reports which were reached.",
+        sources: &["kb:915331"],
+        status: Implemented,
+        engine: &["coordinator/inflight.rs", "trace/oracle/termination.rs"],
+    },
 ];

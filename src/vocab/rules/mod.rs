@@ -251,6 +251,7 @@ rules! {
     Trace => "TRACE", Simulator;
     Bound => "BOUND", Simulator;
     Serial => "SERIAL", Simulator;
+    Waits => "WAITS", Simulator;
 }
 
 /// What kind of catalogue entry a [`Rule`] is.
