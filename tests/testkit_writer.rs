@@ -3,7 +3,9 @@
 
 use vss_sim::testkit::{Exhaustive, Obligation, WriterConformance};
 use vss_sim::vocab::Rule;
-use vss_sim::vocab::{ComponentType, RestoreMethod, SnapshotSetId, WriterEvent, WriterFailure};
+use vss_sim::vocab::{
+    ComponentType, RestoreMethod, SnapshotSetId, Wait, WaitEnd, WriterEvent, WriterFailure,
+};
 use vss_sim::writer::{HandlerContext, Writer, WriterMetadata};
 
 /// Which mistake a [`Journal`] makes.
@@ -28,6 +30,9 @@ enum Bug {
     AbortOnce,
     /// OnPostSnapshot panics (R64).
     PanicInPostSnapshot,
+    /// Not a bug: OnThaw waits 50 ms for its flush and resumes writes in the continuation
+    /// (WAITS).
+    ThawWaitsForFlush,
 }
 
 /// A journaling application's writer: Freeze stops writes, Thaw and Abort resume them.
@@ -88,7 +93,15 @@ impl Writer for Journal {
         true
     }
 
-    fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        if self.bug == Bug::ThawWaitsForFlush {
+            return ctx.wait(Wait::ms(50));
+        }
+        self.writes_stopped = false;
+        true
+    }
+
+    fn on_wait_ended(&mut self, _: &mut HandlerContext<'_>, _: WaitEnd) -> bool {
         self.writes_stopped = false;
         true
     }
@@ -146,6 +159,15 @@ fn a_well_behaved_writer_keeps_every_obligation() {
         "the catalogue ran {} cases",
         report.cases
     );
+}
+
+#[test]
+fn a_writer_whose_thaw_waits_is_judged_on_its_continuation() {
+    // WAITS, SERIAL: the kit forwards the continuation to the writer under test and asks the
+    // probe when the handler has really returned, so a Thaw that resumes writes after its
+    // wait keeps ResumesAfterThaw (R55).
+    let report = kit(Bug::ThawWaitsForFlush).run();
+    report.assert_ok();
 }
 
 #[test]

@@ -318,6 +318,9 @@ impl Coordinator {
             None => p.step(&mut ctx, step, set, None),
         });
         let (spent_ms, wait, signals) = ctx.into_parts();
+        // A panicking provider has returned: it waits for nothing, and no continuation can
+        // turn its error into a success.
+        let wait = wait.filter(|_| call.is_ok());
         result.hr = crate::provider::map_provider_result(
             step,
             call.unwrap_or(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR),

@@ -68,6 +68,8 @@ pub(crate) struct Subject<W> {
     pub(crate) probe: Option<Rc<dyn Probe<W>>>,
     pub(crate) observations: Observations,
     forced: OneShot,
+    /// The case's failure fired in the handler call in progress (a continuation re-applies it).
+    forced_in_this_call: bool,
 }
 
 impl<W: Writer> Subject<W> {
@@ -84,6 +86,7 @@ impl<W: Writer> Subject<W> {
                 forced,
                 fired: false,
             },
+            forced_in_this_call: false,
         }
     }
 
@@ -104,6 +107,34 @@ impl<W: Writer> Subject<W> {
         let ok = handler(&mut self.writer.borrow_mut(), ctx, metadata.as_deref_mut());
         let fired_before = self.forced.fired;
         let ok = self.forced.apply(ctx, ok);
+        self.forced_in_this_call = self.forced.fired && !fired_before;
+        self.observe(ctx, slot, metadata.map(|m| m.clone()));
+        ok
+    }
+
+    /// The continuation of a handler that waited: the call's result is decided now, so a
+    /// failure the case forced in its first segment is applied again, and the probe is asked
+    /// again, into the call's slot (one observation per delivery).
+    fn resume(&mut self, ctx: &mut HandlerContext<'_>, ended: crate::vocab::WaitEnd) -> bool {
+        let ok = self.writer.borrow_mut().on_wait_ended(ctx, ended);
+        let ok = match &self.forced.forced {
+            Some(forced) if self.forced_in_this_call => {
+                forced.reaction.outcome.end_handler(ctx, ok)
+            }
+            _ => ok,
+        };
+        let slot = self.observations.borrow().len().saturating_sub(1);
+        let metadata = self
+            .observations
+            .borrow_mut()
+            .get_mut(slot)
+            .and_then(|o| o.metadata.take());
+        self.observe(ctx, slot, metadata);
+        ok
+    }
+
+    /// Asks the probe after a handler (segment) returned and fills observation `slot`.
+    fn observe(&mut self, ctx: &HandlerContext<'_>, slot: usize, metadata: Option<WriterMetadata>) {
         // The probe is the test's code, not the writer's: its panic must not read as the
         // handler's.
         let probed = self.probe.as_ref().map(|probe| {
@@ -118,10 +149,9 @@ impl<W: Writer> Subject<W> {
         self.observations.borrow_mut()[slot] = Observation {
             running_normally,
             probe_panic,
-            metadata: metadata.map(|m| m.clone()),
-            forced: self.forced.fired && !fired_before,
+            metadata,
+            forced: self.forced_in_this_call,
         };
-        ok
     }
 }
 
@@ -154,6 +184,13 @@ impl<W: Writer> Writer for Subject<W> {
     }
     fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, set: SnapshotSetId) -> bool {
         self.handle(ctx, None, |w, ctx, _| w.on_backup_shutdown(ctx, set))
+    }
+    fn on_wait_ended(
+        &mut self,
+        ctx: &mut HandlerContext<'_>,
+        ended: crate::vocab::WaitEnd,
+    ) -> bool {
+        self.resume(ctx, ended)
     }
 }
 

@@ -141,7 +141,8 @@ impl Rules for TimerRules {
             } => {
                 let freeze = self.freezes.entry((*session, *writer)).or_default();
                 let since = freeze.delivered.map_or(cx.now.at_ms, |d| d.at_ms);
-                freeze.spent_ms = Some(cx.now.at_ms - since);
+                // A hand-written trace may go backwards in time: the structure family reports that.
+                freeze.spent_ms = Some(cx.now.at_ms.saturating_sub(since));
                 self.check_deadline(cx, *session, *writer);
             }
             TraceEvent::ProviderCalled {

@@ -60,10 +60,13 @@ pub(super) const ENTRIES: &[Entry] = &[
             "A handler, a provider step or the host may wait for a named signal (a manual-reset \
             event shared by name across the machine), for virtual time, or for whichever comes \
             first. The wait ends when the signal is set (WAIT_OBJECT_0) or the deadline passes \
-            (WAIT_TIMEOUT). When the signal is set in the very instant the deadline passes, \
-            Windows may report either; the engine asks the chooser (ChoicePoint::WaitRace), so \
-            exploration covers both orders, and coverage reports which were reached.",
-        sources: &["kb:915331"],
+            (WAIT_TIMEOUT). When a handler's or provider step's signal is set in the very \
+            instant its deadline passes, the documentation does not say which wins; the engine \
+            asks the chooser (ChoicePoint::WaitRace), so exploration covers both orders, and \
+            coverage reports which were reached (SignalWonTie, TimeoutWonTie). The host's own \
+            waits (Vss::wait_signal) are the test's code, not the machine's: a signal set at \
+            their deadline counts as set.",
+        sources: &["https://learn.microsoft.com/en-us/windows/win32/api/synchapi/nf-synchapi-waitforsingleobject"],
         status: Implemented,
         engine: &["coordinator/inflight.rs", "trace/oracle/termination.rs"],
     },
