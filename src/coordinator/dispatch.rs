@@ -109,7 +109,9 @@ impl Coordinator {
         event: WriterEvent,
     ) {
         if event == WriterEvent::Thaw {
-            self.thaw_stops_freeze_timer(session, writer);
+            // The window stops when the writer receives the Thaw (R99), which may be later
+            // when the Thaw waits behind another session's handler (SERIAL): see
+            // `start_delivery`.
             self.sessions[session.0 as usize].writers[writer.0 as usize].thaw_sent = true;
         }
         self.deliver(session, writer, event, SnapshotSetId::NULL, Some(op_no));
@@ -196,7 +198,7 @@ impl Coordinator {
     /// (`Policies::freeze_timer_race`), a Thaw that arrives the instant the window was armed may
     /// come before the writer's timeout thread started, which then runs on and expires after a
     /// successful Thaw (field failure 4): a choice.
-    fn thaw_stops_freeze_timer(&mut self, session: SessionNo, writer: WriterNo) {
+    pub(crate) fn thaw_stops_freeze_timer(&mut self, session: SessionNo, writer: WriterNo) {
         let timer = Timer::FreezeWindow { session, writer };
         let timeout_ms = self.writers[writer.0 as usize].config.freeze_timeout_ms;
         let armed_now = self

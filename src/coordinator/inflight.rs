@@ -179,6 +179,10 @@ impl Coordinator {
         } else {
             self.sessions[session.0 as usize].set.id()
         };
+        if event == WriterEvent::Thaw && op.is_some() {
+            // R99: the freeze window runs until the writer receives Thaw.
+            self.thaw_stops_freeze_timer(session, writer);
+        }
         self.record(TraceEvent::Delivered {
             session,
             writer,
