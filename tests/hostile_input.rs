@@ -87,6 +87,16 @@ fn a_duration_beyond_the_limit_is_refused_in_json_and_toml() {
     toml_refused(&over, 7, "writers[1].freeze_timeout_ms", "MAX_DURATION_MS");
 }
 
+// A host's WaitSignal holds a deadline like Wait and Sleep do (WAITS).
+#[test]
+fn a_wait_signal_deadline_beyond_the_limit_is_refused_at_its_line() {
+    let text = format!(
+        "{TWO_WRITERS}[[steps]]\ncall = \"WaitSignal\"\nsignal = \"go\"\ntimeout_ms = {}\n",
+        MAX_DURATION_MS + 1
+    );
+    toml_refused(&text, 9, "steps[0].timeout_ms", "MAX_DURATION_MS");
+}
+
 #[test]
 fn what_save_writes_reads_back_and_save_refuses_what_would_not() {
     let mut scenario = Scenario::from_toml(

@@ -267,6 +267,10 @@ impl Checker {
             Step::Wait {
                 timeout_ms: Some(ms),
                 ..
+            }
+            | Step::WaitSignal {
+                timeout_ms: Some(ms),
+                ..
             } => self.duration(at.key("timeout_ms"), *ms),
             Step::Sleep { ms } => self.duration(at.key("ms"), *ms),
             _ => {}
