@@ -97,6 +97,30 @@ fn a_wait_signal_deadline_beyond_the_limit_is_refused_at_its_line() {
     toml_refused(&text, 9, "steps[0].timeout_ms", "MAX_DURATION_MS");
 }
 
+// A fault's wait holds a deadline like a script's does (WAITS).
+#[test]
+fn a_fault_wait_deadline_beyond_the_limit_is_refused_at_its_line() {
+    let over = MAX_DURATION_MS + 1;
+    let machine = TWO_WRITERS.replace("name = \"x\"\n", "name = \"x\"\nsteps = []\n");
+    let writer =
+        format!("{machine}[faults.writer]\nFreeze = [{{ wait = {{ timeout_ms = {over} }} }}]\n");
+    toml_refused(
+        &writer,
+        8,
+        "faults.writer.Freeze[0].wait.timeout_ms",
+        "MAX_DURATION_MS",
+    );
+    let provider = format!(
+        "{machine}[faults.provider]\nCommitSnapshots = [{{ wait = {{ timeout_ms = {over} }} }}]\n"
+    );
+    toml_refused(
+        &provider,
+        8,
+        "faults.provider.CommitSnapshots[0].wait.timeout_ms",
+        "MAX_DURATION_MS",
+    );
+}
+
 #[test]
 fn what_save_writes_reads_back_and_save_refuses_what_would_not() {
     let mut scenario = Scenario::from_toml(

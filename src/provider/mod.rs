@@ -83,6 +83,11 @@ impl ProviderContext {
         Hresult::S_OK
     }
 
+    /// Whether this step (segment) asked to wait.
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.wait.is_some()
+    }
+
     /// `SetEvent`: sets the named signal once the spent time is over (a pass-through provider
     /// telling the host that writes are held).
     pub fn set_signal(&mut self, signal: impl Into<SignalName>) {

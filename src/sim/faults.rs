@@ -12,21 +12,39 @@ use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 
+use super::overlay::{ProviderOverlay, WriterOverlay};
 use super::SharedChooser;
 use super::{Decider, Decision};
 use crate::provider::{Provider, ProviderContext};
 use crate::vocab::ProviderStep;
-use crate::vocab::{Hresult, ProviderId, SnapshotSetId, WriterEvent, WriterFailure};
+use crate::vocab::{
+    Hresult, ProviderId, SignalName, SnapshotSetId, Wait, WaitEnd, WriterEvent, WriterFailure,
+};
 use crate::writer::{HandlerContext, Outcome, Reaction, Writer};
 
-/// A provider fault: the step takes `spend_ms` and returns `result`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
+/// A provider fault: the step takes `spend_ms`, sets `set_signal`, waits if `wait` says so, and
+/// returns `result` (`on_timeout` instead, when given and the wait timed out).
+///
+/// The wrapped provider still runs the step, and its own waits come first; the fault's result
+/// replaces the provider's. In a scenario file: `CommitSnapshots = [{ result =
+/// "VSS_E_UNEXPECTED_PROVIDER_ERROR" }]`, `CommitSnapshots = [{ set_signal = "frozen", wait = {
+/// signal = "thaw", timeout_ms = 11000 } }]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ProviderFault {
     /// Virtual time the step takes.
     pub spend_ms: u64,
-    /// What it returns.
+    /// What it returns (after its wait, if it waits and the wait did not time out).
     pub result: Hresult,
+    /// A signal it sets once its time is spent (before it waits, if it does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub set_signal: Option<SignalName>,
+    /// What it blocks on once its time is spent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait: Option<Wait>,
+    /// What it returns when its wait timed out (default: `result`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_timeout: Option<Hresult>,
 }
 
 impl Default for ProviderFault {
@@ -34,6 +52,27 @@ impl Default for ProviderFault {
         Self {
             spend_ms: 0,
             result: Hresult::S_OK,
+            set_signal: None,
+            wait: None,
+            on_timeout: None,
+        }
+    }
+}
+
+impl ProviderFault {
+    /// The step returns `result` at once.
+    pub fn returning(result: Hresult) -> Self {
+        Self {
+            result,
+            ..Self::default()
+        }
+    }
+
+    /// The step takes `ms` and succeeds.
+    pub fn slow(ms: u64) -> Self {
+        Self {
+            spend_ms: ms,
+            ..Self::default()
         }
     }
 }
@@ -97,17 +136,13 @@ impl FaultCatalogue {
         let mut provider = BTreeMap::new();
         provider.insert(
             ProviderStep::CommitSnapshots,
-            vec![ProviderFault {
-                spend_ms: 10_001,
-                result: Hresult::S_OK,
-            }],
+            vec![ProviderFault::slow(10_001)],
         );
         provider.insert(
             ProviderStep::EndPrepareSnapshots,
-            vec![ProviderFault {
-                spend_ms: 0,
-                result: Hresult::VSS_E_INSUFFICIENT_STORAGE,
-            }],
+            vec![ProviderFault::returning(
+                Hresult::VSS_E_INSUFFICIENT_STORAGE,
+            )],
         );
         Self {
             writer,
@@ -175,7 +210,7 @@ impl FaultInjector {
     pub fn provider_fault(&self, provider: u32, step: ProviderStep) -> Option<ProviderFault> {
         let options = self.catalogue.provider.get(&step)?;
         self.pick(Decision::ProviderFault { provider, step }, options)
-            .copied()
+            .cloned()
     }
 
     /// What requester `requester` does instead of program step `step`, if anything.
@@ -202,12 +237,13 @@ impl FaultInjector {
 }
 
 /// Wraps a writer so the fault injector can override its reactions. The wrapped writer still
-/// handles every event it is sent (so its own state stays consistent); a fault adds time and
-/// replaces its result.
+/// handles every event it is sent (so its own state stays consistent) and its own waits run
+/// first; a fault then adds its time, signal and wait, and replaces the result.
 pub struct FaultyWriter {
     inner: Box<dyn Writer>,
     index: u32,
     faults: FaultInjector,
+    overlay: WriterOverlay,
 }
 
 impl FaultyWriter {
@@ -217,6 +253,7 @@ impl FaultyWriter {
             inner,
             index,
             faults,
+            overlay: WriterOverlay::default(),
         }
     }
 
@@ -228,25 +265,33 @@ impl FaultyWriter {
         let Some(fault) = self.faults.writer_fault(self.index, ctx.event()) else {
             return handle(self.inner.as_mut(), ctx);
         };
-        ctx.spend_ms(fault.spend_ms);
-        if fault.outcome == Outcome::Panic {
+        if fault.outcome == Outcome::Panic && fault.wait.is_none() {
             panic!(
                 "injected fault: writer panics in {}",
                 ctx.event().handler_name()
             );
         }
         let own = handle(self.inner.as_mut(), ctx);
-        fault.outcome.end_handler(ctx, own)
+        self.overlay.begin(ctx, fault, own)
+    }
+
+    fn resume(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
+        let inner = &mut self.inner;
+        self.overlay
+            .resume(ctx, ended, |ctx, ended| inner.on_wait_ended(ctx, ended))
     }
 }
 
-crate::writer::forward_writer!(FaultyWriter, react, inner);
+crate::writer::forward_writer!(FaultyWriter, react, resume);
 
-/// Wraps a provider so the fault injector can override its steps.
+/// Wraps a provider so the fault injector can override its steps. The wrapped provider still
+/// runs every step and its own waits come first; a fault then adds its time, signal and wait,
+/// and replaces the result.
 pub struct FaultyProvider {
     inner: Box<dyn Provider>,
     index: u32,
     faults: FaultInjector,
+    overlay: ProviderOverlay,
 }
 
 impl FaultyProvider {
@@ -256,6 +301,7 @@ impl FaultyProvider {
             inner,
             index,
             faults,
+            overlay: ProviderOverlay::default(),
         }
     }
 }
@@ -282,10 +328,7 @@ impl Provider for FaultyProvider {
     ) -> Hresult {
         let own = self.inner.step(ctx, step, set, volume);
         match self.faults.provider_fault(self.index, step) {
-            Some(fault) => {
-                ctx.spend_ms(fault.spend_ms);
-                fault.result
-            }
+            Some(fault) => self.overlay.begin(ctx, fault),
             None => own,
         }
     }
@@ -295,9 +338,12 @@ impl Provider for FaultyProvider {
         ctx: &mut ProviderContext,
         step: ProviderStep,
         set: SnapshotSetId,
-        ended: crate::vocab::WaitEnd,
-    ) -> crate::vocab::Hresult {
-        self.inner.on_wait_ended(ctx, step, set, ended)
+        ended: WaitEnd,
+    ) -> Hresult {
+        let inner = &mut self.inner;
+        self.overlay.resume(ctx, ended, |ctx, ended| {
+            inner.on_wait_ended(ctx, step, set, ended)
+        })
     }
 }
 

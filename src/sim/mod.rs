@@ -27,6 +27,7 @@ mod faults;
 mod file;
 mod fuzzing;
 mod interpreter;
+pub(crate) mod overlay;
 mod program;
 mod run;
 mod scenario;

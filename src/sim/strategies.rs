@@ -394,7 +394,11 @@ pub fn provider_fault() -> impl Strategy<Value = ProviderFault> {
         select(PROVIDER_SPENDS_MS.to_vec()),
         select(PROVIDER_RESULTS.to_vec()),
     )
-        .prop_map(|(spend_ms, result)| ProviderFault { spend_ms, result })
+        .prop_map(|(spend_ms, result)| ProviderFault {
+            spend_ms,
+            result,
+            ..ProviderFault::default()
+        })
 }
 
 /// Provider faults by pipeline step, as [`FaultCatalogue::provider`] holds them: up to three

@@ -255,10 +255,7 @@ fn windows(cases: &mut Vec<Case>, freeze_timeout_ms: u64) {
         Plan {
             provider: Some((
                 ProviderStep::CommitSnapshots,
-                ProviderFault {
-                    spend_ms: 10_001,
-                    result: Hresult::S_OK,
-                },
+                ProviderFault::slow(10_001),
             )),
             ..plan(canonical_backup(0))
         },
@@ -277,13 +274,7 @@ fn provider_failures(cases: &mut Vec<Case>) {
             format!("the provider fails {step:?} with {result} after PrepareForSnapshot"),
             &[Rule::R50, Rule::R92, Rule::R93, Rule::R95, Rule::R55],
             Plan {
-                provider: Some((
-                    step,
-                    ProviderFault {
-                        spend_ms: 0,
-                        result,
-                    },
-                )),
+                provider: Some((step, ProviderFault::returning(result))),
                 ..plan(canonical_backup(0))
             },
         ));

@@ -263,7 +263,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             &scenario,
             plan.subject.clone(),
             plan.peer.clone(),
-            plan.provider,
+            plan.provider.clone(),
             None,
         )
         else {

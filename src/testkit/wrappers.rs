@@ -8,9 +8,9 @@ use std::rc::Rc;
 use super::probe::Probe;
 use crate::guard::{self, UserPanic};
 use crate::provider::{Provider, ProviderContext};
+use crate::sim::overlay::{ProviderOverlay, WriterOverlay};
 use crate::sim::ProviderFault;
-use crate::vocab::ProviderStep;
-use crate::vocab::{ProviderId, SnapshotSetId, WriterEvent};
+use crate::vocab::{Hresult, ProviderId, ProviderStep, SnapshotSetId, WaitEnd, WriterEvent};
 use crate::writer::{HandlerContext, Reaction, Writer, WriterMetadata};
 
 /// A failure a case forces once: at the first delivery of `event`.
@@ -20,15 +20,24 @@ pub(crate) struct Forced {
     pub(crate) reaction: Reaction,
 }
 
-/// A [`Forced`] failure and whether it fired yet.
+/// A [`Forced`] failure, whether it fired yet, and the call it is laid over.
 #[derive(Debug, Default)]
 struct OneShot {
     forced: Option<Forced>,
     fired: bool,
+    overlay: WriterOverlay,
 }
 
 impl OneShot {
-    /// After the handler ran and returned `ok`: the forced failure's result, the first time.
+    fn new(forced: Option<Forced>) -> Self {
+        Self {
+            forced,
+            ..Self::default()
+        }
+    }
+
+    /// After the handler's first segment returned `ok`: the forced failure laid over the call,
+    /// the first time.
     fn apply(&mut self, ctx: &mut HandlerContext<'_>, ok: bool) -> bool {
         let Some(forced) = self
             .forced
@@ -38,8 +47,19 @@ impl OneShot {
             return ok;
         };
         self.fired = true;
-        ctx.spend_ms(forced.reaction.spend_ms);
-        forced.reaction.outcome.end_handler(ctx, ok)
+        let reaction = forced.reaction.clone();
+        self.overlay.begin(ctx, reaction, ok)
+    }
+
+    /// The call's wait ended: the writer's continuation (`resume`), then the forced failure if
+    /// one is laid over the call.
+    fn resume(
+        &mut self,
+        ctx: &mut HandlerContext<'_>,
+        ended: WaitEnd,
+        resume: impl FnOnce(&mut HandlerContext<'_>, WaitEnd) -> bool,
+    ) -> bool {
+        self.overlay.resume(ctx, ended, resume)
     }
 }
 
@@ -82,10 +102,7 @@ impl<W: Writer> Subject<W> {
             writer,
             probe,
             observations: Rc::default(),
-            forced: OneShot {
-                forced,
-                fired: false,
-            },
+            forced: OneShot::new(forced),
             forced_in_this_call: false,
         }
     }
@@ -113,16 +130,13 @@ impl<W: Writer> Subject<W> {
     }
 
     /// The continuation of a handler that waited: the call's result is decided now, so a
-    /// failure the case forced in its first segment is applied again, and the probe is asked
-    /// again, into the call's slot (one observation per delivery).
-    fn resume(&mut self, ctx: &mut HandlerContext<'_>, ended: crate::vocab::WaitEnd) -> bool {
-        let ok = self.writer.borrow_mut().on_wait_ended(ctx, ended);
-        let ok = match &self.forced.forced {
-            Some(forced) if self.forced_in_this_call => {
-                forced.reaction.outcome.end_handler(ctx, ok)
-            }
-            _ => ok,
-        };
+    /// failure the case forced in its first segment decides it, and the probe is asked again,
+    /// into the call's slot (one observation per delivery).
+    fn resume(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
+        let writer = &self.writer;
+        let ok = self.forced.resume(ctx, ended, |ctx, ended| {
+            writer.borrow_mut().on_wait_ended(ctx, ended)
+        });
         let slot = self.observations.borrow().len().saturating_sub(1);
         let metadata = self
             .observations
@@ -185,11 +199,7 @@ impl<W: Writer> Writer for Subject<W> {
     fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, set: SnapshotSetId) -> bool {
         self.handle(ctx, None, |w, ctx, _| w.on_backup_shutdown(ctx, set))
     }
-    fn on_wait_ended(
-        &mut self,
-        ctx: &mut HandlerContext<'_>,
-        ended: crate::vocab::WaitEnd,
-    ) -> bool {
+    fn on_wait_ended(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
         self.resume(ctx, ended)
     }
 }
@@ -215,10 +225,7 @@ impl Peer {
         }
         Self {
             inner,
-            forced: OneShot {
-                forced,
-                fired: false,
-            },
+            forced: OneShot::new(forced),
         }
     }
 
@@ -230,14 +237,21 @@ impl Peer {
         let ok = handler(&mut self.inner, ctx);
         self.forced.apply(ctx, ok)
     }
+
+    fn resume(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
+        let inner = &mut self.inner;
+        self.forced
+            .resume(ctx, ended, |ctx, ended| inner.on_wait_ended(ctx, ended))
+    }
 }
 
-crate::writer::forward_writer!(Peer, handle, inner);
+crate::writer::forward_writer!(Peer, handle, resume);
 
 /// A provider that fails one step once: the machine's provider for cases with a provider fault.
 pub(crate) struct OneShotProvider {
     inner: Box<dyn Provider>,
     fault: Option<(ProviderStep, ProviderFault)>,
+    overlay: ProviderOverlay,
 }
 
 impl OneShotProvider {
@@ -245,7 +259,11 @@ impl OneShotProvider {
         inner: Box<dyn Provider>,
         fault: Option<(ProviderStep, ProviderFault)>,
     ) -> Self {
-        Self { inner, fault }
+        Self {
+            inner,
+            fault,
+            overlay: ProviderOverlay::default(),
+        }
     }
 }
 
@@ -270,13 +288,9 @@ impl Provider for OneShotProvider {
         volume: Option<&str>,
     ) -> crate::vocab::Hresult {
         let own = self.inner.step(ctx, step, set, volume);
-        match self.fault {
-            Some((at, fault)) if at == step => {
-                self.fault = None;
-                ctx.spend_ms(fault.spend_ms);
-                fault.result
-            }
-            _ => own,
+        match self.fault.take_if(|(at, _)| *at == step) {
+            Some((_, fault)) => self.overlay.begin(ctx, fault),
+            None => own,
         }
     }
 
@@ -285,9 +299,12 @@ impl Provider for OneShotProvider {
         ctx: &mut ProviderContext,
         step: ProviderStep,
         set: SnapshotSetId,
-        ended: crate::vocab::WaitEnd,
-    ) -> crate::vocab::Hresult {
-        self.inner.on_wait_ended(ctx, step, set, ended)
+        ended: WaitEnd,
+    ) -> Hresult {
+        let inner = &mut self.inner;
+        self.overlay.resume(ctx, ended, |ctx, ended| {
+            inner.on_wait_ended(ctx, step, set, ended)
+        })
     }
 }
 

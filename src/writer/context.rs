@@ -97,6 +97,11 @@ impl<'a> HandlerContext<'a> {
         true
     }
 
+    /// Whether this handler (segment) asked to wait.
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.effects.wait.is_some()
+    }
+
     /// `SetEvent`: sets the named signal once this handler's spent time is over, releasing
     /// whoever waits for it (another writer, a provider, the requester, the host).
     pub fn set_signal(&mut self, signal: impl Into<SignalName>) {

@@ -22,12 +22,14 @@
 
 /// Implements [`Writer`] for a wrapper by sending every handler through one method of the
 /// wrapper, `$through(&mut self, ctx, handler) -> bool`, which calls `handler` on the wrapped
-/// writer (field `$inner`) and may change its result. The continuation of a waiting handler,
-/// `on_wait_ended`, goes straight to `$inner`: a handler is one fault point, not one per wait.
+/// writer and may change its result. The continuation of a waiting handler, `on_wait_ended`,
+/// goes to `$resume(&mut self, ctx, ended) -> bool`, which continues the wrapped writer or the
+/// wrapper's own wait: a handler is one fault point, not one per wait, and what the wrapper
+/// decided in the first segment still decides after the waits.
 /// Fault injection and the test kit's peers use it, so a handler added to `Writer` is forwarded
 /// everywhere at once.
 macro_rules! forward_writer {
-    ($wrapper:ty, $through:ident, $inner:ident) => {
+    ($wrapper:ty, $through:ident, $resume:ident) => {
         impl $crate::writer::Writer for $wrapper {
             fn on_identify(
                 &mut self,
@@ -72,7 +74,7 @@ macro_rules! forward_writer {
                 ctx: &mut $crate::writer::HandlerContext<'_>,
                 ended: $crate::vocab::WaitEnd,
             ) -> bool {
-                self.$inner.on_wait_ended(ctx, ended)
+                self.$resume(ctx, ended)
             }
         }
     };

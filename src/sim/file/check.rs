@@ -203,6 +203,9 @@ impl Checker {
             for (index, reaction) in reactions.iter().enumerate() {
                 let path = faults.key("writer").key(&event.to_string()).index(index);
                 self.duration(path.key("spend_ms"), reaction.spend_ms);
+                if let Some(ms) = reaction.wait.as_ref().and_then(|w| w.timeout_ms) {
+                    self.duration(path.key("wait").key("timeout_ms"), ms);
+                }
             }
         }
         for (step, faults_of_step) in &scenario.faults.provider {
@@ -212,6 +215,9 @@ impl Checker {
                     .key(&format!("{step:?}"))
                     .index(index);
                 self.duration(path.key("spend_ms"), fault.spend_ms);
+                if let Some(ms) = fault.wait.as_ref().and_then(|w| w.timeout_ms) {
+                    self.duration(path.key("wait").key("timeout_ms"), ms);
+                }
             }
         }
     }

@@ -89,6 +89,7 @@ pub(super) fn decode_catalogue(input: &mut Input<'_>) -> FaultCatalogue {
                 .map(|_| ProviderFault {
                     spend_ms: input.pick(&SPENDS_MS),
                     result: input.pick(&PROVIDER_RESULTS),
+                    ..ProviderFault::default()
                 })
                 .collect();
             catalogue.provider.insert(*step, faults);
