@@ -529,3 +529,166 @@ fn a_host_wait_for_a_signal_nobody_sets_reports_the_bound_not_a_hang() {
     assert!(vss.wait_signal("never", None).is_err());
     assert_eq!(vss.now_ms(), 10_000);
 }
+
+/// A second requester on `vss`, initialized, its GatherWriterMetadata started.
+fn second_gather(
+    vss: &Vss,
+) -> (
+    vss_sim::requester::DynBackupComponents,
+    vss_sim::vocab::OpNo,
+) {
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetBackupState(Default::default()))
+        .unwrap();
+    let op = start(&mut bc, Call::GatherWriterMetadata);
+    (bc, op)
+}
+
+const S1: vss_sim::trace::SessionNo = vss_sim::trace::SessionNo(1);
+
+#[test]
+fn serial_a_second_backups_identify_waits_behind_the_first_backups_handler() {
+    // SERIAL across sessions: W0 is inside the first backup's OnPrepareSnapshot; the second
+    // requester's OnIdentify waits for it to return.
+    let writer =
+        ScriptedWriter::new("W0").on(E::PrepareForSnapshot, Reaction::waiting(Wait::signal("go")));
+    let vss = machine(vec![writer]);
+    let mut bc0 = prepared(&vss);
+    let op0 = start(&mut bc0, Call::DoSnapshotSet);
+    assert_eq!(wait_ms(&mut bc0, op0, 1_000), Hresult::VSS_S_ASYNC_PENDING);
+    let (mut bc1, op1) = second_gather(&vss);
+    assert_eq!(wait_ms(&mut bc1, op1, 5_000), Hresult::VSS_S_ASYNC_PENDING);
+    vss.set_signal("go");
+    assert_eq!(wait(&mut bc1, op1), Hresult::VSS_S_ASYNC_FINISHED);
+    assert_eq!(
+        events(&vss.trace(), S1, W0),
+        vec![E::Identify],
+        "delivered once the first backup's handler returned"
+    );
+    assert_eq!(wait(&mut bc0, op0), Hresult::VSS_S_ASYNC_FINISHED);
+    bc0.call_and_wait(Call::BackupComplete).unwrap();
+    bc0.call_ok(Call::Release).unwrap();
+    bc1.call_ok(Call::Release).unwrap();
+    assert_clean(&vss);
+}
+
+#[test]
+fn bound_an_operation_queued_behind_another_backups_hung_handler_blames_the_writer() {
+    // BOUND with `HandlerTimeout::Never`: the second requester's GatherWriterMetadata waits for
+    // ever behind the first backup's hung OnPrepareSnapshot. The hang is the writer's, whichever
+    // session's handler holds it.
+    let writer =
+        ScriptedWriter::new("W0").on(E::PrepareForSnapshot, Reaction::waiting(Wait::forever()));
+    let vss = builder(vec![writer])
+        .limits(vss_sim::coordinator::Limits {
+            max_virtual_ms: 60_000,
+            ..Default::default()
+        })
+        .build();
+    let mut bc0 = prepared(&vss);
+    let op0 = start(&mut bc0, Call::DoSnapshotSet);
+    assert_eq!(wait_ms(&mut bc0, op0, 1_000), Hresult::VSS_S_ASYNC_PENDING);
+    let (mut bc1, op1) = second_gather(&vss);
+    let _ = bc1.call(Call::Wait {
+        op: op1,
+        timeout_ms: None,
+    });
+    let report = oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+    assert!(
+        report.to_string().contains("W0") && report.to_string().contains("never returns"),
+        "{report}"
+    );
+}
+
+#[test]
+fn handler_timeout_an_event_queued_behind_a_hung_handler_gets_its_own_deadline() {
+    // `HandlerTimeout::ThreeMinutes` counts from when VSS sends each event: OnIdentify sent at
+    // 10 s behind a hung OnPrepareSnapshot (sent at 0) is given up at 190 s; one sent at 200 s,
+    // after VSS gave up on the hung handler (which still holds the writer), at 380 s.
+    let writer =
+        ScriptedWriter::new("W0").on(E::PrepareForSnapshot, Reaction::waiting(Wait::forever()));
+    let vss = machine_with(
+        Policies {
+            handler_timeout: HandlerTimeout::ThreeMinutes,
+            ..Policies::default()
+        },
+        vec![writer],
+    );
+    let mut bc0 = prepared(&vss);
+    let op0 = start(&mut bc0, Call::DoSnapshotSet);
+    assert_eq!(wait_ms(&mut bc0, op0, 10_000), Hresult::VSS_S_ASYNC_PENDING);
+    let (mut bc1, op1) = second_gather(&vss);
+    assert_eq!(wait(&mut bc0, op0), Hresult::VSS_S_ASYNC_FINISHED);
+    assert_eq!(vss.now_ms(), 180_000);
+    assert_eq!(wait(&mut bc1, op1), Hresult::VSS_S_ASYNC_FINISHED);
+    assert_eq!(vss.now_ms(), 190_000);
+    let gave_up_identify = |session| {
+        vss.trace().records().iter().any(|record| {
+            record.event
+                == TraceEvent::HandlerTimedOut {
+                    session,
+                    writer: W0,
+                    event: E::Identify,
+                }
+        })
+    };
+    assert!(gave_up_identify(S1));
+    vss.advance_ms(10_000);
+    let (mut bc2, op2) = second_gather(&vss);
+    assert_eq!(wait(&mut bc2, op2), Hresult::VSS_S_ASYNC_FINISHED);
+    assert_eq!(vss.now_ms(), 380_000);
+    assert!(gave_up_identify(vss_sim::trace::SessionNo(2)));
+    bc0.call_and_wait(Call::BackupComplete).unwrap();
+    for mut bc in [bc0, bc1, bc2] {
+        bc.call_ok(Call::Release).unwrap();
+    }
+    let report = oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+}
+
+#[test]
+fn r99_the_freeze_window_runs_until_the_writer_receives_thaw_not_until_vss_sends_it() {
+    // The first backup's Thaw is sent 1 s after Freeze, but W0 is inside a second requester's
+    // 70 s OnIdentify: Thaw waits behind it, and the writer's 60 s window expires first (R99:
+    // the window runs from Freeze until the writer gets Thaw).
+    let writer = ScriptedWriter::new("W0").on(E::Identify, Reaction::slow(70_000));
+    let vss = builder(vec![writer]).provider(holding_provider()).build();
+    let mut bc0 = prepared(&vss);
+    let op0 = start(&mut bc0, Call::DoSnapshotSet);
+    assert_eq!(vss.wait_signal("frozen", None), Ok(WaitEnd::Signalled));
+    let frozen_at = vss.now_ms();
+    let (mut bc1, op1) = second_gather(&vss);
+    vss.advance_ms(1_000);
+    vss.set_signal("thaw");
+    let hr = wait(&mut bc0, op0);
+    assert_eq!(
+        state(&vss, S0, 0),
+        (
+            WriterState::VSS_WS_FAILED_AT_FREEZE,
+            Hresult::VSS_E_WRITERERROR_TIMEOUT
+        ),
+        "DoSnapshotSet: {hr}"
+    );
+    // The Thaw it never received is not sent after the Abort (R55).
+    let received = events(&vss.trace(), S0, W0);
+    assert_eq!(
+        &received[received.len() - 2..],
+        [E::Freeze, E::Abort],
+        "{received:?}"
+    );
+    let aborted_at = span(&vss.trace(), W0, E::Abort).0;
+    assert_eq!(aborted_at, frozen_at + 70_000, "when OnIdentify returned");
+    assert_eq!(
+        hr,
+        Hresult::VSS_S_ASYNC_FINISHED,
+        "the creation goes on without it (Q3)"
+    );
+    assert_eq!(wait(&mut bc1, op1), Hresult::VSS_S_ASYNC_FINISHED);
+    bc0.call_ok(Call::AbortBackup).unwrap();
+    bc0.call_ok(Call::Release).unwrap();
+    bc1.call_ok(Call::Release).unwrap();
+    let report = oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+}

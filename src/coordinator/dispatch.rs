@@ -108,12 +108,8 @@ impl Coordinator {
         writer: WriterNo,
         event: WriterEvent,
     ) {
-        if event == WriterEvent::Thaw {
-            // The window stops when the writer receives the Thaw (R99), which may be later
-            // when the Thaw waits behind another session's handler (SERIAL): see
-            // `start_delivery`.
-            self.sessions[session.0 as usize].writers[writer.0 as usize].thaw_sent = true;
-        }
+        // A Thaw stops the freeze window when the writer receives it (R99), which may be later
+        // when it waits behind another session's handler (SERIAL): see `start_delivery`.
         self.deliver(session, writer, event, SnapshotSetId::NULL, Some(op_no));
     }
 
@@ -234,7 +230,7 @@ impl Coordinator {
                 Hresult::VSS_E_WRITERERROR_TIMEOUT,
             )),
         );
-        if self.sessions[session.0 as usize].writers[writer.0 as usize].thaw_sent {
+        if self.sessions[session.0 as usize].writers[writer.0 as usize].thaw_received {
             // A window the Thaw missed (KB915331, field failure 4): the writer times out after
             // a successful thaw and aborts itself; VSS's operation goes on.
             self.record(TraceEvent::AbortRaised {

@@ -87,6 +87,9 @@ pub(crate) struct Queued {
     pub(crate) event: WriterEvent,
     pub(crate) set_arg: SnapshotSetId,
     pub(crate) op: Option<OpNo>,
+    /// When VSS sent it: VSS's wait for the handler (`Policies::handler_timeout`) starts then,
+    /// not when the writer gets to it.
+    pub(crate) sent_ms: u64,
     /// An Abort from the writer's own freeze timeout (a window a Thaw missed, KB915331), not
     /// from VSS: R55 does not hold it back.
     pub(crate) own_timeout: bool,
@@ -108,14 +111,22 @@ impl Segment {
 impl InFlight {
     /// When the scheduler must next look at it.
     pub(crate) fn due_ms(&self) -> Option<u64> {
-        let phase = match &self.phase {
+        match (
+            self.phase_due_ms(),
+            self.give_up_ms.filter(|_| !self.abandoned),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When its current phase ends by itself (its time spent, its wait timed out, its
+    /// continuation due); `None`: it waits for a signal only, or for ever.
+    fn phase_due_ms(&self) -> Option<u64> {
+        match &self.phase {
             Phase::Running { until_ms, .. } => Some(*until_ms),
             Phase::Waiting { until_ms, .. } => *until_ms,
             Phase::Woken { at_ms, .. } => Some(*at_ms),
-        };
-        match (phase, self.give_up_ms.filter(|_| !self.abandoned)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
         }
     }
 
@@ -159,13 +170,15 @@ impl Coordinator {
                 event,
                 set_arg,
                 op,
+                sent_ms: self.now_ms,
                 own_timeout: false,
             });
             return;
         }
-        self.start_delivery(session, writer, event, set_arg, op);
+        self.start_delivery(session, writer, event, set_arg, op, self.now_ms);
     }
 
+    /// The writer gets `event` now; VSS sent it at `sent_ms`.
     fn start_delivery(
         &mut self,
         session: SessionNo,
@@ -173,6 +186,7 @@ impl Coordinator {
         event: WriterEvent,
         set_arg: SnapshotSetId,
         op: Option<OpNo>,
+        sent_ms: u64,
     ) {
         let set = if event == WriterEvent::BackupShutdown {
             set_arg
@@ -181,6 +195,7 @@ impl Coordinator {
         };
         if event == WriterEvent::Thaw && op.is_some() {
             // R99: the freeze window runs until the writer receives Thaw.
+            self.sessions[session.0 as usize].writers[writer.0 as usize].thaw_received = true;
             self.thaw_stops_freeze_timer(session, writer);
         }
         self.record(TraceEvent::Delivered {
@@ -210,7 +225,7 @@ impl Coordinator {
             .policies
             .handler_timeout
             .limit_ms(event)
-            .map(|limit| self.now_ms.saturating_add(limit));
+            .map(|limit| sent_ms.saturating_add(limit));
         let phase = self.segment_phase(actor, segment);
         self.in_flight.push(InFlight {
             actor,
@@ -375,15 +390,10 @@ impl Coordinator {
     pub(crate) fn advance_in_flight(&mut self, index: usize) {
         let now = self.now_ms;
         let flight = &mut self.in_flight[index];
-        let phase_due = match &flight.phase {
-            Phase::Running { until_ms, .. } => Some(*until_ms),
-            Phase::Waiting { until_ms, .. } => *until_ms,
-            Phase::Woken { at_ms, .. } => Some(*at_ms),
-        };
         // Ties go to the handler: one that returns exactly at VSS's limit is in time.
         if !flight.abandoned
             && flight.give_up_ms.is_some_and(|t| t <= now)
-            && phase_due.is_none_or(|t| t > now)
+            && flight.phase_due_ms().is_none_or(|t| t > now)
         {
             self.give_up_on(index);
             return;
@@ -569,9 +579,12 @@ impl Coordinator {
             if next.event == WriterEvent::Abort && sw.post_snapshot_returned && !next.own_timeout {
                 continue;
             }
-            // An operation that ended meanwhile (cancelled, aborted) sends nothing more.
+            // An operation that ended meanwhile (cancelled, aborted) sends nothing more, nor does
+            // one that aborted this writer meanwhile (R55: a Thaw its freeze window overtook).
             if let Some(op) = next.op {
-                if !self.ops[op.0 as usize].is_pending() {
+                if !self.ops[op.0 as usize].is_pending()
+                    || matches!(sw.stage, super::session::Stage::Aborted { .. })
+                {
                     self.op_resumes(op);
                     continue;
                 }
@@ -585,7 +598,14 @@ impl Coordinator {
             } else {
                 next.set_arg
             };
-            self.start_delivery(next.session, next.writer, next.event, set_arg, next.op);
+            self.start_delivery(
+                next.session,
+                next.writer,
+                next.event,
+                set_arg,
+                next.op,
+                next.sent_ms,
+            );
         }
     }
 
@@ -599,6 +619,7 @@ impl Coordinator {
                 event: WriterEvent::Abort,
                 set_arg: SnapshotSetId::NULL,
                 op: None,
+                sent_ms: self.now_ms,
                 own_timeout: true,
             });
         } else {
@@ -608,6 +629,7 @@ impl Coordinator {
                 WriterEvent::Abort,
                 SnapshotSetId::NULL,
                 None,
+                self.now_ms,
             );
         }
     }
@@ -632,23 +654,45 @@ impl Coordinator {
             event,
         });
         self.not_responding(session, writer, event, op);
-        // The events other operations queued behind the hung handler get no answer either.
-        let mut stuck = Vec::new();
-        self.queued.retain(|q| {
-            let give_up = q.writer == writer && q.op.is_some();
-            if give_up {
-                stuck.push((q.session, q.event, q.op));
-            }
-            !give_up
-        });
-        for (session, event, op) in stuck {
-            self.record(TraceEvent::HandlerTimedOut {
-                session,
-                writer,
-                event,
-            });
-            self.not_responding(session, writer, event, op);
+        // The events queued behind the hung handler keep their own deadlines (`give_up_queued`).
+    }
+
+    /// When VSS gives up on queued event `q`, which an operation waits for, if it ever does:
+    /// its limit counts from when VSS sent it.
+    fn queued_give_up_ms(&self, q: &Queued) -> Option<u64> {
+        q.op?;
+        let limit = self.policies.handler_timeout.limit_ms(q.event)?;
+        Some(q.sent_ms.saturating_add(limit))
+    }
+
+    /// The earliest deadline VSS holds for an event still queued behind a handler, and the
+    /// event's index in `queued`.
+    pub(crate) fn next_queued_give_up(&self) -> Option<(usize, u64)> {
+        self.queued
+            .iter()
+            .enumerate()
+            .filter_map(|(index, q)| Some((index, self.queued_give_up_ms(q)?)))
+            .min_by_key(|(_, at_ms)| *at_ms)
+    }
+
+    /// VSS stops waiting for queued event `index`: the writer never got to it, and is reported
+    /// not responding to the operation that sent it (`Policies::handler_timeout`), which goes on
+    /// without it.
+    pub(crate) fn give_up_queued(&mut self, index: usize) {
+        let q = self.queued.remove(index);
+        let Some(op) = q.op else {
+            return;
+        };
+        if !self.ops[op.0 as usize].is_pending() {
+            self.op_resumes(op);
+            return;
         }
+        self.record(TraceEvent::HandlerTimedOut {
+            session: q.session,
+            writer: q.writer,
+            event: q.event,
+        });
+        self.not_responding(q.session, q.writer, q.event, Some(op));
     }
 
     /// `writer` did not answer `session`'s `event` in time: it is reported not responding

@@ -116,6 +116,8 @@ enum Due {
     Op(OpNo),
     /// The in-flight call at this index of `Coordinator::in_flight`.
     InFlight(usize),
+    /// VSS's deadline for the event at this index of `Coordinator::queued`.
+    Queued(usize),
 }
 
 /// Where a wait stops besides its deadline.
@@ -193,12 +195,7 @@ impl Coordinator {
                 break;
             }
             steps += 1;
-            self.now_ms = self.now_ms.max(at_ms);
-            match due {
-                Due::Timer(timer) => self.fire_timer(timer),
-                Due::Op(op) => self.step_op(op),
-                Due::InFlight(index) => self.advance_in_flight(index),
-            }
+            self.run_due(due, at_ms);
         }
         let pending = !self.reached(target);
         if bound.is_none() && pending && wanted_ms > until_ms {
@@ -237,12 +234,18 @@ impl Coordinator {
                 return;
             }
             steps += 1;
-            self.now_ms = self.now_ms.max(at_ms);
-            match due {
-                Due::Timer(timer) => self.fire_timer(timer),
-                Due::Op(op) => self.step_op(op),
-                Due::InFlight(index) => self.advance_in_flight(index),
-            }
+            self.run_due(due, at_ms);
+        }
+    }
+
+    /// Runs one piece of due work at `at_ms`.
+    fn run_due(&mut self, due: Due, at_ms: u64) {
+        self.now_ms = self.now_ms.max(at_ms);
+        match due {
+            Due::Timer(timer) => self.fire_timer(timer),
+            Due::Op(op) => self.step_op(op),
+            Due::InFlight(index) => self.advance_in_flight(index),
+            Due::Queued(index) => self.give_up_queued(index),
         }
     }
 
@@ -256,8 +259,9 @@ impl Coordinator {
     }
 
     /// The earliest due work: operation steps and returning calls win ties with timers (a Thaw
-    /// exactly at the freeze deadline is in time, R99); simultaneous steps and returns are
-    /// ordered by the chooser.
+    /// exactly at the freeze deadline is in time, R99) and with VSS's deadlines for queued
+    /// events (a handler that returns at the limit is in time); simultaneous steps and returns
+    /// are ordered by the chooser.
     fn next_due(&mut self) -> Option<(Due, u64)> {
         let mut earliest: Option<u64> = None;
         for op in self.ops.iter().filter(|op| op.is_runnable()) {
@@ -270,13 +274,26 @@ impl Coordinator {
         {
             earliest = Some(earliest.map_or(due, |t: u64| t.min(due)));
         }
-        let timer = self.timers.next();
-        match (earliest, timer) {
+        let timer = self
+            .timers
+            .next()
+            .map(|(timer, at)| (Due::Timer(timer), at));
+        let queued = if self.queued.is_empty() {
+            None
+        } else {
+            self.next_queued_give_up()
+                .map(|(index, at)| (Due::Queued(index), at))
+        };
+        // Timers first when both fall on one instant.
+        let deadline = match (timer, queued) {
+            (Some(timer), Some(queued)) if queued.1 < timer.1 => Some(queued),
+            (Some(timer), _) => Some(timer),
+            (None, queued) => queued,
+        };
+        match (earliest, deadline) {
             (None, None) => None,
-            (Some(t), Some((timer, deadline))) if deadline < t => {
-                Some((Due::Timer(timer), deadline))
-            }
-            (None, Some((timer, deadline))) => Some((Due::Timer(timer), deadline)),
+            (Some(t), Some((due, at))) if at < t => Some((due, at)),
+            (None, Some(deadline)) => Some(deadline),
             (Some(t), _) => {
                 let is_due = |op: &&AsyncOp| op.is_runnable() && op.next_at_ms == t;
                 let ops = self.ops.iter().filter(is_due).count();

@@ -255,8 +255,9 @@ pub(crate) struct SessionWriter {
     /// Its OnPostSnapshot returned: no Abort may reach it any more (R55), even one raised while
     /// it was inside the handler.
     pub(crate) post_snapshot_returned: bool,
-    /// VSS sent it Thaw: a freeze window that fires now is one the Thaw missed (KB915331).
-    pub(crate) thaw_sent: bool,
+    /// It received Thaw: a freeze window that fires now is one the Thaw missed (KB915331). A
+    /// Thaw VSS sent that still waits behind another handler (SERIAL) has not been received.
+    pub(crate) thaw_received: bool,
 }
 
 impl SessionWriter {
@@ -270,7 +271,7 @@ impl SessionWriter {
             selected: Vec::new(),
             not_responding: false,
             post_snapshot_returned: false,
-            thaw_sent: false,
+            thaw_received: false,
         }
     }
 

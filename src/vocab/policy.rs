@@ -296,8 +296,10 @@ mod tests {
 
 /// How long VSS waits for a writer's handler to return before it stops waiting, reports the
 /// writer as not responding (`VSS_E_WRITER_NOT_RESPONDING`, the `FAILED_AT_*` state of the
-/// event) and goes on without it. The handler's eventual return is recorded and changes
-/// nothing. Abort and BackupShutdown run out of band: no operation waits for them.
+/// event) and goes on without it. The wait counts from when VSS sends the event, so an event
+/// queued behind another handler (SERIAL) times out without ever being delivered. The
+/// handler's eventual return is recorded and changes nothing. Abort and BackupShutdown run out
+/// of band: no operation waits for them.
 ///
 /// Windows documents no such limit per event (`docs/protocol.md`, "Policies"): the only
 /// documented limits are the writer's own Freeze→Thaw window (R99, modelled separately) and

@@ -155,8 +155,9 @@ impl TerminationRules {
     }
 
     /// Who holds operation `op` past `max_virtual_ms`: a handler or provider step of its
-    /// session that runs past the bound or waits for something that never came (a hang), else
-    /// the engine (nothing should have held it).
+    /// session that runs past the bound or waits for something that never came (a hang); else
+    /// another session's handler its events wait behind (SERIAL: a writer handles one event at
+    /// a time); else the engine (nothing should have held it).
     fn holder(&self, cx: &Cx<'_>, op: OpNo, max_virtual_ms: u64, bound: Bound) -> (Party, String) {
         let session = cx.model.ops.get(&op).map(|(session, _)| *session);
         let of_session = |actor: &Actor| match actor {
@@ -165,18 +166,30 @@ impl TerminationRules {
             }
             Actor::Host => false,
         };
-        let held = self.running.iter().find(|(actor, running)| {
-            of_session(actor)
-                && match running {
-                    Running::Until(until_ms) => *until_ms > max_virtual_ms,
-                    Running::Waits(..) => true,
-                }
-        });
-        let Some((actor, running)) = held else {
+        let holds = |running: &Running| match running {
+            Running::Until(until_ms) => *until_ms > max_virtual_ms,
+            Running::Waits(..) => true,
+        };
+        let own = self
+            .running
+            .iter()
+            .find(|(actor, running)| of_session(actor) && holds(running));
+        let behind = || {
+            self.running
+                .iter()
+                .find(|(actor, running)| matches!(actor, Actor::Writer { .. }) && holds(running))
+        };
+        let Some((actor, running)) = own.or_else(behind) else {
             return (
                 Party::Engine,
                 format!("{op} never finished, though nothing held it: {bound}"),
             );
+        };
+        let whose = match actor {
+            Actor::Writer { session: s, .. } if !of_session(actor) => {
+                format!(" (another backup's, {s}: its events wait behind it)")
+            }
+            _ => String::new(),
         };
         let how = match running {
             Running::Until(until_ms) => format!("runs until {until_ms} ms"),
@@ -187,7 +200,7 @@ impl TerminationRules {
             Actor::Writer { writer, event, .. } => (
                 Party::Writer,
                 format!(
-                    "{op} never finished: {}'s {} {how}, past {bound}",
+                    "{op} never finished: {}'s {}{whose} {how}, past {bound}",
                     cx.model.writer(*writer),
                     event.handler_name()
                 ),
