@@ -38,6 +38,9 @@ pub(super) struct TimerRules {
     /// Fired freeze windows: the writer must be aborted, with an `AbortRaised(FreezeTimeout)`.
     timeouts: VecMap<(SessionNo, WriterNo), (Stamp, bool)>,
     hold_fired: VecMap<SessionNo, Stamp>,
+    /// The first provider step of a session that failed after its hold window fired: the
+    /// error `commit_failure_result = ProviderError` lets DoSnapshotSet report instead.
+    failed_after_hold: VecMap<SessionNo, Hresult>,
     /// When each session's hold-writes window was armed, and when it ended (stopped or
     /// fired), if it did.
     hold_armed_at: VecMap<SessionNo, (u64, Option<u64>)>,
@@ -148,9 +151,10 @@ impl Rules for TimerRules {
             TraceEvent::ProviderCalled {
                 session,
                 step,
+                hr,
                 spent_ms,
                 ..
-            } => self.provider(cx, *session, *step, *spent_ms),
+            } => self.provider(cx, *session, *step, *hr, *spent_ms),
             TraceEvent::AsyncCompleted {
                 session,
                 kind: AsyncKind::DoSnapshotSet,
@@ -459,8 +463,23 @@ impl TimerRules {
         }
     }
 
-    fn provider(&mut self, cx: &mut Cx<'_>, s: SessionNo, step: ProviderStep, spent_ms: u64) {
+    fn provider(
+        &mut self,
+        cx: &mut Cx<'_>,
+        s: SessionNo,
+        step: ProviderStep,
+        hr: Hresult,
+        spent_ms: u64,
+    ) {
         let at = cx.now.at_ms;
+        // AbortSnapshots' result is ignored (R94).
+        if hr.is_failure()
+            && step != ProviderStep::AbortSnapshots
+            && self.hold_fired.get(&s).is_some()
+            && self.failed_after_hold.get(&s).is_none()
+        {
+            self.failed_after_hold.insert(s, hr);
+        }
         match step {
             ProviderStep::CommitSnapshots => {
                 // Recorded when it returns, `spent_ms` after it was called: the window was
@@ -508,11 +527,12 @@ impl TimerRules {
     fn completed(&mut self, cx: &mut Cx<'_>, s: SessionNo, hr: Hresult) {
         self.hold_overdue(cx, s);
         if let Some(fired) = self.hold_fired.remove(&s) {
-            // `Policies::commit_failure_result`: a provider error that came with the expiry
-            // may be what the requester sees.
+            // `Policies::commit_failure_result`: the error of the provider step that failed
+            // after the expiry may be what the requester sees.
+            let failed = self.failed_after_hold.remove(&s);
             let provider_error = cx.model.policies.commit_failure_result
                 == crate::vocab::CommitFailureResult::ProviderError
-                && hr.is_failure();
+                && failed == Some(hr);
             if hr != Hresult::VSS_E_HOLD_WRITES_TIMEOUT && !provider_error {
                 cx.engine(
                     Rule::R89,
@@ -716,6 +736,55 @@ mod tests {
         if let TraceEvent::AsyncCompleted { hr, .. } = &mut records[done].event {
             *hr = Hresult::VSS_E_PROVIDER_VETO;
         }
+        assert_only(&judge(records), Rule::R89, Party::Engine);
+    }
+
+    /// `hold_timeout` under `commit_failure_result = ProviderError`, its commit failing with
+    /// `commit_hr` and DoSnapshotSet completing with `dss_hr`.
+    fn late_failing_commit(commit_hr: Hresult, dss_hr: Hresult) -> Vec<TraceRecord> {
+        let mut records = hold_timeout();
+        records[0].event = TraceEvent::Policies(Policies {
+            commit_failure_result: crate::vocab::CommitFailureResult::ProviderError,
+            ..Policies::default()
+        });
+        for record in &mut records {
+            match &mut record.event {
+                TraceEvent::ProviderCalled {
+                    step: ProviderStep::CommitSnapshots,
+                    hr,
+                    ..
+                } => *hr = commit_hr,
+                TraceEvent::AsyncCompleted {
+                    kind: AsyncKind::DoSnapshotSet,
+                    hr,
+                    ..
+                } => *hr = dss_hr,
+                _ => {}
+            }
+        }
+        records
+    }
+
+    #[test]
+    fn r89_commit_failure_result_provider_error_reports_the_commits_own_error() {
+        let failed = Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR;
+        judge(late_failing_commit(failed, failed)).assert_clean();
+        judge(late_failing_commit(
+            failed,
+            Hresult::VSS_E_HOLD_WRITES_TIMEOUT,
+        ))
+        .assert_clean();
+    }
+
+    #[test]
+    fn r89_commit_failure_result_provider_error_is_not_any_error() {
+        let records = late_failing_commit(
+            Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR,
+            Hresult::VSS_E_PROVIDER_VETO,
+        );
+        assert_only(&judge(records), Rule::R89, Party::Engine);
+        // A commit that succeeded leaves only the timeout to report.
+        let records = late_failing_commit(Hresult::S_OK, Hresult::VSS_E_PROVIDER_VETO);
         assert_only(&judge(records), Rule::R89, Party::Engine);
     }
 
