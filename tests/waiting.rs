@@ -692,3 +692,120 @@ fn r99_the_freeze_window_runs_until_the_writer_receives_thaw_not_until_vss_sends
     let report = oracle::check(&vss.trace());
     assert!(report.engine_violations().is_empty(), "{report}");
 }
+
+/// The provider calls of session 0, in order, with when they returned.
+fn provider_calls(vss: &Vss) -> Vec<(ProviderStep, u64)> {
+    vss.trace()
+        .records()
+        .iter()
+        .filter_map(|record| match &record.event {
+            TraceEvent::ProviderCalled { session, step, .. } if *session == S0 => {
+                Some((*step, record.at_ms))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn r87_abort_snapshots_comes_while_end_prepare_snapshots_still_waits() {
+    // R87: the provider "must accept AbortSnapshots while it waits" in EndPrepareSnapshots:
+    // VSS does not wait for the step to return before it discards the prepared copies.
+    let provider = SoftwareProvider::system().with_wait(
+        ProviderStep::EndPrepareSnapshots,
+        StepWait::new(Wait::signal("prepared")),
+    );
+    let vss = builder(plain_writers(1)).provider(provider).build();
+    let mut bc = prepared(&vss);
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    assert_eq!(wait_ms(&mut bc, op, 2_000), Hresult::VSS_S_ASYNC_PENDING);
+    bc.call_ok(Call::AbortBackup).unwrap();
+    assert_eq!(wait(&mut bc, op), Hresult::VSS_S_ASYNC_CANCELLED);
+    assert_eq!(
+        provider_calls(&vss).last(),
+        Some(&(ProviderStep::AbortSnapshots, 2_000))
+    );
+    // The step returns later; nothing follows it (the creation is over).
+    vss.advance_ms(1_000);
+    vss.set_signal("prepared");
+    vss.settle();
+    bc.call_ok(Call::Release).unwrap();
+    let calls = provider_calls(&vss);
+    assert_eq!(
+        &calls[calls.len() - 2..],
+        [
+            (ProviderStep::AbortSnapshots, 2_000),
+            (ProviderStep::EndPrepareSnapshots, 3_000)
+        ]
+    );
+    let report = oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+    assert!(report
+        .coverage()
+        .reached(oracle::Situation::AbortSnapshotsDuringStep));
+}
+
+#[test]
+fn r87_r89_a_cancelled_commit_that_still_holds_is_told_to_abort_and_returns_later() {
+    let vss = builder(plain_writers(1))
+        .provider(holding_provider())
+        .build();
+    let mut bc = prepared(&vss);
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    assert_eq!(vss.wait_signal("frozen", None), Ok(WaitEnd::Signalled));
+    let frozen_at = vss.now_ms();
+    vss.advance_ms(1_000);
+    bc.call_ok(Call::Cancel { op }).unwrap();
+    assert_eq!(wait(&mut bc, op), Hresult::VSS_S_ASYNC_CANCELLED);
+    vss.set_signal("thaw");
+    vss.settle();
+    bc.call_ok(Call::AbortBackup).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    let calls = provider_calls(&vss);
+    assert_eq!(
+        &calls[calls.len() - 2..],
+        [
+            (ProviderStep::AbortSnapshots, frozen_at + 1_000),
+            (ProviderStep::CommitSnapshots, frozen_at + 1_000)
+        ]
+    );
+    let report = oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+}
+
+#[test]
+fn r57_an_event_given_up_in_the_queue_never_makes_the_writer_a_participant() {
+    // The second backup's PrepareForBackup waits behind the first's 600 s OnPrepareBackup and
+    // is given up at 360 s (sent at 180 s, `HandlerTimeout::ThreeMinutes`): W0 never received
+    // it, so it took no part in that backup and gets no BackupShutdown from it (R57).
+    let slow = ScriptedWriter::new("W0").on(E::PrepareForBackup, Reaction::slow(600_000));
+    let vss = machine_with(
+        Policies {
+            handler_timeout: HandlerTimeout::ThreeMinutes,
+            ..Policies::default()
+        },
+        vec![slow],
+    );
+    let mut bc1 = discovered(&vss);
+    let mut bc0 = prepared(&vss);
+    assert_eq!(vss.now_ms(), 180_000);
+    bc0.call_ok(Call::AbortBackup).unwrap();
+    bc0.call_ok(Call::Release).unwrap();
+    bc1.call_ok(Call::StartSnapshotSet).unwrap();
+    bc1.call_ok(Call::AddToSnapshotSet {
+        volume: "C:\\".into(),
+        provider: vss_sim::vocab::ProviderId::NULL,
+    })
+    .unwrap();
+    let op = start(&mut bc1, Call::PrepareForBackup);
+    assert_eq!(wait(&mut bc1, op), Hresult::VSS_S_ASYNC_FINISHED);
+    assert_eq!(vss.now_ms(), 360_000);
+    bc1.call_ok(Call::AbortBackup).unwrap();
+    bc1.call_ok(Call::Release).unwrap();
+    vss.settle();
+    // Sessions are numbered by creation: `bc1` is S0.
+    assert_eq!(events(&vss.trace(), S0, W0), vec![E::Identify]);
+    assert!(events(&vss.trace(), S1, W0).contains(&E::BackupShutdown));
+    let report = oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+}

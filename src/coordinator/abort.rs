@@ -96,7 +96,9 @@ impl Coordinator {
                 count,
             });
         } else if self.op(op_no).end_prepared {
-            // R92: AbortSnapshots only after EndPrepareSnapshots, for uncommitted copies.
+            // R92: AbortSnapshots only after EndPrepareSnapshots, for uncommitted copies; at
+            // once, even to a provider still inside a step (R87: it must accept AbortSnapshots
+            // at any moment meanwhile).
             for provider in self.set_providers(session) {
                 self.call_provider(session, provider, ProviderStep::AbortSnapshots, None);
             }

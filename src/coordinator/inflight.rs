@@ -692,7 +692,15 @@ impl Coordinator {
             writer: q.writer,
             event: q.event,
         });
+        // It never received the event: a PrepareForBackup or PrepareForSnapshot it never got
+        // does not make it take part in the backup (no BackupShutdown for it, R57).
+        let sw = &self.sessions[q.session.0 as usize].writers[q.writer.0 as usize];
+        let stage = sw.stage;
         self.not_responding(q.session, q.writer, q.event, Some(op));
+        let sw = &mut self.sessions[q.session.0 as usize].writers[q.writer.0 as usize];
+        if stage == super::session::Stage::NotJoined && sw.stage == super::session::Stage::Joined {
+            sw.stage = stage;
+        }
     }
 
     /// `writer` did not answer `session`'s `event` in time: it is reported not responding

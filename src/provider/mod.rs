@@ -19,6 +19,11 @@ use crate::vocab::{Hresult, ProviderId, SignalName, SnapshotSetId, Wait, WaitEnd
 /// block ([`ProviderContext::wait`]) and continue in [`Provider::on_wait_ended`]: a
 /// pass-through provider that sets a signal from `CommitSnapshots` ("writes are held") and
 /// blocks until the host says "go on" is written that way (`examples/guest_agent.rs`).
+///
+/// When the creation is aborted (AbortBackup, Cancel, a failure elsewhere) while one of its
+/// steps still waits, VSS calls `AbortSnapshots` at once, without waiting for that step (R87:
+/// a provider must accept AbortSnapshots at any moment while EndPrepareSnapshots waits). The
+/// step goes on; its later return is recorded and changes nothing.
 pub trait Provider {
     /// The provider id.
     fn id(&self) -> ProviderId;

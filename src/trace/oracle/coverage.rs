@@ -67,6 +67,8 @@ pub enum Situation {
     FreezeTimeout,
     /// R89: the 10 s flush-and-hold window expired.
     HoldWritesTimeout,
+    /// R87: AbortSnapshots came while a step of the same provider was still in flight.
+    AbortSnapshotsDuringStep,
     /// R92: a provider was told to discard prepared shadow copies.
     ProviderAborted,
     /// R93: a provider step failed during `DoSnapshotSet`.
@@ -86,7 +88,7 @@ pub enum Situation {
 
 impl Situation {
     /// Every situation, in rule order.
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 36] = [
         Self::Identify,
         Self::IdentifyFailed,
         Self::ConcurrentCreation,
@@ -115,6 +117,7 @@ impl Situation {
         Self::HandlerNotResponding,
         Self::FreezeTimeout,
         Self::HoldWritesTimeout,
+        Self::AbortSnapshotsDuringStep,
         Self::ProviderAborted,
         Self::ProviderFailed,
         Self::FreezeWindowMissed,
@@ -155,6 +158,7 @@ impl Situation {
             Self::HandlerNotResponding => Rule::R75,
             Self::FreezeTimeout => Rule::R76,
             Self::HoldWritesTimeout => Rule::R89,
+            Self::AbortSnapshotsDuringStep => Rule::R87,
             Self::ProviderAborted => Rule::R92,
             Self::ProviderFailed => Rule::R93,
             Self::FreezeWindowMissed => Rule::R99,
@@ -199,6 +203,7 @@ impl Situation {
             Self::TimeoutWonTie => "signal and deadline tied: timeout first",
             Self::FreezeTimeout => "freeze timeout",
             Self::HoldWritesTimeout => "hold-writes timeout",
+            Self::AbortSnapshotsDuringStep => "AbortSnapshots while a provider step runs",
             Self::ProviderAborted => "AbortSnapshots",
             Self::ProviderFailed => "provider step failed",
             Self::StatusReported => "status reported",

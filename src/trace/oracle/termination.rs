@@ -1,9 +1,11 @@
 //! Termination (`BOUND`, design principle 7): a wait or a sleep that a run bound stopped is
-//! non-termination, reported against whoever held the clock.
+//! non-termination, reported against whoever held the clock. It follows which handlers and
+//! provider steps are in flight, so it also covers the ties of WAITS and AbortSnapshots during a
+//! step (R87).
 
 use super::{Cx, Party, Rules};
 use crate::trace::{Actor, TraceEvent};
-use crate::vocab::{Bound, OpNo, Rule, SignalName, Wait, WaitEnd};
+use crate::vocab::{Bound, OpNo, ProviderStep, Rule, SignalName, Wait, WaitEnd};
 
 /// The rules this family judges.
 pub(super) const RULES: &[Rule] = &[Rule::Bound];
@@ -58,6 +60,27 @@ impl Rules for TerminationRules {
                     writer: *writer,
                     event: *event,
                 });
+            }
+            TraceEvent::ProviderCalled {
+                session,
+                provider,
+                step: ProviderStep::AbortSnapshots,
+                ..
+            } if !self.running.is_empty() => {
+                let actor = Actor::Provider {
+                    session: *session,
+                    provider: *provider,
+                    step: ProviderStep::AbortSnapshots,
+                };
+                self.returned(actor);
+                // R87: VSS does not wait for the provider's step in flight.
+                let in_step = self.running.iter().any(|(a, _)| {
+                    matches!(a, Actor::Provider { session: s, provider: p, .. }
+                        if s == session && p == provider)
+                });
+                if in_step {
+                    cx.cover(super::Situation::AbortSnapshotsDuringStep);
+                }
             }
             TraceEvent::ProviderCalled {
                 session,

@@ -89,7 +89,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         statement: "After the last BeginPrepareSnapshot, VSS calls EndPrepareSnapshots(setId) once per provider; the provider finishes all slow preparation before returning and must accept AbortSnapshots while it waits. Its errors include E_OUTOFMEMORY, E_INVALIDARG, VSS_E_INSUFFICIENT_STORAGE (0x8004231F; low space may also show as VSS_E_PROVIDER_VETO or VSS_E_OBJECT_NOT_FOUND), VSS_E_OBJECT_NOT_FOUND and VSS_E_PROVIDER_VETO.",
         sources: &["pc/endpreparesnapshots", "vss/shadow-copy-creation-for-providers"],
         status: Implemented,
-        engine: &["coordinator/ops.rs", "coordinator/pipeline.rs"],
+        engine: &["coordinator/ops.rs", "coordinator/pipeline.rs", "coordinator/abort.rs", "coordinator/inflight.rs"],
     },
     Entry {
         rule: R88,
