@@ -269,8 +269,10 @@ impl Coordinator {
             None,
         );
         let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
-        // Past PostSnapshot only a freeze window a Thaw missed (KB915331) aborts the writer, and
-        // that is the writer's own timeout: VSS still counts it past PostSnapshot (R55).
+        // VSS never sends Abort past PostSnapshot (R55: `abort_recipients` leaves such writers
+        // out, and the writer's own KB915331 timeout goes through `deliver_own_timeout_abort`);
+        // only the planted bug `AbortAfterPostSnapshot` gets here with one, which must stay
+        // counted past PostSnapshot so the oracle sees the R55 violation.
         if !matches!(sw.stage, Stage::Aborted { .. } | Stage::PastPostSnapshot) {
             sw.stage = Stage::Aborted {
                 joined: sw.joined(),

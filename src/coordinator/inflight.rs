@@ -67,7 +67,7 @@ pub(crate) struct Partial {
 }
 
 impl Partial {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             ok: true,
             failure: None,
@@ -96,10 +96,10 @@ pub(crate) struct Queued {
 }
 
 /// What one segment of a call did.
-struct Segment {
-    spent_ms: u64,
-    wait: Option<Wait>,
-    signals: Vec<(SignalName, bool)>,
+pub(crate) struct Segment {
+    pub(crate) spent_ms: u64,
+    pub(crate) wait: Option<Wait>,
+    pub(crate) signals: Vec<(SignalName, bool)>,
 }
 
 impl Segment {
@@ -312,12 +312,14 @@ impl Coordinator {
         }
     }
 
-    /// Calls one segment of `provider`'s `step`: the step itself or its continuation.
-    fn provider_segment(
+    /// Calls one segment of `provider`'s `step` (`volume`: BeginPrepareSnapshot's): the step
+    /// itself or its continuation. Its result, mapped by R94, goes to `result.hr`.
+    pub(crate) fn provider_segment(
         &mut self,
         session: SessionNo,
         provider: ProviderNo,
         step: ProviderStep,
+        volume: Option<&str>,
         resumed: Option<WaitEnd>,
         result: &mut Partial,
     ) -> Segment {
@@ -334,7 +336,7 @@ impl Coordinator {
         // A panicking provider is a provider error (R94), never a torn-down run.
         let call = slot.provider.call(|p| match resumed {
             Some(ended) => p.on_wait_ended(&mut ctx, step, set, ended),
-            None => p.step(&mut ctx, step, set, None),
+            None => p.step(&mut ctx, step, set, volume),
         });
         let (spent_ms, wait, signals) = ctx.into_parts();
         // A panicking provider has returned: it waits for nothing, and no continuation can
@@ -351,17 +353,18 @@ impl Coordinator {
         }
     }
 
-    /// Calls `provider`'s `step` of an operation: at once if it neither spends time nor waits
-    /// (then its result is returned), else in flight, blocking `op` until it returns.
+    /// Calls `provider`'s `step` of an operation: at once if it neither spends time nor waits,
+    /// else in flight, blocking `op` until it returns. Its result takes effect when it returns
+    /// (`provider_returned`).
     pub(crate) fn begin_provider_step(
         &mut self,
         op: OpNo,
         session: SessionNo,
         provider: ProviderNo,
         step: ProviderStep,
-    ) -> Option<Hresult> {
+    ) {
         let mut result = Partial::new();
-        let segment = self.provider_segment(session, provider, step, None, &mut result);
+        let segment = self.provider_segment(session, provider, step, None, None, &mut result);
         let actor = Actor::Provider {
             session,
             provider,
@@ -370,7 +373,7 @@ impl Coordinator {
         self.op_awaits(op);
         if segment.is_instant() {
             self.provider_returned(actor, Some(op), 0, result.hr);
-            return Some(result.hr);
+            return;
         }
         let phase = self.segment_phase(actor, segment);
         self.in_flight.push(InFlight {
@@ -383,7 +386,6 @@ impl Coordinator {
             give_up_ms: None,
             abandoned: false,
         });
-        None
     }
 
     /// Advances in-flight call `index`, due now.
@@ -464,8 +466,9 @@ impl Coordinator {
                 session,
                 provider,
                 step,
-            } => self.provider_segment(session, provider, step, Some(ended), &mut result),
-            Actor::Host => unreachable_segment(),
+            } => self.provider_segment(session, provider, step, None, Some(ended), &mut result),
+            // The host never runs in flight.
+            Actor::Host => return,
         };
         let phase = self.segment_phase(actor, segment);
         let flight = &mut self.in_flight[index];
@@ -813,14 +816,5 @@ fn running(now_ms: u64, segment: Segment) -> Phase {
         until_ms: now_ms.saturating_add(segment.spent_ms),
         signals: segment.signals,
         wait: segment.wait,
-    }
-}
-
-/// The host never runs in flight.
-fn unreachable_segment() -> Segment {
-    Segment {
-        spent_ms: 0,
-        wait: None,
-        signals: Vec::new(),
     }
 }

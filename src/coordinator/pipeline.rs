@@ -2,7 +2,6 @@
 
 use super::session::{Metadata, Phase, SetState, Stage};
 use super::Coordinator;
-use crate::provider::{map_provider_result, ProviderContext};
 use crate::trace::{DropReason, SetOutcome, TraceEvent};
 use crate::vocab::{AsyncKind, Hresult, OpNo, WriterFailureResult, WriterStatus};
 use crate::vocab::{ProviderNo, ProviderStep, SessionNo, WriterNo};
@@ -128,7 +127,6 @@ impl Coordinator {
     ) -> (Hresult, u64) {
         /// How many waits in a row an unblockable call may ask for before it is cut off.
         const MAX_WAITS: usize = 8;
-        let set = self.sessions[session.0 as usize].set.id();
         let mut spent_total = 0u64;
         let mut resumed = None;
         let actor = crate::trace::Actor::Provider {
@@ -137,24 +135,15 @@ impl Coordinator {
             step,
         };
         for _ in 0..=MAX_WAITS {
-            let mut ctx = ProviderContext::default();
-            let Some(slot) = self.providers.get_mut(provider.0 as usize) else {
-                return (Hresult::VSS_E_PROVIDER_NOT_REGISTERED, 0);
-            };
-            // A panicking provider is a provider error (R94), never a torn-down run.
-            let result = slot.provider.call(|p| match resumed {
-                Some(ended) => p.on_wait_ended(&mut ctx, step, set, ended),
-                None => p.step(&mut ctx, step, set, volume),
-            });
-            let (spent_ms, wait, signals) = ctx.into_parts();
-            spent_total = spent_total.saturating_add(spent_ms);
-            for (signal, set) in signals {
+            let mut result = super::inflight::Partial::new();
+            let segment =
+                self.provider_segment(session, provider, step, volume, resumed, &mut result);
+            spent_total = spent_total.saturating_add(segment.spent_ms);
+            for (signal, set) in segment.signals {
                 self.change_signal(signal, set, actor);
             }
-            let panicked = result.is_err();
-            let hr = result.unwrap_or(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
-            if wait.is_none() || panicked {
-                return (map_provider_result(step, hr), spent_total);
+            if segment.wait.is_none() {
+                return (result.hr, spent_total);
             }
             resumed = Some(crate::vocab::WaitEnd::TimedOut);
         }

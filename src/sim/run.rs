@@ -199,9 +199,10 @@ impl<'r> Runner<'r> {
         let results = {
             let mut interpreter = Interpreter::new(&vss, machine, &faults, requesters);
             let results = interpreter.run(&scenario.steps);
-            drop(interpreter); // release every requester still alive (R32, R57)
-                               // The requesters are gone; the machine finishes the handlers still running, so
-                               // events queued behind them are delivered (a hung one stays hung).
+            // Release every requester still alive (R32, R57).
+            drop(interpreter);
+            // The requesters are gone; the machine finishes the handlers still running, so
+            // events queued behind them are delivered (a hung one stays hung).
             vss.settle();
             results
         };

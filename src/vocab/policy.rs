@@ -1,5 +1,7 @@
 //! Policies: one named knob per documented ambiguity that changes what a writer or requester
-//! observes (spec Q2, Q3, Q4, Q8, Q9, Q12, Q15, Q20, and R57's "other backup's id").
+//! observes (spec Q2, Q3, Q4, Q8, Q9, Q12, Q15, Q20, R57's "other backup's id", and, for
+//! handlers that take time, VSS's own limit on a handler (R75), the KB915331 freeze-timer race
+//! (R99) and which error a late failing commit reports (R89, R93)).
 //!
 //! Each knob has a documented default (the reading we think Windows most likely follows) and the
 //! alternatives, so writer authors can test against every plausible Windows behaviour. The

@@ -86,9 +86,10 @@ impl<'a> HandlerContext<'a> {
     /// Blocks this handler on `wait` once its spent time is over; returns `true`, so a handler
     /// ends with `return ctx.wait(…)`.
     ///
-    /// The handler has not returned yet: what it returns now is ignored, and it continues in
-    /// [`Writer::on_wait_ended`](super::Writer::on_wait_ended) when the wait ends, whose result
-    /// (or a further wait) decides. Meanwhile the requester's calls go on and the writer's other
+    /// The handler has not returned yet: the value it returns now is ignored, and it continues
+    /// in [`Writer::on_wait_ended`](super::Writer::on_wait_ended) when the wait ends, whose
+    /// result (or a further wait) decides. A `SetWriterFailure` made before the wait still
+    /// counts, unless a later segment sets another code. Meanwhile the requester's calls go on and the writer's other
     /// events queue. A later call replaces an earlier one. [`Wait::forever`] is a hung handler:
     /// VSS's own timeout for the event (`Policies::handler_timeout`) decides what the requester
     /// sees.

@@ -177,7 +177,9 @@ pub trait Writer {
 
     /// The wait a handler asked for with [`HandlerContext::wait`] ended: the handler continues
     /// here ([`HandlerContext::event`] says which one). Its result is the handler's result,
-    /// unless it waits again. The default returns `true`.
+    /// unless it waits again. A `SetWriterFailure` made in any segment counts (the last one
+    /// wins); the writer metadata of an `OnIdentify` that waits is the one its first call built.
+    /// The default returns `true`.
     ///
     /// ```
     /// use vss_sim::vocab::{Wait, WaitEnd, WriterEvent, WriterFailure};

@@ -318,10 +318,11 @@ impl AbortRules {
                 // KB915331: a window a Thaw missed fires late, even after OnPostSnapshot, and
                 // the writer's own timeout aborts it alone; VSS's operation goes on.
                 let late_window = matches!(cause, AbortCause::FreezeTimeout { .. })
-                    && policies.freeze_timer_race == crate::vocab::FreezeTimerRace::Kb915331
-                    && session.writers.get(&writer).is_some_and(|part| {
-                        part.excluded().is_none() && part.window_fired_after_thaw()
-                    });
+                    && model.thaw_missed_window(s, writer)
+                    && session
+                        .writers
+                        .get(&writer)
+                        .is_some_and(|part| part.excluded().is_none());
                 if policies.writer_abort_scope == WriterAbortScope::FailingWriter || late_window {
                     set.clear();
                 }
@@ -371,9 +372,7 @@ impl AbortRules {
         let part = model.part_or_empty(s, w);
         // KB915331 (`Policies::freeze_timer_race`): a freeze window a Thaw missed fires late,
         // and the writer's own timeout calls OnAbort even after OnPostSnapshot (field failure 4).
-        let late_window = model.policies.freeze_timer_race
-            == crate::vocab::FreezeTimerRace::Kb915331
-            && part.window_fired_after_thaw();
+        let late_window = model.thaw_missed_window(s, w);
         if let Some(post) = part.past_post_snapshot().filter(|_| !late_window) {
             cx.engine(
                 Rule::R55,

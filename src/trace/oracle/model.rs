@@ -305,6 +305,16 @@ impl Model {
         self.open_handler(writer).is_some_and(|open| open.abandoned)
     }
 
+    /// Under the KB915331 race (`Policies::freeze_timer_race`), `writer`'s freeze window in
+    /// `session` fired after it got Thaw: the writer's own timeout, which VSS's operation
+    /// does not see (field failure 4).
+    pub(super) fn thaw_missed_window(&self, session: SessionNo, writer: WriterNo) -> bool {
+        self.policies.freeze_timer_race == crate::vocab::FreezeTimerRace::Kb915331
+            && self
+                .part(session, writer)
+                .is_some_and(Part::window_fired_after_thaw)
+    }
+
     /// The session, if it was ever mentioned.
     pub(super) fn session(&self, session: SessionNo) -> Option<&Session> {
         self.sessions.get(&session)

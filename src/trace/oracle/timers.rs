@@ -435,13 +435,7 @@ impl TimerRules {
             // Still inside OnFreeze (or another handler): its Abort waits behind it.
             return;
         }
-        let missed_by_thaw = cx.model.policies.freeze_timer_race
-            == crate::vocab::FreezeTimerRace::Kb915331
-            && cx
-                .model
-                .part(s, w)
-                .is_some_and(super::model::Part::window_fired_after_thaw);
-        if missed_by_thaw {
+        if cx.model.thaw_missed_window(s, w) {
             // The writer's own timeout (KB915331): VSS's operation goes on with it; the abort
             // family checks the Abort reaches it.
             return;
