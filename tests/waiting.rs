@@ -15,7 +15,7 @@ use vss_sim::requester::Vss;
 use vss_sim::trace::{oracle, Trace, TraceEvent, WriterNo};
 use vss_sim::vocab::{
     Call, CommitFailureResult, FreezeTimerRace, HandlerTimeout, Hresult, Policies, ProviderStep,
-    Wait, WaitEnd, WriterEvent as E, WriterFailure, WriterState,
+    ShutdownFor, Wait, WaitEnd, WriterEvent as E, WriterFailure, WriterState,
 };
 use vss_sim::writer::{Outcome, Reaction, ScriptedWriter};
 
@@ -777,35 +777,59 @@ fn r87_r89_a_cancelled_commit_that_still_holds_is_told_to_abort_and_returns_late
 fn r57_an_event_given_up_in_the_queue_never_makes_the_writer_a_participant() {
     // The second backup's PrepareForBackup waits behind the first's 600 s OnPrepareBackup and
     // is given up at 360 s (sent at 180 s, `HandlerTimeout::ThreeMinutes`): W0 never received
-    // it, so it took no part in that backup and gets no BackupShutdown from it (R57).
-    let slow = ScriptedWriter::new("W0").on(E::PrepareForBackup, Reaction::slow(600_000));
-    let vss = machine_with(
-        Policies {
-            handler_timeout: HandlerTimeout::ThreeMinutes,
-            ..Policies::default()
-        },
-        vec![slow],
-    );
-    let mut bc1 = discovered(&vss);
-    let mut bc0 = prepared(&vss);
-    assert_eq!(vss.now_ms(), 180_000);
-    bc0.call_ok(Call::AbortBackup).unwrap();
-    bc0.call_ok(Call::Release).unwrap();
-    bc1.call_ok(Call::StartSnapshotSet).unwrap();
-    bc1.call_ok(Call::AddToSnapshotSet {
-        volume: "C:\\".into(),
-        provider: vss_sim::vocab::ProviderId::NULL,
-    })
-    .unwrap();
-    let op = start(&mut bc1, Call::PrepareForBackup);
-    assert_eq!(wait(&mut bc1, op), Hresult::VSS_S_ASYNC_FINISHED);
-    assert_eq!(vss.now_ms(), 360_000);
-    bc1.call_ok(Call::AbortBackup).unwrap();
-    bc1.call_ok(Call::Release).unwrap();
-    vss.settle();
-    // Sessions are numbered by creation: `bc1` is S0.
-    assert_eq!(events(&vss.trace(), S0, W0), vec![E::Identify]);
-    assert!(events(&vss.trace(), S1, W0).contains(&E::BackupShutdown));
-    let report = oracle::check(&vss.trace());
-    assert!(report.engine_violations().is_empty(), "{report}");
+    // it, so it took no part in that backup, whose set is created without it. It gets no
+    // BackupShutdown from it, or (Q20, `ShutdownFor::EveryBackupInstance`) one with GUID_NULL.
+    for shutdown_for in ShutdownFor::ALL {
+        let slow = ScriptedWriter::new("W0").on(E::PrepareForBackup, Reaction::slow(600_000));
+        let vss = machine_with(
+            Policies {
+                handler_timeout: HandlerTimeout::ThreeMinutes,
+                shutdown_for,
+                ..Policies::default()
+            },
+            vec![slow],
+        );
+        let mut bc1 = discovered(&vss);
+        let mut bc0 = prepared(&vss);
+        assert_eq!(vss.now_ms(), 180_000);
+        bc0.call_ok(Call::AbortBackup).unwrap();
+        bc0.call_ok(Call::Release).unwrap();
+        bc1.call_ok(Call::StartSnapshotSet).unwrap();
+        bc1.call_ok(Call::AddToSnapshotSet {
+            volume: "C:\\".into(),
+            provider: vss_sim::vocab::ProviderId::NULL,
+        })
+        .unwrap();
+        let op = start(&mut bc1, Call::PrepareForBackup);
+        assert_eq!(wait(&mut bc1, op), Hresult::VSS_S_ASYNC_FINISHED);
+        assert_eq!(vss.now_ms(), 360_000);
+        let op = start(&mut bc1, Call::DoSnapshotSet);
+        assert_eq!(wait(&mut bc1, op), Hresult::VSS_S_ASYNC_FINISHED);
+        bc1.call_and_wait(Call::BackupComplete).unwrap();
+        bc1.call_ok(Call::Release).unwrap();
+        vss.settle();
+        // Sessions are numbered by creation: `bc1` is S0.
+        let shutdowns: Vec<_> = vss
+            .trace()
+            .records()
+            .iter()
+            .filter_map(|record| match &record.event {
+                TraceEvent::Delivered {
+                    session,
+                    event: E::BackupShutdown,
+                    set,
+                    ..
+                } if *session == S0 => Some(*set),
+                _ => None,
+            })
+            .collect();
+        let expected = match shutdown_for {
+            ShutdownFor::BackupParticipants => vec![],
+            ShutdownFor::EveryBackupInstance => vec![vss_sim::vocab::SnapshotSetId::NULL],
+        };
+        assert_eq!(shutdowns, expected, "{shutdown_for:?}");
+        assert!(events(&vss.trace(), S1, W0).contains(&E::BackupShutdown));
+        let report = oracle::check(&vss.trace());
+        assert!(report.engine_violations().is_empty(), "{report}");
+    }
 }

@@ -190,12 +190,20 @@ impl Coordinator {
                 0
             };
             let writer = recipients.remove(pick);
+            // A writer that never joined the backup (a recipient only under
+            // `ShutdownFor::EveryBackupInstance`, or one whose PrepareForBackup VSS gave up on in
+            // its queue) gets GUID_NULL: no set of its backup.
+            let own = if self.sessions[session.0 as usize].writers[writer.0 as usize].joined() {
+                set_id
+            } else {
+                SnapshotSetId::NULL
+            };
             let arg = if crashed {
-                self.set_id_after_crash(session, writer, set_id)
+                self.set_id_after_crash(session, writer, own)
             } else if self.planted(super::PlantedBug::ShutdownWithoutSetId) {
                 SnapshotSetId::NULL
             } else {
-                set_id
+                own
             };
             self.sessions[session.0 as usize].writers[writer.0 as usize].shutdown_sent = true;
             self.deliver(session, writer, WriterEvent::BackupShutdown, arg, None);
@@ -213,7 +221,8 @@ impl Coordinator {
         writer: WriterNo,
     ) -> SnapshotSetId {
         let s = &self.sessions[session.0 as usize];
-        let own = if matches!(s.set, SetState::Created(_)) {
+        let own = if matches!(s.set, SetState::Created(_)) && s.writers[writer.0 as usize].joined()
+        {
             s.set.id()
         } else {
             SnapshotSetId::NULL
