@@ -78,6 +78,41 @@ fn two_requesters() -> Scenario {
     scenario
 }
 
+/// A backup that never sends BackupComplete, then a second requester that only looks at the
+/// writers' status, as a backup tool's pre-flight check does (R30).
+fn status_after_a_backup() -> Scenario {
+    let mut scenario = three_writers(FaultCatalogue::none());
+    let by = ProgramStep::by;
+    let wait = |r| {
+        by(
+            r,
+            Step::Wait {
+                op: vss_sim::sim::OpRef::Last,
+                timeout_ms: None,
+            },
+        )
+    };
+    let mut steps: Vec<ProgramStep> = scenario
+        .steps
+        .iter()
+        .take_while(|s| s.step != Step::BackupComplete)
+        .cloned()
+        .collect();
+    steps.push(by(0, Step::Release));
+    steps.extend([
+        by(1, Step::InitializeForBackup),
+        by(1, Step::SetBackupState(BackupState::default())),
+        by(1, Step::GatherWriterMetadata),
+        wait(1),
+        by(1, Step::GatherWriterStatus),
+        wait(1),
+    ]);
+    steps.extend((0..3).map(|index| by(1, Step::GetWriterStatusAt { index })));
+    steps.push(by(1, Step::Release));
+    scenario.steps = steps;
+    scenario
+}
+
 /// A writer that asks for the current set in every handler (R68), as many real writers log it.
 struct CuriousWriter;
 
@@ -161,6 +196,7 @@ fn explore(bug: PlantedBug, planted: bool) -> Exploration {
         }
         PlantedBug::SecondSetInCreation => two_requesters(),
         PlantedBug::StatusForgetsFailure => reading_status(FaultCatalogue::standard()),
+        PlantedBug::StatusForgetsMachine => status_after_a_backup(),
         PlantedBug::AbortAfterPostSnapshot
         | PlantedBug::AbortOnPrepareSnapshotVeto
         | PlantedBug::CompleteWithoutSnapshot

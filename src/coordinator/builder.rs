@@ -68,6 +68,9 @@ pub enum PlantedBug {
     ShutdownWithoutSetId,
     /// `GetWriterStatus` reports every writer's `hrFailure` as `S_OK` (states, T2).
     StatusForgetsFailure,
+    /// A requester that has not involved a writer reports it `[1] Stable` / `S_OK` instead of
+    /// what the last operation left it in (states, R30).
+    StatusForgetsMachine,
     /// The freeze window's deadline is set 1 ms late (timers, R99).
     FreezeWindowLate,
     /// A second requester's `StartSnapshotSet` succeeds while a set is in creation
@@ -85,7 +88,7 @@ pub enum PlantedBug {
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::CompletionRecordedTwice,
         Self::PrepareSkipsLastWriter,
         Self::FreezeIgnoresLevels,
@@ -94,6 +97,7 @@ impl PlantedBug {
         Self::CompleteWithoutSnapshot,
         Self::ShutdownWithoutSetId,
         Self::StatusForgetsFailure,
+        Self::StatusForgetsMachine,
         Self::FreezeWindowLate,
         Self::SecondSetInCreation,
         Self::QueriesOutsideWindow,
@@ -111,7 +115,7 @@ impl PlantedBug {
             Self::AbortOnPrepareSnapshotVeto => "causes",
             Self::CompleteWithoutSnapshot => "obligations",
             Self::ShutdownWithoutSetId => "shutdown",
-            Self::StatusForgetsFailure => "states",
+            Self::StatusForgetsFailure | Self::StatusForgetsMachine => "states",
             Self::FreezeWindowLate => "timers",
             Self::SecondSetInCreation => "serialization",
             Self::QueriesOutsideWindow => "queries",
@@ -131,6 +135,7 @@ impl PlantedBug {
             Self::CompleteWithoutSnapshot => Rule::R26,
             Self::ShutdownWithoutSetId => Rule::R57,
             Self::StatusForgetsFailure => Rule::T2,
+            Self::StatusForgetsMachine => Rule::R30,
             Self::FreezeWindowLate => Rule::R99,
             Self::SecondSetInCreation => Rule::R15,
             Self::QueriesOutsideWindow => Rule::R68,

@@ -49,14 +49,18 @@ impl Coordinator {
     ) {
         let policies = self.policies;
         let sw = &self.sessions[session.0 as usize].writers[writer.0 as usize];
+        // R10: a failed Identify hides the writer; no status is kept for it. Abort and
+        // BackupShutdown to a writer this session never involved change nothing it reports.
+        if event == WriterEvent::Identify || !sw.involved {
+            return;
+        }
         let current = (sw.state, sw.failure);
+        let kept = policies.last_error.after_success(current.1);
         let next = match event {
-            // R10: a failed Identify hides the writer; no status is kept for it.
-            WriterEvent::Identify => None,
             WriterEvent::Abort => match policies.state_after_abort {
                 StateAfterAbort::KeepFailureElseStable if current.0.is_failed() => None,
                 StateAfterAbort::KeepFailureElseStable | StateAfterAbort::Stable => {
-                    Some((WriterState::VSS_WS_STABLE, Hresult::S_OK))
+                    Some((WriterState::VSS_WS_STABLE, kept))
                 }
                 StateAfterAbort::Unchanged => None,
             },
@@ -65,15 +69,49 @@ impl Coordinator {
             }
             WriterEvent::BackupShutdown => match policies.state_after_shutdown {
                 StateAfterShutdown::StableUnlessFailed if !current.0.is_failed() => {
-                    Some((WriterState::VSS_WS_STABLE, Hresult::S_OK))
+                    Some((WriterState::VSS_WS_STABLE, kept))
                 }
                 _ => None,
             },
             // A failure sticks for the rest of the session.
             _ if current.0.is_failed() => None,
-            _ => WriterState::after_success(event).map(|state| (state, Hresult::S_OK)),
+            _ => WriterState::after_success(event).map(|state| (state, kept)),
         };
-        self.set_state(session, writer, next);
+        // The writer just handled this session's event: what the machine shows is this
+        // session's view, changed or not.
+        self.set_state(session, writer, next.or(Some(current)));
+    }
+
+    /// `session`'s operation involves `writer` (an operation event is delivered, or VSS gave
+    /// up on one): from now on the session reports its own view of the writer, which starts
+    /// Stable (R74) with the last error `Policies::last_error` keeps, and so does the machine.
+    pub(crate) fn involve(&mut self, session: SessionNo, writer: WriterNo) {
+        let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
+        if sw.involved {
+            return;
+        }
+        sw.involved = true;
+        let machine = self.writer_status[writer.0 as usize];
+        let failure = self.policies.last_error.after_success(machine.failure);
+        self.set_state(session, writer, Some((WriterState::VSS_WS_STABLE, failure)));
+    }
+
+    /// The state and last error `session` reports for `writer` (R29, R30): its own backup's
+    /// view once it involved the writer, else what the machine last left the writer in.
+    pub(crate) fn reported_status(
+        &self,
+        session: SessionNo,
+        writer: WriterNo,
+    ) -> (WriterState, Hresult) {
+        let sw = &self.sessions[session.0 as usize].writers[writer.0 as usize];
+        if sw.involved {
+            (sw.state, sw.failure)
+        } else if self.planted(super::PlantedBug::StatusForgetsMachine) {
+            (WriterState::VSS_WS_STABLE, Hresult::S_OK)
+        } else {
+            let machine = self.writer_status[writer.0 as usize];
+            (machine.state, machine.failure)
+        }
     }
 
     pub(crate) fn set_state(
@@ -85,12 +123,17 @@ impl Coordinator {
         let Some((state, failure)) = next else {
             return;
         };
+        let now = super::WriterStatusNow { state, failure };
         let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
-        if (sw.state, sw.failure) == (state, failure) {
+        if (sw.state, sw.failure) == (state, failure)
+            && self.writer_status[writer.0 as usize] == now
+        {
             return;
         }
         sw.state = state;
         sw.failure = failure;
+        // The last operation to touch the writer decides what the machine shows (R30).
+        self.writer_status[writer.0 as usize] = now;
         self.record(TraceEvent::StateChanged {
             session,
             writer,

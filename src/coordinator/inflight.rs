@@ -158,6 +158,15 @@ impl Coordinator {
         if let Some(op) = op {
             self.op_awaits(op);
         }
+        // A writer whose handler just returned may still have a backlog (its events are
+        // delivered once the operation drew the handler's consequences): the backlog goes
+        // first, in order, so an Abort raised now is not held behind events already due.
+        if !self.queued.is_empty()
+            && !self.in_flight.iter().any(|f| f.writer() == Some(writer))
+            && self.queued.iter().any(|q| q.writer == writer)
+        {
+            self.deliver_queued(writer);
+        }
         // The planted bug is looked up only for a busy writer: the common case stays one
         // scan of two (usually empty) lists.
         let must_queue = self.writer_busy(writer)
@@ -204,6 +213,9 @@ impl Coordinator {
             event,
             set,
         });
+        if event.belongs_to_an_operation() {
+            self.involve(session, writer);
+        }
         if event == WriterEvent::Freeze
             && op.is_some()
             && self.policies.freeze_timer_start == crate::vocab::FreezeTimerStart::OnFreezeDelivered
@@ -716,7 +728,17 @@ impl Coordinator {
         event: WriterEvent,
         op: Option<OpNo>,
     ) {
-        self.sessions[session.0 as usize].writers[writer.0 as usize].not_responding = true;
+        let machine = self.writer_status[writer.0 as usize];
+        let last_error = self.policies.last_error;
+        let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
+        sw.not_responding = true;
+        if !sw.involved && event.belongs_to_an_operation() {
+            // An event VSS gave up on in the writer's queue involves it too; its view starts
+            // Stable (R74) and fails at once, so only the failure is recorded.
+            sw.involved = true;
+            sw.state = crate::vocab::WriterState::VSS_WS_STABLE;
+            sw.failure = last_error.after_success(machine.failure);
+        }
         let delivery = super::dispatch::Delivery {
             ok: false,
             failure: Some(Hresult::VSS_E_WRITER_NOT_RESPONDING),
@@ -752,6 +774,39 @@ impl Coordinator {
         }
         // Other operations' events queued behind it still wait for it: VSS has not given up on
         // the writer (`Policies::handler_timeout` decides whether it ever does).
+    }
+
+    /// `writer`'s service restarts (field failure 17): VSS gives up on the handler it is in and
+    /// the events queued for its operations (not responding, as under
+    /// `Policies::handler_timeout`), the handler is gone for good, and the machine shows the
+    /// writer Stable with no error (R30). Abort and BackupShutdown queued for it are delivered
+    /// to the restarted writer; the backups it was part of no longer involve it.
+    pub(crate) fn restart_writer_no(&mut self, writer: WriterNo) {
+        while let Some(index) = self
+            .in_flight
+            .iter()
+            .position(|f| f.writer() == Some(writer) && !f.abandoned)
+        {
+            self.give_up_on(index);
+        }
+        while let Some(index) = self
+            .queued
+            .iter()
+            .position(|q| q.writer == writer && q.op.is_some())
+        {
+            self.give_up_queued(index);
+        }
+        self.in_flight.retain(|f| f.writer() != Some(writer));
+        self.writer_status[writer.0 as usize] = super::WriterStatusNow::STABLE;
+        // The restarted writer knows none of the backups it was part of: what it handles for
+        // them from now on changes nothing the machine shows, and they report the machine's.
+        for session in &mut self.sessions {
+            session.writers[writer.0 as usize].involved = false;
+        }
+        self.record(TraceEvent::WriterRestarted { writer });
+        if !self.queued.is_empty() {
+            self.deliver_queued(writer);
+        }
     }
 
     /// `SetEvent` / `ResetEvent` on `signal` by `by`; setting it ends every wait for it.

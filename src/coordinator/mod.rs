@@ -84,6 +84,23 @@ pub struct Coordinator {
     planted_bug: Option<PlantedBug>,
     minted: u64,
     shadow_copies: u64,
+    /// Per writer: the state and last error the last operation that touched it left it in,
+    /// machine-wide (R30): what a requester that has not involved the writer reports.
+    writer_status: Vec<WriterStatusNow>,
+}
+
+/// A writer's state and last error (`hrFailure`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WriterStatusNow {
+    pub(crate) state: crate::vocab::WriterState,
+    pub(crate) failure: Hresult,
+}
+
+impl WriterStatusNow {
+    pub(crate) const STABLE: Self = Self {
+        state: crate::vocab::WriterState::VSS_WS_STABLE,
+        failure: Hresult::S_OK,
+    };
 }
 
 struct WriterSlot {
@@ -126,10 +143,14 @@ impl Coordinator {
             planted_bug: builder.planted_bug,
             minted: 0,
             shadow_copies: 0,
+            writer_status: Vec::with_capacity(builder.writers.len()),
         };
         coordinator.record(TraceEvent::Policies(coordinator.policies));
         for (config, writer) in builder.writers {
-            let instance_id = WriterInstanceId(coordinator.mint(IdKind::WriterInstance));
+            let instance_id = match config.instance_id {
+                Some(id) if !id.is_null() && !coordinator.by_instance.contains_key(&id) => id,
+                _ => WriterInstanceId(coordinator.mint(IdKind::WriterInstance)),
+            };
             let no = WriterNo(index_u32(coordinator.writers.len()));
             coordinator.record(TraceEvent::WriterRegistered {
                 writer: no,
@@ -150,6 +171,7 @@ impl Coordinator {
                 instance_id,
                 writer,
             });
+            coordinator.writer_status.push(WriterStatusNow::STABLE);
         }
         for mut provider in builder.providers {
             let no = ProviderNo(index_u32(coordinator.providers.len()));
@@ -287,6 +309,25 @@ impl Coordinator {
     /// Moves the trace so far out of the coordinator, which records on into an empty one.
     pub(crate) fn take_trace(&mut self) -> Trace {
         self.trace.take()
+    }
+
+    /// The service of the writer with instance id `instance_id` restarts (field failure 17):
+    /// see `Vss::restart_writer`. `VSS_E_OBJECT_NOT_FOUND` for an unknown instance.
+    pub fn restart_writer(&mut self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+        let writer = self
+            .writer_no(instance_id)
+            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)?;
+        self.restart_writer_no(writer);
+        Ok(())
+    }
+
+    /// The instance ids of the writers registered as `name`, in registration order.
+    pub fn writer_instances(&self, name: &str) -> Vec<WriterInstanceId> {
+        self.writers
+            .iter()
+            .filter(|slot| slot.config.name == name)
+            .map(|slot| slot.instance_id)
+            .collect()
     }
 
     /// The writer with instance id `instance_id`.

@@ -83,13 +83,18 @@ impl Coordinator {
         s.writers
             .iter()
             .zip(&self.writers)
-            .filter(|(sw, _)| sw.identified())
-            .map(|(sw, slot)| WriterStatus {
-                instance_id: slot.instance_id,
-                writer_id: slot.config.class_id,
-                name: slot.config.name.clone(),
-                state: sw.state,
-                failure: sw.failure,
+            .enumerate()
+            .filter(|(_, (sw, _))| sw.identified())
+            .map(|(index, (_, slot))| {
+                let (state, failure) =
+                    self.reported_status(session, WriterNo(super::index_u32(index)));
+                WriterStatus {
+                    instance_id: slot.instance_id,
+                    writer_id: slot.config.class_id,
+                    name: slot.config.name.clone(),
+                    state,
+                    failure,
+                }
             })
             .collect()
     }

@@ -258,6 +258,9 @@ pub(crate) struct SessionWriter {
     /// It received Thaw: a freeze window that fires now is one the Thaw missed (KB915331). A
     /// Thaw VSS sent that still waits behind another handler (SERIAL) has not been received.
     pub(crate) thaw_received: bool,
+    /// This session's operation sent it an event (or gave up on one): it reports the writer's
+    /// state in this backup from then on; before, the state the machine last left it in (R30).
+    pub(crate) involved: bool,
 }
 
 impl SessionWriter {
@@ -272,6 +275,7 @@ impl SessionWriter {
             not_responding: false,
             post_snapshot_returned: false,
             thaw_received: false,
+            involved: false,
         }
     }
 

@@ -9,7 +9,7 @@ use crate::guard::UserPanic;
 use crate::provider::Provider;
 use crate::trace::{Trace, TraceMode, UserCode};
 use crate::vocab::SessionNo;
-use crate::vocab::{Bound, Policies, SignalName, WaitEnd};
+use crate::vocab::{Bound, Hresult, Policies, SignalName, WaitEnd, WriterInstanceId};
 use crate::writer::{Writer, WriterConfig};
 
 /// A simulated machine running VSS: cheap to clone, every clone the same machine.
@@ -108,6 +108,22 @@ impl Vss {
     /// Scenario runs call it once their programs ended.
     pub fn settle(&self) {
         self.with_mut(Coordinator::settle);
+    }
+
+    /// The writer's service restarts, as an administrator does to a stuck writer (field
+    /// failure 17): VSS gives up on the handler it is in and on the events queued for it (the
+    /// operations waiting for them see the writer not responding and go on), that handler
+    /// never returns, and every requester that has not involved the writer in its own backup
+    /// sees it `[1] Stable` with no error again (R30). The writer object itself is not reset:
+    /// that is its author's part (a [`ScriptedWriter`](crate::writer::ScriptedWriter) has
+    /// `restart`). `VSS_E_OBJECT_NOT_FOUND` for an unknown instance id.
+    pub fn restart_writer(&self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+        self.with_mut(|core| core.restart_writer(instance_id))
+    }
+
+    /// The instance ids of the writers registered as `name`, in registration order.
+    pub fn writer_instances(&self, name: &str) -> Vec<WriterInstanceId> {
+        self.core.borrow().writer_instances(name)
     }
 
     /// Virtual time now, ms since the simulation started.

@@ -180,10 +180,15 @@ impl<'a> Interpreter<'a> {
     }
 
     /// An administrator restarts writer `name`'s service (field failure 17).
+    /// An administrator restarts the service of every writer named `name`: VSS's view of it
+    /// (`Vss::restart_writer`) and the failure stuck to the scripted writer itself.
     fn restart(&self, name: &str) -> Hresult {
         match self.machine.stuck.get(name) {
             Some(instances) => {
                 instances.iter().for_each(|stuck| stuck.set(None));
+                for instance in self.vss.writer_instances(name) {
+                    let _ = self.vss.restart_writer(instance);
+                }
                 Hresult::S_OK
             }
             None => Hresult::E_INVALIDARG,

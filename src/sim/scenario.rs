@@ -9,7 +9,8 @@ use super::{FaultCatalogue, ProgramStep};
 use crate::provider::{SoftwareProvider, StepWait};
 use crate::vocab::ProviderStep;
 use crate::vocab::{
-    ApplicationLevel, Hresult, Policies, ProviderId, Rule, WriterClassId, WriterEvent, WriterState,
+    ApplicationLevel, Hresult, Policies, ProviderId, Rule, WriterClassId, WriterEvent,
+    WriterInstanceId, WriterState,
 };
 use crate::writer::{Reaction, ScriptedWriter, WriterConfig, DEFAULT_FREEZE_TIMEOUT_MS};
 
@@ -66,9 +67,12 @@ pub struct Scenario {
 pub struct WriterSpec {
     /// Writer name, also its component's name unless `component` is given.
     pub name: String,
-    /// Class id (default: derived from the writer's position).
+    /// Class id (default: derived from the writer's position). Two writers may share one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class_id: Option<WriterClassId>,
+    /// Writer instance id, as `vssadmin list writers` shows it (default: minted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<WriterInstanceId>,
     /// Application level (R46).
     #[serde(default)]
     pub level: ApplicationLevel,
@@ -94,6 +98,7 @@ impl WriterSpec {
         Self {
             name: name.into(),
             class_id: None,
+            instance_id: None,
             level: ApplicationLevel::default(),
             freeze_timeout_ms: DEFAULT_FREEZE_TIMEOUT_MS,
             component: None,
@@ -213,9 +218,10 @@ impl Scenario {
                 let class_id = spec.class_id.unwrap_or_else(|| {
                     WriterClassId::from_u128(0x5653_5f57_0000 + index as u128 + 1)
                 });
-                let config = WriterConfig::new(class_id, spec.name.clone())
+                let mut config = WriterConfig::new(class_id, spec.name.clone())
                     .level(spec.level)
                     .freeze_timeout_ms(spec.freeze_timeout_ms);
+                config.instance_id = spec.instance_id;
                 let component = spec.component.clone().unwrap_or_else(|| spec.name.clone());
                 let writer = ScriptedWriter {
                     component,

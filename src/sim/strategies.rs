@@ -62,10 +62,10 @@ use super::{
 };
 use crate::vocab::{
     AbortBackupReach, ApplicationLevel, BackupState, BackupType, CommitFailureResult,
-    FreezeTimerRace, FreezeTimerStart, HandlerTimeout, Hresult, Policies, ProviderId, ProviderStep,
-    QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort, StateAfterShutdown,
-    VetoAtFreezeThaw, WriterAbortScope, WriterClassId, WriterEvent, WriterFailure,
-    WriterFailureResult,
+    FreezeTimerRace, FreezeTimerStart, HandlerTimeout, Hresult, LastError, Policies, ProviderId,
+    ProviderStep, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
+    StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterClassId, WriterEvent,
+    WriterFailure, WriterFailureResult,
 };
 use crate::writer::{Outcome, Reaction};
 
@@ -564,9 +564,10 @@ pub fn policies() -> impl Strategy<Value = Policies> {
             select(HandlerTimeout::ALL.to_vec()),
             select(FreezeTimerRace::ALL.to_vec()),
             select(CommitFailureResult::ALL.to_vec()),
+            select(LastError::ALL.to_vec()),
         ),
     )
-        .prop_map(|(a, b, c, d, e, f, g, h, i, j, (k, l, m))| Policies {
+        .prop_map(|(a, b, c, d, e, f, g, h, i, j, (k, l, m, n))| Policies {
             abort_backup_reach: a,
             writer_abort_scope: b,
             writer_failure_result: c,
@@ -580,6 +581,7 @@ pub fn policies() -> impl Strategy<Value = Policies> {
             handler_timeout: k,
             freeze_timer_race: l,
             commit_failure_result: m,
+            last_error: n,
         })
 }
 

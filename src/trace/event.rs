@@ -383,6 +383,14 @@ pub enum TraceEvent {
         /// The event.
         event: WriterEvent,
     },
+    /// The writer's service restarted (`Vss::restart_writer`, field failure 17): a handler it
+    /// was in is gone and never returns (VSS gave up on the events it was handling or had
+    /// queued, `HandlerTimedOut` before this record), and the machine shows it Stable with no
+    /// error again (R30). Requesters that involved it keep their own view.
+    WriterRestarted {
+        /// The writer.
+        writer: WriterNo,
+    },
     /// User code outside a writer handler or a provider step panicked (design principle: user
     /// code cannot break the run); the engine carried on as [`UserCode`] says.
     UserCodePanicked {

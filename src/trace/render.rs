@@ -80,6 +80,7 @@ impl Names {
             | E::TimerStopped { .. }
             | E::TimerFired { .. }
             | E::ProviderCalled { .. }
+            | E::WriterRestarted { .. }
             | E::UserCodePanicked { .. } => self.machine_line(event),
             E::Busy { .. }
             | E::WaitStarted { .. }
@@ -282,6 +283,10 @@ impl Names {
             }
             TraceEvent::TimerStopped { timer } => format!("timer {} stopped", self.timer(timer)),
             TraceEvent::TimerFired { timer } => format!("TIMER {} EXPIRED", self.timer(timer)),
+            TraceEvent::WriterRestarted { writer } => format!(
+                "{}  SERVICE RESTARTED: Stable, no error",
+                self.writer(*writer)
+            ),
             TraceEvent::ProviderCalled {
                 provider,
                 step,

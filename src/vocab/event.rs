@@ -72,6 +72,14 @@ impl WriterEvent {
         Self::BackupComplete,
     ];
 
+    /// Whether a requester's operation raises it (PrepareForBackup to BackupComplete, and the
+    /// restore events), as opposed to Identify (any `GatherWriterMetadata`) and Abort and
+    /// BackupShutdown (out of band). Delivering one involves the writer in the operation's
+    /// backup: its status there is the backup's own (R30, T2).
+    pub const fn belongs_to_an_operation(self) -> bool {
+        !matches!(self, Self::Identify | Self::Abort | Self::BackupShutdown)
+    }
+
     /// The `CVssWriter` handler that receives this event.
     pub const fn handler_name(self) -> &'static str {
         match self {

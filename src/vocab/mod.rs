@@ -31,7 +31,7 @@ pub use ids::{
 pub use numbers::{ProviderNo, SessionNo, WriterNo};
 pub use policy::{
     AbortBackupReach, CommitFailureResult, FreezeTimerRace, FreezeTimerStart, HandlerTimeout,
-    Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
+    LastError, Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
     StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterFailureResult,
 };
 pub use provider_step::ProviderStep;

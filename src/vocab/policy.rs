@@ -1,7 +1,8 @@
 //! Policies: one named knob per documented ambiguity that changes what a writer or requester
 //! observes (spec Q2, Q3, Q4, Q8, Q9, Q12, Q15, Q20, R57's "other backup's id", and, for
 //! handlers that take time, VSS's own limit on a handler (R75), the KB915331 freeze-timer race
-//! (R99) and which error a late failing commit reports (R89, R93)).
+//! (R99) and which error a late failing commit reports (R89, R93)), and whether a success clears
+//! a writer's last error (T2, T13).
 //!
 //! Each knob has a documented default (the reading we think Windows most likely follows) and the
 //! alternatives, so writer authors can test against every plausible Windows behaviour. The
@@ -43,11 +44,13 @@ pub struct Policies {
     /// R89, R93: what `DoSnapshotSet` reports when the hold-writes window expired and the
     /// provider's step failed too.
     pub commit_failure_result: CommitFailureResult,
+    /// T2, T13: whether a handler's success clears the writer's last error (`hrFailure`).
+    pub last_error: LastError,
 }
 
 impl Policies {
     /// How many alternatives each knob has, in field order: the `ALL` list of each knob.
-    pub const ALTERNATIVES: [usize; 13] = [
+    pub const ALTERNATIVES: [usize; 14] = [
         AbortBackupReach::ALL.len(),
         WriterAbortScope::ALL.len(),
         WriterFailureResult::ALL.len(),
@@ -61,6 +64,7 @@ impl Policies {
         HandlerTimeout::ALL.len(),
         FreezeTimerRace::ALL.len(),
         CommitFailureResult::ALL.len(),
+        LastError::ALL.len(),
     ];
 
     /// A policy set that takes, for each knob in field order, the alternative
@@ -84,6 +88,7 @@ impl Policies {
             handler_timeout: take(&HandlerTimeout::ALL, &mut pick),
             freeze_timer_race: take(&FreezeTimerRace::ALL, &mut pick),
             commit_failure_result: take(&CommitFailureResult::ALL, &mut pick),
+            last_error: take(&LastError::ALL, &mut pick),
         }
     }
 }
@@ -370,4 +375,33 @@ pub enum CommitFailureResult {
 impl CommitFailureResult {
     /// Every alternative, the default first.
     pub const ALL: [Self; 2] = [Self::HoldWritesTimeout, Self::ProviderError];
+}
+
+/// T2, T13: whether a successful handler clears the writer's last error. `hrFailure` is the
+/// "Last error" `vssadmin list writers` prints; the documentation says what a failure sets it to
+/// (R75) but not what a later success does, and published outputs show writers back in
+/// `[1] Stable` whose last error is still a failure's.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LastError {
+    /// Default: every state a success leads to (T2) comes with `S_OK`, as does an Abort or a
+    /// BackupShutdown that makes the writer Stable (`StateAfterAbort`, `StateAfterShutdown`).
+    #[default]
+    ClearedBySuccess,
+    /// The last error stays until the next failure (or a restart of the writer's service): a
+    /// writer that timed out shows `[1] Stable` / `Timed out` after its next good backup, and a
+    /// new backup starts from the error the writer was left with.
+    KeptUntilNextFailure,
+}
+
+impl LastError {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 2] = [Self::ClearedBySuccess, Self::KeptUntilNextFailure];
+
+    /// The last error a writer shows after a success, when it showed `current` before.
+    pub fn after_success(self, current: super::Hresult) -> super::Hresult {
+        match self {
+            Self::ClearedBySuccess => super::Hresult::S_OK,
+            Self::KeptUntilNextFailure => current,
+        }
+    }
 }

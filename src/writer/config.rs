@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{ApplicationLevel, SourceType, UsageType, WriterClassId};
+use crate::vocab::{ApplicationLevel, SourceType, UsageType, WriterClassId, WriterInstanceId};
 
 /// The default Freeze→Thaw allowance, `dwTimeoutFreeze` (R59, R99).
 pub const DEFAULT_FREEZE_TIMEOUT_MS: u64 = 60_000;
@@ -35,6 +35,12 @@ pub struct WriterConfig {
     pub freeze_timeout_ms: u64,
     /// `wszWriterInstanceName`; needed by multi-instance writers that want restore events (R61).
     pub instance_name: Option<String>,
+    /// The writer instance id VSS reports for it (`GetWriterStatus`, `vssadmin list writers`).
+    /// `None` (the default): minted, `{56535303-0000-8000-8000-…}`. Set it to compare output
+    /// with a real machine's; ids must be unique on a machine (a duplicate is replaced by a
+    /// minted one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<WriterInstanceId>,
 }
 
 impl WriterConfig {
@@ -49,6 +55,7 @@ impl WriterConfig {
             level: ApplicationLevel::default(),
             freeze_timeout_ms: DEFAULT_FREEZE_TIMEOUT_MS,
             instance_name: None,
+            instance_id: None,
         }
     }
 
@@ -84,6 +91,13 @@ impl WriterConfig {
     #[must_use]
     pub fn instance_name(mut self, name: impl Into<String>) -> Self {
         self.instance_name = Some(name.into());
+        self
+    }
+
+    /// Sets the writer instance id VSS reports (instead of a minted one).
+    #[must_use]
+    pub fn instance_id(mut self, id: WriterInstanceId) -> Self {
+        self.instance_id = Some(id);
         self
     }
 }

@@ -57,6 +57,7 @@ fn decode_writers(input: &mut Input<'_>) -> Vec<WriterSpec> {
             }
             WriterSpec {
                 class_id: Some(class_id(index)),
+                instance_id: None,
                 level,
                 freeze_timeout_ms,
                 script,

@@ -15,6 +15,7 @@ pub(super) fn decode_sim_scenario(input: &mut Input<'_>) -> Scenario {
         .map(|index| WriterSpec {
             name: format!("W{index}"),
             class_id: None,
+            instance_id: None,
             level: input.pick(&LEVELS),
             freeze_timeout_ms: input.pick(&FREEZE_TIMEOUTS_MS),
             component: None,

@@ -23,6 +23,10 @@ pub(super) struct AbortRules {
     reaches: VecMap<SessionNo, Vec<Reach>>,
     /// Writers the engine owes an Abort (R50, R95) though no `AbortRaised` named them yet.
     needs: VecMap<(SessionNo, WriterNo), Need>,
+    /// Writers dropped as aborted before their Abort was delivered, while they were in no
+    /// handler: the Abort may still come in the same instant (queued behind another event for
+    /// the writer, SERIAL), but no later.
+    dropped_unaborted: Vec<(SessionNo, WriterNo, Stamp)>,
 }
 
 #[derive(Debug)]
@@ -45,6 +49,9 @@ struct Need {
 
 impl Rules for AbortRules {
     fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
+        if !self.dropped_unaborted.is_empty() {
+            self.abort_overdue(cx, false);
+        }
         match event {
             TraceEvent::Called { session, call, hr } => self.called(cx, *session, call, *hr),
             TraceEvent::Handled {
@@ -88,7 +95,11 @@ impl Rules for AbortRules {
                 writer,
                 event: WriterEvent::Abort,
                 ..
-            } => self.abort_delivered(cx, *session, *writer),
+            } => {
+                self.dropped_unaborted
+                    .retain(|(s, w, _)| (s, w) != (session, writer));
+                self.abort_delivered(cx, *session, *writer);
+            }
             TraceEvent::Delivered {
                 session,
                 writer,
@@ -110,19 +121,14 @@ impl Rules for AbortRules {
             } if cx.model.aborted(*session, *writer).is_none()
                 && cx.model.open_handler(*writer).is_none() =>
             {
-                cx.engine(
-                    Rule::R55,
-                    format!(
-                        "{} was dropped from {session} as aborted but never received Abort",
-                        cx.model.writer(*writer)
-                    ),
-                );
+                self.dropped_unaborted.push((*session, *writer, cx.now));
             }
             _ => {}
         }
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
+        self.abort_overdue(cx, true);
         for ((session, writer), need) in std::mem::take(&mut self.needs) {
             if cx.model.open_handler(writer).is_some() {
                 // Still inside a handler when the trace ends: its Abort waits behind it.
@@ -154,6 +160,27 @@ impl Rules for AbortRules {
 }
 
 impl AbortRules {
+    /// R55: a writer dropped as aborted got its Abort in the same instant (or the trace has not
+    /// moved on yet, unless it `ended`).
+    fn abort_overdue(&mut self, cx: &mut Cx<'_>, ended: bool) {
+        let now = cx.now.at_ms;
+        let mut overdue = Vec::new();
+        self.dropped_unaborted.retain(|&(s, w, stamp)| {
+            let late = ended || stamp.at_ms < now;
+            if late {
+                overdue.push((s, w, stamp));
+            }
+            !late
+        });
+        for (session, writer, stamp) in overdue {
+            let message = format!(
+                "{} was dropped from {session} as aborted but never received Abort",
+                cx.model.writer(writer)
+            );
+            cx.report_at(stamp, Party::Engine, Rule::R55, message);
+        }
+    }
+
     fn called(&mut self, cx: &mut Cx<'_>, s: SessionNo, call: &Call, hr: Hresult) {
         if hr.is_failure() {
             return;

@@ -125,8 +125,11 @@ pub(super) struct Part {
     pub(super) identify_failed: Option<Stamp>,
     /// `WriterDropped` records.
     pub(super) dropped: Vec<(DropReason, Stamp)>,
-    /// First Abort delivered.
+    /// First Abort delivered by VSS's operation.
     pub(super) aborted: Option<Stamp>,
+    /// The Abort of the writer's own freeze timeout after a Thaw that missed its window
+    /// (KB915331): the first Abort after such a window fired, not VSS's.
+    pub(super) own_timeout_abort: Option<Stamp>,
     /// R47: whether the writer had nothing selected when it received PrepareForBackup (or,
     /// without PrepareForBackup, PrepareForSnapshot).
     pub(super) unselected: Option<bool>,
@@ -437,6 +440,10 @@ impl Model {
                 };
                 self.handled(*session, *writer, *event, outcome);
             }
+            TraceEvent::WriterRestarted { writer } => {
+                // Its service restarted: the handler it was in is gone for good.
+                self.open.retain(|open| open.writer != *writer);
+            }
             TraceEvent::HandlerTimedOut {
                 session,
                 writer,
@@ -533,9 +540,13 @@ impl Model {
         }
         part.delivered.insert_first(event, stamp);
         // The Abort of a freeze window a Thaw missed (KB915331) is the writer's own timeout:
-        // VSS's operation goes on with it.
-        if event == WriterEvent::Abort && !(kb915331 && part.window_fired_after_thaw()) {
-            part.aborted.get_or_insert(stamp);
+        // VSS's operation goes on with it. Any later Abort (its Thaw failing too, say) is VSS's.
+        if event == WriterEvent::Abort {
+            if kb915331 && part.window_fired_after_thaw() && part.own_timeout_abort.is_none() {
+                part.own_timeout_abort = Some(stamp);
+            } else {
+                part.aborted.get_or_insert(stamp);
+            }
         }
     }
 

@@ -1,6 +1,8 @@
-//! Writer states (T2, R10, R75, R76 and the Q12 policies): the oracle computes each writer's
-//! state in each session from handler results, freeze-window expiries and the policies in force,
-//! and checks every `StateChanged` and `StatusReported` against it.
+//! Writer states (T2, R10, R30, R75, R76 and the Q12 and `last_error` policies): the oracle
+//! computes each writer's state in each session from handler results, freeze-window expiries and
+//! the policies in force, and checks every `StateChanged` and `StatusReported` against it. A
+//! session that has not involved a writer in its backup reports what the machine last showed
+//! (R30): the last `StateChanged` of any session, or Stable after a restart.
 
 use super::model::Stamp;
 use super::tables::VecMap;
@@ -12,7 +14,7 @@ use crate::vocab::{
 };
 
 /// The rules this family judges.
-pub(super) const RULES: &[Rule] = &[Rule::R10, Rule::R75, Rule::R76, Rule::T2];
+pub(super) const RULES: &[Rule] = &[Rule::R10, Rule::R30, Rule::R75, Rule::R76, Rule::T2];
 
 type Status = (WriterState, Hresult);
 
@@ -22,6 +24,8 @@ const STABLE: Status = (WriterState::VSS_WS_STABLE, Hresult::S_OK);
 #[derive(Debug, Default)]
 pub(super) struct StateRules {
     tracks: VecMap<(SessionNo, WriterNo), Track>,
+    /// What the machine shows of each writer: the last `StateChanged` of any session (R30).
+    machine: VecMap<WriterNo, Status>,
     /// R29, R30: the statuses a `GatherWriterStatus` collected (when it started and when it
     /// completed); `GetWriterStatus` reports from them until the next gather.
     gathering: VecMap<SessionNo, VecMap<WriterNo, Vec<Status>>>,
@@ -42,6 +46,9 @@ struct Track {
     because: Because,
     rule: Rule,
     since: Stamp,
+    /// The session's operation sent the writer an event (or VSS gave up on one): the session
+    /// reports its own view from then on, the machine's before.
+    involved: bool,
 }
 
 impl Default for Track {
@@ -52,6 +59,7 @@ impl Default for Track {
             because: Because::SessionStarted,
             rule: Rule::T2,
             since: Stamp::default(),
+            involved: false,
         }
     }
 }
@@ -77,8 +85,28 @@ impl Rules for StateRules {
                 writer,
                 event,
             } => {
+                if event.belongs_to_an_operation() {
+                    // An event given up in the writer's queue involves it quietly: its view
+                    // starts Stable and fails at once (only the failure is recorded).
+                    self.involve(cx, *session, *writer, true);
+                }
                 let hr = Some(Hresult::VSS_E_WRITER_NOT_RESPONDING);
                 self.handled(cx, *session, *writer, *event, (false, hr, false));
+            }
+            TraceEvent::Delivered {
+                session,
+                writer,
+                event,
+                ..
+            } if event.belongs_to_an_operation() => self.involve(cx, *session, *writer, false),
+            TraceEvent::WriterRestarted { writer } => {
+                // The restarted writer knows none of its backups: they report the machine's.
+                self.machine.insert(*writer, STABLE);
+                for ((_, w), track) in self.tracks.iter_mut() {
+                    if w == writer {
+                        *track = Track::default();
+                    }
+                }
             }
             TraceEvent::TimerFired {
                 timer: Timer::FreezeWindow { session, writer },
@@ -91,6 +119,7 @@ impl Rules for StateRules {
             } => {
                 cx.reach(*state);
                 self.changed(cx, *session, *writer, (*state, *failure));
+                self.machine.insert(*writer, (*state, *failure));
             }
             TraceEvent::AsyncStarted {
                 session,
@@ -149,6 +178,11 @@ impl StateRules {
         let codes = failure_codes(failure, panicked, ok);
         let policies = cx.model.policies;
         let track = self.tracks.entry((session, writer)).or_default();
+        // Abort and BackupShutdown to a writer the session never involved change nothing it
+        // reports; Identify changes nothing at all.
+        if !track.involved {
+            return;
+        }
         let next = &mut self.next;
         next.clear();
         for current in &track.expected {
@@ -172,6 +206,38 @@ impl StateRules {
             _ => Rule::R75,
         };
         track.since = cx.now;
+    }
+
+    /// `session`'s operation involves `writer`: its view starts Stable (R74), with the last
+    /// error the machine showed if `Policies::last_error` keeps it.
+    /// `quiet`: no `StateChanged` is owed for the starting view.
+    fn involve(&mut self, cx: &mut Cx<'_>, session: SessionNo, writer: WriterNo, quiet: bool) {
+        let machine = self.machine.get(&writer).copied().unwrap_or(STABLE);
+        let track = self.tracks.entry((session, writer)).or_default();
+        if track.involved {
+            return;
+        }
+        track.involved = true;
+        let failure = cx.model.policies.last_error.after_success(machine.1);
+        let start = (WriterState::VSS_WS_STABLE, failure);
+        expect_only(&mut track.expected, start);
+        if quiet {
+            track.recorded = start;
+        }
+        track.because = Because::Involved {
+            at_ms: cx.now.at_ms,
+        };
+        track.rule = Rule::R30;
+        track.since = cx.now;
+    }
+
+    /// What `session` may report for `writer` now: its own view once involved, else the
+    /// machine's (R30).
+    fn reportable(&self, session: SessionNo, writer: WriterNo) -> Vec<Status> {
+        match self.tracks.get(&(session, writer)) {
+            Some(track) if track.involved => track.expected.clone(),
+            _ => vec![self.machine.get(&writer).copied().unwrap_or(STABLE)],
+        }
     }
 
     /// R76: the writer's freeze window expired: FAILED_AT_FREEZE with the timeout code.
@@ -276,11 +342,7 @@ impl StateRules {
         let mut snapshot = VecMap::default();
         for w in writers {
             self.checkpoint(cx, s, w);
-            let expected = self
-                .tracks
-                .get(&(s, w))
-                .map_or_else(|| vec![STABLE], |track| track.expected.clone());
-            snapshot.insert(w, expected);
+            snapshot.insert(w, self.reportable(s, w));
         }
         snapshot
     }
@@ -299,10 +361,13 @@ impl StateRules {
             return;
         }
         self.checkpoint(cx, s, w);
+        let now = self.reportable(s, w);
         let track = self.tracks.entry((s, w)).or_default();
+        // A writer the session never involved is reported as the machine last showed it (R30).
+        let rule = if track.involved { Rule::T2 } else { Rule::R30 };
         let (expected, gathered): (&[Status], bool) = match self.gathered.get(&s) {
             Some(gathered) => (gathered.get(&w).map_or(&[STABLE], Vec::as_slice), true),
-            None => (&track.expected, false),
+            None => (&now, false),
         };
         if !expected.contains(&status) {
             let when = if gathered {
@@ -318,7 +383,7 @@ impl StateRules {
                 cx.now.at_ms,
                 describe(expected),
             );
-            cx.engine(Rule::T2, message);
+            cx.engine(rule, message);
         }
     }
 }
@@ -355,13 +420,16 @@ fn transition(
     codes: &[Hresult],
 ) -> Moves<Status> {
     let sticky = current.0.is_failed();
+    let kept = policies.last_error.after_success(current.1);
     let mut moves = Moves::empty(current);
     let next = match event {
         // R10, R44: Identify never changes the state (Q11).
         WriterEvent::Identify => current,
         WriterEvent::Abort => match policies.state_after_abort {
             StateAfterAbort::KeepFailureElseStable if sticky => current,
-            StateAfterAbort::KeepFailureElseStable | StateAfterAbort::Stable => STABLE,
+            StateAfterAbort::KeepFailureElseStable | StateAfterAbort::Stable => {
+                (WriterState::VSS_WS_STABLE, kept)
+            }
             StateAfterAbort::Unchanged => current,
         },
         // A failure always records the new FAILED_AT_* state and code (R75).
@@ -378,10 +446,10 @@ fn transition(
         _ if sticky => current,
         WriterEvent::BackupShutdown => match policies.state_after_shutdown {
             StateAfterShutdown::Unchanged => current,
-            StateAfterShutdown::StableUnlessFailed => STABLE,
+            StateAfterShutdown::StableUnlessFailed => (WriterState::VSS_WS_STABLE, kept),
         },
         _ => match WriterState::after_success(event) {
-            Some(state) => (state, Hresult::S_OK),
+            Some(state) => (state, kept),
             None => current,
         },
     };
@@ -692,6 +760,9 @@ enum Because {
     FreezeExpired {
         at_ms: u64,
     },
+    Involved {
+        at_ms: u64,
+    },
 }
 
 impl std::fmt::Display for Because {
@@ -719,6 +790,10 @@ impl std::fmt::Display for Because {
                 write!(f, " at {at_ms} ms")
             }
             Self::FreezeExpired { at_ms } => write!(f, "its freeze window expired at {at_ms} ms"),
+            Self::Involved { at_ms } => write!(
+                f,
+                "the session's operation involved it at {at_ms} ms (R30, R74)"
+            ),
         }
     }
 }

@@ -124,6 +124,11 @@ impl<K: TableKey, V> VecMap<K, V> {
         self.entries.iter().map(|(key, value)| (key, value))
     }
 
+    /// The pairs in ascending key order, values mutable.
+    pub(super) fn iter_mut(&mut self) -> impl Iterator<Item = (&K, &mut V)> + '_ {
+        self.entries.iter_mut().map(|(key, value)| (&*key, value))
+    }
+
     /// The keys in ascending order.
     pub(super) fn keys(&self) -> impl DoubleEndedIterator<Item = &K> + '_ {
         self.entries.iter().map(|(key, _)| key)

@@ -92,6 +92,12 @@ impl Rules for TerminationRules {
                 provider: *provider,
                 step: *step,
             }),
+            TraceEvent::WriterRestarted { writer } => {
+                // Its service restarted: the handler it was in never returns, and holds nothing.
+                self.running.retain(
+                    |(actor, _)| !matches!(actor, Actor::Writer { writer: w, .. } if w == writer),
+                );
+            }
             TraceEvent::BoundReached { bound, waiting_for } => {
                 self.bound_reached(cx, *bound, *waiting_for);
             }

@@ -464,11 +464,16 @@ pub(super) const ENTRIES: &[Entry] = &[
         statement: "Writer status should be collected immediately after PrepareForBackup, \
             DoSnapshotSet and BackupComplete in a backup, and after PreRestore and PostRestore in \
             a restore. Status taken at other times may describe an earlier operation or a writer \
-            busy with another event, and cannot be trusted.",
+            busy with another event, and cannot be trusted. The simulator makes the first half \
+            of that true machine-wide: each writer keeps the state and last error the last \
+            operation that touched it left (any session's), a requester that has not involved \
+            the writer in its own backup reports that, and one that has reports its backup's \
+            view; a restart of the writer's service (Vss::restart_writer, the RestartWriter \
+            step) shows it Stable again. Whether a success clears the last error is the \
+            last_error policy.",
         sources: &["vss/determining-writer-status", "vss/writer-errors-and-vetoes"],
-        status: Informational("advice on when a requester gathers status; the engine reports the \
-            session's states as of the gather, whenever it is made"),
-        engine: &[],
+        status: Implemented,
+        engine: &["coordinator/dispatch.rs", "coordinator/pipeline.rs", "coordinator/inflight.rs", "trace/oracle/states.rs"],
     },
     Entry {
         rule: R31,

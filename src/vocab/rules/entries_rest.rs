@@ -445,7 +445,7 @@ pub(super) const ENTRIES: &[Entry] = &[
     Entry {
         rule: T2,
         title: "The simulator's writer state machine: next state per event, on success or failure",
-        statement: "T2 gives each event's state after a successful handler (PrepareForBackup, BackupComplete, PreRestore, PostRestore → 1; PrepareForSnapshot → 2; Freeze → 3; Thaw → 4; PostSnapshot → 5) and after a failed one (the matching FAILED_AT_* state 6–15, with Abort for Freeze and Thaw); Identify and a successful BackupShutdown leave the state alone, and the state after Abort is Q12. It is inferred from the state names; WriterState::after_success and WriterState::failed_at hold it, and the coordinator applies it with sticky failures.",
+        statement: "T2 gives each event's state after a successful handler (PrepareForBackup, BackupComplete, PreRestore, PostRestore → 1; PrepareForSnapshot → 2; Freeze → 3; Thaw → 4; PostSnapshot → 5) and after a failed one (the matching FAILED_AT_* state 6–15, with Abort for Freeze and Thaw); Identify and a successful BackupShutdown leave the state alone, and the state after Abort is Q12. It is inferred from the state names; WriterState::after_success and WriterState::failed_at hold it, and the coordinator applies it with sticky failures. Within a backup the states are the backup's own (from Stable when the backup involves the writer, R74); what a success does to the last error is the last_error policy (default: cleared).",
         sources: &["api/vss/ne-vss-vss_writer_state", "vss/aborting-vss-operations"],
         status: Implemented,
         engine: &["vocab/writer_state.rs", "coordinator/dispatch.rs", "trace/oracle/states.rs"],
@@ -923,10 +923,10 @@ pub(super) const ENTRIES: &[Entry] = &[
     Entry {
         rule: FF17,
         title: "A writer stays [8] Failed / Not responding across backups until restarted",
-        statement: "The Microsoft Exchange Writer showed State [8] Failed, Last error Not responding, backup after backup until the replication service was restarted or the server rebooted (microsoft/CSS-Exchange #2093). ff17 uses a ScriptedWriter with persist_failures: after its OnAbort hangs, every later handler in any session fails with VSS_E_WRITER_NOT_RESPONDING until a RestartWriter step.",
+        statement: "The Microsoft Exchange Writer showed State [8] Failed, Last error Not responding, backup after backup until the replication service was restarted or the server rebooted (microsoft/CSS-Exchange #2093). ff17 uses a ScriptedWriter with persist_failures: after its OnAbort hangs, every later handler in any session fails with VSS_E_WRITER_NOT_RESPONDING until a RestartWriter step. Writer status is machine-wide (R30): a new requester's pre-check reads the failure the last backup left, until the restart shows the writer Stable again.",
         sources: &["github:microsoft/CSS-Exchange#2093"],
-        status: Partly("writer state is kept per requester session, so a new session's status pre-check still reads [1] Stable, and each session reports the state of its own failing event rather than the original [8]"),
-        engine: &["writer/scripted.rs", "sim/program.rs", "../scenarios/ff17-writer-stuck-until-restart.toml"],
+        status: Partly("each session reports the state of its own failing event ([15] after a failed BackupShutdown, [7] at PrepareForBackup) rather than the original [8]"),
+        engine: &["writer/scripted.rs", "sim/program.rs", "coordinator/inflight.rs", "../scenarios/ff17-writer-stuck-until-restart.toml"],
     },
     Entry {
         rule: FF18,
