@@ -55,6 +55,13 @@ hresults! {
     VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED = 0x0004_2321;
     /// Not implemented.
     E_NOTIMPL = 0x8000_4001;
+    /// Operation aborted: what a provider or a writer's application often returns when it gives
+    /// up (not a valid provider result, R94: VSS turns it into
+    /// `VSS_E_UNEXPECTED_PROVIDER_ERROR`).
+    E_ABORT = 0x8000_4004;
+    /// Unspecified failure: the generic error of Win32 and COM code (not a valid provider
+    /// result, R94).
+    E_FAIL = 0x8000_4005;
     /// Unexpected failure (pre-Windows 7 form of `VSS_E_UNEXPECTED`).
     E_UNEXPECTED = 0x8000_FFFF;
     /// The caller lacks the backup privilege or is not an administrator.

@@ -1,0 +1,83 @@
+//! `vssadmin`: the commands that read the machine, printed as Windows prints them (T12, R124).
+//!
+//! `vssadmin list writers` is a requester: it initializes for backup, gathers writer metadata
+//! and writer status, prints one block per writer and releases its object. It involves no writer
+//! in a backup, so what it prints is what the last operation left on the machine (R30).
+//!
+//! Text uses `\n` line ends; Windows' console writes `\r\n` (the command line converts).
+
+use std::fmt::Write as _;
+
+use super::words::vssadmin_error_words;
+use crate::requester::{AsyncError, Vss};
+use crate::vocab::{BackupState, Call, WriterStatus};
+
+/// The banner every `vssadmin` command prints first (Windows Server 2012 and later; older
+/// versions print other copyright years, Q23).
+pub const BANNER: &str =
+    "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\n\
+                          (C) Copyright 2001-2013 Microsoft Corp.\n";
+
+/// `vssadmin list writers`: the banner, a blank line, then per writer its name, class id,
+/// instance id, state and last error, each block followed by a blank line (R124).
+///
+/// Errs with the first requester call that failed (vssadmin then prints an error instead of the
+/// list), or with the run bound a wait hit (a writer that never answers `OnIdentify` under
+/// `HandlerTimeout::Never` hangs vssadmin too).
+///
+/// ```
+/// use vss_sim::requester::Vss;
+/// use vss_sim::tools::vssadmin;
+/// use vss_sim::vocab::WriterClassId;
+/// use vss_sim::writer::{ScriptedWriter, WriterConfig};
+///
+/// let system = WriterClassId::from_u128(0xe8132975_6f93_4464_a53e_1050253ae220);
+/// let vss = Vss::builder()
+///     .writer(WriterConfig::new(system, "System Writer"), ScriptedWriter::new("System Files"))
+///     .build();
+/// let text = vssadmin::list_writers(&vss)?;
+/// assert!(text.contains("Writer name: 'System Writer'\n   Writer Id: {e8132975-6f93-4464-a53e-1050253ae220}\n"));
+/// assert!(text.contains("   State: [1] Stable\n   Last error: No error\n"));
+/// # Ok::<(), vss_sim::requester::AsyncError>(())
+/// ```
+pub fn list_writers(vss: &Vss) -> Result<String, AsyncError> {
+    let rows = writer_status(vss)?;
+    let mut text = String::from(BANNER);
+    text.push('\n');
+    for row in &rows {
+        write_writer(&mut text, row);
+    }
+    Ok(text)
+}
+
+/// One writer's block of `vssadmin list writers` (R124), with its trailing blank line.
+pub fn write_writer(text: &mut String, row: &WriterStatus) {
+    // Writing to a String cannot fail.
+    let _ = write!(
+        text,
+        "Writer name: '{}'\n   Writer Id: {}\n   Writer Instance Id: {}\n   State: [{}] {}\n   \
+         Last error: {}\n\n",
+        row.name,
+        row.writer_id,
+        row.instance_id,
+        row.state as u32,
+        row.state.vssadmin_word(),
+        vssadmin_error_words(row.failure),
+    );
+}
+
+/// What a status-only requester sees: `InitializeForBackup`, `GatherWriterMetadata`,
+/// `GatherWriterStatus`, every row, `FreeWriterStatus`, release.
+fn writer_status(vss: &Vss) -> Result<Vec<WriterStatus>, AsyncError> {
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup)
+        .map_err(AsyncError::Failed)?;
+    bc.call_ok(Call::SetBackupState(BackupState::default()))
+        .map_err(AsyncError::Failed)?;
+    bc.call_and_wait(Call::GatherWriterMetadata)?;
+    let rows = bc.writer_status()?;
+    bc.call_ok(Call::FreeWriterStatus)
+        .map_err(AsyncError::Failed)?;
+    bc.call_ok(Call::Release).map_err(AsyncError::Failed)?;
+    Ok(rows)
+}

@@ -1,0 +1,106 @@
+//! `vssadmin list writers` over a simulated machine (issue 12, part 7; R124, T13): the layout
+//! Windows prints, and the status the machine keeps between requesters (R30).
+
+mod common;
+
+use common::*;
+use vss_sim::requester::Vss;
+use vss_sim::tools::vssadmin;
+use vss_sim::vocab::well_known;
+use vss_sim::vocab::{Call, WriterEvent as E, WriterFailure, WriterInstanceId};
+use vss_sim::writer::{Reaction, ScriptedWriter, WriterConfig};
+
+/// System Writer and Task Scheduler Writer with the ids of a real machine's listing; the Task
+/// Scheduler Writer vetoes PrepareForSnapshot when `veto`.
+fn machine(veto: bool) -> Vss {
+    let system = WriterConfig::new(well_known::SYSTEM_WRITER, "System Writer").instance_id(
+        WriterInstanceId::from_u128(0x7e63_1031_c695_4229_9da1_a7de_057e_64cb),
+    );
+    let tasks = WriterConfig::new(well_known::TASK_SCHEDULER_WRITER, "Task Scheduler Writer")
+        .instance_id(WriterInstanceId::from_u128(
+            0x1bdd_d48e_5052_49db_9b07_b96f_9672_7e6b,
+        ));
+    let mut scheduler = ScriptedWriter::new("Tasks Store");
+    if veto {
+        scheduler = scheduler.on(
+            E::PrepareForSnapshot,
+            Reaction::veto(WriterFailure::VSS_E_WRITERERROR_RETRYABLE),
+        );
+    }
+    Vss::builder()
+        .writer(system, ScriptedWriter::new("System Files"))
+        .writer(tasks, scheduler)
+        .build()
+}
+
+#[test]
+fn r124_list_writers_prints_windows_layout() {
+    let text = vssadmin::list_writers(&machine(false)).unwrap();
+    let expected = "\
+vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool
+(C) Copyright 2001-2013 Microsoft Corp.
+
+Writer name: 'System Writer'
+   Writer Id: {e8132975-6f93-4464-a53e-1050253ae220}
+   Writer Instance Id: {7e631031-c695-4229-9da1-a7de057e64cb}
+   State: [1] Stable
+   Last error: No error
+
+Writer name: 'Task Scheduler Writer'
+   Writer Id: {d61d61c8-d73a-4eee-8cdd-f6f9786b7124}
+   Writer Instance Id: {1bddd48e-5052-49db-9b07-b96f96727e6b}
+   State: [1] Stable
+   Last error: No error
+
+";
+    assert_eq!(text, expected);
+}
+
+#[test]
+fn r30_t13_list_writers_after_a_failed_backup_shows_what_it_left() {
+    let vss = machine(true);
+    let mut bc = prepared(&vss);
+    let _ = bc.call_and_wait(Call::DoSnapshotSet);
+    bc.call_ok(Call::AbortBackup).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    let text = vssadmin::list_writers(&vss).unwrap();
+    assert!(
+        text.contains(
+            "Writer name: 'Task Scheduler Writer'\n   Writer Id: {d61d61c8-d73a-4eee-8cdd-f6f9786b7124}\n   \
+             Writer Instance Id: {1bddd48e-5052-49db-9b07-b96f96727e6b}\n   State: [8] Failed\n   \
+             Last error: Retryable error\n\n"
+        ),
+        "{text}"
+    );
+    // A veto at PrepareForSnapshot aborts nothing (R51): the System Writer went through the
+    // creation, and AbortBackup after it reaches no writer past PostSnapshot (R55), so it is
+    // left waiting for a BackupComplete that never comes.
+    assert!(
+        text.contains(
+            "   Writer Instance Id: {7e631031-c695-4229-9da1-a7de057e64cb}\n   \
+             State: [5] Waiting for completion\n   Last error: No error\n"
+        ),
+        "{text}"
+    );
+    assert_clean_engine(&vss);
+}
+
+#[test]
+fn r30_list_writers_after_a_backup_without_backup_complete_shows_waiting_for_completion() {
+    let vss = machine(false);
+    let mut bc = prepared(&vss);
+    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    let text = vssadmin::list_writers(&vss).unwrap();
+    assert_eq!(
+        text.matches("   State: [5] Waiting for completion\n   Last error: No error\n")
+            .count(),
+        2,
+        "{text}"
+    );
+}
+
+fn assert_clean_engine(vss: &Vss) {
+    let report = vss_sim::trace::oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+}
