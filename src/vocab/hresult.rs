@@ -254,7 +254,8 @@ mod tests {
             Hresult::VSS_E_BAD_STATE.to_string(),
             "VSS_E_BAD_STATE (0x80042301)"
         );
-        assert_eq!(Hresult(0x8000_4005).to_string(), "0x80004005");
+        assert_eq!(Hresult::E_FAIL.to_string(), "E_FAIL (0x80004005)");
+        assert_eq!(Hresult(0x8000_4002).to_string(), "0x80004002");
     }
 
     #[test]
