@@ -277,6 +277,12 @@ fn ff17_writer_failure_persists_across_backups_until_restart() {
 }
 
 #[test]
+fn ff18_a_provider_error_at_is_volume_supported_reaches_the_tool() {
+    // R20, R94
+    replay("ff18-provider-error-at-is-volume-supported.toml", &[]);
+}
+
+#[test]
 fn ff21_writer_failing_identify_is_absent_and_the_backup_goes_on() {
     // R10, R57, R66
     replay(

@@ -149,6 +149,7 @@ enum ProviderBomb {
     Id,
     Name,
     SupportsVolume,
+    VolumeQuery,
     Step,
     WaitEnded,
 }
@@ -185,6 +186,12 @@ impl Provider for BombProvider {
             explode();
         }
         self.inner.supports_volume(volume)
+    }
+    fn is_volume_supported(&mut self, volume: &str) -> Result<bool, Hresult> {
+        if self.at == ProviderBomb::VolumeQuery {
+            explode();
+        }
+        self.inner.is_volume_supported(volume)
     }
     fn step(
         &mut self,
@@ -502,6 +509,30 @@ fn trait_methods(file: &str, name: &str) -> BTreeSet<String> {
 }
 
 #[test]
+fn a_provider_panicking_in_is_volume_supported_is_an_unexpected_provider_error() {
+    // R94: a provider's panic is its error, never a torn-down run.
+    let vss = Vss::builder()
+        .provider(BombProvider {
+            at: ProviderBomb::VolumeQuery,
+            inner: SoftwareProvider::system(),
+        })
+        .build();
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    let asked = bc.call(Call::IsVolumeSupported {
+        provider: ProviderId::NULL,
+        volume: "C:\\".into(),
+    });
+    assert_eq!(asked, Err(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR));
+    bc.call_ok(Call::Release).unwrap();
+    let codes = user_code_panics(&vss.trace());
+    assert!(
+        codes.contains(&UserCode::SupportsVolume(vss_sim::trace::ProviderNo(0))),
+        "{codes:?}"
+    );
+}
+
+#[test]
 fn every_user_trait_method_is_exercised_here() {
     let exercised: [(&str, &str, &[&str]); 5] = [
         (
@@ -526,7 +557,15 @@ fn every_user_trait_method_is_exercised_here() {
             "src/provider/mod.rs",
             "Provider",
             // `on_wait_ended`: `ProviderBomb::WaitEnded`.
-            &["id", "name", "supports_volume", "step", "on_wait_ended"],
+            // `is_volume_supported`: `a_provider_panicking_in_is_volume_supported_…`.
+            &[
+                "id",
+                "name",
+                "supports_volume",
+                "is_volume_supported",
+                "step",
+                "on_wait_ended",
+            ],
         ),
         ("src/coordinator/chooser.rs", "Chooser", &["choose"]),
         ("src/sim/decision.rs", "Decider", &["decide"]),

@@ -26,12 +26,19 @@ impl Coordinator {
             Ok(Checked::PickProvider { requested, volume }) => {
                 self.pick_provider(requested, volume)
             }
+            Ok(Checked::AskSupport { requested, volume }) => {
+                self.ask_support(requested, &volume).map(Checked::Supported)
+            }
             checked => checked,
         };
         let hr = match &checked {
-            Ok(Checked::Plain | Checked::Volume { .. } | Checked::PickProvider { .. }) => {
-                Hresult::S_OK
-            }
+            Ok(
+                Checked::Plain
+                | Checked::Volume { .. }
+                | Checked::PickProvider { .. }
+                | Checked::AskSupport { .. }
+                | Checked::Supported(_),
+            ) => Hresult::S_OK,
             Ok(Checked::Cancel(hr)) => *hr,
             Err(hr) => *hr,
         };
@@ -72,6 +79,9 @@ impl Coordinator {
         if hr.is_failure() {
             return Err(hr);
         }
+        if let Ok(Checked::Supported(supported)) = checked {
+            return Ok(Reply::Supported(supported));
+        }
         Ok(self.perform(
             session,
             call,
@@ -106,6 +116,23 @@ impl Coordinator {
                 Ok(Checked::Plain)
             }
             Call::AddToSnapshotSet { volume, provider } => self.check_volume(s, volume, *provider),
+            Call::IsVolumeSupported { provider, volume } => {
+                let known = self.known_volume(volume)?;
+                let requested = if provider.is_null() {
+                    None
+                } else {
+                    let index = self
+                        .providers
+                        .iter()
+                        .position(|p| p.id == *provider)
+                        .ok_or(Hresult::VSS_E_PROVIDER_NOT_REGISTERED)?;
+                    Some(ProviderNo(super::index_u32(index)))
+                };
+                Ok(Checked::AskSupport {
+                    requested,
+                    volume: known.to_owned(),
+                })
+            }
             Call::SnapshotProperties { snapshot } => {
                 let found = s
                     .set
@@ -163,12 +190,7 @@ impl Coordinator {
         volume: &str,
         provider: ProviderId,
     ) -> Result<Checked, Hresult> {
-        if volume.is_empty() {
-            return Err(Hresult::E_INVALIDARG);
-        }
-        let Some(known) = self.volumes.iter().find(|v| v.eq_ignore_ascii_case(volume)) else {
-            return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
-        };
+        let known = self.known_volume(volume)?;
         let data = s.set.data().ok_or(Hresult::VSS_E_BAD_STATE)?;
         if data
             .volumes
@@ -184,6 +206,48 @@ impl Coordinator {
             requested: provider,
             volume: known.clone(),
         })
+    }
+
+    /// The machine's name for `volume` (case-insensitive): `E_INVALIDARG` for an empty name,
+    /// `VSS_E_OBJECT_NOT_FOUND` for a volume the machine does not have.
+    fn known_volume(&self, volume: &str) -> Result<&String, Hresult> {
+        if volume.is_empty() {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        self.volumes
+            .iter()
+            .find(|v| v.eq_ignore_ascii_case(volume))
+            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    }
+
+    /// R20: whether `requested` (every provider, in registration order, for `None`) can
+    /// shadow-copy `volume`. A provider's error ends the question, mapped as R94 says; a
+    /// panicking provider is an unexpected provider error.
+    fn ask_support(
+        &mut self,
+        requested: Option<ProviderNo>,
+        volume: &str,
+    ) -> Result<bool, Hresult> {
+        let candidates: Vec<usize> = match requested {
+            Some(provider) => vec![provider.0 as usize],
+            None => (0..self.providers.len()).collect(),
+        };
+        for index in candidates {
+            let asked = self.providers[index]
+                .provider
+                .call(|p| p.is_volume_supported(volume));
+            let answer = asked.unwrap_or_else(|panic| {
+                let no = ProviderNo(super::index_u32(index));
+                self.user_code_panicked(UserCode::SupportsVolume(no), panic);
+                Err(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR)
+            });
+            match answer {
+                Ok(true) => return Ok(true),
+                Ok(false) => {}
+                Err(hr) => return Err(crate::provider::map_support_result(hr)),
+            }
+        }
+        Ok(false)
     }
 
     /// R85: the provider that takes `volume`: `requested`, if it supports the volume, or for
@@ -275,6 +339,8 @@ impl Coordinator {
             Call::SnapshotProperties { snapshot } => {
                 return Reply::Properties(self.properties(session, snapshot));
             }
+            // Answered in `dispatch_call`, once the providers were asked.
+            Call::IsVolumeSupported { .. } => {}
             Call::SetBackupSucceeded {
                 component,
                 succeeded,
@@ -529,4 +595,12 @@ enum Checked {
     },
     /// `Cancel`, with the HRESULT the method returns (R38).
     Cancel(Hresult),
+    /// `IsVolumeSupported` of a known volume: the providers (`requested`, or every one for
+    /// `GUID_NULL`) are still to be asked (R20).
+    AskSupport {
+        requested: Option<ProviderNo>,
+        volume: String,
+    },
+    /// `IsVolumeSupported`'s answer.
+    Supported(bool),
 }

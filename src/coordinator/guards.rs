@@ -21,6 +21,7 @@
 //! | `SetBackupSucceeded` | after a successful `DoSnapshotSet`, before `BackupComplete` (R25) | `VSS_E_BAD_STATE` |
 //! | `BackupComplete` | writer context, after a successful `DoSnapshotSet`, once, not aborted (R26) | `VSS_E_BAD_STATE` |
 //! | `AbortBackup` | after `InitializeForBackup` (R53) | `VSS_E_BAD_STATE` |
+//! | `IsVolumeSupported` | after `InitializeForBackup` (R20) | `VSS_E_BAD_STATE` |
 //! | `GatherWriterStatus` | metadata gathered (R28) | `VSS_E_BAD_STATE` |
 //! | `GetWriterStatus(Count)` | `GatherWriterStatus` completed (R29) | `VSS_E_BAD_STATE` |
 //! | `FreeWriterStatus` | `GatherWriterStatus` completed (R28) | `VSS_E_BAD_STATE` |
@@ -72,7 +73,7 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         | Call::SnapshotProperties { .. }
         | Call::SetBackupSucceeded { .. }
         | Call::BackupComplete => check_backup(session, call, set_elsewhere),
-        Call::AbortBackup => Ok(()),
+        Call::AbortBackup | Call::IsVolumeSupported { .. } => Ok(()),
         Call::GatherWriterStatus => {
             require(session.metadata.gathered())?;
             no_pending(session)

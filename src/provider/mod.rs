@@ -34,6 +34,13 @@ pub trait Provider {
     /// Whether this provider can shadow-copy `volume` (R20, R85).
     fn supports_volume(&self, volume: &str) -> bool;
 
+    /// What it answers when VSS asks it on behalf of `IsVolumeSupported` (R20): whether it can
+    /// shadow-copy `volume` at all (not whether it can right now), or an error — a veto, or any
+    /// other code, which VSS maps as R94 says. The default answers `supports_volume`.
+    fn is_volume_supported(&mut self, volume: &str) -> Result<bool, Hresult> {
+        Ok(self.supports_volume(volume))
+    }
+
     /// One step of the creation pipeline for set `set`; `volume` is given for
     /// `BeginPrepareSnapshot` only. Return `S_OK` or one of R94's codes.
     fn step(
@@ -107,6 +114,15 @@ impl ProviderContext {
     /// What the step asked to wait for, and the signals it set or reset (for the coordinator).
     pub(crate) fn into_parts(self) -> (u64, Option<Wait>, Vec<(SignalName, bool)>) {
         (self.spent_ms, self.wait, self.signals)
+    }
+}
+
+/// R94 for `IsVolumeSupported`: a provider's error that R94 allows passes (a veto stays a veto),
+/// anything else — and a "success" code given as an error — is `VSS_E_UNEXPECTED_PROVIDER_ERROR`.
+pub fn map_support_result(hr: Hresult) -> Hresult {
+    match map_provider_result(ProviderStep::EndPrepareSnapshots, hr) {
+        mapped if mapped.is_failure() => mapped,
+        _ => Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR,
     }
 }
 

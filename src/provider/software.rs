@@ -52,6 +52,7 @@ pub struct SoftwareProvider {
     durations_ms: BTreeMap<ProviderStep, u64>,
     results: BTreeMap<ProviderStep, Hresult>,
     waits: BTreeMap<ProviderStep, StepWait>,
+    volume_query: Option<Hresult>,
 }
 
 /// How a step of a [`SoftwareProvider`] blocks once its duration is over: it sets
@@ -110,6 +111,7 @@ impl SoftwareProvider {
             durations_ms: BTreeMap::new(),
             results: BTreeMap::new(),
             waits: BTreeMap::new(),
+            volume_query: None,
         }
     }
 
@@ -145,6 +147,14 @@ impl SoftwareProvider {
         self
     }
 
+    /// Answers `IsVolumeSupported` with `hr` instead of whether it supports the volume (field
+    /// failure 18: a provider that vetoes or fails the question).
+    #[must_use]
+    pub fn volume_query_result(mut self, hr: Hresult) -> Self {
+        self.volume_query = Some(hr);
+        self
+    }
+
     fn result(&self, step: ProviderStep) -> Hresult {
         self.results.get(&step).copied().unwrap_or(Hresult::S_OK)
     }
@@ -163,6 +173,13 @@ impl Provider for SoftwareProvider {
         self.volumes
             .as_ref()
             .is_none_or(|volumes| volumes.iter().any(|v| v.eq_ignore_ascii_case(volume)))
+    }
+
+    fn is_volume_supported(&mut self, volume: &str) -> Result<bool, Hresult> {
+        match self.volume_query {
+            Some(hr) if hr.is_failure() => Err(hr),
+            _ => Ok(self.supports_volume(volume)),
+        }
     }
 
     fn step(

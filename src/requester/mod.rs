@@ -18,6 +18,7 @@
 //! | `PrepareForBackup` | `prepare_for_backup` | `Call::PrepareForBackup` |
 //! | `DoSnapshotSet` | `do_snapshot_set` | `Call::DoSnapshotSet` |
 //! | `GetSnapshotProperties` | `snapshot_properties` | `Call::SnapshotProperties` |
+//! | `IsVolumeSupported` | `is_volume_supported` | `Call::IsVolumeSupported` |
 //! | `SetBackupSucceeded` | `set_backup_succeeded` | `Call::SetBackupSucceeded` |
 //! | `BackupComplete` | `backup_complete` | `Call::BackupComplete` |
 //! | `AbortBackup` | `abort_backup` | `Call::AbortBackup` |

@@ -397,6 +397,23 @@ macro_rules! abortable {
             pub fn abort_backup(self) -> BackupComponents<Aborted> {
                 self.abort()
             }
+
+            /// `IsVolumeSupported` (R20): whether `provider` — any provider, for `None` — can
+            /// shadow-copy `volume` at all (not whether it can right now).
+            pub fn is_volume_supported(
+                &mut self,
+                provider: Option<ProviderId>,
+                volume: &str,
+            ) -> Result<bool, Hresult> {
+                let call = Call::IsVolumeSupported {
+                    provider: provider.unwrap_or(ProviderId::NULL),
+                    volume: volume.to_owned(),
+                };
+                match self.call(call)? {
+                    Reply::Supported(supported) => Ok(supported),
+                    _ => Err(Hresult::VSS_E_UNEXPECTED),
+                }
+            }
         }
     )*};
 }

@@ -291,6 +291,10 @@ impl<'a> Interpreter<'a> {
             },
             Step::PrepareForBackup => Call::PrepareForBackup,
             Step::DoSnapshotSet => Call::DoSnapshotSet,
+            Step::IsVolumeSupported { volume, provider } => Call::IsVolumeSupported {
+                provider: provider.unwrap_or(ProviderId::NULL),
+                volume: volume.clone(),
+            },
             Step::GetSnapshotProperties { snapshot } => Call::SnapshotProperties {
                 snapshot: self.snapshot(slot, *snapshot),
             },

@@ -97,6 +97,13 @@ pub enum Step {
     PrepareForBackup,
     /// `DoSnapshotSet` (R22).
     DoSnapshotSet,
+    /// `IsVolumeSupported` (R20); the answer is in the step's result.
+    IsVolumeSupported {
+        /// The volume, e.g. `C:\`.
+        volume: String,
+        /// The provider; `None` is `GUID_NULL`: any provider.
+        provider: Option<ProviderId>,
+    },
     /// `GetSnapshotProperties` (R24).
     GetSnapshotProperties {
         /// Which shadow copy.

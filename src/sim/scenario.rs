@@ -139,6 +139,10 @@ pub struct ProviderSpec {
     /// until the host says "go on").
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub waits: BTreeMap<ProviderStep, StepWait>,
+    /// What it answers `IsVolumeSupported` with instead of whether it supports the volume: an
+    /// error code (a veto, or an unexpected error, field failure 18).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume_query: Option<Hresult>,
 }
 
 /// The outcome a scenario expects, as a user would see it on Windows.
@@ -262,6 +266,9 @@ impl Scenario {
                 }
                 for (step, wait) in &spec.waits {
                     provider = provider.with_wait(*step, wait.clone());
+                }
+                if let Some(hr) = spec.volume_query {
+                    provider = provider.volume_query_result(hr);
                 }
                 provider
             })

@@ -794,6 +794,9 @@ fn any_step() -> impl Strategy<Value = Step> {
         3 => (select(VOLUMES.to_vec()), select(PROVIDERS.to_vec())).prop_map(
             |(volume, provider)| Step::AddToSnapshotSet { volume: volume.to_owned(), provider }
         ),
+        1 => (select(VOLUMES.to_vec()), select(PROVIDERS.to_vec())).prop_map(
+            |(volume, provider)| Step::IsVolumeSupported { volume: volume.to_owned(), provider }
+        ),
         4 => Just(Step::PrepareForBackup),
         4 => Just(Step::DoSnapshotSet),
         1 => snapshot.prop_map(|snapshot| Step::GetSnapshotProperties { snapshot }),

@@ -137,6 +137,14 @@ pub enum Call {
     PrepareForBackup,
     /// `DoSnapshotSet` (R22, R45).
     DoSnapshotSet,
+    /// `IsVolumeSupported(providerId, volume)` (R20): can that provider (any provider, for
+    /// `GUID_NULL`) shadow-copy the volume at all.
+    IsVolumeSupported {
+        /// The provider; `GUID_NULL` asks whether any provider does.
+        provider: ProviderId,
+        /// Volume name with its trailing backslash, e.g. `C:\`.
+        volume: String,
+    },
     /// `GetSnapshotProperties` (R24).
     SnapshotProperties {
         /// The shadow copy.
@@ -205,6 +213,7 @@ impl Call {
             Self::AddToSnapshotSet { .. } => "AddToSnapshotSet",
             Self::PrepareForBackup => "PrepareForBackup",
             Self::DoSnapshotSet => "DoSnapshotSet",
+            Self::IsVolumeSupported { .. } => "IsVolumeSupported",
             Self::SnapshotProperties { .. } => "GetSnapshotProperties",
             Self::SetBackupSucceeded { .. } => "SetBackupSucceeded",
             Self::BackupComplete => "BackupComplete",
@@ -242,6 +251,8 @@ pub enum Reply {
     WriterMetadata(WriterMetadataView),
     /// `GetSnapshotProperties`.
     Properties(SnapshotProperties),
+    /// `IsVolumeSupported`'s answer (`pbSupportedByThisProvider`).
+    Supported(bool),
     /// `QueryStatus`, `Wait` and `Cancel`: the operation's status (R36–R38).
     Status(Hresult),
     /// `Wait` stopped at one of the run's bounds with the operation still pending (design

@@ -39,6 +39,7 @@ step_names!(
     AddComponent,
     StartSnapshotSet,
     AddToSnapshotSet,
+    IsVolumeSupported,
     PrepareForBackup,
     DoSnapshotSet,
     GetSnapshotProperties,
@@ -180,6 +181,7 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::AddComponent => metadata_step(call, &mut raw)?,
             N::StartSnapshotSet
             | N::AddToSnapshotSet
+            | N::IsVolumeSupported
             | N::PrepareForBackup
             | N::DoSnapshotSet
             | N::GetSnapshotProperties
@@ -288,6 +290,10 @@ fn backup_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
             volume: required(raw.volume.take(), call, "volume")?,
             provider: raw.provider.take(),
         },
+        N::IsVolumeSupported => Step::IsVolumeSupported {
+            volume: required(raw.volume.take(), call, "volume")?,
+            provider: raw.provider.take(),
+        },
         N::PrepareForBackup => Step::PrepareForBackup,
         N::DoSnapshotSet => Step::DoSnapshotSet,
         N::GetSnapshotProperties => Step::GetSnapshotProperties {
@@ -390,6 +396,7 @@ impl StepName {
             Step::AddComponent { .. } => Self::AddComponent,
             Step::StartSnapshotSet => Self::StartSnapshotSet,
             Step::AddToSnapshotSet { .. } => Self::AddToSnapshotSet,
+            Step::IsVolumeSupported { .. } => Self::IsVolumeSupported,
             Step::PrepareForBackup => Self::PrepareForBackup,
             Step::DoSnapshotSet => Self::DoSnapshotSet,
             Step::GetSnapshotProperties { .. } => Self::GetSnapshotProperties,
@@ -447,7 +454,8 @@ impl RawStep {
             Step::AddComponent { component } => {
                 raw.component = Some(component.clone());
             }
-            Step::AddToSnapshotSet { volume, provider } => {
+            Step::AddToSnapshotSet { volume, provider }
+            | Step::IsVolumeSupported { volume, provider } => {
                 raw.volume = Some(volume.clone());
                 raw.provider = *provider;
             }

@@ -292,9 +292,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             now. Errors: E_ACCESSDENIED, VSS_E_NESTED_VOLUME_LIMIT, E_OUTOFMEMORY, \
             VSS_E_BAD_STATE, VSS_E_OBJECT_NOT_FOUND, VSS_E_UNEXPECTED.",
         sources: &["bc/isvolumesupported"],
-        status: NotYet("IsVolumeSupported is not offered; Provider::supports_volume only serves \
-            AddToSnapshotSet's provider choice"),
-        engine: &[],
+        status: Partly("answered from Provider::is_volume_supported (registered providers, the \
+            machine's volumes); unregistered providers get VSS_E_PROVIDER_NOT_REGISTERED, as \
+            AddToSnapshotSet does; no nested volumes, remote file shares or per-context answers"),
+        engine: &["coordinator/calls.rs", "coordinator/guards.rs", "provider/mod.rs"],
     },
     Entry {
         rule: R21,

@@ -933,8 +933,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Provider veto at DoSnapshotSet and unexpected provider error at IsVolumeSupported",
         statement: "Duplicati users saw VssProviderVetoException from DoSnapshotSet after an OS upgrade and VssUnexpectedProviderErrorException from IsVolumeSupported (duplicati/duplicati #1445, #1248). The simulator needs provider vetoes at IsVolumeSupported and at the commit.",
         sources: &["github:duplicati/duplicati#1445", "github:duplicati/duplicati#1248"],
-        status: Partly("provider failures at every DoSnapshotSet step (VSS_E_PROVIDER_VETO, VSS_E_UNEXPECTED_PROVIDER_ERROR) are modelled; IsVolumeSupported is not"),
-        engine: &["provider/mod.rs", "coordinator/abort.rs", "../tests/abort_rules.rs"],
+        status: Implemented,
+        engine: &["provider/mod.rs", "coordinator/abort.rs", "coordinator/calls.rs", "../tests/abort_rules.rs", "../tests/volume_support.rs"],
     },
     Entry {
         rule: FF19,
