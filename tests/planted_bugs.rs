@@ -113,6 +113,30 @@ fn status_after_a_backup() -> Scenario {
     scenario
 }
 
+/// A persistent backup (`VSS_CTX_APP_ROLLBACK`), then a second requester in the default context
+/// that lists the machine's shadow copies (R34: it must not see the persistent one).
+fn query_after_a_persistent_backup() -> Scenario {
+    let mut scenario = three_writers(FaultCatalogue::none());
+    let by = ProgramStep::by;
+    let mut steps = vec![
+        by(0, Step::InitializeForBackup),
+        by(
+            0,
+            Step::SetContext {
+                context: vss_sim::vocab::SnapshotContext::VSS_CTX_APP_ROLLBACK.value(),
+            },
+        ),
+    ];
+    steps.extend(scenario.steps.iter().skip(1).cloned());
+    steps.extend([
+        by(1, Step::InitializeForBackup),
+        by(1, Step::Query),
+        by(1, Step::Release),
+    ]);
+    scenario.steps = steps;
+    scenario
+}
+
 /// A writer that asks for the current set in every handler (R68), as many real writers log it.
 struct CuriousWriter;
 
@@ -197,6 +221,7 @@ fn explore(bug: PlantedBug, planted: bool) -> Exploration {
         PlantedBug::SecondSetInCreation => two_requesters(),
         PlantedBug::StatusForgetsFailure => reading_status(FaultCatalogue::standard()),
         PlantedBug::StatusForgetsMachine => status_after_a_backup(),
+        PlantedBug::QuerySeesEveryContext => query_after_a_persistent_backup(),
         PlantedBug::AbortAfterPostSnapshot
         | PlantedBug::AbortOnPrepareSnapshotVeto
         | PlantedBug::CompleteWithoutSnapshot

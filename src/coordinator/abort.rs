@@ -171,11 +171,9 @@ impl Coordinator {
             SnapshotSetId::NULL
         };
         if created && s.context().base.is_auto_release() {
-            let count = s
-                .set
-                .data()
-                .map_or(0, |data| super::index_u32(data.snapshots.len()));
             let set = s.set.id();
+            // What is left of its copies on the machine (DeleteSnapshots may have taken some).
+            let count = self.release_auto_copies(session);
             self.record(TraceEvent::SnapshotsDeleted {
                 session,
                 set,
@@ -330,6 +328,9 @@ impl Coordinator {
                 set,
                 outcome,
             });
+            if created {
+                self.store_created_set(session);
+            }
         }
     }
 }

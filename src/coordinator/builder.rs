@@ -71,6 +71,8 @@ pub enum PlantedBug {
     /// A requester that has not involved a writer reports it `[1] Stable` / `S_OK` instead of
     /// what the last operation left it in (states, R30).
     StatusForgetsMachine,
+    /// `Query` lists the shadow copies of every context, not only the caller's (store, R34).
+    QuerySeesEveryContext,
     /// The freeze window's deadline is set 1 ms late (timers, R99).
     FreezeWindowLate,
     /// A second requester's `StartSnapshotSet` succeeds while a set is in creation
@@ -88,7 +90,7 @@ pub enum PlantedBug {
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::CompletionRecordedTwice,
         Self::PrepareSkipsLastWriter,
         Self::FreezeIgnoresLevels,
@@ -98,6 +100,7 @@ impl PlantedBug {
         Self::ShutdownWithoutSetId,
         Self::StatusForgetsFailure,
         Self::StatusForgetsMachine,
+        Self::QuerySeesEveryContext,
         Self::FreezeWindowLate,
         Self::SecondSetInCreation,
         Self::QueriesOutsideWindow,
@@ -117,6 +120,7 @@ impl PlantedBug {
             Self::ShutdownWithoutSetId => "shutdown",
             Self::StatusForgetsFailure | Self::StatusForgetsMachine => "states",
             Self::FreezeWindowLate => "timers",
+            Self::QuerySeesEveryContext => "store",
             Self::SecondSetInCreation => "serialization",
             Self::QueriesOutsideWindow => "queries",
             Self::CompleteNeverEnds => "termination",
@@ -136,6 +140,7 @@ impl PlantedBug {
             Self::ShutdownWithoutSetId => Rule::R57,
             Self::StatusForgetsFailure => Rule::T2,
             Self::StatusForgetsMachine => Rule::R30,
+            Self::QuerySeesEveryContext => Rule::R34,
             Self::FreezeWindowLate => Rule::R99,
             Self::SecondSetInCreation => Rule::R15,
             Self::QueriesOutsideWindow => Rule::R68,

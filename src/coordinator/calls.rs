@@ -37,7 +37,8 @@ impl Coordinator {
                 | Checked::Volume { .. }
                 | Checked::PickProvider { .. }
                 | Checked::AskSupport { .. }
-                | Checked::Supported(_),
+                | Checked::Supported(_)
+                | Checked::Delete(_),
             ) => Hresult::S_OK,
             Ok(Checked::Cancel(hr)) => *hr,
             Err(hr) => *hr,
@@ -79,8 +80,16 @@ impl Coordinator {
         if hr.is_failure() {
             return Err(hr);
         }
-        if let Ok(Checked::Supported(supported)) = checked {
-            return Ok(Reply::Supported(supported));
+        match checked {
+            Ok(Checked::Supported(supported)) => return Ok(Reply::Supported(supported)),
+            Ok(Checked::Delete(copies)) => {
+                let deleted = self.delete_copies(session, &copies);
+                return Ok(Reply::Deleted {
+                    deleted,
+                    non_deleted: SnapshotId::NULL,
+                });
+            }
+            _ => {}
         }
         Ok(self.perform(
             session,
@@ -116,6 +125,9 @@ impl Coordinator {
                 Ok(Checked::Plain)
             }
             Call::AddToSnapshotSet { volume, provider } => self.check_volume(s, volume, *provider),
+            Call::DeleteSnapshots { id, object, .. } => self
+                .copies_to_delete(session, *id, *object)
+                .map(Checked::Delete),
             Call::IsVolumeSupported { provider, volume } => {
                 let known = self.known_volume(volume)?;
                 let requested = if provider.is_null() {
@@ -339,8 +351,9 @@ impl Coordinator {
             Call::SnapshotProperties { snapshot } => {
                 return Reply::Properties(self.properties(session, snapshot));
             }
-            // Answered in `dispatch_call`, once the providers were asked.
-            Call::IsVolumeSupported { .. } => {}
+            // Answered in `dispatch_call`, once the providers were asked or the copies found.
+            Call::IsVolumeSupported { .. } | Call::DeleteSnapshots { .. } => {}
+            Call::Query => return Reply::Snapshots(self.query_copies(session)),
             Call::SetBackupSucceeded {
                 component,
                 succeeded,
@@ -603,4 +616,6 @@ enum Checked {
     },
     /// `IsVolumeSupported`'s answer.
     Supported(bool),
+    /// `DeleteSnapshots`: the copies to delete, in order (R33).
+    Delete(Vec<SnapshotId>),
 }

@@ -22,6 +22,7 @@
 //! | `BackupComplete` | writer context, after a successful `DoSnapshotSet`, once, not aborted (R26) | `VSS_E_BAD_STATE` |
 //! | `AbortBackup` | after `InitializeForBackup` (R53) | `VSS_E_BAD_STATE` |
 //! | `IsVolumeSupported` | after `InitializeForBackup` (R20) | `VSS_E_BAD_STATE` |
+//! | `Query`, `DeleteSnapshots` | after `InitializeForBackup` (R33, R34) | `VSS_E_BAD_STATE` |
 //! | `GatherWriterStatus` | metadata gathered (R28) | `VSS_E_BAD_STATE` |
 //! | `GetWriterStatus(Count)` | `GatherWriterStatus` completed (R29) | `VSS_E_BAD_STATE` |
 //! | `FreeWriterStatus` | `GatherWriterStatus` completed (R28) | `VSS_E_BAD_STATE` |
@@ -73,7 +74,10 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         | Call::SnapshotProperties { .. }
         | Call::SetBackupSucceeded { .. }
         | Call::BackupComplete => check_backup(session, call, set_elsewhere),
-        Call::AbortBackup | Call::IsVolumeSupported { .. } => Ok(()),
+        Call::AbortBackup
+        | Call::IsVolumeSupported { .. }
+        | Call::Query
+        | Call::DeleteSnapshots { .. } => Ok(()),
         Call::GatherWriterStatus => {
             require(session.metadata.gathered())?;
             no_pending(session)

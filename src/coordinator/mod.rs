@@ -37,6 +37,7 @@ mod inflight;
 mod ops;
 mod pipeline;
 mod session;
+mod store;
 mod timers;
 
 pub use builder::{Builder, Limits, PlantedBug};
@@ -84,6 +85,8 @@ pub struct Coordinator {
     planted_bug: Option<PlantedBug>,
     minted: u64,
     shadow_copies: u64,
+    /// The shadow copies on the machine (R104), oldest first.
+    store: Vec<store::StoredCopy>,
     /// Per writer: the state and last error the last operation that touched it left it in,
     /// machine-wide (R30): what a requester that has not involved the writer reports.
     writer_status: Vec<WriterStatusNow>,
@@ -144,6 +147,7 @@ impl Coordinator {
             minted: 0,
             shadow_copies: 0,
             writer_status: Vec::with_capacity(builder.writers.len()),
+            store: Vec::new(),
         };
         coordinator.record(TraceEvent::Policies(coordinator.policies));
         for (config, writer) in builder.writers {

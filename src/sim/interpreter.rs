@@ -295,6 +295,12 @@ impl<'a> Interpreter<'a> {
                 provider: provider.unwrap_or(ProviderId::NULL),
                 volume: volume.clone(),
             },
+            Step::Query => Call::Query,
+            Step::DeleteSnapshots { snapshot } => Call::DeleteSnapshots {
+                id: self.snapshot(slot, *snapshot).0,
+                object: crate::vocab::ObjectType::VSS_OBJECT_SNAPSHOT,
+                force: false,
+            },
             Step::GetSnapshotProperties { snapshot } => Call::SnapshotProperties {
                 snapshot: self.snapshot(slot, *snapshot),
             },

@@ -104,6 +104,13 @@ pub enum Step {
         /// The provider; `None` is `GUID_NULL`: any provider.
         provider: Option<ProviderId>,
     },
+    /// `Query` (R34): the shadow copies the requester's context sees.
+    Query,
+    /// `DeleteSnapshots` of one shadow copy (R33).
+    DeleteSnapshots {
+        /// Which shadow copy.
+        snapshot: SnapshotRef,
+    },
     /// `GetSnapshotProperties` (R24).
     GetSnapshotProperties {
         /// Which shadow copy.
@@ -223,7 +230,7 @@ pub enum OpRef {
     Raw(u32),
 }
 
-/// Which shadow copy `GetSnapshotProperties` asks about.
+/// Which shadow copy `GetSnapshotProperties` or `DeleteSnapshots` names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SnapshotRef {
     /// The last one this requester's `AddToSnapshotSet` returned (`GUID_NULL` if none).

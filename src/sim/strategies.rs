@@ -799,7 +799,9 @@ fn any_step() -> impl Strategy<Value = Step> {
         ),
         4 => Just(Step::PrepareForBackup),
         4 => Just(Step::DoSnapshotSet),
-        1 => snapshot.prop_map(|snapshot| Step::GetSnapshotProperties { snapshot }),
+        1 => snapshot.clone().prop_map(|snapshot| Step::GetSnapshotProperties { snapshot }),
+        1 => Just(Step::Query),
+        1 => snapshot.prop_map(|snapshot| Step::DeleteSnapshots { snapshot }),
         1 => (component(), proptest::bool::ANY).prop_map(|(component, succeeded)| {
             Step::SetBackupSucceeded { component, succeeded }
         }),

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::vocab::{
     ApplicationLevel, AsyncKind, Bound, Call, Hresult, OpNo, Policies, ProviderId, ProviderNo,
-    ProviderStep, SessionNo, SignalName, SnapshotSetId, Wait, WaitEnd, WriterClassId, WriterEvent,
-    WriterInstanceId, WriterNo, WriterQuery, WriterState,
+    ProviderStep, SessionNo, SignalName, SnapshotId, SnapshotSetId, Wait, WaitEnd, WriterClassId,
+    WriterEvent, WriterInstanceId, WriterNo, WriterQuery, WriterState,
 };
 
 /// One trace record: an event and the virtual time it happened at.
@@ -201,6 +201,31 @@ pub enum TraceEvent {
         set: SnapshotSetId,
         /// How it ended.
         outcome: SetOutcome,
+    },
+    /// A shadow copy came into being on the machine: its set was created (R45, R104).
+    ShadowCopyCreated {
+        /// The requester whose set it belongs to.
+        session: SessionNo,
+        /// The shadow copy.
+        snapshot: SnapshotId,
+        /// Its set.
+        set: SnapshotSetId,
+        /// The raw context it was made in (`lContext`: base context and modifiers, T6).
+        context: u32,
+    },
+    /// `Query` listed these shadow copies (R34, R107).
+    SnapshotsListed {
+        /// The requester.
+        session: SessionNo,
+        /// The copies, in the order returned.
+        snapshots: Vec<SnapshotId>,
+    },
+    /// `DeleteSnapshots` deleted a shadow copy (R33).
+    ShadowCopyDeleted {
+        /// The requester.
+        session: SessionNo,
+        /// The shadow copy.
+        snapshot: SnapshotId,
     },
     /// Auto-release shadow copies were deleted when their requester went away (R32, R104).
     SnapshotsDeleted {

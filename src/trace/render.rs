@@ -67,6 +67,9 @@ impl Names {
             | E::SetCreationStarted { .. }
             | E::SetCreationEnded { .. }
             | E::SnapshotsDeleted { .. }
+            | E::ShadowCopyCreated { .. }
+            | E::SnapshotsListed { .. }
+            | E::ShadowCopyDeleted { .. }
             | E::BoundReached { .. }
             | E::MetadataReported { .. }
             | E::StatusReported { .. } => self.requester_line(event),
@@ -150,6 +153,20 @@ impl Names {
                 count,
             } => {
                 format!("{session}  {count} auto-release shadow copies of {set} deleted")
+            }
+            TraceEvent::ShadowCopyCreated {
+                session,
+                snapshot,
+                set,
+                context,
+            } => format!(
+                "{session}  shadow copy {snapshot} of {set} on the machine (context 0x{context:X})"
+            ),
+            TraceEvent::SnapshotsListed { session, snapshots } => {
+                format!("{session}  Query lists {} shadow copies", snapshots.len())
+            }
+            TraceEvent::ShadowCopyDeleted { session, snapshot } => {
+                format!("{session}  shadow copy {snapshot} deleted")
             }
             TraceEvent::BoundReached { bound, waiting_for } => match waiting_for {
                 Some(op) => format!("RUN BOUND REACHED waiting for {op}: {bound}"),

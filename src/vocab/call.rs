@@ -145,6 +145,18 @@ pub enum Call {
         /// Volume name with its trailing backslash, e.g. `C:\`.
         volume: String,
     },
+    /// `Query(GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT)` (R34, R107): the completed shadow
+    /// copies on the machine that the object's context sees.
+    Query,
+    /// `DeleteSnapshots(id, type, bForceDelete)` (R33): one shadow copy, or every copy of a set.
+    DeleteSnapshots {
+        /// A shadow copy id (`VSS_OBJECT_SNAPSHOT`) or a set id (`VSS_OBJECT_SNAPSHOT_SET`).
+        id: uuid::Uuid,
+        /// Which of the two `id` is; any other type is `E_INVALIDARG`.
+        object: super::ObjectType,
+        /// `bForceDelete` (the simulator has no volume that could refuse).
+        force: bool,
+    },
     /// `GetSnapshotProperties` (R24).
     SnapshotProperties {
         /// The shadow copy.
@@ -215,6 +227,8 @@ impl Call {
             Self::DoSnapshotSet => "DoSnapshotSet",
             Self::IsVolumeSupported { .. } => "IsVolumeSupported",
             Self::SnapshotProperties { .. } => "GetSnapshotProperties",
+            Self::Query => "Query",
+            Self::DeleteSnapshots { .. } => "DeleteSnapshots",
             Self::SetBackupSucceeded { .. } => "SetBackupSucceeded",
             Self::BackupComplete => "BackupComplete",
             Self::AbortBackup => "AbortBackup",
@@ -253,6 +267,16 @@ pub enum Reply {
     Properties(SnapshotProperties),
     /// `IsVolumeSupported`'s answer (`pbSupportedByThisProvider`).
     Supported(bool),
+    /// `Query`: the shadow copies listed, oldest first.
+    Snapshots(Vec<SnapshotProperties>),
+    /// `DeleteSnapshots`: how many copies it deleted, and the first it could not
+    /// (`GUID_NULL` when none failed).
+    Deleted {
+        /// `plDeletedSnapshots`.
+        deleted: u32,
+        /// `pNondeletedSnapshotID`.
+        non_deleted: SnapshotId,
+    },
     /// `QueryStatus`, `Wait` and `Cancel`: the operation's status (R36–R38).
     Status(Hresult),
     /// `Wait` stopped at one of the run's bounds with the operation still pending (design

@@ -10,6 +10,7 @@ mod hresult;
 mod ids;
 pub mod limits;
 mod numbers;
+mod object_type;
 mod policy;
 mod provider_step;
 pub mod rules;
@@ -29,6 +30,7 @@ pub use ids::{
     WriterInstanceId,
 };
 pub use numbers::{ProviderNo, SessionNo, WriterNo};
+pub use object_type::ObjectType;
 pub use policy::{
     AbortBackupReach, CommitFailureResult, FreezeTimerRace, FreezeTimerStart, HandlerTimeout,
     LastError, Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,

@@ -43,6 +43,8 @@ step_names!(
     PrepareForBackup,
     DoSnapshotSet,
     GetSnapshotProperties,
+    Query,
+    DeleteSnapshots,
     SetBackupSucceeded,
     BackupComplete,
     AbortBackup,
@@ -185,6 +187,8 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::PrepareForBackup
             | N::DoSnapshotSet
             | N::GetSnapshotProperties
+            | N::Query
+            | N::DeleteSnapshots
             | N::SetBackupSucceeded
             | N::BackupComplete
             | N::AbortBackup => backup_step(call, &mut raw)?,
@@ -299,6 +303,10 @@ fn backup_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         N::GetSnapshotProperties => Step::GetSnapshotProperties {
             snapshot: raw.snapshot.take().unwrap_or_default(),
         },
+        N::Query => Step::Query,
+        N::DeleteSnapshots => Step::DeleteSnapshots {
+            snapshot: raw.snapshot.take().unwrap_or_default(),
+        },
         N::SetBackupSucceeded => Step::SetBackupSucceeded {
             component: required(raw.component.take(), call, "component")?,
             succeeded: required(raw.succeeded.take(), call, "succeeded")?,
@@ -400,6 +408,8 @@ impl StepName {
             Step::PrepareForBackup => Self::PrepareForBackup,
             Step::DoSnapshotSet => Self::DoSnapshotSet,
             Step::GetSnapshotProperties { .. } => Self::GetSnapshotProperties,
+            Step::Query => Self::Query,
+            Step::DeleteSnapshots { .. } => Self::DeleteSnapshots,
             Step::SetBackupSucceeded { .. } => Self::SetBackupSucceeded,
             Step::BackupComplete => Self::BackupComplete,
             Step::AbortBackup => Self::AbortBackup,
@@ -459,7 +469,7 @@ impl RawStep {
                 raw.volume = Some(volume.clone());
                 raw.provider = *provider;
             }
-            Step::GetSnapshotProperties { snapshot } => {
+            Step::GetSnapshotProperties { snapshot } | Step::DeleteSnapshots { snapshot } => {
                 raw.snapshot = Some(*snapshot);
             }
             Step::SetBackupSucceeded {

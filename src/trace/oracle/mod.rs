@@ -14,6 +14,7 @@
 //!                                                                  states     R75 R76 T2 (Q12 policies)
 //!                                                                  timers     R89 R99
 //!                                                                  serialization R15
+//!                                                                  store      R33 R34 R104 (shadow copies)
 //!                                                                  queries    R66 R68 R69 R70
 //!                                                                  structure  TRACE (malformed records)
 //!                                                                  termination BOUND (runs cut at a bound)
@@ -113,6 +114,7 @@ mod scenarios;
 mod serialization;
 mod shutdown;
 mod states;
+mod store;
 mod structure;
 mod tables;
 mod termination;
@@ -187,7 +189,7 @@ pub fn check(trace: &Trace) -> Report {
 
 /// The oracle's rule families, by name, with the rules each judges: which part of the oracle
 /// checks a rule (the rule catalogue lists it with each entry).
-pub fn families() -> [(&'static str, &'static [Rule]); 12] {
+pub fn families() -> [(&'static str, &'static [Rule]); 13] {
     [
         ("structure", structure::RULES),
         ("participation", participation::RULES),
@@ -200,6 +202,7 @@ pub fn families() -> [(&'static str, &'static [Rule]); 12] {
         ("timers", timers::RULES),
         ("serialization", serialization::RULES),
         ("queries", queries::RULES),
+        ("store", store::RULES),
         ("termination", termination::RULES),
     ]
 }
@@ -220,6 +223,7 @@ struct Families {
     timers: timers::TimerRules,
     serialization: serialization::SerializationRules,
     queries: queries::QueryRules,
+    store: store::StoreRules,
     termination: termination::TerminationRules,
 }
 
@@ -236,6 +240,7 @@ impl Rules for Families {
         self.timers.observe(cx, event);
         self.serialization.observe(cx, event);
         self.queries.observe(cx, event);
+        self.store.observe(cx, event);
         self.termination.observe(cx, event);
     }
 
@@ -251,6 +256,7 @@ impl Rules for Families {
         self.timers.finish(cx);
         self.serialization.finish(cx);
         self.queries.finish(cx);
+        self.store.finish(cx);
         self.termination.finish(cx);
     }
 }
@@ -469,6 +475,7 @@ mod tests {
             include_str!("timers.rs"),
             include_str!("serialization.rs"),
             include_str!("queries.rs"),
+            include_str!("store.rs"),
             include_str!("termination.rs"),
         ];
         for ((name, declared), source) in families().into_iter().zip(sources) {

@@ -516,9 +516,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             E_OUTOFMEMORY, VSS_E_UNEXPECTED, VSS_E_OBJECT_NOT_FOUND, VSS_E_PROVIDER_VETO, \
             VSS_E_UNEXPECTED_PROVIDER_ERROR.",
         sources: &["bc/deletesnapshots"],
-        status: NotYet("DeleteSnapshots does not exist; copies are deleted only when an \
-            auto-release set's object is released or a creation fails after its commit"),
-        engine: &[],
+        status: Partly("deletes the copies the caller's context sees (VSS_CTX_ALL: all), by \
+            copy or by set, and reports GUID_NULL as no copy can fail to delete; bForceDelete \
+            changes nothing and providers are not asked (no provider veto or error yet)"),
+        engine: &["coordinator/store.rs", "coordinator/calls.rs", "trace/oracle/store.rs"],
     },
     Entry {
         rule: R34,
@@ -530,8 +531,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             E_ACCESSDENIED, E_INVALIDARG, E_OUTOFMEMORY, VSS_E_BAD_STATE, VSS_E_OBJECT_NOT_FOUND, \
             VSS_E_PROVIDER_VETO, VSS_E_UNEXPECTED, VSS_E_UNEXPECTED_PROVIDER_ERROR.",
         sources: &["bc/query"],
-        status: NotYet("Query does not exist"),
-        engine: &[],
+        status: Partly("lists the machine's completed shadow copies the caller's context sees \
+            (VSS_CTX_ALL: all) as SnapshotProperties; providers cannot be listed yet, and \
+            SetContext is not required first"),
+        engine: &["coordinator/store.rs", "coordinator/calls.rs", "trace/oracle/store.rs"],
     },
     Entry {
         rule: R35,

@@ -230,8 +230,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Backup contexts make auto-release copies; rollback and client-accessible persist",
         statement: "VSS_CTX_BACKUP and VSS_CTX_FILE_SHARE_BACKUP make non-persistent copies that are deleted when the requester object is released, on NTFS or not. VSS_CTX_APP_ROLLBACK, VSS_CTX_NAS_ROLLBACK and VSS_CTX_CLIENT_ACCESSIBLE(_WRITERS) make persistent copies, NTFS only, that stay until DeleteSnapshots removes them; a copy is auto-release unless its context says otherwise.",
         sources: &["vss/shadow-copy-context-configurations", "api/vss/ne-vss-vss_snapshot_context", "vss/vssgloss-a"],
-        status: Partly("auto-release copies are deleted at Release or crash; persistent copies last only for the run, with no DeleteSnapshots and no NTFS check"),
-        engine: &["vocab/context.rs", "coordinator/abort.rs"],
+        status: Partly("auto-release copies are deleted at Release or crash; persistent copies stay on the machine until DeleteSnapshots; there is no NTFS check and no state file to carry them between runs"),
+        engine: &["vocab/context.rs", "coordinator/abort.rs", "coordinator/store.rs", "trace/oracle/store.rs"],
     },
     Entry {
         rule: R105,
@@ -254,8 +254,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Query shows completed copies of its context; only persistent copies can be exposed",
         statement: "Query returns only finished shadow copies, filtered by the caller's context (R34). Only persistent copies can be exposed locally, and client-accessible copies cannot be exposed at all.",
         sources: &["bc/query", "vss/vshadow-tool-and-sample"],
-        status: NotYet("no Query or ExposeSnapshot"),
-        engine: &[],
+        status: Partly("Query lists only created copies, filtered by context; ExposeSnapshot does not exist yet"),
+        engine: &["coordinator/store.rs"],
     },
     // ----------------------------------------------------------------------------------------
     // Section 13: Components and documents (R108–R115)

@@ -1,0 +1,145 @@
+//! The shadow copy store (issue 12 part 2; R32–R34, R104, R107): every shadow copy a created set
+//! holds is an object on the machine, outliving its requester if its context is persistent.
+//! `Query` lists the completed copies the caller's context sees; `DeleteSnapshots` removes
+//! copies by id or by set; a requester's release removes its auto-release copies.
+
+use super::Coordinator;
+use crate::trace::TraceEvent;
+use crate::vocab::{
+    Context, Hresult, ObjectType, ProviderId, SessionNo, SnapshotContext, SnapshotId,
+    SnapshotProperties, SnapshotSetId,
+};
+
+/// One shadow copy on the machine.
+#[derive(Clone, Debug)]
+pub(crate) struct StoredCopy {
+    pub(crate) properties: SnapshotProperties,
+    /// The context it was made in.
+    pub(crate) context: Context,
+    /// The requester whose set it belongs to (its release removes an auto-release copy).
+    pub(crate) session: SessionNo,
+}
+
+impl StoredCopy {
+    /// R34: a requester in `viewer`'s context sees it (`VSS_CTX_ALL` sees every copy).
+    fn seen_from(&self, viewer: Context) -> bool {
+        viewer.base == SnapshotContext::VSS_CTX_ALL || viewer.base == self.context.base
+    }
+}
+
+impl Coordinator {
+    /// `session`'s set was created: its shadow copies are now on the machine (R45, R104).
+    pub(crate) fn store_created_set(&mut self, session: SessionNo) {
+        let s = &self.sessions[session.0 as usize];
+        let context = s.context();
+        let Some(data) = s.set.data() else {
+            return;
+        };
+        let count = super::index_u32(data.snapshots.len());
+        let mut created = Vec::with_capacity(data.snapshots.len());
+        for (record, volume) in data.snapshots.iter().zip(&data.volumes) {
+            let provider_id = self
+                .providers
+                .get(record.provider.0 as usize)
+                .map_or(ProviderId::NULL, |p| p.id);
+            created.push(StoredCopy {
+                properties: SnapshotProperties {
+                    snapshot_id: record.id,
+                    snapshot_set_id: data.id,
+                    snapshots_count: count,
+                    device_object: volume.device.clone().unwrap_or_default(),
+                    original_volume: volume.volume.clone(),
+                    provider_id,
+                    attributes: context.base.attributes().union(context.modifiers).0,
+                    created_at_ms: data.created_at_ms,
+                },
+                context,
+                session,
+            });
+        }
+        for copy in created {
+            self.record(TraceEvent::ShadowCopyCreated {
+                session,
+                snapshot: copy.properties.snapshot_id,
+                set: copy.properties.snapshot_set_id,
+                context: context.raw(),
+            });
+            self.store.push(copy);
+        }
+    }
+
+    /// `session` is released: its auto-release copies go (R32, R104); persistent ones stay.
+    /// Returns how many went.
+    pub(crate) fn release_auto_copies(&mut self, session: SessionNo) -> u32 {
+        let before = self.store.len();
+        self.store
+            .retain(|copy| copy.session != session || !copy.context.base.is_auto_release());
+        super::index_u32(before - self.store.len())
+    }
+
+    /// `Query` by `session` (R34, R107): the completed copies its context sees, oldest first.
+    pub(crate) fn query_copies(&mut self, session: SessionNo) -> Vec<SnapshotProperties> {
+        let viewer = self.sessions[session.0 as usize].context();
+        let copies: Vec<SnapshotProperties> = self
+            .store
+            .iter()
+            .filter(|copy| {
+                copy.seen_from(viewer) || self.planted(super::PlantedBug::QuerySeesEveryContext)
+            })
+            .map(|copy| copy.properties.clone())
+            .collect();
+        self.record(TraceEvent::SnapshotsListed {
+            session,
+            snapshots: copies.iter().map(|c| c.snapshot_id).collect(),
+        });
+        copies
+    }
+
+    /// The copies `DeleteSnapshots(id, object)` by `session` would delete, in store order
+    /// (R33): the copy, or every copy of the set, that its context sees.
+    pub(crate) fn copies_to_delete(
+        &self,
+        session: SessionNo,
+        id: uuid::Uuid,
+        object: ObjectType,
+    ) -> Result<Vec<SnapshotId>, Hresult> {
+        let viewer = self.sessions[session.0 as usize].context();
+        let matches = |copy: &&StoredCopy| match object {
+            ObjectType::VSS_OBJECT_SNAPSHOT => copy.properties.snapshot_id == SnapshotId(id),
+            ObjectType::VSS_OBJECT_SNAPSHOT_SET => {
+                copy.properties.snapshot_set_id == SnapshotSetId(id)
+            }
+            _ => false,
+        };
+        if !matches!(
+            object,
+            ObjectType::VSS_OBJECT_SNAPSHOT | ObjectType::VSS_OBJECT_SNAPSHOT_SET
+        ) {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        let found: Vec<SnapshotId> = self
+            .store
+            .iter()
+            .filter(|copy| copy.seen_from(viewer))
+            .filter(matches)
+            .map(|copy| copy.properties.snapshot_id)
+            .collect();
+        if found.is_empty() {
+            return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        Ok(found)
+    }
+
+    /// Deletes `copies` one by one for `session` (R33); returns how many.
+    pub(crate) fn delete_copies(&mut self, session: SessionNo, copies: &[SnapshotId]) -> u32 {
+        for snapshot in copies {
+            self.store
+                .retain(|copy| copy.properties.snapshot_id != *snapshot);
+            self.record(TraceEvent::ShadowCopyDeleted {
+                session,
+                snapshot: *snapshot,
+            });
+        }
+        super::index_u32(copies.len())
+    }
+}

@@ -1,0 +1,188 @@
+//! Shadow copies as objects on the machine (issue 12 part 2; R32–R34, R104, R107): persistent
+//! copies outlive their requester, auto-release copies go with it, `Query` lists the completed
+//! copies of the caller's context, `DeleteSnapshots` removes copies by id or by set. Every run
+//! is judged by the oracle.
+
+mod common;
+
+use common::*;
+use vss_sim::requester::{DynBackupComponents, Vss};
+use vss_sim::trace::oracle;
+use vss_sim::vocab::{
+    Call, Hresult, ObjectType, ProviderId, Reply, SnapshotContext, SnapshotId, SnapshotProperties,
+    SnapshotSetId,
+};
+
+fn machine() -> Vss {
+    builder(plain_writers(1))
+        .volume("C:\\")
+        .volume("D:\\")
+        .build()
+}
+
+/// A requester in `context`, initialized.
+fn requester(vss: &Vss, context: SnapshotContext) -> DynBackupComponents {
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetContext {
+        context: context.value(),
+    })
+    .unwrap();
+    bc
+}
+
+/// A complete backup of `volumes` in `context` by a requester that is then released; the set.
+fn backup(vss: &Vss, context: SnapshotContext, volumes: &[&str]) -> SnapshotSetId {
+    let mut bc = requester(vss, context);
+    bc.call_ok(Call::SetBackupState(Default::default()))
+        .unwrap();
+    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    bc.select_all_components().unwrap();
+    let set = match bc.call(Call::StartSnapshotSet) {
+        Ok(Reply::SnapshotSet(set)) => set,
+        other => panic!("{other:?}"),
+    };
+    for volume in volumes {
+        bc.call_ok(Call::AddToSnapshotSet {
+            volume: (*volume).into(),
+            provider: ProviderId::NULL,
+        })
+        .unwrap();
+    }
+    bc.call_and_wait(Call::PrepareForBackup).unwrap();
+    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+    bc.call_and_wait(Call::BackupComplete).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    set
+}
+
+fn query(bc: &mut DynBackupComponents) -> Vec<SnapshotProperties> {
+    match bc.call(Call::Query) {
+        Ok(Reply::Snapshots(copies)) => copies,
+        other => panic!("Query: {other:?}"),
+    }
+}
+
+/// What a new requester in `context` sees.
+fn listed(vss: &Vss, context: SnapshotContext) -> Vec<SnapshotProperties> {
+    let mut bc = requester(vss, context);
+    let copies = query(&mut bc);
+    bc.call_ok(Call::Release).unwrap();
+    copies
+}
+
+fn delete(
+    bc: &mut DynBackupComponents,
+    id: uuid::Uuid,
+    object: ObjectType,
+) -> Result<(u32, SnapshotId), Hresult> {
+    match bc.call(Call::DeleteSnapshots {
+        id,
+        object,
+        force: false,
+    })? {
+        Reply::Deleted {
+            deleted,
+            non_deleted,
+        } => Ok((deleted, non_deleted)),
+        other => panic!("DeleteSnapshots: {other:?}"),
+    }
+}
+
+fn assert_oracle_clean(vss: &Vss) {
+    let report = oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+}
+
+#[test]
+fn r104_r34_persistent_copies_outlive_their_requester_and_query_filters_by_context() {
+    let vss = machine();
+    let set = backup(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK, &["C:\\"]);
+    let copies = listed(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK);
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0].snapshot_set_id, set);
+    assert_eq!(copies[0].original_volume, "C:\\");
+    assert_eq!(copies[0].snapshots_count, 1);
+    assert!(copies[0]
+        .device_object
+        .starts_with("\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy"));
+    // R34: a VSS_CTX_BACKUP requester does not see APP_ROLLBACK copies; VSS_CTX_ALL sees all.
+    assert!(listed(&vss, SnapshotContext::VSS_CTX_BACKUP).is_empty());
+    assert_eq!(listed(&vss, SnapshotContext::VSS_CTX_ALL).len(), 1);
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn r32_r104_auto_release_copies_go_with_their_requester() {
+    let vss = machine();
+    let mut holder = requester(&vss, SnapshotContext::VSS_CTX_BACKUP);
+    holder
+        .call_ok(Call::SetBackupState(Default::default()))
+        .unwrap();
+    holder.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    holder.select_all_components().unwrap();
+    holder.call_ok(Call::StartSnapshotSet).unwrap();
+    holder
+        .call_ok(Call::AddToSnapshotSet {
+            volume: "C:\\".into(),
+            provider: ProviderId::NULL,
+        })
+        .unwrap();
+    holder.call_and_wait(Call::PrepareForBackup).unwrap();
+    holder.call_and_wait(Call::DoSnapshotSet).unwrap();
+    // While its requester lives, the copy is on the machine.
+    assert_eq!(listed(&vss, SnapshotContext::VSS_CTX_BACKUP).len(), 1);
+    holder.call_and_wait(Call::BackupComplete).unwrap();
+    holder.call_ok(Call::Release).unwrap();
+    assert!(listed(&vss, SnapshotContext::VSS_CTX_ALL).is_empty());
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn r33_delete_snapshots_by_copy_and_by_set() {
+    let vss = machine();
+    let set = backup(
+        &vss,
+        SnapshotContext::VSS_CTX_APP_ROLLBACK,
+        &["C:\\", "D:\\"],
+    );
+    let mut admin = requester(&vss, SnapshotContext::VSS_CTX_ALL);
+    let copies = query(&mut admin);
+    assert_eq!(copies.len(), 2);
+    let first = copies[0].snapshot_id;
+    assert_eq!(
+        delete(&mut admin, first.0, ObjectType::VSS_OBJECT_SNAPSHOT),
+        Ok((1, SnapshotId::NULL))
+    );
+    assert_eq!(
+        delete(&mut admin, first.0, ObjectType::VSS_OBJECT_SNAPSHOT),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    assert_eq!(
+        delete(&mut admin, set.0, ObjectType::VSS_OBJECT_SNAPSHOT_SET),
+        Ok((1, SnapshotId::NULL))
+    );
+    assert!(query(&mut admin).is_empty());
+    assert_eq!(
+        delete(&mut admin, set.0, ObjectType::VSS_OBJECT_PROVIDER),
+        Err(Hresult::E_INVALIDARG)
+    );
+    admin.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn r34_query_and_delete_need_an_initialized_object_and_delete_sees_only_its_context() {
+    let vss = machine();
+    let set = backup(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK, &["C:\\"]);
+    let mut fresh = vss.dynamic();
+    assert_eq!(fresh.call(Call::Query), Err(Hresult::VSS_E_BAD_STATE));
+    let mut other = requester(&vss, SnapshotContext::VSS_CTX_BACKUP);
+    assert_eq!(
+        delete(&mut other, set.0, ObjectType::VSS_OBJECT_SNAPSHOT_SET),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    other.call_ok(Call::Release).unwrap();
+    assert_eq!(listed(&vss, SnapshotContext::VSS_CTX_ALL).len(), 1);
+    assert_oracle_clean(&vss);
+}
