@@ -186,3 +186,67 @@ fn r34_query_and_delete_need_an_initialized_object_and_delete_sees_only_its_cont
     assert_eq!(listed(&vss, SnapshotContext::VSS_CTX_ALL).len(), 1);
     assert_oracle_clean(&vss);
 }
+
+fn properties(
+    bc: &mut DynBackupComponents,
+    snapshot: SnapshotId,
+) -> Result<SnapshotProperties, Hresult> {
+    match bc.call(Call::SnapshotProperties { snapshot })? {
+        Reply::Properties(properties) => Ok(properties),
+        other => panic!("GetSnapshotProperties: {other:?}"),
+    }
+}
+
+#[test]
+fn r24_get_snapshot_properties_of_any_copy_the_context_sees() {
+    // vshadow -s={id}: a new requester in VSS_CTX_ALL asks for a persistent copy by id.
+    let vss = machine();
+    let set = backup(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK, &["C:\\"]);
+    let id = listed(&vss, SnapshotContext::VSS_CTX_ALL)[0].snapshot_id;
+    let mut admin = requester(&vss, SnapshotContext::VSS_CTX_ALL);
+    let found = properties(&mut admin, id).unwrap();
+    assert_eq!((found.snapshot_id, found.snapshot_set_id), (id, set));
+    assert_eq!(found.original_volume, "C:\\");
+    assert_eq!(
+        properties(&mut admin, SnapshotId::from_u128(0x5eed)),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    admin.call_ok(Call::Release).unwrap();
+    // A requester in another context does not see it.
+    let mut other = requester(&vss, SnapshotContext::VSS_CTX_BACKUP);
+    assert_eq!(
+        properties(&mut other, id),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    other.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn field_failure_1_a_cancelled_creation_past_its_commit_leaves_a_copy_one_can_read() {
+    // Cancel after the commit: DoSnapshotSet runs on and reports cancelled, the copy exists
+    // (field failure 1), and its properties can be read like any other copy's.
+    let vss = builder(vec![vss_sim::writer::ScriptedWriter::new("W0").on(
+        vss_sim::vocab::WriterEvent::PostSnapshot,
+        vss_sim::writer::Reaction::slow(5_000),
+    )])
+    .build();
+    let mut bc = prepared(&vss);
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    assert_eq!(wait_ms(&mut bc, op, 1_000), Hresult::VSS_S_ASYNC_PENDING);
+    bc.call_ok(Call::Cancel { op }).unwrap();
+    assert_eq!(wait(&mut bc, op), Hresult::VSS_S_ASYNC_CANCELLED);
+    let copies = query(&mut bc);
+    assert_eq!(copies.len(), 1);
+    assert_eq!(
+        properties(&mut bc, copies[0].snapshot_id).map(|p| p.snapshot_id),
+        Ok(copies[0].snapshot_id)
+    );
+    bc.call_ok(Call::AbortBackup).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    assert!(
+        listed(&vss, SnapshotContext::VSS_CTX_ALL).is_empty(),
+        "auto-release"
+    );
+    assert_oracle_clean(&vss);
+}

@@ -146,15 +146,18 @@ impl Coordinator {
                 })
             }
             Call::SnapshotProperties { snapshot } => {
-                let found = s
-                    .set
-                    .data()
-                    .is_some_and(|d| d.snapshots.iter().any(|r| r.id == *snapshot));
-                if found {
-                    Ok(Checked::Plain)
-                } else {
-                    Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+                // A copy of the object's own set exists once the set is created (R24's
+                // sequence); then, like any copy on the machine, if its context sees it.
+                let pending = matches!(s.set, super::session::SetState::InCreation(_))
+                    && s.set
+                        .data()
+                        .is_some_and(|d| d.snapshots.iter().any(|r| r.id == *snapshot));
+                if pending {
+                    return Err(Hresult::VSS_E_BAD_STATE);
                 }
+                self.stored_copy(session, *snapshot)
+                    .map(|_| Checked::Plain)
+                    .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
             }
             Call::SetBackupSucceeded { component, .. } => {
                 if s.components.contains(component) {
@@ -567,28 +570,11 @@ impl Coordinator {
         Some(view)
     }
 
+    /// `GetSnapshotProperties` of a copy the checks found on the machine (R24).
     fn properties(&self, session: SessionNo, snapshot: SnapshotId) -> SnapshotProperties {
-        let s = &self.sessions[session.0 as usize];
-        let context = s.context();
-        let data = s.set.data();
-        let position = data.and_then(|d| d.snapshots.iter().position(|r| r.id == snapshot));
-        let (record, volume) = match (data, position) {
-            (Some(d), Some(i)) => (Some(&d.snapshots[i]), Some(&d.volumes[i])),
-            _ => (None, None),
-        };
-        let provider_id = record
-            .and_then(|r| self.providers.get(r.provider.0 as usize))
-            .map_or(ProviderId::NULL, |p| p.id);
-        SnapshotProperties {
-            snapshot_id: snapshot,
-            snapshot_set_id: s.set.id(),
-            snapshots_count: data.map_or(0, |d| super::index_u32(d.snapshots.len())),
-            device_object: volume.and_then(|v| v.device.clone()).unwrap_or_default(),
-            original_volume: volume.map(|v| v.volume.clone()).unwrap_or_default(),
-            provider_id,
-            attributes: context.base.attributes().union(context.modifiers).0,
-            created_at_ms: data.map_or(0, |d| d.created_at_ms),
-        }
+        self.stored_copy(session, snapshot)
+            .map(|copy| copy.properties.clone())
+            .unwrap_or_default()
     }
 }
 

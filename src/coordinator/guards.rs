@@ -17,7 +17,7 @@
 //! | `AddToSnapshotSet` | set in creation, `DoSnapshotSet` not called (R16, R19) | `VSS_E_BAD_STATE` |
 //! | `PrepareForBackup` | writer context, after `GatherWriterMetadata`, `SetBackupState` and `StartSnapshotSet`, once, not aborted (R9, R21, R40, R42) | `VSS_E_BAD_STATE` |
 //! | `DoSnapshotSet` | set in creation; metadata gathered in writer contexts; once; not aborted; `PrepareForBackup` not failed (R22, R52) | `VSS_E_BAD_STATE` |
-//! | `GetSnapshotProperties` | after a successful `DoSnapshotSet` (R24) | `VSS_E_BAD_STATE` |
+//! | `GetSnapshotProperties` | after `InitializeForBackup`; not a copy of the object's own set before it is created (R24) | `VSS_E_BAD_STATE`; `VSS_E_OBJECT_NOT_FOUND` for a copy not on the machine or not in the context |
 //! | `SetBackupSucceeded` | after a successful `DoSnapshotSet`, before `BackupComplete` (R25) | `VSS_E_BAD_STATE` |
 //! | `BackupComplete` | writer context, after a successful `DoSnapshotSet`, once, not aborted (R26) | `VSS_E_BAD_STATE` |
 //! | `AbortBackup` | after `InitializeForBackup` (R53) | `VSS_E_BAD_STATE` |
@@ -71,10 +71,10 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         | Call::AddToSnapshotSet { .. }
         | Call::PrepareForBackup
         | Call::DoSnapshotSet
-        | Call::SnapshotProperties { .. }
         | Call::SetBackupSucceeded { .. }
         | Call::BackupComplete => check_backup(session, call, set_elsewhere),
         Call::AbortBackup
+        | Call::SnapshotProperties { .. }
         | Call::IsVolumeSupported { .. }
         | Call::Query
         | Call::DeleteSnapshots { .. } => Ok(()),
@@ -126,7 +126,6 @@ fn check_backup(session: &Session, call: &Call, set_elsewhere: bool) -> Result<(
             )?;
             no_pending(session)
         }
-        Call::SnapshotProperties { .. } => require(phase.snapshot_done()),
         Call::SetBackupSucceeded { .. } => {
             require(phase.snapshot_done() && !phase.complete_started() && !aborted)
         }

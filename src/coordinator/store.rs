@@ -68,6 +68,18 @@ impl Coordinator {
         }
     }
 
+    /// The copy `snapshot`, if it is on the machine and `session`'s context sees it.
+    pub(crate) fn stored_copy(
+        &self,
+        session: SessionNo,
+        snapshot: SnapshotId,
+    ) -> Option<&StoredCopy> {
+        let viewer = self.sessions[session.0 as usize].context();
+        self.store
+            .iter()
+            .find(|copy| copy.properties.snapshot_id == snapshot && copy.seen_from(viewer))
+    }
+
     /// `session` is released: its auto-release copies go (R32, R104); persistent ones stay.
     /// Returns how many went.
     pub(crate) fn release_auto_copies(&mut self, session: SessionNo) -> u32 {

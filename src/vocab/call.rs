@@ -390,7 +390,7 @@ pub struct WriterStatus {
 }
 
 /// `VSS_SNAPSHOT_PROP`, the fields the simulator knows (R24, T9).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotProperties {
     /// The shadow copy.
     pub snapshot_id: SnapshotId,

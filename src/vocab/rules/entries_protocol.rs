@@ -363,9 +363,11 @@ pub(super) const ENTRIES: &[Entry] = &[
             VSS_E_PROVIDER_VETO, VSS_E_UNEXPECTED, VSS_E_UNEXPECTED_PROVIDER_ERROR. Backed-up \
             files are read through m_pwszSnapshotDeviceObject, one device object per shadow copy.",
         sources: &["bc/getsnapshotproperties", "vss/overview-of-actual-backup-of-files"],
-        status: Partly("a subset of VSS_SNAPSHOT_PROP is returned, only VSS_E_BAD_STATE and \
+        status: Partly("answered for any copy on the machine the caller's context sees (a \
+            persistent copy from an earlier requester, the copy a cancelled creation left); a \
+            subset of VSS_SNAPSHOT_PROP is returned, only VSS_E_BAD_STATE and \
             VSS_E_OBJECT_NOT_FOUND occur, and the device object is a name with no data behind it"),
-        engine: &["coordinator/calls.rs", "coordinator/guards.rs", "coordinator/pipeline.rs"],
+        engine: &["coordinator/calls.rs", "coordinator/guards.rs", "coordinator/pipeline.rs", "coordinator/store.rs"],
     },
     Entry {
         rule: R25,
