@@ -104,3 +104,66 @@ fn assert_clean_engine(vss: &Vss) {
     let report = vss_sim::trace::oracle::check(&vss.trace());
     assert!(report.engine_violations().is_empty(), "{report}");
 }
+
+#[test]
+fn r127_list_providers_prints_the_system_provider_as_windows_does() {
+    let vss = Vss::builder().build();
+    let text = vssadmin::list_providers(&vss).unwrap();
+    let expected = "\
+vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool
+(C) Copyright 2001-2013 Microsoft Corp.
+
+Provider name: 'Microsoft Software Shadow Copy provider 1.0'
+   Provider type: System
+   Provider Id: {b5946137-7b9f-4925-af80-51abd60b20d5}
+   Version: 1.0.0.7
+
+";
+    assert_eq!(text, expected);
+}
+
+#[test]
+fn r34_query_lists_every_registered_provider_with_its_properties() {
+    use vss_sim::provider::{ProviderInfo, SoftwareProvider};
+    use vss_sim::vocab::{ProviderId, ProviderType, Reply};
+    let san = ProviderId::from_u128(0x5a11);
+    let vss = Vss::builder()
+        .provider(SoftwareProvider::system())
+        .provider(
+            SoftwareProvider::new(san, "SAN provider").with_info(ProviderInfo {
+                provider_type: ProviderType::VSS_PROV_HARDWARE,
+                version: "7.1".into(),
+                ..ProviderInfo::default()
+            }),
+        )
+        .build();
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    let Ok(Reply::Providers(providers)) = bc.call(Call::QueryProviders) else {
+        panic!("QueryProviders");
+    };
+    let rows: Vec<_> = providers
+        .iter()
+        .map(|p| (p.provider_id, p.provider_type, p.version.as_str()))
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            (
+                well_known::SYSTEM_PROVIDER,
+                ProviderType::VSS_PROV_SYSTEM,
+                "1.0.0.7"
+            ),
+            (san, ProviderType::VSS_PROV_HARDWARE, "7.1"),
+        ]
+    );
+    bc.call_ok(Call::Release).unwrap();
+    let text = vssadmin::list_providers(&vss).unwrap();
+    assert!(
+        text.ends_with(
+            "Provider name: 'SAN provider'\n   Provider type: Hardware\n   Provider Id: \
+             {00000000-0000-0000-0000-000000005a11}\n   Version: 7.1\n\n"
+        ),
+        "{text}"
+    );
+}

@@ -149,6 +149,7 @@ enum ProviderBomb {
     Id,
     Name,
     SupportsVolume,
+    Info,
     VolumeQuery,
     Step,
     WaitEnded,
@@ -186,6 +187,12 @@ impl Provider for BombProvider {
             explode();
         }
         self.inner.supports_volume(volume)
+    }
+    fn info(&self) -> vss_sim::provider::ProviderInfo {
+        if self.at == ProviderBomb::Info {
+            explode();
+        }
+        self.inner.info()
     }
     fn is_volume_supported(&mut self, volume: &str) -> Result<bool, Hresult> {
         if self.at == ProviderBomb::VolumeQuery {
@@ -353,6 +360,10 @@ fn a_provider_panicking_in_any_method_with_a_bomb_payload_breaks_nothing() {
         (
             ProviderBomb::SupportsVolume,
             Some(UserCode::SupportsVolume(vss_sim::trace::ProviderNo(0))),
+        ),
+        (
+            ProviderBomb::Info,
+            Some(UserCode::ProviderInfo(vss_sim::trace::ProviderNo(0))),
         ),
         (ProviderBomb::Step, None),
         (ProviderBomb::WaitEnded, None),
@@ -562,6 +573,7 @@ fn every_user_trait_method_is_exercised_here() {
                 "id",
                 "name",
                 "supports_volume",
+                "info",
                 "is_volume_supported",
                 "step",
                 "on_wait_ended",

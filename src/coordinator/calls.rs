@@ -357,6 +357,14 @@ impl Coordinator {
             // Answered in `dispatch_call`, once the providers were asked or the copies found.
             Call::IsVolumeSupported { .. } | Call::DeleteSnapshots { .. } => {}
             Call::Query => return Reply::Snapshots(self.query_copies(session)),
+            Call::QueryProviders => {
+                return Reply::Providers(
+                    self.providers
+                        .iter()
+                        .map(|p| p.properties.clone())
+                        .collect(),
+                );
+            }
             Call::SetBackupSucceeded {
                 component,
                 succeeded,

@@ -77,6 +77,7 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         | Call::SnapshotProperties { .. }
         | Call::IsVolumeSupported { .. }
         | Call::Query
+        | Call::QueryProviders
         | Call::DeleteSnapshots { .. } => Ok(()),
         Call::GatherWriterStatus => {
             require(session.metadata.gathered())?;

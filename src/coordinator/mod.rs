@@ -116,6 +116,8 @@ struct WriterSlot {
 struct ProviderSlot {
     id: ProviderId,
     provider: Guarded<Box<dyn Provider>>,
+    /// What `Query` of providers reports (read at registration).
+    properties: crate::vocab::ProviderProperties,
 }
 
 impl Coordinator {
@@ -189,12 +191,27 @@ impl Coordinator {
                     coordinator.user_code_panicked(UserCode::ProviderName(no), panic);
                     String::new()
                 });
+            let info = provider.call(|p| p.info()).unwrap_or_else(|panic| {
+                coordinator.user_code_panicked(UserCode::ProviderInfo(no), panic);
+                crate::provider::ProviderInfo::default()
+            });
             coordinator.record(TraceEvent::ProviderRegistered {
                 provider: no,
                 id,
-                name,
+                name: name.clone(),
             });
-            coordinator.providers.push(ProviderSlot { id, provider });
+            coordinator.providers.push(ProviderSlot {
+                id,
+                provider,
+                properties: crate::vocab::ProviderProperties {
+                    provider_id: id,
+                    name,
+                    provider_type: info.provider_type,
+                    version: info.version,
+                    version_id: info.version_id,
+                    class_id: info.class_id,
+                },
+            });
         }
         coordinator
     }

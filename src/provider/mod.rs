@@ -34,6 +34,12 @@ pub trait Provider {
     /// Whether this provider can shadow-copy `volume` (R20, R85).
     fn supports_volume(&self, volume: &str) -> bool;
 
+    /// What `Query` of providers reports besides its id and name (`VSS_PROVIDER_PROP`, T9):
+    /// read once, at registration. The default is a software provider, version `1.0.0.0`.
+    fn info(&self) -> ProviderInfo {
+        ProviderInfo::default()
+    }
+
     /// What it answers when VSS asks it on behalf of `IsVolumeSupported` (R20): whether it can
     /// shadow-copy `volume` at all (not whether it can right now), or an error — a veto, or any
     /// other code, which VSS maps as R94 says. The default answers `supports_volume`.
@@ -62,6 +68,44 @@ pub trait Provider {
     ) -> Hresult {
         let _ = (ctx, step, set, ended);
         Hresult::S_OK
+    }
+}
+
+/// What a provider says of itself besides its id and name (`VSS_PROVIDER_PROP`, T9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProviderInfo {
+    /// Its type.
+    pub provider_type: crate::vocab::ProviderType,
+    /// Its version string, as `vssadmin list providers` prints it.
+    pub version: String,
+    /// Its version id.
+    pub version_id: uuid::Uuid,
+    /// Its COM class id.
+    pub class_id: uuid::Uuid,
+}
+
+impl Default for ProviderInfo {
+    /// A software provider, version `1.0.0.0`.
+    fn default() -> Self {
+        Self {
+            provider_type: crate::vocab::ProviderType::VSS_PROV_SOFTWARE,
+            version: "1.0.0.0".into(),
+            version_id: uuid::Uuid::nil(),
+            class_id: uuid::Uuid::nil(),
+        }
+    }
+}
+
+impl ProviderInfo {
+    /// The system provider's (R127): type System, version `1.0.0.7`, CLSID
+    /// `{65ee1dba-8ff4-4a58-ac1c-3470ee2f376a}`.
+    pub fn system() -> Self {
+        Self {
+            provider_type: crate::vocab::ProviderType::VSS_PROV_SYSTEM,
+            version: "1.0.0.7".into(),
+            version_id: uuid::Uuid::nil(),
+            class_id: uuid::Uuid::from_u128(0x65ee_1dba_8ff4_4a58_ac1c_3470_ee2f_376a),
+        }
     }
 }
 

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Provider, ProviderContext};
+use super::{Provider, ProviderContext, ProviderInfo};
 use crate::vocab::ProviderStep;
 use crate::vocab::{well_known, Hresult, ProviderId, SignalName, SnapshotSetId, Wait, WaitEnd};
 
@@ -53,6 +53,7 @@ pub struct SoftwareProvider {
     results: BTreeMap<ProviderStep, Hresult>,
     waits: BTreeMap<ProviderStep, StepWait>,
     volume_query: Option<Hresult>,
+    info: ProviderInfo,
 }
 
 /// How a step of a [`SoftwareProvider`] blocks once its duration is over: it sets
@@ -100,6 +101,7 @@ impl SoftwareProvider {
     /// The system provider: id and name of R127, every volume supported.
     pub fn system() -> Self {
         Self::new(well_known::SYSTEM_PROVIDER, SYSTEM_PROVIDER_NAME)
+            .with_info(ProviderInfo::system())
     }
 
     /// A software provider with the given id and name, supporting every volume.
@@ -112,7 +114,15 @@ impl SoftwareProvider {
             results: BTreeMap::new(),
             waits: BTreeMap::new(),
             volume_query: None,
+            info: ProviderInfo::default(),
         }
+    }
+
+    /// Reports `info` (type, version, class) to `Query` of providers.
+    #[must_use]
+    pub fn with_info(mut self, info: ProviderInfo) -> Self {
+        self.info = info;
+        self
     }
 
     /// Supports only these volumes (case-insensitive).
@@ -173,6 +183,10 @@ impl Provider for SoftwareProvider {
         self.volumes
             .as_ref()
             .is_none_or(|volumes| volumes.iter().any(|v| v.eq_ignore_ascii_case(volume)))
+    }
+
+    fn info(&self) -> ProviderInfo {
+        self.info.clone()
     }
 
     fn is_volume_supported(&mut self, volume: &str) -> Result<bool, Hresult> {

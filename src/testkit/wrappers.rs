@@ -280,6 +280,10 @@ impl Provider for OneShotProvider {
         self.inner.supports_volume(volume)
     }
 
+    fn info(&self) -> crate::provider::ProviderInfo {
+        self.inner.info()
+    }
+
     fn is_volume_supported(&mut self, volume: &str) -> Result<bool, Hresult> {
         self.inner.is_volume_supported(volume)
     }

@@ -1,8 +1,9 @@
 //! `vssadmin`: the commands that read the machine, printed as Windows prints them (T12, R124).
 //!
-//! `vssadmin list writers` is a requester: it initializes for backup, gathers writer metadata
-//! and writer status, prints one block per writer and releases its object. It involves no writer
-//! in a backup, so what it prints is what the last operation left on the machine (R30).
+//! `vssadmin list writers` and `vssadmin list providers` are requesters. `list writers`
+//! initializes for backup, gathers writer metadata and writer status, prints one block per writer
+//! and releases its object; it involves no writer in a backup, so what it prints is what the
+//! last operation left on the machine (R30). `list providers` queries the providers (R34).
 //!
 //! Text uses `\n` line ends; Windows' console writes `\r\n` (the command line converts).
 
@@ -10,7 +11,7 @@ use std::fmt::Write as _;
 
 use super::words::vssadmin_error_words;
 use crate::requester::{AsyncError, Vss};
-use crate::vocab::{BackupState, Call, WriterStatus};
+use crate::vocab::{BackupState, Call, ProviderProperties, Reply, WriterStatus};
 
 /// The banner every `vssadmin` command prints first (Windows Server 2012 and later; older
 /// versions print other copyright years, Q23).
@@ -63,6 +64,40 @@ pub fn write_writer(text: &mut String, row: &WriterStatus) {
         row.state as u32,
         row.state.vssadmin_word(),
         vssadmin_error_words(row.failure),
+    );
+}
+
+/// `vssadmin list providers`: the banner, a blank line, then per provider its name, type, id
+/// and version, each block followed by a blank line (the system provider's values are R127's).
+///
+/// It is a requester too: `InitializeForBackup`, `Query` of providers, release.
+pub fn list_providers(vss: &Vss) -> Result<String, AsyncError> {
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup)
+        .map_err(AsyncError::Failed)?;
+    let providers = match bc.call(Call::QueryProviders).map_err(AsyncError::Failed)? {
+        Reply::Providers(providers) => providers,
+        _ => Vec::new(),
+    };
+    bc.call_ok(Call::Release).map_err(AsyncError::Failed)?;
+    let mut text = String::from(BANNER);
+    text.push('\n');
+    for provider in &providers {
+        write_provider(&mut text, provider);
+    }
+    Ok(text)
+}
+
+/// One provider's block of `vssadmin list providers`, with its trailing blank line.
+pub fn write_provider(text: &mut String, provider: &ProviderProperties) {
+    // Writing to a String cannot fail.
+    let _ = write!(
+        text,
+        "Provider name: '{}'\n   Provider type: {}\n   Provider Id: {}\n   Version: {}\n\n",
+        provider.name,
+        provider.provider_type.vssadmin_word(),
+        provider.provider_id,
+        provider.version,
     );
 }
 

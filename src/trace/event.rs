@@ -437,6 +437,9 @@ pub enum UserCode {
     ProviderName(ProviderNo),
     /// `Provider::supports_volume` in `AddToSnapshotSet`: taken as "not supported".
     SupportsVolume(ProviderNo),
+    /// `Provider::info` at registration: the provider is reported as a software provider,
+    /// version `1.0.0.0`.
+    ProviderInfo(ProviderNo),
     /// The chooser, at a choice point: the first option is taken.
     Chooser,
     /// A simulation's decider, at a fault point: no fault is injected (recorded after the

@@ -326,6 +326,10 @@ impl Names {
                         format!("{}.supports_volume()", provider(p)),
                         "not supported",
                     ),
+                    UserCode::ProviderInfo(p) => (
+                        format!("{}.info()", provider(p)),
+                        "a software provider, version 1.0.0.0",
+                    ),
                     UserCode::Chooser => ("the chooser".to_owned(), "first option"),
                     UserCode::Decider => ("the decider".to_owned(), "no fault"),
                 };

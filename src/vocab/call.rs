@@ -145,6 +145,8 @@ pub enum Call {
         /// Volume name with its trailing backslash, e.g. `C:\`.
         volume: String,
     },
+    /// `Query(GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_PROVIDER)` (R34): every registered provider.
+    QueryProviders,
     /// `Query(GUID_NULL, VSS_OBJECT_NONE, VSS_OBJECT_SNAPSHOT)` (R34, R107): the completed shadow
     /// copies on the machine that the object's context sees.
     Query,
@@ -227,7 +229,7 @@ impl Call {
             Self::DoSnapshotSet => "DoSnapshotSet",
             Self::IsVolumeSupported { .. } => "IsVolumeSupported",
             Self::SnapshotProperties { .. } => "GetSnapshotProperties",
-            Self::Query => "Query",
+            Self::Query | Self::QueryProviders => "Query",
             Self::DeleteSnapshots { .. } => "DeleteSnapshots",
             Self::SetBackupSucceeded { .. } => "SetBackupSucceeded",
             Self::BackupComplete => "BackupComplete",
@@ -269,6 +271,8 @@ pub enum Reply {
     Supported(bool),
     /// `Query`: the shadow copies listed, oldest first.
     Snapshots(Vec<SnapshotProperties>),
+    /// `Query` of providers: every registered provider, in registration order.
+    Providers(Vec<ProviderProperties>),
     /// `DeleteSnapshots`: how many copies it deleted, and the first it could not
     /// (`GUID_NULL` when none failed).
     Deleted {
@@ -387,6 +391,23 @@ pub struct WriterStatus {
     pub state: WriterState,
     /// `hrFailure`: `S_OK`, a `VSS_E_WRITERERROR_*` code, or a VSS-set code (T3).
     pub failure: Hresult,
+}
+
+/// `VSS_PROVIDER_PROP` (T9).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderProperties {
+    /// `m_ProviderId`.
+    pub provider_id: ProviderId,
+    /// `m_pwszProviderName`.
+    pub name: String,
+    /// `m_eProviderType`.
+    pub provider_type: super::ProviderType,
+    /// `m_pwszProviderVersion`.
+    pub version: String,
+    /// `m_ProviderVersionId`.
+    pub version_id: uuid::Uuid,
+    /// `m_ClassId`: the provider's COM class.
+    pub class_id: uuid::Uuid,
 }
 
 /// `VSS_SNAPSHOT_PROP`, the fields the simulator knows (R24, T9).

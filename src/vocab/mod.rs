@@ -19,8 +19,8 @@ mod writer_kind;
 mod writer_state;
 
 pub use call::{
-    AsyncKind, BackupState, Bound, Call, ComponentKey, ComponentView, OpNo, Reply,
-    SnapshotProperties, WriterIdentity, WriterMetadataView, WriterStatus,
+    AsyncKind, BackupState, Bound, Call, ComponentKey, ComponentView, OpNo, ProviderProperties,
+    Reply, SnapshotProperties, WriterIdentity, WriterMetadataView, WriterStatus,
 };
 pub use context::{Attributes, Context, SnapshotContext};
 pub use event::{WriterEvent, WriterQuery};
@@ -30,7 +30,7 @@ pub use ids::{
     WriterInstanceId,
 };
 pub use numbers::{ProviderNo, SessionNo, WriterNo};
-pub use object_type::ObjectType;
+pub use object_type::{ObjectType, ProviderType};
 pub use policy::{
     AbortBackupReach, CommitFailureResult, FreezeTimerRace, FreezeTimerStart, HandlerTimeout,
     LastError, Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,

@@ -1,4 +1,5 @@
-//! `VSS_OBJECT_TYPE` (spec T9): what `DeleteSnapshots` and `Query` name.
+//! `VSS_OBJECT_TYPE` and `VSS_PROVIDER_TYPE` (spec T9): what `DeleteSnapshots` and `Query`
+//! name, and what kind of provider a provider is.
 
 use serde::{Deserialize, Serialize};
 
@@ -23,5 +24,43 @@ impl ObjectType {
     /// The numeric value Windows uses.
     pub const fn value(self) -> u32 {
         self as u32
+    }
+}
+
+/// `VSS_PROVIDER_TYPE` (T9).
+#[allow(non_camel_case_types)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[repr(u32)]
+pub enum ProviderType {
+    /// Unknown.
+    VSS_PROV_UNKNOWN = 0,
+    /// The system provider (R127).
+    VSS_PROV_SYSTEM = 1,
+    /// A software provider: the default for a provider that does not say.
+    #[default]
+    VSS_PROV_SOFTWARE = 2,
+    /// A hardware provider.
+    VSS_PROV_HARDWARE = 3,
+    /// A file share provider (Windows 8 and later).
+    VSS_PROV_FILESHARE = 4,
+}
+
+impl ProviderType {
+    /// The numeric value Windows uses.
+    pub const fn value(self) -> u32 {
+        self as u32
+    }
+
+    /// The word `vssadmin list providers` prints after `Provider type:`.
+    pub const fn vssadmin_word(self) -> &'static str {
+        match self {
+            Self::VSS_PROV_SYSTEM => "System",
+            Self::VSS_PROV_SOFTWARE => "Software",
+            Self::VSS_PROV_HARDWARE => "Hardware",
+            Self::VSS_PROV_FILESHARE => "Fileshare",
+            Self::VSS_PROV_UNKNOWN => "Unknown",
+        }
     }
 }

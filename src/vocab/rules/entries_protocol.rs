@@ -534,8 +534,8 @@ pub(super) const ENTRIES: &[Entry] = &[
             VSS_E_PROVIDER_VETO, VSS_E_UNEXPECTED, VSS_E_UNEXPECTED_PROVIDER_ERROR.",
         sources: &["bc/query"],
         status: Partly("lists the machine's completed shadow copies the caller's context sees \
-            (VSS_CTX_ALL: all) as SnapshotProperties; providers cannot be listed yet, and \
-            SetContext is not required first"),
+            (VSS_CTX_ALL: all) as SnapshotProperties, or every registered provider \
+            (Call::QueryProviders, VSS_PROVIDER_PROP); SetContext is not required first"),
         engine: &["coordinator/store.rs", "coordinator/calls.rs", "trace/oracle/store.rs"],
     },
     Entry {

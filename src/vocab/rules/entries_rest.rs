@@ -420,8 +420,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Well-known ids: the system provider and the in-box writers",
         statement: "The system provider is {b5946137-7b9f-4925-af80-51abd60b20d5}, type [1] VSS_PROV_SYSTEM, name Microsoft Software Shadow Copy provider 1.0, version 1.0.0.7, CLSID {65ee1dba-8ff4-4a58-ac1c-3470ee2f376a}. In-box writer class ids: System Writer E8132975-6F93-4464-A53E-1050253AE220, Registry Writer AFBAB4A2-367D-4D15-A586-71DBB18F8485, Shadow Copy Optimization Writer 4DC3BDD4-AB48-4D07-ADB0-3BEE2926FD7F, ASR Writer BE000CBE-11FE-4426-9C58-531AA6355FC4, COM+ REGDB Writer 542DA469-D3E1-473C-9F4F-7847F01FC64F, Performance Counters Writer 0BADA1DE-01A9-4625-8278-69E735F39DD2, Task Scheduler Writer D61D61C8-D73A-4EEE-8CDD-F6F9786B7124, VSS Metadata Store Writer 75DFB225-E2E4-4D39-9AC9-FFAFF65DDF06 and BITS Writer 4969D978-BE47-48B0-B100-F328F07AC1E0. The docs call the metadata store writer 'VSS Express Writer Metadata Store Writer', while pasted vssadmin output shows the shorter name.",
         sources: &["cmd/list-providers", "vss/in-box-vss-writers"],
-        status: Partly("well_known has the system provider id and six writers; the Performance Counters, VSS Metadata Store and BITS writers and the provider's type, version and CLSID are missing"),
-        engine: &["vocab/ids.rs", "provider/software.rs"],
+        status: Partly("well_known has the system provider id and six writers, and the system provider reports R127's type, version and CLSID (ProviderInfo::system); the Performance Counters, VSS Metadata Store and BITS writers are missing"),
+        engine: &["vocab/ids.rs", "provider/software.rs", "provider/mod.rs", "tools/vssadmin.rs"],
     },
     Entry {
         rule: R128,
