@@ -28,6 +28,7 @@ fn scenario(writers: usize, faults: FaultCatalogue) -> Scenario {
             .collect(),
         providers: Vec::new(),
         volumes: Vec::new(),
+        os: Default::default(),
         faults,
         steps: canonical_backup(0),
         choices: Vec::new(),

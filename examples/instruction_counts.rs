@@ -49,6 +49,7 @@ fn main() {
                     .collect(),
                 providers: Vec::new(),
                 volumes: Vec::new(),
+                os: Default::default(),
                 faults: FaultCatalogue::standard().with_max_faults(1),
                 steps: canonical_backup(0),
                 choices: Vec::new(),

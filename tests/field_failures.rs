@@ -277,6 +277,15 @@ fn ff17_writer_failure_persists_across_backups_until_restart() {
 }
 
 #[test]
+fn ff13_old_windows_writers_wait_for_a_final_status_gather() {
+    // R27, R30
+    replay(
+        "ff13-writers-wait-for-a-final-status-gather.toml",
+        &[Situation::BackupComplete, Situation::StatusReported],
+    );
+}
+
+#[test]
 fn ff18_a_provider_error_at_is_volume_supported_reaches_the_tool() {
     // R20, R94
     replay("ff18-provider-error-at-is-volume-supported.toml", &[]);

@@ -316,6 +316,7 @@ fn empty_scenario(name: &str) -> Scenario {
         writers: Vec::new(),
         providers: Vec::new(),
         volumes: Vec::new(),
+        os: Default::default(),
         faults: vss_sim::sim::FaultCatalogue::none(),
         steps: Vec::new(),
         choices: Vec::new(),

@@ -415,6 +415,7 @@ fn faulty_scenario() -> Scenario {
         writers: (0..3).map(|i| WriterSpec::new(format!("W{i}"))).collect(),
         providers: Vec::new(),
         volumes: Vec::new(),
+        os: Default::default(),
         faults: FaultCatalogue::standard(),
         steps: canonical_backup(0),
         choices: Vec::new(),

@@ -38,6 +38,7 @@ pub struct Builder {
     pub(crate) chooser: Guarded<Box<dyn Chooser>>,
     pub(crate) trace_mode: TraceMode,
     pub(crate) limits: Limits,
+    pub(crate) os: crate::vocab::OsProfile,
     pub(crate) planted_bug: Option<PlantedBug>,
 }
 
@@ -161,6 +162,7 @@ impl Builder {
             trace_mode: TraceMode::Record,
             limits: Limits::default(),
             planted_bug: None,
+            os: crate::vocab::OsProfile::default(),
         }
     }
 
@@ -191,6 +193,13 @@ impl Builder {
     #[must_use]
     pub fn volume(mut self, name: impl Into<String>) -> Self {
         self.volumes.push(name.into());
+        self
+    }
+
+    /// Sets the Windows version or SKU the machine runs (default: a current server).
+    #[must_use]
+    pub fn os(mut self, os: crate::vocab::OsProfile) -> Self {
+        self.os = os;
         self
     }
 

@@ -111,7 +111,11 @@ impl Coordinator {
             guards::check(s, call, set_elsewhere)?;
         }
         match call {
-            Call::SetContext { context } => Context::from_raw(*context).map(|_| Checked::Plain),
+            Call::SetContext { context } => {
+                let context = Context::from_raw(*context)?;
+                self.os.check_context(context)?;
+                Ok(Checked::Plain)
+            }
             Call::AddComponent(key) => {
                 if key.name.is_empty() {
                     return Err(Hresult::E_INVALIDARG); // R13: name may not be NULL

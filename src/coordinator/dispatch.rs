@@ -56,6 +56,18 @@ impl Coordinator {
         }
         let current = (sw.state, sw.failure);
         let kept = policies.last_error.after_success(current.1);
+        if event == WriterEvent::BackupComplete
+            && !delivery.failed()
+            && !current.0.is_failed()
+            && self.os.needs_final_status_gather()
+        {
+            // R27 (field failure 13): the writer's session ends only with this requester's
+            // GatherWriterStatus after BackupComplete; until then it waits for completion.
+            self.sessions[session.0 as usize].writers[writer.0 as usize].awaiting_final_gather =
+                true;
+            self.set_state(session, writer, Some(current));
+            return;
+        }
         let next = match event {
             WriterEvent::Abort => match policies.state_after_abort {
                 StateAfterAbort::KeepFailureElseStable if current.0.is_failed() => None,
@@ -80,6 +92,21 @@ impl Coordinator {
         // The writer just handled this session's event: what the machine shows is this
         // session's view, changed or not.
         self.set_state(session, writer, next.or(Some(current)));
+    }
+
+    /// R27 on old Windows: `session`'s `GatherWriterStatus` after BackupComplete ends the
+    /// sessions of the writers waiting for it: they are Stable.
+    pub(crate) fn finish_writer_sessions(&mut self, session: SessionNo) {
+        for index in 0..self.writers.len() {
+            let sw = &mut self.sessions[session.0 as usize].writers[index];
+            if !sw.awaiting_final_gather {
+                continue;
+            }
+            sw.awaiting_final_gather = false;
+            let failure = self.policies.last_error.after_success(sw.failure);
+            let writer = WriterNo(super::index_u32(index));
+            self.set_state(session, writer, Some((WriterState::VSS_WS_STABLE, failure)));
+        }
     }
 
     /// `session`'s operation involves `writer` (an operation event is delivered, or VSS gave

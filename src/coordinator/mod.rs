@@ -85,6 +85,8 @@ pub struct Coordinator {
     planted_bug: Option<PlantedBug>,
     minted: u64,
     shadow_copies: u64,
+    /// The Windows version or SKU the machine runs.
+    os: crate::vocab::OsProfile,
     /// The shadow copies on the machine (R104), oldest first.
     store: Vec<store::StoredCopy>,
     /// Per writer: the state and last error the last operation that touched it left it in,
@@ -150,8 +152,12 @@ impl Coordinator {
             shadow_copies: 0,
             writer_status: Vec::with_capacity(builder.writers.len()),
             store: Vec::new(),
+            os: builder.os,
         };
         coordinator.record(TraceEvent::Policies(coordinator.policies));
+        if coordinator.os != crate::vocab::OsProfile::default() {
+            coordinator.record(TraceEvent::Os(coordinator.os));
+        }
         for (config, writer) in builder.writers {
             let instance_id = match config.instance_id {
                 Some(id) if !id.is_null() && !coordinator.by_instance.contains_key(&id) => id,

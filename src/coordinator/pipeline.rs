@@ -13,6 +13,10 @@ impl Coordinator {
         let status = match kind {
             AsyncKind::PrepareForBackup => Hresult::VSS_S_ASYNC_FINISHED,
             AsyncKind::GatherWriterStatus => {
+                if self.os.needs_final_status_gather() {
+                    // R27: this gather ends the sessions of writers done with BackupComplete.
+                    self.finish_writer_sessions(session);
+                }
                 let list = self.status_list(session);
                 self.sessions[session.0 as usize].status = Some(list);
                 Hresult::VSS_S_ASYNC_FINISHED

@@ -261,6 +261,10 @@ pub(crate) struct SessionWriter {
     /// This session's operation sent it an event (or gave up on one): it reports the writer's
     /// state in this backup from then on; before, the state the machine last left it in (R30).
     pub(crate) involved: bool,
+    /// R27 on old Windows (`OsProfile::needs_final_status_gather`): its BackupComplete
+    /// succeeded and it waits, still waiting for completion, for this requester's next
+    /// `GatherWriterStatus`.
+    pub(crate) awaiting_final_gather: bool,
 }
 
 impl SessionWriter {
@@ -276,6 +280,7 @@ impl SessionWriter {
             post_snapshot_returned: false,
             thaw_received: false,
             involved: false,
+            awaiting_final_gather: false,
         }
     }
 

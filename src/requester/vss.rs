@@ -222,6 +222,13 @@ impl VssBuilder {
         Self(self.0.policies(policies))
     }
 
+    /// Sets the Windows version or SKU the machine runs (default: a current server; issue 12
+    /// part 5, `OsProfile`).
+    #[must_use]
+    pub fn os(self, os: crate::vocab::OsProfile) -> Self {
+        Self(self.0.os(os))
+    }
+
     /// Sets the chooser for every nondeterministic decision.
     #[must_use]
     pub fn chooser(self, chooser: impl Chooser + 'static) -> Self {

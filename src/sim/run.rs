@@ -191,6 +191,7 @@ impl<'r> Runner<'r> {
         for volume in &scenario.volumes {
             builder = builder.volume(volume.clone());
         }
+        builder = builder.os(scenario.os);
         if let Some(bug) = self.planted_bug {
             builder = builder.planted_bug(bug);
         }

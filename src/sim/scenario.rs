@@ -9,7 +9,7 @@ use super::{FaultCatalogue, ProgramStep};
 use crate::provider::{SoftwareProvider, StepWait};
 use crate::vocab::ProviderStep;
 use crate::vocab::{
-    ApplicationLevel, Hresult, Policies, ProviderId, Rule, WriterClassId, WriterEvent,
+    ApplicationLevel, Hresult, OsProfile, Policies, ProviderId, Rule, WriterClassId, WriterEvent,
     WriterInstanceId, WriterState,
 };
 use crate::writer::{Reaction, ScriptedWriter, WriterConfig, DEFAULT_FREEZE_TIMEOUT_MS};
@@ -48,6 +48,9 @@ pub struct Scenario {
     /// The machine's volumes (default: `C:\`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<String>,
+    /// The Windows version or SKU the machine runs (default: a current server).
+    #[serde(default, skip_serializing_if = "is_default_os")]
+    pub os: OsProfile,
     /// Faults the run's chooser may inject (default: none).
     #[serde(default)]
     pub faults: FaultCatalogue,
@@ -106,6 +109,10 @@ impl WriterSpec {
             persist_failures: false,
         }
     }
+}
+
+fn is_default_os(os: &OsProfile) -> bool {
+    *os == OsProfile::default()
 }
 
 fn is_false(value: &bool) -> bool {

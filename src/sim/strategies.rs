@@ -295,6 +295,7 @@ impl StrategyConfig {
                         writers,
                         providers,
                         volumes,
+                        os: Default::default(),
                         faults,
                         steps,
                         choices,

@@ -305,6 +305,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             writers,
             providers: Vec::new(),
             volumes: Vec::new(),
+            os: Default::default(),
             faults: FaultCatalogue::none(),
             steps,
             choices: Vec::new(),

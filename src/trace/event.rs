@@ -151,6 +151,8 @@ pub enum TraceEvent {
         /// Provider name.
         name: String,
     },
+    /// The machine's OS profile (recorded after the policies when it is not the default).
+    Os(crate::vocab::OsProfile),
     /// A requester object was created (`CreateVssBackupComponents`, R1).
     SessionCreated {
         /// Its number.

@@ -58,6 +58,7 @@ impl Names {
         use TraceEvent as E;
         match event {
             E::Policies(_)
+            | E::Os(_)
             | E::WriterRegistered { .. }
             | E::ProviderRegistered { .. }
             | E::SessionCreated { .. } => self.setup_line(event),
@@ -100,6 +101,7 @@ impl Names {
                 "policies: defaults (docs/protocol.md)".to_owned()
             }
             TraceEvent::Policies(policies) => format!("policies: {policies:?}"),
+            TraceEvent::Os(os) => format!("machine runs {os:?}"),
             TraceEvent::WriterRegistered {
                 writer,
                 level,

@@ -11,6 +11,7 @@ mod ids;
 pub mod limits;
 mod numbers;
 mod object_type;
+mod os;
 mod policy;
 mod provider_step;
 pub mod rules;
@@ -31,6 +32,7 @@ pub use ids::{
 };
 pub use numbers::{ProviderNo, SessionNo, WriterNo};
 pub use object_type::{ObjectType, ProviderType};
+pub use os::OsProfile;
 pub use policy::{
     AbortBackupReach, CommitFailureResult, FreezeTimerRace, FreezeTimerStart, HandlerTimeout,
     LastError, Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,

@@ -38,6 +38,7 @@ pub(super) fn decode_scenario(input: &mut Input<'_>) -> Scenario {
         writers,
         providers,
         volumes,
+        os: Default::default(),
         faults: FaultCatalogue::none(),
         steps,
         choices,

@@ -39,6 +39,7 @@ pub(super) fn decode_sim_scenario(input: &mut Input<'_>) -> Scenario {
         writers,
         providers: Vec::new(),
         volumes: Vec::new(),
+        os: Default::default(),
         faults,
         steps,
         choices: Vec::new(),

@@ -282,6 +282,8 @@ pub(super) struct Model {
     /// The policies in force: the first `Policies` record, defaults until then.
     pub(super) policies: Policies,
     pub(super) policies_seen: bool,
+    /// The machine's OS profile (the `Os` record; a current server without one).
+    pub(super) os: crate::vocab::OsProfile,
     pub(super) writers: VecMap<WriterNo, WriterInfo>,
     /// Provider names, by number.
     pub(super) providers: VecMap<ProviderNo, String>,
@@ -364,6 +366,7 @@ impl Model {
                 self.policies = *policies;
                 self.policies_seen = true;
             }
+            TraceEvent::Os(os) => self.os = *os,
             TraceEvent::WriterRegistered { .. }
             | TraceEvent::ProviderRegistered { .. }
             | TraceEvent::SessionCreated { .. } => self.registered(stamp, event),

@@ -14,7 +14,14 @@ use crate::vocab::{
 };
 
 /// The rules this family judges.
-pub(super) const RULES: &[Rule] = &[Rule::R10, Rule::R30, Rule::R75, Rule::R76, Rule::T2];
+pub(super) const RULES: &[Rule] = &[
+    Rule::R10,
+    Rule::R27,
+    Rule::R30,
+    Rule::R75,
+    Rule::R76,
+    Rule::T2,
+];
 
 type Status = (WriterState, Hresult);
 
@@ -49,6 +56,9 @@ struct Track {
     /// The session's operation sent the writer an event (or VSS gave up on one): the session
     /// reports its own view from then on, the machine's before.
     involved: bool,
+    /// R27 on old Windows: its BackupComplete succeeded and it waits for the session's next
+    /// `GatherWriterStatus` to become Stable.
+    awaiting_final_gather: bool,
 }
 
 impl Default for Track {
@@ -60,6 +70,7 @@ impl Default for Track {
             rule: Rule::T2,
             since: Stamp::default(),
             involved: false,
+            awaiting_final_gather: false,
         }
     }
 }
@@ -128,13 +139,20 @@ impl Rules for StateRules {
             } => {
                 let snapshot = self.snapshot(cx, *session);
                 self.gathering.insert(*session, snapshot);
+                self.final_gather(cx, *session, false);
             }
             TraceEvent::AsyncCompleted {
                 session,
                 kind: AsyncKind::GatherWriterStatus,
                 hr,
                 ..
-            } => self.status_gathered(cx, *session, *hr),
+            } => {
+                // A cancelled or failed gather ends no writer session (R27).
+                if *hr == Hresult::VSS_S_ASYNC_FINISHED {
+                    self.final_gather(cx, *session, true);
+                }
+                self.status_gathered(cx, *session, *hr);
+            }
             TraceEvent::StatusReported {
                 session,
                 writer,
@@ -193,6 +211,17 @@ impl StateRules {
             }
         }
         std::mem::swap(&mut track.expected, next);
+        // R27 on old Windows (field failure 13): a successful BackupComplete leaves the writer
+        // waiting for completion until the session's next GatherWriterStatus.
+        let waits = event == WriterEvent::BackupComplete
+            && !failed
+            && cx.model.os.needs_final_status_gather()
+            && !track.expected.iter().any(|status| status.0.is_failed());
+        if waits {
+            std::mem::swap(&mut track.expected, next);
+            expect_only(&mut track.expected, track.recorded);
+            track.awaiting_final_gather = true;
+        }
         track.because = Because::Handled {
             event,
             ok,
@@ -229,6 +258,47 @@ impl StateRules {
         };
         track.rule = Rule::R30;
         track.since = cx.now;
+    }
+
+    /// R27 on old Windows: while `session`'s GatherWriterStatus runs, the writers waiting for
+    /// it become Stable (with the last error `last_error` keeps); by its end they must have.
+    fn final_gather(&mut self, cx: &mut Cx<'_>, session: SessionNo, ended: bool) {
+        let policies = cx.model.policies;
+        let gathering = self.gathering.contains_key(&session);
+        for ((s, w), track) in self.tracks.iter_mut() {
+            if *s != session || !track.awaiting_final_gather || !gathering {
+                continue;
+            }
+            let failure = policies.last_error.after_success(track.recorded.1);
+            let stable = (WriterState::VSS_WS_STABLE, failure);
+            if track.recorded == stable {
+                track.awaiting_final_gather = false;
+                expect_only(&mut track.expected, stable);
+            } else if ended {
+                track.awaiting_final_gather = false;
+                let message = format!(
+                    "{} in {session} should have become {} / {} by the end of the \
+                     GatherWriterStatus after BackupComplete at {} ms (R27), but stayed {} / {}",
+                    cx.model.writer(*w),
+                    stable.0,
+                    stable.1,
+                    cx.now.at_ms,
+                    track.recorded.0,
+                    track.recorded.1
+                );
+                cx.engine(Rule::R27, message);
+                expect_only(&mut track.expected, stable);
+                track.recorded = stable;
+            } else if !track.expected.contains(&stable) {
+                // The gather is under way: the change may come now.
+                track.expected.push(stable);
+                track.because = Because::FinalGather {
+                    at_ms: cx.now.at_ms,
+                };
+                track.rule = Rule::R27;
+                track.since = cx.now;
+            }
+        }
     }
 
     /// What `session` may report for `writer` now: its own view once involved, else the
@@ -763,6 +833,9 @@ enum Because {
     Involved {
         at_ms: u64,
     },
+    FinalGather {
+        at_ms: u64,
+    },
 }
 
 impl std::fmt::Display for Because {
@@ -790,6 +863,10 @@ impl std::fmt::Display for Because {
                 write!(f, " at {at_ms} ms")
             }
             Self::FreezeExpired { at_ms } => write!(f, "its freeze window expired at {at_ms} ms"),
+            Self::FinalGather { at_ms } => write!(
+                f,
+                "the session's GatherWriterStatus after BackupComplete at {at_ms} ms (R27)"
+            ),
             Self::Involved { at_ms } => write!(
                 f,
                 "the session's operation involved it at {at_ms} ms (R30, R74)"

@@ -414,9 +414,12 @@ pub(super) const ENTRIES: &[Entry] = &[
             "vss/overview-of-actual-backup-of-files",
             "vss/determining-writer-status",
         ],
-        status: NotYet("writer session slots, their release by GatherWriterStatus and OS-version \
-            differences are not modelled (Q30)"),
-        engine: &[],
+        status: Partly("under OsProfile::Server2003 and Server2008 a successful BackupComplete \
+            leaves the writer waiting for completion until the requester's next \
+            GatherWriterStatus, which makes it Stable (on the machine too, R30); later servers \
+            finish at BackupComplete. Session slots and their 64-session limit are not \
+            modelled, nor PostRestore (no restore yet)"),
+        engine: &["vocab/os.rs", "coordinator/dispatch.rs", "coordinator/pipeline.rs", "trace/oracle/states.rs"],
     },
     Entry {
         rule: R28,

@@ -891,10 +891,10 @@ pub(super) const ENTRIES: &[Entry] = &[
     Entry {
         rule: FF13,
         title: "Writers left waiting for completion without GatherWriterStatus on old Windows",
-        statement: "On Windows Server 2008 SP2 and earlier a requester must call GatherWriterStatus after BackupComplete or the writers' sessions are never completed (overview-of-actual-backup-of-files). Reproducing it needs OS-version profiles for the coordinator.",
+        statement: "On Windows Server 2008 SP2 and earlier a requester must call GatherWriterStatus after BackupComplete or the writers' sessions are never completed (overview-of-actual-backup-of-files). ff13 runs it under OsProfile::Server2008: a backup without the final gather leaves its writers [5] Waiting for completion for the next requester to see; one with it ends Stable.",
         sources: &["https://learn.microsoft.com/en-us/windows/win32/vss/overview-of-actual-backup-of-files"],
-        status: NotYet("no OS-version profiles; the engine follows later Windows (Q30)"),
-        engine: &[],
+        status: Implemented,
+        engine: &["vocab/os.rs", "coordinator/dispatch.rs", "../scenarios/ff13-writers-wait-for-a-final-status-gather.toml"],
     },
     Entry {
         rule: FF14,
@@ -917,8 +917,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Old OS: final commit fails without NO_AUTORECOVERY; client SKUs reject TRANSPORTABLE",
         statement: "QEMU's guest agent found that on older Windows, without VSS_VOLSNAP_ATTR_NO_AUTORECOVERY, the final commit fails with VSS_E_OBJECT_NOT_FOUND, which it swallows before aborting, and that client editions reject TRANSPORTABLE with VSS_E_UNSUPPORTED_CONTEXT (qemu/qemu qga/vss-win32/requester.cpp). Reproducing this needs OS and SKU profiles for context and attribute validation.",
         sources: &["github:qemu/qemu:qga/vss-win32/requester.cpp"],
-        status: NotYet("no OS/SKU profiles; providers do not see the context, and R94's mapping would turn VSS_E_UNSUPPORTED_CONTEXT into VSS_E_UNEXPECTED_PROVIDER_ERROR"),
-        engine: &[],
+        status: Partly("OsProfile::Client rejects a TRANSPORTABLE context at SetContext with VSS_E_UNSUPPORTED_CONTEXT (tests/os_profiles.rs); the final-commit failure without NO_AUTORECOVERY on older Windows is not modelled (which versions and contexts it hits is not documented)"),
+        engine: &["vocab/os.rs", "coordinator/calls.rs", "../tests/os_profiles.rs"],
     },
     Entry {
         rule: FF17,

@@ -1,0 +1,97 @@
+//! OS profiles (issue 12 part 5): the documented differences between Windows versions and SKUs
+//! that a requester meets. Every run is judged by the oracle.
+
+mod common;
+
+use common::*;
+use vss_sim::requester::{DynBackupComponents, Vss};
+use vss_sim::trace::{oracle, SessionNo};
+use vss_sim::vocab::{Attributes, Call, Hresult, OsProfile, Reply, SnapshotContext, WriterState};
+
+fn machine(os: OsProfile) -> Vss {
+    builder(plain_writers(1)).os(os).build()
+}
+
+fn set_context(vss: &Vss, raw: u32) -> Result<(), Hresult> {
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    let result = bc.call_ok(Call::SetContext { context: raw });
+    bc.call_ok(Call::Release).unwrap();
+    result
+}
+
+#[test]
+fn field_failure_16_client_skus_reject_transportable_shadow_copies() {
+    // qemu-ga: SetContext(APP_ROLLBACK | TRANSPORTABLE | NO_AUTORECOVERY) fails with
+    // VSS_E_UNSUPPORTED_CONTEXT on a non-server Windows, and succeeds without TRANSPORTABLE.
+    let raw = SnapshotContext::VSS_CTX_APP_ROLLBACK.value()
+        | Attributes::TRANSPORTABLE.0
+        | Attributes::NO_AUTORECOVERY.0;
+    let client = machine(OsProfile::Client);
+    assert_eq!(
+        set_context(&client, raw),
+        Err(Hresult::VSS_E_UNSUPPORTED_CONTEXT)
+    );
+    assert_eq!(
+        set_context(&client, raw & !Attributes::TRANSPORTABLE.0),
+        Ok(())
+    );
+    assert_eq!(set_context(&machine(OsProfile::default()), raw), Ok(()));
+}
+
+#[test]
+fn t6_client_accessible_writers_does_not_exist_on_server_2003() {
+    let raw = SnapshotContext::VSS_CTX_CLIENT_ACCESSIBLE_WRITERS.value();
+    assert_eq!(
+        set_context(&machine(OsProfile::Server2003), raw),
+        Err(Hresult::VSS_E_UNSUPPORTED_CONTEXT)
+    );
+    assert_eq!(set_context(&machine(OsProfile::Server2008), raw), Ok(()));
+}
+
+fn completed(vss: &Vss) -> DynBackupComponents {
+    let mut bc = prepared(vss);
+    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+    bc.call_and_wait(Call::BackupComplete).unwrap();
+    bc
+}
+
+fn status_of_w0(bc: &mut DynBackupComponents) -> WriterState {
+    bc.call_and_wait(Call::GatherWriterStatus).unwrap();
+    match bc.call(Call::WriterStatus { index: 0 }) {
+        Ok(Reply::WriterStatus(status)) => status.state,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn field_failure_13_r27_up_to_server_2008_writers_wait_for_a_status_gather_after_backup_complete() {
+    for (os, before, after) in [
+        (
+            OsProfile::Server2008,
+            WriterState::VSS_WS_WAITING_FOR_BACKUP_COMPLETE,
+            WriterState::VSS_WS_STABLE,
+        ),
+        (
+            OsProfile::Server2008R2AndLater,
+            WriterState::VSS_WS_STABLE,
+            WriterState::VSS_WS_STABLE,
+        ),
+    ] {
+        // Without the final GatherWriterStatus, the writer's session is left waiting for
+        // completion: what the next requester sees.
+        let vss = machine(os);
+        let bc = completed(&vss);
+        drop(bc);
+        let mut onlooker = discovered(&vss);
+        assert_eq!(status_of_w0(&mut onlooker), before, "{os:?}");
+        onlooker.call_ok(Call::Release).unwrap();
+        // With it (R27), the writer is done.
+        let mut bc = completed(&vss);
+        assert_eq!(status_of_w0(&mut bc), after, "{os:?}");
+        bc.call_ok(Call::Release).unwrap();
+        let report = oracle::check(&vss.trace());
+        assert!(report.engine_violations().is_empty(), "{os:?}\n{report}");
+        let _ = SessionNo(0);
+    }
+}
