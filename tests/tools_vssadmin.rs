@@ -40,6 +40,9 @@ fn r124_list_writers_prints_windows_layout() {
 vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool
 (C) Copyright 2001-2013 Microsoft Corp.
 
+Waiting for responses.
+These may be delayed if a shadow copy is being prepared.
+
 Writer name: 'System Writer'
    Writer Id: {e8132975-6f93-4464-a53e-1050253ae220}
    Writer Instance Id: {7e631031-c695-4229-9da1-a7de057e64cb}
@@ -163,6 +166,25 @@ fn r34_query_lists_every_registered_provider_with_its_properties() {
         text.ends_with(
             "Provider name: 'SAN provider'\n   Provider type: Hardware\n   Provider Id: \
              {00000000-0000-0000-0000-000000005a11}\n   Version: 7.1\n\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn q23_server_2008_prints_its_own_banner_and_no_waiting_lines() {
+    let vss = Vss::builder()
+        .writer(
+            WriterConfig::new(well_known::SYSTEM_WRITER, "System Writer"),
+            ScriptedWriter::new("System Files"),
+        )
+        .os(vss_sim::vocab::OsProfile::Server2008)
+        .build();
+    let text = vssadmin::list_writers(&vss).unwrap();
+    assert!(
+        text.starts_with(
+            "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\n\
+             (C) Copyright 2001-2005 Microsoft Corp.\n\nWriter name: 'System Writer'\n"
         ),
         "{text}"
     );

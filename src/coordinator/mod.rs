@@ -323,6 +323,11 @@ impl Coordinator {
         self.now_ms
     }
 
+    /// The Windows version or SKU the machine runs.
+    pub fn os(&self) -> crate::vocab::OsProfile {
+        self.os
+    }
+
     /// The policies in force.
     pub fn policies(&self) -> Policies {
         self.policies

@@ -121,6 +121,11 @@ impl Vss {
         self.with_mut(|core| core.restart_writer(instance_id))
     }
 
+    /// The Windows version or SKU the machine runs.
+    pub fn os(&self) -> crate::vocab::OsProfile {
+        self.core.borrow().os()
+    }
+
     /// The instance ids of the writers registered as `name`, in registration order.
     pub fn writer_instances(&self, name: &str) -> Vec<WriterInstanceId> {
         self.core.borrow().writer_instances(name)

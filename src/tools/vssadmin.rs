@@ -11,16 +11,34 @@ use std::fmt::Write as _;
 
 use super::words::vssadmin_error_words;
 use crate::requester::{AsyncError, Vss};
-use crate::vocab::{BackupState, Call, ProviderProperties, Reply, WriterStatus};
+use crate::vocab::{BackupState, Call, OsProfile, ProviderProperties, Reply, WriterStatus};
 
-/// The banner every `vssadmin` command prints first (Windows Server 2012 and later; older
-/// versions print other copyright years, Q23).
+/// The banner every `vssadmin` command prints first on current Windows (Server 2012 and later;
+/// Q23). Windows Server 2003 and 2008 print `(C) Copyright 2001-2005 Microsoft Corp.` (observed
+/// in a Server 2008 capture); see [`banner`].
 pub const BANNER: &str =
     "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\n\
                           (C) Copyright 2001-2013 Microsoft Corp.\n";
 
-/// `vssadmin list writers`: the banner, a blank line, then per writer its name, class id,
-/// instance id, state and last error, each block followed by a blank line (R124).
+/// The banner of `os`'s vssadmin.
+pub fn banner(os: OsProfile) -> &'static str {
+    match os {
+        OsProfile::Server2003 | OsProfile::Server2008 => {
+            "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\n\
+             (C) Copyright 2001-2005 Microsoft Corp.\n"
+        }
+        OsProfile::Server2008R2AndLater | OsProfile::Client => BANNER,
+    }
+}
+
+/// What current vssadmin prints before the writers of `list writers` (observed, e.g. in
+/// microsoft/CSS-Exchange #2093; the Server 2008 capture has no such lines).
+pub const WAITING_FOR_RESPONSES: &str =
+    "Waiting for responses.\nThese may be delayed if a shadow copy is being prepared.\n";
+
+/// `vssadmin list writers`: the banner, a blank line, on current Windows the "Waiting for
+/// responses" lines and a blank line, then per writer its name, class id, instance id, state and
+/// last error, each block followed by a blank line (R124).
 ///
 /// Errs with the first requester call that failed (vssadmin then prints an error instead of the
 /// list), or with the run bound a wait hit (a writer that never answers `OnIdentify` under
@@ -43,8 +61,13 @@ pub const BANNER: &str =
 /// ```
 pub fn list_writers(vss: &Vss) -> Result<String, AsyncError> {
     let rows = writer_status(vss)?;
-    let mut text = String::from(BANNER);
+    let os = vss.os();
+    let mut text = String::from(banner(os));
     text.push('\n');
+    if matches!(os, OsProfile::Server2008R2AndLater | OsProfile::Client) {
+        text.push_str(WAITING_FOR_RESPONSES);
+        text.push('\n');
+    }
     for row in &rows {
         write_writer(&mut text, row);
     }
@@ -80,7 +103,7 @@ pub fn list_providers(vss: &Vss) -> Result<String, AsyncError> {
         _ => Vec::new(),
     };
     bc.call_ok(Call::Release).map_err(AsyncError::Failed)?;
-    let mut text = String::from(BANNER);
+    let mut text = String::from(banner(vss.os()));
     text.push('\n');
     for provider in &providers {
         write_provider(&mut text, provider);

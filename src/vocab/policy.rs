@@ -380,7 +380,8 @@ impl CommitFailureResult {
 /// T2, T13: whether a successful handler clears the writer's last error. `hrFailure` is the
 /// "Last error" `vssadmin list writers` prints; the documentation says what a failure sets it to
 /// (R75) but not what a later success does, and published outputs show writers back in
-/// `[1] Stable` whose last error is still a failure's.
+/// `[1] Stable` whose last error is still a failure's (Microsoft's own support article for
+/// KB 4037535 shows the Exchange writer `State: [1] Stable`, `Last error: Retryable error`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LastError {
     /// Default: every state a success leads to (T2) comes with `S_OK`, as does an Abort or a

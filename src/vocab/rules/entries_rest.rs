@@ -730,7 +730,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "The exact vssadmin banner",
         statement: "The banner's wording, its copyright years (2001-2005 and 2001-2013 have been seen) and whether a line follows it differ by OS version and are undocumented.",
         sources: &["cmd/vssadmin"],
-        status: Decided("the Windows Server 2012-and-later banner, copyright 2001-2013, followed by a blank line (tools::vssadmin::BANNER)"),
+        status: Decided("copyright 2001-2013 followed by a blank line, then on current Windows 'Waiting for responses.' / 'These may be delayed if a shadow copy is being prepared.' and a blank line before the writers; OsProfile Server2003/Server2008 print 2001-2005 and no waiting lines, as a Server 2008 capture shows (tools::vssadmin::banner)"),
         engine: &["tools/vssadmin.rs"],
     },
     Entry {
