@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use super::words::vssadmin_error_words;
 use crate::requester::{AsyncError, Vss};
-use crate::vocab::{BackupState, Call, OsProfile, ProviderProperties, Reply, WriterStatus};
+use crate::vocab::{Call, OsProfile, ProviderProperties, Reply, WriterStatus};
 
 /// The banner every `vssadmin` command prints first on current Windows (Server 2012 and later;
 /// Q23). Windows Server 2003 and 2008 print `(C) Copyright 2001-2005 Microsoft Corp.` (observed
@@ -124,13 +124,12 @@ pub fn write_provider(text: &mut String, provider: &ProviderProperties) {
     );
 }
 
-/// What a status-only requester sees: `InitializeForBackup`, `GatherWriterMetadata`,
-/// `GatherWriterStatus`, every row, `FreeWriterStatus`, release.
+/// What a status-only requester sees (it sets no backup state, as vssadmin does not):
+/// `InitializeForBackup`, `GatherWriterMetadata`, `GatherWriterStatus`, every row,
+/// `FreeWriterStatus`, release.
 fn writer_status(vss: &Vss) -> Result<Vec<WriterStatus>, AsyncError> {
     let mut bc = vss.dynamic();
     bc.call_ok(Call::InitializeForBackup)
-        .map_err(AsyncError::Failed)?;
-    bc.call_ok(Call::SetBackupState(BackupState::default()))
         .map_err(AsyncError::Failed)?;
     bc.call_and_wait(Call::GatherWriterMetadata)?;
     let rows = bc.writer_status()?;
