@@ -288,3 +288,38 @@ fn writer_instance_ids_can_be_set_and_two_writers_may_share_a_class() {
     bc.call_ok(Call::Release).unwrap();
     assert_oracle_clean(&vss);
 }
+
+#[test]
+fn a_restart_does_not_hide_the_failure_from_the_backup_the_writer_was_in() {
+    // W hangs in OnPrepareSnapshot; the service restarts: VSS gives up on it, so the backup it
+    // was in sees it failed, not responding, even though the machine shows it Stable again.
+    let hung =
+        ScriptedWriter::new("W0").on(E::PrepareForSnapshot, Reaction::waiting(Wait::forever()));
+    let instance = WriterInstanceId::from_u128(0x1a);
+    let vss = Vss::builder()
+        .writer(
+            WriterConfig::new(class_id(0), "W0").instance_id(instance),
+            hung,
+        )
+        .build();
+    let mut bc = prepared(&vss);
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    assert_eq!(wait_ms(&mut bc, op, 5_000), Hresult::VSS_S_ASYNC_PENDING);
+    vss.restart_writer(instance).unwrap();
+    assert_eq!(wait(&mut bc, op), Hresult::VSS_S_ASYNC_FINISHED);
+    assert_eq!(
+        statuses(&mut bc),
+        vec![row(
+            "W0",
+            WriterState::VSS_WS_FAILED_AT_PREPARE_SNAPSHOT,
+            Hresult::VSS_E_WRITER_NOT_RESPONDING
+        )]
+    );
+    assert_eq!(
+        look(&vss),
+        vec![row("W0", WriterState::VSS_WS_STABLE, Hresult::S_OK)]
+    );
+    bc.call_and_wait(Call::BackupComplete).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}

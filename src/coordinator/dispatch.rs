@@ -99,7 +99,7 @@ impl Coordinator {
     pub(crate) fn finish_writer_sessions(&mut self, session: SessionNo) {
         for index in 0..self.writers.len() {
             let sw = &mut self.sessions[session.0 as usize].writers[index];
-            if !sw.awaiting_final_gather {
+            if !sw.awaiting_final_gather || !sw.involved {
                 continue;
             }
             sw.awaiting_final_gather = false;

@@ -798,10 +798,15 @@ impl Coordinator {
         }
         self.in_flight.retain(|f| f.writer() != Some(writer));
         self.writer_status[writer.0 as usize] = super::WriterStatusNow::STABLE;
-        // The restarted writer knows none of the backups it was part of: what it handles for
-        // them from now on changes nothing the machine shows, and they report the machine's.
+        // The restarted writer knows none of the backups it was part of: they report the
+        // machine's view from now on — except the backups VSS reported it not responding to,
+        // which keep that failure (their operations went on without it).
         for session in &mut self.sessions {
-            session.writers[writer.0 as usize].involved = false;
+            let sw = &mut session.writers[writer.0 as usize];
+            sw.awaiting_final_gather = false;
+            if !sw.not_responding {
+                sw.involved = false;
+            }
         }
         self.record(TraceEvent::WriterRestarted { writer });
         if !self.queued.is_empty() {

@@ -113,8 +113,8 @@ impl Vss {
     /// The writer's service restarts, as an administrator does to a stuck writer (field
     /// failure 17): VSS gives up on the handler it is in and on the events queued for it (the
     /// operations waiting for them see the writer not responding and go on), that handler
-    /// never returns, and every requester that has not involved the writer in its own backup
-    /// sees it `[1] Stable` with no error again (R30). The writer object itself is not reset:
+    /// never returns, and every requester sees it `[1] Stable` with no error again (R30) —
+    /// except a backup VSS reported it not responding to, which keeps that failure. The writer object itself is not reset:
     /// that is its author's part (a [`ScriptedWriter`](crate::writer::ScriptedWriter) has
     /// `restart`). `VSS_E_OBJECT_NOT_FOUND` for an unknown instance id.
     pub fn restart_writer(&self, instance_id: WriterInstanceId) -> Result<(), Hresult> {

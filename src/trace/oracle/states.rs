@@ -111,10 +111,20 @@ impl Rules for StateRules {
                 ..
             } if event.belongs_to_an_operation() => self.involve(cx, *session, *writer, false),
             TraceEvent::WriterRestarted { writer } => {
-                // The restarted writer knows none of its backups: they report the machine's.
+                // The restarted writer knows none of its backups: they report the machine's,
+                // except those VSS reported it not responding to, which keep that failure.
                 self.machine.insert(*writer, STABLE);
-                for ((_, w), track) in self.tracks.iter_mut() {
-                    if w == writer {
+                for ((s, w), track) in self.tracks.iter_mut() {
+                    if w != writer {
+                        continue;
+                    }
+                    let kept = cx
+                        .model
+                        .part(*s, *w)
+                        .is_some_and(|part| part.not_responding.is_some());
+                    if kept {
+                        track.awaiting_final_gather = false;
+                    } else {
                         *track = Track::default();
                     }
                 }
