@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use vss_sim::requester::{DynBackupComponents, Vss};
-use vss_sim::trace::{oracle, SessionNo};
+use vss_sim::trace::oracle;
 use vss_sim::vocab::{Attributes, Call, Hresult, OsProfile, Reply, SnapshotContext, WriterState};
 
 fn machine(os: OsProfile) -> Vss {
@@ -92,6 +92,5 @@ fn field_failure_13_r27_up_to_server_2008_writers_wait_for_a_status_gather_after
         bc.call_ok(Call::Release).unwrap();
         let report = oracle::check(&vss.trace());
         assert!(report.engine_violations().is_empty(), "{os:?}\n{report}");
-        let _ = SessionNo(0);
     }
 }

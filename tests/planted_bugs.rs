@@ -43,19 +43,21 @@ fn reading_status(faults: FaultCatalogue) -> Scenario {
     scenario
 }
 
+/// Requester `r` waits for its last operation.
+fn wait(r: u32) -> ProgramStep {
+    ProgramStep::by(
+        r,
+        Step::Wait {
+            op: vss_sim::sim::OpRef::Last,
+            timeout_ms: None,
+        },
+    )
+}
+
 /// Two requesters that both start a set while the first one's is in creation (R15).
 fn two_requesters() -> Scenario {
     let mut scenario = three_writers(FaultCatalogue::none());
     let by = ProgramStep::by;
-    let wait = |r| {
-        by(
-            r,
-            Step::Wait {
-                op: vss_sim::sim::OpRef::Last,
-                timeout_ms: None,
-            },
-        )
-    };
     let mut steps = Vec::new();
     for r in 0..2 {
         steps.extend([
@@ -83,15 +85,6 @@ fn two_requesters() -> Scenario {
 fn status_after_a_backup() -> Scenario {
     let mut scenario = three_writers(FaultCatalogue::none());
     let by = ProgramStep::by;
-    let wait = |r| {
-        by(
-            r,
-            Step::Wait {
-                op: vss_sim::sim::OpRef::Last,
-                timeout_ms: None,
-            },
-        )
-    };
     let mut steps: Vec<ProgramStep> = scenario
         .steps
         .iter()

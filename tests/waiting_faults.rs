@@ -55,6 +55,13 @@ fn faulty_provider(provider: SoftwareProvider, step: ProviderStep, fault: Provid
         .build()
 }
 
+/// The backup tool abandons the backup (R52, R54), and the oracle finds the run clean.
+fn abort_and_release(vss: &Vss, mut bc: vss_sim::requester::DynBackupComponents) {
+    bc.call_ok(Call::AbortBackup).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    assert_clean(vss);
+}
+
 /// When `writer`'s handler of `event` returned.
 fn returned_at(vss: &Vss, event: E) -> Option<u64> {
     vss.trace()
@@ -86,9 +93,7 @@ fn r65_a_fatal_fault_over_a_freeze_that_waits_is_the_freezes_result() {
             Hresult::VSS_E_WRITERERROR_NONRETRYABLE
         )
     );
-    bc.call_ok(Call::AbortBackup).unwrap();
-    bc.call_ok(Call::Release).unwrap();
-    assert_clean(&vss);
+    abort_and_release(&vss, bc);
 }
 
 fn waiting_fault() -> Reaction {
@@ -117,9 +122,7 @@ fn r65_a_fault_that_waits_holds_the_handler_and_vetoes_when_it_times_out() {
             Hresult::VSS_E_WRITERERROR_TIMEOUT
         )
     );
-    bc.call_ok(Call::AbortBackup).unwrap();
-    bc.call_ok(Call::Release).unwrap();
-    assert_clean(&vss);
+    abort_and_release(&vss, bc);
 }
 
 #[test]
@@ -159,9 +162,7 @@ fn a_fault_over_a_writer_that_waits_waits_after_the_writer() {
             Hresult::VSS_E_WRITERERROR_RETRYABLE
         )
     );
-    bc.call_ok(Call::AbortBackup).unwrap();
-    bc.call_ok(Call::Release).unwrap();
-    assert_clean(&vss);
+    abort_and_release(&vss, bc);
 }
 
 fn holding_provider() -> SoftwareProvider {
@@ -184,9 +185,7 @@ fn r94_a_failing_fault_over_a_commit_that_waits_is_the_commits_result() {
     vss.advance_ms(1_000);
     vss.set_signal("thaw");
     assert_eq!(wait(&mut bc, op), Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR);
-    bc.call_ok(Call::AbortBackup).unwrap();
-    bc.call_ok(Call::Release).unwrap();
-    assert_clean(&vss);
+    abort_and_release(&vss, bc);
 }
 
 #[test]
@@ -205,9 +204,7 @@ fn r89_a_provider_fault_that_waits_past_10_s_times_the_hold_out() {
     let op = start(&mut bc, Call::DoSnapshotSet);
     assert_eq!(vss.wait_signal("frozen", None), Ok(WaitEnd::Signalled));
     assert_eq!(wait(&mut bc, op), Hresult::VSS_E_HOLD_WRITES_TIMEOUT);
-    bc.call_ok(Call::AbortBackup).unwrap();
-    bc.call_ok(Call::Release).unwrap();
-    assert_clean(&vss);
+    abort_and_release(&vss, bc);
 }
 
 #[test]
@@ -226,7 +223,5 @@ fn a_provider_fault_that_waits_returns_its_on_timeout_result() {
     let op = start(&mut bc, Call::DoSnapshotSet);
     assert_eq!(wait(&mut bc, op), Hresult::VSS_E_INSUFFICIENT_STORAGE);
     assert_eq!(events(&vss.trace(), S0, W0).last(), Some(&E::Abort));
-    bc.call_ok(Call::AbortBackup).unwrap();
-    bc.call_ok(Call::Release).unwrap();
-    assert_clean(&vss);
+    abort_and_release(&vss, bc);
 }
