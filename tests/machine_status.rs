@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use vss_sim::requester::{DynBackupComponents, Vss};
-use vss_sim::trace::{oracle, SessionNo};
+use vss_sim::trace::{oracle, SessionNo, Timer, TraceEvent, WriterNo};
 use vss_sim::vocab::{
     Call, HandlerTimeout, Hresult, LastError, Policies, Reply, Wait, WriterEvent as E,
     WriterFailure, WriterInstanceId, WriterState,
@@ -321,5 +321,49 @@ fn a_restart_does_not_hide_the_failure_from_the_backup_the_writer_was_in() {
     );
     bc.call_and_wait(Call::BackupComplete).unwrap();
     bc.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn a_writer_restarted_between_events_drops_out_of_the_backup_it_was_part_of() {
+    // W0 is frozen and W1 is still in OnFreeze when W0's service restarts: the instance the
+    // backup knew is gone, with its freeze window. The backup goes on without it: no Thaw, no
+    // PostSnapshot, no BackupComplete, no BackupShutdown reach the new W0, and the backup's own
+    // status shows the machine's view of W0 (R30).
+    let held = ScriptedWriter::new("W1").on(E::Freeze, Reaction::waiting(Wait::signal("go")));
+    let vss = machine(vec![ScriptedWriter::new("W0"), held]);
+    let mut bc = prepared(&vss);
+    let op = start(&mut bc, Call::DoSnapshotSet);
+    assert_eq!(wait_ms(&mut bc, op, 5_000), Hresult::VSS_S_ASYNC_PENDING);
+    let w0 = vss.writer_instances("W0")[0];
+    vss.restart_writer(w0).unwrap();
+    vss.set_signal("go");
+    assert_eq!(wait(&mut bc, op), Hresult::VSS_S_ASYNC_FINISHED);
+    bc.call_and_wait(Call::BackupComplete).unwrap();
+    assert_eq!(
+        statuses(&mut bc),
+        vec![
+            row("W0", WriterState::VSS_WS_STABLE, Hresult::S_OK),
+            row("W1", WriterState::VSS_WS_STABLE, Hresult::S_OK),
+        ]
+    );
+    bc.call_ok(Call::Release).unwrap();
+    let trace = vss.trace();
+    assert_eq!(
+        events(&trace, SessionNo(0), WriterNo(0)),
+        vec![E::Identify, E::PrepareForBackup, E::PrepareForSnapshot, E::Freeze]
+    );
+    let stopped = trace.records().iter().any(|r| {
+        matches!(
+            r.event,
+            TraceEvent::TimerStopped {
+                timer: Timer::FreezeWindow {
+                    writer: WriterNo(0),
+                    ..
+                }
+            }
+        )
+    });
+    assert!(stopped, "W0's freeze window must stop with its process");
     assert_oracle_clean(&vss);
 }

@@ -245,6 +245,7 @@ impl Coordinator {
             .enumerate()
             .filter(|(_, sw)| {
                 sw.takes_part()
+                    && !sw.restarted
                     && (!sw.past_post_snapshot() || bug)
                     && (sw.joined() || (reach_unprepared && set_started))
             })
@@ -267,7 +268,10 @@ impl Coordinator {
             .iter()
             .enumerate()
             .filter(|(_, sw)| {
-                sw.takes_part() && !sw.shutdown_sent && (sw.joined() || every_instance)
+                sw.takes_part()
+                    && !sw.restarted
+                    && !sw.shutdown_sent
+                    && (sw.joined() || every_instance)
             })
             .map(|(i, _)| WriterNo(super::index_u32(i)))
             .collect()

@@ -10,7 +10,7 @@
 
 use super::Coordinator;
 use crate::provider::ProviderContext;
-use crate::trace::{Actor, TraceEvent};
+use crate::trace::{Actor, DropReason, TraceEvent};
 use crate::vocab::{
     Hresult, OpNo, ProviderNo, ProviderStep, SessionNo, SignalName, SnapshotSetId, Wait, WaitEnd,
     WriterEvent, WriterNo,
@@ -779,8 +779,9 @@ impl Coordinator {
     /// `writer`'s service restarts (field failure 17): VSS gives up on the handler it is in and
     /// the events queued for its operations (not responding, as under
     /// `Policies::handler_timeout`), the handler is gone for good, and the machine shows the
-    /// writer Stable with no error (R30). Abort and BackupShutdown queued for it are delivered
-    /// to the restarted writer; the backups it was part of no longer involve it.
+    /// writer Stable with no error (R30). The backups under way that it was part of lose it
+    /// (`DropReason::Restarted`): their queued Abort and BackupShutdown are discarded and none
+    /// of their later events reaches the restarted writer.
     pub(crate) fn restart_writer_no(&mut self, writer: WriterNo) {
         while let Some(index) = self
             .in_flight
@@ -797,6 +798,18 @@ impl Coordinator {
             self.give_up_queued(index);
         }
         self.in_flight.retain(|f| f.writer() != Some(writer));
+        // The backups under way that it was part of lose it: the instance they knew is gone,
+        // its freeze window with it, and none of their later events reaches the new one.
+        let losing: Vec<SessionNo> = self
+            .sessions
+            .iter()
+            .filter(|s| s.life != super::session::Life::Gone)
+            .filter(|s| {
+                let sw = &s.writers[writer.0 as usize];
+                sw.involved && sw.takes_part() && !sw.shutdown_sent && !sw.restarted
+            })
+            .map(|s| s.no)
+            .collect();
         self.writer_status[writer.0 as usize] = super::WriterStatusNow::STABLE;
         // The restarted writer knows none of the backups it was part of: they report the
         // machine's view from now on — except the backups VSS reported it not responding to,
@@ -809,6 +822,15 @@ impl Coordinator {
             }
         }
         self.record(TraceEvent::WriterRestarted { writer });
+        self.queued
+            .retain(|q| q.writer != writer || !losing.contains(&q.session));
+        for &session in &losing {
+            self.sessions[session.0 as usize].writers[writer.0 as usize].restarted = true;
+            self.writer_dropped(session, writer, DropReason::Restarted);
+        }
+        for session in losing {
+            self.stop_freeze_timer(session, writer);
+        }
         if !self.queued.is_empty() {
             self.deliver_queued(writer);
         }

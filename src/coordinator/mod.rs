@@ -161,7 +161,13 @@ impl Coordinator {
         for (config, writer) in builder.writers {
             let instance_id = match config.instance_id {
                 Some(id) if !id.is_null() && !coordinator.by_instance.contains_key(&id) => id,
-                _ => WriterInstanceId(coordinator.mint(IdKind::WriterInstance)),
+                // A minted id never repeats one set by hand for an earlier writer.
+                _ => loop {
+                    let id = WriterInstanceId(coordinator.mint(IdKind::WriterInstance));
+                    if !coordinator.by_instance.contains_key(&id) {
+                        break id;
+                    }
+                },
             };
             let no = WriterNo(index_u32(coordinator.writers.len()));
             coordinator.record(TraceEvent::WriterRegistered {

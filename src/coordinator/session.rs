@@ -265,6 +265,9 @@ pub(crate) struct SessionWriter {
     /// succeeded and it waits, still waiting for completion, for this requester's next
     /// `GatherWriterStatus`.
     pub(crate) awaiting_final_gather: bool,
+    /// Its service restarted while this backup was under way: no further events of the
+    /// backup reach it (`DropReason::Restarted`).
+    pub(crate) restarted: bool,
 }
 
 impl SessionWriter {
@@ -281,6 +284,7 @@ impl SessionWriter {
             thaw_received: false,
             involved: false,
             awaiting_final_gather: false,
+            restarted: false,
         }
     }
 
@@ -313,7 +317,10 @@ impl SessionWriter {
 
     /// Receives the operation's next event: takes part and was not aborted (R55).
     pub(crate) fn receives_events(&self) -> bool {
-        self.takes_part() && !matches!(self.stage, Stage::Aborted { .. }) && !self.not_responding
+        self.takes_part()
+            && !matches!(self.stage, Stage::Aborted { .. })
+            && !self.not_responding
+            && !self.restarted
     }
 
     /// Past PostSnapshot: no Abort for it (R55).

@@ -105,6 +105,10 @@ pub enum DropReason {
     NothingSelected,
     /// R55: it received Abort; no further events of this operation.
     Aborted,
+    /// Its service restarted while the backup was under way (`Vss::restart_writer`): the
+    /// writer instance the backup knew is gone, and none of the backup's later events —
+    /// Abort and BackupShutdown included — reach the new one.
+    Restarted,
 }
 
 /// How a shadow copy set's creation window (R15) closed.

@@ -94,7 +94,9 @@ impl WriterConfig {
         self
     }
 
-    /// Sets the writer instance id VSS reports (instead of a minted one).
+    /// Sets the writer instance id VSS reports (instead of a minted one), e.g. to compare
+    /// output with a real machine's. `GUID_NULL`, or an id an earlier writer of the machine
+    /// already has, is replaced by a minted one (instance ids are unique on a machine).
     #[must_use]
     pub fn instance_id(mut self, id: WriterInstanceId) -> Self {
         self.instance_id = Some(id);

@@ -123,6 +123,19 @@ impl Rules for AbortRules {
             {
                 self.dropped_unaborted.push((*session, *writer, cx.now));
             }
+            // A restarted writer gets none of the backup's later events: no Abort is owed.
+            TraceEvent::WriterDropped {
+                session,
+                writer,
+                reason: crate::trace::DropReason::Restarted,
+            } => {
+                let key = (*session, *writer);
+                self.needs.remove(&key);
+                self.dropped_unaborted.retain(|(s, w, _)| (*s, *w) != key);
+                for reach in self.reaches.entry(*session).or_default() {
+                    reach.required.remove(writer);
+                }
+            }
             _ => {}
         }
     }

@@ -141,7 +141,8 @@ pub(super) struct Part {
 }
 
 impl Part {
-    /// The drop that removes the writer from the whole session (R7, R10, R47), if any.
+    /// The drop that removes the writer from the rest of the session (R7, R10, R47, a restart),
+    /// if any.
     pub(super) fn excluded(&self) -> Option<(DropReason, Stamp)> {
         self.dropped.iter().copied().find(|(reason, _)| {
             matches!(
@@ -149,6 +150,7 @@ impl Part {
                 DropReason::IdentifyFailed
                     | DropReason::ClassDisabled
                     | DropReason::NothingSelected
+                    | DropReason::Restarted
             )
         })
     }

@@ -19,6 +19,7 @@ pub(super) const RULES: &[Rule] = &[
     Rule::R10,
     Rule::R21,
     Rule::R26,
+    Rule::R30,
     Rule::R42,
     Rule::R45,
     Rule::R47,
@@ -31,6 +32,9 @@ pub(super) struct ParticipationRules {
     identify_drops_due: VecMap<(SessionNo, WriterNo), Stamp>,
     /// R47: writers already reported as not dropped.
     r47_reported: BTreeSet<(SessionNo, WriterNo)>,
+    /// A writer restarted: the backups under way that it was part of, waiting for their
+    /// `WriterDropped` (right after the `WriterRestarted`).
+    restart_drops_due: VecMap<(SessionNo, WriterNo), Stamp>,
 }
 
 /// The DoSnapshotSet events (R45).
@@ -68,7 +72,18 @@ fn reported_metadata(cx: &mut Cx<'_>, session: SessionNo, writer: WriterNo) {
 
 impl Rules for ParticipationRules {
     fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
+        let restart_drop = matches!(
+            event,
+            TraceEvent::WriterDropped {
+                reason: DropReason::Restarted,
+                ..
+            }
+        );
+        if !restart_drop && !self.restart_drops_due.is_empty() {
+            self.missing_restart_drops(cx);
+        }
         match event {
+            TraceEvent::WriterRestarted { writer } => self.restarted(cx, *writer),
             TraceEvent::Delivered {
                 session,
                 writer,
@@ -116,6 +131,7 @@ impl Rules for ParticipationRules {
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
+        self.missing_restart_drops(cx);
         for ((session, writer), since) in std::mem::take(&mut self.identify_drops_due) {
             report_missing_identify_drop(cx, session, writer, since);
         }
@@ -330,6 +346,52 @@ impl ParticipationRules {
                 }
             }
             DropReason::Aborted => {}
+            DropReason::Restarted => {
+                if self.restart_drops_due.remove(&(s, w)).is_none() {
+                    cx.engine(
+                        Rule::R30,
+                        format!(
+                            "{name} was dropped from {s} as restarted, but it was not restarted \
+                             while that backup was under way"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `writer`'s service restarted: every backup under way that it was part of (it received
+    /// one of the backup's events, and not BackupShutdown yet) must drop it.
+    fn restarted(&mut self, cx: &Cx<'_>, writer: WriterNo) {
+        for (s, session) in &cx.model.sessions {
+            let Some(part) = session.writers.get(&writer) else {
+                continue;
+            };
+            let involved = part.not_responding.is_some()
+                || part
+                    .delivered
+                    .iter()
+                    .any(|(event, _)| event.belongs_to_an_operation());
+            if session.gone.is_none()
+                && involved
+                && part.excluded().is_none()
+                && part.got(WriterEvent::BackupShutdown).is_none()
+            {
+                self.restart_drops_due.insert((*s, writer), cx.now);
+            }
+        }
+    }
+
+    /// The drops a restart owed did not follow it.
+    fn missing_restart_drops(&mut self, cx: &mut Cx<'_>) {
+        for ((s, w), since) in std::mem::take(&mut self.restart_drops_due) {
+            let message = format!(
+                "{} restarted at {} ms while {s}'s backup was under way, but {s} did not drop \
+                 it: the writer instance that backup knew is gone",
+                cx.model.writer(w),
+                since.at_ms
+            );
+            cx.report_at(since, Party::Engine, Rule::R30, message);
         }
     }
 

@@ -1,11 +1,14 @@
 //! The shadow copy store (R32–R34, R104, R107): the oracle keeps the machine's copies from the
 //! trace (`ShadowCopyCreated`, `ShadowCopyDeleted`, `SnapshotsDeleted`) and checks that a
 //! release removes exactly the requester's auto-release copies, that `Query` lists exactly the
-//! copies the caller's context sees, and that `DeleteSnapshots` deletes only copies that exist.
+//! copies the caller's context sees, and that `DeleteSnapshots` deletes exactly the copies it
+//! names (the copy, or every copy of the set) that the caller's context sees.
 
 use super::{Cx, Rules};
 use crate::trace::{SessionNo, TraceEvent};
-use crate::vocab::{Context, Rule, SnapshotContext, SnapshotId, SnapshotSetId};
+use crate::vocab::{
+    Call, Context, Hresult, ObjectType, Rule, SnapshotContext, SnapshotId, SnapshotSetId,
+};
 
 /// The rules this family judges.
 pub(super) const RULES: &[Rule] = &[Rule::R33, Rule::R34, Rule::R104];
@@ -26,11 +29,32 @@ pub(super) struct StoreRules {
     /// Sets whose copies came onto the machine (a committed set whose creation then failed
     /// never does: its copies are deleted at once, R93, not by a release).
     created: Vec<SnapshotSetId>,
+    /// The copies a successful `DeleteSnapshots` still has to delete (its `ShadowCopyDeleted`
+    /// records follow the call's).
+    deleting: Vec<SnapshotId>,
 }
 
 impl Rules for StoreRules {
     fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
+        if !self.deleting.is_empty() && !matches!(event, TraceEvent::ShadowCopyDeleted { .. }) {
+            let left = std::mem::take(&mut self.deleting);
+            cx.engine(
+                Rule::R33,
+                format!(
+                    "DeleteSnapshots at {} ms left {} of the copies it named on the machine \
+                     ({})",
+                    cx.now.at_ms,
+                    left.len(),
+                    left[0]
+                ),
+            );
+        }
         match event {
+            TraceEvent::Called {
+                session,
+                call: Call::DeleteSnapshots { id, object, .. },
+                hr,
+            } => self.delete_called(cx, *session, (*id, *object), *hr),
             TraceEvent::ShadowCopyCreated {
                 session,
                 snapshot,
@@ -50,6 +74,18 @@ impl Rules for StoreRules {
                 });
             }
             TraceEvent::ShadowCopyDeleted { snapshot, .. } => {
+                let named = self.deleting.len();
+                self.deleting.retain(|s| s != snapshot);
+                if named == self.deleting.len() {
+                    cx.engine(
+                        Rule::R33,
+                        format!(
+                            "shadow copy {snapshot} was deleted at {} ms without a \
+                             DeleteSnapshots that names it",
+                            cx.now.at_ms
+                        ),
+                    );
+                }
                 let before = self.copies.len();
                 self.copies.retain(|copy| copy.snapshot != *snapshot);
                 if self.copies.len() == before {
@@ -74,6 +110,19 @@ impl Rules for StoreRules {
                 self.listed(cx, *session, snapshots);
             }
             _ => {}
+        }
+    }
+
+    fn finish(&mut self, cx: &mut Cx<'_>) {
+        if let Some(first) = self.deleting.first() {
+            cx.engine(
+                Rule::R33,
+                format!(
+                    "the trace ends with {} of the copies a DeleteSnapshots named still on the \
+                     machine ({first})",
+                    self.deleting.len()
+                ),
+            );
         }
     }
 }
@@ -115,14 +164,64 @@ impl StoreRules {
         self.copies.retain(|copy| !owned(copy));
     }
 
-    /// R34, R107: `Query` lists the copies the caller's context sees, and no other.
-    fn listed(&self, cx: &mut Cx<'_>, session: SessionNo, listed: &[SnapshotId]) {
+    /// The context `session` sees copies in (R34): its `SetContext`, `VSS_CTX_BACKUP` before.
+    fn viewer(cx: &Cx<'_>, session: SessionNo) -> SnapshotContext {
         let raw = cx
             .model
             .session(session)
             .and_then(|s| s.context)
             .unwrap_or(SnapshotContext::VSS_CTX_BACKUP.value());
-        let viewer = Context::from_raw(raw).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
+        Context::from_raw(raw).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base)
+    }
+
+    /// R33: `DeleteSnapshots(id, object)` by `session` returned `hr`: it succeeds exactly when
+    /// it names copies the caller's context sees, which must then be deleted.
+    fn delete_called(
+        &mut self,
+        cx: &mut Cx<'_>,
+        session: SessionNo,
+        (id, object): (uuid::Uuid, ObjectType),
+        hr: Hresult,
+    ) {
+        let viewer = Self::viewer(cx, session);
+        let named: Vec<SnapshotId> = self
+            .copies
+            .iter()
+            .filter(|c| viewer == SnapshotContext::VSS_CTX_ALL || c.context == viewer)
+            .filter(|c| match object {
+                ObjectType::VSS_OBJECT_SNAPSHOT => c.snapshot == SnapshotId(id),
+                ObjectType::VSS_OBJECT_SNAPSHOT_SET => c.set == SnapshotSetId(id),
+                _ => false,
+            })
+            .map(|c| c.snapshot)
+            .collect();
+        let at = cx.now.at_ms;
+        if hr.is_success() {
+            if named.is_empty() {
+                cx.engine(
+                    Rule::R33,
+                    format!(
+                        "{session}'s DeleteSnapshots({object:?} {id}) at {at} ms succeeded, but \
+                         its context ({viewer:?}) sees no such copy on the machine"
+                    ),
+                );
+            }
+            self.deleting = named;
+        } else if hr == Hresult::VSS_E_OBJECT_NOT_FOUND && !named.is_empty() {
+            cx.engine(
+                Rule::R33,
+                format!(
+                    "{session}'s DeleteSnapshots({object:?} {id}) at {at} ms returned \
+                     VSS_E_OBJECT_NOT_FOUND, but {} such copies are on the machine",
+                    named.len()
+                ),
+            );
+        }
+    }
+
+    /// R34, R107: `Query` lists the copies the caller's context sees, and no other.
+    fn listed(&self, cx: &mut Cx<'_>, session: SessionNo, listed: &[SnapshotId]) {
+        let viewer = Self::viewer(cx, session);
         let sees = |copy: &&Copy| viewer == SnapshotContext::VSS_CTX_ALL || copy.context == viewer;
         let expected: Vec<SnapshotId> = self
             .copies

@@ -91,6 +91,10 @@ impl<K: TableKey, V> VecMap<K, V> {
         self.find(key).ok().map(|at| &self.entries[at].1)
     }
 
+    pub(super) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     pub(super) fn get_mut(&mut self, key: &K) -> Option<&mut V> {
         self.find(key).ok().map(|at| &mut self.entries[at].1)
     }
