@@ -1,17 +1,29 @@
 //! `vssadmin`: the commands that read the machine, printed as Windows prints them (T12, R124).
 //!
-//! `vssadmin list writers` and `vssadmin list providers` are requesters. `list writers`
+//! `vssadmin list writers`, `list providers` and `list shadows` are requesters. `list writers`
 //! initializes for backup, gathers writer metadata and writer status, prints one block per writer
 //! and releases its object; it involves no writer in a backup, so what it prints is what the
-//! last operation left on the machine (R30). `list providers` queries the providers (R34).
+//! last operation left on the machine (R30). `list providers` queries the providers, `list
+//! shadows` the shadow copies of every context (R34). `list shadowstorage` reads the machine's
+//! shadow storage associations.
 //!
 //! Text uses `\n` line ends; Windows' console writes `\r\n` (the command line converts).
 
 use std::fmt::Write as _;
 
-use super::words::vssadmin_error_words;
-use crate::requester::{AsyncError, Vss};
-use crate::vocab::{Call, OsProfile, ProviderProperties, Reply, WriterStatus};
+use super::words::{
+    vssadmin_attribute_words, vssadmin_error_words, vssadmin_size, vssadmin_time,
+    vssadmin_type_word,
+};
+use crate::requester::{AsyncError, DynBackupComponents, Vss};
+use crate::vocab::{
+    Call, Context, OsProfile, ProviderProperties, Reply, ShadowStorage, SnapshotContext,
+    SnapshotId, SnapshotProperties, SnapshotSetId, WriterStatus,
+};
+
+/// What vssadmin prints when a list is empty (observed for `list shadows` and `list
+/// shadowstorage`).
+pub const NO_ITEMS: &str = "No items found that satisfy the query.\n";
 
 /// The banner every `vssadmin` command prints first on current Windows (Server 2012 and later;
 /// Q23). Windows Server 2003 and 2008 print `(C) Copyright 2001-2005 Microsoft Corp.` (observed
@@ -60,7 +72,7 @@ pub const WAITING_FOR_RESPONSES: &str =
 /// # Ok::<(), vss_sim::requester::AsyncError>(())
 /// ```
 pub fn list_writers(vss: &Vss) -> Result<String, AsyncError> {
-    let rows = writer_status(vss)?;
+    let rows = super::writer_status(vss)?;
     let os = vss.os();
     let mut text = String::from(banner(os));
     text.push('\n');
@@ -111,6 +123,200 @@ pub fn list_providers(vss: &Vss) -> Result<String, AsyncError> {
     Ok(text)
 }
 
+/// The options of `vssadmin list shadows`: `/for=`, `/shadow=`, `/set=`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShadowFilter {
+    /// `/for=<ForVolumeSpec>`: copies of this volume (`C:` or `C:\`, a mount folder or a volume
+    /// GUID path).
+    pub for_volume: Option<String>,
+    /// `/shadow=<ShadowId>`: this copy.
+    pub shadow: Option<SnapshotId>,
+    /// `/set=<ShadowSetId>`: the copies of this set.
+    pub set: Option<SnapshotSetId>,
+}
+
+/// `vssadmin list shadows [/for=…] [/shadow=…] [/set=…]`: the banner, a blank line, then per
+/// shadow copy set its id, how many copies it held at creation and when, and per copy its id,
+/// original volume, device, machines, provider, type and attributes, each set followed by a
+/// blank line; `No items found that satisfy the query.` when nothing matches.
+///
+/// It is a requester: `InitializeForBackup`, `SetContext(VSS_CTX_ALL)`, `Query` of the shadow
+/// copies and of the providers (for their names), release. Copies are listed in creation order,
+/// grouped by set. Errs with the first requester call that failed.
+///
+/// ```
+/// use vss_sim::requester::Vss;
+/// use vss_sim::tools::vssadmin::{self, ShadowFilter};
+///
+/// let vss = Vss::builder().build();
+/// let text = vssadmin::list_shadows(&vss, &ShadowFilter::default())?;
+/// assert!(text.ends_with("\nNo items found that satisfy the query.\n"));
+/// # Ok::<(), vss_sim::requester::AsyncError>(())
+/// ```
+pub fn list_shadows(vss: &Vss, filter: &ShadowFilter) -> Result<String, AsyncError> {
+    let mut bc = vss.dynamic();
+    let (copies, providers) = query_everything(&mut bc);
+    let _ = bc.call(Call::Release);
+    let (copies, providers) = (copies?, providers?);
+    let for_volume = match &filter.for_volume {
+        Some(name) => {
+            let name = if name.ends_with('\\') {
+                name.clone()
+            } else {
+                format!("{name}\\")
+            };
+            Some(vss.volume_guid_path(&name).unwrap_or(name))
+        }
+        None => None,
+    };
+    let matching: Vec<&SnapshotProperties> = copies
+        .iter()
+        .filter(|c| {
+            for_volume
+                .as_ref()
+                .is_none_or(|v| c.original_volume.eq_ignore_ascii_case(v))
+        })
+        .filter(|c| filter.shadow.is_none_or(|id| c.snapshot_id == id))
+        .filter(|c| filter.set.is_none_or(|id| c.snapshot_set_id == id))
+        .collect();
+    let mut text = String::from(banner(vss.os()));
+    text.push('\n');
+    if matching.is_empty() {
+        text.push_str(NO_ITEMS);
+        return Ok(text);
+    }
+    let mut sets: Vec<SnapshotSetId> = Vec::new();
+    for copy in &matching {
+        if !sets.contains(&copy.snapshot_set_id) {
+            sets.push(copy.snapshot_set_id);
+        }
+    }
+    for set in sets {
+        let members: Vec<&&SnapshotProperties> = matching
+            .iter()
+            .filter(|c| c.snapshot_set_id == set)
+            .collect();
+        let first = members[0];
+        // Writing to a String cannot fail.
+        let _ = write!(
+            text,
+            "Contents of shadow copy set ID: {set}\n   Contained {} shadow copies at creation \
+             time: {}\n",
+            first.snapshots_count,
+            vssadmin_time(first.creation_timestamp),
+        );
+        for copy in members {
+            write_shadow(&mut text, vss, copy, &providers);
+        }
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+/// The requester calls of `list shadows`: initialize, `VSS_CTX_ALL`, both queries.
+fn query_everything(
+    bc: &mut DynBackupComponents,
+) -> (
+    Result<Vec<SnapshotProperties>, AsyncError>,
+    Result<Vec<ProviderProperties>, AsyncError>,
+) {
+    let ready = bc
+        .call_ok(Call::InitializeForBackup)
+        .and_then(|()| {
+            bc.call_ok(Call::SetContext {
+                context: SnapshotContext::VSS_CTX_ALL.value(),
+            })
+        })
+        .map_err(AsyncError::Failed);
+    if let Err(e) = ready {
+        return (Err(e), Err(e));
+    }
+    let copies = match bc.call(Call::Query) {
+        Ok(Reply::Snapshots(copies)) => Ok(copies),
+        Ok(_) => Ok(Vec::new()),
+        Err(hr) => Err(AsyncError::Failed(hr)),
+    };
+    let providers = match bc.call(Call::QueryProviders) {
+        Ok(Reply::Providers(providers)) => Ok(providers),
+        Ok(_) => Ok(Vec::new()),
+        Err(hr) => Err(AsyncError::Failed(hr)),
+    };
+    (copies, providers)
+}
+
+/// One shadow copy's lines of `vssadmin list shadows` (6 and 9 spaces in, as published).
+fn write_shadow(
+    text: &mut String,
+    vss: &Vss,
+    copy: &SnapshotProperties,
+    providers: &[ProviderProperties],
+) {
+    let original = vss
+        .volume_display(&copy.original_volume)
+        .unwrap_or_else(|| copy.original_volume.clone());
+    let provider = providers
+        .iter()
+        .find(|p| p.provider_id == copy.provider_id)
+        .map_or_else(|| copy.provider_id.to_string(), |p| p.name.clone());
+    let base = Context::from_raw(copy.attributes & CONTEXT_BITS)
+        .map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
+    let _ = write!(
+        text,
+        "      Shadow Copy ID: {}\n         Original Volume: {original}\n         Shadow Copy \
+         Volume: {}\n         Originating Machine: {}\n         Service Machine: {}\n",
+        copy.snapshot_id, copy.device_object, copy.originating_machine, copy.service_machine,
+    );
+    if let Some(exposed) = &copy.exposed_name {
+        let _ = writeln!(text, "         Exposed Name: {exposed}");
+    }
+    let _ = write!(
+        text,
+        "         Provider: '{provider}'\n         Type: {}\n         Attributes: {}\n",
+        vssadmin_type_word(base),
+        vssadmin_attribute_words(copy.attributes),
+    );
+}
+
+/// The attribute bits a context is made of (T6): PERSISTENT, CLIENT_ACCESSIBLE,
+/// NO_AUTO_RELEASE, NO_WRITERS.
+const CONTEXT_BITS: u32 = 0x1D;
+
+/// `vssadmin list shadowstorage`: the banner, a blank line, then per association the volume it
+/// is for, the volume it is on, and the used, allocated and maximum space with their share of
+/// the volume, each block followed by a blank line (observed layout); `No items found that
+/// satisfy the query.` when there is none.
+pub fn list_shadowstorage(vss: &Vss) -> String {
+    let mut text = String::from(banner(vss.os()));
+    text.push('\n');
+    let associations = vss.shadow_storage();
+    if associations.is_empty() {
+        text.push_str(NO_ITEMS);
+    }
+    for association in &associations {
+        write_storage(&mut text, association);
+    }
+    text
+}
+
+/// One association's block of `vssadmin list shadowstorage` (3 spaces in, as published).
+pub fn write_storage(text: &mut String, storage: &ShadowStorage) {
+    let whole = storage.volume_bytes;
+    let max = storage.max_bytes.map_or_else(
+        || "UNBOUNDED (100%)".to_owned(),
+        |max| vssadmin_size(max, whole),
+    );
+    let _ = write!(
+        text,
+        "Shadow Copy Storage association\n   For volume: {}\n   Shadow Copy Storage volume: {}\n   \
+         Used Shadow Copy Storage space: {}\n   Allocated Shadow Copy Storage space: {}\n   \
+         Maximum Shadow Copy Storage space: {max}\n\n",
+        storage.for_volume,
+        storage.storage_volume,
+        vssadmin_size(storage.used_bytes, whole),
+        vssadmin_size(storage.allocated_bytes, whole),
+    );
+}
+
 /// One provider's block of `vssadmin list providers`, with its trailing blank line.
 pub fn write_provider(text: &mut String, provider: &ProviderProperties) {
     // Writing to a String cannot fail.
@@ -122,19 +328,4 @@ pub fn write_provider(text: &mut String, provider: &ProviderProperties) {
         provider.provider_id,
         provider.version,
     );
-}
-
-/// What a status-only requester sees (it sets no backup state, as vssadmin does not):
-/// `InitializeForBackup`, `GatherWriterMetadata`, `GatherWriterStatus`, every row,
-/// `FreeWriterStatus`, release.
-fn writer_status(vss: &Vss) -> Result<Vec<WriterStatus>, AsyncError> {
-    let mut bc = vss.dynamic();
-    bc.call_ok(Call::InitializeForBackup)
-        .map_err(AsyncError::Failed)?;
-    bc.call_and_wait(Call::GatherWriterMetadata)?;
-    let rows = bc.writer_status()?;
-    bc.call_ok(Call::FreeWriterStatus)
-        .map_err(AsyncError::Failed)?;
-    bc.call_ok(Call::Release).map_err(AsyncError::Failed)?;
-    Ok(rows)
 }
