@@ -292,6 +292,18 @@ fn ff18_a_provider_error_at_is_volume_supported_reaches_the_tool() {
 }
 
 #[test]
+fn ff19_too_little_shadow_storage_fails_the_set_with_insufficient_storage() {
+    // R87, R93, R95, R103
+    replay("ff19-insufficient-shadow-storage.toml", &[]);
+}
+
+#[test]
+fn ff20_a_volume_added_again_by_another_name_already_exists() {
+    // R16
+    replay("ff20-duplicate-volume-by-another-name.toml", &[]);
+}
+
+#[test]
 fn ff21_writer_failing_identify_is_absent_and_the_backup_goes_on() {
     // R10, R57, R66
     replay(
@@ -382,6 +394,22 @@ fn malformed_scenarios_are_refused_with_file_and_line() {
         "bad-level.toml",
         2,
         "VSS_APP_MIDDLE",
+    );
+    // A volume without its trailing backslash, and a file system that does not exist.
+    refused(
+        &good.replace("writers =", "volumes = ['C:']\nwriters ="),
+        "bad-volume.toml",
+        2,
+        "must end with a backslash",
+    );
+    refused(
+        &good.replace(
+            "writers =",
+            "volumes = [{ name = 'C:\\', file_system = \"HFS\" }]\nwriters =",
+        ),
+        "bad-file-system.toml",
+        2,
+        "HFS",
     );
     // A file that is not there.
     let err = Scenario::load(scenarios_dir().join("no-such-scenario.toml")).unwrap_err();

@@ -351,7 +351,12 @@ fn a_writer_restarted_between_events_drops_out_of_the_backup_it_was_part_of() {
     let trace = vss.trace();
     assert_eq!(
         events(&trace, SessionNo(0), WriterNo(0)),
-        vec![E::Identify, E::PrepareForBackup, E::PrepareForSnapshot, E::Freeze]
+        vec![
+            E::Identify,
+            E::PrepareForBackup,
+            E::PrepareForSnapshot,
+            E::Freeze
+        ]
     );
     let stopped = trace.records().iter().any(|r| {
         matches!(

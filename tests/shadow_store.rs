@@ -5,12 +5,12 @@
 
 mod common;
 
+use common::store::*;
 use common::*;
 use vss_sim::requester::{DynBackupComponents, Vss};
 use vss_sim::trace::oracle;
 use vss_sim::vocab::{
     Call, Hresult, ObjectType, ProviderId, Reply, SnapshotContext, SnapshotId, SnapshotProperties,
-    SnapshotSetId,
 };
 
 fn machine() -> Vss {
@@ -18,57 +18,6 @@ fn machine() -> Vss {
         .volume("C:\\")
         .volume("D:\\")
         .build()
-}
-
-/// A requester in `context`, initialized.
-fn requester(vss: &Vss, context: SnapshotContext) -> DynBackupComponents {
-    let mut bc = vss.dynamic();
-    bc.call_ok(Call::InitializeForBackup).unwrap();
-    bc.call_ok(Call::SetContext {
-        context: context.value(),
-    })
-    .unwrap();
-    bc
-}
-
-/// A complete backup of `volumes` in `context` by a requester that is then released; the set.
-fn backup(vss: &Vss, context: SnapshotContext, volumes: &[&str]) -> SnapshotSetId {
-    let mut bc = requester(vss, context);
-    bc.call_ok(Call::SetBackupState(Default::default()))
-        .unwrap();
-    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
-    bc.select_all_components().unwrap();
-    let set = match bc.call(Call::StartSnapshotSet) {
-        Ok(Reply::SnapshotSet(set)) => set,
-        other => panic!("{other:?}"),
-    };
-    for volume in volumes {
-        bc.call_ok(Call::AddToSnapshotSet {
-            volume: (*volume).into(),
-            provider: ProviderId::NULL,
-        })
-        .unwrap();
-    }
-    bc.call_and_wait(Call::PrepareForBackup).unwrap();
-    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
-    bc.call_and_wait(Call::BackupComplete).unwrap();
-    bc.call_ok(Call::Release).unwrap();
-    set
-}
-
-fn query(bc: &mut DynBackupComponents) -> Vec<SnapshotProperties> {
-    match bc.call(Call::Query) {
-        Ok(Reply::Snapshots(copies)) => copies,
-        other => panic!("Query: {other:?}"),
-    }
-}
-
-/// What a new requester in `context` sees.
-fn listed(vss: &Vss, context: SnapshotContext) -> Vec<SnapshotProperties> {
-    let mut bc = requester(vss, context);
-    let copies = query(&mut bc);
-    bc.call_ok(Call::Release).unwrap();
-    copies
 }
 
 fn delete(
@@ -101,7 +50,10 @@ fn r104_r34_persistent_copies_outlive_their_requester_and_query_filters_by_conte
     let copies = listed(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK);
     assert_eq!(copies.len(), 1);
     assert_eq!(copies[0].snapshot_set_id, set);
-    assert_eq!(copies[0].original_volume, "C:\\");
+    assert_eq!(
+        Some(copies[0].original_volume.clone()),
+        vss.volume_guid_path("C:\\")
+    );
     assert_eq!(copies[0].snapshots_count, 1);
     assert!(copies[0]
         .device_object
@@ -206,7 +158,7 @@ fn r24_get_snapshot_properties_of_any_copy_the_context_sees() {
     let mut admin = requester(&vss, SnapshotContext::VSS_CTX_ALL);
     let found = properties(&mut admin, id).unwrap();
     assert_eq!((found.snapshot_id, found.snapshot_set_id), (id, set));
-    assert_eq!(found.original_volume, "C:\\");
+    assert_eq!(Some(found.original_volume), vss.volume_guid_path("c:\\"));
     assert_eq!(
         properties(&mut admin, SnapshotId::from_u128(0x5eed)),
         Err(Hresult::VSS_E_OBJECT_NOT_FOUND)

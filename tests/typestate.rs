@@ -34,7 +34,11 @@ fn full_backup_through_the_typed_api() {
     let mut done = prepared.do_snapshot_set().unwrap().wait().unwrap();
     let properties = done.snapshot_properties(snapshot).unwrap();
     assert_eq!(properties.snapshot_set_id, set);
-    assert_eq!(properties.original_volume, "C:\\");
+    // The original volume by its volume GUID path, as Windows reports it.
+    assert_eq!(
+        Some(properties.original_volume.clone()),
+        vss.volume_guid_path("C:\\")
+    );
     assert!(properties
         .device_object
         .starts_with("\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy"));

@@ -33,12 +33,15 @@ impl Default for Limits {
 pub struct Builder {
     pub(crate) writers: Vec<(WriterConfig, Guarded<Box<dyn Writer>>)>,
     pub(crate) providers: Vec<Guarded<Box<dyn Provider>>>,
-    pub(crate) volumes: Vec<String>,
+    pub(crate) volumes: Vec<crate::vocab::Volume>,
+    pub(crate) max_client_accessible_copies: u32,
     pub(crate) policies: Policies,
     pub(crate) chooser: Guarded<Box<dyn Chooser>>,
     pub(crate) trace_mode: TraceMode,
     pub(crate) limits: Limits,
     pub(crate) os: crate::vocab::OsProfile,
+    pub(crate) machine_name: String,
+    pub(crate) wall_clock_epoch_ms: i64,
     pub(crate) planted_bug: Option<PlantedBug>,
 }
 
@@ -157,12 +160,15 @@ impl Builder {
             writers: Vec::new(),
             providers: Vec::new(),
             volumes: Vec::new(),
+            max_client_accessible_copies: crate::vocab::DEFAULT_MAX_CLIENT_ACCESSIBLE_COPIES,
             policies: Policies::default(),
             chooser: Guarded::new(Box::new(FirstChoice)),
             trace_mode: TraceMode::Record,
             limits: Limits::default(),
             planted_bug: None,
             os: crate::vocab::OsProfile::default(),
+            machine_name: crate::vocab::DEFAULT_MACHINE_NAME.to_owned(),
+            wall_clock_epoch_ms: crate::vocab::DEFAULT_WALL_CLOCK_EPOCH_MS,
         }
     }
 
@@ -189,10 +195,21 @@ impl Builder {
         self
     }
 
-    /// Adds a volume the machine has, e.g. `D:\` (with its trailing backslash, R16).
+    /// Adds a volume the machine has: a name such as `D:\` (with its trailing backslash,
+    /// R16) for a fixed NTFS volume, or a [`Volume`](crate::vocab::Volume) described in full.
+    /// The first volume added replaces the default `C:\`.
     #[must_use]
-    pub fn volume(mut self, name: impl Into<String>) -> Self {
-        self.volumes.push(name.into());
+    pub fn volume(mut self, volume: impl Into<crate::vocab::Volume>) -> Self {
+        self.volumes.push(volume.into());
+        self
+    }
+
+    /// Sets `MaxShadowCopies`, the most client-accessible shadow copies a volume keeps before
+    /// its oldest one is deleted (R102; default 64, Windows accepts 1–512).
+    #[must_use]
+    pub fn max_client_accessible_copies(mut self, max: u32) -> Self {
+        self.max_client_accessible_copies =
+            max.clamp(1, crate::vocab::MAX_COPIES_PER_VOLUME as u32);
         self
     }
 
@@ -200,6 +217,24 @@ impl Builder {
     #[must_use]
     pub fn os(mut self, os: crate::vocab::OsProfile) -> Self {
         self.os = os;
+        self
+    }
+
+    /// Sets the machine's name (default [`DEFAULT_MACHINE_NAME`](crate::vocab::DEFAULT_MACHINE_NAME)):
+    /// shadow copies report it as their originating and service machine. A machine in a domain
+    /// reports its fully qualified name (`host.contoso.com`).
+    #[must_use]
+    pub fn machine_name(mut self, name: impl Into<String>) -> Self {
+        self.machine_name = name.into();
+        self
+    }
+
+    /// Sets the wall clock time of virtual time 0, in ms since 1970-01-01 UTC (default
+    /// [`DEFAULT_WALL_CLOCK_EPOCH_MS`](crate::vocab::DEFAULT_WALL_CLOCK_EPOCH_MS), 2026-01-01):
+    /// shadow copies' creation timestamps read from it.
+    #[must_use]
+    pub fn wall_clock_epoch_ms(mut self, unix_ms: i64) -> Self {
+        self.wall_clock_epoch_ms = unix_ms;
         self
     }
 
@@ -246,7 +281,7 @@ impl Builder {
                 .push(Guarded::new(Box::new(SoftwareProvider::system())));
         }
         if self.volumes.is_empty() {
-            self.volumes.push("C:\\".to_owned());
+            self.volumes.push(crate::vocab::Volume::new("C:\\"));
         }
         Coordinator::from_builder(self)
     }

@@ -24,11 +24,11 @@ impl Coordinator {
     ) -> Result<Reply, Hresult> {
         let checked = match self.check_call(session, &call) {
             Ok(Checked::PickProvider { requested, volume }) => {
-                self.pick_provider(requested, volume)
+                self.pick_provider(session, requested, volume)
             }
-            Ok(Checked::AskSupport { requested, volume }) => {
-                self.ask_support(requested, &volume).map(Checked::Supported)
-            }
+            Ok(Checked::AskSupport { requested, volume }) => self
+                .ask_support(session, requested, volume)
+                .map(Checked::Supported),
             checked => checked,
         };
         let hr = match &checked {
@@ -47,12 +47,13 @@ impl Coordinator {
         // provider first, record the requester call, then the provider call.
         let prepared = match &checked {
             Ok(Checked::Volume { provider, volume }) => {
-                let (provider, volume) = (*provider, volume.clone());
+                let (provider, volume) = (*provider, *volume);
+                let name = self.volume_name(volume).to_owned();
                 let (begin_hr, spent_ms) = self.run_provider(
                     session,
                     provider,
                     ProviderStep::BeginPrepareSnapshot,
-                    Some(&volume),
+                    Some(&name),
                 );
                 Some((provider, volume, begin_hr, spent_ms))
             }
@@ -146,7 +147,7 @@ impl Coordinator {
                 };
                 Ok(Checked::AskSupport {
                     requested,
-                    volume: known.to_owned(),
+                    volume: known,
                 })
             }
             Call::SnapshotProperties { snapshot } => {
@@ -211,32 +212,20 @@ impl Coordinator {
     ) -> Result<Checked, Hresult> {
         let known = self.known_volume(volume)?;
         let data = s.set.data().ok_or(Hresult::VSS_E_BAD_STATE)?;
-        if data
-            .volumes
-            .iter()
-            .any(|v| v.volume.eq_ignore_ascii_case(known))
-        {
-            return Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS); // field failure 20
+        if data.snapshots.iter().any(|r| r.volume == known) {
+            // By any of its names (field failure 20).
+            return Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS);
         }
         if data.volumes.len() >= MAX_VOLUMES_PER_SET {
             return Err(Hresult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED); // R17
         }
+        if self.volume_copies_full(known) {
+            return Err(Hresult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED); // R102
+        }
         Ok(Checked::PickProvider {
             requested: provider,
-            volume: known.clone(),
+            volume: known,
         })
-    }
-
-    /// The machine's name for `volume` (case-insensitive): `E_INVALIDARG` for an empty name,
-    /// `VSS_E_OBJECT_NOT_FOUND` for a volume the machine does not have.
-    fn known_volume(&self, volume: &str) -> Result<&String, Hresult> {
-        if volume.is_empty() {
-            return Err(Hresult::E_INVALIDARG);
-        }
-        self.volumes
-            .iter()
-            .find(|v| v.eq_ignore_ascii_case(volume))
-            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
     }
 
     /// R20: whether `requested` (every provider, in registration order, for `None`) can
@@ -244,19 +233,25 @@ impl Coordinator {
     /// panicking provider is an unexpected provider error.
     fn ask_support(
         &mut self,
+        session: SessionNo,
         requested: Option<ProviderNo>,
-        volume: &str,
+        volume: u32,
     ) -> Result<bool, Hresult> {
         let candidates: Vec<usize> = match requested {
             Some(provider) => vec![provider.0 as usize],
             None => (0..self.providers.len()).collect(),
         };
+        let context = self.sessions[session.0 as usize].context().base;
+        let name = self.volume_name(volume).to_owned();
         for index in candidates {
+            let no = ProviderNo(super::index_u32(index));
+            if !self.volume_rules_allow(no, volume, context) {
+                continue;
+            }
             let asked = self.providers[index]
                 .provider
-                .call(|p| p.is_volume_supported(volume));
+                .call(|p| p.is_volume_supported(&name));
             let answer = asked.unwrap_or_else(|panic| {
-                let no = ProviderNo(super::index_u32(index));
                 self.user_code_panicked(UserCode::SupportsVolume(no), panic);
                 Err(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR)
             });
@@ -272,7 +267,12 @@ impl Coordinator {
     /// R85: the provider that takes `volume`: `requested`, if it supports the volume, or for
     /// `GUID_NULL` the first registered provider that does. A `supports_volume` that panics
     /// answers "not supported".
-    fn pick_provider(&mut self, requested: ProviderId, volume: String) -> Result<Checked, Hresult> {
+    fn pick_provider(
+        &mut self,
+        session: SessionNo,
+        requested: ProviderId,
+        volume: u32,
+    ) -> Result<Checked, Hresult> {
         let candidates: Vec<usize> = if requested.is_null() {
             (0..self.providers.len()).collect()
         } else {
@@ -283,18 +283,23 @@ impl Coordinator {
                 .ok_or(Hresult::VSS_E_PROVIDER_NOT_REGISTERED)?;
             vec![index]
         };
+        let context = self.sessions[session.0 as usize].context().base;
+        let name = self.volume_name(volume).to_owned();
         for index in candidates {
+            let no = ProviderNo(super::index_u32(index));
+            if !self.volume_rules_allow(no, volume, context) {
+                continue;
+            }
             let asked = self.providers[index]
                 .provider
-                .call(|p| p.supports_volume(&volume));
+                .call(|p| p.supports_volume(&name));
             let supports = asked.unwrap_or_else(|panic| {
-                let no = ProviderNo(super::index_u32(index));
                 self.user_code_panicked(UserCode::SupportsVolume(no), panic);
                 false
             });
             if supports {
                 return Ok(Checked::Volume {
-                    provider: ProviderNo(super::index_u32(index)),
+                    provider: no,
                     volume,
                 });
             }
@@ -318,7 +323,7 @@ impl Coordinator {
         &mut self,
         session: SessionNo,
         call: Call,
-        volume: Option<(ProviderNo, String)>,
+        volume: Option<(ProviderNo, u32)>,
         hr: Hresult,
     ) -> Reply {
         let index = session.0 as usize;
@@ -463,18 +468,21 @@ impl Coordinator {
     }
 
     /// `AddToSnapshotSet` of a volume checked to be known and taken by `provider`.
-    fn add_volume(
-        &mut self,
-        session: SessionNo,
-        volume: Option<(ProviderNo, String)>,
-    ) -> SnapshotId {
+    fn add_volume(&mut self, session: SessionNo, volume: Option<(ProviderNo, u32)>) -> SnapshotId {
         let id = SnapshotId(self.mint(IdKind::Snapshot));
-        if let (Some((provider, volume)), Some(data)) =
-            (volume, self.sessions[session.0 as usize].set.data_mut())
-        {
-            data.snapshots.push(SnapshotRecord { id, provider });
-            data.volumes.push(SnapshotVolume {
+        let name = volume.map(|(_, v)| self.volume_name(v).to_owned());
+        if let (Some((provider, volume)), Some(name), Some(data)) = (
+            volume,
+            name,
+            self.sessions[session.0 as usize].set.data_mut(),
+        ) {
+            data.snapshots.push(SnapshotRecord {
+                id,
+                provider,
                 volume,
+            });
+            data.volumes.push(SnapshotVolume {
+                volume: name,
                 device: None,
             });
         }
@@ -597,12 +605,12 @@ enum Checked {
     /// the first supporting one for `GUID_NULL`) is still to be asked (R85).
     PickProvider {
         requested: ProviderId,
-        volume: String,
+        volume: u32,
     },
     /// `AddToSnapshotSet` resolved to a known volume and a provider.
     Volume {
         provider: ProviderNo,
-        volume: String,
+        volume: u32,
     },
     /// `Cancel`, with the HRESULT the method returns (R38).
     Cancel(Hresult),
@@ -610,7 +618,7 @@ enum Checked {
     /// `GUID_NULL`) are still to be asked (R20).
     AskSupport {
         requested: Option<ProviderNo>,
-        volume: String,
+        volume: u32,
     },
     /// `IsVolumeSupported`'s answer.
     Supported(bool),

@@ -358,6 +358,11 @@ impl Coordinator {
             step,
             call.unwrap_or(Hresult::VSS_E_UNEXPECTED_PROVIDER_ERROR),
         );
+        if wait.is_none() && result.hr.is_success() {
+            if let Some(hr) = self.storage_shortfall(session, provider, step) {
+                result.hr = hr; // R87, field failure 19
+            }
+        }
         Segment {
             spent_ms,
             wait,

@@ -39,6 +39,7 @@ mod pipeline;
 mod session;
 mod store;
 mod timers;
+mod volumes;
 
 pub use builder::{Builder, Limits, PlantedBug};
 pub use chooser::{ChoicePoint, Chooser, FirstChoice};
@@ -67,7 +68,9 @@ pub struct Coordinator {
     by_instance: BTreeMap<WriterInstanceId, WriterNo>,
     by_class: BTreeMap<WriterClassId, Vec<WriterNo>>,
     providers: Vec<ProviderSlot>,
-    volumes: Vec<String>,
+    volumes: Vec<volumes::MachineVolume>,
+    /// `MaxShadowCopies`: the most client-accessible copies a volume keeps (R102).
+    max_client_accessible_copies: u32,
     sessions: Vec<Session>,
     ops: Vec<AsyncOp>,
     timers: TimerTable,
@@ -87,6 +90,8 @@ pub struct Coordinator {
     shadow_copies: u64,
     /// The Windows version or SKU the machine runs.
     os: crate::vocab::OsProfile,
+    machine_name: String,
+    wall_clock_epoch_ms: i64,
     /// The shadow copies on the machine (R104), oldest first.
     store: Vec<store::StoredCopy>,
     /// Per writer: the state and last error the last operation that touched it left it in,
@@ -136,7 +141,13 @@ impl Coordinator {
             by_instance: BTreeMap::new(),
             by_class: BTreeMap::new(),
             providers: Vec::with_capacity(builder.providers.len()),
-            volumes: builder.volumes,
+            volumes: builder
+                .volumes
+                .into_iter()
+                .enumerate()
+                .map(|(index, spec)| volumes::MachineVolume::new(index, spec))
+                .collect(),
+            max_client_accessible_copies: builder.max_client_accessible_copies,
             sessions: Vec::new(),
             ops: Vec::new(),
             timers: TimerTable::default(),
@@ -153,6 +164,8 @@ impl Coordinator {
             writer_status: Vec::with_capacity(builder.writers.len()),
             store: Vec::new(),
             os: builder.os,
+            machine_name: builder.machine_name,
+            wall_clock_epoch_ms: builder.wall_clock_epoch_ms,
         };
         coordinator.record(TraceEvent::Policies(coordinator.policies));
         if coordinator.os != crate::vocab::OsProfile::default() {
@@ -332,6 +345,11 @@ impl Coordinator {
     /// The Windows version or SKU the machine runs.
     pub fn os(&self) -> crate::vocab::OsProfile {
         self.os
+    }
+
+    /// The machine's name.
+    pub fn machine_name(&self) -> &str {
+        &self.machine_name
     }
 
     /// The policies in force.

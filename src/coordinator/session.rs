@@ -150,6 +150,8 @@ impl Backup {
 pub(crate) struct SnapshotRecord {
     pub(crate) id: SnapshotId,
     pub(crate) provider: ProviderNo,
+    /// The machine volume it copies.
+    pub(crate) volume: u32,
 }
 
 /// The session's shadow copy set and its creation state (R14–R19).

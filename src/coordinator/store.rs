@@ -6,8 +6,8 @@
 use super::Coordinator;
 use crate::trace::TraceEvent;
 use crate::vocab::{
-    Context, Hresult, ObjectType, ProviderId, SessionNo, SnapshotContext, SnapshotId,
-    SnapshotProperties, SnapshotSetId,
+    vss_timestamp, Attributes, Context, Hresult, ObjectType, ProviderId, ProviderNo, SessionNo,
+    SnapshotContext, SnapshotId, SnapshotProperties, SnapshotSetId, SnapshotState,
 };
 
 /// One shadow copy on the machine.
@@ -18,6 +18,10 @@ pub(crate) struct StoredCopy {
     pub(crate) context: Context,
     /// The requester whose set it belongs to (its release removes an auto-release copy).
     pub(crate) session: SessionNo,
+    /// The machine volume it copies.
+    pub(crate) volume: u32,
+    /// The shadow storage its diff area takes (R103).
+    pub(crate) diff_bytes: u64,
 }
 
 impl StoredCopy {
@@ -42,30 +46,69 @@ impl Coordinator {
                 .providers
                 .get(record.provider.0 as usize)
                 .map_or(ProviderId::NULL, |p| p.id);
+            let machine_volume = &self.volumes[record.volume as usize];
+            let created_ms = i64::try_from(data.created_at_ms).unwrap_or(i64::MAX);
             created.push(StoredCopy {
                 properties: SnapshotProperties {
                     snapshot_id: record.id,
                     snapshot_set_id: data.id,
                     snapshots_count: count,
                     device_object: volume.device.clone().unwrap_or_default(),
-                    original_volume: volume.volume.clone(),
+                    original_volume: machine_volume.guid_path.clone(),
+                    originating_machine: self.machine_name.clone(),
+                    service_machine: self.machine_name.clone(),
+                    exposed_name: None,
+                    exposed_path: None,
                     provider_id,
-                    attributes: context.base.attributes().union(context.modifiers).0,
+                    attributes: self.copy_attributes(record.provider, context),
+                    creation_timestamp: vss_timestamp(
+                        self.wall_clock_epoch_ms.saturating_add(created_ms),
+                    ),
+                    status: SnapshotState::VSS_SS_CREATED,
                     created_at_ms: data.created_at_ms,
                 },
                 context,
                 session,
+                volume: record.volume,
+                diff_bytes: machine_volume.spec.initial_diff_area(),
             });
         }
         for copy in created {
+            // The new copy's diff area needs room: older copies of the volume may go (R103).
+            self.make_room(
+                copy.volume,
+                copy.diff_bytes,
+                context.base.is_client_accessible(),
+            );
             self.record(TraceEvent::ShadowCopyCreated {
                 session,
                 snapshot: copy.properties.snapshot_id,
                 set: copy.properties.snapshot_set_id,
                 context: context.raw(),
+                volume: self.volume_name(copy.volume).to_owned(),
             });
             self.store.push(copy);
         }
+    }
+
+    /// `m_lSnapshotAttributes` of a copy `provider` made in `context`: the context's bits and
+    /// the requester's modifiers; the system provider's copies are differential (copy-on-write,
+    /// as `vssadmin list shadows` shows them), and in a context with writers and without
+    /// `NO_AUTORECOVERY` they are auto-recovered (inferred from published `vssadmin` output).
+    fn copy_attributes(&self, provider: ProviderNo, context: Context) -> u32 {
+        let mut bits = context.base.attributes().union(context.modifiers);
+        let system = self.providers.get(provider.0 as usize).is_some_and(|p| {
+            p.properties.provider_type == crate::vocab::ProviderType::VSS_PROV_SYSTEM
+        });
+        if system {
+            bits = bits.union(Attributes::DIFFERENTIAL);
+        }
+        if context.base.involves_writers()
+            && !context.modifiers.contains(Attributes::NO_AUTORECOVERY)
+        {
+            bits = bits.union(Attributes::AUTORECOVER);
+        }
+        bits.0
     }
 
     /// The copy `snapshot`, if it is on the machine and `session`'s context sees it.

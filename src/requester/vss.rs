@@ -114,16 +114,52 @@ impl Vss {
     /// failure 17): VSS gives up on the handler it is in and on the events queued for it (the
     /// operations waiting for them see the writer not responding and go on), that handler
     /// never returns, and every requester sees it `[1] Stable` with no error again (R30) —
-    /// except a backup VSS reported it not responding to, which keeps that failure. The writer object itself is not reset:
+    /// except a backup VSS reported it not responding to, which keeps that failure. The
+    /// backups under way that it was part of lose it: none of their later events reaches the
+    /// restarted writer (`DropReason::Restarted`). The writer object itself is not reset:
     /// that is its author's part (a [`ScriptedWriter`](crate::writer::ScriptedWriter) has
     /// `restart`). `VSS_E_OBJECT_NOT_FOUND` for an unknown instance id.
     pub fn restart_writer(&self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
         self.with_mut(|core| core.restart_writer(instance_id))
     }
 
+    /// The host writes `bytes` to the volume `volume` (any name it answers to): the diff area
+    /// of the volume's newest shadow copy grows by as much (copy-on-write), and when the
+    /// volume's shadow storage runs out its oldest copies are deleted, the newest last (R103,
+    /// field failure 19). Returns how many copies went; `VSS_E_OBJECT_NOT_FOUND` for a volume
+    /// the machine does not have.
+    pub fn write_to_volume(&self, volume: &str, bytes: u64) -> Result<u32, Hresult> {
+        self.with_mut(|core| core.write_to_volume(volume, bytes))
+    }
+
+    /// The `\\?\Volume{GUID}\` path of the volume `name` names (as
+    /// `GetVolumeNameForVolumeMountPoint` gives it), or `None` if the machine has no such volume.
+    /// Shadow copies report it as their original volume.
+    pub fn volume_guid_path(&self, name: &str) -> Option<String> {
+        self.core.borrow().volume_guid_path(name)
+    }
+
+    /// The volume `name` names as vssadmin prints it, `(C:)\\?\Volume{GUID}\` (a mount folder
+    /// keeps its backslash), or `None` if the machine has no such volume.
+    pub fn volume_display(&self, name: &str) -> Option<String> {
+        self.core.borrow().volume_display(name)
+    }
+
+    /// The machine's shadow storage associations, in volume order: each volume with a maximum
+    /// set or that has had a shadow copy (`IVssDifferentialSoftwareSnapshotMgmt`; what `vssadmin
+    /// list shadowstorage` prints).
+    pub fn shadow_storage(&self) -> Vec<crate::vocab::ShadowStorage> {
+        self.core.borrow().shadow_storage()
+    }
+
     /// The Windows version or SKU the machine runs.
     pub fn os(&self) -> crate::vocab::OsProfile {
         self.core.borrow().os()
+    }
+
+    /// The machine's name (`VssBuilder::machine_name`).
+    pub fn machine_name(&self) -> String {
+        self.core.borrow().machine_name().to_owned()
     }
 
     /// The instance ids of the writers registered as `name`, in registration order.
@@ -215,10 +251,18 @@ impl VssBuilder {
         Self(self.0.provider(provider))
     }
 
-    /// Adds a volume, e.g. `D:\` (default: `C:\` only).
+    /// Adds a volume: a name such as `D:\`, or a [`Volume`](crate::vocab::Volume) described
+    /// in full (default: `C:\` only; the first volume added replaces it).
     #[must_use]
-    pub fn volume(self, name: impl Into<String>) -> Self {
-        Self(self.0.volume(name))
+    pub fn volume(self, volume: impl Into<crate::vocab::Volume>) -> Self {
+        Self(self.0.volume(volume))
+    }
+
+    /// Sets `MaxShadowCopies`, the most client-accessible copies a volume keeps (R102;
+    /// default 64).
+    #[must_use]
+    pub fn max_client_accessible_copies(self, max: u32) -> Self {
+        Self(self.0.max_client_accessible_copies(max))
     }
 
     /// Sets the policies for the documented ambiguities.
@@ -232,6 +276,20 @@ impl VssBuilder {
     #[must_use]
     pub fn os(self, os: crate::vocab::OsProfile) -> Self {
         Self(self.0.os(os))
+    }
+
+    /// Sets the machine's name, which shadow copies report as their originating and service
+    /// machine (default `WIN-VSSSIM`).
+    #[must_use]
+    pub fn machine_name(self, name: impl Into<String>) -> Self {
+        Self(self.0.machine_name(name))
+    }
+
+    /// Sets the wall clock time of virtual time 0, in ms since 1970-01-01 UTC (default
+    /// 2026-01-01 00:00:00): shadow copies' creation timestamps read from it.
+    #[must_use]
+    pub fn wall_clock_epoch_ms(self, unix_ms: i64) -> Self {
+        Self(self.0.wall_clock_epoch_ms(unix_ms))
     }
 
     /// Sets the chooser for every nondeterministic decision.

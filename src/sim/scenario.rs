@@ -45,9 +45,11 @@ pub struct Scenario {
     /// The providers (default: the system provider).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub providers: Vec<ProviderSpec>,
-    /// The machine's volumes (default: `C:\`).
+    /// The machine's volumes (default: `C:\`): names (`"D:\\"`) or tables
+    /// ([`Volume`](crate::vocab::Volume): `name`, `guid`, `mount_points`, `file_system`,
+    /// `removable`, `size_bytes`, `free_bytes`, `max_storage_bytes`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub volumes: Vec<String>,
+    pub volumes: Vec<crate::vocab::Volume>,
     /// The Windows version or SKU the machine runs (default: a current server).
     #[serde(default, skip_serializing_if = "is_default_os")]
     pub os: OsProfile,

@@ -294,7 +294,7 @@ impl StrategyConfig {
                         policies,
                         writers,
                         providers,
-                        volumes,
+                        volumes: volumes.into_iter().map(crate::vocab::Volume::new).collect(),
                         os: Default::default(),
                         faults,
                         steps,

@@ -111,6 +111,16 @@ pub enum DropReason {
     Restarted,
 }
 
+/// Why the machine deleted a shadow copy on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PurgeReason {
+    /// R103: the volume's shadow storage ran out; the oldest copy goes first (volsnap event 33).
+    StorageLimit,
+    /// R102: the volume reached its client-accessible copy limit (`MaxShadowCopies`, volsnap
+    /// event 58).
+    CopyLimit,
+}
+
 /// How a shadow copy set's creation window (R15) closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SetOutcome {
@@ -218,6 +228,16 @@ pub enum TraceEvent {
         set: SnapshotSetId,
         /// The raw context it was made in (`lContext`: base context and modifiers, T6).
         context: u32,
+        /// The volume it copies, by the name the machine gives it (`C:\`).
+        #[serde(default)]
+        volume: String,
+    },
+    /// The machine deleted a shadow copy on its own (R102, R103).
+    ShadowCopyPurged {
+        /// The shadow copy.
+        snapshot: SnapshotId,
+        /// Why.
+        reason: PurgeReason,
     },
     /// `Query` listed these shadow copies (R34, R107).
     SnapshotsListed {

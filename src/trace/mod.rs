@@ -14,7 +14,8 @@ mod render;
 /// The vocabulary trace records speak in, re-exported for readers of traces.
 pub use crate::vocab::{ProviderNo, ProviderStep, SessionNo, WriterNo, WriterQuery};
 pub use event::{
-    AbortCause, Actor, DropReason, SetOutcome, Timer, TraceEvent, TraceRecord, UserCode,
+    AbortCause, Actor, DropReason, PurgeReason, SetOutcome, Timer, TraceEvent, TraceRecord,
+    UserCode,
 };
 pub(crate) use recorder::Mix;
 pub use recorder::{Trace, TraceMode, TraceParseError};

@@ -85,6 +85,7 @@ impl Names {
             | E::TimerFired { .. }
             | E::ProviderCalled { .. }
             | E::WriterRestarted { .. }
+            | E::ShadowCopyPurged { .. }
             | E::UserCodePanicked { .. } => self.machine_line(event),
             E::Busy { .. }
             | E::WaitStarted { .. }
@@ -161,8 +162,10 @@ impl Names {
                 snapshot,
                 set,
                 context,
+                volume,
             } => format!(
-                "{session}  shadow copy {snapshot} of {set} on the machine (context 0x{context:X})"
+                "{session}  shadow copy {snapshot} of {volume} in {set} on the machine (context \
+                 0x{context:X})"
             ),
             TraceEvent::SnapshotsListed { session, snapshots } => {
                 format!("{session}  Query lists {} shadow copies", snapshots.len())
@@ -302,6 +305,15 @@ impl Names {
             }
             TraceEvent::TimerStopped { timer } => format!("timer {} stopped", self.timer(timer)),
             TraceEvent::TimerFired { timer } => format!("TIMER {} EXPIRED", self.timer(timer)),
+            TraceEvent::ShadowCopyPurged { snapshot, reason } => {
+                let why = match reason {
+                    crate::trace::PurgeReason::StorageLimit => {
+                        "its volume's shadow storage ran out"
+                    }
+                    crate::trace::PurgeReason::CopyLimit => "its volume reached MaxShadowCopies",
+                };
+                format!("shadow copy {snapshot} deleted by the machine: {why}")
+            }
             TraceEvent::WriterRestarted { writer } => format!(
                 "{}  SERVICE RESTARTED: Stable, no error",
                 self.writer(*writer)

@@ -410,7 +410,7 @@ pub struct ProviderProperties {
     pub class_id: uuid::Uuid,
 }
 
-/// `VSS_SNAPSHOT_PROP`, the fields the simulator knows (R24, T9).
+/// `VSS_SNAPSHOT_PROP` (R24, T9).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotProperties {
     /// The shadow copy.
@@ -421,12 +421,24 @@ pub struct SnapshotProperties {
     pub snapshots_count: u32,
     /// The device object files are read through.
     pub device_object: String,
-    /// The original volume name.
+    /// The original volume, by its volume GUID path `\\?\Volume{GUID}\`.
     pub original_volume: String,
+    /// `m_pwszOriginatingMachine`: the machine the original volume is on.
+    pub originating_machine: String,
+    /// `m_pwszServiceMachine`: the machine whose VSS made the copy.
+    pub service_machine: String,
+    /// `m_pwszExposedName`: the drive letter, mount folder or share it is exposed as.
+    pub exposed_name: Option<String>,
+    /// `m_pwszExposedPath`: the path from the root a share exposes.
+    pub exposed_path: Option<String>,
     /// The provider that made it.
     pub provider_id: ProviderId,
-    /// Context and attribute bits.
+    /// `m_lSnapshotAttributes`: context and attribute bits (T7).
     pub attributes: u32,
+    /// `m_tsCreationTimestamp`: the virtual wall clock at creation, as a `VSS_TIMESTAMP`.
+    pub creation_timestamp: i64,
+    /// `m_eStatus`: always `VSS_SS_CREATED` for a requester.
+    pub status: super::SnapshotState,
     /// Virtual creation time, ms since the simulation started.
     pub created_at_ms: u64,
 }

@@ -61,6 +61,14 @@ impl SnapshotContext {
         )
     }
 
+    /// Client-accessible copies (Shadow Copies for Shared Folders; R102, R105).
+    pub const fn is_client_accessible(self) -> bool {
+        matches!(
+            self,
+            Self::VSS_CTX_CLIENT_ACCESSIBLE | Self::VSS_CTX_CLIENT_ACCESSIBLE_WRITERS
+        )
+    }
+
     /// True where shadow copies are deleted when the requester object is released (R104).
     pub const fn is_auto_release(self) -> bool {
         matches!(self, Self::VSS_CTX_BACKUP | Self::VSS_CTX_FILE_SHARE_BACKUP)

@@ -92,6 +92,8 @@ pub enum IdKind {
     Snapshot = 2,
     /// [`WriterInstanceId`].
     WriterInstance = 3,
+    /// A volume GUID ([`Volume::guid`](crate::vocab::Volume::guid)).
+    Volume = 4,
 }
 
 /// Mints a deterministic, valid (version 8, RFC 4122 variant) UUID for the `counter`-th id of

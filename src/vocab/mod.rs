@@ -15,6 +15,8 @@ mod os;
 mod policy;
 mod provider_step;
 pub mod rules;
+mod snapshot_state;
+mod volume;
 mod wait;
 mod writer_kind;
 mod writer_state;
@@ -32,7 +34,7 @@ pub use ids::{
 };
 pub use numbers::{ProviderNo, SessionNo, WriterNo};
 pub use object_type::{ObjectType, ProviderType};
-pub use os::OsProfile;
+pub use os::{OsProfile, DEFAULT_MACHINE_NAME};
 pub use policy::{
     AbortBackupReach, CommitFailureResult, FreezeTimerRace, FreezeTimerStart, HandlerTimeout,
     LastError, Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
@@ -40,6 +42,12 @@ pub use policy::{
 };
 pub use provider_step::ProviderStep;
 pub use rules::Rule;
+pub use snapshot_state::{civil_time, vss_timestamp, SnapshotState, DEFAULT_WALL_CLOCK_EPOCH_MS};
+pub use volume::{
+    volume_guid_path, FileSystem, ShadowStorage, Volume, DEFAULT_MAX_CLIENT_ACCESSIBLE_COPIES,
+    DEFAULT_VOLUME_BYTES, INITIAL_DIFF_AREA_BYTES, MAX_COPIES_PER_VOLUME,
+    SMALL_VOLUME_DIFF_AREA_BYTES,
+};
 pub use wait::{SignalName, Wait, WaitEnd};
 pub use writer_kind::{
     ApplicationLevel, BackupType, ComponentType, RestoreMethod, SourceType, UsageType,

@@ -53,3 +53,8 @@ impl OsProfile {
         }
     }
 }
+
+/// The machine's name when none is set (`Vss::builder().machine_name`): shadow copies report it
+/// as their originating and service machine, as a machine outside a domain reports its NetBIOS
+/// name.
+pub const DEFAULT_MACHINE_NAME: &str = "WIN-VSSSIM";

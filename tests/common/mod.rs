@@ -2,6 +2,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod props;
+pub mod store;
 
 use vss_sim::requester::{DynBackupComponents, Vss, VssBuilder};
 use vss_sim::trace::{oracle, SessionNo, Trace, TraceEvent, WriterNo};

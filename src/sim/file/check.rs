@@ -197,7 +197,13 @@ impl Checker {
             }
         }
         let volumes = FieldPath::default().key("volumes");
-        self.count(volumes, "volumes", scenario.volumes.len(), MAX_VOLUMES);
+        self.count(
+            volumes.clone(),
+            "volumes",
+            scenario.volumes.len(),
+            MAX_VOLUMES,
+        );
+        self.volumes(&volumes, &scenario.volumes);
         let faults = FieldPath::default().key("faults");
         for (event, reactions) in &scenario.faults.writer {
             for (index, reaction) in reactions.iter().enumerate() {
@@ -218,6 +224,61 @@ impl Checker {
                 if let Some(ms) = fault.wait.as_ref().and_then(|w| w.timeout_ms) {
                     self.duration(path.key("wait").key("timeout_ms"), ms);
                 }
+            }
+        }
+    }
+
+    /// R16: every name ends with its backslash, and no two volumes answer to one name.
+    fn volumes(&mut self, root: &FieldPath, volumes: &[crate::vocab::Volume]) {
+        let mut seen: Vec<String> = Vec::new();
+        let mut guids = Vec::new();
+        for (index, volume) in volumes.iter().enumerate() {
+            let at = root.index(index);
+            if let Some(guid) = volume.guid {
+                if guids.contains(&guid) {
+                    self.report(
+                        at.key("guid"),
+                        format!("two volumes have the GUID {{{guid}}}"),
+                    );
+                }
+                guids.push(guid);
+            }
+            let names = std::iter::once((at.key("name"), &volume.name)).chain(
+                volume
+                    .mount_points
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| (at.key("mount_points").index(i), m)),
+            );
+            for (path, name) in names {
+                if !name.ends_with('\\') || name.len() < 2 {
+                    self.report(
+                        path,
+                        format!(
+                            "volume name {name:?} must end with a backslash, as `C:\\` or \
+                             `C:\\Mount\\` (R16)"
+                        ),
+                    );
+                } else if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                    self.report(path, format!("two volumes answer to {name:?}"));
+                } else {
+                    seen.push(name.clone());
+                }
+            }
+            if volume.size_bytes == 0 {
+                self.report(at.key("size_bytes"), "a volume has a size above 0".into());
+            }
+            if volume
+                .free_bytes
+                .is_some_and(|free| free > volume.size_bytes)
+            {
+                self.report(
+                    at.key("free_bytes"),
+                    format!(
+                        "free space exceeds the volume's size ({} bytes)",
+                        volume.size_bytes
+                    ),
+                );
             }
         }
     }

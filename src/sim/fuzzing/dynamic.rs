@@ -37,7 +37,7 @@ pub(super) fn decode_scenario(input: &mut Input<'_>) -> Scenario {
         policies,
         writers,
         providers,
-        volumes,
+        volumes: volumes.into_iter().map(crate::vocab::Volume::new).collect(),
         os: Default::default(),
         faults: FaultCatalogue::none(),
         steps,

@@ -5,13 +5,13 @@
 //! names (the copy, or every copy of the set) that the caller's context sees.
 
 use super::{Cx, Rules};
-use crate::trace::{SessionNo, TraceEvent};
+use crate::trace::{PurgeReason, SessionNo, TraceEvent};
 use crate::vocab::{
     Call, Context, Hresult, ObjectType, Rule, SnapshotContext, SnapshotId, SnapshotSetId,
 };
 
 /// The rules this family judges.
-pub(super) const RULES: &[Rule] = &[Rule::R33, Rule::R34, Rule::R104];
+pub(super) const RULES: &[Rule] = &[Rule::R33, Rule::R34, Rule::R102, Rule::R103, Rule::R104];
 
 /// One copy on the machine, as the trace made it.
 #[derive(Debug)]
@@ -20,6 +20,7 @@ struct Copy {
     set: SnapshotSetId,
     session: SessionNo,
     context: SnapshotContext,
+    volume: String,
 }
 
 /// The store rules.
@@ -60,6 +61,7 @@ impl Rules for StoreRules {
                 snapshot,
                 set,
                 context,
+                volume,
             } => {
                 let context =
                     Context::from_raw(*context).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
@@ -71,7 +73,11 @@ impl Rules for StoreRules {
                     set: *set,
                     session: *session,
                     context,
+                    volume: volume.clone(),
                 });
+            }
+            TraceEvent::ShadowCopyPurged { snapshot, reason } => {
+                self.purged(cx, *snapshot, *reason);
             }
             TraceEvent::ShadowCopyDeleted { snapshot, .. } => {
                 let named = self.deleting.len();
@@ -128,6 +134,41 @@ impl Rules for StoreRules {
 }
 
 impl StoreRules {
+    /// R102, R103: the machine deletes the oldest copy of the volume (the oldest
+    /// client-accessible one for the copy limit).
+    fn purged(&mut self, cx: &mut Cx<'_>, snapshot: SnapshotId, reason: PurgeReason) {
+        let Some(at) = self.copies.iter().position(|c| c.snapshot == snapshot) else {
+            cx.engine(
+                Rule::R103,
+                format!(
+                    "the machine deleted shadow copy {snapshot} at {} ms, which was not on it",
+                    cx.now.at_ms
+                ),
+            );
+            return;
+        };
+        let copy = self.copies.remove(at);
+        let (rule, candidates) = match reason {
+            PurgeReason::StorageLimit => (Rule::R103, "copy"),
+            PurgeReason::CopyLimit => (Rule::R102, "client-accessible copy"),
+        };
+        let older = self.copies[..at].iter().find(|c| {
+            c.volume == copy.volume
+                && (reason == PurgeReason::StorageLimit || c.context.is_client_accessible())
+        });
+        if let Some(older) = older {
+            cx.engine(
+                rule,
+                format!(
+                    "the machine deleted shadow copy {snapshot} of {} at {} ms ({reason:?}) while \
+                     an older {candidates} of the volume, {}, was still there: the oldest goes \
+                     first",
+                    copy.volume, cx.now.at_ms, older.snapshot
+                ),
+            );
+        }
+    }
+
     /// R32, R104: `session`'s release deleted `count` copies of `set`: all of its copies still
     /// on the machine, and only auto-release ones.
     fn released(&mut self, cx: &mut Cx<'_>, session: SessionNo, set: SnapshotSetId, count: u32) {
@@ -245,5 +286,67 @@ impl StoreRules {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::Party;
+    use crate::trace::{PurgeReason, TraceEvent};
+    use crate::vocab::{Call, Hresult, ObjectType, Rule, SnapshotContext, SnapshotId};
+
+    /// Two persistent copies of `C:\`, made by S0 (oldest first), and the builder.
+    fn two_copies() -> (Builder, [SnapshotId; 2]) {
+        let mut b = Builder::new();
+        b.session(S0);
+        let ids = [SnapshotId::from_u128(0xA1), SnapshotId::from_u128(0xA2)];
+        for id in ids {
+            b.push(TraceEvent::ShadowCopyCreated {
+                session: S0,
+                snapshot: id,
+                set: set_of(S0),
+                context: SnapshotContext::VSS_CTX_APP_ROLLBACK.value(),
+                volume: "C:\\".into(),
+            });
+        }
+        (b, ids)
+    }
+
+    #[test]
+    fn r103_the_oldest_copy_is_purged_first() {
+        let (mut b, [oldest, newest]) = two_copies();
+        b.push(TraceEvent::ShadowCopyPurged {
+            snapshot: oldest,
+            reason: PurgeReason::StorageLimit,
+        });
+        judge(b.build()).assert_clean();
+        let (mut b, _) = two_copies();
+        b.push(TraceEvent::ShadowCopyPurged {
+            snapshot: newest,
+            reason: PurgeReason::StorageLimit,
+        });
+        assert_only(&judge(b.build()), Rule::R103, Party::Engine);
+    }
+
+    #[test]
+    fn r33_delete_snapshots_deletes_exactly_what_it_names() {
+        let (mut b, [first, second]) = two_copies();
+        // S0 is in VSS_CTX_BACKUP: it sees neither persistent copy, yet "deletes" one.
+        b.call(
+            S0,
+            Call::DeleteSnapshots {
+                id: first.0,
+                object: ObjectType::VSS_OBJECT_SNAPSHOT,
+                force: false,
+            },
+            Hresult::S_OK,
+        );
+        b.push(TraceEvent::ShadowCopyDeleted {
+            session: S0,
+            snapshot: second,
+        });
+        let report = judge(b.build());
+        assert!(rules(&report).contains(&Rule::R33), "{report}");
     }
 }

@@ -243,12 +243,15 @@ pub(super) const ENTRIES: &[Entry] = &[
             takes the volume), VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER (0x8004230E), \
             VSS_E_UNEXPECTED, VSS_E_UNEXPECTED_PROVIDER_ERROR (0x8004230F).",
         sources: &["bc/addtosnapshotset"],
-        status: Partly("volume names are matched as registered strings (no \
-            drive/GUID-path/mount-point equivalence, no UNC shares), and \
+        status: Partly("a volume answers to its drive letter, mount folders and volume GUID \
+            path (case-insensitive, trailing backslash required); a volume already in the set by \
+            any name gives VSS_E_OBJECT_ALREADY_EXISTS, a volume with 512 copies \
+            VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED; there are no UNC shares, and \
             VSS_E_NESTED_VOLUME_LIMIT, the CSV case of VSS_E_SNAPSHOT_SET_IN_PROGRESS and \
             VSS_E_UNEXPECTED are never produced"),
         engine: &[
             "coordinator/calls.rs",
+            "coordinator/volumes.rs",
             "coordinator/guards.rs",
             "coordinator/pipeline.rs",
             "provider/mod.rs",
@@ -293,8 +296,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             VSS_E_BAD_STATE, VSS_E_OBJECT_NOT_FOUND, VSS_E_UNEXPECTED.",
         sources: &["bc/isvolumesupported"],
         status: Partly("answered from Provider::is_volume_supported (registered providers, the \
-            machine's volumes); unregistered providers get VSS_E_PROVIDER_NOT_REGISTERED, as \
-            AddToSnapshotSet does; no nested volumes, remote file shares or per-context answers"),
+            machine's volumes), within the machine's rules: the system provider takes no \
+            removable volume, and persistent contexts need NTFS; unregistered providers get \
+            VSS_E_PROVIDER_NOT_REGISTERED, as AddToSnapshotSet does; no nested volumes or remote \
+            file shares"),
         engine: &["coordinator/calls.rs", "coordinator/guards.rs", "provider/mod.rs"],
     },
     Entry {

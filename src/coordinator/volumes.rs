@@ -1,0 +1,233 @@
+//! The machine's volumes and their shadow storage (issue 12 part 4; R16, R85, R102–R104):
+//! which volume a requester's name means, what the system provider takes, how many copies a
+//! volume may have, and what happens when its shadow storage runs out (R103: oldest first).
+
+use super::store::StoredCopy;
+use super::Coordinator;
+use crate::trace::{PurgeReason, TraceEvent};
+use crate::vocab::{
+    volume_guid_path, Hresult, IdKind, ProviderNo, ProviderStep, ProviderType, SessionNo,
+    ShadowStorage, SnapshotContext, Volume, MAX_COPIES_PER_VOLUME,
+};
+
+/// One volume of the machine, its names resolved.
+#[derive(Clone, Debug)]
+pub(crate) struct MachineVolume {
+    pub(crate) spec: Volume,
+    /// `\\?\Volume{GUID}\`.
+    pub(crate) guid_path: String,
+    /// It has a shadow storage association: a maximum was set, or a copy was made.
+    pub(crate) associated: bool,
+}
+
+impl MachineVolume {
+    /// The `index`-th volume of the machine.
+    pub(crate) fn new(index: usize, spec: Volume) -> Self {
+        let guid = spec
+            .guid
+            .unwrap_or_else(|| crate::vocab::minted_uuid(IdKind::Volume, index as u64 + 1));
+        Self {
+            guid_path: volume_guid_path(guid),
+            associated: spec.max_storage_bytes.is_some(),
+            spec,
+        }
+    }
+
+    /// `(C:)\\?\Volume{…}\`, as vssadmin prints a volume: a drive letter without its
+    /// backslash, a mount folder with it.
+    pub(crate) fn display(&self) -> String {
+        let name = &self.spec.name;
+        let shown = if name.len() == 3 && name.ends_with(":\\") {
+            &name[..2]
+        } else {
+            name.as_str()
+        };
+        format!("({shown}){}", self.guid_path)
+    }
+}
+
+impl Coordinator {
+    /// The machine volume `name` means (R16: drive letter, mount folder or volume GUID path,
+    /// with the trailing backslash; case-insensitive): `E_INVALIDARG` for an empty name,
+    /// `VSS_E_OBJECT_NOT_FOUND` for a name no volume answers to.
+    pub(crate) fn known_volume(&self, name: &str) -> Result<u32, Hresult> {
+        if name.is_empty() {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        self.volumes
+            .iter()
+            .position(|v| v.spec.answers_to(name, &v.guid_path))
+            .map(super::index_u32)
+            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    }
+
+    /// The `\\?\Volume{GUID}\` path of the volume `name` names: see `Vss::volume_guid_path`.
+    pub fn volume_guid_path(&self, name: &str) -> Option<String> {
+        let volume = self.known_volume(name).ok()?;
+        Some(self.volumes[volume as usize].guid_path.clone())
+    }
+
+    /// `(C:)\\?\Volume{…}\` for the volume `name` names: see `Vss::volume_display`.
+    pub fn volume_display(&self, name: &str) -> Option<String> {
+        let volume = self.known_volume(name).ok()?;
+        Some(self.volumes[volume as usize].display())
+    }
+
+    /// The shadow storage associations: see `Vss::shadow_storage`.
+    pub fn shadow_storage(&self) -> Vec<ShadowStorage> {
+        (0..self.volumes.len())
+            .filter(|&v| self.volumes[v].associated)
+            .map(|v| {
+                let volume = &self.volumes[v];
+                let used = self.storage_used(super::index_u32(v));
+                ShadowStorage {
+                    for_volume: volume.display(),
+                    storage_volume: volume.display(),
+                    used_bytes: used,
+                    allocated_bytes: used,
+                    max_bytes: volume.spec.max_storage_bytes,
+                    volume_bytes: volume.spec.size_bytes,
+                }
+            })
+            .collect()
+    }
+
+    /// The name providers and writers know volume `volume` by: its drive letter or mount folder.
+    pub(crate) fn volume_name(&self, volume: u32) -> &str {
+        &self.volumes[volume as usize].spec.name
+    }
+
+    /// R85: the system provider takes every non-removable local volume; no provider makes a
+    /// persistent copy of a volume that is not NTFS (R104).
+    pub(crate) fn volume_rules_allow(
+        &self,
+        provider: ProviderNo,
+        volume: u32,
+        context: SnapshotContext,
+    ) -> bool {
+        let spec = &self.volumes[volume as usize].spec;
+        let system = self.providers[provider.0 as usize].properties.provider_type
+            == ProviderType::VSS_PROV_SYSTEM;
+        if system && spec.removable {
+            return false;
+        }
+        context.is_auto_release() || spec.file_system.takes_persistent_copies()
+    }
+
+    /// R102: `volume` already has the most shadow copies a volume may have, counting those in
+    /// sets being created.
+    pub(crate) fn volume_copies_full(&self, volume: u32) -> bool {
+        let stored = self.store.iter().filter(|c| c.volume == volume).count();
+        let pending: usize = self
+            .sessions
+            .iter()
+            .filter_map(|s| match &s.set {
+                super::session::SetState::InCreation(data) => Some(data),
+                _ => None,
+            })
+            .map(|data| data.snapshots.iter().filter(|r| r.volume == volume).count())
+            .sum();
+        stored + pending >= MAX_COPIES_PER_VOLUME
+    }
+
+    /// The system provider's `EndPrepareSnapshots` for `session`'s set: a volume whose shadow
+    /// storage cannot hold a new copy's initial diff area, even with every older copy deleted,
+    /// fails the preparation with `VSS_E_INSUFFICIENT_STORAGE` (R87, field failure 19).
+    pub(crate) fn storage_shortfall(
+        &self,
+        session: SessionNo,
+        provider: ProviderNo,
+        step: ProviderStep,
+    ) -> Option<Hresult> {
+        let system = self.providers[provider.0 as usize].properties.provider_type
+            == ProviderType::VSS_PROV_SYSTEM;
+        if step != ProviderStep::EndPrepareSnapshots || !system {
+            return None;
+        }
+        let data = self.sessions[session.0 as usize].set.data()?;
+        data.snapshots
+            .iter()
+            .filter(|r| r.provider == provider)
+            .any(|r| {
+                let spec = &self.volumes[r.volume as usize].spec;
+                spec.initial_diff_area() > spec.storage_capacity()
+            })
+            .then_some(Hresult::VSS_E_INSUFFICIENT_STORAGE)
+    }
+
+    /// Shadow storage `volume`'s copies use now.
+    fn storage_used(&self, volume: u32) -> u64 {
+        self.store
+            .iter()
+            .filter(|c| c.volume == volume)
+            .map(|c| c.diff_bytes)
+            .fold(0, u64::saturating_add)
+    }
+
+    /// A new copy of `volume` needs `need` bytes of shadow storage: the oldest copies of the
+    /// volume are deleted until it fits (R103); a client-accessible one beyond the
+    /// `MaxShadowCopies` limit deletes the oldest client-accessible copy (R102).
+    pub(crate) fn make_room(&mut self, volume: u32, need: u64, client_accessible: bool) {
+        self.volumes[volume as usize].associated = true;
+        let capacity = self.volumes[volume as usize].spec.storage_capacity();
+        while self.storage_used(volume).saturating_add(need) > capacity {
+            if !self.purge_oldest(volume, PurgeReason::StorageLimit, |_| true) {
+                break;
+            }
+        }
+        if client_accessible {
+            let max = self.max_client_accessible_copies as usize;
+            let is_client = |c: &StoredCopy| c.context.base.is_client_accessible();
+            while self
+                .store
+                .iter()
+                .filter(|c| c.volume == volume && is_client(c))
+                .count()
+                >= max
+            {
+                if !self.purge_oldest(volume, PurgeReason::CopyLimit, is_client) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Deletes the oldest copy of `volume` that `which` accepts; false if there is none.
+    fn purge_oldest(
+        &mut self,
+        volume: u32,
+        reason: PurgeReason,
+        which: impl Fn(&StoredCopy) -> bool,
+    ) -> bool {
+        let Some(at) = self
+            .store
+            .iter()
+            .position(|c| c.volume == volume && which(c))
+        else {
+            return false;
+        };
+        let copy = self.store.remove(at);
+        self.record(TraceEvent::ShadowCopyPurged {
+            snapshot: copy.properties.snapshot_id,
+            reason,
+        });
+        true
+    }
+
+    /// The host writes `bytes` to a volume: see `Vss::write_to_volume`.
+    pub fn write_to_volume(&mut self, name: &str, bytes: u64) -> Result<u32, Hresult> {
+        let volume = self.known_volume(name)?;
+        let Some(newest) = self.store.iter_mut().rev().find(|c| c.volume == volume) else {
+            return Ok(0);
+        };
+        newest.diff_bytes = newest.diff_bytes.saturating_add(bytes);
+        let capacity = self.volumes[volume as usize].spec.storage_capacity();
+        let mut purged = 0;
+        while self.storage_used(volume) > capacity
+            && self.purge_oldest(volume, PurgeReason::StorageLimit, |_| true)
+        {
+            purged += 1;
+        }
+        Ok(purged)
+    }
+}

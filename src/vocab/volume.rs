@@ -1,0 +1,311 @@
+//! The machine's volumes (issue 12 part 4; R16, R85, R102–R104): the names a requester may
+//! give (`AddToSnapshotSet`, `IsVolumeSupported`), the volume GUID path shadow copies report as
+//! their original volume, the file system and kind the system provider cares about, and the
+//! shadow storage (diff area) that holds the volume's software shadow copies.
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use uuid::Uuid;
+
+/// A volume's file system.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FileSystem {
+    /// NTFS: every context (R104: persistent shadow copies need NTFS).
+    #[default]
+    #[serde(rename = "NTFS")]
+    Ntfs,
+    /// ReFS: non-persistent shadow copies only.
+    #[serde(rename = "ReFS")]
+    Refs,
+    /// FAT32: non-persistent shadow copies only.
+    #[serde(rename = "FAT32")]
+    Fat32,
+    /// exFAT: non-persistent shadow copies only.
+    #[serde(rename = "exFAT")]
+    ExFat,
+}
+
+impl FileSystem {
+    /// R104: persistent shadow copies can be made only of NTFS volumes.
+    pub fn takes_persistent_copies(self) -> bool {
+        self == Self::Ntfs
+    }
+}
+
+/// The default size of a volume: 128 GiB.
+pub const DEFAULT_VOLUME_BYTES: u64 = 128 << 30;
+
+/// The least shadow storage a new shadow copy needs on a volume larger than 500 MB: 320 MB
+/// (`MinDiffAreaFileSize`, the initial diff area file; 32 MB for smaller volumes).
+pub const INITIAL_DIFF_AREA_BYTES: u64 = 320 << 20;
+
+/// The initial diff area on a volume of 500 MB or less.
+pub const SMALL_VOLUME_DIFF_AREA_BYTES: u64 = 32 << 20;
+
+/// R102: the most software shadow copies a volume may have.
+pub const MAX_COPIES_PER_VOLUME: usize = 512;
+
+/// R102: the most client-accessible copies a volume keeps by default (`MaxShadowCopies`).
+pub const DEFAULT_MAX_CLIENT_ACCESSIBLE_COPIES: u32 = 64;
+
+/// One volume of the simulated machine.
+///
+/// In a scenario file a volume is either its name (`"D:\\"`) or a table with the fields below
+/// (unknown fields are refused).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Volume {
+    /// Its drive letter or mount folder, with the trailing backslash (R16): `C:\`, `D:\Data\`.
+    pub name: String,
+    /// Its volume GUID, the `{GUID}` of its `\\?\Volume{GUID}\` name (default: minted from its
+    /// position on the machine, `{56535304-0000-8000-8000-00000000000n}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guid: Option<Uuid>,
+    /// Further mount folders it is reachable by (`E:\Mount\`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mount_points: Vec<String>,
+    /// Its file system (default NTFS).
+    pub file_system: FileSystem,
+    /// A removable volume: the system provider does not take it (R85).
+    pub removable: bool,
+    /// Its size in bytes (default [`DEFAULT_VOLUME_BYTES`]).
+    pub size_bytes: u64,
+    /// The free space its shadow storage may grow into (default: half its size).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub free_bytes: Option<u64>,
+    /// The shadow storage maximum (`vssadmin resize shadowstorage /maxsize`); `None` is
+    /// UNBOUNDED, the default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_storage_bytes: Option<u64>,
+}
+
+impl Volume {
+    /// A fixed NTFS volume of the default size, with unbounded shadow storage.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            guid: None,
+            mount_points: Vec::new(),
+            file_system: FileSystem::Ntfs,
+            removable: false,
+            size_bytes: DEFAULT_VOLUME_BYTES,
+            free_bytes: None,
+            max_storage_bytes: None,
+        }
+    }
+
+    /// Sets its volume GUID.
+    #[must_use]
+    pub fn guid(mut self, guid: Uuid) -> Self {
+        self.guid = Some(guid);
+        self
+    }
+
+    /// Adds a mount folder it is reachable by.
+    #[must_use]
+    pub fn mount_point(mut self, path: impl Into<String>) -> Self {
+        self.mount_points.push(path.into());
+        self
+    }
+
+    /// Sets its file system.
+    #[must_use]
+    pub fn file_system(mut self, file_system: FileSystem) -> Self {
+        self.file_system = file_system;
+        self
+    }
+
+    /// Makes it removable.
+    #[must_use]
+    pub fn removable(mut self) -> Self {
+        self.removable = true;
+        self
+    }
+
+    /// Sets its size and free space, in bytes.
+    #[must_use]
+    pub fn size(mut self, size_bytes: u64, free_bytes: u64) -> Self {
+        self.size_bytes = size_bytes;
+        self.free_bytes = Some(free_bytes);
+        self
+    }
+
+    /// Sets its shadow storage maximum, in bytes.
+    #[must_use]
+    pub fn max_storage(mut self, bytes: u64) -> Self {
+        self.max_storage_bytes = Some(bytes);
+        self
+    }
+
+    /// The shadow storage its copies may use: the maximum, within the free space.
+    pub fn storage_capacity(&self) -> u64 {
+        let free = self.free_bytes.unwrap_or(self.size_bytes / 2);
+        self.max_storage_bytes.map_or(free, |max| max.min(free))
+    }
+
+    /// The diff area a new shadow copy of it starts with (`MinDiffAreaFileSize`).
+    pub fn initial_diff_area(&self) -> u64 {
+        if self.size_bytes <= 500 << 20 {
+            SMALL_VOLUME_DIFF_AREA_BYTES
+        } else {
+            INITIAL_DIFF_AREA_BYTES
+        }
+    }
+
+    /// Whether `name` names it: its name, a mount folder or its GUID path `guid_path`
+    /// (case-insensitive, trailing backslash required, R16).
+    pub fn answers_to(&self, name: &str, guid_path: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+            || guid_path.eq_ignore_ascii_case(name)
+            || self
+                .mount_points
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(name))
+    }
+}
+
+/// One shadow storage association, as `vssadmin list shadowstorage` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShadowStorage {
+    /// The volume whose copies it holds, as vssadmin prints it: `(C:)\\?\Volume{…}\`.
+    pub for_volume: String,
+    /// The volume it lives on (the same volume: the simulator has no other placement).
+    pub storage_volume: String,
+    /// Bytes its copies' diff areas use.
+    pub used_bytes: u64,
+    /// Bytes allocated (the simulator allocates what is used).
+    pub allocated_bytes: u64,
+    /// The maximum; `None` is UNBOUNDED.
+    pub max_bytes: Option<u64>,
+    /// The size of the volume it is for (vssadmin's percentages are of it).
+    pub volume_bytes: u64,
+}
+
+/// `\\?\Volume{guid}\`, the volume GUID path.
+pub fn volume_guid_path(guid: Uuid) -> String {
+    format!("\\\\?\\Volume{{{guid}}}\\")
+}
+
+impl From<&str> for Volume {
+    fn from(name: &str) -> Self {
+        Self::new(name)
+    }
+}
+
+impl From<String> for Volume {
+    fn from(name: String) -> Self {
+        Self::new(name)
+    }
+}
+
+/// The table form of a volume in a scenario file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VolumeTable {
+    name: String,
+    #[serde(default)]
+    guid: Option<Uuid>,
+    #[serde(default)]
+    mount_points: Vec<String>,
+    #[serde(default)]
+    file_system: FileSystem,
+    #[serde(default)]
+    removable: bool,
+    #[serde(default = "default_size")]
+    size_bytes: u64,
+    #[serde(default)]
+    free_bytes: Option<u64>,
+    #[serde(default)]
+    max_storage_bytes: Option<u64>,
+}
+
+fn default_size() -> u64 {
+    DEFAULT_VOLUME_BYTES
+}
+
+impl<'de> Deserialize<'de> for Volume {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct VolumeVisitor;
+
+        impl<'de> Visitor<'de> for VolumeVisitor {
+            type Value = Volume;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a volume name such as \"D:\\\\\" or a table with `name`")
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<Volume, E> {
+                Ok(Volume::new(name))
+            }
+
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Volume, M::Error> {
+                let t = VolumeTable::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(Volume {
+                    name: t.name,
+                    guid: t.guid,
+                    mount_points: t.mount_points,
+                    file_system: t.file_system,
+                    removable: t.removable,
+                    size_bytes: t.size_bytes,
+                    free_bytes: t.free_bytes,
+                    max_storage_bytes: t.max_storage_bytes,
+                })
+            }
+        }
+
+        deserializer.deserialize_any(VolumeVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_volume_is_a_name_or_a_table() {
+        #[derive(Debug, Deserialize)]
+        struct Machine {
+            volumes: Vec<Volume>,
+        }
+        let machine: Machine = toml::from_str(
+            "volumes = [\"C:\\\\\", { name = \"E:\\\\\", file_system = \"FAT32\", removable = true }]",
+        )
+        .unwrap();
+        assert_eq!(machine.volumes[0], Volume::new("C:\\"));
+        assert_eq!(
+            machine.volumes[1],
+            Volume::new("E:\\")
+                .file_system(FileSystem::Fat32)
+                .removable()
+        );
+        let wrong = toml::from_str::<Machine>("volumes = [{ name = \"C:\\\\\", size = 1 }]");
+        assert!(wrong
+            .unwrap_err()
+            .to_string()
+            .contains("unknown field `size`"));
+    }
+
+    #[test]
+    fn storage_is_the_maximum_within_the_free_space() {
+        let c = Volume::new("C:\\").size(100 << 30, 10 << 30);
+        assert_eq!(c.storage_capacity(), 10 << 30);
+        assert_eq!(c.clone().max_storage(1 << 30).storage_capacity(), 1 << 30);
+        assert_eq!(c.initial_diff_area(), INITIAL_DIFF_AREA_BYTES);
+        let small = Volume::new("S:\\").size(400 << 20, 100 << 20);
+        assert_eq!(small.initial_diff_area(), SMALL_VOLUME_DIFF_AREA_BYTES);
+    }
+
+    #[test]
+    fn a_volume_answers_to_its_names() {
+        let guid = Uuid::from_u128(0x1234);
+        let path = volume_guid_path(guid);
+        assert_eq!(
+            path,
+            "\\\\?\\Volume{00000000-0000-0000-0000-000000001234}\\"
+        );
+        let d = Volume::new("D:\\").mount_point("C:\\Data\\");
+        assert!(d.answers_to("d:\\", &path));
+        assert!(d.answers_to("C:\\DATA\\", &path));
+        assert!(d.answers_to(&path.to_uppercase(), &path));
+        assert!(!d.answers_to("D:", &path));
+    }
+}

@@ -1,0 +1,231 @@
+//! The machine's volumes and their shadow storage (issue 12 part 4; R16, R85, R102–R104, field
+//! failures 19 and 20): a volume answers to its drive letter, mount folders and volume GUID
+//! path; the system provider takes fixed volumes only, persistent copies need NTFS; a volume
+//! holds at most 512 copies and 64 client-accessible ones by default; when its shadow storage
+//! runs out its oldest copies go. Every run is judged by the oracle.
+
+mod common;
+
+use common::store::*;
+use common::*;
+use vss_sim::requester::{DynBackupComponents, Vss};
+use vss_sim::trace::{oracle, PurgeReason, TraceEvent};
+use vss_sim::vocab::{
+    Call, FileSystem, Hresult, ProviderId, Reply, SnapshotContext, Volume, MAX_COPIES_PER_VOLUME,
+};
+
+const GIB: u64 = 1 << 30;
+const MIB: u64 = 1 << 20;
+
+fn assert_oracle_clean(vss: &Vss) {
+    let report = oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+}
+
+fn add(bc: &mut DynBackupComponents, volume: &str) -> Result<Reply, Hresult> {
+    bc.call(Call::AddToSnapshotSet {
+        volume: volume.into(),
+        provider: ProviderId::NULL,
+    })
+}
+
+fn supported(bc: &mut DynBackupComponents, volume: &str) -> Result<bool, Hresult> {
+    match bc.call(Call::IsVolumeSupported {
+        provider: ProviderId::NULL,
+        volume: volume.into(),
+    })? {
+        Reply::Supported(yes) => Ok(yes),
+        other => panic!("IsVolumeSupported: {other:?}"),
+    }
+}
+
+/// A requester in `context` with a set started.
+fn started(vss: &Vss, context: SnapshotContext) -> DynBackupComponents {
+    let mut bc = requester(vss, context);
+    bc.call_ok(Call::StartSnapshotSet).unwrap();
+    bc
+}
+
+/// The copies the machine deleted on its own, with why.
+fn purges(vss: &Vss) -> Vec<PurgeReason> {
+    vss.trace()
+        .records()
+        .iter()
+        .filter_map(|r| match r.event {
+            TraceEvent::ShadowCopyPurged { reason, .. } => Some(reason),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn r16_a_volume_answers_to_its_letter_mount_folders_and_guid_path_and_only_once() {
+    let vss = Vss::builder()
+        .volume("C:\\")
+        .volume(Volume::new("D:\\").mount_point("C:\\Data\\"))
+        .build();
+    let d = vss.volume_guid_path("D:\\").unwrap();
+    assert_eq!(vss.volume_guid_path("c:\\data\\"), Some(d.clone()));
+    let mut bc = started(&vss, SnapshotContext::VSS_CTX_BACKUP);
+    // Without the trailing backslash the name is no volume's (R16).
+    assert_eq!(add(&mut bc, "C:"), Err(Hresult::VSS_E_OBJECT_NOT_FOUND));
+    assert!(add(&mut bc, &d.to_uppercase()).is_ok());
+    // Field failure 20: the same volume again, by another of its names.
+    assert_eq!(
+        add(&mut bc, "C:\\Data\\"),
+        Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS)
+    );
+    assert_eq!(
+        add(&mut bc, "d:\\"),
+        Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS)
+    );
+    assert!(add(&mut bc, "c:\\").is_ok());
+    bc.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn r85_the_system_provider_takes_no_removable_volume() {
+    let vss = Vss::builder()
+        .volume("C:\\")
+        .volume(
+            Volume::new("E:\\")
+                .removable()
+                .file_system(FileSystem::ExFat),
+        )
+        .build();
+    let mut bc = started(&vss, SnapshotContext::VSS_CTX_BACKUP);
+    assert_eq!(supported(&mut bc, "E:\\"), Ok(false));
+    assert_eq!(
+        add(&mut bc, "E:\\"),
+        Err(Hresult::VSS_E_VOLUME_NOT_SUPPORTED)
+    );
+    let system = vss_sim::vocab::well_known::SYSTEM_PROVIDER;
+    assert_eq!(
+        bc.call(Call::AddToSnapshotSet {
+            volume: "E:\\".into(),
+            provider: system,
+        }),
+        Err(Hresult::VSS_E_VOLUME_NOT_SUPPORTED_BY_PROVIDER)
+    );
+    assert_eq!(supported(&mut bc, "C:\\"), Ok(true));
+    bc.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn r104_persistent_copies_need_ntfs_backups_do_not() {
+    let vss = Vss::builder()
+        .volume("C:\\")
+        .volume(Volume::new("F:\\").file_system(FileSystem::Fat32))
+        .build();
+    let mut backup = started(&vss, SnapshotContext::VSS_CTX_BACKUP);
+    assert_eq!(supported(&mut backup, "F:\\"), Ok(true));
+    assert!(add(&mut backup, "F:\\").is_ok());
+    backup.call_ok(Call::Release).unwrap();
+    let mut rollback = started(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK);
+    assert_eq!(supported(&mut rollback, "F:\\"), Ok(false));
+    assert_eq!(
+        add(&mut rollback, "F:\\"),
+        Err(Hresult::VSS_E_VOLUME_NOT_SUPPORTED)
+    );
+    rollback.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn r102_a_volume_holds_at_most_512_shadow_copies() {
+    // A large volume, so the shadow storage is not what runs out first.
+    let vss = Vss::builder()
+        .volume(Volume::new("C:\\").size(4096 * GIB, 2048 * GIB))
+        .build();
+    for _ in 0..MAX_COPIES_PER_VOLUME {
+        backup(&vss, SnapshotContext::VSS_CTX_NAS_ROLLBACK, &["C:\\"]);
+    }
+    let mut bc = started(&vss, SnapshotContext::VSS_CTX_NAS_ROLLBACK);
+    // R20: still "supported"; only the limit stops a copy now.
+    assert_eq!(supported(&mut bc, "C:\\"), Ok(true));
+    assert_eq!(
+        add(&mut bc, "C:\\"),
+        Err(Hresult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED)
+    );
+    bc.call_ok(Call::Release).unwrap();
+    assert!(purges(&vss).is_empty());
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn r102_the_oldest_client_accessible_copy_goes_beyond_max_shadow_copies() {
+    let vss = Vss::builder()
+        .volume("C:\\")
+        .max_client_accessible_copies(3)
+        .build();
+    let sets: Vec<_> = (0..4)
+        .map(|_| backup(&vss, SnapshotContext::VSS_CTX_CLIENT_ACCESSIBLE, &["C:\\"]))
+        .collect();
+    // Copies of another kind do not count.
+    backup(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK, &["C:\\"]);
+    let kept: Vec<_> = listed(&vss, SnapshotContext::VSS_CTX_CLIENT_ACCESSIBLE)
+        .into_iter()
+        .map(|copy| copy.snapshot_set_id)
+        .collect();
+    assert_eq!(kept, sets[1..]);
+    assert_eq!(purges(&vss), vec![PurgeReason::CopyLimit]);
+    assert_eq!(listed(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK).len(), 1);
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn r103_when_shadow_storage_runs_out_the_oldest_copies_go_first() {
+    // 1 GiB of shadow storage; each copy's diff area starts at 320 MiB.
+    let vss = Vss::builder()
+        .volume(Volume::new("C:\\").max_storage(GIB))
+        .build();
+    let sets: Vec<_> = (0..4)
+        .map(|_| backup(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK, &["C:\\"]))
+        .collect();
+    let kept = |vss: &Vss| -> Vec<_> {
+        listed(vss, SnapshotContext::VSS_CTX_APP_ROLLBACK)
+            .into_iter()
+            .map(|copy| copy.snapshot_set_id)
+            .collect()
+    };
+    assert_eq!(kept(&vss), sets[1..]);
+    // The host writes: the newest copy's diff area grows, and the oldest copies make room.
+    assert_eq!(vss.write_to_volume("C:\\", 300 * MIB), Ok(1));
+    assert_eq!(kept(&vss), sets[2..]);
+    // Writes the storage cannot hold at all cost the newest copy too.
+    assert_eq!(vss.write_to_volume("C:\\", 2 * GIB), Ok(2));
+    assert!(kept(&vss).is_empty());
+    assert_eq!(
+        vss.write_to_volume("Z:\\", 1),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    assert_eq!(purges(&vss), vec![PurgeReason::StorageLimit; 4]);
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn field_failure_19_too_little_shadow_storage_fails_the_creation_with_insufficient_storage() {
+    // The shadow storage maximum is below the initial diff area: the system provider's
+    // EndPrepareSnapshots fails (R87), the set fails, the writer is aborted (R95).
+    let vss = builder(plain_writers(1))
+        .volume(Volume::new("C:\\").max_storage(100 * MIB))
+        .build();
+    let mut bc = prepared(&vss);
+    assert_eq!(
+        bc.call_and_wait(Call::DoSnapshotSet).unwrap_err().hresult(),
+        Some(Hresult::VSS_E_INSUFFICIENT_STORAGE)
+    );
+    bc.call_ok(Call::AbortBackup).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    let trace = vss.trace();
+    assert!(events(
+        &trace,
+        vss_sim::trace::SessionNo(0),
+        vss_sim::trace::WriterNo(0)
+    )
+    .contains(&vss_sim::vocab::WriterEvent::Abort));
+    assert!(listed(&vss, SnapshotContext::VSS_CTX_ALL).is_empty());
+    assert_oracle_clean(&vss);
+}
