@@ -377,7 +377,10 @@ fn a_provider_panicking_in_any_method_with_a_bomb_payload_breaks_nothing() {
                 at,
                 inner: SoftwareProvider::system(),
             })
-            .provider(SoftwareProvider::new(ProviderId::from_u128(7), "Second"))
+            // A software provider is asked first (R85); it declines C:\, so the bomb is asked.
+            .provider(
+                SoftwareProvider::new(ProviderId::from_u128(7), "Second").with_volumes(["D:\\"]),
+            )
             .build();
         backup_then_abort(&vss);
         let trace = vss.trace();

@@ -3,7 +3,7 @@
 use super::chooser::{Chooser, FirstChoice};
 use super::Coordinator;
 use crate::guard::Guarded;
-use crate::provider::{Provider, SoftwareProvider};
+use crate::provider::Provider;
 use crate::trace::TraceMode;
 use crate::vocab::{Policies, Rule};
 use crate::writer::{Writer, WriterConfig};
@@ -29,7 +29,9 @@ impl Default for Limits {
 
 /// Builds a [`Coordinator`]: the simulated VSS service of one machine.
 ///
-/// Without providers the machine has the system provider (R127); without volumes it has `C:\`.
+/// The machine always has the system provider (R127), after the registered ones, unless one of
+/// them has its id (a customized system provider) or [`Builder::without_system_provider`] says
+/// otherwise; without volumes it has `C:\`.
 pub struct Builder {
     pub(crate) writers: Vec<(WriterConfig, Guarded<Box<dyn Writer>>)>,
     pub(crate) providers: Vec<Guarded<Box<dyn Provider>>>,
@@ -41,6 +43,7 @@ pub struct Builder {
     pub(crate) limits: Limits,
     pub(crate) os: crate::vocab::OsProfile,
     pub(crate) machine_name: String,
+    pub(crate) system_provider: bool,
     pub(crate) wall_clock_epoch_ms: i64,
     pub(crate) planted_bug: Option<PlantedBug>,
 }
@@ -168,6 +171,7 @@ impl Builder {
             planted_bug: None,
             os: crate::vocab::OsProfile::default(),
             machine_name: crate::vocab::DEFAULT_MACHINE_NAME.to_owned(),
+            system_provider: true,
             wall_clock_epoch_ms: crate::vocab::DEFAULT_WALL_CLOCK_EPOCH_MS,
         }
     }
@@ -186,12 +190,21 @@ impl Builder {
         self
     }
 
-    /// Registers a provider. The first registered provider supporting a volume serves
-    /// `GUID_NULL` requests (R85 ranks hardware, software, system; all providers here are
-    /// software providers).
+    /// Registers a provider, beside the system provider (a provider with the system provider's
+    /// id replaces it). For `GUID_NULL` requests VSS picks a hardware provider that takes the
+    /// volume, else a software one, else the system provider (R85), each kind in registration
+    /// order; the kind is what [`Provider::info`] says.
     #[must_use]
     pub fn provider(mut self, provider: impl Provider + 'static) -> Self {
         self.providers.push(Guarded::new(Box::new(provider)));
+        self
+    }
+
+    /// Removes the system provider: the machine has only the registered providers (a machine
+    /// whose system provider is missing or broken).
+    #[must_use]
+    pub fn without_system_provider(mut self) -> Self {
+        self.system_provider = false;
         self
     }
 
@@ -276,10 +289,6 @@ impl Builder {
 
     /// Builds the coordinator.
     pub fn build(mut self) -> Coordinator {
-        if self.providers.is_empty() {
-            self.providers
-                .push(Guarded::new(Box::new(SoftwareProvider::system())));
-        }
         if self.volumes.is_empty() {
             self.volumes.push(crate::vocab::Volume::new("C:\\"));
         }

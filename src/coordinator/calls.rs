@@ -239,9 +239,9 @@ impl Coordinator {
     ) -> Result<bool, Hresult> {
         let candidates: Vec<usize> = match requested {
             Some(provider) => vec![provider.0 as usize],
-            None => (0..self.providers.len()).collect(),
+            None => self.providers_by_rank(),
         };
-        let context = self.sessions[session.0 as usize].context().base;
+        let context = self.sessions[session.0 as usize].context();
         let name = self.volume_name(volume).to_owned();
         for index in candidates {
             let no = ProviderNo(super::index_u32(index));
@@ -274,7 +274,7 @@ impl Coordinator {
         volume: u32,
     ) -> Result<Checked, Hresult> {
         let candidates: Vec<usize> = if requested.is_null() {
-            (0..self.providers.len()).collect()
+            self.providers_by_rank()
         } else {
             let index = self
                 .providers
@@ -283,7 +283,7 @@ impl Coordinator {
                 .ok_or(Hresult::VSS_E_PROVIDER_NOT_REGISTERED)?;
             vec![index]
         };
-        let context = self.sessions[session.0 as usize].context().base;
+        let context = self.sessions[session.0 as usize].context();
         let name = self.volume_name(volume).to_owned();
         for index in candidates {
             let no = ProviderNo(super::index_u32(index));

@@ -125,6 +125,8 @@ struct ProviderSlot {
     provider: Guarded<Box<dyn Provider>>,
     /// What `Query` of providers reports (read at registration).
     properties: crate::vocab::ProviderProperties,
+    /// The context modifiers it honours (R18).
+    capabilities: crate::vocab::Attributes,
 }
 
 impl Coordinator {
@@ -204,39 +206,14 @@ impl Coordinator {
             });
             coordinator.writer_status.push(WriterStatusNow::STABLE);
         }
-        for mut provider in builder.providers {
-            let no = ProviderNo(index_u32(coordinator.providers.len()));
-            let id = provider.call(|p| p.id()).unwrap_or_else(|panic| {
-                coordinator.user_code_panicked(UserCode::ProviderId(no), panic);
-                ProviderId::NULL
-            });
-            let name = provider
-                .call(|p| p.name().to_owned())
-                .unwrap_or_else(|panic| {
-                    coordinator.user_code_panicked(UserCode::ProviderName(no), panic);
-                    String::new()
-                });
-            let info = provider.call(|p| p.info()).unwrap_or_else(|panic| {
-                coordinator.user_code_panicked(UserCode::ProviderInfo(no), panic);
-                crate::provider::ProviderInfo::default()
-            });
-            coordinator.record(TraceEvent::ProviderRegistered {
-                provider: no,
-                id,
-                name: name.clone(),
-            });
-            coordinator.providers.push(ProviderSlot {
-                id,
-                provider,
-                properties: crate::vocab::ProviderProperties {
-                    provider_id: id,
-                    name,
-                    provider_type: info.provider_type,
-                    version: info.version,
-                    version_id: info.version_id,
-                    class_id: info.class_id,
-                },
-            });
+        for provider in builder.providers {
+            coordinator.register_provider(provider);
+        }
+        let system = crate::vocab::well_known::SYSTEM_PROVIDER;
+        if builder.system_provider && !coordinator.providers.iter().any(|p| p.id == system) {
+            coordinator.register_provider(Guarded::new(Box::new(
+                crate::provider::SoftwareProvider::system(),
+            )));
         }
         coordinator
     }
@@ -340,6 +317,44 @@ impl Coordinator {
     /// Virtual time now, ms since the simulation started.
     pub fn now_ms(&self) -> u64 {
         self.now_ms
+    }
+
+    /// Registers `provider`, reading its id, name and info once (R127).
+    fn register_provider(&mut self, mut provider: Guarded<Box<dyn Provider>>) {
+        let coordinator = self;
+        let no = ProviderNo(index_u32(coordinator.providers.len()));
+        let id = provider.call(|p| p.id()).unwrap_or_else(|panic| {
+            coordinator.user_code_panicked(UserCode::ProviderId(no), panic);
+            ProviderId::NULL
+        });
+        let name = provider
+            .call(|p| p.name().to_owned())
+            .unwrap_or_else(|panic| {
+                coordinator.user_code_panicked(UserCode::ProviderName(no), panic);
+                String::new()
+            });
+        let info = provider.call(|p| p.info()).unwrap_or_else(|panic| {
+            coordinator.user_code_panicked(UserCode::ProviderInfo(no), panic);
+            crate::provider::ProviderInfo::default()
+        });
+        coordinator.record(TraceEvent::ProviderRegistered {
+            provider: no,
+            id,
+            name: name.clone(),
+        });
+        coordinator.providers.push(ProviderSlot {
+            id,
+            provider,
+            properties: crate::vocab::ProviderProperties {
+                provider_id: id,
+                name,
+                provider_type: info.provider_type,
+                version: info.version,
+                version_id: info.version_id,
+                class_id: info.class_id,
+            },
+            capabilities: info.capabilities,
+        });
     }
 
     /// The Windows version or SKU the machine runs.

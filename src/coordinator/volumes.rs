@@ -6,8 +6,8 @@ use super::store::StoredCopy;
 use super::Coordinator;
 use crate::trace::{PurgeReason, TraceEvent};
 use crate::vocab::{
-    volume_guid_path, Hresult, IdKind, ProviderNo, ProviderStep, ProviderType, SessionNo,
-    ShadowStorage, SnapshotContext, Volume, MAX_COPIES_PER_VOLUME,
+    volume_guid_path, Attributes, Context, Hresult, IdKind, ProviderNo, ProviderStep, ProviderType,
+    SessionNo, ShadowStorage, Volume, MAX_COPIES_PER_VOLUME,
 };
 
 /// One volume of the machine, its names resolved.
@@ -97,21 +97,41 @@ impl Coordinator {
         &self.volumes[volume as usize].spec.name
     }
 
-    /// R85: the system provider takes every non-removable local volume; no provider makes a
+    /// Whether VSS lets `provider` copy `volume` in `context`, before asking the provider:
+    /// the system provider takes every non-removable local volume (R85) and only it makes
+    /// client-accessible copies (R105); a provider lacking a modifier the context asks for
+    /// (`TRANSPORTABLE`, `DIFFERENTIAL`, `PLEX`) is passed over (R18); no provider makes a
     /// persistent copy of a volume that is not NTFS (R104).
     pub(crate) fn volume_rules_allow(
         &self,
         provider: ProviderNo,
         volume: u32,
-        context: SnapshotContext,
+        context: Context,
     ) -> bool {
         let spec = &self.volumes[volume as usize].spec;
-        let system = self.providers[provider.0 as usize].properties.provider_type
-            == ProviderType::VSS_PROV_SYSTEM;
-        if system && spec.removable {
+        let slot = &self.providers[provider.0 as usize];
+        let system = slot.properties.provider_type == ProviderType::VSS_PROV_SYSTEM;
+        if system && spec.removable || context.base.is_client_accessible() && !system {
             return false;
         }
-        context.is_auto_release() || spec.file_system.takes_persistent_copies()
+        let asked = Attributes(
+            context.modifiers.0
+                & (Attributes::TRANSPORTABLE.0 | Attributes::DIFFERENTIAL.0 | Attributes::PLEX.0),
+        );
+        slot.capabilities.contains(asked)
+            && (context.base.is_auto_release() || spec.file_system.takes_persistent_copies())
+    }
+
+    /// The providers VSS asks, in order, for `GUID_NULL` (R85): hardware, software, then the
+    /// system provider, each kind in registration order.
+    pub(crate) fn providers_by_rank(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.providers.len()).collect();
+        order.sort_by_key(|&i| {
+            crate::provider::ProviderInfo::selection_rank(
+                self.providers[i].properties.provider_type,
+            )
+        });
+        order
     }
 
     /// R102: `volume` already has the most shadow copies a volume may have, counting those in

@@ -9,7 +9,7 @@ mod software;
 pub use software::{SoftwareProvider, StepWait, SYSTEM_PROVIDER_NAME};
 
 use crate::vocab::ProviderStep;
-use crate::vocab::{Hresult, ProviderId, SignalName, SnapshotSetId, Wait, WaitEnd};
+use crate::vocab::{Attributes, Hresult, ProviderId, SignalName, SnapshotSetId, Wait, WaitEnd};
 
 /// A shadow copy provider as VSS drives it during set creation (R86–R98).
 ///
@@ -82,16 +82,20 @@ pub struct ProviderInfo {
     pub version_id: uuid::Uuid,
     /// Its COM class id.
     pub class_id: uuid::Uuid,
+    /// The context modifiers it can honour, of `TRANSPORTABLE`, `DIFFERENTIAL` and `PLEX`: a
+    /// context asking for one it lacks makes VSS pass it over (R18).
+    pub capabilities: Attributes,
 }
 
 impl Default for ProviderInfo {
-    /// A software provider, version `1.0.0.0`.
+    /// A software provider, version `1.0.0.0`, making differential (copy-on-write) copies.
     fn default() -> Self {
         Self {
             provider_type: crate::vocab::ProviderType::VSS_PROV_SOFTWARE,
             version: "1.0.0.0".into(),
             version_id: uuid::Uuid::nil(),
             class_id: uuid::Uuid::nil(),
+            capabilities: Attributes::DIFFERENTIAL,
         }
     }
 }
@@ -99,12 +103,36 @@ impl Default for ProviderInfo {
 impl ProviderInfo {
     /// The system provider's (R127): type System, version `1.0.0.7`, CLSID
     /// `{65ee1dba-8ff4-4a58-ac1c-3470ee2f376a}`.
+    /// Its copies are differential; it makes no transportable or plex copies (transport is
+    /// documented for hardware providers only; inferred).
     pub fn system() -> Self {
         Self {
             provider_type: crate::vocab::ProviderType::VSS_PROV_SYSTEM,
             version: "1.0.0.7".into(),
             version_id: uuid::Uuid::nil(),
             class_id: uuid::Uuid::from_u128(0x65ee_1dba_8ff4_4a58_ac1c_3470_ee2f_376a),
+            capabilities: Attributes::DIFFERENTIAL,
+        }
+    }
+
+    /// A hardware provider, version `1.0.0.0`, making transportable and plex (full clone)
+    /// copies: VSS prefers it for `GUID_NULL` (R85).
+    pub fn hardware() -> Self {
+        Self {
+            provider_type: crate::vocab::ProviderType::VSS_PROV_HARDWARE,
+            capabilities: Attributes::TRANSPORTABLE.union(Attributes::PLEX),
+            ..Self::default()
+        }
+    }
+
+    /// The rank of its kind when VSS picks a provider for `GUID_NULL` (R85): hardware first,
+    /// then software, then the system provider.
+    pub fn selection_rank(provider_type: crate::vocab::ProviderType) -> u8 {
+        match provider_type {
+            crate::vocab::ProviderType::VSS_PROV_HARDWARE => 0,
+            crate::vocab::ProviderType::VSS_PROV_SOFTWARE => 1,
+            crate::vocab::ProviderType::VSS_PROV_SYSTEM => 2,
+            _ => 3,
         }
     }
 }

@@ -245,10 +245,18 @@ impl VssBuilder {
         Self(self.0.boxed_writer(config, writer))
     }
 
-    /// Registers a provider (default: the system provider, R127).
+    /// Registers a provider beside the system provider (R127), which one with the system
+    /// provider's id replaces. `GUID_NULL` picks hardware, then software, then the system
+    /// provider (R85).
     #[must_use]
     pub fn provider(self, provider: impl Provider + 'static) -> Self {
         Self(self.0.provider(provider))
+    }
+
+    /// Removes the system provider: the machine has only the registered providers.
+    #[must_use]
+    pub fn without_system_provider(self) -> Self {
+        Self(self.0.without_system_provider())
     }
 
     /// Adds a volume: a name such as `D:\`, or a [`Volume`](crate::vocab::Volume) described

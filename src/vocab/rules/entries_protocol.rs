@@ -273,9 +273,8 @@ pub(super) const ENTRIES: &[Entry] = &[
             and no installed provider can make that kind of copy, AddToSnapshotSet fails with \
             VSS_E_VOLUME_NOT_SUPPORTED.",
         sources: &["api/vss/ne-vss-vss_volume_snapshot_attributes"],
-        status: NotYet("providers have no per-context capabilities, so every provider accepts \
-            DIFFERENTIAL and PLEX contexts"),
-        engine: &[],
+        status: Implemented,
+        engine: &["provider/mod.rs", "coordinator/volumes.rs", "coordinator/calls.rs"],
     },
     Entry {
         rule: R19,

@@ -72,7 +72,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "With GUID_NULL, VSS picks a hardware, then a software, then the system provider",
         statement: "When AddToSnapshotSet names no provider, VSS prefers a hardware provider that supports the volume (it must cover every LUN behind it), then a software provider, then the system provider, which takes any fixed local volume; the order among several hardware providers is undefined. Volumes of one set may end up with different providers.",
         sources: &["bc/addtosnapshotset", "vss/selecting-providers", "vss/shadow-copy-creation-for-providers"],
-        status: Partly("GUID_NULL picks the first registered provider whose supports_volume accepts the volume, in registration order (not hardware first); the system provider takes fixed volumes only; per-volume providers within a set do work"),
+        status: Partly("GUID_NULL asks hardware, then software, then system providers (each kind in registration order; the kind is Provider::info's) and picks the first whose supports_volume accepts the volume; the system provider takes fixed volumes only; per-volume providers within a set work; LUNs are not modelled"),
         engine: &["coordinator/calls.rs", "coordinator/builder.rs", "coordinator/volumes.rs", "provider/mod.rs"],
     },
     Entry {
@@ -238,8 +238,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Which contexts involve writers; client-accessible copies need the system provider",
         statement: "Writers take part under VSS_CTX_BACKUP, VSS_CTX_APP_ROLLBACK and VSS_CTX_CLIENT_ACCESSIBLE_WRITERS, and not under VSS_CTX_FILE_SHARE_BACKUP, VSS_CTX_NAS_ROLLBACK or VSS_CTX_CLIENT_ACCESSIBLE. Only the system provider can make copies in the two client-accessible contexts.",
         sources: &["vss/shadow-copy-context-configurations", "api/vss/ne-vss-vss_snapshot_context"],
-        status: Partly("writer involvement follows SnapshotContext::involves_writers; client-accessible sets are not restricted to the system provider"),
-        engine: &["vocab/context.rs", "coordinator/ops.rs", "coordinator/guards.rs"],
+        status: Implemented,
+        engine: &["vocab/context.rs", "coordinator/ops.rs", "coordinator/guards.rs", "coordinator/volumes.rs"],
     },
     Entry {
         rule: R106,
