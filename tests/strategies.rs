@@ -192,6 +192,23 @@ fn fault_plans_under_a_seeded_chooser_keep_the_engine_rules() {
 }
 
 #[test]
+fn found_fault_plans_stay_fixed() {
+    // Counterexamples the property above found, with the chooser seed it printed.
+    let regressions = [(
+        "abort-queued-behind-busy-handler.toml",
+        2_130_503_417_624_744_472,
+    )];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");
+    for (file, seed) in regressions {
+        let scenario = Scenario::load(dir.join(file)).unwrap();
+        let chooser = SharedChooser::new(SeededChooser::new(seed));
+        let outcome = scenario.runner().chooser(chooser).run();
+        let report = oracle::check(&outcome.trace);
+        assert!(report.engine_violations().is_empty(), "{file}: {report}");
+    }
+}
+
+#[test]
 fn misuse_programs_keep_the_engine_rules() {
     // Any step of any of four requesters, in any order: refused with the documented HRESULT,
     // never an engine violation.

@@ -35,6 +35,9 @@ struct Reach {
     raised: Stamp,
     required: BTreeSet<WriterNo>,
     allowed: BTreeSet<WriterNo>,
+    /// Required writers inside a handler when it was raised: events VSS had sent them before
+    /// wait in their queue ahead of the Abort (SERIAL).
+    busy: BTreeSet<WriterNo>,
 }
 
 #[derive(Debug)]
@@ -390,10 +393,12 @@ impl AbortRules {
             .copied()
             .filter(|w| !already.contains(w) && !owed.contains(w))
             .collect();
+        let mut busy = BTreeSet::new();
         for w in &required {
             self.needs.remove(&(s, *w));
             if cx.model.open_handler(*w).is_some() {
                 cx.cover(Situation::AbortWhileInHandler);
+                busy.insert(*w);
             }
         }
         let allowed = set.union(&already).copied().collect();
@@ -402,6 +407,7 @@ impl AbortRules {
             raised: cx.now,
             required,
             allowed,
+            busy,
         });
     }
 
@@ -482,9 +488,22 @@ impl AbortRules {
                 ),
             );
         }
+        // An event of an operation called before the Abort was raised, for a writer then inside
+        // a handler, was queued ahead of the Abort (SERIAL): it may come first.
+        let sent_at = cx.model.session(s).and_then(|session| match event {
+            WriterEvent::PrepareForBackup => session.pfb.called,
+            WriterEvent::BackupComplete => session.backup_complete.called,
+            WriterEvent::PrepareForSnapshot
+            | WriterEvent::Freeze
+            | WriterEvent::Thaw
+            | WriterEvent::PostSnapshot => session.dss.called,
+            _ => None,
+        });
         let mut missed = Vec::new();
         for reach in self.reaches.entry(s).or_default() {
-            if reach.required.remove(&w) {
+            let queued_ahead = reach.busy.contains(&w)
+                && sent_at.is_some_and(|sent| sent.index < reach.raised.index);
+            if !queued_ahead && reach.required.remove(&w) {
                 missed.push((reach.cause, reach.raised));
             }
         }
