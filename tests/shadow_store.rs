@@ -7,10 +7,13 @@ mod common;
 
 use common::store::*;
 use common::*;
+use vss_sim::provider::{ProviderInfo, SoftwareProvider};
 use vss_sim::requester::{DynBackupComponents, Vss};
+use vss_sim::tools::vssadmin;
 use vss_sim::trace::oracle;
 use vss_sim::vocab::{
-    Call, Hresult, ObjectType, ProviderId, Reply, SnapshotContext, SnapshotId, SnapshotProperties,
+    Attributes, Call, Hresult, ObjectType, ProviderId, Reply, SnapshotContext, SnapshotId,
+    SnapshotProperties,
 };
 
 fn machine() -> Vss {
@@ -200,5 +203,157 @@ fn field_failure_1_a_cancelled_creation_past_its_commit_leaves_a_copy_one_can_re
         listed(&vss, SnapshotContext::VSS_CTX_ALL).is_empty(),
         "auto-release"
     );
+    assert_oracle_clean(&vss);
+}
+
+fn expose(
+    bc: &mut DynBackupComponents,
+    snapshot: SnapshotId,
+    attribute: Attributes,
+    expose: Option<&str>,
+) -> Result<String, Hresult> {
+    match bc.call(Call::ExposeSnapshot {
+        snapshot,
+        path_from_root: None,
+        attributes: attribute.0,
+        expose: expose.map(str::to_owned),
+    })? {
+        Reply::Exposed(name) => Ok(name),
+        other => panic!("ExposeSnapshot: {other:?}"),
+    }
+}
+
+#[test]
+fn r107_only_persistent_copies_are_exposed_locally_each_once_under_a_free_name() {
+    let vss = machine();
+    backup(
+        &vss,
+        SnapshotContext::VSS_CTX_APP_ROLLBACK,
+        &["C:\\", "D:\\"],
+    );
+    backup(&vss, SnapshotContext::VSS_CTX_CLIENT_ACCESSIBLE, &["C:\\"]);
+    let copies = listed(&vss, SnapshotContext::VSS_CTX_ALL);
+    let (first, second, client) = (
+        copies[0].snapshot_id,
+        copies[1].snapshot_id,
+        copies[2].snapshot_id,
+    );
+    let mut admin = requester(&vss, SnapshotContext::VSS_CTX_ALL);
+    let locally = Attributes::EXPOSED_LOCALLY;
+    assert_eq!(
+        expose(&mut admin, first, locally, Some("X:")),
+        Ok("X:".into())
+    );
+    // Once; a letter in use (by a volume or another copy); not a letter at all.
+    assert_eq!(
+        expose(&mut admin, first, locally, Some("Y:")),
+        Err(Hresult::E_INVALIDARG)
+    );
+    for taken in ["X:", "c:", "Snap", ""] {
+        assert_eq!(
+            expose(&mut admin, second, locally, Some(taken)),
+            Err(Hresult::E_INVALIDARG),
+            "{taken}"
+        );
+    }
+    // A mount folder must be on a volume of the machine.
+    assert_eq!(
+        expose(&mut admin, second, locally, Some("Q:\\Snap")),
+        Err(Hresult::E_INVALIDARG)
+    );
+    assert_eq!(
+        expose(&mut admin, second, locally, Some("C:\\Snap")),
+        Ok("C:\\Snap".into())
+    );
+    // Client-accessible copies are never exposed; a name is needed locally.
+    assert_eq!(
+        expose(&mut admin, client, Attributes::EXPOSED_REMOTELY, None),
+        Err(Hresult::E_INVALIDARG)
+    );
+    assert_eq!(
+        expose(&mut admin, client, locally, None),
+        Err(Hresult::E_INVALIDARG)
+    );
+    assert_eq!(
+        expose(&mut admin, first, Attributes::NONE, Some("Z:")),
+        Err(Hresult::E_INVALIDARG)
+    );
+    assert_eq!(
+        expose(
+            &mut admin,
+            SnapshotId::from_u128(0x5eed),
+            locally,
+            Some("Z:")
+        ),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    let found = properties(&mut admin, first).unwrap();
+    assert_eq!(found.exposed_name.as_deref(), Some("X:"));
+    assert_ne!(found.attributes & Attributes::EXPOSED_LOCALLY.0, 0);
+    admin.call_ok(Call::Release).unwrap();
+    let text = vssadmin::list_shadows(&vss, &Default::default()).unwrap();
+    assert!(text.contains("         Exposed Name: X:\n"), "{text}");
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn r107_a_backup_copy_is_shared_remotely_under_a_name_vss_picks() {
+    let vss = machine();
+    let mut bc = prepared(&vss);
+    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+    let copy = query(&mut bc)[0].clone();
+    assert_eq!(
+        expose(
+            &mut bc,
+            copy.snapshot_id,
+            Attributes::EXPOSED_LOCALLY,
+            Some("X:")
+        ),
+        Err(Hresult::E_INVALIDARG)
+    );
+    let share = expose(
+        &mut bc,
+        copy.snapshot_id,
+        Attributes::EXPOSED_REMOTELY,
+        None,
+    )
+    .unwrap();
+    assert!(copy.device_object.ends_with(&share), "{share}");
+    bc.call_and_wait(Call::BackupComplete).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn break_snapshot_set_forgets_a_hardware_set_and_refuses_a_software_one() {
+    let san = ProviderId::from_u128(0x5a4);
+    let vss = builder(plain_writers(1))
+        .volume("C:\\")
+        .volume("D:\\")
+        .provider(
+            SoftwareProvider::new(san, "SAN provider")
+                .with_info(ProviderInfo::hardware())
+                .with_volumes(["D:\\"]),
+        )
+        .build();
+    let hardware = backup(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK, &["D:\\"]);
+    let software = backup(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK, &["C:\\"]);
+    let mut admin = requester(&vss, SnapshotContext::VSS_CTX_ALL);
+    let broken = |bc: &mut DynBackupComponents, set| bc.call(Call::BreakSnapshotSet { set });
+    assert_eq!(
+        broken(&mut admin, software),
+        Err(Hresult::VSS_E_PROVIDER_VETO)
+    );
+    assert_eq!(broken(&mut admin, hardware), Ok(Reply::Done));
+    assert_eq!(
+        broken(&mut admin, hardware),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    let left: Vec<_> = query(&mut admin)
+        .into_iter()
+        .map(|c| c.snapshot_set_id)
+        .collect();
+    assert_eq!(left, vec![software]);
+    admin.call_ok(Call::Release).unwrap();
     assert_oracle_clean(&vss);
 }

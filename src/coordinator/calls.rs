@@ -38,7 +38,9 @@ impl Coordinator {
                 | Checked::PickProvider { .. }
                 | Checked::AskSupport { .. }
                 | Checked::Supported(_)
-                | Checked::Delete(_),
+                | Checked::Delete(_)
+                | Checked::Expose(_)
+                | Checked::Break(_),
             ) => Hresult::S_OK,
             Ok(Checked::Cancel(hr)) => *hr,
             Err(hr) => *hr,
@@ -83,6 +85,13 @@ impl Coordinator {
         }
         match checked {
             Ok(Checked::Supported(supported)) => return Ok(Reply::Supported(supported)),
+            Ok(Checked::Expose(exposure)) => {
+                return Ok(Reply::Exposed(self.expose(session, exposure)));
+            }
+            Ok(Checked::Break(set)) => {
+                self.break_set(session, set);
+                return Ok(Reply::Done);
+            }
             Ok(Checked::Delete(copies)) => {
                 let deleted = self.delete_copies(session, &copies);
                 return Ok(Reply::Deleted {
@@ -133,6 +142,21 @@ impl Coordinator {
             Call::DeleteSnapshots { id, object, .. } => self
                 .copies_to_delete(session, *id, *object)
                 .map(Checked::Delete),
+            Call::ExposeSnapshot {
+                snapshot,
+                path_from_root,
+                attributes,
+                expose,
+            } => self
+                .check_expose(
+                    session,
+                    *snapshot,
+                    path_from_root.as_deref(),
+                    *attributes,
+                    expose.as_deref(),
+                )
+                .map(Checked::Expose),
+            Call::BreakSnapshotSet { set } => self.check_break(session, *set).map(Checked::Break),
             Call::IsVolumeSupported { provider, volume } => {
                 let known = self.known_volume(volume)?;
                 let requested = if provider.is_null() {
@@ -364,7 +388,10 @@ impl Coordinator {
                 return Reply::Properties(self.properties(session, snapshot));
             }
             // Answered in `dispatch_call`, once the providers were asked or the copies found.
-            Call::IsVolumeSupported { .. } | Call::DeleteSnapshots { .. } => {}
+            Call::IsVolumeSupported { .. }
+            | Call::DeleteSnapshots { .. }
+            | Call::ExposeSnapshot { .. }
+            | Call::BreakSnapshotSet { .. } => {}
             Call::Query => return Reply::Snapshots(self.query_copies(session)),
             Call::QueryProviders => {
                 return Reply::Providers(
@@ -624,4 +651,8 @@ enum Checked {
     Supported(bool),
     /// `DeleteSnapshots`: the copies to delete, in order (R33).
     Delete(Vec<SnapshotId>),
+    /// `ExposeSnapshot`, checked (R107).
+    Expose(super::exposure::Exposure),
+    /// `BreakSnapshotSet` of a hardware set.
+    Break(SnapshotSetId),
 }

@@ -78,7 +78,9 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         | Call::IsVolumeSupported { .. }
         | Call::Query
         | Call::QueryProviders
-        | Call::DeleteSnapshots { .. } => Ok(()),
+        | Call::DeleteSnapshots { .. }
+        | Call::ExposeSnapshot { .. }
+        | Call::BreakSnapshotSet { .. } => Ok(()),
         Call::GatherWriterStatus => {
             require(session.metadata.gathered())?;
             no_pending(session)

@@ -32,6 +32,7 @@ mod builder;
 mod calls;
 mod chooser;
 mod dispatch;
+mod exposure;
 mod guards;
 mod inflight;
 mod ops;

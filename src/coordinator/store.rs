@@ -26,7 +26,7 @@ pub(crate) struct StoredCopy {
 
 impl StoredCopy {
     /// R34: a requester in `viewer`'s context sees it (`VSS_CTX_ALL` sees every copy).
-    fn seen_from(&self, viewer: Context) -> bool {
+    pub(crate) fn seen_from(&self, viewer: Context) -> bool {
         viewer.base == SnapshotContext::VSS_CTX_ALL || viewer.base == self.context.base
     }
 }

@@ -81,6 +81,8 @@ struct Requester {
     bc: DynBackupComponents,
     last_op: Option<OpNo>,
     last_snapshot: Option<SnapshotId>,
+    /// The set its last `StartSnapshotSet` started.
+    last_set: Option<crate::vocab::SnapshotSetId>,
     /// The writer metadata it read last (`GetWriterMetadata`).
     metadata: Option<Vec<WriterMetadataView>>,
 }
@@ -99,6 +101,7 @@ impl<'a> Interpreter<'a> {
                 bc: vss.dynamic(),
                 last_op: None,
                 last_snapshot: None,
+                last_set: None,
                 metadata: None,
             })
             .collect();
@@ -143,6 +146,13 @@ impl<'a> Interpreter<'a> {
         match &program_step.step {
             Step::RestartWriter { writer } => {
                 result.hr = Some(self.restart(writer));
+                return result;
+            }
+            Step::WriteToVolume { volume, bytes } => {
+                result.hr = Some(match self.vss.write_to_volume(volume, *bytes) {
+                    Ok(_) => Hresult::S_OK,
+                    Err(hr) => hr,
+                });
                 return result;
             }
             Step::SetSignal { signal } => {
@@ -250,6 +260,7 @@ impl<'a> Interpreter<'a> {
                 return;
             }
             Step::RestartWriter { .. }
+            | Step::WriteToVolume { .. }
             | Step::SetSignal { .. }
             | Step::ResetSignal { .. }
             | Step::WaitSignal { .. } => return,
@@ -304,6 +315,25 @@ impl<'a> Interpreter<'a> {
             Step::GetSnapshotProperties { snapshot } => Call::SnapshotProperties {
                 snapshot: self.snapshot(slot, *snapshot),
             },
+            Step::ExposeSnapshot {
+                snapshot,
+                expose,
+                remotely,
+            } => Call::ExposeSnapshot {
+                snapshot: self.snapshot(slot, *snapshot),
+                path_from_root: None,
+                attributes: if *remotely {
+                    crate::vocab::Attributes::EXPOSED_REMOTELY.0
+                } else {
+                    crate::vocab::Attributes::EXPOSED_LOCALLY.0
+                },
+                expose: expose.clone(),
+            },
+            Step::BreakSnapshotSet => Call::BreakSnapshotSet {
+                set: self.requesters[slot]
+                    .last_set
+                    .unwrap_or(crate::vocab::SnapshotSetId::NULL),
+            },
             Step::SetBackupSucceeded {
                 component,
                 succeeded,
@@ -336,6 +366,7 @@ impl<'a> Interpreter<'a> {
             | Step::SelectAllComponents
             | Step::SelectComponents { .. }
             | Step::RestartWriter { .. }
+            | Step::WriteToVolume { .. }
             | Step::SetSignal { .. }
             | Step::ResetSignal { .. }
             | Step::WaitSignal { .. } => Call::Crash,
@@ -353,6 +384,10 @@ impl<'a> Interpreter<'a> {
             }
             Reply::Snapshot(id) => {
                 requester.last_snapshot = Some(id);
+                Hresult::S_OK
+            }
+            Reply::SnapshotSet(id) => {
+                requester.last_set = Some(id);
                 Hresult::S_OK
             }
             // Wait, QueryStatus and Cancel: the operation's status is what a requester acts on.

@@ -111,6 +111,18 @@ pub enum Step {
         /// Which shadow copy.
         snapshot: SnapshotRef,
     },
+    /// `ExposeSnapshot` of one shadow copy (R107): locally as `expose` (`X:` or a mount folder),
+    /// or remotely as the share `expose` (`None`: VSS picks the name).
+    ExposeSnapshot {
+        /// Which shadow copy.
+        snapshot: SnapshotRef,
+        /// The drive letter, mount folder or share name.
+        expose: Option<String>,
+        /// `EXPOSED_REMOTELY` instead of `EXPOSED_LOCALLY`.
+        remotely: bool,
+    },
+    /// `BreakSnapshotSet` of this requester's set (the id its `StartSnapshotSet` returned).
+    BreakSnapshotSet,
     /// `GetSnapshotProperties` (R24).
     GetSnapshotProperties {
         /// Which shadow copy.
@@ -180,6 +192,15 @@ pub enum Step {
         /// The writer's name.
         writer: String,
     },
+    /// The host writes `bytes` to a volume (`Vss::write_to_volume`): the volume's newest shadow
+    /// copy grows, and when its shadow storage runs out its oldest copies go (R103). Not a
+    /// requester call: returns `S_OK`, or `VSS_E_OBJECT_NOT_FOUND` for an unknown volume.
+    WriteToVolume {
+        /// The volume, e.g. `C:\`.
+        volume: String,
+        /// How many bytes.
+        bytes: u64,
+    },
     /// The host — test code outside the machine, or the requester's own code — sets a named
     /// signal (`SetEvent`): whoever waits for it goes on. Not a requester call: returns `S_OK`.
     SetSignal {
@@ -210,6 +231,7 @@ impl Step {
         matches!(
             self,
             Self::RestartWriter { .. }
+                | Self::WriteToVolume { .. }
                 | Self::SetSignal { .. }
                 | Self::ResetSignal { .. }
                 | Self::WaitSignal { .. }

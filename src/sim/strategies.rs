@@ -802,7 +802,15 @@ fn any_step() -> impl Strategy<Value = Step> {
         4 => Just(Step::DoSnapshotSet),
         1 => snapshot.clone().prop_map(|snapshot| Step::GetSnapshotProperties { snapshot }),
         1 => Just(Step::Query),
-        1 => snapshot.prop_map(|snapshot| Step::DeleteSnapshots { snapshot }),
+        1 => snapshot.clone().prop_map(|snapshot| Step::DeleteSnapshots { snapshot }),
+        1 => (snapshot, select(EXPOSE_AS.to_vec()), proptest::bool::ANY).prop_map(
+            |(snapshot, expose, remotely)| Step::ExposeSnapshot {
+                snapshot,
+                expose: expose.map(str::to_owned),
+                remotely,
+            }
+        ),
+        1 => Just(Step::BreakSnapshotSet),
         1 => (component(), proptest::bool::ANY).prop_map(|(component, succeeded)| {
             Step::SetBackupSucceeded { component, succeeded }
         }),
@@ -821,8 +829,25 @@ fn any_step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Release),
         1 => Just(Step::Crash),
         1 => writer().prop_map(|writer| Step::RestartWriter { writer }),
+        1 => (select(VOLUMES.to_vec()), select(WRITES_BYTES.to_vec())).prop_map(
+            |(volume, bytes)| Step::WriteToVolume { volume: volume.to_owned(), bytes }
+        ),
     ]
 }
+
+/// What `ExposeSnapshot` steps ask for: a free letter, a volume's letter, a mount folder, a
+/// share, or nothing (VSS picks a share name; locally, an error).
+const EXPOSE_AS: [Option<&str>; 5] = [
+    Some("X:"),
+    Some("C:"),
+    Some("C:\\Snap"),
+    Some("Share"),
+    None,
+];
+
+/// How much a `WriteToVolume` step writes: nothing, a little, enough to fill the default
+/// shadow storage of a volume.
+const WRITES_BYTES: [u64; 3] = [0, 64 << 20, 96 << 30];
 
 /// `SetBackupState` arguments: mostly component mode, any backup type.
 fn backup_state() -> impl Strategy<Value = BackupState> {

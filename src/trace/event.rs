@@ -232,6 +232,22 @@ pub enum TraceEvent {
         #[serde(default)]
         volume: String,
     },
+    /// `ExposeSnapshot` exposed a shadow copy (R107).
+    ShadowCopyExposed {
+        /// The requester.
+        session: SessionNo,
+        /// The shadow copy.
+        snapshot: SnapshotId,
+        /// The drive letter, mount folder or share it is exposed as.
+        name: String,
+    },
+    /// `BreakSnapshotSet`: VSS forgot a hardware set; its copies are ordinary volumes now.
+    SnapshotSetBroken {
+        /// The requester.
+        session: SessionNo,
+        /// The set.
+        set: SnapshotSetId,
+    },
     /// The machine deleted a shadow copy on its own (R102, R103).
     ShadowCopyPurged {
         /// The shadow copy.

@@ -71,6 +71,8 @@ impl Names {
             | E::ShadowCopyCreated { .. }
             | E::SnapshotsListed { .. }
             | E::ShadowCopyDeleted { .. }
+            | E::ShadowCopyExposed { .. }
+            | E::SnapshotSetBroken { .. }
             | E::BoundReached { .. }
             | E::MetadataReported { .. }
             | E::StatusReported { .. } => self.requester_line(event),
@@ -172,6 +174,14 @@ impl Names {
             }
             TraceEvent::ShadowCopyDeleted { session, snapshot } => {
                 format!("{session}  shadow copy {snapshot} deleted")
+            }
+            TraceEvent::ShadowCopyExposed {
+                session,
+                snapshot,
+                name,
+            } => format!("{session}  shadow copy {snapshot} exposed as {name}"),
+            TraceEvent::SnapshotSetBroken { session, set } => {
+                format!("{session}  snapshot set {set} broken: its copies are ordinary volumes")
             }
             TraceEvent::BoundReached { bound, waiting_for } => match waiting_for {
                 Some(op) => format!("RUN BOUND REACHED waiting for {op}: {bound}"),

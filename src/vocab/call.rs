@@ -159,6 +159,26 @@ pub enum Call {
         /// `bForceDelete` (the simulator has no volume that could refuse).
         force: bool,
     },
+    /// `ExposeSnapshot(id, wszPathFromRoot, lAttributes, wszExpose, &pwszExposed)` (R107): a
+    /// persistent copy as a drive letter or mount folder (`EXPOSED_LOCALLY`), or a share
+    /// (`EXPOSED_REMOTELY`).
+    ExposeSnapshot {
+        /// The shadow copy.
+        snapshot: SnapshotId,
+        /// `wszPathFromRoot`: the directory a share exposes; `None` locally.
+        path_from_root: Option<String>,
+        /// `lAttributes`: `VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY` or `_REMOTELY`.
+        attributes: u32,
+        /// `wszExpose`: `X:`, a mount folder, or a share name; `None` lets VSS pick a share
+        /// name (remotely only).
+        expose: Option<String>,
+    },
+    /// `BreakSnapshotSet(setId)`: VSS forgets a hardware provider's set; its copies become
+    /// ordinary volumes.
+    BreakSnapshotSet {
+        /// The set.
+        set: SnapshotSetId,
+    },
     /// `GetSnapshotProperties` (R24).
     SnapshotProperties {
         /// The shadow copy.
@@ -231,6 +251,8 @@ impl Call {
             Self::SnapshotProperties { .. } => "GetSnapshotProperties",
             Self::Query | Self::QueryProviders => "Query",
             Self::DeleteSnapshots { .. } => "DeleteSnapshots",
+            Self::ExposeSnapshot { .. } => "ExposeSnapshot",
+            Self::BreakSnapshotSet { .. } => "BreakSnapshotSet",
             Self::SetBackupSucceeded { .. } => "SetBackupSucceeded",
             Self::BackupComplete => "BackupComplete",
             Self::AbortBackup => "AbortBackup",
@@ -281,6 +303,8 @@ pub enum Reply {
         /// `pNondeletedSnapshotID`.
         non_deleted: SnapshotId,
     },
+    /// `ExposeSnapshot`'s `pwszExposed`: the name the copy is exposed as.
+    Exposed(String),
     /// `QueryStatus`, `Wait` and `Cancel`: the operation's status (R36–R38).
     Status(Hresult),
     /// `Wait` stopped at one of the run's bounds with the operation still pending (design

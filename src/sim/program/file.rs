@@ -45,6 +45,8 @@ step_names!(
     GetSnapshotProperties,
     Query,
     DeleteSnapshots,
+    ExposeSnapshot,
+    BreakSnapshotSet,
     SetBackupSucceeded,
     BackupComplete,
     AbortBackup,
@@ -60,6 +62,7 @@ step_names!(
     Release,
     Crash,
     RestartWriter,
+    WriteToVolume,
     SetSignal,
     ResetSignal,
     WaitSignal,
@@ -114,6 +117,12 @@ struct RawStep {
     writer: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     signal: Option<SignalName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expose: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    remotely: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bytes: Option<u64>,
 }
 
 impl RawStep {
@@ -148,6 +157,9 @@ impl RawStep {
         check(self.ms.is_some(), "ms");
         check(self.writer.is_some(), "writer");
         check(self.signal.is_some(), "signal");
+        check(self.expose.is_some(), "expose");
+        check(self.remotely.is_some(), "remotely");
+        check(self.bytes.is_some(), "bytes");
         keys
     }
 }
@@ -189,6 +201,8 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::GetSnapshotProperties
             | N::Query
             | N::DeleteSnapshots
+            | N::ExposeSnapshot
+            | N::BreakSnapshotSet
             | N::SetBackupSucceeded
             | N::BackupComplete
             | N::AbortBackup => backup_step(call, &mut raw)?,
@@ -204,6 +218,7 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::Release
             | N::Crash
             | N::RestartWriter
+            | N::WriteToVolume
             | N::SetSignal
             | N::ResetSignal
             | N::WaitSignal => other_step(call, &mut raw)?,
@@ -307,6 +322,12 @@ fn backup_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         N::DeleteSnapshots => Step::DeleteSnapshots {
             snapshot: raw.snapshot.take().unwrap_or_default(),
         },
+        N::ExposeSnapshot => Step::ExposeSnapshot {
+            snapshot: raw.snapshot.take().unwrap_or_default(),
+            expose: raw.expose.take(),
+            remotely: raw.remotely.take().unwrap_or(false),
+        },
+        N::BreakSnapshotSet => Step::BreakSnapshotSet,
         N::SetBackupSucceeded => Step::SetBackupSucceeded {
             component: required(raw.component.take(), call, "component")?,
             succeeded: required(raw.succeeded.take(), call, "succeeded")?,
@@ -355,6 +376,10 @@ fn other_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         N::Crash => Step::Crash,
         N::RestartWriter => Step::RestartWriter {
             writer: required(raw.writer.take(), call, "writer")?,
+        },
+        N::WriteToVolume => Step::WriteToVolume {
+            volume: required(raw.volume.take(), call, "volume")?,
+            bytes: required(raw.bytes.take(), call, "bytes")?,
         },
         N::SetSignal => Step::SetSignal {
             signal: required(raw.signal.take(), call, "signal")?,
@@ -410,6 +435,8 @@ impl StepName {
             Step::GetSnapshotProperties { .. } => Self::GetSnapshotProperties,
             Step::Query => Self::Query,
             Step::DeleteSnapshots { .. } => Self::DeleteSnapshots,
+            Step::ExposeSnapshot { .. } => Self::ExposeSnapshot,
+            Step::BreakSnapshotSet => Self::BreakSnapshotSet,
             Step::SetBackupSucceeded { .. } => Self::SetBackupSucceeded,
             Step::BackupComplete => Self::BackupComplete,
             Step::AbortBackup => Self::AbortBackup,
@@ -425,6 +452,7 @@ impl StepName {
             Step::Release => Self::Release,
             Step::Crash => Self::Crash,
             Step::RestartWriter { .. } => Self::RestartWriter,
+            Step::WriteToVolume { .. } => Self::WriteToVolume,
             Step::SetSignal { .. } => Self::SetSignal,
             Step::ResetSignal { .. } => Self::ResetSignal,
             Step::WaitSignal { .. } => Self::WaitSignal,
@@ -495,6 +523,19 @@ impl RawStep {
             Step::RestartWriter { writer } => {
                 raw.writer = Some(writer.clone());
             }
+            Step::ExposeSnapshot {
+                snapshot,
+                expose,
+                remotely,
+            } => {
+                raw.snapshot = Some(*snapshot);
+                raw.expose.clone_from(expose);
+                raw.remotely = remotely.then_some(true);
+            }
+            Step::WriteToVolume { volume, bytes } => {
+                raw.volume = Some(volume.clone());
+                raw.bytes = Some(*bytes);
+            }
             Step::SetSignal { signal } | Step::ResetSignal { signal } => {
                 raw.signal = Some(signal.clone());
             }
@@ -555,6 +596,16 @@ mod tests {
             }),
             ProgramStep::new(Step::GetSnapshotProperties {
                 snapshot: SnapshotRef::Minted(2),
+            }),
+            ProgramStep::new(Step::ExposeSnapshot {
+                snapshot: SnapshotRef::Last,
+                expose: Some("X:".into()),
+                remotely: true,
+            }),
+            ProgramStep::new(Step::BreakSnapshotSet),
+            ProgramStep::new(Step::WriteToVolume {
+                volume: "C:\\".into(),
+                bytes: 1 << 30,
             }),
         ];
         for step in steps {

@@ -11,7 +11,14 @@ use crate::vocab::{
 };
 
 /// The rules this family judges.
-pub(super) const RULES: &[Rule] = &[Rule::R33, Rule::R34, Rule::R102, Rule::R103, Rule::R104];
+pub(super) const RULES: &[Rule] = &[
+    Rule::R33,
+    Rule::R34,
+    Rule::R102,
+    Rule::R103,
+    Rule::R104,
+    Rule::R107,
+];
 
 /// One copy on the machine, as the trace made it.
 #[derive(Debug)]
@@ -78,6 +85,22 @@ impl Rules for StoreRules {
             }
             TraceEvent::ShadowCopyPurged { snapshot, reason } => {
                 self.purged(cx, *snapshot, *reason);
+            }
+            TraceEvent::ShadowCopyExposed { snapshot, .. }
+                if !self.copies.iter().any(|c| c.snapshot == *snapshot) =>
+            {
+                cx.engine(
+                    Rule::R107,
+                    format!(
+                        "ExposeSnapshot exposed shadow copy {snapshot} at {} ms, which is not on \
+                         the machine",
+                        cx.now.at_ms
+                    ),
+                );
+            }
+            TraceEvent::SnapshotSetBroken { set, .. } => {
+                // VSS forgets the set: its copies are ordinary volumes now.
+                self.copies.retain(|c| c.set != *set);
             }
             TraceEvent::ShadowCopyDeleted { snapshot, .. } => {
                 let named = self.deleting.len();
