@@ -267,11 +267,12 @@ impl Coordinator {
         s.writers
             .iter()
             .enumerate()
-            .filter(|(_, sw)| {
+            .filter(|&(i, sw)| {
+                let writer = WriterNo(super::index_u32(i));
                 sw.takes_part()
                     && !sw.restarted
                     && !sw.shutdown_sent
-                    && (sw.joined() || every_instance)
+                    && (sw.joined() || every_instance || self.joining(session, writer))
             })
             .map(|(i, _)| WriterNo(super::index_u32(i)))
             .collect()

@@ -139,6 +139,23 @@ impl InFlight {
 }
 
 impl Coordinator {
+    /// Whether `writer` is inside its `OnPrepareBackup` or `OnPrepareSnapshot` for `session`:
+    /// it received the event, so it takes part in the backup (R57) though the handler has not
+    /// returned yet.
+    pub(crate) fn joining(&self, session: SessionNo, writer: WriterNo) -> bool {
+        self.in_flight.iter().any(|f| {
+            !f.abandoned
+                && matches!(
+                    f.actor,
+                    Actor::Writer {
+                        session: s,
+                        writer: w,
+                        event: WriterEvent::PrepareForBackup | WriterEvent::PrepareForSnapshot,
+                    } if s == session && w == writer
+                )
+        })
+    }
+
     /// Whether `writer` is inside a handler (or has events queued behind one).
     pub(crate) fn writer_busy(&self, writer: WriterNo) -> bool {
         self.in_flight.iter().any(|f| f.writer() == Some(writer))
