@@ -368,9 +368,11 @@ pub(super) const ENTRIES: &[Entry] = &[
             files are read through m_pwszSnapshotDeviceObject, one device object per shadow copy.",
         sources: &["bc/getsnapshotproperties", "vss/overview-of-actual-backup-of-files"],
         status: Partly("answered for any copy on the machine the caller's context sees (a \
-            persistent copy from an earlier requester, the copy a cancelled creation left); a \
-            subset of VSS_SNAPSHOT_PROP is returned, only VSS_E_BAD_STATE and \
-            VSS_E_OBJECT_NOT_FOUND occur, and the device object is a name with no data behind it"),
+            persistent copy from an earlier requester, the copy a cancelled creation left), \
+            with every VSS_SNAPSHOT_PROP field (volume GUID path, device numbered machine-wide, \
+            machines, exposure, attributes, VSS_TIMESTAMP on the virtual wall clock, \
+            VSS_SS_CREATED); only VSS_E_BAD_STATE and VSS_E_OBJECT_NOT_FOUND occur, and the \
+            device object is a name with no data behind it"),
         engine: &["coordinator/calls.rs", "coordinator/guards.rs", "coordinator/pipeline.rs", "coordinator/store.rs"],
     },
     Entry {

@@ -254,8 +254,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Query shows completed copies of its context; only persistent copies can be exposed",
         statement: "Query returns only finished shadow copies, filtered by the caller's context (R34). Only persistent copies can be exposed locally, and client-accessible copies cannot be exposed at all.",
         sources: &["bc/query", "vss/vshadow-tool-and-sample"],
-        status: Partly("Query lists only created copies, filtered by context; ExposeSnapshot does not exist yet"),
-        engine: &["coordinator/store.rs"],
+        status: Implemented,
+        engine: &["coordinator/store.rs", "coordinator/exposure.rs", "trace/oracle/store.rs"],
     },
     // ----------------------------------------------------------------------------------------
     // Section 13: Components and documents (R108–R115)
@@ -372,8 +372,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Output shape of DiskShadow's list writers status and list providers",
         statement: "list writers status prints a header, then per writer a '* WRITER <name>' line followed by indented Status (number and VSS_WS_ symbol), Writer Failure code (0x%08X and symbol), Writer ID and Instance ID lines, and a '<N> writers listed.' trailer. list providers prints ProviderID, Type ([n] VSS_PROV_*), Name, Version and CLSID per provider and a '<N> provider registered.' trailer; list writers defaults to metadata.",
         sources: &["cmd/list-writers", "cmd/list-providers", "cmd/list_2"],
-        status: NotYet("no DiskShadow front end"),
-        engine: &[],
+        status: Partly("tools::diskshadow::list_writers_status prints list writers status in the layout of Microsoft's current list-writers page (name unquoted, 8-space detail lines; older revisions and the VShadow sample quote the name); failure codes other than S_OK print <Unknown error code>, as Microsoft's published example does for 0x800423f4; list providers and the other commands wait for the DiskShadow front end (issue 14)"),
+        engine: &["tools/diskshadow.rs"],
     },
     Entry {
         rule: R122,
@@ -527,8 +527,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "vssadmin commands and where they are available",
         statement: "T12 lists vssadmin's commands (add, delete, list and resize shadowstorage; create shadow; delete shadows; list providers, shadows, volumes and writers) and marks those that exist only on Windows Server.",
         sources: &["cmd/vssadmin", "cmd/vssadmin-delete-shadows", "cmd/vssadmin-list-shadows", "cmd/vssadmin-list-writers"],
-        status: NotYet("no vssadmin front end"),
-        engine: &[],
+        status: Partly("the list commands are library functions (tools::vssadmin: list writers, providers, shadows with /for, /shadow and /set, shadowstorage); the commands that change the machine and the command line wait for issue 14"),
+        engine: &["tools/vssadmin.rs"],
     },
     Entry {
         rule: T13,
