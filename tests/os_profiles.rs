@@ -94,3 +94,38 @@ fn field_failure_13_r27_up_to_server_2008_writers_wait_for_a_status_gather_after
         assert!(report.engine_violations().is_empty(), "{os:?}\n{report}");
     }
 }
+
+#[test]
+fn before_windows_7_and_server_2008_r2_vss_e_unexpected_is_e_unexpected() {
+    // Every IVssBackupComponents page: "Windows Server 2008, Windows Vista, Windows Server 2003
+    // and Windows XP: E_UNEXPECTED is used instead" of VSS_E_UNEXPECTED. Under the AllWriters
+    // abort scope, a writer failing Freeze fails the creation with VSS_E_UNEXPECTED.
+    let policies = vss_sim::vocab::Policies {
+        writer_abort_scope: vss_sim::vocab::WriterAbortScope::AllWriters,
+        ..Default::default()
+    };
+    let failing = vss_sim::writer::ScriptedWriter::new("W0").on(
+        vss_sim::vocab::WriterEvent::Freeze,
+        vss_sim::writer::Reaction::fatal(
+            vss_sim::vocab::WriterFailure::VSS_E_WRITERERROR_NONRETRYABLE,
+        ),
+    );
+    for (os, expected) in [
+        (OsProfile::Server2008R2AndLater, Hresult::VSS_E_UNEXPECTED),
+        (OsProfile::Client, Hresult::VSS_E_UNEXPECTED),
+        (OsProfile::Server2008, Hresult::E_UNEXPECTED),
+        (OsProfile::Server2003, Hresult::E_UNEXPECTED),
+    ] {
+        let vss = builder(vec![failing.clone()])
+            .policies(policies)
+            .os(os)
+            .build();
+        let mut bc = prepared(&vss);
+        let result = bc.call_and_wait(Call::DoSnapshotSet);
+        assert_eq!(result.unwrap_err().hresult(), Some(expected), "{os:?}");
+        bc.call_ok(Call::AbortBackup).unwrap();
+        bc.call_ok(Call::Release).unwrap();
+        let report = oracle::check(&vss.trace());
+        assert!(report.engine_violations().is_empty(), "{os:?}: {report}");
+    }
+}

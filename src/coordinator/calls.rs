@@ -65,6 +65,7 @@ impl Coordinator {
             Some((_, _, begin_hr, _)) if begin_hr.is_failure() => *begin_hr,
             _ => hr,
         };
+        let hr = self.os.requester_code(hr);
         self.record(TraceEvent::Called {
             session,
             call: call.clone(),

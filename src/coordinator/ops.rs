@@ -564,6 +564,8 @@ impl Coordinator {
         if !op.is_pending() {
             return;
         }
+        let status = self.os.requester_code(status);
+        let op = &mut self.ops[op_no.0 as usize];
         op.status = status;
         let (session, kind) = (op.session, op.kind);
         let s = &mut self.sessions[session.0 as usize];

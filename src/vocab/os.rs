@@ -37,6 +37,19 @@ impl OsProfile {
         matches!(self, Self::Server2003 | Self::Server2008)
     }
 
+    /// The code a requester sees for `hr` here: Windows Server 2008, Vista, Server 2003 and XP
+    /// return `E_UNEXPECTED` where later versions return `VSS_E_UNEXPECTED` (documented on
+    /// every `IVssBackupComponents` method page).
+    pub const fn requester_code(self, hr: Hresult) -> Hresult {
+        if matches!(self, Self::Server2003 | Self::Server2008)
+            && hr.0 == Hresult::VSS_E_UNEXPECTED.0
+        {
+            Hresult::E_UNEXPECTED
+        } else {
+            hr
+        }
+    }
+
     /// Whether `SetContext(context)` is supported here: client SKUs reject transportable
     /// shadow copies (qemu-ga, field failure 16) and Server 2003 has no
     /// `VSS_CTX_CLIENT_ACCESSIBLE_WRITERS` (T6), both with `VSS_E_UNSUPPORTED_CONTEXT`.
