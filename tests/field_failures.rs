@@ -264,6 +264,15 @@ fn ff14_second_start_snapshot_set_is_refused_while_a_set_is_in_creation() {
 }
 
 #[test]
+fn ff14b_a_set_leaked_by_a_failed_run_blocks_every_later_run() {
+    // R15, R16, R57, R85
+    replay(
+        "ff14b-leaked-set-blocks-later-runs.toml",
+        &[Situation::StartRefused],
+    );
+}
+
+#[test]
 fn ff17_writer_failure_persists_across_backups_until_restart() {
     // R75, R52, R57, T2
     replay(

@@ -902,7 +902,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         statement: "Two backups at once give \"The creation of a shadow copy is already in progress\" (VSS_E_SNAPSHOT_SET_IN_PROGRESS, 0x80042316) at StartSnapshotSet; restic users collided with Windows' own scheduled copy, and one run failing with 0x8004232C at AddToSnapshotSet was followed by SNAPSHOT_SET_IN_PROGRESS on every later run (duplicati/duplicati #5570, #1455, #2655; restic/restic #3390; restic retries until its deadline, Bareos every 5 s without bound). ff14 runs two requesters against the one-set-in-creation rule, a requester that never releases keeps the window open, and Adversary::racing_backup tests retry logic.",
         sources: &["github:duplicati/duplicati#5570", "github:duplicati/duplicati#1455", "github:duplicati/duplicati#2655", "github:restic/restic#3390", "github:restic/restic:internal/fs/vss_windows.go", "github:bareos/bareos:core/src/win32/filed/vss_generic.cc"],
         status: Implemented,
-        engine: &["coordinator/guards.rs", "testkit/requester.rs", "../scenarios/ff14-concurrent-snapshot-sets.toml"],
+        engine: &["coordinator/guards.rs", "testkit/requester.rs", "../scenarios/ff14-concurrent-snapshot-sets.toml", "../scenarios/ff14b-leaked-set-blocks-later-runs.toml"],
     },
     Entry {
         rule: FF15,
