@@ -372,3 +372,44 @@ fn a_writer_restarted_between_events_drops_out_of_the_backup_it_was_part_of() {
     assert!(stopped, "W0's freeze window must stop with its process");
     assert_oracle_clean(&vss);
 }
+
+#[test]
+fn a_writer_whose_process_is_down_is_absent_until_it_starts_again() {
+    // Issue 12 part 6: W1's process dies while a backup is prepared. The backup loses it (it
+    // gets no PrepareForSnapshot, no BackupShutdown); a new requester does not find it; once its
+    // process is back, the next requester finds it Stable.
+    let vss = machine(plain_writers(2));
+    let mut bc = prepared(&vss);
+    let w1 = vss.writer_instances("W1")[0];
+    vss.stop_writer(w1).unwrap();
+    assert_eq!(
+        vss.stop_writer(w1),
+        Ok(()),
+        "stopping a stopped writer changes nothing"
+    );
+    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+    bc.call_and_wait(Call::BackupComplete).unwrap();
+    let names = |rows: Vec<(String, WriterState, Hresult)>| -> Vec<String> {
+        rows.into_iter().map(|(name, _, _)| name).collect()
+    };
+    assert_eq!(names(look(&vss)), vec!["W0".to_owned()]);
+    bc.call_ok(Call::Release).unwrap();
+    vss.start_writer(w1).unwrap();
+    assert_eq!(
+        look(&vss),
+        vec![
+            row("W0", WriterState::VSS_WS_STABLE, Hresult::S_OK),
+            row("W1", WriterState::VSS_WS_STABLE, Hresult::S_OK),
+        ]
+    );
+    let trace = vss.trace();
+    assert_eq!(
+        events(&trace, SessionNo(0), WriterNo(1)),
+        vec![E::Identify, E::PrepareForBackup]
+    );
+    assert_eq!(
+        vss.stop_writer(WriterInstanceId::from_u128(0x99)),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    assert_oracle_clean(&vss);
+}

@@ -243,11 +243,14 @@ impl Coordinator {
         s.writers
             .iter()
             .enumerate()
-            .filter(|(_, sw)| {
+            .filter(|&(i, sw)| {
+                // A writer still inside its PrepareForBackup received it: it gets the Abort
+                // once that handler returns (SERIAL).
+                let joining = self.joining(session, WriterNo(super::index_u32(i)));
                 sw.takes_part()
                     && !sw.restarted
                     && (!sw.past_post_snapshot() || bug)
-                    && (sw.joined() || (reach_unprepared && set_started))
+                    && (sw.joined() || joining || (reach_unprepared && set_started))
             })
             .map(|(i, _)| WriterNo(super::index_u32(i)))
             .collect()
@@ -292,7 +295,8 @@ impl Coordinator {
             .iter()
             .filter(|s| s.no != session && s.life == super::session::Life::Backup)
             .filter(|s| {
-                s.writers[writer.0 as usize].takes_part() && s.writers[writer.0 as usize].joined()
+                let sw = &s.writers[writer.0 as usize];
+                sw.takes_part() && sw.joined() && !sw.restarted
             })
             .map(|s| s.set.id())
             .find(|id| !id.is_null())

@@ -697,7 +697,10 @@ impl Coordinator {
     /// When VSS gives up on queued event `q`, which an operation waits for, if it ever does:
     /// its limit counts from when VSS sent it.
     fn queued_give_up_ms(&self, q: &Queued) -> Option<u64> {
-        q.op?;
+        let op = q.op?;
+        if !self.ops.get(op.0 as usize).is_some_and(|o| o.is_pending()) {
+            return None; // VSS no longer waits for it
+        }
         let limit = self.policies.handler_timeout.limit_ms(q.event)?;
         Some(q.sent_ms.saturating_add(limit))
     }
@@ -805,6 +808,19 @@ impl Coordinator {
     /// (`DropReason::Restarted`): their queued Abort and BackupShutdown are discarded and none
     /// of their later events reaches the restarted writer.
     pub(crate) fn restart_writer_no(&mut self, writer: WriterNo) {
+        self.take_writer_down(writer, false);
+    }
+
+    /// The writer's process dies and stays down (`Coordinator::stop_writer`): as a restart,
+    /// except that every backup under way that identified it loses it, and no requester finds
+    /// it until it starts again.
+    pub(crate) fn stop_writer_no(&mut self, writer: WriterNo) {
+        self.writers[writer.0 as usize].down = true;
+        self.take_writer_down(writer, true);
+    }
+
+    /// What a restart (`stopping`: a stop) does: see `restart_writer_no`.
+    fn take_writer_down(&mut self, writer: WriterNo, stopping: bool) {
         while let Some(index) = self
             .in_flight
             .iter()
@@ -828,7 +844,7 @@ impl Coordinator {
             .filter(|s| s.life != super::session::Life::Gone)
             .filter(|s| {
                 let sw = &s.writers[writer.0 as usize];
-                sw.involved && sw.takes_part() && !sw.shutdown_sent && !sw.restarted
+                (sw.involved || stopping) && sw.takes_part() && !sw.shutdown_sent && !sw.restarted
             })
             .map(|s| s.no)
             .collect();
@@ -843,7 +859,11 @@ impl Coordinator {
                 sw.involved = false;
             }
         }
-        self.record(TraceEvent::WriterRestarted { writer });
+        self.record(if stopping {
+            TraceEvent::WriterStopped { writer }
+        } else {
+            TraceEvent::WriterRestarted { writer }
+        });
         self.queued
             .retain(|q| q.writer != writer || !losing.contains(&q.session));
         for &session in &losing {

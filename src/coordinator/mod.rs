@@ -118,6 +118,9 @@ struct WriterSlot {
     config: WriterConfig,
     instance_id: WriterInstanceId,
     writer: Guarded<Box<dyn Writer>>,
+    /// Its process is down (`Vss::stop_writer`): it hears no event, and no new requester
+    /// finds it, until `Vss::start_writer`.
+    down: bool,
 }
 
 /// A registered provider: the id it gave at registration, and the provider itself.
@@ -204,6 +207,7 @@ impl Coordinator {
                 config,
                 instance_id,
                 writer,
+                down: false,
             });
             coordinator.writer_status.push(WriterStatusNow::STABLE);
         }
@@ -390,6 +394,29 @@ impl Coordinator {
             .writer_no(instance_id)
             .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)?;
         self.restart_writer_no(writer);
+        Ok(())
+    }
+
+    /// The process of the writer with instance id `instance_id` dies: see `Vss::stop_writer`.
+    pub fn stop_writer(&mut self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+        let writer = self
+            .writer_no(instance_id)
+            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)?;
+        if !self.writers[writer.0 as usize].down {
+            self.stop_writer_no(writer);
+        }
+        Ok(())
+    }
+
+    /// The writer's process starts again: see `Vss::start_writer`.
+    pub fn start_writer(&mut self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+        let writer = self
+            .writer_no(instance_id)
+            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)?;
+        if self.writers[writer.0 as usize].down {
+            self.writers[writer.0 as usize].down = false;
+            self.record(TraceEvent::WriterStarted { writer });
+        }
         Ok(())
     }
 

@@ -363,6 +363,8 @@ impl Coordinator {
         let session = self.ops[index].session;
         match spec {
             StageSpec::Writers(event) => match self.next_writer(op_no, event) {
+                // A writer whose process went down meanwhile is not found (its Identify).
+                Some(writer) if self.writers[writer.0 as usize].down => {}
                 Some(writer) => self.deliver_op_event(op_no, session, writer, event),
                 None => {
                     self.advance_stage(op_no);
@@ -496,7 +498,10 @@ impl Coordinator {
         match spec {
             StageSpec::Writers(WriterEvent::Identify) => Remaining::Writers {
                 list: (0..self.writers.len())
-                    .filter(|&i| session.filter.allows(self.writers[i].config.class_id))
+                    .filter(|&i| {
+                        session.filter.allows(self.writers[i].config.class_id)
+                            && !self.writers[i].down
+                    })
                     .map(|i| WriterNo(super::index_u32(i)))
                     .collect(),
                 pruned_at: session.departures,
@@ -565,6 +570,10 @@ impl Coordinator {
             return;
         }
         let status = self.os.requester_code(status);
+        // VSS no longer waits for the operation's handlers: it gives up on none of them now.
+        for flight in self.in_flight.iter_mut().filter(|f| f.op == Some(op_no)) {
+            flight.give_up_ms = None;
+        }
         let op = &mut self.ops[op_no.0 as usize];
         op.status = status;
         let (session, kind) = (op.session, op.kind);

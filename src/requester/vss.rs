@@ -152,6 +152,21 @@ impl Vss {
         self.core.borrow().shadow_storage()
     }
 
+    /// The process of the writer with instance id `instance_id` dies and stays down (issue 12
+    /// part 6): as [`Vss::restart_writer`], VSS gives up on the handler it is in and its queued
+    /// events, and every backup under way that identified it loses it; while it is down no
+    /// requester finds it (it is absent from writer metadata and status) and it hears no event.
+    /// No-op if it is down already; `VSS_E_OBJECT_NOT_FOUND` for an unknown instance id.
+    pub fn stop_writer(&self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+        self.with_mut(|core| core.stop_writer(instance_id))
+    }
+
+    /// The writer's process starts again: the next `GatherWriterMetadata` finds it, `[1]
+    /// Stable` with no error. No-op if it is up.
+    pub fn start_writer(&self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+        self.with_mut(|core| core.start_writer(instance_id))
+    }
+
     /// The Windows version or SKU the machine runs.
     pub fn os(&self) -> crate::vocab::OsProfile {
         self.core.borrow().os()

@@ -261,7 +261,7 @@ impl SwarmChooser {
         match decision {
             Decision::WriterFault { .. } => 0,
             Decision::ProviderFault { .. } => 1,
-            Decision::RequesterFault { .. } => 2,
+            Decision::RequesterFault { .. } | Decision::MachineFault { .. } => 2,
             Decision::Engine(_) => 3,
         }
     }

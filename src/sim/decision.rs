@@ -26,6 +26,12 @@ pub enum Decision {
         /// The pipeline step.
         step: ProviderStep,
     },
+    /// Whether something happens to the machine (a writer's process) before program step
+    /// `step`.
+    MachineFault {
+        /// The index of the program step about to run.
+        step: u32,
+    },
     /// Whether requester number `requester` deviates from its program before step `step`.
     RequesterFault {
         /// The requester.

@@ -90,6 +90,19 @@ pub enum RequesterFault {
     Cancel,
 }
 
+/// What may happen to the machine before a program step (issue 12 part 6): a writer's process
+/// dies and stays down, comes back, or its service restarts. In a scenario file:
+/// `machine = [{ StopWriter = "SqlServerWriter" }, { StartWriter = "SqlServerWriter" }]`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MachineFault {
+    /// The writer's process dies (`Vss::stop_writer`, every instance of the name).
+    StopWriter(String),
+    /// The writer's process starts again (`Vss::start_writer`).
+    StartWriter(String),
+    /// The writer's service restarts (`Vss::restart_writer`; field failure 17).
+    RestartWriter(String),
+}
+
 /// The faults that may happen in a run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -100,6 +113,9 @@ pub struct FaultCatalogue {
     pub provider: BTreeMap<ProviderStep, Vec<ProviderFault>>,
     /// What a requester may do instead of any program step.
     pub requester: Vec<RequesterFault>,
+    /// What may happen to the machine before any program step.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub machine: Vec<MachineFault>,
     /// At most this many faults fire in one run; `None` is unbounded.
     pub max_faults: Option<u32>,
 }
@@ -148,6 +164,7 @@ impl FaultCatalogue {
             writer,
             provider,
             requester: vec![RequesterFault::Crash, RequesterFault::AbortBackup],
+            machine: Vec::new(),
             max_faults: Some(1),
         }
     }
@@ -217,6 +234,12 @@ impl FaultInjector {
     pub fn requester_fault(&self, requester: u32, step: u32) -> Option<RequesterFault> {
         let point = Decision::RequesterFault { requester, step };
         self.pick(point, &self.catalogue.requester).copied()
+    }
+
+    /// What happens to the machine before program step `step`, if anything.
+    pub fn machine_fault(&self, step: u32) -> Option<MachineFault> {
+        self.pick(Decision::MachineFault { step }, &self.catalogue.machine)
+            .cloned()
     }
 
     fn pick<'a, T>(&self, point: Decision, options: &'a [T]) -> Option<&'a T> {

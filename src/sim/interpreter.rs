@@ -9,7 +9,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 
 use super::program::{ComponentRef, Mangle, OpRef, SnapshotRef, StatusRows, Step};
-use super::{FaultInjector, ProgramStep, RequesterFault};
+use super::{FaultInjector, MachineFault, ProgramStep, RequesterFault};
 use crate::requester::{DynBackupComponents, Vss};
 use crate::trace::UserCode;
 use crate::vocab::{
@@ -143,9 +143,21 @@ impl<'a> Interpreter<'a> {
     fn step(&mut self, index: usize, program_step: &ProgramStep) -> StepResult {
         let requester = program_step.requester;
         let mut result = StepResult::new(index, requester);
+        let step_no = u32::try_from(index).unwrap_or(u32::MAX);
+        if let Some(fault) = self.faults.machine_fault(step_no) {
+            self.machine_fault(&fault);
+        }
         match &program_step.step {
             Step::RestartWriter { writer } => {
                 result.hr = Some(self.restart(writer));
+                return result;
+            }
+            Step::StopWriter { writer } => {
+                result.hr = Some(self.stop_or_start(writer, true));
+                return result;
+            }
+            Step::StartWriter { writer } => {
+                result.hr = Some(self.stop_or_start(writer, false));
                 return result;
             }
             Step::WriteToVolume { volume, bytes } => {
@@ -179,7 +191,6 @@ impl<'a> Interpreter<'a> {
         if self.requesters.get(slot).is_none_or(|r| r.bc.is_released()) {
             return result;
         }
-        let step_no = u32::try_from(index).unwrap_or(u32::MAX);
         if let Some(fault) = self.faults.requester_fault(requester, step_no) {
             self.inject(slot, fault);
             result.fault = Some(fault);
@@ -203,6 +214,34 @@ impl<'a> Interpreter<'a> {
             }
             None => Hresult::E_INVALIDARG,
         }
+    }
+
+    /// A machine fault (issue 12 part 6), before a program step.
+    fn machine_fault(&self, fault: &MachineFault) {
+        let _ = match fault {
+            MachineFault::StopWriter(name) => self.stop_or_start(name, true),
+            MachineFault::StartWriter(name) => self.stop_or_start(name, false),
+            MachineFault::RestartWriter(name) => self.restart(name),
+        };
+    }
+
+    /// Stops (or starts) every instance of the writer `name`; a process that starts again has
+    /// forgotten a stuck failure. `E_INVALIDARG` for an unknown name.
+    fn stop_or_start(&self, name: &str, stop: bool) -> Hresult {
+        let Some(stuck) = self.machine.stuck.get(name) else {
+            return Hresult::E_INVALIDARG;
+        };
+        for instance in self.vss.writer_instances(name) {
+            let _ = if stop {
+                self.vss.stop_writer(instance)
+            } else {
+                self.vss.start_writer(instance)
+            };
+        }
+        if !stop {
+            stuck.iter().for_each(|s| s.set(None));
+        }
+        Hresult::S_OK
     }
 
     fn inject(&mut self, slot: usize, fault: RequesterFault) {
@@ -260,6 +299,8 @@ impl<'a> Interpreter<'a> {
                 return;
             }
             Step::RestartWriter { .. }
+            | Step::StopWriter { .. }
+            | Step::StartWriter { .. }
             | Step::WriteToVolume { .. }
             | Step::SetSignal { .. }
             | Step::ResetSignal { .. }
@@ -366,6 +407,8 @@ impl<'a> Interpreter<'a> {
             | Step::SelectAllComponents
             | Step::SelectComponents { .. }
             | Step::RestartWriter { .. }
+            | Step::StopWriter { .. }
+            | Step::StartWriter { .. }
             | Step::WriteToVolume { .. }
             | Step::SetSignal { .. }
             | Step::ResetSignal { .. }

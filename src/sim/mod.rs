@@ -43,7 +43,8 @@ pub use decision::{Decider, Decision};
 pub use env::{check_determinism, replay_command, seed_from_env, seeds_from_env};
 pub use explore::{swarm, Bounds, Counterexample, Exploration, Explorer, Judge};
 pub use faults::{
-    FaultCatalogue, FaultInjector, FaultyProvider, FaultyWriter, ProviderFault, RequesterFault,
+    FaultCatalogue, FaultInjector, FaultyProvider, FaultyWriter, MachineFault, ProviderFault,
+    RequesterFault,
 };
 pub use file::{Format, ScenarioError};
 pub use fuzzing::{fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, quiet_writer_panics};

@@ -192,6 +192,19 @@ pub enum Step {
         /// The writer's name.
         writer: String,
     },
+    /// The writer's process dies and stays down (`Vss::stop_writer`, every instance of the
+    /// name): backups under way that identified it lose it, and no requester finds it until
+    /// `StartWriter`. Not a requester call: `S_OK`, or `E_INVALIDARG` for an unknown writer.
+    StopWriter {
+        /// The writer's name.
+        writer: String,
+    },
+    /// The writer's process starts again (`Vss::start_writer`): Stable, no error, and a
+    /// failure stuck with `persist_failures` is forgotten. `S_OK`, or `E_INVALIDARG`.
+    StartWriter {
+        /// The writer's name.
+        writer: String,
+    },
     /// The host writes `bytes` to a volume (`Vss::write_to_volume`): the volume's newest shadow
     /// copy grows, and when its shadow storage runs out its oldest copies go (R103). Not a
     /// requester call: returns `S_OK`, or `VSS_E_OBJECT_NOT_FOUND` for an unknown volume.
@@ -231,6 +244,8 @@ impl Step {
         matches!(
             self,
             Self::RestartWriter { .. }
+                | Self::StopWriter { .. }
+                | Self::StartWriter { .. }
                 | Self::WriteToVolume { .. }
                 | Self::SetSignal { .. }
                 | Self::ResetSignal { .. }
@@ -371,7 +386,9 @@ impl ProgramStep {
             Step::EnableWriters { writers }
             | Step::DisableWriters { writers }
             | Step::SelectComponents { writers } => writers.iter().map(String::as_str).collect(),
-            Step::RestartWriter { writer } => vec![writer.as_str()],
+            Step::RestartWriter { writer }
+            | Step::StopWriter { writer }
+            | Step::StartWriter { writer } => vec![writer.as_str()],
             Step::AddComponent {
                 component: ComponentRef::Named { writer, .. },
             }

@@ -56,9 +56,9 @@ use proptest::sample::{select, subsequence};
 use proptest::strategy::Union;
 
 use super::{
-    canonical_backup, ComponentRef, Expectations, FaultCatalogue, Mangle, OpRef, ProgramStep,
-    ProviderFault, ProviderSpec, RequesterFault, Scenario, SnapshotRef, Step, WriterSpec,
-    MAX_REQUESTERS,
+    canonical_backup, ComponentRef, Expectations, FaultCatalogue, MachineFault, Mangle, OpRef,
+    ProgramStep, ProviderFault, ProviderSpec, RequesterFault, Scenario, SnapshotRef, Step,
+    WriterSpec, MAX_REQUESTERS,
 };
 use crate::vocab::{
     AbortBackupReach, ApplicationLevel, BackupState, BackupType, CommitFailureResult,
@@ -194,13 +194,18 @@ impl StrategyConfig {
             // Requester faults can fire before every step: listed in one plan in three, so that
             // most runs get as far as the writer and provider faults.
             prop_oneof![2 => Just(Vec::new()), 1 => requester_faults()],
+            // Writer processes dying and coming back: in one plan in four.
+            prop_oneof![3 => Just(Vec::new()), 1 => vec(machine_fault(), 1..=3)],
             self.max_faults.clone(),
         )
-            .prop_map(|(writer, provider, requester, max_faults)| FaultCatalogue {
-                writer,
-                provider,
-                requester,
-                max_faults: Some(max_faults),
+            .prop_map(|(writer, provider, requester, machine, max_faults)| {
+                FaultCatalogue {
+                    writer,
+                    provider,
+                    requester,
+                    machine,
+                    max_faults: Some(max_faults),
+                }
             })
     }
 
@@ -829,6 +834,8 @@ fn any_step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Release),
         1 => Just(Step::Crash),
         1 => writer().prop_map(|writer| Step::RestartWriter { writer }),
+        1 => writer().prop_map(|writer| Step::StopWriter { writer }),
+        1 => writer().prop_map(|writer| Step::StartWriter { writer }),
         1 => (select(VOLUMES.to_vec()), select(WRITES_BYTES.to_vec())).prop_map(
             |(volume, bytes)| Step::WriteToVolume { volume: volume.to_owned(), bytes }
         ),
@@ -848,6 +855,19 @@ const EXPOSE_AS: [Option<&str>; 5] = [
 /// How much a `WriteToVolume` step writes: nothing, a little, enough to fill the default
 /// shadow storage of a volume.
 const WRITES_BYTES: [u64; 3] = [0, 64 << 20, 96 << 30];
+
+/// A machine fault on one of the writers `W0`–`W3` (a name may match no writer).
+fn machine_fault() -> impl Strategy<Value = MachineFault> {
+    (
+        0u8..3,
+        select(WRITER_NAMES.to_vec()).prop_map(str::to_owned),
+    )
+        .prop_map(|(kind, writer)| match kind {
+            0 => MachineFault::StopWriter(writer),
+            1 => MachineFault::StartWriter(writer),
+            _ => MachineFault::RestartWriter(writer),
+        })
+}
 
 /// `SetBackupState` arguments: mostly component mode, any backup type.
 fn backup_state() -> impl Strategy<Value = BackupState> {

@@ -458,6 +458,18 @@ pub enum TraceEvent {
         /// The writer.
         writer: WriterNo,
     },
+    /// The writer's process died and stays down (`Vss::stop_writer`): as `WriterRestarted`,
+    /// and every backup under way that identified it loses it; no requester finds it until
+    /// `WriterStarted`.
+    WriterStopped {
+        /// The writer.
+        writer: WriterNo,
+    },
+    /// The writer's process is up again (`Vss::start_writer`): `[1] Stable`, no error.
+    WriterStarted {
+        /// The writer.
+        writer: WriterNo,
+    },
     /// User code outside a writer handler or a provider step panicked (design principle: user
     /// code cannot break the run); the engine carried on as [`UserCode`] says.
     UserCodePanicked {

@@ -87,6 +87,8 @@ impl Names {
             | E::TimerFired { .. }
             | E::ProviderCalled { .. }
             | E::WriterRestarted { .. }
+            | E::WriterStopped { .. }
+            | E::WriterStarted { .. }
             | E::ShadowCopyPurged { .. }
             | E::UserCodePanicked { .. } => self.machine_line(event),
             E::Busy { .. }
@@ -323,6 +325,15 @@ impl Names {
                     crate::trace::PurgeReason::CopyLimit => "its volume reached MaxShadowCopies",
                 };
                 format!("shadow copy {snapshot} deleted by the machine: {why}")
+            }
+            TraceEvent::WriterStopped { writer } => {
+                format!(
+                    "{}  PROCESS DOWN: absent until it starts",
+                    self.writer(*writer)
+                )
+            }
+            TraceEvent::WriterStarted { writer } => {
+                format!("{}  PROCESS UP: Stable, no error", self.writer(*writer))
             }
             TraceEvent::WriterRestarted { writer } => format!(
                 "{}  SERVICE RESTARTED: Stable, no error",

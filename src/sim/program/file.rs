@@ -62,6 +62,8 @@ step_names!(
     Release,
     Crash,
     RestartWriter,
+    StopWriter,
+    StartWriter,
     WriteToVolume,
     SetSignal,
     ResetSignal,
@@ -218,6 +220,8 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::Release
             | N::Crash
             | N::RestartWriter
+            | N::StopWriter
+            | N::StartWriter
             | N::WriteToVolume
             | N::SetSignal
             | N::ResetSignal
@@ -377,6 +381,12 @@ fn other_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         N::RestartWriter => Step::RestartWriter {
             writer: required(raw.writer.take(), call, "writer")?,
         },
+        N::StopWriter => Step::StopWriter {
+            writer: required(raw.writer.take(), call, "writer")?,
+        },
+        N::StartWriter => Step::StartWriter {
+            writer: required(raw.writer.take(), call, "writer")?,
+        },
         N::WriteToVolume => Step::WriteToVolume {
             volume: required(raw.volume.take(), call, "volume")?,
             bytes: required(raw.bytes.take(), call, "bytes")?,
@@ -452,6 +462,8 @@ impl StepName {
             Step::Release => Self::Release,
             Step::Crash => Self::Crash,
             Step::RestartWriter { .. } => Self::RestartWriter,
+            Step::StopWriter { .. } => Self::StopWriter,
+            Step::StartWriter { .. } => Self::StartWriter,
             Step::WriteToVolume { .. } => Self::WriteToVolume,
             Step::SetSignal { .. } => Self::SetSignal,
             Step::ResetSignal { .. } => Self::ResetSignal,
@@ -520,7 +532,9 @@ impl RawStep {
             Step::Sleep { ms } => {
                 raw.ms = Some(*ms);
             }
-            Step::RestartWriter { writer } => {
+            Step::RestartWriter { writer }
+            | Step::StopWriter { writer }
+            | Step::StartWriter { writer } => {
                 raw.writer = Some(writer.clone());
             }
             Step::ExposeSnapshot {

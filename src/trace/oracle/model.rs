@@ -35,6 +35,17 @@ pub(super) struct WriterInfo {
     pub(super) level: ApplicationLevel,
     pub(super) freeze_timeout_ms: u64,
     pub(super) registered: Stamp,
+    /// When its process was down (`WriterStopped` to `WriterStarted`; open while down).
+    pub(super) down: Vec<(Stamp, Option<Stamp>)>,
+}
+
+impl WriterInfo {
+    /// Its process was down at some moment from `from` to `to` (record indices).
+    pub(super) fn down_between(&self, from: Stamp, to: Stamp) -> bool {
+        self.down.iter().any(|(stop, start)| {
+            stop.index <= to.index && start.is_none_or(|s| s.index >= from.index)
+        })
+    }
 }
 
 /// One asynchronous method of a session: its successful call, its operation, its end.
@@ -445,9 +456,23 @@ impl Model {
                 };
                 self.handled(*session, *writer, *event, outcome);
             }
-            TraceEvent::WriterRestarted { writer } => {
-                // Its service restarted: the handler it was in is gone for good.
+            TraceEvent::WriterRestarted { writer } | TraceEvent::WriterStopped { writer } => {
+                // Its service restarted (or its process died): the handler it was in is gone.
                 self.open.retain(|open| open.writer != *writer);
+                if matches!(event, TraceEvent::WriterStopped { .. }) {
+                    if let Some(info) = self.writers.get_mut(writer) {
+                        info.down.push((stamp, None));
+                    }
+                }
+            }
+            TraceEvent::WriterStarted { writer } => {
+                if let Some((_, start)) = self
+                    .writers
+                    .get_mut(writer)
+                    .and_then(|info| info.down.last_mut())
+                {
+                    start.get_or_insert(stamp);
+                }
             }
             TraceEvent::HandlerTimedOut {
                 session,
@@ -489,6 +514,7 @@ impl Model {
                     level: *level,
                     freeze_timeout_ms: *freeze_timeout_ms,
                     registered: stamp,
+                    down: Vec::new(),
                 });
             }
             TraceEvent::ProviderRegistered { provider, name, .. } => {
@@ -579,12 +605,18 @@ impl Model {
         event: WriterEvent,
         outcome: Outcome,
     ) {
+        // An Identify that returns after its GatherWriterMetadata ended (cancelled) identifies
+        // nothing: VSS no longer collects for that operation.
+        let collecting = self
+            .sessions
+            .get(&session)
+            .is_none_or(|s| s.gwm.completed.is_none());
         let part = self.part_mut(session, writer);
         part.handled.insert(event, outcome);
         if event == WriterEvent::Identify {
             if outcome.fatal() {
                 part.identify_failed.get_or_insert(outcome.stamp);
-            } else if part.identify_failed.is_none() {
+            } else if part.identify_failed.is_none() && collecting {
                 part.identify_ok = true;
             }
         }

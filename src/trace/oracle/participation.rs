@@ -83,7 +83,8 @@ impl Rules for ParticipationRules {
             self.missing_restart_drops(cx);
         }
         match event {
-            TraceEvent::WriterRestarted { writer } => self.restarted(cx, *writer),
+            TraceEvent::WriterRestarted { writer } => self.restarted(cx, *writer, false),
+            TraceEvent::WriterStopped { writer } => self.restarted(cx, *writer, true),
             TraceEvent::Delivered {
                 session,
                 writer,
@@ -361,13 +362,15 @@ impl ParticipationRules {
     }
 
     /// `writer`'s service restarted: every backup under way that it was part of (it received
-    /// one of the backup's events, and not BackupShutdown yet) must drop it.
-    fn restarted(&mut self, cx: &Cx<'_>, writer: WriterNo) {
+    /// one of the backup's events, and not BackupShutdown yet) must drop it; when its process
+    /// died (`stopped`), every one that identified it.
+    fn restarted(&mut self, cx: &Cx<'_>, writer: WriterNo, stopped: bool) {
         for (s, session) in &cx.model.sessions {
             let Some(part) = session.writers.get(&writer) else {
                 continue;
             };
             let involved = part.not_responding.is_some()
+                || stopped && part.identify_ok
                 || part
                     .delivered
                     .iter()
@@ -426,7 +429,11 @@ impl ParticipationRules {
                             || p.dropped_for(DropReason::ClassDisabled)
                             || p.not_responding.is_some()
                     });
-                    if info.registered.index < since && !reached {
+                    let down = session
+                        .gwm
+                        .called
+                        .is_some_and(|called| info.down_between(called, cx.now));
+                    if info.registered.index < since && !reached && !down {
                         missing.push((
                             Rule::R8,
                             format!("{} never received Identify", model.writer(*writer)),
@@ -439,6 +446,7 @@ impl ParticipationRules {
                     let eligible = part.identify_ok
                         && !part.dropped_for(DropReason::IdentifyFailed)
                         && !part.dropped_for(DropReason::ClassDisabled)
+                        && !part.dropped_for(DropReason::Restarted)
                         && part.aborted.is_none()
                         && part.not_responding.is_none();
                     if eligible && part.got(WriterEvent::PrepareForBackup).is_none() {

@@ -110,7 +110,10 @@ impl Rules for StateRules {
                 event,
                 ..
             } if event.belongs_to_an_operation() => self.involve(cx, *session, *writer, false),
-            TraceEvent::WriterRestarted { writer } => {
+            TraceEvent::WriterStarted { writer } => {
+                self.machine.insert(*writer, STABLE);
+            }
+            TraceEvent::WriterRestarted { writer } | TraceEvent::WriterStopped { writer } => {
                 // The restarted writer knows none of its backups: they report the machine's,
                 // except those VSS reported it not responding to, which keep that failure.
                 self.machine.insert(*writer, STABLE);

@@ -92,7 +92,7 @@ impl Rules for TerminationRules {
                 provider: *provider,
                 step: *step,
             }),
-            TraceEvent::WriterRestarted { writer } => {
+            TraceEvent::WriterRestarted { writer } | TraceEvent::WriterStopped { writer } => {
                 // Its service restarted: the handler it was in never returns, and holds nothing.
                 self.running.retain(
                     |(actor, _)| !matches!(actor, Actor::Writer { writer: w, .. } if w == writer),
