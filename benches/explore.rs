@@ -29,6 +29,7 @@ fn scenario(writers: usize, faults: FaultCatalogue) -> Scenario {
         providers: Vec::new(),
         volumes: Vec::new(),
         os: Default::default(),
+        machine: Default::default(),
         faults,
         steps: canonical_backup(0),
         choices: Vec::new(),

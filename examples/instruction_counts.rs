@@ -50,6 +50,7 @@ fn main() {
                 providers: Vec::new(),
                 volumes: Vec::new(),
                 os: Default::default(),
+                machine: Default::default(),
                 faults: FaultCatalogue::standard().with_max_faults(1),
                 steps: canonical_backup(0),
                 choices: Vec::new(),

@@ -273,6 +273,12 @@ fn ff14b_a_set_leaked_by_a_failed_run_blocks_every_later_run() {
 }
 
 #[test]
+fn ff16_a_client_sku_rejects_transportable_and_the_retry_without_it_goes_through() {
+    // R3, R6, T6
+    replay("ff16-client-sku-rejects-transportable.toml", &[]);
+}
+
+#[test]
 fn ff17_writer_failure_persists_across_backups_until_restart() {
     // R75, R52, R57, T2
     replay(

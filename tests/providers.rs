@@ -157,3 +157,32 @@ fn r18_a_modifier_no_provider_honours_finds_no_provider() {
     assert_oracle_clean(&vss);
     assert_oracle_clean(&system_only);
 }
+
+#[test]
+fn a_scenario_describes_providers_by_kind_and_the_machine_in_its_machine_table() {
+    let text = r#"
+name = "a SAN provider beside the system provider"
+volumes = ['C:\', 'D:\']
+providers = [
+  { id = "00000000-0000-0000-0000-0000000005a4", name = "SAN provider", kind = "VSS_PROV_HARDWARE", volumes = ['D:\'] },
+]
+steps = [
+  { call = "InitializeForBackup" },
+  { call = "SetContext", context = 32, expect = "S_OK" },
+  { call = "StartSnapshotSet" },
+  { call = "AddToSnapshotSet", volume = 'D:\', expect = "S_OK" },
+  { call = "AddToSnapshotSet", volume = 'C:\', expect = "VSS_E_VOLUME_NOT_SUPPORTED" },
+  { call = "Release" },
+]
+
+[machine]
+name = "SQL01.contoso.com"
+system_provider = true
+"#;
+    let scenario = vss_sim::sim::Scenario::from_toml(text, "san.toml").unwrap();
+    let outcome = scenario.runner().run();
+    assert_eq!(scenario.check(&outcome), Ok(()));
+    let bad = text.replace("system_provider = true", "max_client_accessible_copies = 0");
+    let err = vss_sim::sim::Scenario::from_toml(&bad, "bad.toml").unwrap_err();
+    assert!(err.message.contains("MaxShadowCopies"), "{err}");
+}

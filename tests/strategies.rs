@@ -359,6 +359,7 @@ fn empty_scenario(name: &str) -> Scenario {
         providers: Vec::new(),
         volumes: Vec::new(),
         os: Default::default(),
+        machine: Default::default(),
         faults: vss_sim::sim::FaultCatalogue::none(),
         steps: Vec::new(),
         choices: Vec::new(),

@@ -419,6 +419,7 @@ fn faulty_scenario() -> Scenario {
         providers: Vec::new(),
         volumes: Vec::new(),
         os: Default::default(),
+        machine: Default::default(),
         faults: FaultCatalogue::standard(),
         steps: canonical_backup(0),
         choices: Vec::new(),

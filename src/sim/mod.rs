@@ -55,6 +55,6 @@ pub use program::{
 pub(crate) use run::{Faults, Substitute};
 pub use run::{RunOutcome, Runner};
 pub use scenario::{
-    Expectations, ProviderSpec, RequesterExpectations, Scenario, ShutdownSetId, WriterSpec,
-    MAX_REQUESTERS,
+    Expectations, MachineSettings, ProviderSpec, RequesterExpectations, Scenario, ShutdownSetId,
+    WriterSpec, MAX_REQUESTERS,
 };

@@ -191,7 +191,14 @@ impl<'r> Runner<'r> {
         for volume in &scenario.volumes {
             builder = builder.volume(volume.clone());
         }
-        builder = builder.os(scenario.os);
+        builder = builder
+            .os(scenario.os)
+            .machine_name(scenario.machine.name.clone())
+            .wall_clock_epoch_ms(scenario.machine.wall_clock_epoch_ms)
+            .max_client_accessible_copies(scenario.machine.max_client_accessible_copies);
+        if !scenario.machine.system_provider {
+            builder = builder.without_system_provider();
+        }
         if let Some(bug) = self.planted_bug {
             builder = builder.planted_bug(bug);
         }

@@ -53,6 +53,10 @@ pub struct Scenario {
     /// The Windows version or SKU the machine runs (default: a current server).
     #[serde(default, skip_serializing_if = "is_default_os")]
     pub os: OsProfile,
+    /// The rest of the machine's description (`[machine]`: its name, wall clock, shadow copy
+    /// limit, system provider).
+    #[serde(default, skip_serializing_if = "MachineSettings::is_default")]
+    pub machine: MachineSettings,
     /// Faults the run's chooser may inject (default: none).
     #[serde(default)]
     pub faults: FaultCatalogue,
@@ -125,6 +129,38 @@ fn default_freeze_timeout_ms() -> u64 {
     DEFAULT_FREEZE_TIMEOUT_MS
 }
 
+/// The `[machine]` table of a scenario: what `Vss::builder()` takes besides writers, providers,
+/// volumes and the OS profile.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MachineSettings {
+    /// The machine's name (shadow copies' originating and service machine).
+    pub name: String,
+    /// The wall clock time of virtual time 0, in ms since 1970-01-01 UTC.
+    pub wall_clock_epoch_ms: i64,
+    /// `MaxShadowCopies`: the most client-accessible copies a volume keeps (R102).
+    pub max_client_accessible_copies: u32,
+    /// Whether the machine has the system provider besides the scenario's providers (R127).
+    pub system_provider: bool,
+}
+
+impl Default for MachineSettings {
+    fn default() -> Self {
+        Self {
+            name: crate::vocab::DEFAULT_MACHINE_NAME.to_owned(),
+            wall_clock_epoch_ms: crate::vocab::DEFAULT_WALL_CLOCK_EPOCH_MS,
+            max_client_accessible_copies: crate::vocab::DEFAULT_MAX_CLIENT_ACCESSIBLE_COPIES,
+            system_provider: true,
+        }
+    }
+}
+
+impl MachineSettings {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 /// One provider of a scenario: a [`SoftwareProvider`] with step durations and results.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,6 +171,11 @@ pub struct ProviderSpec {
     /// Name (default: the system provider's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Its kind (`VSS_PROV_HARDWARE`, `VSS_PROV_SOFTWARE`, `VSS_PROV_SYSTEM`; default: system
+    /// for the system provider's id, software otherwise), which ranks it for `GUID_NULL` (R85)
+    /// and gives its capabilities (hardware: transportable and plex copies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<crate::vocab::ProviderType>,
     /// Volumes it supports (default: all).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volumes: Option<Vec<String>>,
@@ -264,6 +305,26 @@ impl Scenario {
                             .unwrap_or_else(|| crate::provider::SYSTEM_PROVIDER_NAME.to_owned()),
                     ),
                 };
+                let id = spec.id.unwrap_or(crate::vocab::well_known::SYSTEM_PROVIDER);
+                let kind =
+                    spec.kind
+                        .unwrap_or(if id == crate::vocab::well_known::SYSTEM_PROVIDER {
+                            crate::vocab::ProviderType::VSS_PROV_SYSTEM
+                        } else {
+                            crate::vocab::ProviderType::VSS_PROV_SOFTWARE
+                        });
+                provider = provider.with_info(match kind {
+                    crate::vocab::ProviderType::VSS_PROV_SYSTEM => {
+                        crate::provider::ProviderInfo::system()
+                    }
+                    crate::vocab::ProviderType::VSS_PROV_HARDWARE => {
+                        crate::provider::ProviderInfo::hardware()
+                    }
+                    other => crate::provider::ProviderInfo {
+                        provider_type: other,
+                        ..Default::default()
+                    },
+                });
                 if let Some(volumes) = &spec.volumes {
                     provider = provider.with_volumes(volumes.clone());
                 }

@@ -301,6 +301,7 @@ impl StrategyConfig {
                         providers,
                         volumes: volumes.into_iter().map(crate::vocab::Volume::new).collect(),
                         os: Default::default(),
+                        machine: Default::default(),
                         faults,
                         steps,
                         choices,

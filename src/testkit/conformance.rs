@@ -306,6 +306,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             providers: Vec::new(),
             volumes: Vec::new(),
             os: Default::default(),
+            machine: Default::default(),
             faults: FaultCatalogue::none(),
             steps,
             choices: Vec::new(),

@@ -215,6 +215,7 @@ pub fn three_level_scenario(
         providers: Vec::new(),
         volumes: Vec::new(),
         os: Default::default(),
+        machine: Default::default(),
         faults,
         steps: vss_sim::sim::canonical_backup(0),
         choices: Vec::new(),

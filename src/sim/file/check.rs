@@ -204,6 +204,15 @@ impl Checker {
             MAX_VOLUMES,
         );
         self.volumes(&volumes, &scenario.volumes);
+        let copies = scenario.machine.max_client_accessible_copies;
+        if !(1..=crate::vocab::MAX_COPIES_PER_VOLUME as u32).contains(&copies) {
+            self.report(
+                FieldPath::default()
+                    .key("machine")
+                    .key("max_client_accessible_copies"),
+                format!("MaxShadowCopies is 1 to 512 on Windows, not {copies}"),
+            );
+        }
         let faults = FieldPath::default().key("faults");
         for (event, reactions) in &scenario.faults.writer {
             for (index, reaction) in reactions.iter().enumerate() {

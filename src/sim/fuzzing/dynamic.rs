@@ -39,6 +39,7 @@ pub(super) fn decode_scenario(input: &mut Input<'_>) -> Scenario {
         providers,
         volumes: volumes.into_iter().map(crate::vocab::Volume::new).collect(),
         os: Default::default(),
+        machine: Default::default(),
         faults: FaultCatalogue::none(),
         steps,
         choices,

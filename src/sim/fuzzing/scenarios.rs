@@ -40,6 +40,7 @@ pub(super) fn decode_sim_scenario(input: &mut Input<'_>) -> Scenario {
         providers: Vec::new(),
         volumes: Vec::new(),
         os: Default::default(),
+        machine: Default::default(),
         faults,
         steps,
         choices: Vec::new(),
