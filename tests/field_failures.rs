@@ -426,6 +426,23 @@ fn malformed_scenarios_are_refused_with_file_and_line() {
         2,
         "HFS",
     );
+    // Two volumes with one GUID (a given one equal to a minted one); a machine fault naming
+    // no writer.
+    refused(
+        &good.replace(
+            "writers =",
+            "volumes = ['C:\\', { name = 'D:\\', guid = \"56535304-0000-8000-8000-000000000001\" }]\nwriters =",
+        ),
+        "same-guid.toml",
+        2,
+        "two volumes have the GUID",
+    );
+    refused(
+        &format!("{good}[faults]\nmachine = [{{ StopWriter = \"Nobody\" }}]\n"),
+        "machine-fault.toml",
+        8,
+        "not a writer",
+    );
     // A file that is not there.
     let err = Scenario::load(scenarios_dir().join("no-such-scenario.toml")).unwrap_err();
     assert_eq!(err.line, 0, "{err}");

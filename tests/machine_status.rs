@@ -381,10 +381,10 @@ fn a_writer_whose_process_is_down_is_absent_until_it_starts_again() {
     let vss = machine(plain_writers(2));
     let mut bc = prepared(&vss);
     let w1 = vss.writer_instances("W1")[0];
-    vss.stop_writer(w1).unwrap();
+    assert_eq!(vss.stop_writer(w1), Ok(true));
     assert_eq!(
         vss.stop_writer(w1),
-        Ok(()),
+        Ok(false),
         "stopping a stopped writer changes nothing"
     );
     bc.call_and_wait(Call::DoSnapshotSet).unwrap();
@@ -394,7 +394,8 @@ fn a_writer_whose_process_is_down_is_absent_until_it_starts_again() {
     };
     assert_eq!(names(look(&vss)), vec!["W0".to_owned()]);
     bc.call_ok(Call::Release).unwrap();
-    vss.start_writer(w1).unwrap();
+    assert_eq!(vss.start_writer(w1), Ok(true));
+    assert_eq!(vss.start_writer(w1), Ok(false));
     assert_eq!(
         look(&vss),
         vec![

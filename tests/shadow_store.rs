@@ -357,3 +357,56 @@ fn break_snapshot_set_forgets_a_hardware_set_and_refuses_a_software_one() {
     admin.call_ok(Call::Release).unwrap();
     assert_oracle_clean(&vss);
 }
+
+#[test]
+fn r107_a_trailing_backslash_names_the_same_place_and_a_mount_folder_is_taken() {
+    let vss = builder(plain_writers(1))
+        .volume("C:\\")
+        .volume(vss_sim::vocab::Volume::new("D:\\").mount_point("C:\\Data\\"))
+        .build();
+    backup(
+        &vss,
+        SnapshotContext::VSS_CTX_APP_ROLLBACK,
+        &["C:\\", "D:\\"],
+    );
+    let copies = listed(&vss, SnapshotContext::VSS_CTX_ALL);
+    let mut admin = requester(&vss, SnapshotContext::VSS_CTX_ALL);
+    let locally = Attributes::EXPOSED_LOCALLY;
+    assert_eq!(
+        expose(&mut admin, copies[0].snapshot_id, locally, Some("X:\\")),
+        Ok("X:".into())
+    );
+    // C:\Data is D:'s mount folder; C:\Snap\ and C:\Snap are one folder.
+    assert_eq!(
+        expose(&mut admin, copies[1].snapshot_id, locally, Some("C:\\Data")),
+        Err(Hresult::E_INVALIDARG)
+    );
+    assert_eq!(
+        expose(
+            &mut admin,
+            copies[1].snapshot_id,
+            locally,
+            Some("C:\\Snap\\")
+        ),
+        Ok("C:\\Snap".into())
+    );
+    admin.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn a_hardware_copy_takes_no_shadow_storage() {
+    // R103 is about the system provider's diff area: a SAN copy neither fills it nor purges.
+    let san = ProviderId::from_u128(0x5a4);
+    let vss = builder(plain_writers(1))
+        .volume(vss_sim::vocab::Volume::new("C:\\").max_storage(1 << 30))
+        .provider(SoftwareProvider::new(san, "SAN").with_info(ProviderInfo::hardware()))
+        .build();
+    for _ in 0..5 {
+        backup(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK, &["C:\\"]);
+    }
+    assert_eq!(listed(&vss, SnapshotContext::VSS_CTX_ALL).len(), 5);
+    assert_eq!(vss.write_to_volume("C:\\", 10 << 30), Ok(0));
+    assert_eq!(vss.shadow_storage()[0].used_bytes, 0);
+    assert_oracle_clean(&vss);
+}

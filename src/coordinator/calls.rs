@@ -253,9 +253,10 @@ impl Coordinator {
         })
     }
 
-    /// R20: whether `requested` (every provider, in registration order, for `None`) can
-    /// shadow-copy `volume`. A provider's error ends the question, mapped as R94 says; a
-    /// panicking provider is an unexpected provider error.
+    /// R20: whether `requested` (for `None`, every provider, hardware first as R85 ranks them)
+    /// can shadow-copy `volume` in the object's context; a provider the machine's rules pass
+    /// over (`volume_rules_allow`) is not asked. A provider's error ends the question, mapped
+    /// as R94 says; a panicking provider is an unexpected provider error.
     fn ask_support(
         &mut self,
         session: SessionNo,
@@ -290,7 +291,8 @@ impl Coordinator {
     }
 
     /// R85: the provider that takes `volume`: `requested`, if it supports the volume, or for
-    /// `GUID_NULL` the first registered provider that does. A `supports_volume` that panics
+    /// `GUID_NULL` the first that does, hardware, then software, then the system provider;
+    /// the machine's rules (`volume_rules_allow`) come first. A `supports_volume` that panics
     /// answers "not supported".
     fn pick_provider(
         &mut self,

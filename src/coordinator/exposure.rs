@@ -46,18 +46,25 @@ impl Coordinator {
             return Err(Hresult::E_INVALIDARG);
         }
         let name = match (locally, expose, path_from_root) {
-            (true, Some(name), None) if self.free_local_name(name) => name.to_owned(),
+            // `X:\` is `X:`, `C:\Dir\` is `C:\Dir`.
+            (true, Some(name), None) => {
+                let name = name.strip_suffix('\\').unwrap_or(name);
+                if !self.free_local_name(name) {
+                    return Err(Hresult::E_INVALIDARG);
+                }
+                name.to_owned()
+            }
             (false, Some(share), _) if !share.is_empty() && self.free_share(share) => {
                 share.to_owned()
             }
-            // VSS picks the share name (inferred: the copy's device name).
-            (false, None, _) => copy
-                .properties
-                .device_object
-                .rsplit('\\')
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
+            // VSS picks the share name (inferred: the copy's device name, or its id).
+            (false, None, _) => {
+                let device = copy.properties.device_object.rsplit('\\').next();
+                match device.filter(|d| !d.is_empty() && self.free_share(d)) {
+                    Some(device) => device.to_owned(),
+                    None => snapshot.to_string(),
+                }
+            }
             _ => return Err(Hresult::E_INVALIDARG),
         };
         Ok(Exposure {
@@ -89,7 +96,11 @@ impl Coordinator {
         if bytes.len() == 2 {
             !on_a_volume // a drive letter must be free
         } else {
-            on_a_volume && bytes[2] == b'\\' && bytes.len() > 3 // a folder on a volume
+            // A folder on a volume, not already another volume's mount folder.
+            on_a_volume
+                && bytes[2] == b'\\'
+                && bytes.len() > 3
+                && self.known_volume(&format!("{name}\\")).is_err()
         }
     }
 

@@ -844,7 +844,10 @@ impl Coordinator {
             .filter(|s| s.life != super::session::Life::Gone)
             .filter(|s| {
                 let sw = &s.writers[writer.0 as usize];
-                (sw.involved || stopping) && sw.takes_part() && !sw.shutdown_sent && !sw.restarted
+                (sw.involved || sw.not_responding || stopping)
+                    && sw.takes_part()
+                    && !sw.shutdown_sent
+                    && !sw.restarted
             })
             .map(|s| s.no)
             .collect();
@@ -864,8 +867,10 @@ impl Coordinator {
         } else {
             TraceEvent::WriterRestarted { writer }
         });
+        // A dead process hears nothing: everything queued for it goes; a restarted one still
+        // gets what the backups it is no part of queued for it.
         self.queued
-            .retain(|q| q.writer != writer || !losing.contains(&q.session));
+            .retain(|q| q.writer != writer || !stopping && !losing.contains(&q.session));
         for &session in &losing {
             self.sessions[session.0 as usize].writers[writer.0 as usize].restarted = true;
             self.writer_dropped(session, writer, DropReason::Restarted);
@@ -873,7 +878,7 @@ impl Coordinator {
         for session in losing {
             self.stop_freeze_timer(session, writer);
         }
-        if !self.queued.is_empty() {
+        if !stopping && !self.queued.is_empty() {
             self.deliver_queued(writer);
         }
     }

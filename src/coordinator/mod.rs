@@ -393,31 +393,45 @@ impl Coordinator {
         let writer = self
             .writer_no(instance_id)
             .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)?;
-        self.restart_writer_no(writer);
+        if self.writers[writer.0 as usize].down {
+            // Restarting a service whose process is down starts it.
+            self.start_writer_no(writer);
+        } else {
+            self.restart_writer_no(writer);
+        }
         Ok(())
     }
 
     /// The process of the writer with instance id `instance_id` dies: see `Vss::stop_writer`.
-    pub fn stop_writer(&mut self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+    /// Whether it was up.
+    pub fn stop_writer(&mut self, instance_id: WriterInstanceId) -> Result<bool, Hresult> {
         let writer = self
             .writer_no(instance_id)
             .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)?;
-        if !self.writers[writer.0 as usize].down {
+        let up = !self.writers[writer.0 as usize].down;
+        if up {
             self.stop_writer_no(writer);
         }
-        Ok(())
+        Ok(up)
     }
 
-    /// The writer's process starts again: see `Vss::start_writer`.
-    pub fn start_writer(&mut self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+    /// The writer's process starts again: see `Vss::start_writer`. Whether it was down.
+    pub fn start_writer(&mut self, instance_id: WriterInstanceId) -> Result<bool, Hresult> {
         let writer = self
             .writer_no(instance_id)
             .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)?;
-        if self.writers[writer.0 as usize].down {
-            self.writers[writer.0 as usize].down = false;
-            self.record(TraceEvent::WriterStarted { writer });
+        let down = self.writers[writer.0 as usize].down;
+        if down {
+            self.start_writer_no(writer);
         }
-        Ok(())
+        Ok(down)
+    }
+
+    /// The writer's process is up again: Stable, no error.
+    fn start_writer_no(&mut self, writer: WriterNo) {
+        self.writers[writer.0 as usize].down = false;
+        self.writer_status[writer.0 as usize] = WriterStatusNow::STABLE;
+        self.record(TraceEvent::WriterStarted { writer });
     }
 
     /// The instance ids of the writers registered as `name`, in registration order.

@@ -20,7 +20,8 @@ pub(crate) struct StoredCopy {
     pub(crate) session: SessionNo,
     /// The machine volume it copies.
     pub(crate) volume: u32,
-    /// The shadow storage its diff area takes (R103).
+    /// The shadow storage its diff area takes (R103): the system provider's copies only;
+    /// other providers keep their copies elsewhere (0).
     pub(crate) diff_bytes: u64,
 }
 
@@ -70,22 +71,29 @@ impl Coordinator {
                 context,
                 session,
                 volume: record.volume,
-                diff_bytes: machine_volume.spec.initial_diff_area(),
+                diff_bytes: if self.is_system_provider(record.provider) {
+                    machine_volume.spec.initial_diff_area()
+                } else {
+                    0
+                },
             });
         }
         for copy in created {
             // The new copy's diff area needs room: older copies of the volume may go (R103).
-            self.make_room(
-                copy.volume,
-                copy.diff_bytes,
-                context.base.is_client_accessible(),
-            );
+            if copy.diff_bytes > 0 {
+                self.make_room(
+                    copy.volume,
+                    copy.diff_bytes,
+                    context.base.is_client_accessible(),
+                );
+            }
             self.record(TraceEvent::ShadowCopyCreated {
                 session,
                 snapshot: copy.properties.snapshot_id,
                 set: copy.properties.snapshot_set_id,
                 context: context.raw(),
                 volume: self.volume_name(copy.volume).to_owned(),
+                in_storage: copy.diff_bytes > 0,
             });
             self.store.push(copy);
         }
@@ -97,10 +105,7 @@ impl Coordinator {
     /// `NO_AUTORECOVERY` they are auto-recovered (inferred from published `vssadmin` output).
     fn copy_attributes(&self, provider: ProviderNo, context: Context) -> u32 {
         let mut bits = context.base.attributes().union(context.modifiers);
-        let system = self.providers.get(provider.0 as usize).is_some_and(|p| {
-            p.properties.provider_type == crate::vocab::ProviderType::VSS_PROV_SYSTEM
-        });
-        if system {
+        if self.is_system_provider(provider) {
             bits = bits.union(Attributes::DIFFERENTIAL);
         }
         if context.base.involves_writers()
@@ -109,6 +114,13 @@ impl Coordinator {
             bits = bits.union(Attributes::AUTORECOVER);
         }
         bits.0
+    }
+
+    /// Whether `provider` is the system provider (by its kind).
+    pub(crate) fn is_system_provider(&self, provider: ProviderNo) -> bool {
+        self.providers.get(provider.0 as usize).is_some_and(|p| {
+            p.properties.provider_type == crate::vocab::ProviderType::VSS_PROV_SYSTEM
+        })
     }
 
     /// The copy `snapshot`, if it is on the machine and `session`'s context sees it.

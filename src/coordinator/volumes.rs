@@ -159,9 +159,7 @@ impl Coordinator {
         provider: ProviderNo,
         step: ProviderStep,
     ) -> Option<Hresult> {
-        let system = self.providers[provider.0 as usize].properties.provider_type
-            == ProviderType::VSS_PROV_SYSTEM;
-        if step != ProviderStep::EndPrepareSnapshots || !system {
+        if step != ProviderStep::EndPrepareSnapshots || !self.is_system_provider(provider) {
             return None;
         }
         let data = self.sessions[session.0 as usize].set.data()?;
@@ -190,62 +188,72 @@ impl Coordinator {
     pub(crate) fn make_room(&mut self, volume: u32, need: u64, client_accessible: bool) {
         self.volumes[volume as usize].associated = true;
         let capacity = self.volumes[volume as usize].spec.storage_capacity();
-        while self.storage_used(volume).saturating_add(need) > capacity {
-            if !self.purge_oldest(volume, PurgeReason::StorageLimit, |_| true) {
-                break;
+        let mut used = self.storage_used(volume);
+        while used.saturating_add(need) > capacity {
+            match self.purge_oldest(volume, PurgeReason::StorageLimit, |c| c.diff_bytes > 0) {
+                Some(freed) => used = used.saturating_sub(freed),
+                None => break,
             }
         }
         if client_accessible {
             let max = self.max_client_accessible_copies as usize;
             let is_client = |c: &StoredCopy| c.context.base.is_client_accessible();
-            while self
+            let mut count = self
                 .store
                 .iter()
                 .filter(|c| c.volume == volume && is_client(c))
-                .count()
-                >= max
+                .count();
+            while count >= max
+                && self
+                    .purge_oldest(volume, PurgeReason::CopyLimit, is_client)
+                    .is_some()
             {
-                if !self.purge_oldest(volume, PurgeReason::CopyLimit, is_client) {
-                    break;
-                }
+                count -= 1;
             }
         }
     }
 
-    /// Deletes the oldest copy of `volume` that `which` accepts; false if there is none.
+    /// Deletes the oldest copy of `volume` that `which` accepts; the shadow storage it freed,
+    /// or `None` if there is no such copy.
     fn purge_oldest(
         &mut self,
         volume: u32,
         reason: PurgeReason,
         which: impl Fn(&StoredCopy) -> bool,
-    ) -> bool {
-        let Some(at) = self
+    ) -> Option<u64> {
+        let at = self
             .store
             .iter()
-            .position(|c| c.volume == volume && which(c))
-        else {
-            return false;
-        };
+            .position(|c| c.volume == volume && which(c))?;
         let copy = self.store.remove(at);
         self.record(TraceEvent::ShadowCopyPurged {
             snapshot: copy.properties.snapshot_id,
             reason,
         });
-        true
+        Some(copy.diff_bytes)
     }
 
     /// The host writes `bytes` to a volume: see `Vss::write_to_volume`.
     pub fn write_to_volume(&mut self, name: &str, bytes: u64) -> Result<u32, Hresult> {
         let volume = self.known_volume(name)?;
-        let Some(newest) = self.store.iter_mut().rev().find(|c| c.volume == volume) else {
+        // The copy-on-write goes to the newest copy in the volume's shadow storage.
+        let Some(newest) = self
+            .store
+            .iter_mut()
+            .rev()
+            .find(|c| c.volume == volume && c.diff_bytes > 0)
+        else {
             return Ok(0);
         };
         newest.diff_bytes = newest.diff_bytes.saturating_add(bytes);
         let capacity = self.volumes[volume as usize].spec.storage_capacity();
+        let mut used = self.storage_used(volume);
         let mut purged = 0;
-        while self.storage_used(volume) > capacity
-            && self.purge_oldest(volume, PurgeReason::StorageLimit, |_| true)
-        {
+        while used > capacity {
+            match self.purge_oldest(volume, PurgeReason::StorageLimit, |c| c.diff_bytes > 0) {
+                Some(freed) => used = used.saturating_sub(freed),
+                None => break,
+            }
             purged += 1;
         }
         Ok(purged)

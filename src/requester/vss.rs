@@ -156,14 +156,17 @@ impl Vss {
     /// part 6): as [`Vss::restart_writer`], VSS gives up on the handler it is in and its queued
     /// events, and every backup under way that identified it loses it; while it is down no
     /// requester finds it (it is absent from writer metadata and status) and it hears no event.
-    /// No-op if it is down already; `VSS_E_OBJECT_NOT_FOUND` for an unknown instance id.
-    pub fn stop_writer(&self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+    /// Returns whether it was up (stopping a stopped writer changes nothing);
+    /// `VSS_E_OBJECT_NOT_FOUND` for an unknown instance id. [`Vss::restart_writer`] of a
+    /// stopped writer starts it.
+    pub fn stop_writer(&self, instance_id: WriterInstanceId) -> Result<bool, Hresult> {
         self.with_mut(|core| core.stop_writer(instance_id))
     }
 
     /// The writer's process starts again: the next `GatherWriterMetadata` finds it, `[1]
-    /// Stable` with no error. No-op if it is up.
-    pub fn start_writer(&self, instance_id: WriterInstanceId) -> Result<(), Hresult> {
+    /// Stable` with no error. Returns whether it was down (starting a running writer changes
+    /// nothing).
+    pub fn start_writer(&self, instance_id: WriterInstanceId) -> Result<bool, Hresult> {
         self.with_mut(|core| core.start_writer(instance_id))
     }
 

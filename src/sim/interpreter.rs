@@ -228,18 +228,19 @@ impl<'a> Interpreter<'a> {
     /// Stops (or starts) every instance of the writer `name`; a process that starts again has
     /// forgotten a stuck failure. `E_INVALIDARG` for an unknown name.
     fn stop_or_start(&self, name: &str, stop: bool) -> Hresult {
-        let Some(stuck) = self.machine.stuck.get(name) else {
+        if !self.machine.classes.contains_key(name) {
             return Hresult::E_INVALIDARG;
-        };
-        for instance in self.vss.writer_instances(name) {
-            let _ = if stop {
-                self.vss.stop_writer(instance)
-            } else {
-                self.vss.start_writer(instance)
-            };
         }
-        if !stop {
-            stuck.iter().for_each(|s| s.set(None));
+        let stuck = self.machine.stuck.get(name);
+        // A process that starts again has forgotten its stuck failure; a running one keeps it.
+        for (index, instance) in self.vss.writer_instances(name).into_iter().enumerate() {
+            if stop {
+                let _ = self.vss.stop_writer(instance);
+            } else if self.vss.start_writer(instance) == Ok(true) {
+                if let Some(failure) = stuck.and_then(|s| s.get(index)) {
+                    failure.set(None);
+                }
+            }
         }
         Hresult::S_OK
     }

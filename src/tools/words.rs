@@ -101,17 +101,28 @@ pub fn vssadmin_size(bytes: u64, whole: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    let number = if unit == 0 || value >= 100.0 {
-        format!("{value:.0}")
-    } else if value >= 10.0 {
-        format!("{value:.1}")
+    // Three significant digits, rounded before the precision is chosen (9.996 is "10.0").
+    let (hundredths, tenths, whole_units) = (
+        (value * 100.0).round() / 100.0,
+        (value * 10.0).round() / 10.0,
+        value.round(),
+    );
+    let number = if unit == 0 || tenths >= 100.0 {
+        if whole_units >= 1024.0 && unit > 0 && unit + 1 < UNITS.len() {
+            unit += 1;
+            format!("{:.2}", whole_units / 1024.0)
+        } else {
+            format!("{whole_units:.0}")
+        }
+    } else if hundredths >= 10.0 {
+        format!("{tenths:.1}")
     } else {
-        format!("{value:.2}")
+        format!("{hundredths:.2}")
     };
     let percent = if whole == 0 {
         0
     } else {
-        (u128::from(bytes) * 100 / u128::from(whole)) as u64
+        u64::try_from(u128::from(bytes) * 100 / u128::from(whole)).unwrap_or(u64::MAX)
     };
     format!("{number} {} ({percent}%)", UNITS[unit])
 }
@@ -145,6 +156,20 @@ mod tests {
         assert_eq!(vssadmin_size(2_212_000_000, 150 << 30), "2.06 GB (1%)");
         assert_eq!(vssadmin_size(12_670_000_000, 147 << 30), "11.8 GB (8%)");
         assert_eq!(vssadmin_size(0, 1), "0 B (0%)");
+        // Rounding never shows four digits or a fourth significant one.
+        assert_eq!(
+            vssadmin_size((9.996 * 1024.0 * 1024.0) as u64, 1 << 40),
+            "10.0 MB (0%)"
+        );
+        assert_eq!(
+            vssadmin_size((99.97 * 1024.0) as u64, 1 << 40),
+            "100 KB (0%)"
+        );
+        assert_eq!(vssadmin_size(1024 * 1024 - 1, 1 << 40), "1.00 MB (0%)");
+        assert_eq!(
+            vssadmin_size(u64::MAX, 1),
+            format!("16.0 EB ({}%)", u64::MAX)
+        );
     }
 
     #[test]

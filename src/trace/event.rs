@@ -231,6 +231,9 @@ pub enum TraceEvent {
         /// The volume it copies, by the name the machine gives it (`C:\`).
         #[serde(default)]
         volume: String,
+        /// Its diff area is in the volume's shadow storage (a system provider copy, R103).
+        #[serde(default)]
+        in_storage: bool,
     },
     /// `ExposeSnapshot` exposed a shadow copy (R107).
     ShadowCopyExposed {

@@ -167,6 +167,7 @@ impl Names {
                 set,
                 context,
                 volume,
+                ..
             } => format!(
                 "{session}  shadow copy {snapshot} of {volume} in {set} on the machine (context \
                  0x{context:X})"

@@ -60,7 +60,9 @@ pub const fn vss_timestamp(unix_ms: i64) -> i64 {
 
 /// A `VSS_TIMESTAMP` as a UTC civil time: (year, month 1–12, day, hour, minute, second).
 pub fn civil_time(timestamp: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let unix_s = (timestamp - UNIX_EPOCH_AS_VSS_TIMESTAMP).div_euclid(10_000_000);
+    let unix_s = timestamp
+        .saturating_sub(UNIX_EPOCH_AS_VSS_TIMESTAMP)
+        .div_euclid(10_000_000);
     let (days, secs) = (unix_s.div_euclid(86_400), unix_s.rem_euclid(86_400));
     // Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
     let z = days + 719_468;

@@ -177,6 +177,15 @@ impl Checker {
         let count = scenario.providers.len();
         self.count(providers.clone(), "providers", count, MAX_PROVIDERS);
         for (index, provider) in scenario.providers.iter().enumerate() {
+            let system = crate::vocab::well_known::SYSTEM_PROVIDER;
+            if provider.kind == Some(crate::vocab::ProviderType::VSS_PROV_SYSTEM)
+                && provider.id.is_some_and(|id| id != system)
+            {
+                self.report(
+                    providers.index(index).key("kind"),
+                    "only the system provider's id is of kind VSS_PROV_SYSTEM (R127)".into(),
+                );
+            }
             for (step, ms) in &provider.durations_ms {
                 let path = providers
                     .index(index)
@@ -213,6 +222,21 @@ impl Checker {
                 format!("MaxShadowCopies is 1 to 512 on Windows, not {copies}"),
             );
         }
+        let names: Vec<&str> = scenario.writers.iter().map(|w| w.name.as_str()).collect();
+        for (index, fault) in scenario.faults.machine.iter().enumerate() {
+            let (crate::sim::MachineFault::StopWriter(name)
+            | crate::sim::MachineFault::StartWriter(name)
+            | crate::sim::MachineFault::RestartWriter(name)) = fault;
+            if !names.contains(&name.as_str()) {
+                self.report(
+                    FieldPath::default()
+                        .key("faults")
+                        .key("machine")
+                        .index(index),
+                    format!("{name:?} is not a writer of this scenario"),
+                );
+            }
+        }
         let faults = FieldPath::default().key("faults");
         for (event, reactions) in &scenario.faults.writer {
             for (index, reaction) in reactions.iter().enumerate() {
@@ -240,17 +264,20 @@ impl Checker {
     /// R16: every name ends with its backslash, and no two volumes answer to one name.
     fn volumes(&mut self, root: &FieldPath, volumes: &[crate::vocab::Volume]) {
         let mut seen: Vec<String> = Vec::new();
-        let mut guids = Vec::new();
+        // Every volume's GUID as the machine will have it: given, or minted from its place.
+        let effective = |i: usize| {
+            volumes[i].guid.unwrap_or_else(|| {
+                crate::vocab::minted_uuid(crate::vocab::IdKind::Volume, i as u64 + 1)
+            })
+        };
         for (index, volume) in volumes.iter().enumerate() {
             let at = root.index(index);
-            if let Some(guid) = volume.guid {
-                if guids.contains(&guid) {
-                    self.report(
-                        at.key("guid"),
-                        format!("two volumes have the GUID {{{guid}}}"),
-                    );
-                }
-                guids.push(guid);
+            let guid = effective(index);
+            if (0..index).any(|earlier| effective(earlier) == guid) {
+                self.report(
+                    at.key("guid"),
+                    format!("two volumes have the GUID {{{guid}}}"),
+                );
             }
             let names = std::iter::once((at.key("name"), &volume.name)).chain(
                 volume

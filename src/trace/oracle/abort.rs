@@ -126,6 +126,16 @@ impl Rules for AbortRules {
             {
                 self.dropped_unaborted.push((*session, *writer, cx.now));
             }
+            // A writer whose process died hears no Abort any more, from any backup.
+            TraceEvent::WriterStopped { writer } => {
+                self.needs.retain(|(_, w), _| w != writer);
+                self.dropped_unaborted.retain(|(_, w, _)| w != writer);
+                for (_, reaches) in self.reaches.iter_mut() {
+                    for reach in reaches {
+                        reach.required.remove(writer);
+                    }
+                }
+            }
             // A restarted writer gets none of the backup's later events: no Abort is owed.
             TraceEvent::WriterDropped {
                 session,

@@ -90,7 +90,26 @@ impl Rules for ParticipationRules {
                 writer,
                 event,
                 ..
-            } => self.delivered(cx, *session, *writer, *event),
+            } => {
+                let down = cx
+                    .model
+                    .writers
+                    .get(writer)
+                    .and_then(|info| info.down.last())
+                    .is_some_and(|(_, started)| started.is_none());
+                if down {
+                    cx.engine(
+                        Rule::R30,
+                        format!(
+                            "{} received {event} from {session} at {} ms while its process was \
+                             down",
+                            cx.model.writer(*writer),
+                            cx.now.at_ms
+                        ),
+                    );
+                }
+                self.delivered(cx, *session, *writer, *event);
+            }
             TraceEvent::Handled {
                 session,
                 writer,

@@ -38,6 +38,13 @@ impl Rules for ShutdownRules {
     fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
         match event {
             TraceEvent::Called { session, call, hr } => self.called(cx, *session, call, *hr),
+            // A writer whose process died hears no BackupShutdown any more.
+            TraceEvent::WriterStopped { writer } => {
+                for (_, owed) in self.released.iter_mut() {
+                    owed.required.remove(writer);
+                    owed.optional.remove(writer);
+                }
+            }
             TraceEvent::Delivered {
                 session,
                 writer,

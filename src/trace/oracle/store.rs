@@ -28,6 +28,7 @@ struct Copy {
     session: SessionNo,
     context: SnapshotContext,
     volume: String,
+    in_storage: bool,
 }
 
 /// The store rules.
@@ -69,6 +70,7 @@ impl Rules for StoreRules {
                 set,
                 context,
                 volume,
+                in_storage,
             } => {
                 let context =
                     Context::from_raw(*context).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
@@ -81,6 +83,7 @@ impl Rules for StoreRules {
                     session: *session,
                     context,
                     volume: volume.clone(),
+                    in_storage: *in_storage,
                 });
             }
             TraceEvent::ShadowCopyPurged { snapshot, reason } => {
@@ -177,7 +180,10 @@ impl StoreRules {
         };
         let older = self.copies[..at].iter().find(|c| {
             c.volume == copy.volume
-                && (reason == PurgeReason::StorageLimit || c.context.is_client_accessible())
+                && match reason {
+                    PurgeReason::StorageLimit => c.in_storage,
+                    PurgeReason::CopyLimit => c.context.is_client_accessible(),
+                }
         });
         if let Some(older) = older {
             cx.engine(
@@ -331,6 +337,7 @@ mod tests {
                 set: set_of(S0),
                 context: SnapshotContext::VSS_CTX_APP_ROLLBACK.value(),
                 volume: "C:\\".into(),
+                in_storage: true,
             });
         }
         (b, ids)

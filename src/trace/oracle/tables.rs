@@ -118,6 +118,11 @@ impl<K: TableKey, V> VecMap<K, V> {
         self.find(key).ok().map(|at| self.entries.remove(at).1)
     }
 
+    /// Keeps the pairs `keep` accepts.
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&K, &V) -> bool) {
+        self.entries.retain(|(key, value)| keep(key, value));
+    }
+
     /// The entry for `key`, to read or fill in.
     pub(super) fn entry(&mut self, key: K) -> Entry<'_, K, V> {
         Entry { map: self, key }
