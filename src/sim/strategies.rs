@@ -291,8 +291,8 @@ impl StrategyConfig {
             vec(choice(), 0..=self.max_choices),
         )
             .prop_map(
-                |(writers, providers, volumes, policies, faults, mut steps, choices)| {
-                    name_only(&mut steps, writers.len());
+                |(writers, providers, volumes, policies, mut faults, mut steps, choices)| {
+                    name_only(&mut steps, &mut faults, writers.len());
                     Scenario {
                         name: "generated".into(),
                         description: String::new(),
@@ -314,17 +314,25 @@ impl StrategyConfig {
 
 /// Makes every writer name `steps` use (`W0`–`W3`) one of the `writers` the machine has
 /// (`W<k>` becomes `W<k % writers>`), so a generated scenario is one a scenario file may hold.
-fn name_only(steps: &mut [ProgramStep], writers: usize) {
+fn name_only(steps: &mut [ProgramStep], faults: &mut FaultCatalogue, writers: usize) {
     let rename = |name: &mut String| {
-        let index: usize = name[1..].parse().unwrap_or(0);
+        let index: usize = name.get(1..).and_then(|n| n.parse().ok()).unwrap_or(0);
         *name = format!("W{}", index % writers.max(1));
     };
+    for fault in &mut faults.machine {
+        let (MachineFault::StopWriter(name)
+        | MachineFault::StartWriter(name)
+        | MachineFault::RestartWriter(name)) = fault;
+        rename(name);
+    }
     for program_step in steps {
         match &mut program_step.step {
             Step::EnableWriters { writers }
             | Step::DisableWriters { writers }
             | Step::SelectComponents { writers } => writers.iter_mut().for_each(rename),
             Step::RestartWriter { writer }
+            | Step::StopWriter { writer }
+            | Step::StartWriter { writer }
             | Step::AddComponent {
                 component: ComponentRef::Named { writer, .. },
             }
