@@ -79,7 +79,7 @@
 //! | [`coordinator`] | the simulated VSS service: sessions, guard table, async operations, pipeline, timers, aborts, the engine's choice points |
 //! | [`requester`] | [`Vss`](requester::Vss), the typestate [`BackupComponents`](requester::BackupComponents) (a pending and a failure state per asynchronous step) and the dynamic API |
 //! | [`sim`] | decisions and deciders, faults as data, the one requester language ([`Step`](sim::Step)) and its interpreter, scenario files and their [`Runner`](sim::Runner), the [`Explorer`](sim::Explorer), swarm mode, fuzz entry points, proptest strategies |
-//! | [`tools`] | Windows' own requesters as library functions: what `vssadmin list writers` and `vssadmin list providers` print over a machine |
+//! | [`tools`] | Windows' own requesters as library functions: what `vssadmin list writers`, `list providers`, `list shadows` and `list shadowstorage`, and DiskShadow's `list writers status`, print over a machine |
 //! | [`testkit`] | [`WriterConformance`](testkit::WriterConformance) for writer authors, [`RequesterCheck`](testkit::RequesterCheck) for backup tools |
 //!
 //! Design rationale: `docs/architecture.md`; every rule, table and open question with its status
