@@ -83,7 +83,7 @@ impl Coordinator {
                 c.properties
                     .exposed_name
                     .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(candidate))
+                    .is_some_and(|n| crate::vocab::same_path(n, candidate))
             })
         };
         let bytes = name.as_bytes();
@@ -111,7 +111,7 @@ impl Coordinator {
                 && c.properties
                     .exposed_name
                     .as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(share))
+                    .is_some_and(|n| crate::vocab::same_path(n, share))
         })
     }
 

@@ -174,7 +174,7 @@ pub fn list_shadows(vss: &Vss, filter: &ShadowFilter) -> Result<String, AsyncErr
         .filter(|c| {
             for_volume
                 .as_ref()
-                .is_none_or(|v| c.original_volume.eq_ignore_ascii_case(v))
+                .is_none_or(|v| crate::vocab::same_path(&c.original_volume, v))
         })
         .filter(|c| filter.shadow.is_none_or(|id| c.snapshot_id == id))
         .filter(|c| filter.set.is_none_or(|id| c.snapshot_set_id == id))

@@ -44,9 +44,9 @@ pub use provider_step::ProviderStep;
 pub use rules::Rule;
 pub use snapshot_state::{civil_time, vss_timestamp, SnapshotState, DEFAULT_WALL_CLOCK_EPOCH_MS};
 pub use volume::{
-    volume_guid_path, FileSystem, ShadowStorage, Volume, DEFAULT_MAX_CLIENT_ACCESSIBLE_COPIES,
-    DEFAULT_VOLUME_BYTES, INITIAL_DIFF_AREA_BYTES, MAX_COPIES_PER_VOLUME,
-    SMALL_VOLUME_DIFF_AREA_BYTES,
+    same_path, volume_guid_path, FileSystem, ShadowStorage, Volume,
+    DEFAULT_MAX_CLIENT_ACCESSIBLE_COPIES, DEFAULT_VOLUME_BYTES, INITIAL_DIFF_AREA_BYTES,
+    MAX_COPIES_PER_VOLUME, SMALL_VOLUME_DIFF_AREA_BYTES,
 };
 pub use wait::{SignalName, Wait, WaitEnd};
 pub use writer_kind::{

@@ -152,14 +152,11 @@ impl Volume {
     }
 
     /// Whether `name` names it: its name, a mount folder or its GUID path `guid_path`
-    /// (case-insensitive, trailing backslash required, R16).
+    /// (case-insensitive as Windows paths are, trailing backslash required, R16).
     pub fn answers_to(&self, name: &str, guid_path: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name)
-            || guid_path.eq_ignore_ascii_case(name)
-            || self
-                .mount_points
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(name))
+        same_path(&self.name, name)
+            || same_path(guid_path, name)
+            || self.mount_points.iter().any(|m| same_path(m, name))
     }
 }
 
@@ -178,6 +175,17 @@ pub struct ShadowStorage {
     pub max_bytes: Option<u64>,
     /// The size of the volume it is for (vssadmin's percentages are of it).
     pub volume_bytes: u64,
+}
+
+/// Whether two paths name the same place, ignoring case as Windows does for every letter (not
+/// only ASCII ones: `C:\Données\` is `C:\DONNÉES\`).
+pub fn same_path(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_uppercase)
+        .eq(b.chars().flat_map(char::to_uppercase))
 }
 
 /// `\\?\Volume{guid}\`, the volume GUID path.
@@ -307,5 +315,7 @@ mod tests {
         assert!(d.answers_to("C:\\DATA\\", &path));
         assert!(d.answers_to(&path.to_uppercase(), &path));
         assert!(!d.answers_to("D:", &path));
+        let accented = Volume::new("E:\\").mount_point("C:\\Données\\");
+        assert!(accented.answers_to("c:\\DONNÉES\\", &path));
     }
 }

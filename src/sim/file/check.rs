@@ -295,7 +295,7 @@ impl Checker {
                              `C:\\Mount\\` (R16)"
                         ),
                     );
-                } else if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+                } else if seen.iter().any(|s| crate::vocab::same_path(s, name)) {
                     self.report(path, format!("two volumes answer to {name:?}"));
                 } else {
                     seen.push(name.clone());
