@@ -23,9 +23,17 @@ impl Coordinator {
         call: Call,
     ) -> Result<Reply, Hresult> {
         let checked = match self.check_call(session, &call) {
-            Ok(Checked::PickProvider { requested, volume }) => {
-                self.pick_provider(session, requested, volume)
-            }
+            Ok(Checked::PickProvider { requested, volume }) => self
+                .pick_provider(session, requested, volume)
+                .and_then(|checked| match checked {
+                    // R102: the system provider keeps at most 512 copies of a volume.
+                    Checked::Volume { provider, volume }
+                        if self.is_system_provider(provider) && self.volume_copies_full(volume) =>
+                    {
+                        Err(Hresult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED)
+                    }
+                    checked => Ok(checked),
+                }),
             Ok(Checked::AskSupport { requested, volume }) => self
                 .ask_support(session, requested, volume)
                 .map(Checked::Supported),
@@ -243,9 +251,6 @@ impl Coordinator {
         }
         if data.volumes.len() >= MAX_VOLUMES_PER_SET {
             return Err(Hresult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED); // R17
-        }
-        if self.volume_copies_full(known) {
-            return Err(Hresult::VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED); // R102
         }
         Ok(Checked::PickProvider {
             requested: provider,

@@ -134,10 +134,15 @@ impl Coordinator {
         order
     }
 
-    /// R102: `volume` already has the most shadow copies a volume may have, counting those in
-    /// sets being created.
+    /// R102: `volume` already has the most software shadow copies the system provider keeps of
+    /// a volume, counting those in sets being created (other providers' copies are theirs to
+    /// limit).
     pub(crate) fn volume_copies_full(&self, volume: u32) -> bool {
-        let stored = self.store.iter().filter(|c| c.volume == volume).count();
+        let stored = self
+            .store
+            .iter()
+            .filter(|c| c.volume == volume && c.diff_bytes > 0)
+            .count();
         let pending: usize = self
             .sessions
             .iter()
@@ -145,7 +150,12 @@ impl Coordinator {
                 super::session::SetState::InCreation(data) => Some(data),
                 _ => None,
             })
-            .map(|data| data.snapshots.iter().filter(|r| r.volume == volume).count())
+            .map(|data| {
+                data.snapshots
+                    .iter()
+                    .filter(|r| r.volume == volume && self.is_system_provider(r.provider))
+                    .count()
+            })
             .sum();
         stored + pending >= MAX_COPIES_PER_VOLUME
     }
