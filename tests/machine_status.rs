@@ -375,7 +375,7 @@ fn a_writer_restarted_between_events_drops_out_of_the_backup_it_was_part_of() {
 
 #[test]
 fn a_writer_whose_process_is_down_is_absent_until_it_starts_again() {
-    // Issue 12 part 6: W1's process dies while a backup is prepared. The backup loses it (it
+    // R30, issue 12 part 6: W1's process dies while a backup is prepared. The backup loses it (it
     // gets no PrepareForSnapshot, no BackupShutdown); a new requester does not find it; once its
     // process is back, the next requester finds it Stable.
     let vss = machine(plain_writers(2));

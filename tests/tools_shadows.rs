@@ -118,7 +118,8 @@ fn r124_list_shadows_groups_by_set_and_filters_by_volume_copy_and_set() {
 }
 
 #[test]
-fn list_shadowstorage_prints_each_association() {
+fn r103_list_shadowstorage_prints_each_association() {
+    // R103: the shadow storage each volume's copies use, against its maximum.
     let vss = Vss::builder()
         .volume(
             Volume::new("C:\\")

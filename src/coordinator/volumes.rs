@@ -6,8 +6,8 @@ use super::store::StoredCopy;
 use super::Coordinator;
 use crate::trace::{PurgeReason, TraceEvent};
 use crate::vocab::{
-    volume_guid_path, Attributes, Context, Hresult, IdKind, ProviderNo, ProviderStep, ProviderType,
-    SessionNo, ShadowStorage, Volume, MAX_COPIES_PER_VOLUME,
+    volume_guid_path, Attributes, Context, Hresult, IdKind, ProviderNo, ProviderStep, SessionNo,
+    ShadowStorage, Volume, MAX_COPIES_PER_VOLUME,
 };
 
 /// One volume of the machine, its names resolved.
@@ -109,16 +109,14 @@ impl Coordinator {
         context: Context,
     ) -> bool {
         let spec = &self.volumes[volume as usize].spec;
-        let slot = &self.providers[provider.0 as usize];
-        let system = slot.properties.provider_type == ProviderType::VSS_PROV_SYSTEM;
+        let system = self.is_system_provider(provider);
         if system && spec.removable || context.base.is_client_accessible() && !system {
             return false;
         }
-        let asked = Attributes(
-            context.modifiers.0
-                & (Attributes::TRANSPORTABLE.0 | Attributes::DIFFERENTIAL.0 | Attributes::PLEX.0),
-        );
-        slot.capabilities.contains(asked)
+        let asked = Attributes(context.modifiers.0 & Attributes::PROVIDER_CAPABILITIES.0);
+        self.providers[provider.0 as usize]
+            .capabilities
+            .contains(asked)
             && (context.base.is_auto_release() || spec.file_system.takes_persistent_copies())
     }
 

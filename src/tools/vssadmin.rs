@@ -17,8 +17,8 @@ use super::words::{
 };
 use crate::requester::{AsyncError, DynBackupComponents, Vss};
 use crate::vocab::{
-    Call, Context, OsProfile, ProviderProperties, Reply, ShadowStorage, SnapshotContext,
-    SnapshotId, SnapshotProperties, SnapshotSetId, WriterStatus,
+    Call, OsProfile, ProviderProperties, Reply, ShadowStorage, SnapshotContext, SnapshotId,
+    SnapshotProperties, SnapshotSetId, WriterStatus,
 };
 
 /// What vssadmin prints when a list is empty (observed for `list shadows` and `list
@@ -258,8 +258,7 @@ fn write_shadow(
         .iter()
         .find(|p| p.provider_id == copy.provider_id)
         .map_or_else(|| copy.provider_id.to_string(), |p| p.name.clone());
-    let base = Context::from_raw(copy.attributes & CONTEXT_BITS)
-        .map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
+    let base = SnapshotContext::of_attributes(copy.attributes);
     let _ = write!(
         text,
         "      Shadow Copy ID: {}\n         Original Volume: {original}\n         Shadow Copy \
@@ -276,10 +275,6 @@ fn write_shadow(
         vssadmin_attribute_words(copy.attributes),
     );
 }
-
-/// The attribute bits a context is made of (T6): PERSISTENT, CLIENT_ACCESSIBLE,
-/// NO_AUTO_RELEASE, NO_WRITERS.
-const CONTEXT_BITS: u32 = 0x1D;
 
 /// `vssadmin list shadowstorage`: the banner, a blank line, then per association the volume it
 /// is for, the volume it is on, and the used, allocated and maximum space with their share of

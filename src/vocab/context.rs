@@ -61,6 +61,21 @@ impl SnapshotContext {
         )
     }
 
+    /// The context a shadow copy was made in, read from its `m_lSnapshotAttributes` (T6: each
+    /// context is a combination of PERSISTENT, CLIENT_ACCESSIBLE, NO_AUTO_RELEASE and
+    /// NO_WRITERS; every other bit is a modifier or set by VSS).
+    pub fn of_attributes(attributes: u32) -> Self {
+        const CONTEXT_BITS: u32 = Attributes::PERSISTENT.0
+            | Attributes::CLIENT_ACCESSIBLE.0
+            | Attributes::NO_AUTO_RELEASE.0
+            | Attributes::NO_WRITERS.0;
+        let bits = attributes & CONTEXT_BITS;
+        Self::ALL
+            .into_iter()
+            .find(|ctx| ctx.value() == bits && *ctx != Self::VSS_CTX_ALL)
+            .unwrap_or(Self::VSS_CTX_BACKUP)
+    }
+
     /// Client-accessible copies (Shadow Copies for Shared Folders; R102, R105).
     pub const fn is_client_accessible(self) -> bool {
         matches!(
@@ -132,6 +147,10 @@ impl Attributes {
             | Self::ROLLBACK_RECOVERY.0
             | Self::TXF_RECOVERY.0,
     );
+
+    /// The modifiers a provider may or may not honour (`ProviderInfo::capabilities`, R18).
+    pub const PROVIDER_CAPABILITIES: Self =
+        Self(Self::TRANSPORTABLE.0 | Self::DIFFERENTIAL.0 | Self::PLEX.0);
 
     /// True when every bit of `other` is set in `self`.
     pub const fn contains(self, other: Self) -> bool {
