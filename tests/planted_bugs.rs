@@ -130,6 +130,19 @@ fn query_after_a_persistent_backup() -> Scenario {
     scenario
 }
 
+/// A requester queries the machine's copies after the VSS service restarted under it.
+fn query_after_the_service_restarted() -> Scenario {
+    let mut scenario = three_writers(FaultCatalogue::none());
+    let by = ProgramStep::by;
+    scenario.steps = vec![
+        by(0, Step::InitializeForBackup),
+        by(0, Step::RestartService),
+        by(0, Step::Query),
+        by(0, Step::Release),
+    ];
+    scenario
+}
+
 /// A writer that asks for the current set in every handler (R68), as many real writers log it.
 struct CuriousWriter;
 
@@ -215,6 +228,7 @@ fn explore(bug: PlantedBug, planted: bool) -> Exploration {
         PlantedBug::StatusForgetsFailure => reading_status(FaultCatalogue::standard()),
         PlantedBug::StatusForgetsMachine => status_after_a_backup(),
         PlantedBug::QuerySeesEveryContext => query_after_a_persistent_backup(),
+        PlantedBug::LostObjectStillServed => query_after_the_service_restarted(),
         PlantedBug::AbortAfterPostSnapshot
         | PlantedBug::AbortOnPrepareSnapshotVeto
         | PlantedBug::CompleteWithoutSnapshot

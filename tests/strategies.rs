@@ -195,7 +195,7 @@ fn fault_plans_under_a_seeded_chooser_keep_the_engine_rules() {
 fn found_counterexamples_stay_fixed() {
     // Counterexamples the properties found: with the chooser seed the seeded property printed,
     // or (`None`) with the choices recorded in the file.
-    let regressions: [(&str, Option<u64>); 6] = [
+    let regressions: [(&str, Option<u64>); 11] = [
         (
             "abort-queued-behind-busy-handler.toml",
             Some(2_130_503_417_624_744_472),
@@ -216,6 +216,26 @@ fn found_counterexamples_stay_fixed() {
         (
             "crash-shutdown-set-id-skips-a-backup-that-lost-the-writer.toml",
             None,
+        ),
+        (
+            "prepare-backup-judges-the-document-the-writer-got.toml",
+            Some(12_285_209_694_435_785_847),
+        ),
+        (
+            "restart-after-a-cancelled-gather-gives-up-on-nothing.toml",
+            None,
+        ),
+        (
+            "a-veto-after-the-service-restarted-is-owed-no-abort.toml",
+            Some(0),
+        ),
+        (
+            "a-cancelled-prepare-backup-owes-no-nothing-selected-drop.toml",
+            Some(1_003_755_593_739_018_211),
+        ),
+        (
+            "an-own-timeout-abort-survives-a-service-restart.toml",
+            Some(760_603_781_753_326_387),
         ),
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/regressions");

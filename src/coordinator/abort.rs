@@ -144,6 +144,13 @@ impl Coordinator {
 
     /// `Release` or a requester crash (R32, R57, R104).
     pub(crate) fn release(&mut self, session: SessionNo, crashed: bool) {
+        if matches!(self.sessions[session.0 as usize].life, Life::Lost { .. }) {
+            // The service it would tell is gone: nothing to send, nothing left to delete.
+            let s = &mut self.sessions[session.0 as usize];
+            s.life = Life::Gone;
+            s.crashed = crashed;
+            return;
+        }
         if let Some(op) = self.sessions[session.0 as usize].pending {
             if self.op(op).kind == AsyncKind::DoSnapshotSet {
                 self.abort_creation(

@@ -73,6 +73,9 @@ pub enum PlantedBug {
     CompleteWithoutSnapshot,
     /// BackupShutdown after a created set carries `GUID_NULL` instead of its id (shutdown, R57).
     ShutdownWithoutSetId,
+    /// A requester object the VSS service restarted under is served as if nothing happened
+    /// (shutdown, R32: `Policies::lost_service`).
+    LostObjectStillServed,
     /// `GetWriterStatus` reports every writer's `hrFailure` as `S_OK` (states, T2).
     StatusForgetsFailure,
     /// A requester that has not involved a writer reports it `[1] Stable` / `S_OK` instead of
@@ -97,7 +100,7 @@ pub enum PlantedBug {
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::CompletionRecordedTwice,
         Self::PrepareSkipsLastWriter,
         Self::FreezeIgnoresLevels,
@@ -105,6 +108,7 @@ impl PlantedBug {
         Self::AbortOnPrepareSnapshotVeto,
         Self::CompleteWithoutSnapshot,
         Self::ShutdownWithoutSetId,
+        Self::LostObjectStillServed,
         Self::StatusForgetsFailure,
         Self::StatusForgetsMachine,
         Self::QuerySeesEveryContext,
@@ -124,7 +128,7 @@ impl PlantedBug {
             Self::AbortAfterPostSnapshot => "abort",
             Self::AbortOnPrepareSnapshotVeto => "causes",
             Self::CompleteWithoutSnapshot => "obligations",
-            Self::ShutdownWithoutSetId => "shutdown",
+            Self::ShutdownWithoutSetId | Self::LostObjectStillServed => "shutdown",
             Self::StatusForgetsFailure | Self::StatusForgetsMachine => "states",
             Self::FreezeWindowLate => "timers",
             Self::QuerySeesEveryContext => "store",
@@ -145,6 +149,7 @@ impl PlantedBug {
             Self::AbortOnPrepareSnapshotVeto => Rule::R51,
             Self::CompleteWithoutSnapshot => Rule::R26,
             Self::ShutdownWithoutSetId => Rule::R57,
+            Self::LostObjectStillServed => Rule::R32,
             Self::StatusForgetsFailure => Rule::T2,
             Self::StatusForgetsMachine => Rule::R30,
             Self::QuerySeesEveryContext => Rule::R34,

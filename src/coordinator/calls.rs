@@ -125,7 +125,9 @@ impl Coordinator {
         let s = &self.sessions[session.0 as usize];
         let unguarded = matches!(call, Call::BackupComplete)
             && s.pending.is_none()
-            && self.planted(super::PlantedBug::CompleteWithoutSnapshot);
+            && self.planted(super::PlantedBug::CompleteWithoutSnapshot)
+            || matches!(s.life, super::session::Life::Lost { .. })
+                && self.planted(super::PlantedBug::LostObjectStillServed);
         if !unguarded {
             guards::check(s, call, set_elsewhere)?;
         }

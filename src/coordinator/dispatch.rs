@@ -205,7 +205,7 @@ impl Coordinator {
             }
             WriterEvent::PrepareForBackup => {
                 sw.stage = Stage::Joined;
-                let unselected = sw.selected.is_empty();
+                let unselected = sw.unselected_at_prepare;
                 let component_mode = self.sessions[session.0 as usize]
                     .backup_state()
                     .select_components;

@@ -4,6 +4,7 @@
 //! | Call | Allowed when | Else |
 //! |---|---|---|
 //! | every call | the object exists (not released) | `VSS_E_BAD_STATE` |
+//! | every call that needs the service | the service did not restart under the object | `Policies::lost_service` |
 //! | `InitializeForBackup` | once, first (R3, R4) | `VSS_E_BAD_STATE` |
 //! | anything else but `Release`, `Crash` | after `InitializeForBackup` (R3) | `VSS_E_BAD_STATE` |
 //! | `SetContext` | once, before `StartSnapshotSet` (R5) | `VSS_E_BAD_STATE` |
@@ -37,10 +38,13 @@ const BAD_STATE: Hresult = Hresult::VSS_E_BAD_STATE;
 /// session's set is in creation (R15).
 #[inline]
 pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Result<(), Hresult> {
-    if session.life == Life::Gone {
-        return Err(BAD_STATE);
-    }
-    let initialized = session.life == Life::Backup;
+    let initialized = match session.life {
+        Life::Gone => return Err(BAD_STATE),
+        Life::Lost { code, .. } if call.needs_service() => return Err(code),
+        Life::Lost { initialized, .. } => initialized,
+        Life::Backup => true,
+        Life::Created => false,
+    };
     let phase = session.phase();
     match call {
         Call::InitializeForBackup => require(!initialized),

@@ -233,6 +233,11 @@ impl Coordinator {
         if event.belongs_to_an_operation() {
             self.involve(session, writer);
         }
+        if event == WriterEvent::PrepareForBackup {
+            // R21, R47: the document it gets is the one the requester has built so far.
+            let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
+            sw.unselected_at_prepare = sw.selected.is_empty();
+        }
         if event == WriterEvent::Freeze
             && op.is_some()
             && self.policies.freeze_timer_start == crate::vocab::FreezeTimerStart::OnFreezeDelivered
@@ -821,11 +826,13 @@ impl Coordinator {
 
     /// What a restart (`stopping`: a stop) does: see `restart_writer_no`.
     fn take_writer_down(&mut self, writer: WriterNo, stopping: bool) {
-        while let Some(index) = self
-            .in_flight
-            .iter()
-            .position(|f| f.writer() == Some(writer) && !f.abandoned)
-        {
+        // A handler whose operation has ended (cancelled, released) is waited for by nobody:
+        // it simply goes with the process.
+        while let Some(index) = self.in_flight.iter().position(|f| {
+            f.writer() == Some(writer)
+                && !f.abandoned
+                && f.op.is_none_or(|op| self.ops[op.0 as usize].is_pending())
+        }) {
             self.give_up_on(index);
         }
         while let Some(index) = self
@@ -841,7 +848,7 @@ impl Coordinator {
         let losing: Vec<SessionNo> = self
             .sessions
             .iter()
-            .filter(|s| s.life != super::session::Life::Gone)
+            .filter(|s| s.is_live())
             .filter(|s| {
                 let sw = &s.writers[writer.0 as usize];
                 (sw.involved || sw.not_responding || stopping)
@@ -868,9 +875,28 @@ impl Coordinator {
             TraceEvent::WriterRestarted { writer }
         });
         // A dead process hears nothing: everything queued for it goes; a restarted one still
-        // gets what the backups it is no part of queued for it.
-        self.queued
-            .retain(|q| q.writer != writer || !stopping && !losing.contains(&q.session));
+        // gets what the backups it is no part of queued for it, unless the service that
+        // queued them is gone.
+        let sessions = &self.sessions;
+        self.queued.retain(|q| {
+            q.writer != writer
+                || !stopping
+                    && !losing.contains(&q.session)
+                    && !matches!(
+                        sessions[q.session.0 as usize].life,
+                        super::session::Life::Lost { .. }
+                    )
+        });
+        // Its freeze windows for backups the service lost were its own process's timers.
+        let lost: Vec<SessionNo> = self
+            .sessions
+            .iter()
+            .filter(|s| matches!(s.life, super::session::Life::Lost { .. }))
+            .map(|s| s.no)
+            .collect();
+        for session in lost {
+            self.stop_freeze_timer(session, writer);
+        }
         for &session in &losing {
             self.sessions[session.0 as usize].writers[writer.0 as usize].restarted = true;
             self.writer_dropped(session, writer, DropReason::Restarted);

@@ -26,6 +26,8 @@
 //!   operation: nothing waits for them, but they queue like every other event.
 //! - VSS stops waiting for a hung OnFreeze when the writer's freeze window expires (R99), and
 //!   for any handler after `Policies::handler_timeout`, if that says so.
+//! - The service itself can restart (`service.rs`): its requester objects are lost, the
+//!   writers' own freeze windows run on (`Policies::lost_service`).
 
 mod abort;
 mod builder;
@@ -37,6 +39,7 @@ mod guards;
 mod inflight;
 mod ops;
 mod pipeline;
+mod service;
 mod session;
 mod store;
 mod timers;

@@ -22,6 +22,10 @@ pub(crate) enum Life {
     Backup,
     /// Released or crashed; every later call fails.
     Gone,
+    /// The VSS service restarted under it (`Coordinator::restart_service`): every call that
+    /// needs the service returns `code` (`Policies::lost_service`); `initialized` tells whether
+    /// `InitializeForBackup` had succeeded.
+    Lost { code: Hresult, initialized: bool },
 }
 
 /// `GatherWriterMetadata`'s progress (R8, R11).
@@ -270,6 +274,10 @@ pub(crate) struct SessionWriter {
     /// Its service restarted while this backup was under way: no further events of the
     /// backup reach it (`DropReason::Restarted`).
     pub(crate) restarted: bool,
+    /// When PrepareForBackup reached it, none of its components was in the document it made
+    /// visible (R21): it leaves the operation when the handler returns (R47), whatever the
+    /// requester added meanwhile.
+    pub(crate) unselected_at_prepare: bool,
 }
 
 impl SessionWriter {
@@ -287,6 +295,7 @@ impl SessionWriter {
             involved: false,
             awaiting_final_gather: false,
             restarted: false,
+            unselected_at_prepare: false,
         }
     }
 
@@ -457,6 +466,11 @@ impl Session {
             crashed: false,
             writers: (0..writer_count).map(|_| SessionWriter::new()).collect(),
         }
+    }
+
+    /// Neither released nor lost to a restart of the service: VSS still serves it.
+    pub(crate) fn is_live(&self) -> bool {
+        matches!(self.life, Life::Created | Life::Backup)
     }
 
     /// The context in force: `VSS_CTX_BACKUP` unless `SetContext` said otherwise (R5).

@@ -152,6 +152,40 @@ impl Vss {
         self.core.borrow().shadow_storage()
     }
 
+    /// The VSS service restarts (an administrator's `net stop vss`, a crash of `vssvc.exe`;
+    /// issue 12 part 6). Windows documents none of it; what the simulator does is
+    /// `docs/protocol.md`, "The VSS service restarting":
+    ///
+    /// * every requester object alive loses the service: the operation it had in flight ends
+    ///   with `Policies::lost_service`'s in-flight code (default `RPC_S_CALL_FAILED`), a set it
+    ///   was creating is abandoned (committed copies of it deleted, R93), its auto-release
+    ///   copies are deleted (R104), and every later call that needs the service returns the
+    ///   policy's code (default `RPC_S_SERVER_UNAVAILABLE`); `Release` still works;
+    /// * no writer hears anything more of those backups: no Abort, no BackupShutdown. A writer
+    ///   left frozen aborts itself when its own freeze window expires (R99), and every writer
+    ///   keeps the state the lost backup left it in (`[5] Waiting for completion`, a failure),
+    ///   as `vssadmin list writers` shows on Windows after a restart of VSS;
+    /// * writers hosted by the service (`WriterHost::VssService`) restart with it: Stable, no
+    ///   error (as `restart_writer`);
+    /// * persistent copies, exposures and the machine's volumes stay; a new requester object
+    ///   works as on a fresh service.
+    ///
+    /// ```
+    /// use vss_sim::requester::Vss;
+    /// use vss_sim::vocab::Hresult;
+    ///
+    /// let vss = Vss::builder().build();
+    /// let bc = vss.backup_components().initialize_for_backup().unwrap();
+    /// vss.restart_service();
+    /// let Err(error) = bc.gather_writer_metadata() else {
+    ///     panic!("the service is gone");
+    /// };
+    /// assert_eq!(error.hr, Hresult::RPC_S_SERVER_UNAVAILABLE);
+    /// ```
+    pub fn restart_service(&self) {
+        self.with_mut(|core| core.restart_service());
+    }
+
     /// The process of the writer with instance id `instance_id` dies and stays down (issue 12
     /// part 6): as [`Vss::restart_writer`], VSS gives up on the handler it is in and its queued
     /// events, and every backup under way that identified it loses it; while it is down no

@@ -91,7 +91,7 @@ pub enum RequesterFault {
 }
 
 /// What may happen to the machine before a program step (issue 12 part 6): a writer's process
-/// dies and stays down, comes back, or its service restarts. In a scenario file:
+/// dies and stays down, comes back, or its service restarts; the VSS service restarts. In a scenario file:
 /// `machine = [{ StopWriter = "SqlServerWriter" }, { StartWriter = "SqlServerWriter" }]`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum MachineFault {
@@ -101,6 +101,9 @@ pub enum MachineFault {
     StartWriter(String),
     /// The writer's service restarts (`Vss::restart_writer`; field failure 17).
     RestartWriter(String),
+    /// The VSS service restarts (`Vss::restart_service`). In a scenario file:
+    /// `machine = ["RestartService"]`.
+    RestartService,
 }
 
 /// The faults that may happen in a run.

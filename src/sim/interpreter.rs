@@ -59,11 +59,13 @@ impl StepResult {
 }
 
 /// What the interpreter knows of the machine besides what requesters read: the writers' class
-/// ids by name (for steps that name writers), and their stuck failures (for `RestartWriter`).
+/// ids by name (for steps that name writers), their stuck failures (for `RestartWriter`), and
+/// which of them the VSS service hosts (for `RestartService`).
 #[derive(Default)]
 pub(crate) struct Machine<'s> {
     pub(crate) classes: BTreeMap<&'s str, WriterClassId>,
     pub(crate) stuck: BTreeMap<&'s str, Vec<StuckFailure>>,
+    pub(crate) hosted_by_vss: std::collections::BTreeSet<&'s str>,
 }
 
 /// Runs programs on one machine.
@@ -152,6 +154,11 @@ impl<'a> Interpreter<'a> {
                 result.hr = Some(self.restart(writer));
                 return result;
             }
+            Step::RestartService => {
+                self.restart_service();
+                result.hr = Some(Hresult::S_OK);
+                return result;
+            }
             Step::StopWriter { writer } => {
                 result.hr = Some(self.stop_or_start(writer, true));
                 return result;
@@ -222,7 +229,22 @@ impl<'a> Interpreter<'a> {
             MachineFault::StopWriter(name) => self.stop_or_start(name, true),
             MachineFault::StartWriter(name) => self.stop_or_start(name, false),
             MachineFault::RestartWriter(name) => self.restart(name),
+            MachineFault::RestartService => {
+                self.restart_service();
+                Hresult::S_OK
+            }
         };
+    }
+
+    /// The VSS service restarts (`Vss::restart_service`); the writers it hosts forget a failure
+    /// stuck to them, as after a restart of their own service.
+    fn restart_service(&self) {
+        self.vss.restart_service();
+        for name in &self.machine.hosted_by_vss {
+            if let Some(instances) = self.machine.stuck.get(name) {
+                instances.iter().for_each(|stuck| stuck.set(None));
+            }
+        }
     }
 
     /// Stops (or starts) every instance of the writer `name`; a process that starts again has
@@ -408,6 +430,7 @@ impl<'a> Interpreter<'a> {
             | Step::SelectAllComponents
             | Step::SelectComponents { .. }
             | Step::RestartWriter { .. }
+            | Step::RestartService
             | Step::StopWriter { .. }
             | Step::StartWriter { .. }
             | Step::WriteToVolume { .. }

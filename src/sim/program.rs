@@ -192,6 +192,9 @@ pub enum Step {
         /// The writer's name.
         writer: String,
     },
+    /// The VSS service restarts (`Vss::restart_service`): every requester object loses it, and
+    /// the writers the service hosts restart with it. Not a requester call: returns `S_OK`.
+    RestartService,
     /// The writer's process dies and stays down (`Vss::stop_writer`, every instance of the
     /// name): backups under way that identified it lose it, and no requester finds it until
     /// `StartWriter`. Not a requester call: `S_OK`, or `E_INVALIDARG` for an unknown writer.
@@ -244,6 +247,7 @@ impl Step {
         matches!(
             self,
             Self::RestartWriter { .. }
+                | Self::RestartService
                 | Self::StopWriter { .. }
                 | Self::StartWriter { .. }
                 | Self::WriteToVolume { .. }

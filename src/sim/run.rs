@@ -160,6 +160,9 @@ impl<'r> Runner<'r> {
             .enumerate()
         {
             machine.classes.insert(spec.name.as_str(), config.class_id);
+            if spec.host == crate::writer::WriterHost::VssService {
+                machine.hosted_by_vss.insert(spec.name.as_str());
+            }
             let substitute = self.writers.as_mut().and_then(|f| f(index, &config));
             let Substitute {
                 config,

@@ -12,7 +12,9 @@ use crate::vocab::{
     ApplicationLevel, Hresult, OsProfile, Policies, ProviderId, Rule, WriterClassId, WriterEvent,
     WriterInstanceId, WriterState,
 };
-use crate::writer::{Reaction, ScriptedWriter, WriterConfig, DEFAULT_FREEZE_TIMEOUT_MS};
+use crate::writer::{
+    Reaction, ScriptedWriter, WriterConfig, WriterHost, DEFAULT_FREEZE_TIMEOUT_MS,
+};
 
 /// A whole simulated situation, loadable from a file.
 ///
@@ -98,6 +100,14 @@ pub struct WriterSpec {
     /// failure 17; see [`ScriptedWriter`]).
     #[serde(default, skip_serializing_if = "is_false")]
     pub persist_failures: bool,
+    /// The process it runs in: `"OwnProcess"` (the default) or `"VssService"`, which restarts
+    /// it with the service (`RestartService`).
+    #[serde(default, skip_serializing_if = "is_own_process")]
+    pub host: WriterHost,
+}
+
+fn is_own_process(host: &WriterHost) -> bool {
+    *host == WriterHost::OwnProcess
 }
 
 impl WriterSpec {
@@ -113,6 +123,7 @@ impl WriterSpec {
             component: None,
             script: BTreeMap::new(),
             persist_failures: false,
+            host: WriterHost::OwnProcess,
         }
     }
 }
@@ -276,6 +287,7 @@ impl Scenario {
                     .level(spec.level)
                     .freeze_timeout_ms(spec.freeze_timeout_ms);
                 config.instance_id = spec.instance_id;
+                config.host = spec.host;
                 let component = spec.component.clone().unwrap_or_else(|| spec.name.clone());
                 let writer = ScriptedWriter {
                     component,

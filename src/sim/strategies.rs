@@ -62,8 +62,8 @@ use super::{
 };
 use crate::vocab::{
     AbortBackupReach, ApplicationLevel, BackupState, BackupType, CommitFailureResult,
-    FreezeTimerRace, FreezeTimerStart, HandlerTimeout, Hresult, LastError, Policies, ProviderId,
-    ProviderStep, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
+    FreezeTimerRace, FreezeTimerStart, HandlerTimeout, Hresult, LastError, LostService, Policies,
+    ProviderId, ProviderStep, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
     StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterClassId, WriterEvent,
     WriterFailure, WriterFailureResult,
 };
@@ -249,17 +249,23 @@ impl StrategyConfig {
             select(FREEZE_TIMEOUTS_MS.to_vec()),
             script,
             proptest::bool::weighted(0.1),
+            proptest::bool::weighted(0.2),
         );
         vec(writer, non_empty(count)).prop_map(|writers| {
             writers
                 .into_iter()
                 .enumerate()
                 .map(
-                    |(index, (level, freeze_timeout_ms, script, persist))| WriterSpec {
+                    |(index, (level, freeze_timeout_ms, script, persist, in_vss))| WriterSpec {
                         level,
                         freeze_timeout_ms,
                         script,
                         persist_failures: persist,
+                        host: if in_vss {
+                            crate::writer::WriterHost::VssService
+                        } else {
+                            crate::writer::WriterHost::OwnProcess
+                        },
                         ..WriterSpec::new(format!("W{index}"))
                     },
                 )
@@ -320,10 +326,12 @@ fn name_only(steps: &mut [ProgramStep], faults: &mut FaultCatalogue, writers: us
         *name = format!("W{}", index % writers.max(1));
     };
     for fault in &mut faults.machine {
-        let (MachineFault::StopWriter(name)
+        if let MachineFault::StopWriter(name)
         | MachineFault::StartWriter(name)
-        | MachineFault::RestartWriter(name)) = fault;
-        rename(name);
+        | MachineFault::RestartWriter(name) = fault
+        {
+            rename(name);
+        }
     }
     for program_step in steps {
         match &mut program_step.step {
@@ -580,9 +588,10 @@ pub fn policies() -> impl Strategy<Value = Policies> {
             select(FreezeTimerRace::ALL.to_vec()),
             select(CommitFailureResult::ALL.to_vec()),
             select(LastError::ALL.to_vec()),
+            select(LostService::ALL.to_vec()),
         ),
     )
-        .prop_map(|(a, b, c, d, e, f, g, h, i, j, (k, l, m, n))| Policies {
+        .prop_map(|(a, b, c, d, e, f, g, h, i, j, (k, l, m, n, o))| Policies {
             abort_backup_reach: a,
             writer_abort_scope: b,
             writer_failure_result: c,
@@ -597,12 +606,14 @@ pub fn policies() -> impl Strategy<Value = Policies> {
             freeze_timer_race: l,
             commit_failure_result: m,
             last_error: n,
+            lost_service: o,
         })
 }
 
 /// `count` scripted writers (an empty range counts as its start) named `W0`, `W1`, …: any
 /// application level (R46), a freeze window from 0 to 60 s (R59), a script of up to two
-/// [`reaction`]s, and now and then a failure that sticks across sessions (field failure 17).
+/// [`reaction`]s, now and then a failure that sticks across sessions (field failure 17), and
+/// now and then hosted by the VSS service (restarted with it, `RestartService`).
 ///
 /// ```
 /// use proptest::strategy::{Strategy, ValueTree};
@@ -844,6 +855,7 @@ fn any_step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Crash),
         1 => writer().prop_map(|writer| Step::RestartWriter { writer }),
         1 => writer().prop_map(|writer| Step::StopWriter { writer }),
+        1 => Just(Step::RestartService),
         1 => writer().prop_map(|writer| Step::StartWriter { writer }),
         1 => (select(VOLUMES.to_vec()), select(WRITES_BYTES.to_vec())).prop_map(
             |(volume, bytes)| Step::WriteToVolume { volume: volume.to_owned(), bytes }
@@ -868,13 +880,14 @@ const WRITES_BYTES: [u64; 3] = [0, 64 << 20, 96 << 30];
 /// A machine fault on one of the writers `W0`–`W3` (a name may match no writer).
 fn machine_fault() -> impl Strategy<Value = MachineFault> {
     (
-        0u8..3,
+        0u8..4,
         select(WRITER_NAMES.to_vec()).prop_map(str::to_owned),
     )
         .prop_map(|(kind, writer)| match kind {
             0 => MachineFault::StopWriter(writer),
             1 => MachineFault::StartWriter(writer),
-            _ => MachineFault::RestartWriter(writer),
+            2 => MachineFault::RestartWriter(writer),
+            _ => MachineFault::RestartService,
         })
 }
 

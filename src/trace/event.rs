@@ -468,6 +468,14 @@ pub enum TraceEvent {
         /// The writer.
         writer: WriterNo,
     },
+    /// The VSS service restarted (`Vss::restart_service`). Every requester object it served is
+    /// lost: its operation in flight ended (`AsyncCompleted` before this record) and its later
+    /// calls that need the service fail (`Policies::lost_service`); no writer hears anything
+    /// more of its backup, and no Abort or BackupShutdown is owed for it. Its auto-release copies
+    /// are gone (`SnapshotsDeleted`, after this record). Writers hosted by the service restart
+    /// with it (`WriterRestarted`, after this record); the others keep their state, and a
+    /// writer left frozen aborts itself when its own freeze window expires (R99).
+    ServiceRestarted,
     /// The writer's process is up again (`Vss::start_writer`): `[1] Stable`, no error.
     WriterStarted {
         /// The writer.

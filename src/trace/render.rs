@@ -89,6 +89,7 @@ impl Names {
             | E::WriterRestarted { .. }
             | E::WriterStopped { .. }
             | E::WriterStarted { .. }
+            | E::ServiceRestarted
             | E::ShadowCopyPurged { .. }
             | E::UserCodePanicked { .. } => self.machine_line(event),
             E::Busy { .. }
@@ -335,6 +336,9 @@ impl Names {
             }
             TraceEvent::WriterStarted { writer } => {
                 format!("{}  PROCESS UP: Stable, no error", self.writer(*writer))
+            }
+            TraceEvent::ServiceRestarted => {
+                "VSS SERVICE RESTARTED: every requester object it served is lost".to_owned()
             }
             TraceEvent::WriterRestarted { writer } => format!(
                 "{}  SERVICE RESTARTED: Stable, no error",

@@ -230,6 +230,33 @@ pub enum Call {
 }
 
 impl Call {
+    /// Whether the call needs the VSS service, so fails once the service restarted under the
+    /// object (`Policies::lost_service`, `Vss::restart_service`). What the object answers from
+    /// what it holds does not: the metadata and status it gathered, its own Backup Components
+    /// Document (`SetBackupState`, `AddComponent`, `SetBackupSucceeded`, the writer class
+    /// filters), its operations' `IVssAsync` objects, and `Release`.
+    pub const fn needs_service(&self) -> bool {
+        !matches!(
+            self,
+            Self::Release
+                | Self::Crash
+                | Self::WriterMetadataCount
+                | Self::WriterMetadata { .. }
+                | Self::FreeWriterMetadata
+                | Self::WriterStatusCount
+                | Self::WriterStatus { .. }
+                | Self::FreeWriterStatus
+                | Self::SetBackupState(_)
+                | Self::AddComponent(_)
+                | Self::SetBackupSucceeded { .. }
+                | Self::EnableWriterClasses { .. }
+                | Self::DisableWriterClasses { .. }
+                | Self::Wait { .. }
+                | Self::QueryStatus { .. }
+                | Self::Cancel { .. }
+        )
+    }
+
     /// The Windows method name.
     pub const fn method(&self) -> &'static str {
         match self {

@@ -70,6 +70,16 @@ hresults! {
     E_OUTOFMEMORY = 0x8007_000E;
     /// A parameter is not valid.
     E_INVALIDARG = 0x8007_0057;
+    /// `RPC_S_SERVER_UNAVAILABLE` as an HRESULT: "The RPC server is unavailable." What COM
+    /// returns for a call on a proxy whose server process is gone (the VSS service restarted:
+    /// `Policies::lost_service`).
+    RPC_S_SERVER_UNAVAILABLE = 0x8007_06BA;
+    /// `RPC_S_CALL_FAILED` as an HRESULT: "The remote procedure call failed." What COM returns
+    /// for a call whose server process died while it ran (`Policies::lost_service`).
+    RPC_S_CALL_FAILED = 0x8007_06BE;
+    /// "The object invoked has disconnected from its clients": a call on a proxy whose server
+    /// disconnected its objects (`Policies::lost_service`).
+    RPC_E_DISCONNECTED = 0x8001_0108;
     /// Object not initialized, wrong mode, or call out of sequence (R3).
     VSS_E_BAD_STATE = 0x8004_2301;
     /// Unexpected error; details are in the event log.

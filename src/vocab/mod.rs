@@ -37,8 +37,8 @@ pub use object_type::{ObjectType, ProviderType};
 pub use os::{OsProfile, DEFAULT_MACHINE_NAME};
 pub use policy::{
     AbortBackupReach, CommitFailureResult, FreezeTimerRace, FreezeTimerStart, HandlerTimeout,
-    LastError, Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
-    StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterFailureResult,
+    LastError, LostService, Policies, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash,
+    StateAfterAbort, StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterFailureResult,
 };
 pub use provider_step::ProviderStep;
 pub use rules::Rule;

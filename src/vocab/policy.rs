@@ -46,11 +46,13 @@ pub struct Policies {
     pub commit_failure_result: CommitFailureResult,
     /// T2, T13: whether a handler's success clears the writer's last error (`hrFailure`).
     pub last_error: LastError,
+    /// What a requester's calls return once the VSS service restarted under it.
+    pub lost_service: LostService,
 }
 
 impl Policies {
     /// How many alternatives each knob has, in field order: the `ALL` list of each knob.
-    pub const ALTERNATIVES: [usize; 14] = [
+    pub const ALTERNATIVES: [usize; 15] = [
         AbortBackupReach::ALL.len(),
         WriterAbortScope::ALL.len(),
         WriterFailureResult::ALL.len(),
@@ -65,6 +67,7 @@ impl Policies {
         FreezeTimerRace::ALL.len(),
         CommitFailureResult::ALL.len(),
         LastError::ALL.len(),
+        LostService::ALL.len(),
     ];
 
     /// A policy set that takes, for each knob in field order, the alternative
@@ -89,6 +92,7 @@ impl Policies {
             freeze_timer_race: take(&FreezeTimerRace::ALL, &mut pick),
             commit_failure_result: take(&CommitFailureResult::ALL, &mut pick),
             last_error: take(&LastError::ALL, &mut pick),
+            lost_service: take(&LostService::ALL, &mut pick),
         }
     }
 }
@@ -403,6 +407,55 @@ impl LastError {
         match self {
             Self::ClearedBySuccess => super::Hresult::S_OK,
             Self::KeptUntilNextFailure => current,
+        }
+    }
+}
+
+/// The VSS service restarts (`Vss::restart_service`) while requesters hold their
+/// `IVssBackupComponents`: what do their calls return? Windows documents nothing. The object
+/// lives in the requester's process and reaches the service over COM; the service process is
+/// gone, so COM's own errors are the likely answer, but whether `vssapi` passes them on or maps
+/// them is not known.
+///
+/// Under every alternative the same calls fail: those that need the service (`docs/protocol.md`,
+/// "The VSS service restarting"). Reading what the object already holds (gathered metadata and
+/// status), building its own Backup Components Document (`SetBackupState`, `AddComponent`,
+/// `SetBackupSucceeded`, writer class filters), `Wait`, `QueryStatus` and `Cancel` on its
+/// operations, and `Release` still work.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum LostService {
+    /// Default: COM's errors for a server process that died. The operation in flight ends with
+    /// `RPC_S_CALL_FAILED` (0x800706BE, "The remote procedure call failed"); later calls return
+    /// `RPC_S_SERVER_UNAVAILABLE` (0x800706BA, "The RPC server is unavailable"), the code backup
+    /// tools' logs show when the VSS service is not there.
+    #[default]
+    RpcErrors,
+    /// `RPC_E_DISCONNECTED` (0x80010108) for both: what a proxy returns once its server
+    /// disconnected the object (a clean stop of the service).
+    Disconnected,
+    /// `VSS_E_UNEXPECTED` for both: `vssapi` maps whatever COM said to its generic error.
+    Unexpected,
+}
+
+impl LostService {
+    /// Every alternative, the default first.
+    pub const ALL: [Self; 3] = [Self::RpcErrors, Self::Disconnected, Self::Unexpected];
+
+    /// What the operation in flight when the service went ends with.
+    pub fn in_flight(self) -> Hresult {
+        match self {
+            Self::RpcErrors => Hresult::RPC_S_CALL_FAILED,
+            Self::Disconnected => Hresult::RPC_E_DISCONNECTED,
+            Self::Unexpected => Hresult::VSS_E_UNEXPECTED,
+        }
+    }
+
+    /// What each later call that needs the service returns.
+    pub fn later_calls(self) -> Hresult {
+        match self {
+            Self::RpcErrors => Hresult::RPC_S_SERVER_UNAVAILABLE,
+            Self::Disconnected => Hresult::RPC_E_DISCONNECTED,
+            Self::Unexpected => Hresult::VSS_E_UNEXPECTED,
         }
     }
 }

@@ -41,6 +41,31 @@ pub struct WriterConfig {
     /// minted one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instance_id: Option<WriterInstanceId>,
+    /// The process the writer runs in: its own application's (the default), or the VSS
+    /// service's, which restarts it with the service (`Vss::restart_service`).
+    #[serde(default, skip_serializing_if = "WriterHost::is_own_process")]
+    pub host: WriterHost,
+}
+
+/// The process a writer runs in. Windows' in-box writers are hosted by many services:
+/// the ASR Writer, COM+ REGDB Writer, Registry Writer and Shadow Copy Optimization Writer run
+/// inside the VSS service itself, so restarting VSS restarts them (`[1] Stable`, no error);
+/// every other writer (the System Writer in Cryptographic Services, SqlServerWriter in the SQL
+/// Server VSS Writer service, …) keeps its state and last error through a restart of VSS and is
+/// reset only by restarting its own service (`Vss::restart_writer`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum WriterHost {
+    /// Its own application's process (the default).
+    #[default]
+    OwnProcess,
+    /// The VSS service's process (`vssvc.exe`).
+    VssService,
+}
+
+impl WriterHost {
+    fn is_own_process(&self) -> bool {
+        *self == Self::OwnProcess
+    }
 }
 
 impl WriterConfig {
@@ -56,6 +81,7 @@ impl WriterConfig {
             freeze_timeout_ms: DEFAULT_FREEZE_TIMEOUT_MS,
             instance_name: None,
             instance_id: None,
+            host: WriterHost::OwnProcess,
         }
     }
 
@@ -100,6 +126,13 @@ impl WriterConfig {
     #[must_use]
     pub fn instance_id(mut self, id: WriterInstanceId) -> Self {
         self.instance_id = Some(id);
+        self
+    }
+
+    /// Sets the process the writer runs in (default: its own).
+    #[must_use]
+    pub fn host(mut self, host: WriterHost) -> Self {
+        self.host = host;
         self
     }
 }

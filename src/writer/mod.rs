@@ -86,7 +86,7 @@ mod context;
 mod metadata;
 mod scripted;
 
-pub use config::{WriterConfig, DEFAULT_FREEZE_TIMEOUT_MS};
+pub use config::{WriterConfig, WriterHost, DEFAULT_FREEZE_TIMEOUT_MS};
 pub use context::HandlerContext;
 pub(crate) use context::{EventView, SnapshotVolume};
 pub use metadata::{ComponentInfo, WriterMetadata};

@@ -226,7 +226,10 @@ impl Checker {
         for (index, fault) in scenario.faults.machine.iter().enumerate() {
             let (crate::sim::MachineFault::StopWriter(name)
             | crate::sim::MachineFault::StartWriter(name)
-            | crate::sim::MachineFault::RestartWriter(name)) = fault;
+            | crate::sim::MachineFault::RestartWriter(name)) = fault
+            else {
+                continue; // RestartService names nothing
+            };
             if !names.contains(&name.as_str()) {
                 self.report(
                     FieldPath::default()

@@ -190,8 +190,8 @@ mod tests {
     #[test]
     fn the_canonical_opcode_runs_a_clean_backup() {
         // Opcode 1, requester 0, the whole canonical backup: no violation of any party.
-        // The machine takes 25 bytes: one plain writer, the system provider, default policies.
-        let mut data = vec![0; 25];
+        // The machine takes 26 bytes: one plain writer, the system provider, default policies.
+        let mut data = vec![0; 26];
         data.extend([1, 0, 16]);
         let mut input = Input::new(&data);
         let scenario = decode_scenario(&mut input);

@@ -21,6 +21,7 @@ pub(super) fn decode_sim_scenario(input: &mut Input<'_>) -> Scenario {
             component: None,
             script: BTreeMap::new(),
             persist_failures: false,
+            host: crate::writer::WriterHost::OwnProcess,
         })
         .collect();
     let two_requesters = input.bit();

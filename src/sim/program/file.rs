@@ -62,6 +62,7 @@ step_names!(
     Release,
     Crash,
     RestartWriter,
+    RestartService,
     StopWriter,
     StartWriter,
     WriteToVolume,
@@ -220,6 +221,7 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::Release
             | N::Crash
             | N::RestartWriter
+            | N::RestartService
             | N::StopWriter
             | N::StartWriter
             | N::WriteToVolume
@@ -381,6 +383,7 @@ fn other_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         N::RestartWriter => Step::RestartWriter {
             writer: required(raw.writer.take(), call, "writer")?,
         },
+        N::RestartService => Step::RestartService,
         N::StopWriter => Step::StopWriter {
             writer: required(raw.writer.take(), call, "writer")?,
         },
@@ -462,6 +465,7 @@ impl StepName {
             Step::Release => Self::Release,
             Step::Crash => Self::Crash,
             Step::RestartWriter { .. } => Self::RestartWriter,
+            Step::RestartService => Self::RestartService,
             Step::StopWriter { .. } => Self::StopWriter,
             Step::StartWriter { .. } => Self::StartWriter,
             Step::WriteToVolume { .. } => Self::WriteToVolume,

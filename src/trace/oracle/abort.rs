@@ -136,6 +136,26 @@ impl Rules for AbortRules {
                     }
                 }
             }
+            // The service that would send them is gone: nothing is owed to the writers of the
+            // backups it served (a writer's own freeze timeout still aborts it: `AbortRaised`).
+            TraceEvent::ServiceRestarted => {
+                let lost: Vec<SessionNo> = cx
+                    .model
+                    .sessions
+                    .iter()
+                    .filter(|(_, s)| s.gone.is_none())
+                    .map(|(no, _)| *no)
+                    .collect();
+                self.needs.retain(|(s, _), _| !lost.contains(s));
+                self.dropped_unaborted.retain(|(s, _, _)| !lost.contains(s));
+                // The aborts raised stay known (an Abort a writer's own freeze timeout queued
+                // still comes), but none is owed any more.
+                for session in lost {
+                    for reach in self.reaches.entry(session).or_default() {
+                        reach.required.clear();
+                    }
+                }
+            }
             // A restarted writer gets none of the backup's later events: no Abort is owed.
             TraceEvent::WriterDropped {
                 session,
@@ -243,6 +263,9 @@ impl AbortRules {
         why: String,
         by_completion: bool,
     ) {
+        if cx.model.lost(s) {
+            return; // the service that would send it is gone (`ServiceRestarted`)
+        }
         self.needs.entry((s, w)).or_insert(Need {
             rule,
             why,
@@ -532,6 +555,9 @@ impl AbortRules {
 
     /// DoSnapshotSet completed: every Abort owed by then is overdue.
     fn expire_session(&mut self, cx: &mut Cx<'_>, s: SessionNo) {
+        if cx.model.lost(s) {
+            return; // the operation ended because the service went: nobody was told
+        }
         // A writer inside a handler gets its Abort when the handler returns (a writer handles
         // one event at a time): owed still, but not overdue.
         let busy = |w: WriterNo| cx.model.open_handler(w).is_some();

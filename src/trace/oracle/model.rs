@@ -84,6 +84,10 @@ pub(super) struct Gone {
     pub(super) stamp: Stamp,
     /// `DoSnapshotSet` was pending when the object went away.
     pub(super) dss_pending: bool,
+    /// The VSS service restarted under the object (`ServiceRestarted`): calls that need the
+    /// service fail, the rest still work, and nothing more is owed to its writers. A later
+    /// `Release` makes it gone for good.
+    pub(super) lost: bool,
 }
 
 /// A handler's result.
@@ -212,6 +216,9 @@ impl Part {
 pub(super) struct Session {
     pub(super) created: Option<Stamp>,
     pub(super) gone: Option<Gone>,
+    /// When the VSS service restarted under it (`ServiceRestarted`): from then on nothing is
+    /// owed to its writers, even after its `Release`.
+    pub(super) lost: Option<Stamp>,
     /// The raw `lContext` of the last successful `SetContext`.
     pub(super) context: Option<u32>,
     pub(super) backup_state: Option<BackupState>,
@@ -465,6 +472,16 @@ impl Model {
                     }
                 }
             }
+            TraceEvent::ServiceRestarted => {
+                for (_, s) in self.sessions.iter_mut().filter(|(_, s)| s.gone.is_none()) {
+                    s.lost = Some(stamp);
+                    s.gone = Some(Gone {
+                        stamp,
+                        dss_pending: s.dss.pending(),
+                        lost: true,
+                    });
+                }
+            }
             TraceEvent::WriterStarted { writer } => {
                 if let Some((_, start)) = self
                     .writers
@@ -649,14 +666,20 @@ impl Model {
                 s.backup_complete.called.get_or_insert(stamp);
             }
             Call::AbortBackup => s.abort_backup_calls.push(stamp),
-            Call::Release | Call::Crash if s.gone.is_none() => {
+            Call::Release | Call::Crash if s.gone.is_none_or(|gone| gone.lost) => {
                 s.gone = Some(Gone {
                     stamp,
                     dss_pending: s.dss.pending(),
+                    lost: false,
                 });
             }
             _ => {}
         }
+    }
+
+    /// The VSS service restarted under `session`.
+    pub(super) fn lost(&self, session: SessionNo) -> bool {
+        self.session(session).is_some_and(|s| s.lost.is_some())
     }
 
     fn session_mut(&mut self, session: SessionNo) -> &mut Session {

@@ -161,7 +161,18 @@ impl Rules for ParticipationRules {
                 let Some(pfb) = part.got(WriterEvent::PrepareForBackup) else {
                     continue;
                 };
+                // The drop comes when OnPrepareBackup returns to its operation: one cancelled
+                // (or released) before that has no rest to leave the writer out of.
+                let returned_in_time = part
+                    .handled
+                    .get(&WriterEvent::PrepareForBackup)
+                    .is_some_and(|o| {
+                        s.pfb
+                            .completed
+                            .is_none_or(|(_, done)| done.index > o.stamp.index)
+                    });
                 if part.unselected == Some(true)
+                    && returned_in_time
                     && !part.dropped_for(DropReason::NothingSelected)
                     && self.r47_reported.insert((*session, *writer))
                 {
@@ -347,9 +358,13 @@ impl ParticipationRules {
                 let Some(session) = model.session(s) else {
                     return;
                 };
+                // Judged on the document PrepareForBackup (or PrepareForSnapshot) made visible
+                // to it (R21): what the requester added while the handler ran comes too late.
+                let judged = model.part(s, w).and_then(|part| part.unselected);
                 let why_not = match model.writers.get(&w) {
                     _ if !session.writers_involved() => None,
-                    Some(info) if session.leaves_out(info) => None,
+                    _ if judged == Some(true) => None,
+                    Some(info) if judged.is_none() && session.leaves_out(info) => None,
                     Some(_) if !session.backup_state.unwrap_or_default().select_components => {
                         Some("the backup is not in component mode")
                     }

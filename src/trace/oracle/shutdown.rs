@@ -109,6 +109,27 @@ impl ShutdownRules {
         let Some(session) = cx.model.session(s) else {
             return;
         };
+        if let Some(gone) = session.gone.filter(|gone| gone.lost) {
+            // The service restarted under the object: what needs it fails with the policy's
+            // code, the rest still works; nothing is owed to its writers.
+            let code = cx
+                .model
+                .os
+                .requester_code(cx.model.policies.lost_service.later_calls());
+            if call.needs_service() && hr != code {
+                cx.engine(
+                    Rule::R32,
+                    format!(
+                        "{s}'s {} at {} ms returned {hr}, not {code}: the VSS service restarted \
+                         under it at {} ms (Policies::lost_service)",
+                        call.method(),
+                        cx.now.at_ms,
+                        gone.stamp.at_ms
+                    ),
+                );
+            }
+            return;
+        }
         if let Some(gone) = session.gone {
             if hr.is_success() {
                 cx.engine(

@@ -117,6 +117,11 @@ impl Rules for TimerRules {
             TraceEvent::AbortRaised { session, .. } => {
                 self.abandoned.insert(*session);
             }
+            TraceEvent::ServiceRestarted => {
+                for (no, _) in cx.model.sessions.iter().filter(|(_, s)| s.gone.is_none()) {
+                    self.abandoned.insert(*no);
+                }
+            }
             TraceEvent::Delivered {
                 session,
                 writer,
@@ -519,6 +524,12 @@ impl TimerRules {
     }
 
     fn completed(&mut self, cx: &mut Cx<'_>, s: SessionNo, hr: Hresult) {
+        if cx.model.lost(s) {
+            // The service went: its hold is released, and the writers' own freeze windows run
+            // on in their processes (R99).
+            self.hold_fired.remove(&s);
+            return;
+        }
         self.hold_overdue(cx, s);
         if let Some(fired) = self.hold_fired.remove(&s) {
             // `Policies::commit_failure_result`: the error of the provider step that failed

@@ -481,8 +481,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             operation that touched it left (any session's), a requester that has not involved \
             the writer in its own backup reports that, and one that has reports its backup's \
             view; a restart of the writer's service (Vss::restart_writer, the RestartWriter \
-            step) shows it Stable again. Whether a success clears the last error is the \
-            last_error policy.",
+            step) shows it Stable again. A restart of the VSS service (Vss::restart_service, \
+            the RestartService step) resets only the writers it hosts (WriterHost::VssService); \
+            the others keep what the lost backups left them. Whether a success clears the last \
+            error is the last_error policy.",
         sources: &["vss/determining-writer-status", "vss/writer-errors-and-vetoes"],
         status: Implemented,
         engine: &["coordinator/dispatch.rs", "coordinator/pipeline.rs", "coordinator/inflight.rs", "trace/oracle/states.rs"],
@@ -902,7 +904,9 @@ pub(super) const ENTRIES: &[Entry] = &[
             the writer's only event. OnBackupShutdown(SnapshotSetId) receives the set ID, \
             GUID_NULL when no shadow copy was created, and after an abrupt requester death \
             possibly the ID of another backup the writer is part of. The writer therefore tracks, \
-            per set, whether BackupComplete arrived.",
+            per set, whether BackupComplete arrived. When the VSS service itself restarts \
+            (Vss::restart_service), nobody is left to send it: the writers of the lost backups \
+            get no BackupShutdown (docs/protocol.md, \"The VSS service restarting\").",
         sources: &[
             "vss/handling-backupshutdown-events",
             "cw/onbackupshutdown",

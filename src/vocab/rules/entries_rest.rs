@@ -981,7 +981,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Components silently excluded because their volume is not in the set",
         statement: "DiskShadow excluded a component with \"Component ... is excluded from backup, because it requires volume C:\\ which is not in the shadow copy set\" unless writer verify was used (restic/restic #340, a diskshadow transcript). Reproducing it needs components mapped to volumes, verify/exclude semantics and selectability.",
         sources: &["github:restic/restic#340"],
-        status: NotYet("components have no file sets, so nothing ties them to volumes; no writer verify, and exclusion only by DisableWriterClasses"),
+        status: NotYet("the exclusion is DiskShadow's own, a requester's decision, not VSS's: it needs the writers' file groups (issue 13: restore, selection and the documents) to tie components to volumes, and DiskShadow's writer verify/exclude (issue 14: the command line); the machine's volumes it will check against exist"),
         engine: &[],
     },
     Entry {
