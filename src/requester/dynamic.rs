@@ -139,7 +139,7 @@ impl DynBackupComponents {
             .writer_metadata()?
             .into_iter()
             .flat_map(|view| view.components)
-            .filter(|component| component.selectable)
+            .filter(|component| component.selectable())
             .map(|component| component.key)
             .collect();
         let count = keys.len();

@@ -397,8 +397,15 @@ pub struct WriterIdentity {
 pub struct ComponentView {
     /// The component, as `AddComponent` names it.
     pub key: ComponentKey,
+    /// `GetComponentInfo`, `GetFile`, `GetDatabaseFile`, `GetDatabaseLogFile`, `GetDependency`.
+    pub info: super::ComponentInfo,
+}
+
+impl ComponentView {
     /// Selectable for backup (R110).
-    pub selectable: bool,
+    pub fn selectable(&self) -> bool {
+        self.info.selectable
+    }
 }
 
 /// What `GetWriterMetadata(i)` returns: the requester's view of one writer's Writer Metadata
@@ -409,22 +416,42 @@ pub struct WriterMetadataView {
     /// `GetIdentity`.
     pub identity: WriterIdentity,
     /// `GetRestoreMethod`.
-    pub restore_method: RestoreMethod,
+    pub restore_method: super::RestoreMethodInfo,
     /// `GetComponent`, for every component the writer declared, in declaration order.
     pub components: Vec<ComponentView>,
+    /// `GetExcludeFile`.
+    pub exclude_files: Vec<super::FileDescriptor>,
+    /// `GetExcludeFromSnapshotFile`.
+    pub exclude_from_snapshot: Vec<super::FileDescriptor>,
+    /// `GetAlternateLocationMapping`.
+    pub alternate_location_mappings: Vec<super::FileDescriptor>,
+    /// `GetBackupSchema` (R115).
+    pub backup_schema: super::BackupSchema,
 }
 
 impl WriterMetadataView {
     /// R72: the writer set a restore method and declared at least one component.
     pub fn is_complete(&self) -> bool {
-        self.restore_method != RestoreMethod::VSS_RME_UNDEFINED && !self.components.is_empty()
+        self.restore_method.method != RestoreMethod::VSS_RME_UNDEFINED
+            && !self.components.is_empty()
+    }
+
+    /// `GetFileCounts`: (include files, exclude files, components). Include files are
+    /// reserved by Windows (`AddIncludeFiles` is not supported), so always 0.
+    pub fn file_counts(&self) -> (u32, u32, u32) {
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (
+            0,
+            count(self.exclude_files.len()),
+            count(self.components.len()),
+        )
     }
 
     /// The components selectable for backup, as `AddComponent` takes them (R110).
     pub fn selectable_components(&self) -> impl Iterator<Item = &ComponentKey> {
         self.components
             .iter()
-            .filter(|c| c.selectable)
+            .filter(|c| c.selectable())
             .map(|c| &c.key)
     }
 }

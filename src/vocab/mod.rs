@@ -9,6 +9,7 @@ mod event;
 mod hresult;
 mod ids;
 pub mod limits;
+mod metadata;
 mod numbers;
 mod object_type;
 mod os;
@@ -31,6 +32,10 @@ pub use hresult::Hresult;
 pub use ids::{
     minted_uuid, well_known, IdKind, ProviderId, SnapshotId, SnapshotSetId, WriterClassId,
     WriterInstanceId,
+};
+pub use metadata::{
+    BackupSchema, ComponentDependency, ComponentFlags, ComponentInfo, FileDescriptor,
+    FileSpecBackupType, RestoreMethodInfo, WriterMetadata, WriterRestore,
 };
 pub use numbers::{ProviderNo, SessionNo, WriterNo};
 pub use object_type::{ObjectType, ProviderType};

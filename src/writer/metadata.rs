@@ -1,56 +1,254 @@
-//! The Writer Metadata Document a writer builds in `OnIdentify` (R72, R112).
-
-use serde::{Deserialize, Serialize};
+//! `IVssCreateWriterMetadata`: how a writer declares its Writer Metadata Document in
+//! `OnIdentify` (R72, R108–R112, R115). The document itself, [`WriterMetadata`], is shared
+//! vocabulary (`vocab`), since requesters examine it too.
+//!
+//! | `IVssCreateWriterMetadata(Ex)` | here |
+//! |---|---|
+//! | `AddComponent(ct, logicalPath, name, caption, icon, restoreMetadata, notify, selectable, selectableForRestore, flags)` | [`WriterMetadata::declare_component`] ([`WriterMetadata::add_component`]: the common case) |
+//! | `AddFilesToFileGroup(logicalPath, group, path, filespec, recursive, alternate, mask)` | [`WriterMetadata::add_files_to_file_group`] |
+//! | `AddDatabaseFiles(logicalPath, database, path, filespec, mask)` | [`WriterMetadata::add_database_files`] |
+//! | `AddDatabaseLogFiles(logicalPath, database, path, filespec, mask)` | [`WriterMetadata::add_database_log_files`] |
+//! | `AddExcludeFiles(path, filespec, recursive)` | [`WriterMetadata::add_exclude_files`] |
+//! | `AddExcludeFilesFromSnapshot(path, filespec, recursive)` | [`WriterMetadata::add_exclude_files_from_snapshot`] |
+//! | `AddAlternateLocationMapping(path, filespec, recursive, destination)` | [`WriterMetadata::add_alternate_location_mapping`] |
+//! | `AddComponentDependency(logicalPath, name, onWriterId, onLogicalPath, onName)` | [`WriterMetadata::add_component_dependency`] |
+//! | `SetRestoreMethod(method, service, userProcedure, writerRestore, rebootRequired)` | [`WriterMetadata::declare_restore_method`] ([`WriterMetadata::set_restore_method`]: the method alone) |
+//! | `SetBackupSchema(schema)` | [`WriterMetadata::set_backup_schema`] |
+//! | `AddIncludeFiles` | not offered: Windows reserves it and does not support it |
+//!
+//! Every declaring method returns what Windows returns: `Ok(())` for `S_OK`, or the documented
+//! error, and a failed call changes nothing.
 
 use crate::vocab::{
-    ComponentKey, ComponentType, ComponentView, RestoreMethod, WriterIdentity, WriterMetadataView,
+    BackupSchema, ComponentDependency, ComponentInfo, ComponentKey, ComponentType, ComponentView,
+    FileDescriptor, FileSpecBackupType, Hresult, RestoreMethod, RestoreMethodInfo, WriterClassId,
+    WriterIdentity, WriterMetadata, WriterMetadataView,
 };
 
-/// One component a writer declares (R108–R110).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct ComponentInfo {
-    /// Database or file group.
-    pub component_type: ComponentType,
-    /// Logical path; `None` is the root (R109).
-    pub logical_path: Option<String>,
-    /// Name, unique with the logical path (R109).
-    pub name: String,
-    /// Selectable for backup (R110).
-    pub selectable: bool,
-}
-
-/// A writer's metadata document, as built through `IVssCreateWriterMetadata` in `OnIdentify`.
-///
-/// R44: a writer must build the same document on every Identify; the coordinator keeps each
-/// session's copy so tests can compare them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct WriterMetadata {
-    /// `SetRestoreMethod` (required by R72).
-    pub restore_method: RestoreMethod,
-    /// Declared components (at least one, R72).
-    pub components: Vec<ComponentInfo>,
-}
-
 impl WriterMetadata {
-    /// `IVssCreateWriterMetadata::AddComponent`: declares a selectable component.
+    /// `AddComponent` for the common case: a selectable component with no caption, icon,
+    /// restore metadata or flags. A declaration Windows would refuse (an empty name, a
+    /// duplicate) is ignored here; use [`WriterMetadata::declare_component`] to see the error.
     pub fn add_component(
         &mut self,
         component_type: ComponentType,
         logical_path: Option<&str>,
         name: &str,
     ) -> &mut Self {
-        self.components.push(ComponentInfo {
-            component_type,
-            logical_path: logical_path.map(str::to_owned),
-            name: name.to_owned(),
-            selectable: true,
-        });
+        let _ = self.declare_component(ComponentInfo::new(component_type, logical_path, name));
         self
     }
 
-    /// `IVssCreateWriterMetadata::SetRestoreMethod`.
+    /// `IVssCreateWriterMetadata::AddComponent` (R108–R111): declares `component` (its file
+    /// and dependency lists are ignored: declare them with the methods below).
+    ///
+    /// # Errors
+    ///
+    /// `E_INVALIDARG` for an empty name or `VSS_CT_UNDEFINED`; `VSS_E_OBJECT_ALREADY_EXISTS`
+    /// when a component with the same logical path and name exists (R109).
+    pub fn declare_component(&mut self, mut component: ComponentInfo) -> Result<(), Hresult> {
+        if component.name.is_empty() || component.component_type == ComponentType::VSS_CT_UNDEFINED
+        {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        // R109: the root is NULL or "", never "\".
+        if component.logical_path.as_deref() == Some("") {
+            component.logical_path = None;
+        }
+        if self
+            .component(component.logical_path.as_deref(), &component.name)
+            .is_some()
+        {
+            return Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS);
+        }
+        component.files.clear();
+        component.database_files.clear();
+        component.database_log_files.clear();
+        component.dependencies.clear();
+        self.components.push(component);
+        Ok(())
+    }
+
+    /// `IVssCreateWriterMetadata::AddFilesToFileGroup`: `files` belong to the file group
+    /// component `name` under `logical_path` (R108: recursion and an alternate location are
+    /// allowed).
+    ///
+    /// # Errors
+    ///
+    /// `E_INVALIDARG` for an empty path or file specification, or when the component is a
+    /// database; `VSS_E_OBJECT_NOT_FOUND` when no such component was declared.
+    pub fn add_files_to_file_group(
+        &mut self,
+        logical_path: Option<&str>,
+        name: &str,
+        files: FileDescriptor,
+    ) -> Result<(), Hresult> {
+        check_files(&files)?;
+        let component = self.component_mut(logical_path, name)?;
+        if component.component_type != ComponentType::VSS_CT_FILEGROUP {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        component.files.push(files);
+        Ok(())
+    }
+
+    /// `IVssCreateWriterMetadata::AddDatabaseFiles`: `filespec` in `path` are files of the
+    /// database component `name` (R108: not recursive, no alternate location).
+    ///
+    /// # Errors
+    ///
+    /// As [`WriterMetadata::add_database_log_files`].
+    pub fn add_database_files(
+        &mut self,
+        logical_path: Option<&str>,
+        name: &str,
+        path: &str,
+        filespec: &str,
+        mask: FileSpecBackupType,
+    ) -> Result<(), Hresult> {
+        let files = FileDescriptor::new(path, filespec).backup_type_mask(mask);
+        check_files(&files)?;
+        self.database_mut(logical_path, name)?
+            .database_files
+            .push(files);
+        Ok(())
+    }
+
+    /// `IVssCreateWriterMetadata::AddDatabaseLogFiles`: `filespec` in `path` are log files of
+    /// the database component `name` (R108).
+    ///
+    /// # Errors
+    ///
+    /// `E_INVALIDARG` for an empty path or file specification, or when the component is a
+    /// file group; `VSS_E_OBJECT_NOT_FOUND` when no such component was declared.
+    pub fn add_database_log_files(
+        &mut self,
+        logical_path: Option<&str>,
+        name: &str,
+        path: &str,
+        filespec: &str,
+        mask: FileSpecBackupType,
+    ) -> Result<(), Hresult> {
+        let files = FileDescriptor::new(path, filespec).backup_type_mask(mask);
+        check_files(&files)?;
+        self.database_mut(logical_path, name)?
+            .database_log_files
+            .push(files);
+        Ok(())
+    }
+
+    /// `IVssCreateWriterMetadata::AddExcludeFiles`: files never to back up.
+    ///
+    /// # Errors
+    ///
+    /// `E_INVALIDARG` for an empty path or file specification.
+    pub fn add_exclude_files(
+        &mut self,
+        path: &str,
+        filespec: &str,
+        recursive: bool,
+    ) -> Result<(), Hresult> {
+        let files = with_recursion(FileDescriptor::new(path, filespec), recursive);
+        check_files(&files)?;
+        self.exclude_files.push(files);
+        Ok(())
+    }
+
+    /// `IVssCreateWriterMetadataEx::AddExcludeFilesFromSnapshot`: files VSS deletes from the
+    /// shadow copy after it is created.
+    ///
+    /// # Errors
+    ///
+    /// `E_INVALIDARG` for an empty path or file specification.
+    pub fn add_exclude_files_from_snapshot(
+        &mut self,
+        path: &str,
+        filespec: &str,
+        recursive: bool,
+    ) -> Result<(), Hresult> {
+        let files = with_recursion(FileDescriptor::new(path, filespec), recursive);
+        check_files(&files)?;
+        self.exclude_from_snapshot.push(files);
+        Ok(())
+    }
+
+    /// `IVssCreateWriterMetadata::AddAlternateLocationMapping`: where files matching
+    /// `filespec` in `path` are restored when they cannot go back in place.
+    ///
+    /// # Errors
+    ///
+    /// `E_INVALIDARG` for an empty path, file specification or destination.
+    pub fn add_alternate_location_mapping(
+        &mut self,
+        path: &str,
+        filespec: &str,
+        recursive: bool,
+        destination: &str,
+    ) -> Result<(), Hresult> {
+        if destination.is_empty() {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        let files = with_recursion(FileDescriptor::new(path, filespec), recursive)
+            .alternate_location(destination);
+        check_files(&files)?;
+        self.alternate_location_mappings.push(files);
+        Ok(())
+    }
+
+    /// `IVssCreateWriterMetadataEx::AddComponentDependency`: the component `name` under
+    /// `logical_path` depends on `on`, a component of another writer.
+    ///
+    /// # Errors
+    ///
+    /// `E_INVALIDARG` for an empty name or a `GUID_NULL` writer class;
+    /// `VSS_E_OBJECT_NOT_FOUND` when no such component of this writer was declared.
+    pub fn add_component_dependency(
+        &mut self,
+        logical_path: Option<&str>,
+        name: &str,
+        on: ComponentDependency,
+    ) -> Result<(), Hresult> {
+        if on.component_name.is_empty() || on.writer_id == WriterClassId::NULL {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        self.component_mut(logical_path, name)?
+            .dependencies
+            .push(on);
+        Ok(())
+    }
+
+    /// `IVssCreateWriterMetadata::SetRestoreMethod` with only the method (no service, no user
+    /// procedure, `VSS_WRE_UNDEFINED`, no reboot): the common case.
     pub fn set_restore_method(&mut self, method: RestoreMethod) -> &mut Self {
-        self.restore_method = method;
+        self.restore_method = RestoreMethodInfo {
+            method,
+            ..RestoreMethodInfo::default()
+        };
+        self
+    }
+
+    /// `IVssCreateWriterMetadata::SetRestoreMethod` with every argument (R72).
+    ///
+    /// # Errors
+    ///
+    /// `E_INVALIDARG` for `VSS_RME_UNDEFINED`, or a stop-and-start method without a
+    /// service.
+    pub fn declare_restore_method(&mut self, info: RestoreMethodInfo) -> Result<(), Hresult> {
+        let needs_service = matches!(
+            info.method,
+            RestoreMethod::VSS_RME_STOP_RESTORE_START | RestoreMethod::VSS_RME_RESTORE_STOP_START
+        );
+        let service = info.service.as_deref().is_some_and(|s| !s.is_empty());
+        if info.method == RestoreMethod::VSS_RME_UNDEFINED || needs_service && !service {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        self.restore_method = info;
+        Ok(())
+    }
+
+    /// `IVssCreateWriterMetadataEx::SetBackupSchema` (R115).
+    pub fn set_backup_schema(&mut self, schema: BackupSchema) -> &mut Self {
+        self.backup_schema = schema;
         self
     }
 
@@ -59,7 +257,7 @@ impl WriterMetadata {
     pub fn view(&self, identity: &WriterIdentity) -> WriterMetadataView {
         WriterMetadataView {
             identity: identity.clone(),
-            restore_method: self.restore_method,
+            restore_method: self.restore_method.clone(),
             components: self
                 .components
                 .iter()
@@ -71,14 +269,153 @@ impl WriterMetadata {
                         logical_path: c.logical_path.clone(),
                         name: c.name.clone(),
                     },
-                    selectable: c.selectable,
+                    info: c.clone(),
                 })
                 .collect(),
+            exclude_files: self.exclude_files.clone(),
+            exclude_from_snapshot: self.exclude_from_snapshot.clone(),
+            alternate_location_mappings: self.alternate_location_mappings.clone(),
+            backup_schema: self.backup_schema,
         }
     }
 
-    /// R72: a restore method is set and at least one component is declared.
-    pub fn is_complete(&self) -> bool {
-        self.restore_method != RestoreMethod::VSS_RME_UNDEFINED && !self.components.is_empty()
+    fn component_mut(
+        &mut self,
+        logical_path: Option<&str>,
+        name: &str,
+    ) -> Result<&mut ComponentInfo, Hresult> {
+        let logical_path = logical_path.filter(|p| !p.is_empty());
+        self.components
+            .iter_mut()
+            .find(|c| c.logical_path.as_deref() == logical_path && c.name == name)
+            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    }
+
+    fn database_mut(
+        &mut self,
+        logical_path: Option<&str>,
+        name: &str,
+    ) -> Result<&mut ComponentInfo, Hresult> {
+        let component = self.component_mut(logical_path, name)?;
+        if component.component_type != ComponentType::VSS_CT_DATABASE {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        Ok(component)
+    }
+}
+
+fn with_recursion(files: FileDescriptor, recursive: bool) -> FileDescriptor {
+    if recursive {
+        files.recursive()
+    } else {
+        files
+    }
+}
+
+/// A path and a file specification are required.
+fn check_files(files: &FileDescriptor) -> Result<(), Hresult> {
+    if files.path.is_empty() || files.filespec.is_empty() {
+        return Err(Hresult::E_INVALIDARG);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn declared() -> WriterMetadata {
+        let mut metadata = WriterMetadata::default();
+        metadata
+            .declare_component(ComponentInfo::database("Db").logical_path("Instance"))
+            .unwrap();
+        metadata
+            .declare_component(ComponentInfo::file_group("Logs"))
+            .unwrap();
+        metadata
+    }
+
+    #[test]
+    fn r109_a_component_is_unique_by_logical_path_and_name() {
+        let mut metadata = declared();
+        assert_eq!(
+            metadata.declare_component(ComponentInfo::database("Db").logical_path("Instance")),
+            Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS)
+        );
+        // The same name under another path is another component; "" is the root.
+        metadata
+            .declare_component(ComponentInfo::database("Db"))
+            .unwrap();
+        assert_eq!(
+            metadata.declare_component(ComponentInfo::database("Db").logical_path("")),
+            Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS)
+        );
+        assert_eq!(
+            metadata.declare_component(ComponentInfo::database("")),
+            Err(Hresult::E_INVALIDARG)
+        );
+        assert_eq!(metadata.components.len(), 3);
+    }
+
+    #[test]
+    fn r108_files_go_to_the_kind_of_component_they_belong_to() {
+        let mut metadata = declared();
+        let mask = FileSpecBackupType::DEFAULT;
+        metadata
+            .add_database_files(Some("Instance"), "Db", r"D:\Data\", "*.mdf", mask)
+            .unwrap();
+        metadata
+            .add_database_log_files(Some("Instance"), "Db", r"L:\Logs\", "*.ldf", mask)
+            .unwrap();
+        metadata
+            .add_files_to_file_group(
+                None,
+                "Logs",
+                FileDescriptor::new(r"C:\App\Logs\", "*").recursive(),
+            )
+            .unwrap();
+        assert_eq!(
+            metadata.add_files_to_file_group(
+                Some("Instance"),
+                "Db",
+                FileDescriptor::new(r"D:\", "*")
+            ),
+            Err(Hresult::E_INVALIDARG)
+        );
+        assert_eq!(
+            metadata.add_database_files(None, "Logs", r"D:\", "*", mask),
+            Err(Hresult::E_INVALIDARG)
+        );
+        assert_eq!(
+            metadata.add_database_files(None, "Missing", r"D:\", "*", mask),
+            Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+        );
+        assert_eq!(
+            metadata.add_exclude_files("", "*.tmp", false),
+            Err(Hresult::E_INVALIDARG)
+        );
+        let db = metadata.component(Some("Instance"), "Db").unwrap();
+        assert_eq!(db.all_files().count(), 2);
+    }
+
+    #[test]
+    fn r72_the_restore_method_and_its_service() {
+        let mut metadata = declared();
+        assert!(!metadata.is_complete());
+        let stop_start = RestoreMethodInfo {
+            method: RestoreMethod::VSS_RME_STOP_RESTORE_START,
+            ..RestoreMethodInfo::default()
+        };
+        assert_eq!(
+            metadata.declare_restore_method(stop_start.clone()),
+            Err(Hresult::E_INVALIDARG)
+        );
+        metadata
+            .declare_restore_method(RestoreMethodInfo {
+                service: Some("MSSQLSERVER".into()),
+                ..stop_start
+            })
+            .unwrap();
+        assert!(metadata.is_complete());
     }
 }

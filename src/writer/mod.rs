@@ -86,10 +86,10 @@ mod context;
 mod metadata;
 mod scripted;
 
+pub use crate::vocab::{ComponentInfo, WriterMetadata};
 pub use config::{WriterConfig, WriterHost, DEFAULT_FREEZE_TIMEOUT_MS};
 pub use context::HandlerContext;
 pub(crate) use context::{EventView, SnapshotVolume};
-pub use metadata::{ComponentInfo, WriterMetadata};
 pub use scripted::{Outcome, Reaction, ScriptedWriter};
 
 use crate::vocab::{SnapshotSetId, WaitEnd};
