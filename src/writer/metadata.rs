@@ -16,8 +16,12 @@
 //! | `SetBackupSchema(schema)` | [`WriterMetadata::set_backup_schema`] |
 //! | `AddIncludeFiles` | not offered: Windows reserves it and does not support it |
 //!
-//! Every declaring method returns what Windows returns: `Ok(())` for `S_OK`, or the documented
-//! error, and a failed call changes nothing.
+//! Every declaring method returns what Windows returns: `Ok(())` for `S_OK`, or the error,
+//! and a failed call changes nothing. Where Microsoft's pages call a declaration invalid without
+//! naming the code (a backslash in a component name, a missing service for a stop-and-start
+//! restore method, a mapping that matches no file set, `VSS_RME_UNDEFINED`, a schema with bits
+//! `VSS_BACKUP_SCHEMA` does not name) the code is `E_INVALIDARG`, the one they list for
+//! "one of the parameter values is not valid" (`docs/protocol.md`, "Writer metadata").
 
 use crate::vocab::{
     BackupSchema, ComponentDependency, ComponentInfo, ComponentKey, ComponentType, ComponentView,
@@ -44,10 +48,13 @@ impl WriterMetadata {
     ///
     /// # Errors
     ///
-    /// `E_INVALIDARG` for an empty name or `VSS_CT_UNDEFINED`; `VSS_E_OBJECT_ALREADY_EXISTS`
-    /// when a component with the same logical path and name exists (R109).
+    /// `E_INVALIDARG` for an empty name, a name with a backslash (the logical path holds
+    /// those) or `VSS_CT_UNDEFINED`; `VSS_E_OBJECT_ALREADY_EXISTS` when a component with the
+    /// same logical path and name exists (R109; `None` and `""` are both the root).
     pub fn declare_component(&mut self, mut component: ComponentInfo) -> Result<(), Hresult> {
-        if component.name.is_empty() || component.component_type == ComponentType::VSS_CT_UNDEFINED
+        if component.name.is_empty()
+            || component.name.contains('\\')
+            || component.component_type == ComponentType::VSS_CT_UNDEFINED
         {
             return Err(Hresult::E_INVALIDARG);
         }
@@ -177,7 +184,10 @@ impl WriterMetadata {
     ///
     /// # Errors
     ///
-    /// `E_INVALIDARG` for an empty path, file specification or destination.
+    /// `VSS_E_OBJECT_NOT_FOUND` before `SetRestoreMethod` (as documented); `E_INVALIDARG` for
+    /// an empty path, file specification or destination, or when path, file specification and
+    /// recursion match none of the components' file sets (R112: "must match that of one of
+    /// the file sets").
     pub fn add_alternate_location_mapping(
         &mut self,
         path: &str,
@@ -185,12 +195,27 @@ impl WriterMetadata {
         recursive: bool,
         destination: &str,
     ) -> Result<(), Hresult> {
+        if self.restore_method.method == RestoreMethod::VSS_RME_UNDEFINED {
+            return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
+        }
         if destination.is_empty() {
             return Err(Hresult::E_INVALIDARG);
         }
         let files = with_recursion(FileDescriptor::new(path, filespec), recursive)
             .alternate_location(destination);
         check_files(&files)?;
+        let matches = self
+            .components
+            .iter()
+            .flat_map(ComponentInfo::all_files)
+            .any(|set| {
+                same_directory(&set.path, &files.path)
+                    && crate::vocab::same_path(&set.filespec, &files.filespec)
+                    && set.recursive == files.recursive
+            });
+        if !matches {
+            return Err(Hresult::E_INVALIDARG);
+        }
         self.alternate_location_mappings.push(files);
         Ok(())
     }
@@ -247,9 +272,17 @@ impl WriterMetadata {
     }
 
     /// `IVssCreateWriterMetadataEx::SetBackupSchema` (R115).
-    pub fn set_backup_schema(&mut self, schema: BackupSchema) -> &mut Self {
+    ///
+    /// # Errors
+    ///
+    /// `E_INVALIDARG` ("the backup schema argument is not valid") for bits `VSS_BACKUP_SCHEMA`
+    /// does not name.
+    pub fn set_backup_schema(&mut self, schema: BackupSchema) -> Result<(), Hresult> {
+        if schema.unknown_bits() != 0 {
+            return Err(Hresult::E_INVALIDARG);
+        }
         self.backup_schema = schema;
-        self
+        Ok(())
     }
 
     /// The document as a requester examines it (`IVssExamineWriterMetadata`), for the writer
@@ -310,6 +343,12 @@ fn with_recursion(files: FileDescriptor, recursive: bool) -> FileDescriptor {
     } else {
         files
     }
+}
+
+/// Whether two directories are the same, with or without the trailing backslash (optional in
+/// every path argument of `IVssCreateWriterMetadata`).
+fn same_directory(a: &str, b: &str) -> bool {
+    crate::vocab::same_path(a.trim_end_matches('\\'), b.trim_end_matches('\\'))
 }
 
 /// A path and a file specification are required.
@@ -396,6 +435,34 @@ mod tests {
         );
         let db = metadata.component(Some("Instance"), "Db").unwrap();
         assert_eq!(db.all_files().count(), 2);
+    }
+
+    #[test]
+    fn r112_a_mapping_needs_the_restore_method_and_a_matching_file_set() {
+        let mut metadata = declared();
+        metadata
+            .add_files_to_file_group(None, "Logs", FileDescriptor::new(r"C:\App\Logs", "*.log"))
+            .unwrap();
+        assert_eq!(
+            metadata.add_alternate_location_mapping(r"C:\App\Logs", "*.log", false, r"D:\Alt"),
+            Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+        );
+        metadata.set_restore_method(RestoreMethod::VSS_RME_RESTORE_TO_ALTERNATE_LOCATION);
+        assert_eq!(
+            metadata.add_alternate_location_mapping(r"C:\App\Other", "*.log", false, r"D:\Alt"),
+            Err(Hresult::E_INVALIDARG)
+        );
+        metadata
+            .add_alternate_location_mapping(r"c:\app\logs\", "*.LOG", false, r"D:\Alt")
+            .unwrap();
+        assert_eq!(
+            metadata.set_backup_schema(BackupSchema(0x800)),
+            Err(Hresult::E_INVALIDARG)
+        );
+        assert_eq!(
+            metadata.declare_component(ComponentInfo::file_group(r"a\b")),
+            Err(Hresult::E_INVALIDARG)
+        );
     }
 
     #[test]
