@@ -72,7 +72,8 @@
 //! | module | holds |
 //! |---|---|
 //! | [`vocab`] | Windows' names and values: HRESULTs, writer states, events, contexts, ids, requester calls, policies, run bounds, and the [rule catalogue](vocab::rules) every citation points into |
-//! | [`writer`] | the [`Writer`](writer::Writer) trait, writer configuration, handler context, a scripted writer |
+//! | [`writer`] | the [`Writer`](writer::Writer) trait, writer configuration, the metadata a writer declares (`IVssCreateWriterMetadata`), handler context, a scripted writer |
+//! | [`xml`] | VSS's documents in Windows' own XML: the Writer Metadata Document ([`xml::wmd`]), read from what tools save and written byte for byte as Windows writes it |
 //! | [`provider`] | the [`Provider`](provider::Provider) trait and an in-memory software provider |
 //! | [`trace`] | trace records, JSON Lines, rendering, readings of a finished run, and the [`oracle`](trace::oracle) in twelve rule families |
 //! | [`guard`] | the one door to user code: [`UserPanic`](guard::UserPanic), and the guard every call into writers, providers, choosers, deciders, probes, factories and requester closures goes through |
@@ -97,6 +98,7 @@ pub mod tools;
 pub mod trace;
 pub mod vocab;
 pub mod writer;
+pub mod xml;
 
 /// The README's example is compiled and run as a doctest, so the README cannot drift from the API.
 #[cfg(doctest)]

@@ -10,15 +10,18 @@ use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use vss_sim::sim::{fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, quiet_writer_panics};
+use vss_sim::sim::{
+    fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, fuzz_wmd, quiet_writer_panics,
+};
 
 /// A fuzz entry point.
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 3] = [
+const TARGETS: [(&str, Target); 4] = [
     ("dynamic_api", fuzz_dynamic_api),
     ("sim", fuzz_sim),
     ("scenario_parser", fuzz_scenario_parser),
+    ("wmd", fuzz_wmd),
 ];
 
 /// The files of `dir`, sorted, without hidden files (libFuzzer's scratch); none if it is missing.

@@ -47,7 +47,9 @@ pub use faults::{
     RequesterFault,
 };
 pub use file::{Format, ScenarioError};
-pub use fuzzing::{fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, quiet_writer_panics};
+pub use fuzzing::{
+    fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, fuzz_wmd, quiet_writer_panics,
+};
 pub use interpreter::StepResult;
 pub use program::{
     canonical_backup, ComponentRef, Mangle, OpRef, ProgramStep, SnapshotRef, StatusRows, Step,

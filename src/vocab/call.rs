@@ -427,6 +427,11 @@ pub struct WriterMetadataView {
     pub alternate_location_mappings: Vec<super::FileDescriptor>,
     /// `GetBackupSchema` (R115).
     pub backup_schema: super::BackupSchema,
+    /// `IVssExamineWriterMetadataEx2::GetVersion`: the writer's (major, minor) version.
+    pub version: (u32, u32),
+    /// The order of the document's parts, which `SaveAsXML` keeps.
+    #[serde(skip)]
+    pub(crate) layout: super::metadata::Layout,
 }
 
 impl WriterMetadataView {

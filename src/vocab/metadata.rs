@@ -400,6 +400,54 @@ pub struct WriterMetadata {
     pub alternate_location_mappings: Vec<FileDescriptor>,
     /// `SetBackupSchema` (R115); none: full backups only.
     pub backup_schema: BackupSchema,
+    /// The order the writer declared things in, which its XML keeps.
+    #[serde(skip)]
+    pub(crate) layout: Layout,
+}
+
+/// The order of a document's parts as the writer declared them, which `SaveAsXML` keeps: the
+/// entries of `BACKUP_LOCATIONS` in declaration order, and whether `RESTORE_METHOD` came after
+/// them (the writer declared a location before `SetRestoreMethod`, as the WMI Writer does). A
+/// layout that does not match the document's contents (a document built field by field) is
+/// ignored: components, then exclusions, then exclusions from the snapshot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Layout {
+    pub(crate) locations: Vec<Location>,
+    pub(crate) restore_method_last: bool,
+}
+
+/// One entry of `BACKUP_LOCATIONS`: the next of its kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Location {
+    Component,
+    Exclude,
+    ExcludeFromSnapshot,
+}
+
+impl Layout {
+    /// The entries in order for a document with these counts: the recorded order when it fits,
+    /// else the canonical one.
+    pub(crate) fn locations(
+        &self,
+        components: usize,
+        excludes: usize,
+        from_snapshot: usize,
+    ) -> Vec<Location> {
+        let count = |kind| self.locations.iter().filter(|l| **l == kind).count();
+        if count(Location::Component) == components
+            && count(Location::Exclude) == excludes
+            && count(Location::ExcludeFromSnapshot) == from_snapshot
+        {
+            return self.locations.clone();
+        }
+        std::iter::repeat_n(Location::Component, components)
+            .chain(std::iter::repeat_n(Location::Exclude, excludes))
+            .chain(std::iter::repeat_n(
+                Location::ExcludeFromSnapshot,
+                from_snapshot,
+            ))
+            .collect()
+    }
 }
 
 impl WriterMetadata {

@@ -9,7 +9,7 @@ mod event;
 mod hresult;
 mod ids;
 pub mod limits;
-mod metadata;
+pub(crate) mod metadata;
 mod numbers;
 mod object_type;
 mod os;

@@ -23,6 +23,7 @@
 //! `VSS_BACKUP_SCHEMA` does not name) the code is `E_INVALIDARG`, the one they list for
 //! "one of the parameter values is not valid" (`docs/protocol.md`, "Writer metadata").
 
+use crate::vocab::metadata::Location;
 use crate::vocab::{
     BackupSchema, ComponentDependency, ComponentInfo, ComponentKey, ComponentType, ComponentView,
     FileDescriptor, FileSpecBackupType, Hresult, RestoreMethod, RestoreMethodInfo, WriterClassId,
@@ -73,6 +74,7 @@ impl WriterMetadata {
         component.database_log_files.clear();
         component.dependencies.clear();
         self.components.push(component);
+        self.layout.locations.push(Location::Component);
         Ok(())
     }
 
@@ -158,6 +160,7 @@ impl WriterMetadata {
         let files = with_recursion(FileDescriptor::new(path, filespec), recursive);
         check_files(&files)?;
         self.exclude_files.push(files);
+        self.layout.locations.push(Location::Exclude);
         Ok(())
     }
 
@@ -176,6 +179,7 @@ impl WriterMetadata {
         let files = with_recursion(FileDescriptor::new(path, filespec), recursive);
         check_files(&files)?;
         self.exclude_from_snapshot.push(files);
+        self.layout.locations.push(Location::ExcludeFromSnapshot);
         Ok(())
     }
 
@@ -245,11 +249,20 @@ impl WriterMetadata {
     /// `IVssCreateWriterMetadata::SetRestoreMethod` with only the method (no service, no user
     /// procedure, `VSS_WRE_UNDEFINED`, no reboot): the common case.
     pub fn set_restore_method(&mut self, method: RestoreMethod) -> &mut Self {
+        self.restore_method_declared();
         self.restore_method = RestoreMethodInfo {
             method,
             ..RestoreMethodInfo::default()
         };
         self
+    }
+
+    /// Windows' document gets its `RESTORE_METHOD` element at the first `SetRestoreMethod`:
+    /// after `BACKUP_LOCATIONS` when a location was declared first.
+    fn restore_method_declared(&mut self) {
+        if self.restore_method.method == RestoreMethod::VSS_RME_UNDEFINED {
+            self.layout.restore_method_last = !self.layout.locations.is_empty();
+        }
     }
 
     /// `IVssCreateWriterMetadata::SetRestoreMethod` with every argument (R72).
@@ -267,6 +280,7 @@ impl WriterMetadata {
         if info.method == RestoreMethod::VSS_RME_UNDEFINED || needs_service && !service {
             return Err(Hresult::E_INVALIDARG);
         }
+        self.restore_method_declared();
         self.restore_method = info;
         Ok(())
     }
@@ -309,6 +323,8 @@ impl WriterMetadata {
             exclude_from_snapshot: self.exclude_from_snapshot.clone(),
             alternate_location_mappings: self.alternate_location_mappings.clone(),
             backup_schema: self.backup_schema,
+            version: (0, 0),
+            layout: self.layout.clone(),
         }
     }
 

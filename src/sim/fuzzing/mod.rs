@@ -111,6 +111,25 @@ pub fn fuzz_scenario_parser(data: &[u8]) {
     }
 }
 
+/// Loads `data` as a Writer Metadata Document (`xml::wmd::load_bytes`). A document that loads
+/// must save and load back to the same view, and saving that must give the same text; one that
+/// does not must be refused with a message and a place (a line, or 0 for the input as a whole).
+pub fn fuzz_wmd(data: &[u8]) {
+    match crate::xml::wmd::load_bytes(data) {
+        Ok(view) => {
+            let text = crate::xml::wmd::save(&view);
+            let again = crate::xml::wmd::load(&text)
+                .unwrap_or_else(|e| panic!("a saved document does not load: {e}\n{text}"));
+            assert_eq!(again, view, "save and load changed the document:\n{text}");
+            assert_eq!(crate::xml::wmd::save(&again), text, "saving is not stable");
+        }
+        Err(error) => assert!(
+            !error.message.trim().is_empty(),
+            "an XML error must say what is wrong: {error:?}"
+        ),
+    }
+}
+
 /// Keeps the panics of writers scripted or injected to panic (which the engine catches and
 /// records, R64) out of the panic hook, and passes every other panic to the hook installed
 /// before. Call it once before fuzzing under a hook that aborts on any panic (libFuzzer's);

@@ -265,15 +265,15 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Components are database or file-group units; only file groups allow recursion",
         statement: "A component is a set of files backed up and restored together, of type VSS_CT_DATABASE or VSS_CT_FILEGROUP. Database components allow neither recursive file specifications nor alternate paths; file groups allow both.",
         sources: &["vss/component-types", "vss/writer-metadata-document-contents"],
-        status: Partly("components carry a ComponentType, but declare no file sets, so recursion and alternate paths do not exist"),
-        engine: &["vocab/writer_kind.rs", "writer/metadata.rs"],
+        status: Implemented,
+        engine: &["vocab/writer_kind.rs", "vocab/metadata.rs", "writer/metadata.rs"],
     },
     Entry {
         rule: R109,
         title: "Logical paths are backslash-separated; (path, name) is unique per writer class",
         statement: "A logical path is a backslash-separated string of any characters whose root is NULL or empty (not a lone backslash), and the pair (logical path, name) must be unique across all instances of a writer class. A component selectable for backup that is an ancestor of others forms a component set, and sets can nest.",
         sources: &["vss/logical-pathing-of-components"],
-        status: Partly("logical path and name are stored; AddComponent rejects a duplicate pair per writer instance (R13), not per class; component sets are not modelled"),
+        status: Partly("logical path and name are stored; a writer's second declaration of a pair is VSS_E_OBJECT_ALREADY_EXISTS, and the requester's AddComponent rejects a duplicate pair per writer instance (R13), not per class; component sets are not modelled"),
         engine: &["writer/metadata.rs", "coordinator/calls.rs"],
     },
     Entry {
@@ -289,7 +289,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Backup and restore selectability are independent flags",
         statement: "Whether a component may be selected for backup and whether it may be selected for restore are declared separately.",
         sources: &["vss/writer-metadata-document-contents"],
-        status: Partly("only the backup flag exists (ComponentInfo::selectable); restore selectability waits for restore"),
+        status: Partly("both flags are declared, examined and saved (ComponentInfo::selectable, selectable_for_restore); restore selection waits for restore"),
         engine: &["writer/metadata.rs"],
     },
     Entry {
@@ -297,8 +297,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "The WMD holds identity, restore method, exclusions, components and file sets",
         statement: "A Writer Metadata Document carries the writer's identity (name, class id, instance id from Initialize, usage and source type), a mandatory restore method, optional exclude files (which win over component includes) and alternate location mappings (each matching an existing file set), and its components with type, logical path, name, backup and restore selectability, flags, caption and icon, restore-metadata and notify-on-backup-complete flags, file sets (path, filespec, recursion, alternate path, VSS_FILE_SPEC_BACKUP_TYPE mask), database and log files, plus a backup schema. It is saved and loaded as XML.",
         sources: &["vss/writer-metadata-document-contents", "vss/writer-metadata-document-life-cycle", "vss/overview-of-backup-initialization", "api/vss/ne-vss-vss_backup_schema"],
-        status: Partly("WriterMetadata holds only the restore method and components (type, logical path, name, selectable); GetWriterMetadata's WriterMetadataView adds the identity from WriterConfig; no exclusions, mappings, file sets, schema or XML"),
-        engine: &["writer/metadata.rs", "writer/config.rs", "vocab/call.rs", "coordinator/calls.rs"],
+        status: Implemented,
+        engine: &["vocab/metadata.rs", "writer/metadata.rs", "writer/config.rs", "vocab/call.rs", "xml/wmd.rs"],
     },
     Entry {
         rule: R113,
@@ -321,8 +321,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "A writer whose schema lacks the requested backup type is backed up as full",
         statement: "If a writer's backup schema does not include the requested type, its data is handled as VSS_BT_FULL, or the writer is left out. VSS_BS_EXCLUSIVE_INCREMENTAL_DIFFERENTIAL needs both DIFFERENTIAL and INCREMENTAL, and TIMESTAMPED and LAST_MODIFY each need at least one of them.",
         sources: &["api/vss/ne-vss-vss_backup_type", "api/vss/ne-vss-vss_backup_schema"],
-        status: NotYet("no VSS_BACKUP_SCHEMA; writers see the requested BackupType unchanged"),
-        engine: &["vocab/writer_kind.rs"],
+        status: Partly("writers declare VSS_BACKUP_SCHEMA (SetBackupSchema) and requesters read it, in the WMD's XML too; the fallback of a backup type the schema does not support is not applied: writers see the requested BackupType unchanged"),
+        engine: &["vocab/writer_kind.rs", "vocab/metadata.rs", "writer/metadata.rs"],
     },
     // ----------------------------------------------------------------------------------------
     // Section 14: Tools (R116–R128)
