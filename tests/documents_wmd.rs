@@ -302,3 +302,65 @@ proptest! {
         let _ = wmd::load_bytes(&bytes);
     }
 }
+
+/// A machine whose writers declare what four Windows writers declared: a requester examines
+/// the same documents Windows saved (byte for byte, ids included) and backs their components
+/// up (R112, R13, R21–R26).
+#[test]
+fn r112_windows_documents_drive_a_simulated_backup() {
+    use vss_sim::requester::Vss;
+    use vss_sim::trace::oracle;
+    use vss_sim::vocab::{BackupState, Call, ProviderId};
+    use vss_sim::writer::{ScriptedWriter, WriterConfig};
+
+    let names = [
+        "kgoode-no_sql-WM5.xml",
+        "kgoode-no_sql-WM8.xml",
+        "kgoode-no_sql-WM9.xml",
+        "kgoode-no_sql-WM10.xml",
+    ];
+    let saved: Vec<Vec<u8>> = names.iter().map(|name| fixture(name)).collect();
+    let mut builder = Vss::builder();
+    for bytes in &saved {
+        let view = wmd::load_bytes(bytes).unwrap();
+        builder = builder.writer(
+            WriterConfig::from_identity(&view.identity),
+            ScriptedWriter::declaring(WriterMetadata::from_view(&view)),
+        );
+    }
+    let vss = builder.build();
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetBackupState(BackupState::default()))
+        .unwrap();
+    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    let views = bc.writer_metadata().unwrap();
+    for (view, bytes) in views.iter().zip(&saved) {
+        assert_eq!(
+            wmd::save(view).as_bytes(),
+            &bytes[..],
+            "{}",
+            view.identity.name
+        );
+    }
+    // Every component, selectable or not (a top-level component is included explicitly, R110).
+    let keys: Vec<_> = views
+        .iter()
+        .flat_map(|view| view.components.iter().map(|c| c.key.clone()))
+        .collect();
+    assert_eq!(keys.len(), 6 + 1 + 1 + 1);
+    for key in keys {
+        bc.call_ok(Call::AddComponent(key)).unwrap();
+    }
+    bc.call_ok(Call::StartSnapshotSet).unwrap();
+    bc.call_ok(Call::AddToSnapshotSet {
+        volume: "C:\\".into(),
+        provider: ProviderId::NULL,
+    })
+    .unwrap();
+    bc.call_and_wait(Call::PrepareForBackup).unwrap();
+    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+    bc.call_and_wait(Call::BackupComplete).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    oracle::check(&vss.trace()).assert_clean();
+}

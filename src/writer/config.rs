@@ -129,6 +129,18 @@ impl WriterConfig {
         self
     }
 
+    /// The configuration of the writer `identity` describes (a document's
+    /// `IDENTIFICATION`): its class, name, usage and source types, instance name, and its
+    /// instance id, so the machine reports the same ids Windows did.
+    pub fn from_identity(identity: &crate::vocab::WriterIdentity) -> Self {
+        let mut config = Self::new(identity.writer_id, identity.name.clone())
+            .usage_type(identity.usage_type)
+            .source_type(identity.source_type)
+            .instance_id(identity.instance_id);
+        config.instance_name.clone_from(&identity.instance_name);
+        config
+    }
+
     /// Sets the process the writer runs in (default: its own).
     #[must_use]
     pub fn host(mut self, host: WriterHost) -> Self {

@@ -299,6 +299,21 @@ impl WriterMetadata {
         Ok(())
     }
 
+    /// The document a requester examined (or loaded from XML), as its writer declared it:
+    /// everything but the identity, which is the writer's [`WriterConfig`](super::WriterConfig)
+    /// ([`WriterConfig::from_identity`](super::WriterConfig::from_identity)), and the version.
+    pub fn from_view(view: &WriterMetadataView) -> Self {
+        Self {
+            restore_method: view.restore_method.clone(),
+            components: view.components.iter().map(|c| c.info.clone()).collect(),
+            exclude_files: view.exclude_files.clone(),
+            exclude_from_snapshot: view.exclude_from_snapshot.clone(),
+            alternate_location_mappings: view.alternate_location_mappings.clone(),
+            backup_schema: view.backup_schema,
+            layout: view.layout.clone(),
+        }
+    }
+
     /// The document as a requester examines it (`IVssExamineWriterMetadata`), for the writer
     /// with `identity`.
     pub fn view(&self, identity: &WriterIdentity) -> WriterMetadataView {

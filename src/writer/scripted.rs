@@ -189,6 +189,10 @@ pub struct ScriptedWriter {
     /// A failure sticks across sessions until the writer is restarted (field failure 17).
     #[serde(default)]
     pub persist_failures: bool,
+    /// The whole document it declares in `OnIdentify`, instead of one database component
+    /// named `component` (e.g. a document Windows saved, loaded with `xml::wmd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<WriterMetadata>,
     /// The failure the writer is stuck in (with `persist_failures`). Clones of the writer share
     /// it, so whoever keeps a clone of this handle can restart the writer after it was boxed into
     /// a machine (`Rc`: the simulation is single-threaded). Not part of the writer's description.
@@ -201,6 +205,44 @@ impl ScriptedWriter {
     pub fn new(component: impl Into<String>) -> Self {
         Self {
             component: component.into(),
+            ..Self::default()
+        }
+    }
+
+    /// A writer that declares `document` in `OnIdentify`, as the writer that saved it did
+    /// (its identity goes into the writer's [`WriterConfig`](super::WriterConfig):
+    /// [`WriterConfig::from_identity`](super::WriterConfig::from_identity)).
+    ///
+    /// ```
+    /// use vss_sim::requester::Vss;
+    /// use vss_sim::vocab::Call;
+    /// use vss_sim::writer::{ScriptedWriter, WriterConfig, WriterMetadata};
+    /// use vss_sim::xml::wmd;
+    ///
+    /// let saved = r#"<WRITER_METADATA xmlns="x-schema:#VssWriterMetadataInfo" version="1.2"><IDENTIFICATION writerId="542da469-d3e1-473c-9f4f-7847f01fc64f" instanceId="096a689b-077b-44e3-a7ba-5831d480c95b" friendlyName="COM+ REGDB Writer" usage="BOOTABLE_SYSTEM_STATE" dataSource="OTHER" majorVersion="0" minorVersion="0"/><RESTORE_METHOD method="REPLACE_AT_REBOOT_IF_CANNOT_REPLACE" writerRestore="never" rebootRequired="no"/><BACKUP_LOCATIONS><FILE_GROUP componentName="COM+ REGDB" caption="COM+ REGDB" restoreMetadata="no" notifyOnBackupComplete="no" selectable="yes" selectableForRestore="no" componentFlags="0"><FILE_LIST path="%SystemRoot%\Registration" filespec="*" recursive="yes" filespecBackupType="3855"/></FILE_GROUP></BACKUP_LOCATIONS></WRITER_METADATA>"#;
+    /// let view = wmd::load(saved).unwrap();
+    /// let vss = Vss::builder()
+    ///     .writer(
+    ///         WriterConfig::from_identity(&view.identity),
+    ///         ScriptedWriter::declaring(WriterMetadata::from_view(&view)),
+    ///     )
+    ///     .build();
+    /// let mut bc = vss.dynamic();
+    /// bc.call_ok(Call::InitializeForBackup).unwrap();
+    /// bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    /// // The requester reads what Windows saved, and saves it back byte for byte.
+    /// let seen = &bc.writer_metadata().unwrap()[0];
+    /// assert_eq!(wmd::save(seen), saved);
+    /// ```
+    pub fn declaring(document: WriterMetadata) -> Self {
+        let component = document
+            .components
+            .first()
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        Self {
+            component,
+            document: Some(document),
             ..Self::default()
         }
     }
@@ -292,8 +334,13 @@ impl Outcome {
 
 impl Writer for ScriptedWriter {
     fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
-        metadata.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
-        metadata.add_component(ComponentType::VSS_CT_DATABASE, None, &self.component);
+        match &self.document {
+            Some(document) => *metadata = document.clone(),
+            None => {
+                metadata.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+                metadata.add_component(ComponentType::VSS_CT_DATABASE, None, &self.component);
+            }
+        }
         self.react(ctx)
     }
 
