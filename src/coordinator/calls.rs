@@ -432,6 +432,9 @@ impl Coordinator {
                 }
             }
             Call::FreeWriterStatus => self.sessions[index].status = None,
+            Call::SaveAsXml => {
+                return Reply::Xml(crate::xml::bcd::save(&self.backup_components(session)));
+            }
             Call::Wait { op, timeout_ms } => {
                 let until = timeout_ms.map(|ms| self.now_ms.saturating_add(ms));
                 return match self.run_until(Some(op), until) {

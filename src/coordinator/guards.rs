@@ -25,6 +25,7 @@
 //! | `IsVolumeSupported` | after `InitializeForBackup` (R20) | `VSS_E_BAD_STATE` |
 //! | `Query`, `DeleteSnapshots` | after `InitializeForBackup` (R33, R34) | `VSS_E_BAD_STATE` |
 //! | `GatherWriterStatus` | metadata gathered (R28) | `VSS_E_BAD_STATE` |
+//! | `SaveAsXML` | after `InitializeForBackup` (R31 advises after `DoSnapshotSet`) | `VSS_E_BAD_STATE` |
 //! | `GetWriterStatus(Count)` | `GatherWriterStatus` completed (R29) | `VSS_E_BAD_STATE` |
 //! | `FreeWriterStatus` | `GatherWriterStatus` completed (R28) | `VSS_E_BAD_STATE` |
 //! | any async method | no other operation of this object pending | `VSS_E_BAD_STATE` |
@@ -84,7 +85,8 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         | Call::QueryProviders
         | Call::DeleteSnapshots { .. }
         | Call::ExposeSnapshot { .. }
-        | Call::BreakSnapshotSet { .. } => Ok(()),
+        | Call::BreakSnapshotSet { .. }
+        | Call::SaveAsXml => Ok(()),
         Call::GatherWriterStatus => {
             require(session.metadata.gathered())?;
             no_pending(session)

@@ -34,6 +34,7 @@ mod builder;
 mod calls;
 mod chooser;
 mod dispatch;
+mod document;
 mod exposure;
 mod guards;
 mod inflight;

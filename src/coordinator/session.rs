@@ -388,7 +388,8 @@ pub(crate) struct Session {
 pub(crate) struct AddedComponents {
     /// Identities by a 64-bit digest of them (collisions share a bucket).
     by_digest: HashMap<u64, Vec<ComponentId>, BuildHasherDefault<Mix>>,
-    count: usize,
+    /// The components in the order they were added (the BCD keeps it).
+    order: Vec<ComponentKey>,
 }
 
 /// A component's identity (R13).
@@ -417,6 +418,11 @@ impl AddedComponents {
         mix.finish()
     }
 
+    /// The components added, in order.
+    pub(crate) fn in_order(&self) -> &[ComponentKey] {
+        &self.order
+    }
+
     /// Whether a component with `key`'s identity was added (R13, R25).
     pub(crate) fn contains(&self, key: &ComponentKey) -> bool {
         self.by_digest
@@ -437,12 +443,12 @@ impl AddedComponents {
                 logical_path: key.logical_path.clone(),
                 name: key.name.clone(),
             });
-        self.count += 1;
+        self.order.push(key.clone());
     }
 
     /// How many were added.
     pub(crate) fn len(&self) -> usize {
-        self.count
+        self.order.len()
     }
 }
 

@@ -132,6 +132,14 @@ impl DynBackupComponents {
             .collect()
     }
 
+    /// `SaveAsXML` (R31, R113): the Backup Components Document in Windows' XML.
+    pub fn save_as_xml(&mut self) -> Result<String, Hresult> {
+        match self.call(Call::SaveAsXml)? {
+            Reply::Xml(xml) => Ok(xml),
+            _ => Err(Hresult::VSS_E_UNEXPECTED),
+        }
+    }
+
     /// `AddComponent` for every component selectable for backup of every writer whose metadata
     /// the requester reads (R13, R110); the number added.
     pub fn select_all_components(&mut self) -> Result<usize, Hresult> {

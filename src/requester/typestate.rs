@@ -414,6 +414,16 @@ macro_rules! abortable {
                     _ => Err(Hresult::VSS_E_UNEXPECTED),
                 }
             }
+
+            /// `SaveAsXML` (R31, R113): the Backup Components Document as it stands, in
+            /// Windows' XML (`xml::bcd`). Save it after DoSnapshotSet (R31): writers may still
+            /// change it during PostSnapshot.
+            pub fn save_as_xml(&mut self) -> Result<String, Hresult> {
+                match self.call(Call::SaveAsXml)? {
+                    Reply::Xml(xml) => Ok(xml),
+                    _ => Err(Hresult::VSS_E_UNEXPECTED),
+                }
+            }
         }
     )*};
 }

@@ -206,6 +206,8 @@ pub enum Call {
     },
     /// `FreeWriterStatus` (R28).
     FreeWriterStatus,
+    /// `SaveAsXML`: the Backup Components Document as it stands (R31, R113), in Windows' XML.
+    SaveAsXml,
     /// `IVssAsync::Wait(dwMilliseconds)`; `None` is `INFINITE` (R37).
     Wait {
         /// The operation.
@@ -246,6 +248,7 @@ impl Call {
                 | Self::WriterStatusCount
                 | Self::WriterStatus { .. }
                 | Self::FreeWriterStatus
+                | Self::SaveAsXml
                 | Self::SetBackupState(_)
                 | Self::AddComponent(_)
                 | Self::SetBackupSucceeded { .. }
@@ -287,6 +290,7 @@ impl Call {
             Self::WriterStatusCount => "GetWriterStatusCount",
             Self::WriterStatus { .. } => "GetWriterStatus",
             Self::FreeWriterStatus => "FreeWriterStatus",
+            Self::SaveAsXml => "SaveAsXML",
             Self::Wait { .. } => "IVssAsync::Wait",
             Self::QueryStatus { .. } => "IVssAsync::QueryStatus",
             Self::Cancel { .. } => "IVssAsync::Cancel",
@@ -334,6 +338,8 @@ pub enum Reply {
     Exposed(String),
     /// `QueryStatus`, `Wait` and `Cancel`: the operation's status (R36–R38).
     Status(Hresult),
+    /// `SaveAsXML`: the document's XML.
+    Xml(String),
     /// `Wait` stopped at one of the run's bounds with the operation still pending (design
     /// principle 7: a run that does not end is reported as such, never as a status).
     BoundReached(Bound),

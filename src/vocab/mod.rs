@@ -3,6 +3,7 @@
 //! Nothing here knows about writers, sessions or time. Every type carries the Windows symbol and
 //! numeric value (spec T1, T3, T4, T6–T9) so a simulated outcome reads like a Windows log.
 
+mod bcd;
 mod call;
 mod context;
 mod event;
@@ -22,6 +23,7 @@ mod wait;
 mod writer_kind;
 mod writer_state;
 
+pub use bcd::{BackupComponent, BackupComponentsDocument, WriterComponents};
 pub use call::{
     AsyncKind, BackupState, Bound, Call, ComponentKey, ComponentView, OpNo, ProviderProperties,
     Reply, SnapshotProperties, WriterIdentity, WriterMetadataView, WriterStatus,

@@ -3,6 +3,7 @@
 //! | document | module | Windows |
 //! |---|---|---|
 //! | Writer Metadata Document | [`wmd`] | `IVssExamineWriterMetadata::SaveAsXML`, `LoadFromXML`, `CreateVssExamineWriterMetadata` |
+//! | Backup Components Document | [`bcd`] | `IVssBackupComponents::SaveAsXML`; the document `InitializeForBackup` / `InitializeForRestore` take |
 //!
 //! **The format**, as real machines write it (`docs/documents.md` has the evidence): no XML
 //! declaration, no byte-order mark, no inline schema, no whitespace between elements; the root
@@ -23,6 +24,7 @@
 //! [`MAX_NODES`] or [`MAX_DEPTH`] — is an [`XmlError`] naming the line, column and what was wrong; the call
 //! that loaded it returns `VSS_E_INVALID_XML_DOCUMENT`.
 
+pub mod bcd;
 pub mod wmd;
 
 mod base64;

@@ -130,6 +130,27 @@ pub fn fuzz_wmd(data: &[u8]) {
     }
 }
 
+/// Loads `data` as a Backup Components Document (`xml::bcd::load_bytes`), with the same checks
+/// as [`fuzz_wmd`].
+pub fn fuzz_bcd(data: &[u8]) {
+    match crate::xml::bcd::load_bytes(data) {
+        Ok(document) => {
+            let text = crate::xml::bcd::save(&document);
+            let again = crate::xml::bcd::load(&text)
+                .unwrap_or_else(|e| panic!("a saved document does not load: {e}\n{text}"));
+            assert_eq!(
+                again, document,
+                "save and load changed the document:\n{text}"
+            );
+            assert_eq!(crate::xml::bcd::save(&again), text, "saving is not stable");
+        }
+        Err(error) => assert!(
+            !error.message.trim().is_empty(),
+            "an XML error must say what is wrong: {error:?}"
+        ),
+    }
+}
+
 /// Keeps the panics of writers scripted or injected to panic (which the engine catches and
 /// records, R64) out of the panic hook, and passes every other panic to the hook installed
 /// before. Call it once before fuzzing under a hook that aborts on any panic (libFuzzer's);

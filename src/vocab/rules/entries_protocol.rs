@@ -497,8 +497,8 @@ pub(super) const ENTRIES: &[Entry] = &[
             because writers may still change the BCD during PostSnapshot. Without both documents a \
             VSS restore is impossible.",
         sources: &["vss/overview-of-actual-backup-of-files"],
-        status: NotYet("XML documents (SaveAsXML for the BCD and the writer metadata) do not exist"),
-        engine: &[],
+        status: Partly("SaveAsXML exists for the BCD (Call::SaveAsXml) and the WMD (xml::wmd::save), in Windows' format; it may be called any time after InitializeForBackup, and nothing checks that a requester saved after DoSnapshotSet, since writers do not change the BCD in PostSnapshot yet"),
+        engine: &["xml/bcd.rs", "xml/wmd.rs", "coordinator/document.rs"],
     },
     Entry {
         rule: R32,

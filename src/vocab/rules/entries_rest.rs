@@ -305,7 +305,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "The BCD records selected components, their outcomes and the backup's state",
         statement: "The Backup Components Document lists explicitly included components per writer (class and instance id; GetWriterComponentsCount counts writers, not components), each with name, type, logical path, backup result, options, metadata, stamps, restore target and selection, subcomponents, new and directed targets, partial and differenced files, file restore status and failure messages. It also holds the backup type, component mode, bootable-system-state and partial-file flags, the restore type and the set description (ids, plus LUN data when transportable); it is saved and reloaded as XML and must not be edited.",
         sources: &["vss/backup-components-document-contents", "vss/backup-components-document-life-cycle", "vss/the-shadow-copy-creation-process", "bc/initializeforbackup"],
-        status: Partly("the session keeps only the added components, the SetBackupState values, SetBackupSucceeded results and the set; no stamps, options, metadata, restore fields or XML"),
+        status: Partly("SaveAsXML writes the session's BCD in Windows' format (xml::bcd, byte for byte with a saved Windows BCD): backup state, set id, explicitly added components per writer, SetBackupSucceeded; a loaded BCD keeps writers' stamps and backup metadata; options, restore fields, previous stamps set by the requester, writers writing their components and the transportable set description do not exist yet"),
         engine: &["coordinator/session.rs"],
     },
     Entry {
