@@ -364,3 +364,58 @@ fn r112_windows_documents_drive_a_simulated_backup() {
     bc.call_ok(Call::Release).unwrap();
     oracle::check(&vss.trace()).assert_clean();
 }
+
+/// R110: selecting a whole writer adds its components with no selectable ancestor — the
+/// Task Scheduler Writer's non-selectable component (always included), a set's selectable root — and
+/// leaves the members of a set implicit.
+#[test]
+fn r110_select_all_adds_what_has_no_selectable_ancestor() {
+    use vss_sim::requester::Vss;
+    use vss_sim::vocab::{BackupState, Call};
+    use vss_sim::writer::{ScriptedWriter, WriterConfig};
+
+    let tasks = wmd::load_bytes(&fixture("kgoode-no_sql-WM0.xml")).unwrap();
+    assert!(!tasks.components[0].selectable());
+    let mut sets = WriterMetadata::default();
+    sets.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+    for (path, name, selectable) in [
+        (None, "Instance", true),
+        (Some("Instance"), "Db1", true),
+        (Some("Instance\\Db1"), "Logs", false),
+        (None, "Config", false),
+        (Some("Config"), "Extra", true),
+    ] {
+        let mut info = ComponentInfo::new(ComponentType::VSS_CT_FILEGROUP, path, name);
+        info.selectable = selectable;
+        sets.declare_component(info).unwrap();
+    }
+    let vss = Vss::builder()
+        .writer(
+            WriterConfig::from_identity(&tasks.identity),
+            ScriptedWriter::declaring(WriterMetadata::from_view(&tasks)),
+        )
+        .writer(
+            WriterConfig::new(WriterClassId::from_u128(0x5e75), "Sets"),
+            ScriptedWriter::declaring(sets),
+        )
+        .build();
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetBackupState(BackupState::default()))
+        .unwrap();
+    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    assert_eq!(bc.select_all_components().unwrap(), 1 + 3);
+    let xml = bc.save_as_xml().unwrap();
+    let document = vss_sim::xml::bcd::load(&xml).unwrap();
+    let names: Vec<Vec<&str>> = document
+        .writers
+        .iter()
+        .map(|w| w.components.iter().map(|c| c.name.as_str()).collect())
+        .collect();
+    // Instance's set brings Db1 and Logs; Config is always included; Extra has no selectable
+    // ancestor (Config is not selectable), so it is added too.
+    assert_eq!(
+        names,
+        [vec!["TasksStore"], vec!["Instance", "Config", "Extra"]]
+    );
+}

@@ -140,15 +140,14 @@ impl DynBackupComponents {
         }
     }
 
-    /// `AddComponent` for every component selectable for backup of every writer whose metadata
-    /// the requester reads (R13, R110); the number added.
+    /// `AddComponent` for what backs up every writer whose metadata the requester reads
+    /// (R13, R110): each writer's components with no selectable ancestor
+    /// ([`WriterMetadataView::explicit_components`]); the number added.
     pub fn select_all_components(&mut self) -> Result<usize, Hresult> {
         let keys: Vec<_> = self
             .writer_metadata()?
-            .into_iter()
-            .flat_map(|view| view.components)
-            .filter(|component| component.selectable())
-            .map(|component| component.key)
+            .iter()
+            .flat_map(|view| view.explicit_components().cloned().collect::<Vec<_>>())
             .collect();
         let count = keys.len();
         for key in keys {

@@ -542,7 +542,7 @@ impl<'a> Interpreter<'a> {
             .metadata(slot)
             .iter()
             .filter(|v| writers.is_none_or(|names| names.contains(&v.identity.name)))
-            .flat_map(|v| v.selectable_components().cloned().collect::<Vec<_>>())
+            .flat_map(|v| v.explicit_components().cloned().collect::<Vec<_>>())
             .collect();
         let mut first_error = Hresult::S_OK;
         for key in keys {

@@ -71,8 +71,8 @@ pub enum Step {
     },
     /// `FreeWriterMetadata` (R11).
     FreeWriterMetadata,
-    /// `AddComponent` for every component selectable for backup of every writer whose metadata
-    /// the requester reads (R13, R110).
+    /// `AddComponent` for what backs up every writer whose metadata the requester reads: each
+    /// writer's components with no selectable ancestor (R13, R110).
     SelectAllComponents,
     /// `AddComponent` for every selectable component of these writers, by name (R13, R47).
     SelectComponents {

@@ -458,6 +458,22 @@ impl WriterMetadataView {
         )
     }
 
+    /// The components a requester adds to back the whole writer up (R110): those with no
+    /// selectable ancestor — the non-selectable ones, which are always included, and the
+    /// selectable roots of component sets, which bring their sets with them. The others are
+    /// included implicitly and get no entry in the Backup Components Document.
+    pub fn explicit_components(&self) -> impl Iterator<Item = &ComponentKey> {
+        self.components
+            .iter()
+            .filter(|c| {
+                !self
+                    .components
+                    .iter()
+                    .any(|a| a.info.selectable && a.info.is_ancestor_of(&c.info))
+            })
+            .map(|c| &c.key)
+    }
+
     /// The components selectable for backup, as `AddComponent` takes them (R110).
     pub fn selectable_components(&self) -> impl Iterator<Item = &ComponentKey> {
         self.components

@@ -370,6 +370,27 @@ impl ComponentInfo {
         self
     }
 
+    /// Its full logical path: its logical path and its name (R109), `\`-separated.
+    pub fn full_path(&self) -> String {
+        match &self.logical_path {
+            Some(path) => format!("{path}\\{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// Whether `other` lies below this component in the logical path tree (R109): its
+    /// logical path is this component's full path or goes on from it.
+    pub fn is_ancestor_of(&self, other: &Self) -> bool {
+        let Some(path) = other.logical_path.as_deref() else {
+            return false;
+        };
+        let full = self.full_path();
+        path == full
+            || path
+                .strip_prefix(&full)
+                .is_some_and(|rest| rest.starts_with('\\'))
+    }
+
     /// Every file set it declares: file group files, database files, log files.
     pub fn all_files(&self) -> impl Iterator<Item = &FileDescriptor> {
         self.files

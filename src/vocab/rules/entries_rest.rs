@@ -281,7 +281,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Backup selection: explicit top-level components, implicit subcomponents",
         statement: "Components with no selectable ancestor are included explicitly (AddComponent, with a BCD entry); non-selectable subcomponents are always included implicitly and get no BCD entry; a selectable subcomponent is implicit when its ancestor is explicit and may otherwise be added on its own. Adding an explicit component brings in its whole component set, and only explicit components get an IVssComponent in the BCD.",
         sources: &["vss/working-with-selectability-for-backup", "vss/overview-of-the-backup-discovery-phase"],
-        status: Partly("a per-component selectable flag (WriterMetadataView::selectable_components, select_all_components) and R47's dropping of writers with nothing selected exist; implicit inclusion, component sets and subcomponent checks do not"),
+        status: Partly("the explicit components of a writer are those with no selectable ancestor (WriterMetadataView::explicit_components, ComponentInfo::is_ancestor_of): select_all_components and the SelectAllComponents step add them, the BCD lists only them, and R47 drops writers with nothing added; VSS does not yet check what a requester adds (a subcomponent with a selectable ancestor, undefined by the docs, is accepted) and writers do not see the implicit members of a set as selected"),
         engine: &["writer/metadata.rs", "vocab/call.rs", "coordinator/mod.rs", "requester/typestate.rs"],
     },
     Entry {
