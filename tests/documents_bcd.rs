@@ -171,3 +171,134 @@ fn r113_save_as_xml_writes_the_backup_as_windows_does() {
     bc.call_ok(Call::Release).unwrap();
     vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
 }
+
+/// R114, R48, R49: a writer writes its stamp and backup metadata into its components in
+/// OnPrepareBackup and OnPostSnapshot, and nowhere else; the BCD carries them as the SQL
+/// writer's entry shows on Windows.
+#[test]
+fn r114_writers_write_their_stamp_and_metadata_where_allowed() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use vss_sim::requester::Vss;
+    use vss_sim::vocab::{BackupState, Call, ProviderId, RestoreMethod};
+    use vss_sim::writer::{HandlerContext, Writer, WriterConfig, WriterMetadata};
+
+    /// What each handler's attempts returned.
+    type Log = Rc<RefCell<Vec<(&'static str, Result<(), Hresult>)>>>;
+
+    struct Stamper(Log);
+    impl Stamper {
+        fn write(&self, ctx: &mut HandlerContext<'_>, handler: &'static str) {
+            let component = ctx.components().and_then(|c| c.first().cloned());
+            let result = match component {
+                Some(component) => ctx.set_backup_stamp(&component, "CAAAAMQv3+t4udUB"),
+                None => {
+                    // No IVssWriterComponents here: use a made-up key.
+                    let key = vss_sim::vocab::ComponentKey {
+                        instance_id: vss_sim::vocab::WriterInstanceId::NULL,
+                        writer_id: WriterClassId::from_u128(0x57a),
+                        component_type: ComponentType::VSS_CT_DATABASE,
+                        logical_path: None,
+                        name: "Db".into(),
+                    };
+                    ctx.set_backup_stamp(&key, "x")
+                }
+            };
+            self.0.borrow_mut().push((handler, result));
+        }
+    }
+    impl Writer for Stamper {
+        fn on_identify(
+            &mut self,
+            _: &mut HandlerContext<'_>,
+            metadata: &mut WriterMetadata,
+        ) -> bool {
+            metadata
+                .set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE)
+                .add_component(ComponentType::VSS_CT_DATABASE, None, "Db");
+            true
+        }
+        fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            let component = ctx.components().unwrap()[0].clone();
+            let wrong = vss_sim::vocab::ComponentKey {
+                name: "Other".into(),
+                ..component.clone()
+            };
+            let missing = ctx.set_backup_metadata(&wrong, "m");
+            self.0
+                .borrow_mut()
+                .push(("PrepareForBackup, unknown component", missing));
+            let result = ctx.set_backup_metadata(&component, "BCAAAFRBUEUA");
+            self.0.borrow_mut().push(("PrepareForBackup", result));
+            true
+        }
+        fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            self.write(ctx, "Freeze");
+            true
+        }
+        fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            self.write(ctx, "PostSnapshot");
+            true
+        }
+        fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            self.write(ctx, "BackupComplete");
+            true
+        }
+    }
+
+    let log = Log::default();
+    let vss = Vss::builder()
+        .writer(
+            WriterConfig::new(WriterClassId::from_u128(0x57a), "Stamper"),
+            Stamper(Rc::clone(&log)),
+        )
+        .build();
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetBackupState(BackupState::default()))
+        .unwrap();
+    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    bc.select_all_components().unwrap();
+    bc.call_ok(Call::StartSnapshotSet).unwrap();
+    bc.call_ok(Call::AddToSnapshotSet {
+        volume: "C:\\".into(),
+        provider: ProviderId::NULL,
+    })
+    .unwrap();
+    bc.call_and_wait(Call::PrepareForBackup).unwrap();
+    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+    let xml = bc.save_as_xml().unwrap();
+    assert!(
+        xml.contains("<WRITER_COMPONENTS xmlns=\"x-schema:#VssComponentMetadata\" instanceId="),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("componentName=\"Db\" componentType=\"database\" backupStamp=\"CAAAAMQv3+t4udUB\"><BACKUP_METADATA xmlns=\"\" metadata=\"BCAAAFRBUEUA\"/></COMPONENT>"),
+        "{xml}"
+    );
+    bc.call_and_wait(Call::BackupComplete).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    assert_eq!(
+        *log.borrow(),
+        [
+            (
+                "PrepareForBackup, unknown component",
+                Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+            ),
+            ("PrepareForBackup", Ok(())),
+            ("Freeze", Err(Hresult::VSS_E_BAD_STATE)),
+            ("PostSnapshot", Ok(())),
+            ("BackupComplete", Err(Hresult::VSS_E_BAD_STATE)),
+        ]
+    );
+    vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
+}

@@ -5,6 +5,7 @@ use super::Coordinator;
 use crate::vocab::{
     BackupComponent, BackupComponentsDocument, BackupSchema, SessionNo, WriterComponents,
 };
+use crate::writer::ComponentWrite;
 
 impl Coordinator {
     /// The BCD of `session` as it stands: its backup state, its set once started, and the
@@ -52,6 +53,23 @@ impl Coordinator {
                         && k.name == key.name
                 })
                 .map(|(_, succeeded)| *succeeded);
+            // What the writers of this entry wrote into it (R114), the last write winning.
+            for (_, _, write) in s.component_writes.iter().filter(|(_, k, _)| {
+                k.writer_id == key.writer_id
+                    && k.logical_path == key.logical_path
+                    && k.name == key.name
+                    && (key.instance_id.is_null() || k.instance_id == key.instance_id)
+            }) {
+                match write {
+                    ComponentWrite::BackupStamp(stamp) => {
+                        component.backup_stamp = Some(stamp.clone());
+                    }
+                    ComponentWrite::BackupMetadata(metadata) => {
+                        component.backup_metadata = Some(metadata.clone());
+                    }
+                }
+                writer.writer_modified = true;
+            }
             writer.components.push(component);
         }
         BackupComponentsDocument {

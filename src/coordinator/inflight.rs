@@ -329,6 +329,15 @@ impl Coordinator {
                 result.panicked = true;
             }
         }
+        if !effects.component_writes.is_empty() {
+            let s = &mut self.sessions[session.0 as usize];
+            s.component_writes.extend(
+                effects
+                    .component_writes
+                    .into_iter()
+                    .map(|(key, write)| (writer, key, write)),
+            );
+        }
         for (query, hr) in effects.queries {
             self.record(TraceEvent::Queried {
                 session,

@@ -370,6 +370,8 @@ pub(crate) struct Session {
     pub(crate) metadata_rows: Vec<WriterNo>,
     pub(crate) components: AddedComponents,
     pub(crate) succeeded: Vec<(ComponentKey, bool)>,
+    /// What writers wrote into their components of the document (R114), in order.
+    pub(crate) component_writes: Vec<(WriterNo, ComponentKey, crate::writer::ComponentWrite)>,
     pub(crate) set: SetState,
     pub(crate) backup: Backup,
     pub(crate) status: Option<Vec<WriterStatus>>,
@@ -464,6 +466,7 @@ impl Session {
             metadata_rows: Vec::new(),
             components: AddedComponents::default(),
             succeeded: Vec::new(),
+            component_writes: Vec::new(),
             set: SetState::None,
             backup: Backup::Running(Phase::NotStarted),
             status: None,

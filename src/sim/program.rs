@@ -74,7 +74,8 @@ pub enum Step {
     /// `AddComponent` for what backs up every writer whose metadata the requester reads: each
     /// writer's components with no selectable ancestor (R13, R110).
     SelectAllComponents,
-    /// `AddComponent` for every selectable component of these writers, by name (R13, R47).
+    /// `AddComponent` for what backs up these writers, by name: their components with no
+    /// selectable ancestor (R13, R47, R110).
     SelectComponents {
         /// Writer names.
         writers: Vec<String>,

@@ -63,6 +63,18 @@ pub(crate) struct HandlerEffects {
     /// Signals set (`true`) or reset (`false`), in order; they take effect when the spent time
     /// is over.
     pub(crate) signals: Vec<(SignalName, bool)>,
+    /// What the writer wrote into its components of the Backup Components Document (R114), in
+    /// order.
+    pub(crate) component_writes: Vec<(ComponentKey, ComponentWrite)>,
+}
+
+/// A field of a component a writer may write (R114).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ComponentWrite {
+    /// `IVssComponent::SetBackupStamp`.
+    BackupStamp(String),
+    /// `IVssComponent::SetBackupMetadata`.
+    BackupMetadata(String),
 }
 
 impl<'a> HandlerContext<'a> {
@@ -260,6 +272,68 @@ impl<'a> HandlerContext<'a> {
     /// other handlers and when the requester is not in component mode (R48).
     pub fn components(&self) -> Option<&[ComponentKey]> {
         self.view.components
+    }
+
+    /// `IVssComponent::SetBackupStamp`: the stamp of this backup of `component`, for the next
+    /// incremental or differential backup to hand back (R114), e.g. a time or a log sequence
+    /// number; kept exactly as written.
+    ///
+    /// # Errors
+    ///
+    /// `VSS_E_BAD_STATE` outside the handlers that may change the document (`OnPrepareBackup`,
+    /// `OnPostSnapshot`: R48, R49 — not from `OnBackupComplete` on) or when the requester is not
+    /// in component mode; `VSS_E_OBJECT_NOT_FOUND` for a component the requester did not add.
+    pub fn set_backup_stamp(
+        &mut self,
+        component: &ComponentKey,
+        stamp: &str,
+    ) -> Result<(), Hresult> {
+        self.write_component(component, ComponentWrite::BackupStamp(stamp.to_owned()))
+    }
+
+    /// `IVssComponent::SetBackupMetadata`: private data the writer keeps with `component` in the
+    /// document, to read back at restore (R114); kept exactly as written.
+    ///
+    /// # Errors
+    ///
+    /// As [`HandlerContext::set_backup_stamp`].
+    pub fn set_backup_metadata(
+        &mut self,
+        component: &ComponentKey,
+        metadata: &str,
+    ) -> Result<(), Hresult> {
+        self.write_component(
+            component,
+            ComponentWrite::BackupMetadata(metadata.to_owned()),
+        )
+    }
+
+    fn write_component(
+        &mut self,
+        component: &ComponentKey,
+        write: ComponentWrite,
+    ) -> Result<(), Hresult> {
+        if !matches!(
+            self.event,
+            WriterEvent::PrepareForBackup | WriterEvent::PostSnapshot
+        ) {
+            return Err(Hresult::VSS_E_BAD_STATE);
+        }
+        let Some(components) = self.view.components else {
+            return Err(Hresult::VSS_E_BAD_STATE);
+        };
+        let named = components.iter().any(|c| {
+            c.logical_path == component.logical_path
+                && c.name == component.name
+                && c.writer_id == component.writer_id
+        });
+        if !named {
+            return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        self.effects
+            .component_writes
+            .push((component.clone(), write));
+        Ok(())
     }
 
     fn record(&mut self, query: WriterQuery, hr: Hresult) {

@@ -89,7 +89,7 @@ mod scripted;
 pub use crate::vocab::{ComponentInfo, WriterMetadata};
 pub use config::{WriterConfig, WriterHost, DEFAULT_FREEZE_TIMEOUT_MS};
 pub use context::HandlerContext;
-pub(crate) use context::{EventView, SnapshotVolume};
+pub(crate) use context::{ComponentWrite, EventView, SnapshotVolume};
 pub use scripted::{Outcome, Reaction, ScriptedWriter};
 
 use crate::vocab::{SnapshotSetId, WaitEnd};

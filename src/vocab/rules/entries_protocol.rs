@@ -795,9 +795,11 @@ pub(super) const ENTRIES: &[Entry] = &[
             "cw/onbackupcomplete",
             "cw/onpostrestore",
         ],
-        status: NotYet("writers cannot write to the BCD at all (no component metadata, stamps, \
-            restore targets or failure messages)"),
-        engine: &[],
+        status: Partly("writers write their backup stamp and backup metadata \
+            (HandlerContext::set_backup_stamp, set_backup_metadata) in OnPrepareBackup and \
+            OnPostSnapshot only, VSS_E_BAD_STATE elsewhere (OnBackupComplete included); restore \
+            targets, restore metadata and failure messages wait for restore"),
+        engine: &["writer/context.rs", "coordinator/document.rs"],
     },
     Entry {
         rule: R50,

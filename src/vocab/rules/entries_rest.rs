@@ -313,8 +313,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Writers may set restore target, metadata, stamps and failure messages in the BCD",
         statement: "The BCD fields a writer may write are the restore target, backup and restore metadata, the backup stamp, pre- and post-restore failure messages, partial and differenced files and directed targets; the requester writes everything else.",
         sources: &["vss/backup-components-document-contents"],
-        status: NotYet("handlers can read their selected components (HandlerContext::components) but cannot write anything into the BCD"),
-        engine: &["writer/context.rs"],
+        status: Partly("writers write the backup stamp and backup metadata of their explicitly included components (HandlerContext::set_backup_stamp, set_backup_metadata; VSS_E_OBJECT_NOT_FOUND for others), which SaveAsXML writes as Windows does; restore targets, restore metadata, failure messages, partial and differenced files and directed targets wait for restore"),
+        engine: &["writer/context.rs", "coordinator/document.rs", "xml/bcd.rs"],
     },
     Entry {
         rule: R115,
