@@ -302,3 +302,119 @@ fn r114_writers_write_their_stamp_and_metadata_where_allowed() {
     );
     vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
 }
+
+/// R113, R114: an incremental chain — FULL, then INCREMENTAL, then INCREMENTAL — where the
+/// requester hands each backup's stamp (read from the BCD it saved) back to the next, and the
+/// writer reads the previous stamp in OnPrepareBackup and writes its own in OnPostSnapshot.
+#[test]
+fn r113_incremental_chains_hand_the_stamp_back() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use vss_sim::requester::Vss;
+    use vss_sim::vocab::{BackupState, Call, ProviderId, RestoreMethod};
+    use vss_sim::writer::{HandlerContext, Writer, WriterConfig, WriterMetadata};
+
+    /// The previous stamps the writer saw, one per backup.
+    type Seen = Rc<RefCell<Vec<Option<String>>>>;
+
+    struct LogWriter {
+        seen: Seen,
+        backups: u32,
+    }
+    impl Writer for LogWriter {
+        fn on_identify(
+            &mut self,
+            _: &mut HandlerContext<'_>,
+            metadata: &mut WriterMetadata,
+        ) -> bool {
+            metadata
+                .set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE)
+                .add_component(ComponentType::VSS_CT_DATABASE, Some("Server"), "Db");
+            true
+        }
+        fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            let db = ctx.components().unwrap()[0].clone();
+            self.seen
+                .borrow_mut()
+                .push(ctx.previous_backup_stamp(&db).unwrap());
+            true
+        }
+        fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            self.backups += 1;
+            let db = ctx.components().unwrap()[0].clone();
+            ctx.set_backup_stamp(&db, &format!("lsn-{}", self.backups * 100))
+                .is_ok()
+        }
+        fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+    }
+
+    let seen = Seen::default();
+    let vss = Vss::builder()
+        .writer(
+            WriterConfig::new(WriterClassId::from_u128(0x106), "Log Writer"),
+            LogWriter {
+                seen: Rc::clone(&seen),
+                backups: 0,
+            },
+        )
+        .build();
+    let mut previous: Option<String> = None;
+    for backup_type in [
+        BackupType::VSS_BT_FULL,
+        BackupType::VSS_BT_INCREMENTAL,
+        BackupType::VSS_BT_INCREMENTAL,
+    ] {
+        let mut bc = vss.dynamic();
+        bc.call_ok(Call::InitializeForBackup).unwrap();
+        bc.call_ok(Call::SetBackupState(BackupState::components(backup_type)))
+            .unwrap();
+        bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+        bc.select_all_components().unwrap();
+        let db = bc.writer_metadata().unwrap()[0].components[0].key.clone();
+        if let Some(stamp) = &previous {
+            bc.call_ok(Call::SetPreviousBackupStamp {
+                component: db.clone(),
+                stamp: stamp.clone(),
+            })
+            .unwrap();
+        }
+        bc.call_ok(Call::StartSnapshotSet).unwrap();
+        bc.call_ok(Call::AddToSnapshotSet {
+            volume: "C:\\".into(),
+            provider: ProviderId::NULL,
+        })
+        .unwrap();
+        bc.call_and_wait(Call::PrepareForBackup).unwrap();
+        // Too late to hand a stamp back: the writer read it in OnPrepareBackup.
+        assert_eq!(
+            bc.call(Call::SetPreviousBackupStamp {
+                component: db,
+                stamp: "late".into()
+            }),
+            Err(Hresult::VSS_E_BAD_STATE)
+        );
+        bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+        let document = bcd::load(&bc.save_as_xml().unwrap()).unwrap();
+        let component = &document.writers[0].components[0];
+        assert_eq!(component.previous_backup_stamp, previous);
+        previous = component.backup_stamp.clone();
+        bc.call_and_wait(Call::BackupComplete).unwrap();
+        bc.call_ok(Call::Release).unwrap();
+    }
+    assert_eq!(
+        *seen.borrow(),
+        [None, Some("lsn-100".to_owned()), Some("lsn-200".to_owned())]
+    );
+    vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
+}

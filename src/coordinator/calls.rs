@@ -199,7 +199,8 @@ impl Coordinator {
                     .map(|_| Checked::Plain)
                     .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
             }
-            Call::SetBackupSucceeded { component, .. } => {
+            Call::SetBackupSucceeded { component, .. }
+            | Call::SetPreviousBackupStamp { component, .. } => {
                 if s.components.contains(component) {
                     Ok(Checked::Plain)
                 } else {
@@ -415,6 +416,11 @@ impl Coordinator {
                 component,
                 succeeded,
             } => self.sessions[index].succeeded.push((component, succeeded)),
+            Call::SetPreviousBackupStamp { component, stamp } => {
+                self.sessions[index]
+                    .previous_stamps
+                    .push((component, stamp));
+            }
             Call::BackupComplete => {
                 return Reply::Async(self.start_phase(session, AsyncKind::BackupComplete));
             }

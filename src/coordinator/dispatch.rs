@@ -382,6 +382,7 @@ pub(super) fn event_view<'a>(
         context: s.context(),
         backup_state: s.backup_state(),
         components: components.then_some(sw.selected.as_slice()),
+        previous_stamps: &s.previous_stamps,
         level,
     }
 }

@@ -20,6 +20,7 @@
 //! | `DoSnapshotSet` | set in creation; metadata gathered in writer contexts; once; not aborted; `PrepareForBackup` not failed (R22, R52) | `VSS_E_BAD_STATE` |
 //! | `GetSnapshotProperties` | after `InitializeForBackup`; not a copy of the object's own set before it is created (R24) | `VSS_E_BAD_STATE`; `VSS_E_OBJECT_NOT_FOUND` for a copy not on the machine or not in the context |
 //! | `SetBackupSucceeded` | after a successful `DoSnapshotSet`, before `BackupComplete` (R25) | `VSS_E_BAD_STATE` |
+//! | `SetPreviousBackupStamp` | metadata gathered, before `PrepareForBackup` (its writers read it there) | `VSS_E_BAD_STATE`; `VSS_E_OBJECT_NOT_FOUND` for a component not added |
 //! | `BackupComplete` | writer context, after a successful `DoSnapshotSet`, once, not aborted (R26) | `VSS_E_BAD_STATE` |
 //! | `AbortBackup` | after `InitializeForBackup` (R53) | `VSS_E_BAD_STATE` |
 //! | `IsVolumeSupported` | after `InitializeForBackup` (R20) | `VSS_E_BAD_STATE` |
@@ -64,6 +65,9 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         }
         Call::FreeWriterMetadata => require(session.metadata.gathered()),
         Call::SetBackupState(_) => require(phase == Phase::NotStarted),
+        Call::SetPreviousBackupStamp { .. } => {
+            require(session.metadata.gathered() && session.phase() == Phase::NotStarted)
+        }
         Call::AddComponent(_) => require(
             session.involves_writers()
                 && session

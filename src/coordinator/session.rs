@@ -370,6 +370,8 @@ pub(crate) struct Session {
     pub(crate) metadata_rows: Vec<WriterNo>,
     pub(crate) components: AddedComponents,
     pub(crate) succeeded: Vec<(ComponentKey, bool)>,
+    /// `SetPreviousBackupStamp`s, in order (the last for a component wins).
+    pub(crate) previous_stamps: Vec<(ComponentKey, String)>,
     /// What writers wrote into their components of the document (R114), in order.
     pub(crate) component_writes: Vec<(WriterNo, ComponentKey, crate::writer::ComponentWrite)>,
     pub(crate) set: SetState,
@@ -467,6 +469,7 @@ impl Session {
             components: AddedComponents::default(),
             succeeded: Vec::new(),
             component_writes: Vec::new(),
+            previous_stamps: Vec::new(),
             set: SetState::None,
             backup: Backup::Running(Phase::NotStarted),
             status: None,

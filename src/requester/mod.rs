@@ -23,6 +23,7 @@
 //! | `BackupComplete` | `backup_complete` | `Call::BackupComplete` |
 //! | `AbortBackup` | `abort_backup` | `Call::AbortBackup` |
 //! | `SaveAsXML` | `save_as_xml` | `save_as_xml`, `Call::SaveAsXml` |
+//! | `SetPreviousBackupStamp` | `set_previous_backup_stamp` | `Call::SetPreviousBackupStamp` |
 //! | `GatherWriterStatus` + `GetWriterStatus` | `writer_status`; `gather_writer_status`, `writer_status_count`, `writer_status_at`, `free_writer_status` | `Call::GatherWriterStatus`, `Call::WriterStatusCount`, `Call::WriterStatus`, `Call::FreeWriterStatus` |
 //! | `IVssAsync::Wait` / `QueryStatus` / `Cancel` | [`Pending::wait`], [`Pending::wait_ms`], [`Pending::query_status`], [`Pending::cancel`] | `Call::Wait`, `Call::QueryStatus`, `Call::Cancel` |
 //! | `Release` | drop, `release` | drop, `Call::Release` |

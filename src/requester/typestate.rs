@@ -561,8 +561,9 @@ macro_rules! selecting {
                 self.call_ok(Call::AddComponent(component))
             }
 
-            /// `AddComponent` for every component selectable for backup of every writer whose
-            /// metadata `GetWriterMetadata` hands out (R10, R13, R110); the number added.
+            /// `AddComponent` for what backs up every writer whose metadata `GetWriterMetadata`
+            /// hands out: their components with no selectable ancestor (R10, R13, R110); the
+            /// number added.
             pub fn select_all_components(&mut self) -> Result<usize, Hresult> {
                 self.inner.select_all_components()
             }
@@ -571,6 +572,28 @@ macro_rules! selecting {
 }
 
 selecting!(Discovered, SetStarted, Prepared);
+
+macro_rules! stamping {
+    ($($state:ty),*) => {$(
+        impl BackupComponents<$state> {
+            /// `SetPreviousBackupStamp` (R113): hands `component`'s stamp from the backup this
+            /// one builds on back to its writer, which reads it in OnPrepareBackup; before
+            /// `PrepareForBackup`.
+            pub fn set_previous_backup_stamp(
+                &mut self,
+                component: ComponentKey,
+                stamp: &str,
+            ) -> Result<(), Hresult> {
+                self.call_ok(Call::SetPreviousBackupStamp {
+                    component,
+                    stamp: stamp.to_owned(),
+                })
+            }
+        }
+    )*};
+}
+
+stamping!(Discovered, SetStarted);
 
 impl BackupComponents<Discovered> {
     /// `StartSnapshotSet` (R14). Another requester's set in creation gives

@@ -191,6 +191,14 @@ pub enum Call {
         /// `bSucceeded`.
         succeeded: bool,
     },
+    /// `SetPreviousBackupStamp` (R113): hands a component's stamp from the last backup back to
+    /// its writer, for an incremental or differential backup.
+    SetPreviousBackupStamp {
+        /// The component.
+        component: ComponentKey,
+        /// The stamp the writer wrote in that backup.
+        stamp: String,
+    },
     /// `BackupComplete` (R26).
     BackupComplete,
     /// `AbortBackup` (R53).
@@ -252,6 +260,7 @@ impl Call {
                 | Self::SetBackupState(_)
                 | Self::AddComponent(_)
                 | Self::SetBackupSucceeded { .. }
+                | Self::SetPreviousBackupStamp { .. }
                 | Self::EnableWriterClasses { .. }
                 | Self::DisableWriterClasses { .. }
                 | Self::Wait { .. }
@@ -284,6 +293,7 @@ impl Call {
             Self::ExposeSnapshot { .. } => "ExposeSnapshot",
             Self::BreakSnapshotSet { .. } => "BreakSnapshotSet",
             Self::SetBackupSucceeded { .. } => "SetBackupSucceeded",
+            Self::SetPreviousBackupStamp { .. } => "SetPreviousBackupStamp",
             Self::BackupComplete => "BackupComplete",
             Self::AbortBackup => "AbortBackup",
             Self::GatherWriterStatus => "GatherWriterStatus",

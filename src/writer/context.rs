@@ -41,6 +41,8 @@ pub(crate) struct EventView<'a> {
     /// The writer's explicitly included components, for the handlers that get
     /// `IVssWriterComponents` in component mode (R48).
     pub(crate) components: Option<&'a [ComponentKey]>,
+    /// The requester's `SetPreviousBackupStamp`s, the last for a component winning.
+    pub(crate) previous_stamps: &'a [(ComponentKey, String)],
     pub(crate) level: ApplicationLevel,
 }
 
@@ -291,6 +293,34 @@ impl<'a> HandlerContext<'a> {
         self.write_component(component, ComponentWrite::BackupStamp(stamp.to_owned()))
     }
 
+    /// `IVssComponent::GetPreviousBackupStamp`: the stamp the requester handed back for
+    /// `component` (`SetPreviousBackupStamp`), from the backup an incremental or differential
+    /// one builds on; `None` when it handed none (a full backup).
+    ///
+    /// # Errors
+    ///
+    /// `VSS_E_BAD_STATE` in handlers without `IVssWriterComponents` (R48) or when the requester
+    /// is not in component mode; `VSS_E_OBJECT_NOT_FOUND` for a component the requester did not
+    /// add.
+    pub fn previous_backup_stamp(
+        &self,
+        component: &ComponentKey,
+    ) -> Result<Option<String>, Hresult> {
+        let Some(components) = self.view.components else {
+            return Err(Hresult::VSS_E_BAD_STATE);
+        };
+        if !components.iter().any(|c| same_component(c, component)) {
+            return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        Ok(self
+            .view
+            .previous_stamps
+            .iter()
+            .rev()
+            .find(|(key, _)| same_component(key, component))
+            .map(|(_, stamp)| stamp.clone()))
+    }
+
     /// `IVssComponent::SetBackupMetadata`: private data the writer keeps with `component` in the
     /// document, to read back at restore (R114); kept exactly as written.
     ///
@@ -322,11 +352,7 @@ impl<'a> HandlerContext<'a> {
         let Some(components) = self.view.components else {
             return Err(Hresult::VSS_E_BAD_STATE);
         };
-        let named = components.iter().any(|c| {
-            c.logical_path == component.logical_path
-                && c.name == component.name
-                && c.writer_id == component.writer_id
-        });
+        let named = components.iter().any(|c| same_component(c, component));
         if !named {
             return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
         }
@@ -339,6 +365,11 @@ impl<'a> HandlerContext<'a> {
     fn record(&mut self, query: WriterQuery, hr: Hresult) {
         self.effects.queries.push((query, hr));
     }
+}
+
+/// The same component of the same writer class (the instance may be named or `GUID_NULL`).
+fn same_component(a: &ComponentKey, b: &ComponentKey) -> bool {
+    a.writer_id == b.writer_id && a.logical_path == b.logical_path && a.name == b.name
 }
 
 #[cfg(test)]
@@ -361,6 +392,7 @@ mod tests {
             context: Context::BACKUP,
             backup_state: BackupState::default(),
             components: None,
+            previous_stamps: &[],
             level: ApplicationLevel::VSS_APP_FRONT_END,
         }
     }

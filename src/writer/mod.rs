@@ -19,6 +19,8 @@
 //! | `GetCurrentVolumeArray()` / `IsPathAffected()` | [`HandlerContext::volumes`] / [`HandlerContext::is_path_affected`] |
 //! | `GetSnapshotDeviceName()` | [`HandlerContext::snapshot_device_name`] |
 //! | `GetContext()`, `GetBackupType()`, `AreComponentsSelected()`, … | [`HandlerContext`] getters |
+//! | `IVssComponent::SetBackupStamp` / `SetBackupMetadata` | [`HandlerContext::set_backup_stamp`] / [`HandlerContext::set_backup_metadata`] |
+//! | `IVssComponent::GetPreviousBackupStamp` | [`HandlerContext::previous_backup_stamp`] |
 
 /// Implements [`Writer`] for a wrapper by sending every handler through one method of the
 /// wrapper, `$through(&mut self, ctx, handler) -> bool`, which calls `handler` on the wrapped
