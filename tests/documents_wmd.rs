@@ -419,3 +419,78 @@ fn r110_select_all_adds_what_has_no_selectable_ancestor() {
         [vec!["TasksStore"], vec!["Instance", "Config", "Extra"]]
     );
 }
+
+/// A scenario file's writer declares a document Windows saved (`metadata = "…"`, relative to
+/// the scenario file); a file that is missing, not a file, or not a document VSS would load is
+/// an error at the field, naming the file and, inside it, the line and column.
+#[test]
+fn r112_scenario_files_load_writers_from_windows_documents() {
+    use vss_sim::sim::Scenario;
+    use vss_sim::trace::{oracle, TraceEvent};
+
+    let dir = std::env::temp_dir().join(format!("vss-sim-wmd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("sql.xml"), fixture("kgoode-no_sql-WM5.xml")).unwrap();
+    std::fs::write(dir.join("bad.xml"), "<WRITER_METADATA\n  xmlns=\"x\"/>").unwrap();
+    let scenario_text = |metadata: &str| {
+        format!(
+            "name = \"a Windows writer\"\n[[writers]]\nname = \"SqlServerWriter\"\nmetadata = \"{metadata}\"\n\
+             [[steps]]\ncall = \"InitializeForBackup\"\n[[steps]]\ncall = \"SetBackupState\"\n\
+             [[steps]]\ncall = \"GatherWriterMetadata\"\n[[steps]]\ncall = \"Wait\"\n\
+             [[steps]]\ncall = \"SelectAllComponents\"\n[[steps]]\ncall = \"StartSnapshotSet\"\n\
+             [[steps]]\ncall = \"AddToSnapshotSet\"\nvolume = 'C:\\'\n[[steps]]\ncall = \"PrepareForBackup\"\n\
+             [[steps]]\ncall = \"Wait\"\n[[steps]]\ncall = \"DoSnapshotSet\"\n[[steps]]\ncall = \"Wait\"\n\
+             [[steps]]\ncall = \"BackupComplete\"\n[[steps]]\ncall = \"Wait\"\n[[steps]]\ncall = \"Release\"\n"
+        )
+    };
+    let file = dir.join("backup.toml");
+    std::fs::write(&file, scenario_text("sql.xml")).unwrap();
+    let scenario = Scenario::load(&file).unwrap();
+    let outcome = scenario.run();
+    oracle::check(&outcome.trace).assert_clean();
+    let registered = outcome.trace.records().iter().find_map(|r| match &r.event {
+        TraceEvent::WriterRegistered { instance_id, .. } => Some(*instance_id),
+        _ => None,
+    });
+    assert_eq!(
+        registered,
+        Some(WriterInstanceId::from_u128(
+            0x235435d9_34d6_41ea_8c08_5958a9982636
+        ))
+    );
+    // The six databases were backed up: each got PrepareForBackup through to BackupComplete.
+    let completes = outcome
+        .trace
+        .records()
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.event,
+                TraceEvent::Delivered {
+                    event: vss_sim::vocab::WriterEvent::BackupComplete,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(completes, 1);
+
+    for (metadata, expected) in [
+        ("missing.xml", "cannot read it"),
+        (".", "not a regular file"),
+        (
+            "bad.xml",
+            "bad.xml:1:1: <WRITER_METADATA> is in namespace \"x\"",
+        ),
+    ] {
+        std::fs::write(&file, scenario_text(metadata)).unwrap();
+        let error = Scenario::load(&file).unwrap_err();
+        assert_eq!(error.field, "writers[0].metadata", "{error}");
+        assert!(error.line > 0, "{error}");
+        assert!(
+            error.message.contains(expected),
+            "expected {expected:?} in {error}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -104,6 +104,15 @@ pub struct WriterSpec {
     /// it with the service (`RestartService`).
     #[serde(default, skip_serializing_if = "is_own_process")]
     pub host: WriterHost,
+    /// A Writer Metadata Document in Windows' XML (a file a Windows machine saved, e.g. with
+    /// DiskShadow's `set metadata`), relative to the scenario file: the writer declares it in
+    /// OnIdentify, with the identity and instance id it names (`class_id`, `instance_id` and
+    /// `component` are then ignored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<String>,
+    /// The document `metadata` names, read when the scenario was.
+    #[serde(skip)]
+    pub document: Option<crate::vocab::WriterMetadataView>,
 }
 
 fn is_own_process(host: &WriterHost) -> bool {
@@ -124,6 +133,8 @@ impl WriterSpec {
             script: BTreeMap::new(),
             persist_failures: false,
             host: WriterHost::OwnProcess,
+            metadata: None,
+            document: None,
         }
     }
 }
@@ -287,14 +298,23 @@ impl Scenario {
                     .level(spec.level)
                     .freeze_timeout_ms(spec.freeze_timeout_ms);
                 config.instance_id = spec.instance_id;
-                config.host = spec.host;
                 let component = spec.component.clone().unwrap_or_else(|| spec.name.clone());
-                let writer = ScriptedWriter {
+                let mut writer = ScriptedWriter {
                     component,
                     script: spec.script.clone(),
                     persist_failures: spec.persist_failures,
                     ..ScriptedWriter::default()
                 };
+                if let Some(view) = &spec.document {
+                    // The document's identity, under the scenario's name for the writer.
+                    let mut identity = view.identity.clone();
+                    identity.name.clone_from(&spec.name);
+                    config = WriterConfig::from_identity(&identity)
+                        .level(spec.level)
+                        .freeze_timeout_ms(spec.freeze_timeout_ms);
+                    writer.document = Some(crate::writer::WriterMetadata::from_view(view));
+                }
+                config.host = spec.host;
                 (config, writer)
             })
             .collect()

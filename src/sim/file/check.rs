@@ -25,13 +25,13 @@ pub(crate) enum Seg {
 pub(crate) struct FieldPath(pub(crate) Vec<Seg>);
 
 impl FieldPath {
-    fn key(&self, key: &str) -> Self {
+    pub(crate) fn key(&self, key: &str) -> Self {
         let mut path = self.clone();
         path.0.push(Seg::Key(key.to_owned()));
         path
     }
 
-    fn index(&self, index: usize) -> Self {
+    pub(crate) fn index(&self, index: usize) -> Self {
         let mut path = self.clone();
         path.0.push(Seg::Index(index));
         path

@@ -264,12 +264,66 @@ impl<'a> Reader<'a> {
     }
 
     /// The parsed scenario, if nothing is wrong with it beyond its syntax.
-    fn checked(&self, scenario: Scenario) -> Result<Scenario, ScenarioError> {
-        match check::problems(&scenario).into_iter().next() {
-            None => Ok(scenario),
-            Some(problem) => Err(self.error(&problem.path, None, problem.message)),
+    fn checked(&self, mut scenario: Scenario) -> Result<Scenario, ScenarioError> {
+        if let Some(problem) = check::problems(&scenario).into_iter().next() {
+            return Err(self.error(&problem.path, None, problem.message));
         }
+        self.read_documents(&mut scenario)?;
+        Ok(scenario)
     }
+
+    /// Reads the Writer Metadata Documents the writers name (`metadata`), relative to the
+    /// scenario file's folder: regular files of at most `xml::MAX_DOCUMENT_BYTES`, or an error
+    /// at the field naming the file and, for a document VSS would refuse, its line and column.
+    fn read_documents(&self, scenario: &mut Scenario) -> Result<(), ScenarioError> {
+        let folder = Path::new(self.file).parent().unwrap_or(Path::new(""));
+        for (index, writer) in scenario.writers.iter_mut().enumerate() {
+            let Some(name) = &writer.metadata else {
+                continue;
+            };
+            let field = FieldPath::default()
+                .key("writers")
+                .index(index)
+                .key("metadata");
+            let path = folder.join(name);
+            let bytes = read_regular_file(&path, crate::xml::MAX_DOCUMENT_BYTES)
+                .map_err(|why| self.error(&field, None, format!("{}: {why}", path.display())))?;
+            let view = crate::xml::wmd::load_bytes(&bytes).map_err(|e| {
+                self.error(
+                    &field,
+                    None,
+                    format!(
+                        "{}:{}:{}: {} (VSS_E_INVALID_XML_DOCUMENT)",
+                        path.display(),
+                        e.line,
+                        e.column,
+                        e.message
+                    ),
+                )
+            })?;
+            writer.document = Some(view);
+        }
+        Ok(())
+    }
+}
+
+/// The bytes of `path`, a regular file of at most `limit` bytes (a device or a pipe is refused:
+/// it may never end).
+fn read_regular_file(path: &Path, limit: usize) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let metadata = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
+    if !metadata.is_file() {
+        return Err("not a regular file".to_owned());
+    }
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    if bytes.len() > limit {
+        return Err(format!("over the {limit} bytes a document may have"));
+    }
+    Ok(bytes)
 }
 
 /// A `serde_path_to_error` path as a field path.

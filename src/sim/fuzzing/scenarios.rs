@@ -22,6 +22,8 @@ pub(super) fn decode_sim_scenario(input: &mut Input<'_>) -> Scenario {
             script: BTreeMap::new(),
             persist_failures: false,
             host: crate::writer::WriterHost::OwnProcess,
+            metadata: None,
+            document: None,
         })
         .collect();
     let two_requesters = input.bit();
