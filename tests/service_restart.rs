@@ -71,6 +71,20 @@ fn a_lost_object_fails_what_needs_the_service_and_still_answers_from_what_it_hol
     assert_eq!(bc.call(Call::GatherWriterStatus), Err(UNAVAILABLE));
     assert_eq!(bc.call(Call::Query), Err(UNAVAILABLE));
     assert_eq!(bc.call(Call::AbortBackup), Err(UNAVAILABLE));
+    // Its own Backup Components Document: it still builds and saves it.
+    let key = bc.writer_metadata().unwrap()[0].components[0].key.clone();
+    assert_eq!(
+        bc.call(Call::AddComponent(key.clone())),
+        Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS),
+        "checked against its own document, as before"
+    );
+    bc.call_ok(Call::SetPreviousBackupStamp {
+        component: key,
+        stamp: "lsn-1".into(),
+    })
+    .unwrap();
+    let xml = bc.save_as_xml().unwrap();
+    assert!(xml.contains("previousBackupStamp=\"lsn-1\""), "{xml}");
     bc.call_ok(Call::Release).unwrap();
     // Released for good: VSS_E_BAD_STATE from now on, as for any released object.
     assert_eq!(

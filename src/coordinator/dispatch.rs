@@ -18,7 +18,7 @@ pub(crate) struct Delivery {
     pub(crate) ok: bool,
     pub(crate) failure: Option<Hresult>,
     pub(crate) panicked: bool,
-    pub(crate) metadata: Option<WriterMetadata>,
+    pub(crate) metadata: Option<Box<WriterMetadata>>,
 }
 
 impl Delivery {

@@ -47,29 +47,20 @@ impl Coordinator {
                 .succeeded
                 .iter()
                 .rev()
-                .find(|(k, _)| {
-                    k.instance_id == key.instance_id
-                        && k.logical_path == key.logical_path
-                        && k.name == key.name
-                })
+                .find(|(k, _)| k.names_same_component(key))
                 .map(|(_, succeeded)| *succeeded);
             component.previous_backup_stamp = s
                 .previous_stamps
                 .iter()
                 .rev()
-                .find(|(k, _)| {
-                    k.instance_id == key.instance_id
-                        && k.logical_path == key.logical_path
-                        && k.name == key.name
-                })
+                .find(|(k, _)| k.names_same_component(key))
                 .map(|(_, stamp)| stamp.clone());
             // What the writers of this entry wrote into it (R114), the last write winning.
-            for (_, _, write) in s.component_writes.iter().filter(|(_, k, _)| {
-                k.writer_id == key.writer_id
-                    && k.logical_path == key.logical_path
-                    && k.name == key.name
-                    && (key.instance_id.is_null() || k.instance_id == key.instance_id)
-            }) {
+            for (_, _, write) in s
+                .component_writes
+                .iter()
+                .filter(|(_, k, _)| k.names_same_component(key))
+            {
                 match write {
                     ComponentWrite::BackupStamp(stamp) => {
                         component.backup_stamp = Some(stamp.clone());

@@ -61,7 +61,7 @@ pub(crate) struct Partial {
     pub(crate) ok: bool,
     pub(crate) failure: Option<Hresult>,
     pub(crate) panicked: bool,
-    pub(crate) metadata: Option<WriterMetadata>,
+    pub(crate) metadata: Option<Box<WriterMetadata>>,
     /// A provider step's result.
     pub(crate) hr: Hresult,
 }
@@ -298,11 +298,14 @@ impl Coordinator {
             super::dispatch::event_view(s, writer, event, *policies, *now_ms, slot.config.level);
         view.set_queries_allowed |= wide_queries && s.set.data().is_some();
         let mut ctx = HandlerContext::new(event, view);
-        let mut metadata = WriterMetadata::default();
+        // Only OnIdentify builds a document: no other event pays for one.
+        let mut metadata: Option<Box<WriterMetadata>> = None;
         let call = slot.writer.call(|handler| match resumed {
             Some(ended) => handler.on_wait_ended(&mut ctx, ended),
             None => match event {
-                WriterEvent::Identify => handler.on_identify(&mut ctx, &mut metadata),
+                WriterEvent::Identify => {
+                    handler.on_identify(&mut ctx, metadata.insert(Box::default()))
+                }
                 WriterEvent::PrepareForBackup => handler.on_prepare_backup(&mut ctx),
                 WriterEvent::PrepareForSnapshot => handler.on_prepare_snapshot(&mut ctx),
                 WriterEvent::Freeze => handler.on_freeze(&mut ctx),
@@ -317,7 +320,7 @@ impl Coordinator {
         });
         let effects = ctx.into_effects();
         if event == WriterEvent::Identify && resumed.is_none() {
-            result.metadata = Some(metadata);
+            result.metadata = metadata;
         }
         if effects.failure.is_some() {
             result.failure = effects.failure;

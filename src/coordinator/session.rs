@@ -8,7 +8,7 @@ use crate::trace::Mix;
 use crate::vocab::WriterNo;
 use crate::vocab::{
     AsyncKind, BackupState, ComponentKey, Context, Hresult, OpNo, SnapshotId, SnapshotSetId,
-    WriterClassId, WriterInstanceId, WriterState, WriterStatus,
+    WriterClassId, WriterState, WriterStatus,
 };
 use crate::vocab::{ProviderNo, SessionNo};
 use crate::writer::{SnapshotVolume, WriterMetadata};
@@ -222,7 +222,7 @@ pub(crate) enum Identity {
     /// No Identify answered for this session (yet).
     Unknown,
     /// `OnIdentify` succeeded: the metadata document it built.
-    Identified(WriterMetadata),
+    Identified(Box<WriterMetadata>),
     /// Left out of the session: its Identify failed (R10) or its class was disabled (R7).
     LeftOut,
 }
@@ -386,30 +386,19 @@ pub(crate) struct Session {
     pub(crate) writers: Vec<SessionWriter>,
 }
 
-/// The components `AddComponent` added to a session, each once: their identities (instance,
-/// logical path, name; R13), found in O(1) however many there are and without allocating.
+/// The components `AddComponent` added to a session, each once, in the order added: their
+/// identities (instance, logical path, name; R13) found in O(1) however many there are.
 #[derive(Debug, Default)]
 pub(crate) struct AddedComponents {
-    /// Identities by a 64-bit digest of them (collisions share a bucket).
-    by_digest: HashMap<u64, Vec<ComponentId>, BuildHasherDefault<Mix>>,
+    /// Positions in `order` by a 64-bit digest of the identity (collisions share a bucket).
+    by_digest: HashMap<u64, Vec<usize>, BuildHasherDefault<Mix>>,
     /// The components in the order they were added (the BCD keeps it).
     order: Vec<ComponentKey>,
 }
 
-/// A component's identity (R13).
-#[derive(Debug)]
-struct ComponentId {
-    instance_id: WriterInstanceId,
-    logical_path: Option<String>,
-    name: String,
-}
-
-impl ComponentId {
-    fn is(&self, key: &ComponentKey) -> bool {
-        self.instance_id == key.instance_id
-            && self.logical_path == key.logical_path
-            && self.name == key.name
-    }
+/// Whether two keys name the same component (R13): instance, logical path, name.
+fn same_identity(a: &ComponentKey, b: &ComponentKey) -> bool {
+    a.instance_id == b.instance_id && a.logical_path == b.logical_path && a.name == b.name
 }
 
 impl AddedComponents {
@@ -431,7 +420,7 @@ impl AddedComponents {
     pub(crate) fn contains(&self, key: &ComponentKey) -> bool {
         self.by_digest
             .get(&Self::digest(key))
-            .is_some_and(|bucket| bucket.iter().any(|id| id.is(key)))
+            .is_some_and(|bucket| bucket.iter().any(|&at| same_identity(&self.order[at], key)))
     }
 
     /// Adds `key`'s identity (once).
@@ -442,11 +431,7 @@ impl AddedComponents {
         self.by_digest
             .entry(Self::digest(key))
             .or_default()
-            .push(ComponentId {
-                instance_id: key.instance_id,
-                logical_path: key.logical_path.clone(),
-                name: key.name.clone(),
-            });
+            .push(self.order.len());
         self.order.push(key.clone());
     }
 

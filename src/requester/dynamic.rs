@@ -126,7 +126,7 @@ impl DynBackupComponents {
         let count = self.count(Call::WriterMetadataCount)?;
         (0..count)
             .map(|index| match self.call(Call::WriterMetadata { index })? {
-                Reply::WriterMetadata(view) => Ok(view),
+                Reply::WriterMetadata(view) => Ok(*view),
                 _ => Err(Hresult::VSS_E_UNEXPECTED),
             })
             .collect()
@@ -146,8 +146,8 @@ impl DynBackupComponents {
     pub fn select_all_components(&mut self) -> Result<usize, Hresult> {
         let keys: Vec<_> = self
             .writer_metadata()?
-            .iter()
-            .flat_map(|view| view.explicit_components().cloned().collect::<Vec<_>>())
+            .into_iter()
+            .flat_map(WriterMetadataView::into_explicit_components)
             .collect();
         let count = keys.len();
         for key in keys {

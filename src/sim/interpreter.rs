@@ -531,7 +531,8 @@ impl<'a> Interpreter<'a> {
         }
     }
 
-    /// `AddComponent` for every selectable component of the named writers (all when `None`),
+    /// `AddComponent` for what backs up the named writers (all when `None`): their components
+    /// with no selectable ancestor (R110),
     /// from the metadata the requester reads now; the first failure.
     fn select(&mut self, slot: usize, writers: Option<&Vec<String>>) -> Hresult {
         let hr = self.read_metadata(slot);

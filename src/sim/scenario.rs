@@ -312,7 +312,8 @@ impl Scenario {
                     config = WriterConfig::from_identity(&identity)
                         .level(spec.level)
                         .freeze_timeout_ms(spec.freeze_timeout_ms);
-                    writer.document = Some(crate::writer::WriterMetadata::from_view(view));
+                    writer.document =
+                        Some(Box::new(crate::writer::WriterMetadata::from_view(view)));
                 }
                 config.host = spec.host;
                 (config, writer)

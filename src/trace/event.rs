@@ -469,7 +469,7 @@ pub enum TraceEvent {
         writer: WriterNo,
     },
     /// The VSS service restarted (`Vss::restart_service`). Every requester object it served is
-    /// lost: its operation in flight ended (`AsyncCompleted` before this record) and its later
+    /// lost: its operation in flight ends (`AsyncCompleted` right after this record) and its later
     /// calls that need the service fail (`Policies::lost_service`); no writer hears anything
     /// more of its backup, and no Abort or BackupShutdown is owed for it. Its auto-release copies
     /// are gone (`SnapshotsDeleted`, after this record). Writers hosted by the service restart

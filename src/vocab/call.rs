@@ -71,6 +71,20 @@ pub struct ComponentKey {
     pub name: String,
 }
 
+impl ComponentKey {
+    /// Whether `other` names the same component: same writer class, logical path and name,
+    /// and the same instance unless either names none (`GUID_NULL`: every instance of the
+    /// class, R13).
+    pub fn names_same_component(&self, other: &Self) -> bool {
+        self.writer_id == other.writer_id
+            && self.logical_path == other.logical_path
+            && self.name == other.name
+            && (self.instance_id == other.instance_id
+                || self.instance_id.is_null()
+                || other.instance_id.is_null())
+    }
+}
+
 /// The kinds of asynchronous operation (R35).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AsyncKind {
@@ -326,8 +340,9 @@ pub enum Reply {
     Count(u32),
     /// One `GetWriterStatus` row.
     WriterStatus(WriterStatus),
-    /// `GetWriterMetadata`: what the requester may examine of one writer's metadata.
-    WriterMetadata(WriterMetadataView),
+    /// `GetWriterMetadata`: what the requester may examine of one writer's metadata (boxed:
+    /// every reply is as large as the largest).
+    WriterMetadata(Box<WriterMetadataView>),
     /// `GetSnapshotProperties`.
     Properties(SnapshotProperties),
     /// `IsVolumeSupported`'s answer (`pbSupportedByThisProvider`).
@@ -475,13 +490,30 @@ impl WriterMetadataView {
     pub fn explicit_components(&self) -> impl Iterator<Item = &ComponentKey> {
         self.components
             .iter()
-            .filter(|c| {
-                !self
-                    .components
-                    .iter()
-                    .any(|a| a.info.selectable && a.info.is_ancestor_of(&c.info))
-            })
+            .filter(|c| self.is_explicit(c))
             .map(|c| &c.key)
+    }
+
+    /// [`WriterMetadataView::explicit_components`], taken out of the view.
+    pub fn into_explicit_components(self) -> Vec<ComponentKey> {
+        let explicit: Vec<bool> = self
+            .components
+            .iter()
+            .map(|c| self.is_explicit(c))
+            .collect();
+        self.components
+            .into_iter()
+            .zip(explicit)
+            .filter_map(|(component, explicit)| explicit.then_some(component.key))
+            .collect()
+    }
+
+    /// `component` has no selectable ancestor (R110).
+    fn is_explicit(&self, component: &ComponentView) -> bool {
+        !self
+            .components
+            .iter()
+            .any(|a| a.info.selectable && a.info.is_ancestor_of(&component.info))
     }
 
     /// The components selectable for backup, as `AddComponent` takes them (R110).

@@ -419,8 +419,9 @@ impl LastError {
 ///
 /// Under every alternative the same calls fail: those that need the service (`docs/protocol.md`,
 /// "The VSS service restarting"). Reading what the object already holds (gathered metadata and
-/// status), building its own Backup Components Document (`SetBackupState`, `AddComponent`,
-/// `SetBackupSucceeded`, writer class filters), `Wait`, `QueryStatus` and `Cancel` on its
+/// status), building and saving its own Backup Components Document (`SetBackupState`,
+/// `AddComponent`, `SetBackupSucceeded`, `SetPreviousBackupStamp`, writer class filters,
+/// `SaveAsXML`), `Wait`, `QueryStatus` and `Cancel` on its
 /// operations, and `Release` still work.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum LostService {

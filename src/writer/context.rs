@@ -309,7 +309,7 @@ impl<'a> HandlerContext<'a> {
         let Some(components) = self.view.components else {
             return Err(Hresult::VSS_E_BAD_STATE);
         };
-        if !components.iter().any(|c| same_component(c, component)) {
+        if !components.iter().any(|c| c.names_same_component(component)) {
             return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
         }
         Ok(self
@@ -317,7 +317,7 @@ impl<'a> HandlerContext<'a> {
             .previous_stamps
             .iter()
             .rev()
-            .find(|(key, _)| same_component(key, component))
+            .find(|(key, _)| key.names_same_component(component))
             .map(|(_, stamp)| stamp.clone()))
     }
 
@@ -352,7 +352,7 @@ impl<'a> HandlerContext<'a> {
         let Some(components) = self.view.components else {
             return Err(Hresult::VSS_E_BAD_STATE);
         };
-        let named = components.iter().any(|c| same_component(c, component));
+        let named = components.iter().any(|c| c.names_same_component(component));
         if !named {
             return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
         }
@@ -365,11 +365,6 @@ impl<'a> HandlerContext<'a> {
     fn record(&mut self, query: WriterQuery, hr: Hresult) {
         self.effects.queries.push((query, hr));
     }
-}
-
-/// The same component of the same writer class (the instance may be named or `GUID_NULL`).
-fn same_component(a: &ComponentKey, b: &ComponentKey) -> bool {
-    a.writer_id == b.writer_id && a.logical_path == b.logical_path && a.name == b.name
 }
 
 #[cfg(test)]

@@ -192,7 +192,7 @@ pub struct ScriptedWriter {
     /// The whole document it declares in `OnIdentify`, instead of one database component
     /// named `component` (e.g. a document Windows saved, loaded with `xml::wmd`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document: Option<WriterMetadata>,
+    pub document: Option<Box<WriterMetadata>>,
     /// The failure the writer is stuck in (with `persist_failures`). Clones of the writer share
     /// it, so whoever keeps a clone of this handle can restart the writer after it was boxed into
     /// a machine (`Rc`: the simulation is single-threaded). Not part of the writer's description.
@@ -242,7 +242,7 @@ impl ScriptedWriter {
             .unwrap_or_default();
         Self {
             component,
-            document: Some(document),
+            document: Some(Box::new(document)),
             ..Self::default()
         }
     }
@@ -335,7 +335,7 @@ impl Outcome {
 impl Writer for ScriptedWriter {
     fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
         match &self.document {
-            Some(document) => *metadata = document.clone(),
+            Some(document) => metadata.clone_from(document),
             None => {
                 metadata.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
                 metadata.add_component(ComponentType::VSS_CT_DATABASE, None, &self.component);

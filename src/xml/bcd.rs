@@ -203,7 +203,11 @@ fn declares_namespace(text: &str, node: roxmltree::Node<'_, '_>) -> bool {
             ('"' | '\'', None) => quote = Some(c),
             (q, Some(open)) if q == open => quote = None,
             ('>', None) => return false,
-            (c, None) if c.is_whitespace() && tag[i + 1..].starts_with("xmlns=") => return true,
+            (c, None)
+                if c.is_ascii_whitespace() && tag[i + c.len_utf8()..].starts_with("xmlns=") =>
+            {
+                return true
+            }
             _ => {}
         }
     }

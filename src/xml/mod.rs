@@ -33,7 +33,8 @@ mod read;
 pub use read::{XmlError, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_NODES};
 
 /// Writes XML as VSS does: attributes in the order given, `"` quotes, `&`, `<`, `>` and `"`
-/// escaped, every other character (line breaks included) as is, empty elements as `<X/>`.
+/// escaped, tabs and line breaks as character references (so they read back as written), every
+/// other character as is, empty elements as `<X/>`.
 #[derive(Debug, Default)]
 pub(crate) struct Emitter {
     out: String,
@@ -62,6 +63,11 @@ impl Emitter {
                 '<' => self.out.push_str("&lt;"),
                 '>' => self.out.push_str("&gt;"),
                 '"' => self.out.push_str("&quot;"),
+                // XML reads a raw tab or line break in an attribute as a space: as references
+                // they come back as written. (Windows writes them raw, and loses them so.)
+                '\t' => self.out.push_str("&#9;"),
+                '\n' => self.out.push_str("&#10;"),
+                '\r' => self.out.push_str("&#13;"),
                 c => self.out.push(c),
             }
         }
@@ -128,14 +134,14 @@ mod tests {
     fn the_emitter_writes_as_vss_does() {
         let mut out = Emitter::default();
         out.start("A");
-        out.attr("x", "a&b<c>\"d\"\r\ne");
+        out.attr("x", "a&b<c>\"d\"\r\n\te");
         out.start("B");
         out.attr_bool("on", true);
         out.end("B");
         out.end("A");
         assert_eq!(
             out.finish(),
-            "<A x=\"a&amp;b&lt;c&gt;&quot;d&quot;\r\ne\"><B on=\"yes\"/></A>"
+            "<A x=\"a&amp;b&lt;c&gt;&quot;d&quot;&#13;&#10;&#9;e\"><B on=\"yes\"/></A>"
         );
     }
 }

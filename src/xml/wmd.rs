@@ -57,8 +57,8 @@ const DATA_SOURCE: [(&str, SourceType); 4] = [
     ("OTHER", SourceType::VSS_ST_OTHER),
 ];
 
-const METHOD: [(&str, RestoreMethod); 9] = [
-    ("UNDEFINED", RestoreMethod::VSS_RME_UNDEFINED),
+/// No `UNDEFINED`: a document without a restore method has no `RESTORE_METHOD` element.
+const METHOD: [(&str, RestoreMethod); 8] = [
     (
         "RESTORE_IF_NONE_THERE",
         RestoreMethod::VSS_RME_RESTORE_IF_NOT_THERE,

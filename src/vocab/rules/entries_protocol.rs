@@ -497,7 +497,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             because writers may still change the BCD during PostSnapshot. Without both documents a \
             VSS restore is impossible.",
         sources: &["vss/overview-of-actual-backup-of-files"],
-        status: Partly("SaveAsXML exists for the BCD (Call::SaveAsXml) and the WMD (xml::wmd::save), in Windows' format; it may be called any time after InitializeForBackup, and nothing checks that a requester saved after DoSnapshotSet, since writers do not change the BCD in PostSnapshot yet"),
+        status: Partly("SaveAsXML exists for the BCD (Call::SaveAsXml) and the WMD (xml::wmd::save), in Windows' format; it may be called any time after InitializeForBackup; nothing checks that a requester saved after DoSnapshotSet, though writers may change the BCD in PostSnapshot (HandlerContext::set_backup_stamp)"),
         engine: &["xml/bcd.rs", "xml/wmd.rs", "coordinator/document.rs"],
     },
     Entry {
