@@ -143,6 +143,31 @@ fn query_after_the_service_restarted() -> Scenario {
     scenario
 }
 
+/// The VSS service restarts while a writer's 2 s OnIdentify keeps GatherWriterMetadata in
+/// flight.
+fn gathering_when_the_service_restarts() -> Scenario {
+    let mut scenario = three_writers(FaultCatalogue::none());
+    scenario.writers[0].script.insert(
+        vss_sim::vocab::WriterEvent::Identify,
+        vss_sim::writer::Reaction::slow(2_000),
+    );
+    let by = ProgramStep::by;
+    scenario.steps = vec![
+        by(0, Step::InitializeForBackup),
+        by(0, Step::GatherWriterMetadata),
+        by(0, Step::RestartService),
+        by(
+            0,
+            Step::Wait {
+                op: vss_sim::sim::OpRef::Last,
+                timeout_ms: None,
+            },
+        ),
+        by(0, Step::Release),
+    ];
+    scenario
+}
+
 /// A writer that asks for the current set in every handler (R68), as many real writers log it.
 struct CuriousWriter;
 
@@ -229,6 +254,7 @@ fn explore(bug: PlantedBug, planted: bool) -> Exploration {
         PlantedBug::StatusForgetsMachine => status_after_a_backup(),
         PlantedBug::QuerySeesEveryContext => query_after_a_persistent_backup(),
         PlantedBug::LostObjectStillServed => query_after_the_service_restarted(),
+        PlantedBug::LostOperationFinishes => gathering_when_the_service_restarts(),
         PlantedBug::AbortAfterPostSnapshot
         | PlantedBug::AbortOnPrepareSnapshotVeto
         | PlantedBug::CompleteWithoutSnapshot

@@ -76,6 +76,9 @@ pub enum PlantedBug {
     /// A requester object the VSS service restarted under is served as if nothing happened
     /// (shutdown, R32: `Policies::lost_service`).
     LostObjectStillServed,
+    /// The operation in flight when the VSS service restarts finishes successfully instead of
+    /// failing (shutdown, R32: `Policies::lost_service`).
+    LostOperationFinishes,
     /// `GetWriterStatus` reports every writer's `hrFailure` as `S_OK` (states, T2).
     StatusForgetsFailure,
     /// A requester that has not involved a writer reports it `[1] Stable` / `S_OK` instead of
@@ -100,7 +103,7 @@ pub enum PlantedBug {
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::CompletionRecordedTwice,
         Self::PrepareSkipsLastWriter,
         Self::FreezeIgnoresLevels,
@@ -109,6 +112,7 @@ impl PlantedBug {
         Self::CompleteWithoutSnapshot,
         Self::ShutdownWithoutSetId,
         Self::LostObjectStillServed,
+        Self::LostOperationFinishes,
         Self::StatusForgetsFailure,
         Self::StatusForgetsMachine,
         Self::QuerySeesEveryContext,
@@ -128,7 +132,9 @@ impl PlantedBug {
             Self::AbortAfterPostSnapshot => "abort",
             Self::AbortOnPrepareSnapshotVeto => "causes",
             Self::CompleteWithoutSnapshot => "obligations",
-            Self::ShutdownWithoutSetId | Self::LostObjectStillServed => "shutdown",
+            Self::ShutdownWithoutSetId
+            | Self::LostObjectStillServed
+            | Self::LostOperationFinishes => "shutdown",
             Self::StatusForgetsFailure | Self::StatusForgetsMachine => "states",
             Self::FreezeWindowLate => "timers",
             Self::QuerySeesEveryContext => "store",
@@ -149,7 +155,7 @@ impl PlantedBug {
             Self::AbortOnPrepareSnapshotVeto => Rule::R51,
             Self::CompleteWithoutSnapshot => Rule::R26,
             Self::ShutdownWithoutSetId => Rule::R57,
-            Self::LostObjectStillServed => Rule::R32,
+            Self::LostObjectStillServed | Self::LostOperationFinishes => Rule::R32,
             Self::StatusForgetsFailure => Rule::T2,
             Self::StatusForgetsMachine => Rule::R30,
             Self::QuerySeesEveryContext => Rule::R34,

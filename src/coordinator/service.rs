@@ -24,7 +24,12 @@ impl Coordinator {
             if self.timers.stop(hold) {
                 self.record(TraceEvent::TimerStopped { timer: hold });
             }
-            self.end_lost_operation(session, policy.in_flight());
+            let code = if self.planted(super::PlantedBug::LostOperationFinishes) {
+                crate::vocab::Hresult::VSS_S_ASYNC_FINISHED
+            } else {
+                policy.in_flight()
+            };
+            self.end_lost_operation(session, code);
         }
         for &session in &live {
             self.lose_session(session, policy.later_calls());

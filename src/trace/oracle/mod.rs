@@ -88,8 +88,9 @@
 //! * **The VSS service restarting** (`ServiceRestarted`): every session not released by then is
 //!   lost. Nothing is owed to its writers from then on (no Abort, no BackupShutdown, no abort
 //!   deadline at its operation's end; an Abort a writer's own freeze timeout raises may still
-//!   come), and each of its later calls that needs the service (`Call::needs_service`) must
-//!   return `Policies::lost_service`'s code (R32); after its `Release` it is gone as usual.
+//!   come), the operation it had in flight must end with `Policies::lost_service`'s in-flight
+//!   code, and each of its later calls that needs the service (`Call::needs_service`) must
+//!   return the policy's code for later calls (R32); after its `Release` it is gone as usual.
 //! * **R52/R54** (requester): a `Release` (not a crash) after a successful `PrepareForBackup` call,
 //!   unless PrepareForBackup failed, `AbortBackup` succeeded after it, or `BackupComplete`
 //!   completed (any status, R39). R54 instead of R52 when `DoSnapshotSet` had failed or been

@@ -19,6 +19,11 @@ pub(super) const RULES: &[Rule] = &[Rule::R32, Rule::R57];
 #[derive(Debug, Default)]
 pub(super) struct ShutdownRules {
     released: VecMap<SessionNo, Owed>,
+    /// Operations started and not completed yet, with their session.
+    running: VecMap<crate::vocab::OpNo, SessionNo>,
+    /// Operations in flight when the VSS service restarted: they must end with
+    /// `Policies::lost_service`'s in-flight code.
+    lost_ops: VecSet<crate::vocab::OpNo>,
 }
 
 /// The BackupShutdowns a released session owes.
@@ -38,6 +43,40 @@ impl Rules for ShutdownRules {
     fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
         match event {
             TraceEvent::Called { session, call, hr } => self.called(cx, *session, call, *hr),
+            TraceEvent::AsyncStarted { session, op, .. } => {
+                self.running.insert(*op, *session);
+            }
+            TraceEvent::ServiceRestarted => {
+                let live: Vec<crate::vocab::OpNo> = self
+                    .running
+                    .iter()
+                    .filter(|(_, s)| cx.model.session(**s).is_none_or(|s| s.gone.is_none()))
+                    .map(|(op, _)| *op)
+                    .collect();
+                for op in live {
+                    self.lost_ops.insert(op);
+                }
+            }
+            TraceEvent::AsyncCompleted {
+                session, op, hr, ..
+            } => {
+                self.running.remove(op);
+                if self.lost_ops.remove(op) {
+                    let code = cx
+                        .model
+                        .os
+                        .requester_code(cx.model.policies.lost_service.in_flight());
+                    if *hr != code {
+                        cx.engine(
+                            Rule::R32,
+                            format!(
+                                "{session}'s {op} was in flight when the VSS service restarted \
+                                 but completed with {hr}, not {code} (Policies::lost_service)"
+                            ),
+                        );
+                    }
+                }
+            }
             // A writer whose process died hears no BackupShutdown any more.
             TraceEvent::WriterStopped { writer } => {
                 for (_, owed) in self.released.iter_mut() {
