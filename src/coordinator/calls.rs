@@ -378,7 +378,7 @@ impl Coordinator {
             Call::WriterMetadata { index: row } => {
                 return self
                     .metadata_view(session, row as usize)
-                    .map_or(Reply::Done, |view| Reply::WriterMetadata(Box::new(view)));
+                    .map_or(Reply::Done, Reply::WriterMetadata);
             }
             Call::FreeWriterMetadata => self.sessions[index].metadata = Metadata::Freed,
             Call::AddComponent(key) => self.add_component(session, key),

@@ -126,7 +126,7 @@ impl DynBackupComponents {
         let count = self.count(Call::WriterMetadataCount)?;
         (0..count)
             .map(|index| match self.call(Call::WriterMetadata { index })? {
-                Reply::WriterMetadata(view) => Ok(*view),
+                Reply::WriterMetadata(view) => Ok(view),
                 _ => Err(Hresult::VSS_E_UNEXPECTED),
             })
             .collect()

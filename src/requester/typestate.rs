@@ -509,7 +509,7 @@ macro_rules! with_status {
             /// `GetWriterMetadata(index)`: one writer's metadata as the requester examines it.
             pub fn writer_metadata_at(&mut self, index: u32) -> Result<WriterMetadataView, Hresult> {
                 match self.call(Call::WriterMetadata { index })? {
-                    Reply::WriterMetadata(view) => Ok(*view),
+                    Reply::WriterMetadata(view) => Ok(view),
                     _ => Err(Hresult::VSS_E_UNEXPECTED),
                 }
             }

@@ -340,9 +340,8 @@ pub enum Reply {
     Count(u32),
     /// One `GetWriterStatus` row.
     WriterStatus(WriterStatus),
-    /// `GetWriterMetadata`: what the requester may examine of one writer's metadata (boxed:
-    /// every reply is as large as the largest).
-    WriterMetadata(Box<WriterMetadataView>),
+    /// `GetWriterMetadata`: what the requester may examine of one writer's metadata.
+    WriterMetadata(WriterMetadataView),
     /// `GetSnapshotProperties`.
     Properties(SnapshotProperties),
     /// `IsVolumeSupported`'s answer (`pbSupportedByThisProvider`).
