@@ -99,6 +99,13 @@ fn bad_bcds_are_refused_with_where_and_what() {
             good.replace("WRITER_COMPONENTS", "WRITERS"),
             "expected <WRITER_COMPONENTS>",
         ),
+        (
+            good.replace(
+                "<WRITER_COMPONENTS instanceId=\"1bddd48e",
+                "<WRITER_COMPONENTS xmlns=\"urn:other\" instanceId=\"1bddd48e",
+            ),
+            "<WRITER_COMPONENTS> is in namespace \"urn:other\"",
+        ),
     ] {
         let error = bcd::load(&text).expect_err(expected);
         assert_eq!(error.hr(), Hresult::VSS_E_INVALID_XML_DOCUMENT);

@@ -156,6 +156,7 @@ fn bad_documents_are_refused_with_where_and_what() {
         (good.replace("friendlyName=", "name="), "lacks its required attribute friendlyName"),
         (good.replace("usage=\"BOOTABLE_SYSTEM_STATE\"", "usage=\"BOOT\""), "usage=\"BOOT\" is not one of"),
         (good.replace("<BACKUP_LOCATIONS>", "<BACKUP_LOCATIONS><SURPRISE/>"), "cannot hold <SURPRISE>"),
+        (good.replace("<BACKUP_LOCATIONS>", "<BACKUP_LOCATIONS xmlns=\"\">"), "<BACKUP_LOCATIONS> is in namespace \"\""),
         (good.replace("componentFlags=\"0\"", "componentFlags=\"0\" extra=\"1\""), "attribute VSS does not write: extra"),
         (good.replace("componentFlags=\"0\"", "componentFlags=\"-1\""), "not a decimal number"),
         (good.replace("selectable=\"yes\"", "selectable=\"maybe\""), "not yes or no"),

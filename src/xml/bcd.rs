@@ -118,6 +118,7 @@ pub fn load_bytes(bytes: &[u8]) -> Result<BackupComponentsDocument, XmlError> {
 pub fn load(text: &str) -> Result<BackupComponentsDocument, XmlError> {
     let document = read::parse(text)?;
     let mut root = read::root(&document, "BACKUP_COMPONENTS", NAMESPACE)?;
+    read::check_namespaces(&document, NAMESPACE, &["BACKUP_METADATA"])?;
     let _version = root.required("version")?;
     let backup_state = BackupState {
         bootable_system_state: root.yes_no("bootableSystemStateBackup", None)?,

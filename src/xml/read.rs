@@ -361,6 +361,32 @@ pub(crate) fn root<'a, 'input>(
     }
 }
 
+/// Every element of `document` is in `namespace`, but those named in `bare`, which may also be in
+/// none (a writer's `BACKUP_METADATA` in a BCD carries `xmlns=""`).
+pub(crate) fn check_namespaces(
+    document: &Document<'_>,
+    namespace: &str,
+    bare: &[&str],
+) -> Result<(), XmlError> {
+    for node in document.descendants().filter(roxmltree::Node::is_element) {
+        let name = node.tag_name().name();
+        match node.tag_name().namespace() {
+            Some(found) if found == namespace => {}
+            None | Some("") if bare.contains(&name) => {}
+            found => {
+                return Err(XmlError::at(
+                    node,
+                    format!(
+                        "<{name}> is in namespace {:?}, not {namespace:?}",
+                        found.unwrap_or("")
+                    ),
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
 impl fmt::Display for Element<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "<{}>", self.name())

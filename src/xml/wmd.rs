@@ -280,6 +280,7 @@ pub fn load_bytes(bytes: &[u8]) -> Result<WriterMetadataView, XmlError> {
 pub fn load(text: &str) -> Result<WriterMetadataView, XmlError> {
     let document = read::parse(text)?;
     let mut root = read::root(&document, "WRITER_METADATA", NAMESPACE)?;
+    read::check_namespaces(&document, NAMESPACE, &[])?;
     let _version = root.required("version")?;
     let backup_schema = BackupSchema(root.number("backupSchema", Some(0))?);
     let children = root.children()?;
