@@ -2,23 +2,11 @@
 //! Windows machine saved load, and save back byte for byte; a simulated backup's document is
 //! what SaveAsXML gives.
 
-use std::path::PathBuf;
+mod common;
 
+use common::fixture;
 use vss_sim::vocab::{BackupType, ComponentType, Hresult, SnapshotSetId, WriterClassId};
 use vss_sim::xml::bcd;
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "fixtures",
-        "windows",
-        name,
-    ]
-    .iter()
-    .collect();
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 #[test]
 fn r113_a_windows_bcd_saves_back_byte_for_byte() {
@@ -187,7 +175,7 @@ fn r114_writers_write_their_stamp_and_metadata_where_allowed() {
     use std::cell::RefCell;
     use std::rc::Rc;
     use vss_sim::requester::Vss;
-    use vss_sim::vocab::{BackupState, Call, ProviderId, RestoreMethod};
+    use vss_sim::vocab::{Call, RestoreMethod};
     use vss_sim::writer::{HandlerContext, Writer, WriterConfig, WriterMetadata};
 
     /// What each handler's attempts returned.
@@ -269,19 +257,7 @@ fn r114_writers_write_their_stamp_and_metadata_where_allowed() {
             Stamper(Rc::clone(&log)),
         )
         .build();
-    let mut bc = vss.dynamic();
-    bc.call_ok(Call::InitializeForBackup).unwrap();
-    bc.call_ok(Call::SetBackupState(BackupState::default()))
-        .unwrap();
-    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
-    bc.select_all_components().unwrap();
-    bc.call_ok(Call::StartSnapshotSet).unwrap();
-    bc.call_ok(Call::AddToSnapshotSet {
-        volume: "C:\\".into(),
-        provider: ProviderId::NULL,
-    })
-    .unwrap();
-    bc.call_and_wait(Call::PrepareForBackup).unwrap();
+    let mut bc = common::prepared(&vss);
     bc.call_and_wait(Call::DoSnapshotSet).unwrap();
     let xml = bc.save_as_xml().unwrap();
     assert!(

@@ -2,8 +2,9 @@
 //! a real Windows machine load, and save back byte for byte; our own documents round-trip; bad
 //! and hostile input is refused with the line, the column and what was wrong, never a panic.
 
-use std::path::PathBuf;
+mod common;
 
+use common::fixture;
 use proptest::prelude::*;
 use vss_sim::vocab::{
     BackupSchema, ComponentDependency, ComponentFlags, ComponentInfo, ComponentType,
@@ -12,19 +13,6 @@ use vss_sim::vocab::{
 };
 use vss_sim::writer::WriterMetadata;
 use vss_sim::xml::wmd;
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "tests",
-        "fixtures",
-        "windows",
-        name,
-    ]
-    .iter()
-    .collect();
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 /// Documents Windows saved on one line: loading and saving gives back every byte.
 #[test]

@@ -7,7 +7,7 @@
 mod common;
 
 use common::*;
-use vss_sim::requester::{DynBackupComponents, Vss};
+use vss_sim::requester::Vss;
 use vss_sim::trace::{oracle, SessionNo, Timer, TraceEvent, WriterNo};
 use vss_sim::vocab::{
     Call, HandlerTimeout, Hresult, LastError, Policies, Reply, Wait, WriterEvent as E,
@@ -16,35 +16,6 @@ use vss_sim::vocab::{
 use vss_sim::writer::{Reaction, ScriptedWriter, WriterConfig};
 
 const RETRYABLE: Hresult = Hresult::VSS_E_WRITERERROR_RETRYABLE;
-
-/// What a `GatherWriterStatus` of `bc` reports, row by row: (name, state, last error).
-fn statuses(bc: &mut DynBackupComponents) -> Vec<(String, WriterState, Hresult)> {
-    bc.call_and_wait(Call::GatherWriterStatus)
-        .expect("GatherWriterStatus");
-    let Ok(Reply::Count(count)) = bc.call(Call::WriterStatusCount) else {
-        panic!("GetWriterStatusCount");
-    };
-    let rows = (0..count)
-        .map(|index| match bc.call(Call::WriterStatus { index }) {
-            Ok(Reply::WriterStatus(status)) => (status.name, status.state, status.failure),
-            other => panic!("GetWriterStatus({index}): {other:?}"),
-        })
-        .collect();
-    bc.call_ok(Call::FreeWriterStatus).unwrap();
-    rows
-}
-
-/// A new requester that only looks (as `vssadmin list writers` does): its status rows.
-fn look(vss: &Vss) -> Vec<(String, WriterState, Hresult)> {
-    let mut bc = discovered(vss);
-    let rows = statuses(&mut bc);
-    bc.call_ok(Call::Release).unwrap();
-    rows
-}
-
-fn row(name: &str, state: WriterState, failure: Hresult) -> (String, WriterState, Hresult) {
-    (name.to_owned(), state, failure)
-}
 
 fn assert_oracle_clean(vss: &Vss) {
     let report = oracle::check(&vss.trace());

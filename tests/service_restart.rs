@@ -23,27 +23,6 @@ use vss_sim::writer::{Reaction, ScriptedWriter, WriterConfig, WriterHost};
 
 const UNAVAILABLE: Hresult = Hresult::RPC_S_SERVER_UNAVAILABLE;
 
-/// What a new requester's `GatherWriterStatus` reports: (name, state, last error) per writer.
-fn look(vss: &Vss) -> Vec<(String, WriterState, Hresult)> {
-    let mut bc = discovered(vss);
-    bc.call_and_wait(Call::GatherWriterStatus).unwrap();
-    let Ok(Reply::Count(count)) = bc.call(Call::WriterStatusCount) else {
-        panic!("GetWriterStatusCount");
-    };
-    let rows = (0..count)
-        .map(|index| match bc.call(Call::WriterStatus { index }) {
-            Ok(Reply::WriterStatus(status)) => (status.name, status.state, status.failure),
-            other => panic!("GetWriterStatus({index}): {other:?}"),
-        })
-        .collect();
-    bc.call_ok(Call::Release).unwrap();
-    rows
-}
-
-fn row(name: &str, state: WriterState, failure: Hresult) -> (String, WriterState, Hresult) {
-    (name.to_owned(), state, failure)
-}
-
 fn shutdowns(vss: &Vss) -> usize {
     deliveries(&vss.trace())
         .iter()
@@ -59,7 +38,7 @@ fn completion(vss: &Vss, kind: AsyncKind) -> Option<Hresult> {
 }
 
 #[test]
-fn a_lost_object_fails_what_needs_the_service_and_still_answers_from_what_it_holds() {
+fn r32_a_lost_object_fails_what_needs_the_service_and_still_answers_from_what_it_holds() {
     let vss = machine(plain_writers(2));
     let mut bc = discovered(&vss);
     vss.restart_service();
@@ -223,7 +202,7 @@ fn r104_persistent_copies_outlive_the_service_and_a_new_requester_works_at_once(
 }
 
 #[test]
-fn every_lost_service_policy_names_its_codes() {
+fn r32_every_lost_service_policy_names_its_codes() {
     for (policy, in_flight, later) in [
         (
             LostService::RpcErrors,
@@ -261,7 +240,7 @@ fn every_lost_service_policy_names_its_codes() {
 }
 
 #[test]
-fn server_2008_reports_the_unexpected_error_in_its_old_form() {
+fn r32_server_2008_reports_the_unexpected_error_in_its_old_form() {
     let policies = Policies {
         lost_service: LostService::Unexpected,
         ..Policies::default()

@@ -294,27 +294,33 @@ impl Scenario {
                 let class_id = spec.class_id.unwrap_or_else(|| {
                     WriterClassId::from_u128(0x5653_5f57_0000 + index as u128 + 1)
                 });
-                let mut config = WriterConfig::new(class_id, spec.name.clone())
-                    .level(spec.level)
-                    .freeze_timeout_ms(spec.freeze_timeout_ms);
-                config.instance_id = spec.instance_id;
+                // A writer declaring a saved document takes the document's identity, under the
+                // scenario's name for it.
+                let mut config = match &spec.document {
+                    Some(view) => {
+                        let mut identity = view.identity.clone();
+                        identity.name.clone_from(&spec.name);
+                        WriterConfig::from_identity(&identity)
+                    }
+                    None => {
+                        let mut config = WriterConfig::new(class_id, spec.name.clone());
+                        config.instance_id = spec.instance_id;
+                        config
+                    }
+                }
+                .level(spec.level)
+                .freeze_timeout_ms(spec.freeze_timeout_ms);
                 let component = spec.component.clone().unwrap_or_else(|| spec.name.clone());
-                let mut writer = ScriptedWriter {
+                let writer = ScriptedWriter {
                     component,
                     script: spec.script.clone(),
                     persist_failures: spec.persist_failures,
+                    document: spec
+                        .document
+                        .as_ref()
+                        .map(|view| Box::new(crate::writer::WriterMetadata::from_view(view))),
                     ..ScriptedWriter::default()
                 };
-                if let Some(view) = &spec.document {
-                    // The document's identity, under the scenario's name for the writer.
-                    let mut identity = view.identity.clone();
-                    identity.name.clone_from(&spec.name);
-                    config = WriterConfig::from_identity(&identity)
-                        .level(spec.level)
-                        .freeze_timeout_ms(spec.freeze_timeout_ms);
-                    writer.document =
-                        Some(Box::new(crate::writer::WriterMetadata::from_view(view)));
-                }
                 config.host = spec.host;
                 (config, writer)
             })

@@ -432,6 +432,21 @@ pub struct ComponentView {
 }
 
 impl ComponentView {
+    /// `info` as the requester examines it, for the writer with `identity`: its key names the
+    /// writer instance and class.
+    pub fn of(identity: &WriterIdentity, info: super::ComponentInfo) -> Self {
+        Self {
+            key: ComponentKey {
+                instance_id: identity.instance_id,
+                writer_id: identity.writer_id,
+                component_type: info.component_type,
+                logical_path: info.logical_path.clone(),
+                name: info.name.clone(),
+            },
+            info,
+        }
+    }
+
     /// Selectable for backup (R110).
     pub fn selectable(&self) -> bool {
         self.info.selectable

@@ -25,9 +25,9 @@
 
 use crate::vocab::metadata::Location;
 use crate::vocab::{
-    BackupSchema, ComponentDependency, ComponentInfo, ComponentKey, ComponentType, ComponentView,
-    FileDescriptor, FileSpecBackupType, Hresult, RestoreMethod, RestoreMethodInfo, WriterClassId,
-    WriterIdentity, WriterMetadata, WriterMetadataView,
+    BackupSchema, ComponentDependency, ComponentInfo, ComponentType, ComponentView, FileDescriptor,
+    FileSpecBackupType, Hresult, RestoreMethod, RestoreMethodInfo, WriterClassId, WriterIdentity,
+    WriterMetadata, WriterMetadataView,
 };
 
 impl WriterMetadata {
@@ -116,11 +116,7 @@ impl WriterMetadata {
         mask: FileSpecBackupType,
     ) -> Result<(), Hresult> {
         let files = FileDescriptor::new(path, filespec).backup_type_mask(mask);
-        check_files(&files)?;
-        self.database_mut(logical_path, name)?
-            .database_files
-            .push(files);
-        Ok(())
+        self.add_to_database(logical_path, name, files, |db| &mut db.database_files)
     }
 
     /// `IVssCreateWriterMetadata::AddDatabaseLogFiles`: `filespec` in `path` are log files of
@@ -139,11 +135,7 @@ impl WriterMetadata {
         mask: FileSpecBackupType,
     ) -> Result<(), Hresult> {
         let files = FileDescriptor::new(path, filespec).backup_type_mask(mask);
-        check_files(&files)?;
-        self.database_mut(logical_path, name)?
-            .database_log_files
-            .push(files);
-        Ok(())
+        self.add_to_database(logical_path, name, files, |db| &mut db.database_log_files)
     }
 
     /// `IVssCreateWriterMetadata::AddExcludeFiles`: files never to back up.
@@ -157,11 +149,7 @@ impl WriterMetadata {
         filespec: &str,
         recursive: bool,
     ) -> Result<(), Hresult> {
-        let files = with_recursion(FileDescriptor::new(path, filespec), recursive);
-        check_files(&files)?;
-        self.exclude_files.push(files);
-        self.layout.locations.push(Location::Exclude);
-        Ok(())
+        self.exclude(Location::Exclude, path, filespec, recursive)
     }
 
     /// `IVssCreateWriterMetadataEx::AddExcludeFilesFromSnapshot`: files VSS deletes from the
@@ -176,11 +164,7 @@ impl WriterMetadata {
         filespec: &str,
         recursive: bool,
     ) -> Result<(), Hresult> {
-        let files = with_recursion(FileDescriptor::new(path, filespec), recursive);
-        check_files(&files)?;
-        self.exclude_from_snapshot.push(files);
-        self.layout.locations.push(Location::ExcludeFromSnapshot);
-        Ok(())
+        self.exclude(Location::ExcludeFromSnapshot, path, filespec, recursive)
     }
 
     /// `IVssCreateWriterMetadata::AddAlternateLocationMapping`: where files matching
@@ -205,8 +189,8 @@ impl WriterMetadata {
         if destination.is_empty() {
             return Err(Hresult::E_INVALIDARG);
         }
-        let files = with_recursion(FileDescriptor::new(path, filespec), recursive)
-            .alternate_location(destination);
+        let mut files = FileDescriptor::new(path, filespec).alternate_location(destination);
+        files.recursive = recursive;
         check_files(&files)?;
         let matches = self
             .components
@@ -323,16 +307,7 @@ impl WriterMetadata {
             components: self
                 .components
                 .iter()
-                .map(|c| ComponentView {
-                    key: ComponentKey {
-                        instance_id: identity.instance_id,
-                        writer_id: identity.writer_id,
-                        component_type: c.component_type,
-                        logical_path: c.logical_path.clone(),
-                        name: c.name.clone(),
-                    },
-                    info: c.clone(),
-                })
+                .map(|c| ComponentView::of(identity, c.clone()))
                 .collect(),
             exclude_files: self.exclude_files.clone(),
             exclude_from_snapshot: self.exclude_from_snapshot.clone(),
@@ -355,24 +330,40 @@ impl WriterMetadata {
             .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
     }
 
-    fn database_mut(
+    /// `files` go to the list `list` picks of the database component `name` (R108).
+    fn add_to_database(
         &mut self,
         logical_path: Option<&str>,
         name: &str,
-    ) -> Result<&mut ComponentInfo, Hresult> {
+        files: FileDescriptor,
+        list: fn(&mut ComponentInfo) -> &mut Vec<FileDescriptor>,
+    ) -> Result<(), Hresult> {
+        check_files(&files)?;
         let component = self.component_mut(logical_path, name)?;
         if component.component_type != ComponentType::VSS_CT_DATABASE {
             return Err(Hresult::E_INVALIDARG);
         }
-        Ok(component)
+        list(component).push(files);
+        Ok(())
     }
-}
 
-fn with_recursion(files: FileDescriptor, recursive: bool) -> FileDescriptor {
-    if recursive {
-        files.recursive()
-    } else {
-        files
+    /// An exclusion (`AddExcludeFiles`, or from the snapshot), in declaration order.
+    fn exclude(
+        &mut self,
+        location: Location,
+        path: &str,
+        filespec: &str,
+        recursive: bool,
+    ) -> Result<(), Hresult> {
+        let mut files = FileDescriptor::new(path, filespec);
+        files.recursive = recursive;
+        check_files(&files)?;
+        match location {
+            Location::ExcludeFromSnapshot => self.exclude_from_snapshot.push(files),
+            _ => self.exclude_files.push(files),
+        }
+        self.layout.locations.push(location);
+        Ok(())
     }
 }
 

@@ -18,7 +18,7 @@
 //! metadata) re-declares the namespace, with its `BACKUP_METADATA` in no namespace.
 
 use super::read::{self, Element, XmlError};
-use super::{guid, Emitter};
+use super::{guid, word_of, Emitter};
 use crate::vocab::{
     BackupComponent, BackupComponentsDocument, BackupSchema, BackupState, BackupType,
     ComponentType, SnapshotSetId, WriterClassId, WriterComponents, WriterInstanceId,
@@ -37,7 +37,8 @@ const BACKUP_TYPE: [(&str, BackupType); 7] = [
     ("other", BackupType::VSS_BT_OTHER),
 ];
 
-const COMPONENT_TYPE: [(&str, ComponentType); 2] = [
+const COMPONENT_TYPE: [(&str, ComponentType); 3] = [
+    ("undefined", ComponentType::VSS_CT_UNDEFINED),
     ("database", ComponentType::VSS_CT_DATABASE),
     ("filegroup", ComponentType::VSS_CT_FILEGROUP),
 ];
@@ -51,11 +52,7 @@ pub fn save(document: &BackupComponentsDocument) -> String {
     let state = &document.backup_state;
     out.attr_bool("bootableSystemStateBackup", state.bootable_system_state);
     out.attr_bool("selectComponents", state.select_components);
-    let backup_type = BACKUP_TYPE
-        .iter()
-        .find(|(_, t)| *t == state.backup_type)
-        .map_or("undefined", |(word, _)| word);
-    out.attr("backupType", backup_type);
+    out.attr("backupType", word_of(&BACKUP_TYPE, state.backup_type));
     out.attr_bool("partialFileSupport", state.partial_file_support);
     if let Some(set) = document.snapshot_set_id {
         out.attr("snapshotSetId", &guid(set.0));
@@ -73,12 +70,10 @@ pub fn save(document: &BackupComponentsDocument) -> String {
             out.start("COMPONENT");
             out.attr_opt("logicalPath", component.logical_path.as_deref());
             out.attr("componentName", &component.name);
-            let kind = if component.component_type == ComponentType::VSS_CT_DATABASE {
-                "database"
-            } else {
-                "filegroup"
-            };
-            out.attr("componentType", kind);
+            out.attr(
+                "componentType",
+                word_of(&COMPONENT_TYPE, component.component_type),
+            );
             out.attr_opt("backupStamp", component.backup_stamp.as_deref());
             out.attr_opt(
                 "previousBackupStamp",

@@ -121,6 +121,15 @@ pub(crate) fn yes_no(value: bool) -> &'static str {
     }
 }
 
+/// The word `words` gives `value` (every table covers its type, so the fallback is never
+/// written).
+pub(crate) fn word_of<T: PartialEq + Copy>(words: &[(&'static str, T)], value: T) -> &'static str {
+    words
+        .iter()
+        .find(|(_, v)| *v == value)
+        .map_or("undefined", |(word, _)| word)
+}
+
 /// A GUID as VSS writes it: no braces, lower case.
 pub(crate) fn guid(id: uuid::Uuid) -> String {
     id.hyphenated().to_string()

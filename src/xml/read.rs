@@ -224,12 +224,7 @@ impl<'a, 'input> Element<'a, 'input> {
 
     /// An attribute that must be present.
     pub(crate) fn required(&mut self, name: &'a str) -> Result<&'a str, XmlError> {
-        self.optional(name).ok_or_else(|| {
-            XmlError::at(
-                self.node,
-                format!("<{}> lacks its required attribute {name}", self.name()),
-            )
-        })
+        self.optional(name).ok_or_else(|| self.missing(name))
     }
 
     /// A `yes`/`no` attribute; `default` when absent.
@@ -243,10 +238,7 @@ impl<'a, 'input> Element<'a, 'input> {
             (Some("no"), _) => Ok(false),
             (Some(other), _) => Err(self.bad(name, other, "yes or no")),
             (None, Some(default)) => Ok(default),
-            (None, None) => Err(XmlError::at(
-                self.node,
-                format!("<{}> lacks its required attribute {name}", self.name()),
-            )),
+            (None, None) => Err(self.missing(name)),
         }
     }
 
@@ -257,10 +249,7 @@ impl<'a, 'input> Element<'a, 'input> {
                 .parse()
                 .map_err(|_| self.bad(name, text, "a decimal number from 0 to 4294967295")),
             (None, Some(default)) => Ok(default),
-            (None, None) => Err(XmlError::at(
-                self.node,
-                format!("<{}> lacks its required attribute {name}", self.name()),
-            )),
+            (None, None) => Err(self.missing(name)),
         }
     }
 
@@ -291,10 +280,7 @@ impl<'a, 'input> Element<'a, 'input> {
                     self.bad(name, text, &format!("one of {}", list.join(", ")))
                 }),
             (None, Some(default)) => Ok(default),
-            (None, None) => Err(XmlError::at(
-                self.node,
-                format!("<{}> lacks its required attribute {name}", self.name()),
-            )),
+            (None, None) => Err(self.missing(name)),
         }
     }
 
@@ -330,6 +316,13 @@ impl<'a, 'input> Element<'a, 'input> {
             }
         }
         Ok(())
+    }
+
+    fn missing(&self, name: &str) -> XmlError {
+        XmlError::at(
+            self.node,
+            format!("<{}> lacks its required attribute {name}", self.name()),
+        )
     }
 
     fn bad(&self, name: &str, value: &str, expected: &str) -> XmlError {

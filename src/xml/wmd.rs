@@ -24,13 +24,12 @@
 //! come from that schema too. `docs/documents.md` lists the evidence.
 
 use super::read::{self, Element, XmlError};
-use super::{guid, Emitter};
+use super::{guid, word_of, Emitter};
 use crate::vocab::metadata::{Layout, Location};
 use crate::vocab::{
-    BackupSchema, ComponentDependency, ComponentFlags, ComponentInfo, ComponentKey, ComponentType,
-    ComponentView, FileDescriptor, FileSpecBackupType, RestoreMethod, RestoreMethodInfo,
-    SourceType, UsageType, WriterClassId, WriterIdentity, WriterInstanceId, WriterMetadataView,
-    WriterRestore,
+    BackupSchema, ComponentDependency, ComponentFlags, ComponentInfo, ComponentType, ComponentView,
+    FileDescriptor, FileSpecBackupType, RestoreMethod, RestoreMethodInfo, SourceType, UsageType,
+    WriterClassId, WriterIdentity, WriterInstanceId, WriterMetadataView, WriterRestore,
 };
 
 /// The namespace of a WMD's root.
@@ -96,13 +95,6 @@ const WRITER_RESTORE: [(&str, WriterRestore); 4] = [
     ("ifReplaceFails", WriterRestore::VSS_WRE_IF_REPLACE_FAILS),
     ("always", WriterRestore::VSS_WRE_ALWAYS),
 ];
-
-fn word_of<T: PartialEq + Copy>(words: &[(&'static str, T)], value: T) -> &'static str {
-    words
-        .iter()
-        .find(|(_, v)| *v == value)
-        .map_or("UNDEFINED", |(word, _)| word)
-}
 
 /// `SaveAsXML`: the document as Windows writes it, on one line.
 pub fn save(view: &WriterMetadataView) -> String {
@@ -329,16 +321,7 @@ pub fn load(text: &str) -> Result<WriterMetadataView, XmlError> {
     let components = locations
         .components
         .into_iter()
-        .map(|info| ComponentView {
-            key: ComponentKey {
-                instance_id: identity.instance_id,
-                writer_id: identity.writer_id,
-                component_type: info.component_type,
-                logical_path: info.logical_path.clone(),
-                name: info.name.clone(),
-            },
-            info,
-        })
+        .map(|info| ComponentView::of(&identity, info))
         .collect();
     Ok(WriterMetadataView {
         identity,

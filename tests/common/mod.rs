@@ -185,6 +185,50 @@ pub fn assert_clean(vss: &Vss) {
     );
 }
 
+/// What a `GatherWriterStatus` of `bc` reports, row by row: (name, state, last error).
+pub fn statuses(bc: &mut DynBackupComponents) -> Vec<(String, WriterState, Hresult)> {
+    bc.call_and_wait(Call::GatherWriterStatus)
+        .expect("GatherWriterStatus");
+    let Ok(Reply::Count(count)) = bc.call(Call::WriterStatusCount) else {
+        panic!("GetWriterStatusCount");
+    };
+    let rows = (0..count)
+        .map(|index| match bc.call(Call::WriterStatus { index }) {
+            Ok(Reply::WriterStatus(status)) => (status.name, status.state, status.failure),
+            other => panic!("GetWriterStatus({index}): {other:?}"),
+        })
+        .collect();
+    bc.call_ok(Call::FreeWriterStatus).unwrap();
+    rows
+}
+
+/// A new requester that only looks (as `vssadmin list writers` does): its status rows.
+pub fn look(vss: &Vss) -> Vec<(String, WriterState, Hresult)> {
+    let mut bc = discovered(vss);
+    let rows = statuses(&mut bc);
+    bc.call_ok(Call::Release).unwrap();
+    rows
+}
+
+/// One expected status row.
+pub fn row(name: &str, state: WriterState, failure: Hresult) -> (String, WriterState, Hresult) {
+    (name.to_owned(), state, failure)
+}
+
+/// The bytes of `tests/fixtures/windows/<name>`, a document a Windows machine saved.
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path: std::path::PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "fixtures",
+        "windows",
+        name,
+    ]
+    .iter()
+    .collect();
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// Shorthands.
 pub const W0: WriterNo = WriterNo(0);
 pub const W1: WriterNo = WriterNo(1);
