@@ -21,6 +21,7 @@ impl Coordinator {
         &mut self,
         session: SessionNo,
         call: Call,
+        examine: Examine<'_>,
     ) -> Result<Reply, Hresult> {
         let checked = match self.check_call(session, &call) {
             Ok(Checked::PickProvider { requested, volume }) => self
@@ -115,6 +116,7 @@ impl Coordinator {
             call,
             prepared.map(|(provider, volume, _, _)| (provider, volume)),
             hr,
+            examine,
         ))
     }
 
@@ -360,6 +362,7 @@ impl Coordinator {
         call: Call,
         volume: Option<(ProviderNo, u32)>,
         hr: Hresult,
+        examine: Examine<'_>,
     ) -> Reply {
         let index = session.0 as usize;
         match call {
@@ -376,9 +379,15 @@ impl Coordinator {
                 return Reply::Count(super::index_u32(count));
             }
             Call::WriterMetadata { index: row } => {
-                return self
-                    .metadata_view(session, row as usize)
-                    .map_or(Reply::Done, Reply::WriterMetadata);
+                return match examine {
+                    Examine::View => self
+                        .metadata_view(session, row as usize)
+                        .map_or(Reply::Done, Reply::WriterMetadata),
+                    Examine::ExplicitKeys(keys) => {
+                        self.explicit_keys(session, row as usize, keys);
+                        Reply::Done
+                    }
+                };
             }
             Call::FreeWriterMetadata => self.sessions[index].metadata = Metadata::Freed,
             Call::AddComponent(key) => self.add_component(session, key),
@@ -636,12 +645,47 @@ impl Coordinator {
         Some(view)
     }
 
+    /// `GetWriterMetadata(row)` as [`Examine::ExplicitKeys`] answers it: the keys of the
+    /// writer's explicit components (R110) pushed onto `keys`, the rest of the view never built.
+    fn explicit_keys(&mut self, session: SessionNo, row: usize, keys: &mut Vec<ComponentKey>) {
+        let s = &self.sessions[session.0 as usize];
+        // The guard checked that row `row` exists.
+        let Some(writer) = s.metadata_rows.get(row) else {
+            return;
+        };
+        let writer = writer.0 as usize;
+        if let Some(metadata) = s.writers[writer].metadata() {
+            let slot = &self.writers[writer];
+            keys.extend(metadata.explicit_components().map(|info| ComponentKey {
+                instance_id: slot.instance_id,
+                writer_id: slot.config.class_id,
+                component_type: info.component_type,
+                logical_path: info.logical_path.clone(),
+                name: info.name.clone(),
+            }));
+        }
+        self.record(TraceEvent::MetadataReported {
+            session,
+            writer: WriterNo(super::index_u32(writer)),
+        });
+    }
+
     /// `GetSnapshotProperties` of a copy the checks found on the machine (R24).
     fn properties(&self, session: SessionNo, snapshot: SnapshotId) -> SnapshotProperties {
         self.stored_copy(session, snapshot)
             .map(|copy| copy.properties.clone())
             .unwrap_or_default()
     }
+}
+
+/// How `GetWriterMetadata` answers.
+pub(crate) enum Examine<'a> {
+    /// With the requester's view of the document (`Reply::WriterMetadata`).
+    View,
+    /// With `Reply::Done`, the keys of the writer's explicit components (R110) pushed onto the
+    /// vector: what `select_all_components` needs, without building and dropping a whole view.
+    /// The call is checked and recorded exactly as with [`Examine::View`].
+    ExplicitKeys(&'a mut Vec<ComponentKey>),
 }
 
 /// What a checked call needs to be performed.

@@ -263,7 +263,23 @@ impl Coordinator {
         if self.session(session).is_none() {
             return Err(Hresult::E_INVALIDARG);
         }
-        self.dispatch_call(session, call)
+        self.dispatch_call(session, call, calls::Examine::View)
+    }
+
+    /// `GetWriterMetadata(index)`, answered with the keys of the writer's explicit components
+    /// (R110) pushed onto `keys` instead of a view: checked and recorded like [`Self::call`].
+    pub(crate) fn explicit_components(
+        &mut self,
+        session: SessionNo,
+        index: u32,
+        keys: &mut Vec<crate::vocab::ComponentKey>,
+    ) -> Result<(), Hresult> {
+        if self.session(session).is_none() {
+            return Err(Hresult::E_INVALIDARG);
+        }
+        let call = Call::WriterMetadata { index };
+        self.dispatch_call(session, call, calls::Examine::ExplicitKeys(keys))
+            .map(|_| ())
     }
 
     /// Lets `ms` of virtual time pass (the requester sleeps), running whatever falls due; the

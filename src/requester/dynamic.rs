@@ -144,11 +144,13 @@ impl DynBackupComponents {
     /// (R13, R110): each writer's components with no selectable ancestor
     /// ([`WriterMetadataView::explicit_components`]); the number added.
     pub fn select_all_components(&mut self) -> Result<usize, Hresult> {
-        let keys: Vec<_> = self
-            .writer_metadata()?
-            .into_iter()
-            .flat_map(WriterMetadataView::into_explicit_components)
-            .collect();
+        let count = self.count(Call::WriterMetadataCount)?;
+        let mut keys = Vec::new();
+        for index in 0..count {
+            let session = self.session;
+            self.vss
+                .with_mut(|core| core.explicit_components(session, index, &mut keys))?;
+        }
         let count = keys.len();
         for key in keys {
             self.call_ok(Call::AddComponent(key))?;

@@ -524,10 +524,11 @@ impl WriterMetadataView {
 
     /// `component` has no selectable ancestor (R110).
     fn is_explicit(&self, component: &ComponentView) -> bool {
-        !self
-            .components
-            .iter()
-            .any(|a| a.info.selectable && a.info.is_ancestor_of(&component.info))
+        component.info.logical_path.is_none()
+            || !self
+                .components
+                .iter()
+                .any(|a| a.info.selectable && a.info.is_ancestor_of(&component.info))
     }
 
     /// The components selectable for backup, as `AddComponent` takes them (R110).

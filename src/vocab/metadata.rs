@@ -384,11 +384,16 @@ impl ComponentInfo {
         let Some(path) = other.logical_path.as_deref() else {
             return false;
         };
-        let full = self.full_path();
-        path == full
-            || path
-                .strip_prefix(&full)
-                .is_some_and(|rest| rest.starts_with('\\'))
+        // `path` is `full_path()` or goes on from it after a `\`; compared without building it.
+        let rest = match self.logical_path.as_deref() {
+            Some(own) => match path.strip_prefix(own).and_then(|r| r.strip_prefix('\\')) {
+                Some(rest) => rest,
+                None => return false,
+            },
+            None => path,
+        };
+        rest.strip_prefix(self.name.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('\\'))
     }
 
     /// Every file set it declares: file group files, database files, log files.
@@ -484,6 +489,22 @@ impl WriterMetadata {
             .iter()
             .find(|c| c.logical_path.as_deref() == logical_path && c.name == name)
     }
+    /// The components a requester adds to back the whole writer up (R110): those with no
+    /// selectable ancestor ([`super::WriterMetadataView::explicit_components`]).
+    pub fn explicit_components(&self) -> impl Iterator<Item = &ComponentInfo> {
+        self.components
+            .iter()
+            .filter(|c| is_explicit(&self.components, c))
+    }
+}
+
+/// `component` has no selectable ancestor among `components` (R110).
+pub(crate) fn is_explicit(components: &[ComponentInfo], component: &ComponentInfo) -> bool {
+    // A component without a logical path has no ancestor: skip the scan.
+    component.logical_path.is_none()
+        || !components
+            .iter()
+            .any(|a| a.selectable && a.is_ancestor_of(component))
 }
 
 #[cfg(test)]
@@ -498,6 +519,28 @@ mod tests {
             FileSpecBackupType::DEFAULT
         );
         assert_eq!(FileSpecBackupType::DEFAULT.unknown_bits(), 0);
+    }
+
+    #[test]
+    fn r109_ancestors_are_found_by_whole_path_segments() {
+        let at = |path: Option<&str>, name: &str| {
+            ComponentInfo::new(ComponentType::VSS_CT_FILEGROUP, path, name)
+        };
+        let root = at(None, "Db");
+        let nested = at(Some("Sql"), "Db");
+        assert!(root.is_ancestor_of(&at(Some("Db"), "Log")));
+        assert!(root.is_ancestor_of(&at(Some("Db\\2024"), "Log")));
+        assert!(!root.is_ancestor_of(&at(Some("Dbx"), "Log")));
+        assert!(!root.is_ancestor_of(&at(None, "Log")));
+        assert!(!root.is_ancestor_of(&root));
+        assert!(nested.is_ancestor_of(&at(Some("Sql\\Db"), "Log")));
+        assert!(nested.is_ancestor_of(&at(Some("Sql\\Db\\x"), "Log")));
+        assert!(!nested.is_ancestor_of(&at(Some("Sql\\Dbx"), "Log")));
+        assert!(!nested.is_ancestor_of(&at(Some("Sql"), "Log")));
+        assert!(!nested.is_ancestor_of(&at(Some("Db"), "Log")));
+        for (a, b) in [(&root, "Db"), (&nested, "Sql\\Db")] {
+            assert_eq!(a.full_path(), b);
+        }
     }
 
     #[test]
