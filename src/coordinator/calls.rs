@@ -49,7 +49,8 @@ impl Coordinator {
                 | Checked::Supported(_)
                 | Checked::Delete(_)
                 | Checked::Expose(_)
-                | Checked::Break(_),
+                | Checked::Break(_)
+                | Checked::Restore(_),
             ) => Hresult::S_OK,
             Ok(Checked::Cancel(hr)) => *hr,
             Err(hr) => *hr,
@@ -102,6 +103,9 @@ impl Coordinator {
                 self.break_set(session, set);
                 return Ok(Reply::Done);
             }
+            Ok(Checked::Restore(loaded)) => {
+                return Ok(self.perform_restore_call(session, call, loaded));
+            }
             Ok(Checked::Delete(copies)) => {
                 let deleted = self.delete_copies(session, &copies);
                 return Ok(Reply::Deleted {
@@ -134,6 +138,17 @@ impl Coordinator {
             guards::check(s, call, set_elsewhere)?;
         }
         match call {
+            Call::InitializeForRestore { .. }
+            | Call::WriterComponents { .. }
+            | Call::SetBackupOptions { .. }
+            | Call::SetSelectedForRestore { .. }
+            | Call::AddRestoreSubcomponent { .. }
+            | Call::SetRestoreOptions { .. }
+            | Call::SetAdditionalRestores { .. }
+            | Call::AddNewTarget { .. }
+            | Call::SetFileRestoreStatus { .. } => {
+                self.check_restore_call(session, call).map(Checked::Restore)
+            }
             Call::SetContext { context } => {
                 let context = Context::from_raw(*context)?;
                 self.os.check_context(context)?;
@@ -466,6 +481,19 @@ impl Coordinator {
             }
             Call::Release => self.release(session, false),
             Call::Crash => self.release(session, true),
+            Call::InitializeForRestore { .. }
+            | Call::WriterComponentsCount
+            | Call::WriterComponents { .. }
+            | Call::SetBackupOptions { .. }
+            | Call::SetSelectedForRestore { .. }
+            | Call::AddRestoreSubcomponent { .. }
+            | Call::SetRestoreOptions { .. }
+            | Call::SetAdditionalRestores { .. }
+            | Call::AddNewTarget { .. }
+            | Call::SetRestoreState { .. }
+            | Call::PreRestore
+            | Call::SetFileRestoreStatus { .. }
+            | Call::PostRestore => return self.perform_restore_call(session, call, None),
         }
         Reply::Done
     }
@@ -718,4 +746,7 @@ enum Checked {
     Expose(super::exposure::Exposure),
     /// `BreakSnapshotSet` of a hardware set.
     Break(SnapshotSetId),
+    /// A restore call, `GetWriterComponents` or `SetBackupOptions`, checked; with the
+    /// document `InitializeForRestore` loaded.
+    Restore(Option<Box<crate::vocab::BackupComponentsDocument>>),
 }

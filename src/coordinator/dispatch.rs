@@ -372,18 +372,25 @@ pub(super) fn event_view<'a>(
     let has_set = s.set.data().is_some();
     let components = matches!(
         event,
-        WriterEvent::PrepareForBackup | WriterEvent::PostSnapshot | WriterEvent::BackupComplete
-    ) && s.backup_state().select_components;
+        WriterEvent::PrepareForBackup
+            | WriterEvent::PostSnapshot
+            | WriterEvent::BackupComplete
+            | WriterEvent::PreRestore
+            | WriterEvent::PostRestore
+    ) && s.component_mode();
+    let restore = s.restore_doc.as_deref();
     EventView {
         now_ms,
         snapshot_set_id: s.set.id(),
         set_queries_allowed: has_set && in_query_window(policies.query_window, event),
         volumes: s.set.data().map_or(&[], |data| data.volumes.as_slice()),
         context: s.context(),
-        backup_state: s.backup_state(),
+        backup_state: restore.map_or_else(|| s.backup_state(), |doc| doc.backup_state),
         components: components.then_some(sw.selected.as_slice()),
         previous_stamps: &s.previous_stamps,
         level,
+        restore_entry: restore.and_then(|doc| doc.writers.get(sw.restore_entry?)),
+        restore_type: restore.and_then(|doc| doc.restore_type),
     }
 }
 

@@ -5,7 +5,6 @@ use super::Coordinator;
 use crate::vocab::{
     BackupComponent, BackupComponentsDocument, BackupSchema, SessionNo, WriterComponents,
 };
-use crate::writer::ComponentWrite;
 
 impl Coordinator {
     /// The BCD of `session` as it stands: its backup state, its set once started, and the
@@ -13,6 +12,9 @@ impl Coordinator {
     /// it first named each), with what `SetBackupSucceeded` recorded.
     pub(crate) fn backup_components(&self, session: SessionNo) -> BackupComponentsDocument {
         let s = &self.sessions[session.0 as usize];
+        if let Some(doc) = &s.restore_doc {
+            return (**doc).clone(); // a restore's document is the one it loaded
+        }
         let mut writers: Vec<WriterComponents> = Vec::new();
         for key in s.components.in_order() {
             let at = writers
@@ -56,19 +58,18 @@ impl Coordinator {
                 .find(|(k, _)| k.names_same_component(key))
                 .map(|(_, stamp)| stamp.clone());
             // What the writers of this entry wrote into it (R114), the last write winning.
+            component.backup_options = s
+                .backup_options
+                .iter()
+                .rev()
+                .find(|(k, _)| k.names_same_component(key))
+                .map(|(_, options)| options.clone());
             for (_, _, write) in s
                 .component_writes
                 .iter()
                 .filter(|(_, k, _)| k.names_same_component(key))
             {
-                match write {
-                    ComponentWrite::BackupStamp(stamp) => {
-                        component.backup_stamp = Some(stamp.clone());
-                    }
-                    ComponentWrite::BackupMetadata(metadata) => {
-                        component.backup_metadata = Some(metadata.clone());
-                    }
-                }
+                write.clone().apply(&mut component);
                 writer.writer_modified = true;
             }
             writer.components.push(component);
@@ -77,6 +78,7 @@ impl Coordinator {
             backup_state: s.backup_state(),
             snapshot_set_id: (!matches!(s.set, SetState::None)).then(|| s.set.id()),
             writers,
+            restore_type: None,
         }
     }
 }

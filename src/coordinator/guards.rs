@@ -28,10 +28,18 @@
 //! | `GatherWriterStatus` | metadata gathered (R28) | `VSS_E_BAD_STATE` |
 //! | `SaveAsXML` | after `InitializeForBackup` (R31 advises after `DoSnapshotSet`) | `VSS_E_BAD_STATE` |
 //! | `GetWriterStatus(Count)` | `GatherWriterStatus` completed (R29) | `VSS_E_BAD_STATE` |
+//! | `GetWriterComponents(Count)` | after `InitializeForBackup` or `InitializeForRestore` (R113) | `VSS_E_BAD_STATE`; `VSS_E_OBJECT_NOT_FOUND` past the count |
+//! | `SetBackupOptions` | backup, component added, before `PrepareForBackup` | `VSS_E_BAD_STATE`; `VSS_E_OBJECT_NOT_FOUND` for a component not added |
+//! | `InitializeForRestore` | once, first (R3, R79) | `VSS_E_BAD_STATE`; `VSS_E_INVALID_XML_DOCUMENT` for a document that does not load |
+//! | backup-only calls (`SetContext`, `SetBackupState`, `AddComponent`, the set, `PrepareForBackup`, `DoSnapshotSet`, `SetBackupSucceeded`, `SetPreviousBackupStamp`, `SetBackupOptions`, `BackupComplete`, `AbortBackup`) | not in restore mode (R2, R56, Q19) | `VSS_E_BAD_STATE` |
+//! | `SetSelectedForRestore(Ex)`, `AddRestoreSubcomponent`, `SetRestoreOptions`, `SetAdditionalRestores`, `AddNewTarget`, `SetRestoreState` | restore mode, before `PreRestore` (R80, T14) | `VSS_E_BAD_STATE`; `VSS_E_OBJECT_NOT_FOUND` for a component not in the document or whose writer is not running |
+//! | `PreRestore` | restore mode, metadata gathered, once (R78, R82, T14) | `VSS_E_BAD_STATE` |
+//! | `SetFileRestoreStatus` | restore mode, `PreRestore` finished, `PostRestore` not called (R78) | `VSS_E_BAD_STATE` |
+//! | `PostRestore` | restore mode, after `PreRestore` finished, once (R83, T14) | `VSS_E_BAD_STATE` |
 //! | `FreeWriterStatus` | `GatherWriterStatus` completed (R28) | `VSS_E_BAD_STATE` |
 //! | any async method | no other operation of this object pending | `VSS_E_BAD_STATE` |
 
-use super::session::{Life, Metadata, Phase, Session, SetState};
+use super::session::{Life, Metadata, Phase, RestorePhase, Session, SetState};
 use crate::vocab::{Call, Hresult, SnapshotContext};
 
 const BAD_STATE: Hresult = Hresult::VSS_E_BAD_STATE;
@@ -44,14 +52,26 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         Life::Gone => return Err(BAD_STATE),
         Life::Lost { code, .. } if call.needs_service() => return Err(code),
         Life::Lost { initialized, .. } => initialized,
-        Life::Backup => true,
+        Life::Backup | Life::Restore => true,
         Life::Created => false,
     };
     let phase = session.phase();
     match call {
-        Call::InitializeForBackup => require(!initialized),
+        Call::InitializeForBackup | Call::InitializeForRestore { .. } => require(!initialized),
         Call::Release | Call::Crash => Ok(()),
         _ if !initialized => Err(BAD_STATE),
+        _ if session.restoring() && backup_only(call) => Err(BAD_STATE), // R2, R56, Q19
+        Call::SetSelectedForRestore { .. }
+        | Call::AddRestoreSubcomponent { .. }
+        | Call::SetRestoreOptions { .. }
+        | Call::SetAdditionalRestores { .. }
+        | Call::AddNewTarget { .. }
+        | Call::SetRestoreState { .. }
+        | Call::PreRestore
+        | Call::SetFileRestoreStatus { .. }
+        | Call::PostRestore => check_restore(session, call),
+        Call::WriterComponentsCount | Call::WriterComponents { .. } => Ok(()),
+        Call::SetBackupOptions { .. } => require(phase == Phase::NotStarted),
         Call::SetContext { .. } => {
             require(session.context.is_none() && matches!(session.set, SetState::None))
         }
@@ -152,6 +172,43 @@ fn check_backup(session: &Session, call: &Call, set_elsewhere: bool) -> Result<(
             no_pending(session)
         }
         _ => Ok(()),
+    }
+}
+
+/// The calls of a backup only: refused in restore mode.
+fn backup_only(call: &Call) -> bool {
+    matches!(
+        call,
+        Call::SetContext { .. }
+            | Call::SetBackupState(_)
+            | Call::AddComponent(_)
+            | Call::StartSnapshotSet
+            | Call::AddToSnapshotSet { .. }
+            | Call::PrepareForBackup
+            | Call::DoSnapshotSet
+            | Call::SetBackupSucceeded { .. }
+            | Call::SetPreviousBackupStamp { .. }
+            | Call::SetBackupOptions { .. }
+            | Call::BackupComplete
+            | Call::AbortBackup
+    )
+}
+
+/// The calls of a restore (R78–R83, T14).
+fn check_restore(session: &Session, call: &Call) -> Result<(), Hresult> {
+    require(session.restoring())?;
+    let restore = session.restore;
+    match call {
+        Call::PreRestore => {
+            require(session.metadata.gathered() && restore == RestorePhase::NotStarted)?;
+            no_pending(session)
+        }
+        Call::SetFileRestoreStatus { .. } => require(restore == RestorePhase::PreRestored),
+        Call::PostRestore => {
+            require(restore == RestorePhase::PreRestored)?;
+            no_pending(session)
+        }
+        _ => require(restore == RestorePhase::NotStarted),
     }
 }
 

@@ -314,8 +314,8 @@ impl Coordinator {
                 WriterEvent::Abort => handler.on_abort(&mut ctx),
                 WriterEvent::BackupComplete => handler.on_backup_complete(&mut ctx),
                 WriterEvent::BackupShutdown => handler.on_backup_shutdown(&mut ctx, set_arg),
-                // Restore events are not raised by this coordinator.
-                WriterEvent::PreRestore | WriterEvent::PostRestore => true,
+                WriterEvent::PreRestore => handler.on_pre_restore(&mut ctx),
+                WriterEvent::PostRestore => handler.on_post_restore(&mut ctx),
             },
         });
         let effects = ctx.into_effects();
@@ -334,12 +334,30 @@ impl Coordinator {
         }
         if !effects.component_writes.is_empty() {
             let s = &mut self.sessions[session.0 as usize];
-            s.component_writes.extend(
-                effects
-                    .component_writes
-                    .into_iter()
-                    .map(|(key, write)| (writer, key, write)),
-            );
+            let entry = s.writers[writer.0 as usize].restore_entry;
+            match (s.restore_doc.as_deref_mut(), entry) {
+                // A restore's document is the loaded one: the writes go straight into it.
+                (Some(doc), Some(entry)) => {
+                    if let Some(entry) = doc.writers.get_mut(entry) {
+                        for (key, write) in effects.component_writes {
+                            let path = key.logical_path.as_deref();
+                            if let Some(component) = entry
+                                .components
+                                .iter_mut()
+                                .find(|c| c.logical_path.as_deref() == path && c.name == key.name)
+                            {
+                                write.apply(component);
+                            }
+                        }
+                    }
+                }
+                _ => s.component_writes.extend(
+                    effects
+                        .component_writes
+                        .into_iter()
+                        .map(|(key, write)| (writer, key, write)),
+                ),
+            }
         }
         for (query, hr) in effects.queries {
             self.record(TraceEvent::Queried {

@@ -40,6 +40,7 @@ mod guards;
 mod inflight;
 mod ops;
 mod pipeline;
+mod restore;
 mod service;
 mod session;
 mod store;

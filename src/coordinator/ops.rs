@@ -26,6 +26,8 @@ const GATHER_METADATA: &[StageSpec] = &[StageSpec::Writers(WriterEvent::Identify
 const PREPARE_FOR_BACKUP: &[StageSpec] = &[StageSpec::Writers(WriterEvent::PrepareForBackup)];
 const BACKUP_COMPLETE: &[StageSpec] = &[StageSpec::Writers(WriterEvent::BackupComplete)];
 const GATHER_STATUS: &[StageSpec] = &[];
+const PRE_RESTORE: &[StageSpec] = &[StageSpec::Writers(WriterEvent::PreRestore)];
+const POST_RESTORE: &[StageSpec] = &[StageSpec::Writers(WriterEvent::PostRestore)];
 
 /// R45: `DoSnapshotSet`'s internal order.
 pub(crate) const DO_SNAPSHOT_SET: &[StageSpec] = &[
@@ -106,6 +108,8 @@ impl AsyncOp {
             AsyncKind::PrepareForBackup => PREPARE_FOR_BACKUP,
             AsyncKind::DoSnapshotSet => DO_SNAPSHOT_SET,
             AsyncKind::BackupComplete => BACKUP_COMPLETE,
+            AsyncKind::PreRestore => PRE_RESTORE,
+            AsyncKind::PostRestore => POST_RESTORE,
         }
     }
 }

@@ -30,9 +30,10 @@ impl Coordinator {
                     _ => Hresult::VSS_S_ASYNC_FINISHED,
                 }
             }
-            AsyncKind::GatherWriterMetadata | AsyncKind::BackupComplete => {
-                Hresult::VSS_S_ASYNC_FINISHED
-            }
+            AsyncKind::GatherWriterMetadata
+            | AsyncKind::BackupComplete
+            | AsyncKind::PreRestore
+            | AsyncKind::PostRestore => Hresult::VSS_S_ASYNC_FINISHED,
         };
         self.complete_op(op_no, status);
     }
@@ -54,6 +55,9 @@ impl Coordinator {
             AsyncKind::PrepareForBackup | AsyncKind::DoSnapshotSet | AsyncKind::BackupComplete => {
                 let phase = s.phase().after(kind, status);
                 s.backup = s.backup.with_phase(phase);
+            }
+            AsyncKind::PreRestore | AsyncKind::PostRestore => {
+                s.restore = s.restore.after(kind, status);
             }
         }
     }

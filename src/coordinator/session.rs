@@ -20,6 +20,8 @@ pub(crate) enum Life {
     Created,
     /// `InitializeForBackup` succeeded.
     Backup,
+    /// `InitializeForRestore` succeeded (R79).
+    Restore,
     /// Released or crashed; every later call fails.
     Gone,
     /// The VSS service restarted under it (`Coordinator::restart_service`): every call that
@@ -110,7 +112,38 @@ impl Phase {
             AsyncKind::DoSnapshotSet => Self::SnapshotFailed(status),
             AsyncKind::BackupComplete if ok => Self::Completed,
             AsyncKind::BackupComplete => Self::CompleteFailed(status),
-            AsyncKind::GatherWriterMetadata | AsyncKind::GatherWriterStatus => self,
+            AsyncKind::GatherWriterMetadata
+            | AsyncKind::GatherWriterStatus
+            | AsyncKind::PreRestore
+            | AsyncKind::PostRestore => self,
+        }
+    }
+}
+
+/// How far a restore went: PreRestore, then PostRestore (R82, R83).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RestorePhase {
+    NotStarted,
+    PreRestoring(OpNo),
+    /// PreRestore finished (whatever its writers reported, R84).
+    PreRestored,
+    /// PreRestore was cancelled or failed.
+    PreRestoreFailed(Hresult),
+    PostRestoring(OpNo),
+    PostRestored,
+    PostRestoreFailed(Hresult),
+}
+
+impl RestorePhase {
+    /// The phase after operation `kind` ended with `status`.
+    pub(crate) fn after(self, kind: AsyncKind, status: Hresult) -> Self {
+        let ok = status == Hresult::VSS_S_ASYNC_FINISHED;
+        match kind {
+            AsyncKind::PreRestore if ok => Self::PreRestored,
+            AsyncKind::PreRestore => Self::PreRestoreFailed(status),
+            AsyncKind::PostRestore if ok => Self::PostRestored,
+            AsyncKind::PostRestore => Self::PostRestoreFailed(status),
+            _ => self,
         }
     }
 }
@@ -278,6 +311,9 @@ pub(crate) struct SessionWriter {
     /// visible (R21): it leaves the operation when the handler returns (R47), whatever the
     /// requester added meanwhile.
     pub(crate) unselected_at_prepare: bool,
+    /// In a restore: its entry in the restore document (`Session::restore_doc`), found at
+    /// PreRestore by writer class and instance name.
+    pub(crate) restore_entry: Option<usize>,
 }
 
 impl SessionWriter {
@@ -296,6 +332,7 @@ impl SessionWriter {
             awaiting_final_gather: false,
             restarted: false,
             unselected_at_prepare: false,
+            restore_entry: None,
         }
     }
 
@@ -384,6 +421,12 @@ pub(crate) struct Session {
     /// The requester crashed (rather than released): R57's set id may be another backup's.
     pub(crate) crashed: bool,
     pub(crate) writers: Vec<SessionWriter>,
+    /// `SetBackupOptions`, in order (the last for a component wins).
+    pub(crate) backup_options: Vec<(ComponentKey, String)>,
+    /// In a restore: the document `InitializeForRestore` loaded, with what the requester and
+    /// the writers wrote into it since (R78–R83).
+    pub(crate) restore_doc: Option<Box<crate::vocab::BackupComponentsDocument>>,
+    pub(crate) restore: RestorePhase,
 }
 
 /// The components `AddComponent` added to a session, each once, in the order added: their
@@ -462,12 +505,30 @@ impl Session {
             departures: 0,
             crashed: false,
             writers: (0..writer_count).map(|_| SessionWriter::new()).collect(),
+            backup_options: Vec::new(),
+            restore_doc: None,
+            restore: RestorePhase::NotStarted,
         }
     }
 
     /// Neither released nor lost to a restart of the service: VSS still serves it.
     pub(crate) fn is_live(&self) -> bool {
-        matches!(self.life, Life::Created | Life::Backup)
+        matches!(self.life, Life::Created | Life::Backup | Life::Restore)
+    }
+
+    /// In restore mode (R79).
+    pub(crate) fn restoring(&self) -> bool {
+        self.life == Life::Restore
+            || matches!(self.life, Life::Lost { .. }) && self.restore_doc.is_some()
+    }
+
+    /// Component mode: the backup's `SetBackupState`, or in a restore the saved document's
+    /// (R12, R80).
+    pub(crate) fn component_mode(&self) -> bool {
+        match &self.restore_doc {
+            Some(doc) => doc.backup_state.select_components,
+            None => self.backup_state().select_components,
+        }
     }
 
     /// The context in force: `VSS_CTX_BACKUP` unless `SetContext` said otherwise (R5).

@@ -158,6 +158,19 @@ impl DynBackupComponents {
         Ok(count)
     }
 
+    /// `GetWriterComponentsCount`, then every `GetWriterComponents` entry (R113): the Backup
+    /// Components Document's writers with their components as the document stands — in a
+    /// restore, with what the writers wrote during PreRestore.
+    pub fn writer_components(&mut self) -> Result<Vec<crate::vocab::WriterComponents>, Hresult> {
+        let count = self.count(Call::WriterComponentsCount)?;
+        (0..count)
+            .map(|index| match self.call(Call::WriterComponents { index })? {
+                Reply::WriterComponents(entry) => Ok(entry),
+                _ => Err(Hresult::VSS_E_UNEXPECTED),
+            })
+            .collect()
+    }
+
     /// The set id `StartSnapshotSet` returned to this object, if it did.
     pub fn snapshot_set_id(&self) -> Option<SnapshotSetId> {
         self.set_id

@@ -199,6 +199,12 @@ impl<W: Writer> Writer for Subject<W> {
     fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, set: SnapshotSetId) -> bool {
         self.handle(ctx, None, |w, ctx, _| w.on_backup_shutdown(ctx, set))
     }
+    fn on_pre_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_pre_restore(ctx))
+    }
+    fn on_post_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx, None, |w, ctx, _| w.on_post_restore(ctx))
+    }
     fn on_wait_ended(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
         self.resume(ctx, ended)
     }

@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BackupSchema, BackupState, ComponentType, SnapshotSetId, WriterClassId, WriterInstanceId,
+    BackupSchema, BackupState, ComponentType, DirectedTarget, FileDescriptor, FileRestoreStatus,
+    RestoreSubcomponent, RestoreTarget, RestoreType, SnapshotSetId, WriterClassId,
+    WriterInstanceId,
 };
 
 /// A Backup Components Document.
@@ -18,6 +20,22 @@ pub struct BackupComponentsDocument {
     /// The writers with explicitly included components, in the order the requester first
     /// added one of each (`GetWriterComponentsCount` counts these, R113).
     pub writers: Vec<WriterComponents>,
+    /// `SetRestoreState` (restore only; `None` until a requester set it).
+    pub restore_type: Option<RestoreType>,
+}
+
+impl BackupComponentsDocument {
+    /// The component `key` names (R13's identity: writer class, logical path, name, and the
+    /// instance unless either side names none), with its writer's entry.
+    pub fn component(
+        &self,
+        key: &super::ComponentKey,
+    ) -> Option<(&WriterComponents, &BackupComponent)> {
+        self.writers
+            .iter()
+            .filter(|w| w.matches(key))
+            .find_map(|w| w.component(key).map(|c| (w, c)))
+    }
 }
 
 /// One writer's entry in the BCD (`IVssWriterComponentsExt`).
@@ -40,6 +58,23 @@ pub struct WriterComponents {
 }
 
 impl WriterComponents {
+    /// Whether this entry is the writer `key` names: same class, and the same instance unless
+    /// either names none.
+    pub fn matches(&self, key: &super::ComponentKey) -> bool {
+        self.writer_id == key.writer_id
+            && (self.instance_id == key.instance_id
+                || self.instance_id.is_null()
+                || key.instance_id.is_null())
+    }
+
+    /// Its component at `key`'s logical path and name.
+    pub fn component(&self, key: &super::ComponentKey) -> Option<&BackupComponent> {
+        let path = key.logical_path.as_deref().filter(|p| !p.is_empty());
+        self.components
+            .iter()
+            .find(|c| c.logical_path.as_deref() == path && c.name == key.name)
+    }
+
     /// An entry for the writer `instance_id` of class `writer_id`, with no components.
     pub fn new(instance_id: WriterInstanceId, writer_id: WriterClassId) -> Self {
         Self {
@@ -53,8 +88,10 @@ impl WriterComponents {
     }
 }
 
-/// One explicitly included component in the BCD (`IVssComponent`, R113, R114).
+/// One explicitly included component in the BCD (`IVssComponent`, R113, R114): what the
+/// backup recorded, and what a restore chose and reported.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BackupComponent {
     /// Logical path (R109); `None` is the root.
     pub logical_path: Option<String>,
@@ -70,11 +107,37 @@ pub struct BackupComponent {
     pub backup_succeeded: Option<bool>,
     /// `SetBackupMetadata` (a writer's): any string, kept as written.
     pub backup_metadata: Option<String>,
+    /// `SetBackupOptions` (the requester's, before PrepareForBackup): any string.
+    pub backup_options: Option<String>,
+    /// `SetSelectedForRestore` (the requester's, R80).
+    pub selected_for_restore: Option<bool>,
+    /// `SetRestoreOptions` (the requester's): any string.
+    pub restore_options: Option<String>,
+    /// `SetAdditionalRestores` (the requester's): more restores (incremental, differential,
+    /// logs) will follow this one, so the writer must not recover the data yet.
+    pub additional_restores: Option<bool>,
+    /// `AddRestoreSubcomponent` (the requester's, R80), in order.
+    pub restore_subcomponents: Vec<RestoreSubcomponent>,
+    /// `AddNewTarget` (the requester's): alternate locations for the component's files.
+    pub new_targets: Vec<FileDescriptor>,
+    /// `SetRestoreMetadata` (a writer's, in OnPreRestore): any string.
+    pub restore_metadata: Option<String>,
+    /// `SetRestoreTarget` (a writer's, in OnPreRestore).
+    pub restore_target: Option<RestoreTarget>,
+    /// `AddDirectedTarget` (a writer's, in OnPreRestore), in order.
+    pub directed_targets: Vec<DirectedTarget>,
+    /// `SetPreRestoreFailureMsg` (a writer's, in OnPreRestore, R67).
+    pub pre_restore_failure_msg: Option<String>,
+    /// `SetFileRestoreStatus` (the requester's, after copying the files).
+    pub file_restore_status: Option<FileRestoreStatus>,
+    /// `SetPostRestoreFailureMsg` (a writer's, in OnPostRestore, R67).
+    pub post_restore_failure_msg: Option<String>,
 }
 
 impl BackupComponent {
     /// The component `name` under `logical_path`, nothing recorded yet.
     pub fn new(component_type: ComponentType, logical_path: Option<&str>, name: &str) -> Self {
+        let logical_path = logical_path.filter(|p| !p.is_empty());
         Self {
             logical_path: logical_path.map(str::to_owned),
             name: name.to_owned(),
@@ -83,6 +146,18 @@ impl BackupComponent {
             previous_backup_stamp: None,
             backup_succeeded: None,
             backup_metadata: None,
+            backup_options: None,
+            selected_for_restore: None,
+            restore_options: None,
+            additional_restores: None,
+            restore_subcomponents: Vec::new(),
+            new_targets: Vec::new(),
+            restore_metadata: None,
+            restore_target: None,
+            directed_targets: Vec::new(),
+            pre_restore_failure_msg: None,
+            file_restore_status: None,
+            post_restore_failure_msg: None,
         }
     }
 }

@@ -98,6 +98,10 @@ pub enum AsyncKind {
     DoSnapshotSet,
     /// `BackupComplete`.
     BackupComplete,
+    /// `PreRestore` (R82).
+    PreRestore,
+    /// `PostRestore` (R83).
+    PostRestore,
 }
 
 /// One requester call, with its arguments.
@@ -230,6 +234,90 @@ pub enum Call {
     FreeWriterStatus,
     /// `SaveAsXML`: the Backup Components Document as it stands (R31, R113), in Windows' XML.
     SaveAsXml,
+    /// `GetWriterComponentsCount` (R113): how many writers the Backup Components Document
+    /// holds components of.
+    WriterComponentsCount,
+    /// `GetWriterComponents(i)` (R113): the `index`-th writer's entry in the document, with
+    /// what the backup and the restore recorded for each of its components.
+    WriterComponents {
+        /// The index, `0..count`.
+        index: u32,
+    },
+    /// `SetBackupOptions` (R113): private options for a component's writer, before
+    /// `PrepareForBackup`.
+    SetBackupOptions {
+        /// The component, added with `AddComponent`.
+        component: ComponentKey,
+        /// The options, any string the writer understands.
+        options: String,
+    },
+    /// `InitializeForRestore(bstrXML)` (R79): restore mode, with the Backup Components
+    /// Document the backup saved (`SaveAsXML`).
+    InitializeForRestore {
+        /// The saved document's XML.
+        bcd: String,
+    },
+    /// `SetSelectedForRestore(Ex)` (R80): whether a component explicitly included at backup
+    /// time is restored. A `GUID_NULL` instance names the class (`SetSelectedForRestore`), any
+    /// other one instance (`SetSelectedForRestoreEx`).
+    SetSelectedForRestore {
+        /// The component, as the saved document names it.
+        component: ComponentKey,
+        /// `bSelectedForRestore`.
+        selected: bool,
+    },
+    /// `AddRestoreSubcomponent` (R80): restores a component below `component` on its own,
+    /// one its writer declared selectable for restore.
+    AddRestoreSubcomponent {
+        /// The explicitly included component it lies below.
+        component: ComponentKey,
+        /// The subcomponent's logical path.
+        logical_path: Option<String>,
+        /// The subcomponent's name.
+        name: String,
+        /// `bRepair` (reserved: must be `false`).
+        repair: bool,
+    },
+    /// `SetRestoreOptions` (R78): private options for a component's writer at restore.
+    SetRestoreOptions {
+        /// The component.
+        component: ComponentKey,
+        /// The options, any string the writer understands.
+        options: String,
+    },
+    /// `SetAdditionalRestores` (R78): more restores of the component will follow this one
+    /// (incremental, differential or log backups): its writer must not recover the data yet.
+    SetAdditionalRestores {
+        /// The component.
+        component: ComponentKey,
+        /// `bAdditionalRestores`.
+        additional: bool,
+    },
+    /// `AddNewTarget` (R78): restores files of a component to another place than where they
+    /// were backed up from.
+    AddNewTarget {
+        /// The component.
+        component: ComponentKey,
+        /// `wszPath`, `wszFileName`, `bRecursive` and `wszAlternatePath`.
+        target: super::FileDescriptor,
+    },
+    /// `SetRestoreState(restoreType)` (R78, R70: writers read it with `GetRestoreType`).
+    SetRestoreState {
+        /// The restore type.
+        restore_type: super::RestoreType,
+    },
+    /// `PreRestore` (R82): raises PreRestore.
+    PreRestore,
+    /// `SetFileRestoreStatus` (R78): how much of a component's files the requester restored,
+    /// between `PreRestore` and `PostRestore`.
+    SetFileRestoreStatus {
+        /// The component.
+        component: ComponentKey,
+        /// The status.
+        status: super::FileRestoreStatus,
+    },
+    /// `PostRestore` (R83): raises PostRestore.
+    PostRestore,
     /// `IVssAsync::Wait(dwMilliseconds)`; `None` is `INFINITE` (R37).
     Wait {
         /// The operation.
@@ -275,6 +363,16 @@ impl Call {
                 | Self::AddComponent(_)
                 | Self::SetBackupSucceeded { .. }
                 | Self::SetPreviousBackupStamp { .. }
+                | Self::WriterComponentsCount
+                | Self::WriterComponents { .. }
+                | Self::SetBackupOptions { .. }
+                | Self::SetSelectedForRestore { .. }
+                | Self::AddRestoreSubcomponent { .. }
+                | Self::SetRestoreOptions { .. }
+                | Self::SetAdditionalRestores { .. }
+                | Self::AddNewTarget { .. }
+                | Self::SetRestoreState { .. }
+                | Self::SetFileRestoreStatus { .. }
                 | Self::EnableWriterClasses { .. }
                 | Self::DisableWriterClasses { .. }
                 | Self::Wait { .. }
@@ -315,6 +413,22 @@ impl Call {
             Self::WriterStatus { .. } => "GetWriterStatus",
             Self::FreeWriterStatus => "FreeWriterStatus",
             Self::SaveAsXml => "SaveAsXML",
+            Self::WriterComponentsCount => "GetWriterComponentsCount",
+            Self::WriterComponents { .. } => "GetWriterComponents",
+            Self::SetBackupOptions { .. } => "SetBackupOptions",
+            Self::InitializeForRestore { .. } => "InitializeForRestore",
+            Self::SetSelectedForRestore { component, .. } if !component.instance_id.is_null() => {
+                "SetSelectedForRestoreEx"
+            }
+            Self::SetSelectedForRestore { .. } => "SetSelectedForRestore",
+            Self::AddRestoreSubcomponent { .. } => "AddRestoreSubcomponent",
+            Self::SetRestoreOptions { .. } => "SetRestoreOptions",
+            Self::SetAdditionalRestores { .. } => "SetAdditionalRestores",
+            Self::AddNewTarget { .. } => "AddNewTarget",
+            Self::SetRestoreState { .. } => "SetRestoreState",
+            Self::PreRestore => "PreRestore",
+            Self::SetFileRestoreStatus { .. } => "SetFileRestoreStatus",
+            Self::PostRestore => "PostRestore",
             Self::Wait { .. } => "IVssAsync::Wait",
             Self::QueryStatus { .. } => "IVssAsync::QueryStatus",
             Self::Cancel { .. } => "IVssAsync::Cancel",
@@ -364,6 +478,8 @@ pub enum Reply {
     Status(Hresult),
     /// `SaveAsXML`: the document's XML.
     Xml(String),
+    /// `GetWriterComponents`: one writer's entry in the Backup Components Document.
+    WriterComponents(super::WriterComponents),
     /// `Wait` stopped at one of the run's bounds with the operation still pending (design
     /// principle 7: a run that does not end is reported as such, never as a status).
     BoundReached(Bound),

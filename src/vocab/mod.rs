@@ -16,6 +16,7 @@ mod object_type;
 mod os;
 mod policy;
 mod provider_step;
+mod restore;
 pub mod rules;
 mod snapshot_state;
 mod volume;
@@ -48,6 +49,9 @@ pub use policy::{
     StateAfterAbort, StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterFailureResult,
 };
 pub use provider_step::ProviderStep;
+pub use restore::{
+    DirectedTarget, FileRestoreStatus, RestoreSubcomponent, RestoreTarget, RestoreType,
+};
 pub use rules::Rule;
 pub use snapshot_state::{civil_time, vss_timestamp, SnapshotState, DEFAULT_WALL_CLOCK_EPOCH_MS};
 pub use volume::{

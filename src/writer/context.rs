@@ -2,8 +2,9 @@
 //! calling windows enforced (R66, R68–R70), and virtual time.
 
 use crate::vocab::{
-    ApplicationLevel, BackupState, BackupType, ComponentKey, Context, Hresult, SignalName,
-    SnapshotSetId, Wait, WriterEvent, WriterFailure, WriterQuery,
+    ApplicationLevel, BackupComponent, BackupState, BackupType, ComponentKey, Context,
+    DirectedTarget, Hresult, RestoreTarget, RestoreType, SignalName, SnapshotSetId, Wait,
+    WriterComponents, WriterEvent, WriterFailure, WriterQuery,
 };
 
 /// The handle a writer's handler gets for the duration of one event.
@@ -44,6 +45,10 @@ pub(crate) struct EventView<'a> {
     /// The requester's `SetPreviousBackupStamp`s, the last for a component winning.
     pub(crate) previous_stamps: &'a [(ComponentKey, String)],
     pub(crate) level: ApplicationLevel,
+    /// In a restore: the writer's entry in the restore document (R78–R83).
+    pub(crate) restore_entry: Option<&'a WriterComponents>,
+    /// In a restore: `SetRestoreState`'s type.
+    pub(crate) restore_type: Option<RestoreType>,
 }
 
 /// One volume of the current set and, once committed, its shadow copy device.
@@ -77,6 +82,48 @@ pub(crate) enum ComponentWrite {
     BackupStamp(String),
     /// `IVssComponent::SetBackupMetadata`.
     BackupMetadata(String),
+    /// `IVssComponent::SetRestoreMetadata` (OnPreRestore).
+    RestoreMetadata(String),
+    /// `IVssComponent::SetRestoreTarget` (OnPreRestore).
+    RestoreTarget(RestoreTarget),
+    /// `IVssComponent::AddDirectedTarget` (OnPreRestore).
+    DirectedTarget(DirectedTarget),
+    /// `IVssComponent::SetPreRestoreFailureMsg` (OnPreRestore, R67).
+    PreRestoreFailureMsg(String),
+    /// `IVssComponent::SetPostRestoreFailureMsg` (OnPostRestore, R67).
+    PostRestoreFailureMsg(String),
+}
+
+impl ComponentWrite {
+    /// The one handler that may make this write (R49, R114): the backup writes in
+    /// OnPrepareBackup and OnPostSnapshot, the restore writes in OnPreRestore, the post-restore
+    /// failure message in OnPostRestore.
+    fn allowed_in(&self, event: WriterEvent) -> bool {
+        match self {
+            Self::BackupStamp(_) | Self::BackupMetadata(_) => matches!(
+                event,
+                WriterEvent::PrepareForBackup | WriterEvent::PostSnapshot
+            ),
+            Self::RestoreMetadata(_)
+            | Self::RestoreTarget(_)
+            | Self::DirectedTarget(_)
+            | Self::PreRestoreFailureMsg(_) => event == WriterEvent::PreRestore,
+            Self::PostRestoreFailureMsg(_) => event == WriterEvent::PostRestore,
+        }
+    }
+
+    /// Applies the write to `component`.
+    pub(crate) fn apply(self, component: &mut BackupComponent) {
+        match self {
+            Self::BackupStamp(stamp) => component.backup_stamp = Some(stamp),
+            Self::BackupMetadata(metadata) => component.backup_metadata = Some(metadata),
+            Self::RestoreMetadata(metadata) => component.restore_metadata = Some(metadata),
+            Self::RestoreTarget(target) => component.restore_target = Some(target),
+            Self::DirectedTarget(target) => component.directed_targets.push(target),
+            Self::PreRestoreFailureMsg(msg) => component.pre_restore_failure_msg = Some(msg),
+            Self::PostRestoreFailureMsg(msg) => component.post_restore_failure_msg = Some(msg),
+        }
+    }
 }
 
 impl<'a> HandlerContext<'a> {
@@ -338,16 +385,150 @@ impl<'a> HandlerContext<'a> {
         )
     }
 
+    /// `CVssWriter::GetRestoreType` (R70): what the requester's `SetRestoreState` said, in a
+    /// restore; `VSS_RTYPE_UNDEFINED` when it said nothing (treat that as
+    /// `VSS_RTYPE_BY_COPY`) and in a backup.
+    pub fn restore_type(&self) -> RestoreType {
+        self.view.restore_type.unwrap_or_default()
+    }
+
+    /// `IVssComponent`'s getters in a restore: what the saved document and the restoring
+    /// requester say of `component` — backup stamp and metadata, backup and restore options,
+    /// `IsSelectedForRestore`, `GetAdditionalRestores`, restore subcomponents, new targets,
+    /// and in OnPostRestore `GetFileRestoreStatus` (R78–R83).
+    ///
+    /// # Errors
+    ///
+    /// `VSS_E_BAD_STATE` outside OnPreRestore and OnPostRestore (the restore handlers that get
+    /// `IVssWriterComponents`, R48) or when the requester is not in component mode;
+    /// `VSS_E_OBJECT_NOT_FOUND` for a component the document does not hold for this writer.
+    pub fn restore_component(&self, component: &ComponentKey) -> Result<&BackupComponent, Hresult> {
+        if !matches!(
+            self.event,
+            WriterEvent::PreRestore | WriterEvent::PostRestore
+        ) || self.view.components.is_none()
+        {
+            return Err(Hresult::VSS_E_BAD_STATE);
+        }
+        self.restore_component_now(component)
+    }
+
+    fn restore_component_now(&self, component: &ComponentKey) -> Result<&BackupComponent, Hresult> {
+        let entry = self.view.restore_entry.ok_or(Hresult::VSS_E_BAD_STATE)?;
+        if entry.writer_id != component.writer_id {
+            return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        entry
+            .component(&ComponentKey {
+                instance_id: entry.instance_id,
+                ..component.clone()
+            })
+            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    }
+
+    /// `IVssComponent::SetRestoreTarget`: where `component` must be restored (R114); only in
+    /// OnPreRestore. The requester reads it after PreRestore.
+    ///
+    /// # Errors
+    ///
+    /// `VSS_E_BAD_STATE` outside OnPreRestore or when the requester is not in component mode;
+    /// `VSS_E_OBJECT_NOT_FOUND` for a component not in the restore.
+    pub fn set_restore_target(
+        &mut self,
+        component: &ComponentKey,
+        target: RestoreTarget,
+    ) -> Result<(), Hresult> {
+        self.write_component(component, ComponentWrite::RestoreTarget(target))
+    }
+
+    /// `IVssComponent::SetRestoreMetadata`: private data for the restore of `component`; only
+    /// in OnPreRestore, once.
+    ///
+    /// # Errors
+    ///
+    /// As [`HandlerContext::set_restore_target`], and `VSS_E_OBJECT_ALREADY_EXISTS` when
+    /// restore metadata was already written for the component.
+    pub fn set_restore_metadata(
+        &mut self,
+        component: &ComponentKey,
+        metadata: &str,
+    ) -> Result<(), Hresult> {
+        self.write_component(
+            component,
+            ComponentWrite::RestoreMetadata(metadata.to_owned()),
+        )
+    }
+
+    /// `IVssComponent::AddDirectedTarget`: asks the requester to restore byte ranges of a
+    /// backed-up file into a target file (a partial restore); only in OnPreRestore.
+    ///
+    /// # Errors
+    ///
+    /// As [`HandlerContext::set_restore_target`].
+    pub fn add_directed_target(
+        &mut self,
+        component: &ComponentKey,
+        target: DirectedTarget,
+    ) -> Result<(), Hresult> {
+        self.write_component(component, ComponentWrite::DirectedTarget(target))
+    }
+
+    /// `IVssComponent::SetPreRestoreFailureMsg` (R67): why the restore of `component` cannot
+    /// go on, for the requester to show; only in OnPreRestore.
+    ///
+    /// # Errors
+    ///
+    /// As [`HandlerContext::set_restore_target`].
+    pub fn set_pre_restore_failure_msg(
+        &mut self,
+        component: &ComponentKey,
+        message: &str,
+    ) -> Result<(), Hresult> {
+        self.write_component(
+            component,
+            ComponentWrite::PreRestoreFailureMsg(message.to_owned()),
+        )
+    }
+
+    /// `IVssComponent::SetPostRestoreFailureMsg` (R67): why the restored data of `component`
+    /// could not be recovered; only in OnPostRestore, where the rest of the document is
+    /// read-only (R49, Q18).
+    ///
+    /// # Errors
+    ///
+    /// `VSS_E_BAD_STATE` outside OnPostRestore or when the requester is not in component mode;
+    /// `VSS_E_OBJECT_NOT_FOUND` for a component not in the restore.
+    pub fn set_post_restore_failure_msg(
+        &mut self,
+        component: &ComponentKey,
+        message: &str,
+    ) -> Result<(), Hresult> {
+        self.write_component(
+            component,
+            ComponentWrite::PostRestoreFailureMsg(message.to_owned()),
+        )
+    }
+
     fn write_component(
         &mut self,
         component: &ComponentKey,
         write: ComponentWrite,
     ) -> Result<(), Hresult> {
-        if !matches!(
-            self.event,
-            WriterEvent::PrepareForBackup | WriterEvent::PostSnapshot
-        ) {
+        if !write.allowed_in(self.event) {
             return Err(Hresult::VSS_E_BAD_STATE);
+        }
+        if matches!(write, ComponentWrite::RestoreMetadata(_))
+            && (self
+                .restore_component_now(component)?
+                .restore_metadata
+                .is_some()
+                || self.effects.component_writes.iter().any(|(key, w)| {
+                    matches!(w, ComponentWrite::RestoreMetadata(_))
+                        && key.names_same_component(component)
+                }))
+        {
+            // "Private metadata has already been written for this component."
+            return Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS);
         }
         let Some(components) = self.view.components else {
             return Err(Hresult::VSS_E_BAD_STATE);
@@ -389,6 +570,8 @@ mod tests {
             components: None,
             previous_stamps: &[],
             level: ApplicationLevel::VSS_APP_FRONT_END,
+            restore_entry: None,
+            restore_type: None,
         }
     }
 

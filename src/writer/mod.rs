@@ -14,6 +14,8 @@
 //! | `OnAbort()` (pure virtual) | [`Writer::on_abort`] (required) |
 //! | `OnBackupComplete(IVssWriterComponents*)` | [`Writer::on_backup_complete`] |
 //! | `OnBackupShutdown(SnapshotSetId)` | [`Writer::on_backup_shutdown`] |
+//! | `OnPreRestore(IVssWriterComponents*)` | [`Writer::on_pre_restore`] + [`HandlerContext::restore_component`] |
+//! | `OnPostRestore(IVssWriterComponents*)` | [`Writer::on_post_restore`] |
 //! | `SetWriterFailure(hr)` | [`HandlerContext::set_writer_failure`] |
 //! | `GetCurrentSnapshotSetId()` | [`HandlerContext::snapshot_set_id`] |
 //! | `GetCurrentVolumeArray()` / `IsPathAffected()` | [`HandlerContext::volumes`] / [`HandlerContext::is_path_affected`] |
@@ -21,6 +23,10 @@
 //! | `GetContext()`, `GetBackupType()`, `AreComponentsSelected()`, … | [`HandlerContext`] getters |
 //! | `IVssComponent::SetBackupStamp` / `SetBackupMetadata` | [`HandlerContext::set_backup_stamp`] / [`HandlerContext::set_backup_metadata`] |
 //! | `IVssComponent::GetPreviousBackupStamp` | [`HandlerContext::previous_backup_stamp`] |
+//! | `IVssComponent::SetRestoreTarget` / `SetRestoreMetadata` / `AddDirectedTarget` | [`HandlerContext::set_restore_target`] / [`HandlerContext::set_restore_metadata`] / [`HandlerContext::add_directed_target`] |
+//! | `IVssComponent::SetPreRestoreFailureMsg` / `SetPostRestoreFailureMsg` | [`HandlerContext::set_pre_restore_failure_msg`] / [`HandlerContext::set_post_restore_failure_msg`] |
+//! | `IVssComponent::IsSelectedForRestore`, `GetRestoreOptions`, `GetFileRestoreStatus`, … | [`HandlerContext::restore_component`] |
+//! | `CVssWriter::GetRestoreType()` | [`HandlerContext::restore_type`] |
 
 /// Implements [`Writer`] for a wrapper by sending every handler through one method of the
 /// wrapper, `$through(&mut self, ctx, handler) -> bool`, which calls `handler` on the wrapped
@@ -70,6 +76,12 @@ macro_rules! forward_writer {
                 set: $crate::vocab::SnapshotSetId,
             ) -> bool {
                 self.$through(ctx, |w, ctx| w.on_backup_shutdown(ctx, set))
+            }
+            fn on_pre_restore(&mut self, ctx: &mut $crate::writer::HandlerContext<'_>) -> bool {
+                self.$through(ctx, |w, ctx| w.on_pre_restore(ctx))
+            }
+            fn on_post_restore(&mut self, ctx: &mut $crate::writer::HandlerContext<'_>) -> bool {
+                self.$through(ctx, |w, ctx| w.on_post_restore(ctx))
             }
             fn on_wait_ended(
                 &mut self,
@@ -174,6 +186,26 @@ pub trait Writer {
         snapshot_set_id: SnapshotSetId,
     ) -> bool {
         let _ = (ctx, snapshot_set_id);
+        true
+    }
+
+    /// `OnPreRestore`: the requester is about to copy the selected components' files back
+    /// (R82). The writer prepares (stops its service, for `VSS_RME_STOP_RESTORE_START`), reads
+    /// what the saved document and the requester say of each component
+    /// ([`HandlerContext::restore_component`]) and may answer with a restore target, directed
+    /// targets, restore metadata and a failure message. A failure leaves the writer
+    /// `FAILED_AT_PRE_RESTORE` (R84); there is no Abort in a restore (R56).
+    fn on_pre_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let _ = ctx;
+        true
+    }
+
+    /// `OnPostRestore`: the files are back (R83); the writer reads each component's file
+    /// restore status and recovers its data, unless additional restores follow. The document
+    /// is read-only here but for the post-restore failure message (R49). A failure leaves the
+    /// writer `FAILED_AT_POST_RESTORE` (R84).
+    fn on_post_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let _ = ctx;
         true
     }
 

@@ -376,6 +376,14 @@ impl Writer for ScriptedWriter {
         self.react(ctx)
     }
 
+    fn on_pre_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.react(ctx)
+    }
+
+    fn on_post_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.react(ctx)
+    }
+
     fn on_wait_ended(&mut self, ctx: &mut HandlerContext<'_>, ended: WaitEnd) -> bool {
         let event = ctx.event();
         let reaction = self.script.get(&event);

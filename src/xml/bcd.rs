@@ -3,25 +3,40 @@
 //!
 //! ```text
 //! <BACKUP_COMPONENTS xmlns="x-schema:#VssComponentMetadata" version="1.2"
-//!     bootableSystemStateBackup selectComponents backupType partialFileSupport [snapshotSetId]>
+//!     bootableSystemStateBackup selectComponents backupType [restoreType] partialFileSupport
+//!     [snapshotSetId]>
 //!   <WRITER_COMPONENTS [xmlns] instanceId writerId [instanceName] backupSchema>*
 //!     <COMPONENT [logicalPath] componentName componentType [backupStamp]
-//!                [previousBackupStamp] [backupSucceeded]>*
+//!                [previousBackupStamp] [backupSucceeded] [backupOptions] [selectedForRestore]
+//!                [restoreOptions] [additionalRestores] [restoreTarget] [filesRestored]
+//!                [preRestoreFailureMsg] [postRestoreFailureMsg]>*
 //!       <BACKUP_METADATA xmlns="" metadata/>?
+//!       <RESTORE_METADATA xmlns="" metadata/>?
+//!       <RESTORE_SUBCOMPONENT logicalPath componentName repair/>*
+//!       <RESTORE_TARGET path filespec recursive [alternatePath]/>*        (AddNewTarget)
+//!       <DIRECTED_TARGET path filespec sourceRanges targetPath targetFilespec targetRanges/>*
 //! ```
 //!
 //! Observed in the BCDs DiskShadow saved on a Windows Server 2012 machine
-//! (`tests/fixtures/windows/`): everything above but `previousBackupStamp` and
-//! `backupSucceeded`, whose names are inferred, and the `backupType` words other than `full`
-//! (the enum's names in lower case). Windows writes `instanceId` before `writerId` here (the
-//! WMD has the opposite order), and a writer entry whose writer changed it (a stamp, backup
-//! metadata) re-declares the namespace, with its `BACKUP_METADATA` in no namespace.
+//! (`tests/fixtures/windows/`): the root's attributes but `restoreType`, `WRITER_COMPONENTS`,
+//! and `COMPONENT` with `logicalPath`, `componentName`, `componentType`, `backupStamp` and
+//! `BACKUP_METADATA`. Windows writes `instanceId` before `writerId` here (the WMD has the
+//! opposite order), and a writer entry whose writer changed it (a stamp, backup metadata)
+//! re-declares the namespace, with its `BACKUP_METADATA` in no namespace.
+//!
+//! Not observed in any document we can cite: everything a restore and the later steps of a
+//! backup write (the other `COMPONENT` attributes, the restore elements, `restoreType`). Their
+//! names follow the `IVssComponent` method names in Windows' own spelling; their value words
+//! are the enums' names in the style of the observed `backupType`/`writerRestore` words
+//! (`docs/documents.md` lists them). A document Windows saves with other words fails to load
+//! with a message naming the attribute and the words expected, never silently.
 
 use super::read::{self, Element, XmlError};
 use super::{guid, word_of, Emitter};
 use crate::vocab::{
     BackupComponent, BackupComponentsDocument, BackupSchema, BackupState, BackupType,
-    ComponentType, SnapshotSetId, WriterClassId, WriterComponents, WriterInstanceId,
+    ComponentType, DirectedTarget, FileDescriptor, FileRestoreStatus, RestoreSubcomponent,
+    RestoreTarget, RestoreType, SnapshotSetId, WriterClassId, WriterComponents, WriterInstanceId,
 };
 
 /// The namespace of a BCD's root.
@@ -43,6 +58,28 @@ const COMPONENT_TYPE: [(&str, ComponentType); 3] = [
     ("filegroup", ComponentType::VSS_CT_FILEGROUP),
 ];
 
+const RESTORE_TYPE: [(&str, RestoreType); 4] = [
+    ("undefined", RestoreType::VSS_RTYPE_UNDEFINED),
+    ("byCopy", RestoreType::VSS_RTYPE_BY_COPY),
+    ("import", RestoreType::VSS_RTYPE_IMPORT),
+    ("other", RestoreType::VSS_RTYPE_OTHER),
+];
+
+const RESTORE_TARGET: [(&str, RestoreTarget); 5] = [
+    ("undefined", RestoreTarget::VSS_RT_UNDEFINED),
+    ("original", RestoreTarget::VSS_RT_ORIGINAL),
+    ("alternate", RestoreTarget::VSS_RT_ALTERNATE),
+    ("directed", RestoreTarget::VSS_RT_DIRECTED),
+    ("originalLocation", RestoreTarget::VSS_RT_ORIGINAL_LOCATION),
+];
+
+const FILES_RESTORED: [(&str, FileRestoreStatus); 4] = [
+    ("undefined", FileRestoreStatus::VSS_RS_UNDEFINED),
+    ("none", FileRestoreStatus::VSS_RS_NONE),
+    ("all", FileRestoreStatus::VSS_RS_ALL),
+    ("failed", FileRestoreStatus::VSS_RS_FAILED),
+];
+
 /// `SaveAsXML`: the document as Windows writes it, on one line.
 pub fn save(document: &BackupComponentsDocument) -> String {
     let mut out = Emitter::default();
@@ -53,6 +90,9 @@ pub fn save(document: &BackupComponentsDocument) -> String {
     out.attr_bool("bootableSystemStateBackup", state.bootable_system_state);
     out.attr_bool("selectComponents", state.select_components);
     out.attr("backupType", word_of(&BACKUP_TYPE, state.backup_type));
+    if let Some(restore_type) = document.restore_type {
+        out.attr("restoreType", word_of(&RESTORE_TYPE, restore_type));
+    }
     out.attr_bool("partialFileSupport", state.partial_file_support);
     if let Some(set) = document.snapshot_set_id {
         out.attr("snapshotSetId", &guid(set.0));
@@ -67,33 +107,89 @@ pub fn save(document: &BackupComponentsDocument) -> String {
         out.attr_opt("instanceName", writer.instance_name.as_deref());
         out.attr("backupSchema", &writer.backup_schema.0.to_string());
         for component in &writer.components {
-            out.start("COMPONENT");
-            out.attr_opt("logicalPath", component.logical_path.as_deref());
-            out.attr("componentName", &component.name);
-            out.attr(
-                "componentType",
-                word_of(&COMPONENT_TYPE, component.component_type),
-            );
-            out.attr_opt("backupStamp", component.backup_stamp.as_deref());
-            out.attr_opt(
-                "previousBackupStamp",
-                component.previous_backup_stamp.as_deref(),
-            );
-            if let Some(succeeded) = component.backup_succeeded {
-                out.attr_bool("backupSucceeded", succeeded);
-            }
-            if let Some(metadata) = &component.backup_metadata {
-                out.start("BACKUP_METADATA");
-                out.attr("xmlns", "");
-                out.attr("metadata", metadata);
-                out.end("BACKUP_METADATA");
-            }
-            out.end("COMPONENT");
+            save_component(&mut out, component);
         }
         out.end("WRITER_COMPONENTS");
     }
     out.end("BACKUP_COMPONENTS");
     out.finish()
+}
+
+fn save_component(out: &mut Emitter, component: &BackupComponent) {
+    out.start("COMPONENT");
+    out.attr_opt("logicalPath", component.logical_path.as_deref());
+    out.attr("componentName", &component.name);
+    out.attr(
+        "componentType",
+        word_of(&COMPONENT_TYPE, component.component_type),
+    );
+    out.attr_opt("backupStamp", component.backup_stamp.as_deref());
+    out.attr_opt(
+        "previousBackupStamp",
+        component.previous_backup_stamp.as_deref(),
+    );
+    if let Some(succeeded) = component.backup_succeeded {
+        out.attr_bool("backupSucceeded", succeeded);
+    }
+    out.attr_opt("backupOptions", component.backup_options.as_deref());
+    if let Some(selected) = component.selected_for_restore {
+        out.attr_bool("selectedForRestore", selected);
+    }
+    out.attr_opt("restoreOptions", component.restore_options.as_deref());
+    if let Some(additional) = component.additional_restores {
+        out.attr_bool("additionalRestores", additional);
+    }
+    if let Some(target) = component.restore_target {
+        out.attr("restoreTarget", word_of(&RESTORE_TARGET, target));
+    }
+    if let Some(status) = component.file_restore_status {
+        out.attr("filesRestored", word_of(&FILES_RESTORED, status));
+    }
+    out.attr_opt(
+        "preRestoreFailureMsg",
+        component.pre_restore_failure_msg.as_deref(),
+    );
+    out.attr_opt(
+        "postRestoreFailureMsg",
+        component.post_restore_failure_msg.as_deref(),
+    );
+    for (element, metadata) in [
+        ("BACKUP_METADATA", &component.backup_metadata),
+        ("RESTORE_METADATA", &component.restore_metadata),
+    ] {
+        if let Some(metadata) = metadata {
+            out.start(element);
+            out.attr("xmlns", "");
+            out.attr("metadata", metadata);
+            out.end(element);
+        }
+    }
+    for sub in &component.restore_subcomponents {
+        out.start("RESTORE_SUBCOMPONENT");
+        out.attr_opt("logicalPath", sub.logical_path.as_deref());
+        out.attr("componentName", &sub.name);
+        out.attr_bool("repair", sub.repair);
+        out.end("RESTORE_SUBCOMPONENT");
+    }
+    for target in &component.new_targets {
+        out.start("RESTORE_TARGET");
+        out.attr("path", &target.path);
+        out.attr("filespec", &target.filespec);
+        out.attr_bool("recursive", target.recursive);
+        out.attr_opt("alternatePath", target.alternate_location.as_deref());
+        out.end("RESTORE_TARGET");
+    }
+    for target in &component.directed_targets {
+        out.start("DIRECTED_TARGET");
+        out.attr("path", &target.source_path);
+        out.attr("filespec", &target.source_filename);
+        out.attr("sourceRanges", &target.source_ranges);
+        out.attr("targetPath", &target.destination_path);
+        out.attr("targetFilespec", &target.destination_filename);
+        out.attr("targetRanges", &target.destination_ranges);
+        out.end("DIRECTED_TARGET");
+    }
+    out.end("COMPONENT");
 }
 
 /// A saved BCD from bytes as a tool wrote them (UTF-8 or UTF-16, see `xml`).
@@ -113,13 +209,21 @@ pub fn load_bytes(bytes: &[u8]) -> Result<BackupComponentsDocument, XmlError> {
 pub fn load(text: &str) -> Result<BackupComponentsDocument, XmlError> {
     let document = read::parse(text)?;
     let mut root = read::root(&document, "BACKUP_COMPONENTS", NAMESPACE)?;
-    read::check_namespaces(&document, NAMESPACE, &["BACKUP_METADATA"])?;
+    read::check_namespaces(
+        &document,
+        NAMESPACE,
+        &["BACKUP_METADATA", "RESTORE_METADATA"],
+    )?;
     let _version = root.required("version")?;
     let backup_state = BackupState {
         bootable_system_state: root.yes_no("bootableSystemStateBackup", None)?,
         select_components: root.yes_no("selectComponents", None)?,
         backup_type: root.word("backupType", &BACKUP_TYPE, None)?,
         partial_file_support: root.yes_no("partialFileSupport", None)?,
+    };
+    let restore_type = match root.optional("restoreType") {
+        Some(_) => Some(root.word("restoreType", &RESTORE_TYPE, None)?),
+        None => None,
     };
     let snapshot_set_id = match root.optional("snapshotSetId") {
         Some(_) => Some(SnapshotSetId(root.guid("snapshotSetId")?)),
@@ -135,6 +239,7 @@ pub fn load(text: &str) -> Result<BackupComponentsDocument, XmlError> {
         backup_state,
         snapshot_set_id,
         writers,
+        restore_type,
     })
 }
 
@@ -162,31 +267,89 @@ fn load_component(node: roxmltree::Node<'_, '_>) -> Result<BackupComponent, XmlE
     let mut component = BackupComponent::new(component_type, logical_path, name);
     component.backup_stamp = e.optional("backupStamp").map(str::to_owned);
     component.previous_backup_stamp = e.optional("previousBackupStamp").map(str::to_owned);
-    if e.optional("backupSucceeded").is_some() {
-        component.backup_succeeded = Some(e.yes_no("backupSucceeded", None)?);
+    component.backup_succeeded = optional_yes_no(&mut e, "backupSucceeded")?;
+    component.backup_options = e.optional("backupOptions").map(str::to_owned);
+    component.selected_for_restore = optional_yes_no(&mut e, "selectedForRestore")?;
+    component.restore_options = e.optional("restoreOptions").map(str::to_owned);
+    component.additional_restores = optional_yes_no(&mut e, "additionalRestores")?;
+    if e.optional("restoreTarget").is_some() {
+        component.restore_target = Some(e.word("restoreTarget", &RESTORE_TARGET, None)?);
     }
+    if e.optional("filesRestored").is_some() {
+        component.file_restore_status = Some(e.word("filesRestored", &FILES_RESTORED, None)?);
+    }
+    component.pre_restore_failure_msg = e.optional("preRestoreFailureMsg").map(str::to_owned);
+    component.post_restore_failure_msg = e.optional("postRestoreFailureMsg").map(str::to_owned);
     for child in e.children()? {
-        let mut m = Element::expect(child, "BACKUP_METADATA")?;
-        if component.backup_metadata.is_some() {
-            return Err(XmlError::at(
-                child,
-                "a second <BACKUP_METADATA> in <COMPONENT>",
-            ));
+        let mut c = Element::expect(child, child.tag_name().name())?;
+        match c.name() {
+            "BACKUP_METADATA" | "RESTORE_METADATA" => {
+                let backup = c.name() == "BACKUP_METADATA";
+                let slot = if backup {
+                    &mut component.backup_metadata
+                } else {
+                    &mut component.restore_metadata
+                };
+                if slot.is_some() {
+                    return Err(XmlError::at(
+                        child,
+                        format!("a second <{}> in <COMPONENT>", c.name()),
+                    ));
+                }
+                *slot = Some(c.required("metadata")?.to_owned());
+            }
+            "RESTORE_SUBCOMPONENT" => {
+                let logical_path = c
+                    .optional("logicalPath")
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned);
+                let name = c.required("componentName")?.to_owned();
+                let repair = c.yes_no("repair", Some(false))?;
+                component.restore_subcomponents.push(RestoreSubcomponent {
+                    logical_path,
+                    name,
+                    repair,
+                });
+            }
+            "RESTORE_TARGET" => {
+                let mut target = FileDescriptor::new(c.required("path")?, c.required("filespec")?);
+                target.recursive = c.yes_no("recursive", Some(false))?;
+                target.alternate_location = c.optional("alternatePath").map(str::to_owned);
+                component.new_targets.push(target);
+            }
+            "DIRECTED_TARGET" => component.directed_targets.push(DirectedTarget {
+                source_path: c.required("path")?.to_owned(),
+                source_filename: c.required("filespec")?.to_owned(),
+                source_ranges: c.required("sourceRanges")?.to_owned(),
+                destination_path: c.required("targetPath")?.to_owned(),
+                destination_filename: c.required("targetFilespec")?.to_owned(),
+                destination_ranges: c.required("targetRanges")?.to_owned(),
+            }),
+            other => {
+                return Err(XmlError::at(
+                    child,
+                    format!("<COMPONENT> cannot hold <{other}>"),
+                ))
+            }
         }
-        component.backup_metadata = Some(m.required("metadata")?.to_owned());
-        if let Some(inner) = m.children()?.first() {
+        if let Some(inner) = c.children()?.first() {
             return Err(XmlError::at(
                 *inner,
-                format!(
-                    "<BACKUP_METADATA> cannot hold <{}>",
-                    inner.tag_name().name()
-                ),
+                format!("<{}> cannot hold <{}>", c.name(), inner.tag_name().name()),
             ));
         }
-        m.done()?;
+        c.done()?;
     }
     e.done()?;
     Ok(component)
+}
+
+/// A `yes`/`no` attribute that may be absent.
+fn optional_yes_no<'a>(e: &mut Element<'a, '_>, name: &'a str) -> Result<Option<bool>, XmlError> {
+    match e.optional(name) {
+        Some(_) => e.yes_no(name, None).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Whether `node`'s start tag declares a default namespace itself (`xmlns="…"` among its

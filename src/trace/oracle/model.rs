@@ -230,6 +230,8 @@ pub(super) struct Session {
     pub(super) pfb: AsyncTrack,
     pub(super) dss: AsyncTrack,
     pub(super) backup_complete: AsyncTrack,
+    pub(super) pre_restore: AsyncTrack,
+    pub(super) post_restore: AsyncTrack,
     /// Successful `AbortBackup` calls.
     pub(super) abort_backup_calls: Vec<Stamp>,
     /// The set `SetCreationStarted` opened.
@@ -270,6 +272,8 @@ impl Session {
             AsyncKind::PrepareForBackup => Some(&mut self.pfb),
             AsyncKind::DoSnapshotSet => Some(&mut self.dss),
             AsyncKind::BackupComplete => Some(&mut self.backup_complete),
+            AsyncKind::PreRestore => Some(&mut self.pre_restore),
+            AsyncKind::PostRestore => Some(&mut self.post_restore),
             AsyncKind::GatherWriterStatus => None,
         }
     }

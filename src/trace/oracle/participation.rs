@@ -504,7 +504,10 @@ impl ParticipationRules {
                     }
                 }
             }
-            AsyncKind::DoSnapshotSet | AsyncKind::GatherWriterStatus => {}
+            AsyncKind::DoSnapshotSet
+            | AsyncKind::GatherWriterStatus
+            | AsyncKind::PreRestore
+            | AsyncKind::PostRestore => {}
         }
         for (rule, what) in missing {
             cx.engine(
