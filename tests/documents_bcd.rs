@@ -283,7 +283,16 @@ fn r114_writers_write_their_stamp_and_metadata_where_allowed() {
             ("BackupComplete", Err(Hresult::VSS_E_BAD_STATE)),
         ]
     );
-    vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
+    // The engine refused both writes; the oracle charges them to the writer (R49).
+    let report = vss_sim::trace::oracle::check(&vss.trace());
+    report.assert_engine_clean();
+    let writer = report.violations_by(vss_sim::trace::oracle::Party::Writer);
+    assert_eq!(writer.len(), 2, "{report:?}");
+    assert!(writer.iter().all(|v| v.rule == vss_sim::vocab::Rule::R49));
+    assert!(writer[0].message.contains("SetBackupStamp in OnFreeze"));
+    assert!(writer[1]
+        .message
+        .contains("SetBackupStamp in OnBackupComplete"));
 }
 
 /// R113, R114: an incremental chain — FULL, then INCREMENTAL, then INCREMENTAL — where the

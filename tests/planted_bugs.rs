@@ -168,6 +168,71 @@ fn gathering_when_the_service_restarts() -> Scenario {
     scenario
 }
 
+/// A backup that saves its document, then a restore by a second requester of two of the three
+/// writers (R78; R81: the third must hear nothing of it).
+fn backup_then_restore() -> Scenario {
+    let mut scenario = three_writers(FaultCatalogue::none());
+    let at = scenario
+        .steps
+        .iter()
+        .position(|s| s.step == Step::BackupComplete)
+        .expect("the canonical backup completes");
+    scenario.steps.insert(at, ProgramStep::new(Step::SaveAsXml));
+    let mut restore = vss_sim::sim::canonical_restore(1);
+    for step in &mut restore {
+        if step.step == Step::SelectAllForRestore {
+            step.step = Step::SelectForRestore {
+                writers: vec!["SqlWriter".into(), "WebWriter".into()],
+            };
+        }
+    }
+    scenario.steps.extend(restore);
+    scenario
+}
+
+/// A writer that stamps its component in every handler that gets `IVssWriterComponents`,
+/// OnBackupComplete included, where the document is read-only (R49).
+struct Scribbler;
+
+impl Writer for Scribbler {
+    fn on_identify(&mut self, _: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
+        metadata
+            .set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_NOT_THERE)
+            .add_component(ComponentType::VSS_CT_FILEGROUP, None, "Scribbles");
+        true
+    }
+    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        stamp(ctx)
+    }
+    fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+    fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+    fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        stamp(ctx)
+    }
+    fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let _ = stamp(ctx); // read-only here: VSS_E_BAD_STATE expected
+        true
+    }
+    fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+}
+
+/// `SetBackupStamp` on the writer's first component; whether it was accepted.
+fn stamp(ctx: &mut HandlerContext<'_>) -> bool {
+    let Some(key) = ctx.components().and_then(|c| c.first().cloned()) else {
+        return true;
+    };
+    ctx.set_backup_stamp(&key, "lsn-42").is_ok()
+}
+
 /// A writer that asks for the current set in every handler (R68), as many real writers log it.
 struct CuriousWriter;
 
@@ -203,15 +268,20 @@ impl Writer for CuriousWriter {
     }
 }
 
-/// Explores a backup by one [`CuriousWriter`] with the typestate shell.
+/// Explores a backup by one [`CuriousWriter`] (or, with `scribbler`, one [`Scribbler`]).
 fn curious_explorer(
     bug: Option<PlantedBug>,
+    scribbler: bool,
 ) -> Explorer<impl FnMut(SharedChooser) -> vss_sim::trace::Trace> {
     Explorer::new(move |chooser: SharedChooser| {
-        let mut builder = Vss::builder().chooser(chooser).writer(
-            WriterConfig::new(WriterClassId::from_u128(0xC0), "Curious"),
-            CuriousWriter,
-        );
+        let config = WriterConfig::new(WriterClassId::from_u128(0xC0), "Curious");
+        let mut builder = if scribbler {
+            Vss::builder().chooser(chooser).writer(config, Scribbler)
+        } else {
+            Vss::builder()
+                .chooser(chooser)
+                .writer(config, CuriousWriter)
+        };
         if let Some(bug) = bug {
             builder = builder.planted_bug(bug);
         }
@@ -243,11 +313,15 @@ fn explore(bug: PlantedBug, planted: bool) -> Exploration {
     };
     let with = planted.then_some(bug);
     let scenario = match bug {
-        PlantedBug::QueriesOutsideWindow => {
-            return curious_explorer(with)
+        PlantedBug::QueriesOutsideWindow | PlantedBug::DocumentWritableAnywhere => {
+            let scribbler = bug == PlantedBug::DocumentWritableAnywhere;
+            return curious_explorer(with, scribbler)
                 .bounds(bounds)
                 .judge(Judge::Engine)
-                .run()
+                .run();
+        }
+        PlantedBug::RestoreEventsForUnselected | PlantedBug::PostRestoreSkipsLastWriter => {
+            backup_then_restore()
         }
         PlantedBug::SecondSetInCreation => two_requesters(),
         PlantedBug::StatusForgetsFailure => reading_status(FaultCatalogue::standard()),

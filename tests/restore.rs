@@ -9,10 +9,11 @@ use std::rc::Rc;
 
 use common::fixture;
 use vss_sim::requester::{DynBackupComponents, Vss};
-use vss_sim::trace::{oracle, TraceEvent};
+use vss_sim::trace::oracle::{self, Party};
+use vss_sim::trace::TraceEvent;
 use vss_sim::vocab::{
     BackupState, Call, ComponentKey, ComponentType, FileDescriptor, FileRestoreStatus, Hresult,
-    ProviderId, RestoreMethod, RestoreTarget, RestoreType, WriterClassId, WriterEvent,
+    ProviderId, RestoreMethod, RestoreTarget, RestoreType, Rule, WriterClassId, WriterEvent,
     WriterFailure, WriterState,
 };
 use vss_sim::writer::{ComponentInfo, HandlerContext, Writer, WriterConfig, WriterMetadata};
@@ -25,6 +26,8 @@ type Log = Rc<RefCell<Vec<String>>>;
 struct Shop {
     log: Log,
     fail_in: Option<WriterEvent>,
+    /// Also tries a write OnPostRestore may not make (R49).
+    misbehaves: bool,
 }
 
 const SHOP: WriterClassId = WriterClassId::from_u128(0x5e0);
@@ -34,6 +37,7 @@ impl Shop {
         Self {
             log: Rc::clone(log),
             fail_in: None,
+            misbehaves: false,
         }
     }
 
@@ -110,9 +114,11 @@ impl Writer for Shop {
         for key in ctx.components().unwrap_or_default().to_vec() {
             let status = ctx.restore_component(&key).unwrap().file_restore_status;
             self.note(format!("PostRestore {} status {status:?}", key.name));
-            // R49: the document is read-only here, but for the post-restore failure message.
-            let target = ctx.set_restore_target(&key, RestoreTarget::VSS_RT_ORIGINAL);
-            self.note(format!("SetRestoreTarget in PostRestore {target:?}"));
+            if self.misbehaves {
+                // R49: the document is read-only here, but for the post-restore failure message.
+                let target = ctx.set_restore_target(&key, RestoreTarget::VSS_RT_ORIGINAL);
+                self.note(format!("SetRestoreTarget in PostRestore {target:?}"));
+            }
             if status == Some(FileRestoreStatus::VSS_RS_FAILED) {
                 ctx.set_post_restore_failure_msg(&key, "database left inconsistent")
                     .unwrap();
@@ -192,7 +198,10 @@ fn delivered(vss: &Vss, event: WriterEvent) -> Vec<u32> {
 #[test]
 fn r78_r83_a_restore_runs_pre_restore_copies_and_post_restore() {
     let log = Log::default();
-    let vss = machine(Shop::new(&log));
+    let vss = machine(Shop {
+        misbehaves: true,
+        ..Shop::new(&log)
+    });
     let bcd = backup(&vss);
     let mut bc = restoring(&vss, &bcd);
     bc.call_ok(Call::SetSelectedForRestore {
@@ -262,7 +271,16 @@ fn r78_r83_a_restore_runs_pre_restore_copies_and_post_restore() {
     assert_eq!(delivered(&vss, WriterEvent::PostRestore), [0]);
     // Q20: releasing a restore object owes no BackupShutdown (only the backup's one is sent).
     assert_eq!(delivered(&vss, WriterEvent::BackupShutdown).len(), 2);
-    oracle::check(&vss.trace()).assert_clean();
+    // The engine refused the writes OnPostRestore may not make; the oracle charges them to the
+    // writer (R49), and finds nothing else.
+    let report = oracle::check(&vss.trace());
+    report.assert_engine_clean();
+    let rules: Vec<_> = report
+        .violations()
+        .iter()
+        .map(|v| (v.rule, v.party))
+        .collect();
+    assert_eq!(rules, [(Rule::R49, Party::Writer); 2], "{report:?}");
 }
 
 #[test]
@@ -291,6 +309,11 @@ fn r84_failures_at_pre_and_post_restore_show_as_states_13_and_14() {
         .unwrap();
         // A writer's failure does not fail the operation (R84); the status says it.
         bc.call_and_wait(Call::PreRestore).unwrap();
+        bc.call_ok(Call::SetFileRestoreStatus {
+            component: key("Stock"),
+            status: FileRestoreStatus::VSS_RS_ALL,
+        })
+        .unwrap();
         bc.call_and_wait(Call::PostRestore).unwrap();
         let shop = bc
             .writer_status()
@@ -463,4 +486,61 @@ fn r79_a_windows_bcd_drives_a_simulated_restore() {
     assert_eq!(delivered(&vss, WriterEvent::PreRestore), [0]);
     assert_eq!(delivered(&vss, WriterEvent::PostRestore), [0]);
     oracle::check(&vss.trace()).assert_clean();
+}
+
+/// The scenario file form of a backup and a restore (`scenarios/restore/`): its expectations
+/// hold and the oracle finds nothing.
+#[test]
+fn r78_a_scenario_file_backs_up_and_restores() {
+    use vss_sim::sim::Scenario;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join("restore")
+        .join("backup-then-restore.toml");
+    let scenario = Scenario::load(&path).unwrap_or_else(|err| panic!("{err}"));
+    let outcome = scenario.run();
+    if let Err(mismatches) = scenario.check(&outcome) {
+        panic!("{mismatches:?}\n\ntrace:\n{}", outcome.trace.render());
+    }
+    oracle::check(&outcome.trace).assert_clean();
+}
+
+/// R83, R78: what the oracle says of a restoring requester that releases between PreRestore and
+/// the end of PostRestore, or calls PostRestore without reporting the files it restored; a crash
+/// is not the requester's decision.
+#[test]
+fn r83_r78_a_restoring_requester_finishes_what_it_started() {
+    for ending in ["release", "crash", "no status"] {
+        let log = Log::default();
+        let vss = machine(Shop::new(&log));
+        let bcd = backup(&vss);
+        let mut bc = restoring(&vss, &bcd);
+        bc.call_ok(Call::SetSelectedForRestore {
+            component: key("Sales"),
+            selected: true,
+        })
+        .unwrap();
+        bc.call_and_wait(Call::PreRestore).unwrap();
+        match ending {
+            "release" => bc.call_ok(Call::Release).unwrap(),
+            "crash" => bc.call_ok(Call::Crash).unwrap(),
+            _ => {
+                bc.call_and_wait(Call::PostRestore).unwrap();
+                bc.call_ok(Call::Release).unwrap();
+            }
+        }
+        let report = oracle::check(&vss.trace());
+        report.assert_engine_clean();
+        let broken: Vec<_> = report
+            .violations()
+            .iter()
+            .map(|v| (v.rule, v.party))
+            .collect();
+        let expected: &[(Rule, Party)] = match ending {
+            "release" => &[(Rule::R83, Party::Requester)],
+            "crash" => &[],
+            _ => &[(Rule::R78, Party::Requester)],
+        };
+        assert_eq!(broken, expected, "{ending}: {report:?}");
+    }
 }

@@ -141,6 +141,12 @@ impl Writer for BombWriter {
     fn on_backup_shutdown(&mut self, ctx: &mut HandlerContext<'_>, _: SnapshotSetId) -> bool {
         self.handle(ctx)
     }
+    fn on_pre_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx)
+    }
+    fn on_post_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.handle(ctx)
+    }
 }
 
 /// Which of a provider's methods panic.
@@ -235,9 +241,11 @@ impl Chooser for BombChooser {
     }
 }
 
-/// A whole backup (R40), then a second one whose DoSnapshotSet is aborted, then release: every
-/// writer event the coordinator raises for backups. The calls' results do not matter here.
+/// A whole backup (R40), then a second one whose DoSnapshotSet is aborted, then release, then a
+/// restore of the first one (R78): every writer event the coordinator raises. The calls'
+/// results do not matter here.
 fn backup_then_abort(vss: &Vss) {
+    let mut saved = String::new();
     for abort in [false, true] {
         let mut bc = vss.dynamic();
         let _ = bc.call(Call::InitializeForBackup);
@@ -254,10 +262,31 @@ fn backup_then_abort(vss: &Vss) {
             let _ = bc.call(Call::AbortBackup);
         } else {
             let _ = bc.call_and_wait(Call::DoSnapshotSet);
+            saved = bc.save_as_xml().unwrap_or_default();
             let _ = bc.call_and_wait(Call::BackupComplete);
         }
         let _ = bc.call(Call::Release);
     }
+    let mut bc = vss.dynamic();
+    let _ = bc.call(Call::InitializeForRestore { bcd: saved });
+    let _ = bc.call_and_wait(Call::GatherWriterMetadata);
+    for entry in bc.writer_components().unwrap_or_default() {
+        for component in entry.components {
+            let _ = bc.call(Call::SetSelectedForRestore {
+                component: vss_sim::vocab::ComponentKey {
+                    instance_id: entry.instance_id,
+                    writer_id: entry.writer_id,
+                    component_type: component.component_type,
+                    logical_path: component.logical_path,
+                    name: component.name,
+                },
+                selected: true,
+            });
+        }
+    }
+    let _ = bc.call_and_wait(Call::PreRestore);
+    let _ = bc.call_and_wait(Call::PostRestore);
+    let _ = bc.call(Call::Release);
 }
 
 fn panicked_handlers(trace: &Trace) -> BTreeSet<WriterEvent> {
@@ -302,6 +331,8 @@ fn a_writer_panicking_in_any_handler_with_a_bomb_payload_breaks_nothing() {
         WriterEvent::Abort,
         WriterEvent::BackupComplete,
         WriterEvent::BackupShutdown,
+        WriterEvent::PreRestore,
+        WriterEvent::PostRestore,
     ];
     for at in raised {
         let vss = Vss::builder()
@@ -565,6 +596,8 @@ fn every_user_trait_method_is_exercised_here() {
                 "on_abort",
                 "on_backup_complete",
                 "on_backup_shutdown",
+                "on_pre_restore",
+                "on_post_restore",
                 // `a_writer_panicking_after_its_wait_breaks_nothing`.
                 "on_wait_ended",
             ],

@@ -99,11 +99,19 @@ pub enum PlantedBug {
     /// An Abort raised while a writer is inside a handler is delivered at once instead of when
     /// the handler returns (structure, SERIAL).
     AbortIgnoresBusyWriter,
+    /// A writer's writes into its components are accepted in any handler that gets
+    /// `IVssWriterComponents`, OnBackupComplete and OnPostRestore included (queries, R49).
+    DocumentWritableAnywhere,
+    /// PreRestore and PostRestore reach every identified writer, selected for restore or not
+    /// (restore, R81).
+    RestoreEventsForUnselected,
+    /// PostRestore skips the last writer that received PreRestore (restore, R83).
+    PostRestoreSkipsLastWriter,
 }
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 20] = [
         Self::CompletionRecordedTwice,
         Self::PrepareSkipsLastWriter,
         Self::FreezeIgnoresLevels,
@@ -121,6 +129,9 @@ impl PlantedBug {
         Self::QueriesOutsideWindow,
         Self::CompleteNeverEnds,
         Self::AbortIgnoresBusyWriter,
+        Self::DocumentWritableAnywhere,
+        Self::RestoreEventsForUnselected,
+        Self::PostRestoreSkipsLastWriter,
     ];
 
     /// The oracle rule family that must catch it (as `trace::oracle::families` names them).
@@ -139,7 +150,8 @@ impl PlantedBug {
             Self::FreezeWindowLate => "timers",
             Self::QuerySeesEveryContext => "store",
             Self::SecondSetInCreation => "serialization",
-            Self::QueriesOutsideWindow => "queries",
+            Self::QueriesOutsideWindow | Self::DocumentWritableAnywhere => "queries",
+            Self::RestoreEventsForUnselected | Self::PostRestoreSkipsLastWriter => "restore",
             Self::CompleteNeverEnds => "termination",
         }
     }
@@ -148,6 +160,9 @@ impl PlantedBug {
     pub fn rule(self) -> Rule {
         match self {
             Self::CompletionRecordedTwice => Rule::Trace,
+            Self::DocumentWritableAnywhere => Rule::R49,
+            Self::RestoreEventsForUnselected => Rule::R81,
+            Self::PostRestoreSkipsLastWriter => Rule::R83,
             Self::AbortIgnoresBusyWriter => Rule::Serial,
             Self::PrepareSkipsLastWriter => Rule::R21,
             Self::FreezeIgnoresLevels => Rule::R46,

@@ -391,6 +391,7 @@ pub(super) fn event_view<'a>(
         level,
         restore_entry: restore.and_then(|doc| doc.writers.get(sw.restore_entry?)),
         restore_type: restore.and_then(|doc| doc.restore_type),
+        writes_anywhere: false,
     }
 }
 

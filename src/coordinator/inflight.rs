@@ -285,6 +285,7 @@ impl Coordinator {
         result: &mut Partial,
     ) -> Segment {
         let wide_queries = self.planted(super::PlantedBug::QueriesOutsideWindow);
+        let writes_anywhere = self.planted(super::PlantedBug::DocumentWritableAnywhere);
         let Self {
             writers,
             sessions,
@@ -297,6 +298,7 @@ impl Coordinator {
         let mut view =
             super::dispatch::event_view(s, writer, event, *policies, *now_ms, slot.config.level);
         view.set_queries_allowed |= wide_queries && s.set.data().is_some();
+        view.writes_anywhere = writes_anywhere;
         let mut ctx = HandlerContext::new(event, view);
         // Only OnIdentify builds a document: no other event pays for one.
         let mut metadata: Option<Box<WriterMetadata>> = None;

@@ -533,6 +533,11 @@ impl Coordinator {
                 {
                     list.pop();
                 }
+                if event == WriterEvent::PostRestore
+                    && self.planted(super::PlantedBug::PostRestoreSkipsLastWriter)
+                {
+                    list.pop();
+                }
                 Remaining::Writers {
                     list: list.into(),
                     pruned_at: session.departures,

@@ -102,30 +102,50 @@ impl Coordinator {
 
     /// The component `key` names in `session`'s restore document, and the running writer it
     /// belongs to; `VSS_E_OBJECT_NOT_FOUND` when the document lacks it or its writer is not
-    /// running (identified in this object's gather, R80).
+    /// running (identified in this object's gather, R80). A `GUID_NULL` instance names the
+    /// class (`SetSelectedForRestore`); any other names the running instance
+    /// (`SetSelectedForRestoreEx`), whatever instance id the document recorded.
     fn restored_component(
         &self,
         session: SessionNo,
         key: &ComponentKey,
     ) -> Result<(WriterNo, &BackupComponent), Hresult> {
+        let (writer, at, component) = self.find_restored(session, key)?;
+        let doc = self.sessions[session.0 as usize]
+            .restore_doc
+            .as_deref()
+            .ok_or(Hresult::VSS_E_BAD_STATE)?;
+        Ok((writer, &doc.writers[at].components[component]))
+    }
+
+    /// [`Self::restored_component`]'s writer, entry index and component index.
+    fn find_restored(
+        &self,
+        session: SessionNo,
+        key: &ComponentKey,
+    ) -> Result<(WriterNo, usize, usize), Hresult> {
         let s = &self.sessions[session.0 as usize];
         let doc = s.restore_doc.as_deref().ok_or(Hresult::VSS_E_BAD_STATE)?;
         let path = key.logical_path.as_deref().filter(|p| !p.is_empty());
         for (at, entry) in doc.writers.iter().enumerate() {
-            if !entry.matches(key) {
+            if entry.writer_id != key.writer_id {
                 continue;
             }
             let Some(component) = entry
                 .components
                 .iter()
-                .find(|c| c.logical_path.as_deref() == path && c.name == key.name)
+                .position(|c| c.logical_path.as_deref() == path && c.name == key.name)
             else {
                 continue;
             };
-            return self
-                .running_writer_for(session, at)
-                .map(|writer| (writer, component))
-                .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND);
+            let Some(writer) = self.running_writer_for(session, at) else {
+                continue;
+            };
+            if key.instance_id.is_null()
+                || self.writers[writer.0 as usize].instance_id == key.instance_id
+            {
+                return Ok((writer, at, component));
+            }
         }
         Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
     }
@@ -233,29 +253,18 @@ impl Coordinator {
         Reply::Done
     }
 
-    /// Applies `edit` to the document's component `key` names.
+    /// Applies `edit` to the document's component `key` names (checked to exist).
     fn edit_restored(
         &mut self,
         session: SessionNo,
         key: &ComponentKey,
         edit: impl FnOnce(&mut BackupComponent),
     ) {
-        let path = key.logical_path.as_deref().filter(|p| !p.is_empty());
-        let Some(doc) = self.sessions[session.0 as usize].restore_doc.as_deref_mut() else {
+        let Ok((_, at, component)) = self.find_restored(session, key) else {
             return;
         };
-        let found = doc
-            .writers
-            .iter_mut()
-            .filter(|entry| entry.matches(key))
-            .find_map(|entry| {
-                entry
-                    .components
-                    .iter_mut()
-                    .find(|c| c.logical_path.as_deref() == path && c.name == key.name)
-            });
-        if let Some(component) = found {
-            edit(component);
+        if let Some(doc) = self.sessions[session.0 as usize].restore_doc.as_deref_mut() {
+            edit(&mut doc.writers[at].components[component]);
         }
     }
 
@@ -272,6 +281,7 @@ impl Coordinator {
             })
             .collect();
         let component_mode = self.sessions[index].component_mode();
+        let self_planted_unselected = self.planted(super::PlantedBug::RestoreEventsForUnselected);
         let mut dropped = Vec::new();
         for (w, entry) in entries.into_iter().enumerate() {
             let instance_id = self.writers[w].instance_id;
@@ -299,7 +309,8 @@ impl Coordinator {
             let sw = &mut s.writers[w];
             sw.restore_entry = entry;
             sw.selected = keys;
-            if component_mode && sw.takes_part() && !restores_something {
+            let planted = self_planted_unselected;
+            if component_mode && sw.takes_part() && !restores_something && !planted {
                 sw.stage = Stage::Unselected;
                 dropped.push(WriterNo(super::index_u32(w)));
             }

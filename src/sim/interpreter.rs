@@ -13,8 +13,8 @@ use super::{FaultInjector, MachineFault, ProgramStep, RequesterFault};
 use crate::requester::{DynBackupComponents, Vss};
 use crate::trace::UserCode;
 use crate::vocab::{
-    minted_uuid, Bound, Call, ComponentKey, ComponentType, Hresult, IdKind, OpNo, ProviderId,
-    Reply, SnapshotId, WriterClassId, WriterInstanceId, WriterMetadataView,
+    minted_uuid, Bound, Call, ComponentKey, ComponentType, FileRestoreStatus, Hresult, IdKind,
+    OpNo, ProviderId, Reply, SnapshotId, WriterClassId, WriterInstanceId, WriterMetadataView,
 };
 use crate::writer::Outcome;
 
@@ -76,6 +76,8 @@ pub(crate) struct Interpreter<'a> {
     requesters: Vec<Requester>,
     /// Every operation any requester started, in order (for [`OpRef::Nth`]).
     ops: Vec<OpNo>,
+    /// The document the run's last `SaveAsXml` step saved (for `InitializeForRestore`).
+    saved_bcd: Option<String>,
 }
 
 /// One requester object and what it remembers.
@@ -113,6 +115,7 @@ impl<'a> Interpreter<'a> {
             faults,
             requesters,
             ops: Vec::new(),
+            saved_bcd: None,
         }
     }
 
@@ -321,6 +324,31 @@ impl<'a> Interpreter<'a> {
                 result.hr = Some(self.select(slot, Some(writers)));
                 return;
             }
+            Step::SaveAsXml => {
+                match self.requesters[slot].bc.save_as_xml() {
+                    Ok(xml) => {
+                        self.saved_bcd = Some(xml);
+                        result.hr = Some(Hresult::S_OK);
+                    }
+                    Err(hr) => result.hr = Some(hr),
+                }
+                return;
+            }
+            Step::SelectAllForRestore => {
+                result.hr = Some(self.select_for_restore(slot, None));
+                return;
+            }
+            Step::SelectForRestore { writers } => {
+                result.hr = Some(self.select_for_restore(slot, Some(writers)));
+                return;
+            }
+            Step::SetFileRestoreStatus {
+                component: None,
+                status,
+            } => {
+                result.hr = Some(self.restore_status_of_all(slot, *status));
+                return;
+            }
             Step::RestartWriter { .. }
             | Step::StopWriter { .. }
             | Step::StartWriter { .. }
@@ -422,6 +450,31 @@ impl<'a> Interpreter<'a> {
                 op: self.op(slot, *op),
             },
             Step::Release => Call::Release,
+            Step::InitializeForRestore { bcd } => Call::InitializeForRestore {
+                bcd: bcd
+                    .clone()
+                    .or_else(|| self.saved_bcd.clone())
+                    .unwrap_or_default(),
+            },
+            Step::SetSelectedForRestore {
+                component,
+                selected,
+            } => Call::SetSelectedForRestore {
+                component: self.component(slot, component),
+                selected: *selected,
+            },
+            Step::SetRestoreState { restore_type } => Call::SetRestoreState {
+                restore_type: *restore_type,
+            },
+            Step::PreRestore => Call::PreRestore,
+            Step::SetFileRestoreStatus {
+                component: Some(component),
+                status,
+            } => Call::SetFileRestoreStatus {
+                component: self.component(slot, component),
+                status: *status,
+            },
+            Step::PostRestore => Call::PostRestore,
             // Handled in `perform`, and answered before any call is made.
             Step::Crash
             | Step::Sleep { .. }
@@ -429,6 +482,12 @@ impl<'a> Interpreter<'a> {
             | Step::GetWriterStatus { .. }
             | Step::SelectAllComponents
             | Step::SelectComponents { .. }
+            | Step::SaveAsXml
+            | Step::SelectAllForRestore
+            | Step::SelectForRestore { .. }
+            | Step::SetFileRestoreStatus {
+                component: None, ..
+            }
             | Step::RestartWriter { .. }
             | Step::RestartService
             | Step::StopWriter { .. }
@@ -548,6 +607,81 @@ impl<'a> Interpreter<'a> {
         let mut first_error = Hresult::S_OK;
         for key in keys {
             if let Err(hr) = self.requesters[slot].bc.call(Call::AddComponent(key)) {
+                if first_error == Hresult::S_OK {
+                    first_error = hr;
+                }
+            }
+        }
+        first_error
+    }
+
+    /// `SetSelectedForRestore(…, true)` for every component of the named writers (all when
+    /// `None`) in the restore document (`GetWriterComponents`); the first failure.
+    fn select_for_restore(&mut self, slot: usize, writers: Option<&Vec<String>>) -> Hresult {
+        let classes = writers.map(|names| self.classes_of(names));
+        self.each_restored_component(
+            slot,
+            |key| Call::SetSelectedForRestore {
+                component: key,
+                selected: true,
+            },
+            |entry| {
+                classes
+                    .as_ref()
+                    .is_none_or(|c| c.contains(&entry.writer_id))
+            },
+            |_| true,
+        )
+    }
+
+    /// `SetFileRestoreStatus(status)` for every component selected for restore in the
+    /// document; the first failure.
+    fn restore_status_of_all(&mut self, slot: usize, status: FileRestoreStatus) -> Hresult {
+        self.each_restored_component(
+            slot,
+            |key| Call::SetFileRestoreStatus {
+                component: key,
+                status,
+            },
+            |_| true,
+            |component| component.selected_for_restore == Some(true),
+        )
+    }
+
+    /// `call(key)` for each component (`GUID_NULL` instance: the class) of the document's
+    /// writer entries `entry_filter` takes that `component_filter` takes; the first failure.
+    fn each_restored_component(
+        &mut self,
+        slot: usize,
+        call: impl Fn(ComponentKey) -> Call,
+        entry_filter: impl Fn(&crate::vocab::WriterComponents) -> bool,
+        component_filter: impl Fn(&crate::vocab::BackupComponent) -> bool,
+    ) -> Hresult {
+        let bc = &mut self.requesters[slot].bc;
+        let entries = match bc.writer_components() {
+            Ok(entries) => entries,
+            Err(hr) => return hr,
+        };
+        let keys: Vec<ComponentKey> = entries
+            .iter()
+            .filter(|entry| entry_filter(entry))
+            .flat_map(|entry| {
+                entry
+                    .components
+                    .iter()
+                    .filter(|c| component_filter(c))
+                    .map(|c| ComponentKey {
+                        instance_id: WriterInstanceId::NULL,
+                        writer_id: entry.writer_id,
+                        component_type: c.component_type,
+                        logical_path: c.logical_path.clone(),
+                        name: c.name.clone(),
+                    })
+            })
+            .collect();
+        let mut first_error = Hresult::S_OK;
+        for key in keys {
+            if let Err(hr) = bc.call(call(key)) {
                 if first_error == Hresult::S_OK {
                     first_error = hr;
                 }

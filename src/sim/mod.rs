@@ -52,7 +52,8 @@ pub use fuzzing::{
 };
 pub use interpreter::StepResult;
 pub use program::{
-    canonical_backup, ComponentRef, Mangle, OpRef, ProgramStep, SnapshotRef, StatusRows, Step,
+    canonical_backup, canonical_restore, ComponentRef, Mangle, OpRef, ProgramStep, SnapshotRef,
+    StatusRows, Step,
 };
 pub(crate) use run::{Faults, Substitute};
 pub use run::{RunOutcome, Runner};

@@ -13,7 +13,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{BackupState, Hresult, ProviderId, SignalName, WriterClassId, WriterState};
+use crate::vocab::{
+    BackupState, FileRestoreStatus, Hresult, ProviderId, RestoreType, SignalName, WriterClassId,
+    WriterState,
+};
 
 /// Writer states and `hrFailure` by writer name, as `GetWriterStatus` reports them.
 pub type StatusRows = BTreeMap<String, (WriterState, Hresult)>;
@@ -159,6 +162,48 @@ pub enum Step {
     },
     /// `FreeWriterStatus` (R28).
     FreeWriterStatus,
+    /// `SaveAsXML` (R31, R113): the run keeps the document, for a later
+    /// `InitializeForRestore` of any requester.
+    SaveAsXml,
+    /// `InitializeForRestore` (R79) with `bcd`, or with the document the run's last `SaveAsXml`
+    /// kept (`None`; an empty document when none was saved, which does not load).
+    InitializeForRestore {
+        /// The Backup Components Document's XML.
+        bcd: Option<String>,
+    },
+    /// `SetSelectedForRestore(…, true)` for every component of the restore document whose
+    /// writer runs (`GetWriterComponents`, R80); the first failure.
+    SelectAllForRestore,
+    /// `SetSelectedForRestore(…, true)` for every component of these writers, by name, in the
+    /// restore document (R80, R81); the first failure.
+    SelectForRestore {
+        /// Writer names.
+        writers: Vec<String>,
+    },
+    /// `SetSelectedForRestore` of one component (R80).
+    SetSelectedForRestore {
+        /// Which component.
+        component: ComponentRef,
+        /// `bSelectedForRestore`.
+        selected: bool,
+    },
+    /// `SetRestoreState` (R78).
+    SetRestoreState {
+        /// The restore type.
+        restore_type: RestoreType,
+    },
+    /// `PreRestore` (R82).
+    PreRestore,
+    /// `SetFileRestoreStatus` (R78) of one component, or (`None`) of every component selected
+    /// for restore in the document; the first failure.
+    SetFileRestoreStatus {
+        /// Which component; `None`: every selected one.
+        component: Option<ComponentRef>,
+        /// The status.
+        status: FileRestoreStatus,
+    },
+    /// `PostRestore` (R83).
+    PostRestore,
     /// `IVssAsync::Wait`; `None` waits without limit (R37).
     Wait {
         /// Which operation.
@@ -390,7 +435,8 @@ impl ProgramStep {
         let mut names: Vec<&str> = match &self.step {
             Step::EnableWriters { writers }
             | Step::DisableWriters { writers }
-            | Step::SelectComponents { writers } => writers.iter().map(String::as_str).collect(),
+            | Step::SelectComponents { writers }
+            | Step::SelectForRestore { writers } => writers.iter().map(String::as_str).collect(),
             Step::RestartWriter { writer }
             | Step::StopWriter { writer }
             | Step::StartWriter { writer } => vec![writer.as_str()],
@@ -399,6 +445,14 @@ impl ProgramStep {
             }
             | Step::SetBackupSucceeded {
                 component: ComponentRef::Named { writer, .. },
+                ..
+            }
+            | Step::SetSelectedForRestore {
+                component: ComponentRef::Named { writer, .. },
+                ..
+            }
+            | Step::SetFileRestoreStatus {
+                component: Some(ComponentRef::Named { writer, .. }),
                 ..
             } => vec![writer.as_str()],
             Step::GetWriterMetadata {
@@ -440,6 +494,36 @@ pub fn canonical_backup(requester: u32) -> Vec<ProgramStep> {
         Step::GatherWriterStatus,
         wait(),
         Step::BackupComplete,
+        wait(),
+        Step::Release,
+    ]
+    .into_iter()
+    .map(|step| ProgramStep::by(requester, step))
+    .collect()
+}
+
+/// The canonical restore of R78, by requester `requester`, of the document the run's last
+/// `SaveAsXml` kept: initialize for restore, metadata, every component selected, PreRestore,
+/// every file restored (`VSS_RS_ALL`), PostRestore, status, release.
+pub fn canonical_restore(requester: u32) -> Vec<ProgramStep> {
+    let wait = || Step::Wait {
+        op: OpRef::Last,
+        timeout_ms: None,
+    };
+    [
+        Step::InitializeForRestore { bcd: None },
+        Step::GatherWriterMetadata,
+        wait(),
+        Step::SelectAllForRestore,
+        Step::PreRestore,
+        wait(),
+        Step::SetFileRestoreStatus {
+            component: None,
+            status: FileRestoreStatus::VSS_RS_ALL,
+        },
+        Step::PostRestore,
+        wait(),
+        Step::GatherWriterStatus,
         wait(),
         Step::Release,
     ]

@@ -104,8 +104,10 @@ impl fmt::Display for WriterEvent {
     }
 }
 
-/// A writer-side query or report made from a handler (R66, R68, R69, R70).
+/// A writer-side query or report made from a handler (R66, R68, R69, R70), or a write into its
+/// components of the Backup Components Document (R49, R114).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum WriterQuery {
     /// `GetCurrentSnapshotSetId` (R68).
     CurrentSnapshotSetId,
@@ -115,6 +117,54 @@ pub enum WriterQuery {
     CurrentVolumes,
     /// `SetWriterFailure` (R66).
     SetWriterFailure,
+    /// `IVssComponent::SetBackupStamp` (R114; OnPrepareBackup, OnPostSnapshot).
+    SetBackupStamp,
+    /// `IVssComponent::SetBackupMetadata` (R114; OnPrepareBackup, OnPostSnapshot).
+    SetBackupMetadata,
+    /// `IVssComponent::SetRestoreMetadata` (R114; OnPreRestore).
+    SetRestoreMetadata,
+    /// `IVssComponent::SetRestoreTarget` (R114; OnPreRestore).
+    SetRestoreTarget,
+    /// `IVssComponent::AddDirectedTarget` (R114; OnPreRestore).
+    AddDirectedTarget,
+    /// `IVssComponent::SetPreRestoreFailureMsg` (R67; OnPreRestore).
+    SetPreRestoreFailureMsg,
+    /// `IVssComponent::SetPostRestoreFailureMsg` (R67; OnPostRestore).
+    SetPostRestoreFailureMsg,
+}
+
+impl WriterQuery {
+    /// A write into the writer's components of the document, not a query (R49, R114).
+    pub const fn writes_document(self) -> bool {
+        !matches!(
+            self,
+            Self::CurrentSnapshotSetId
+                | Self::SnapshotDeviceName
+                | Self::CurrentVolumes
+                | Self::SetWriterFailure
+        )
+    }
+
+    /// Whether this write into the document is allowed during `event` (R49, R114; Q18: the
+    /// post-restore failure message is the one write OnPostRestore may make). `false` for the
+    /// queries.
+    pub const fn writable_in(self, event: WriterEvent) -> bool {
+        match self {
+            Self::SetBackupStamp | Self::SetBackupMetadata => matches!(
+                event,
+                WriterEvent::PrepareForBackup | WriterEvent::PostSnapshot
+            ),
+            Self::SetRestoreMetadata
+            | Self::SetRestoreTarget
+            | Self::AddDirectedTarget
+            | Self::SetPreRestoreFailureMsg => matches!(event, WriterEvent::PreRestore),
+            Self::SetPostRestoreFailureMsg => matches!(event, WriterEvent::PostRestore),
+            Self::CurrentSnapshotSetId
+            | Self::SnapshotDeviceName
+            | Self::CurrentVolumes
+            | Self::SetWriterFailure => false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,9 @@ pub(crate) struct EventView<'a> {
     pub(crate) restore_entry: Option<&'a WriterComponents>,
     /// In a restore: `SetRestoreState`'s type.
     pub(crate) restore_type: Option<RestoreType>,
+    /// `PlantedBug::DocumentWritableAnywhere`: writes are accepted in any handler that gets
+    /// `IVssWriterComponents`.
+    pub(crate) writes_anywhere: bool,
 }
 
 /// One volume of the current set and, once committed, its shadow copy device.
@@ -95,21 +98,24 @@ pub(crate) enum ComponentWrite {
 }
 
 impl ComponentWrite {
-    /// The one handler that may make this write (R49, R114): the backup writes in
+    /// The `IVssComponent` method that makes this write, as the trace names it.
+    pub(crate) fn query(&self) -> WriterQuery {
+        match self {
+            Self::BackupStamp(_) => WriterQuery::SetBackupStamp,
+            Self::BackupMetadata(_) => WriterQuery::SetBackupMetadata,
+            Self::RestoreMetadata(_) => WriterQuery::SetRestoreMetadata,
+            Self::RestoreTarget(_) => WriterQuery::SetRestoreTarget,
+            Self::DirectedTarget(_) => WriterQuery::AddDirectedTarget,
+            Self::PreRestoreFailureMsg(_) => WriterQuery::SetPreRestoreFailureMsg,
+            Self::PostRestoreFailureMsg(_) => WriterQuery::SetPostRestoreFailureMsg,
+        }
+    }
+
+    /// Whether the write may be made during `event` (R49, R114): the backup writes in
     /// OnPrepareBackup and OnPostSnapshot, the restore writes in OnPreRestore, the post-restore
     /// failure message in OnPostRestore.
     fn allowed_in(&self, event: WriterEvent) -> bool {
-        match self {
-            Self::BackupStamp(_) | Self::BackupMetadata(_) => matches!(
-                event,
-                WriterEvent::PrepareForBackup | WriterEvent::PostSnapshot
-            ),
-            Self::RestoreMetadata(_)
-            | Self::RestoreTarget(_)
-            | Self::DirectedTarget(_)
-            | Self::PreRestoreFailureMsg(_) => event == WriterEvent::PreRestore,
-            Self::PostRestoreFailureMsg(_) => event == WriterEvent::PostRestore,
-        }
+        self.query().writable_in(event)
     }
 
     /// Applies the write to `component`.
@@ -509,12 +515,24 @@ impl<'a> HandlerContext<'a> {
         )
     }
 
+    /// Makes `write`, recording it with its result (R49, R114).
     fn write_component(
         &mut self,
         component: &ComponentKey,
         write: ComponentWrite,
     ) -> Result<(), Hresult> {
-        if !write.allowed_in(self.event) {
+        let query = write.query();
+        let result = self.try_write_component(component, write);
+        self.record(query, result.err().unwrap_or(Hresult::S_OK));
+        result
+    }
+
+    fn try_write_component(
+        &mut self,
+        component: &ComponentKey,
+        write: ComponentWrite,
+    ) -> Result<(), Hresult> {
+        if !write.allowed_in(self.event) && !self.view.writes_anywhere {
             return Err(Hresult::VSS_E_BAD_STATE);
         }
         if matches!(write, ComponentWrite::RestoreMetadata(_))
@@ -572,6 +590,7 @@ mod tests {
             level: ApplicationLevel::VSS_APP_FRONT_END,
             restore_entry: None,
             restore_type: None,
+            writes_anywhere: false,
         }
     }
 

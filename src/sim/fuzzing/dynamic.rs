@@ -54,7 +54,7 @@ fn decode_writers(input: &mut Input<'_>) -> Vec<WriterSpec> {
             let freeze_timeout_ms = input.pick(&FREEZE_TIMEOUTS_MS);
             let mut script = BTreeMap::new();
             for _ in 0..input.below(4) {
-                let event = input.pick(&crate::vocab::WriterEvent::BACKUP);
+                let event = input.pick(&crate::vocab::WriterEvent::ALL);
                 script.insert(event, reaction(input));
             }
             WriterSpec {
@@ -114,7 +114,7 @@ pub(super) fn decode_program(input: &mut Input<'_>, writers: usize) -> Vec<Progr
 /// Decodes one opcode (and its arguments) onto `program`: 0 a sleep, 1 a prefix of the
 /// canonical backup (R40) by one requester, 2.. one step.
 pub(super) fn decode_op(input: &mut Input<'_>, program: &mut Vec<ProgramStep>, writers: usize) {
-    const STEPS: u8 = 33;
+    const STEPS: u8 = 41;
     let opcode = input.byte() % (2 + STEPS);
     match opcode {
         0 => program.push(ProgramStep::new(Step::Sleep {
@@ -173,12 +173,41 @@ fn classes(input: &mut Input<'_>) -> Vec<WriterClassId> {
         .collect()
 }
 
-/// Decodes step number `step` (of 33) and its arguments, for a machine of `writers` writers.
+/// Decodes step number `step` (of 41) and its arguments, for a machine of `writers` writers.
 pub(super) fn decode_step(step: u8, input: &mut Input<'_>, writers: usize) -> Step {
-    if step <= 11 {
-        decode_setup_step(step, input)
-    } else {
-        decode_backup_step(step, input, writers)
+    match step {
+        0..=11 => decode_setup_step(step, input),
+        12..=32 => decode_backup_step(step, input, writers),
+        _ => decode_restore_step(step, input, writers),
+    }
+}
+
+/// Steps 33–40: the document and the restore (R78–R84), the document mostly the one the run
+/// saved, sometimes a broken one.
+fn decode_restore_step(step: u8, input: &mut Input<'_>, writers: usize) -> Step {
+    match step {
+        33 => Step::SaveAsXml,
+        34 => Step::InitializeForRestore {
+            bcd: match input.byte() % 8 {
+                0 => Some(String::new()),
+                1 => Some("<BACKUP_COMPONENTS/>".into()),
+                _ => None,
+            },
+        },
+        35 => Step::SelectAllForRestore,
+        36 => Step::SelectForRestore {
+            writers: vec![format!("W{}", input.below(writers))],
+        },
+        37 => Step::SetSelectedForRestore {
+            component: component(input),
+            selected: input.byte() % 4 != 0,
+        },
+        38 => Step::PreRestore,
+        39 => Step::SetFileRestoreStatus {
+            component: None,
+            status: input.pick(&crate::vocab::FileRestoreStatus::ALL),
+        },
+        _ => Step::PostRestore,
     }
 }
 

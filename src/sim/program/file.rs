@@ -5,7 +5,10 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{ComponentRef, OpRef, ProgramStep, SnapshotRef, StatusRows, Step};
-use crate::vocab::{BackupState, BackupType, Hresult, ProviderId, SignalName, WriterClassId};
+use crate::vocab::{
+    BackupState, BackupType, FileRestoreStatus, Hresult, ProviderId, RestoreType, SignalName,
+    WriterClassId,
+};
 
 macro_rules! step_names {
     ($($name:ident),* $(,)?) => {
@@ -50,6 +53,15 @@ step_names!(
     SetBackupSucceeded,
     BackupComplete,
     AbortBackup,
+    SaveAsXml,
+    InitializeForRestore,
+    SelectAllForRestore,
+    SelectForRestore,
+    SetSelectedForRestore,
+    SetRestoreState,
+    PreRestore,
+    SetFileRestoreStatus,
+    PostRestore,
     GatherWriterStatus,
     GetWriterStatusCount,
     GetWriterStatus,
@@ -126,6 +138,14 @@ struct RawStep {
     remotely: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bytes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bcd: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    selected: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    restore_type: Option<RestoreType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    status: Option<FileRestoreStatus>,
 }
 
 impl RawStep {
@@ -163,6 +183,10 @@ impl RawStep {
         check(self.expose.is_some(), "expose");
         check(self.remotely.is_some(), "remotely");
         check(self.bytes.is_some(), "bytes");
+        check(self.bcd.is_some(), "bcd");
+        check(self.selected.is_some(), "selected");
+        check(self.restore_type.is_some(), "restore_type");
+        check(self.status.is_some(), "status");
         keys
     }
 }
@@ -209,6 +233,15 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::SetBackupSucceeded
             | N::BackupComplete
             | N::AbortBackup => backup_step(call, &mut raw)?,
+            N::SaveAsXml
+            | N::InitializeForRestore
+            | N::SelectAllForRestore
+            | N::SelectForRestore
+            | N::SetSelectedForRestore
+            | N::SetRestoreState
+            | N::PreRestore
+            | N::SetFileRestoreStatus
+            | N::PostRestore => restore_step(call, &mut raw)?,
             N::GatherWriterStatus
             | N::GetWriterStatusCount
             | N::GetWriterStatus
@@ -344,6 +377,35 @@ fn backup_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
     })
 }
 
+/// The document and the restore (R78–R84).
+fn restore_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
+    use StepName as N;
+    Ok(match call {
+        N::SaveAsXml => Step::SaveAsXml,
+        N::InitializeForRestore => Step::InitializeForRestore {
+            bcd: raw.bcd.take(),
+        },
+        N::SelectAllForRestore => Step::SelectAllForRestore,
+        N::SelectForRestore => Step::SelectForRestore {
+            writers: required(raw.writers.take(), call, "writers")?,
+        },
+        N::SetSelectedForRestore => Step::SetSelectedForRestore {
+            component: required(raw.component.take(), call, "component")?,
+            selected: raw.selected.take().unwrap_or(true),
+        },
+        N::SetRestoreState => Step::SetRestoreState {
+            restore_type: required(raw.restore_type.take(), call, "restore_type")?,
+        },
+        N::PreRestore => Step::PreRestore,
+        N::SetFileRestoreStatus => Step::SetFileRestoreStatus {
+            component: raw.component.take(),
+            status: required(raw.status.take(), call, "status")?,
+        },
+        N::PostRestore => Step::PostRestore,
+        _ => return Err(format!("`{}` is not a restore step", call.as_str())),
+    })
+}
+
 /// Writer status.
 fn status_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
     use StepName as N;
@@ -453,6 +515,15 @@ impl StepName {
             Step::SetBackupSucceeded { .. } => Self::SetBackupSucceeded,
             Step::BackupComplete => Self::BackupComplete,
             Step::AbortBackup => Self::AbortBackup,
+            Step::SaveAsXml => Self::SaveAsXml,
+            Step::InitializeForRestore { .. } => Self::InitializeForRestore,
+            Step::SelectAllForRestore => Self::SelectAllForRestore,
+            Step::SelectForRestore { .. } => Self::SelectForRestore,
+            Step::SetSelectedForRestore { .. } => Self::SetSelectedForRestore,
+            Step::SetRestoreState { .. } => Self::SetRestoreState,
+            Step::PreRestore => Self::PreRestore,
+            Step::SetFileRestoreStatus { .. } => Self::SetFileRestoreStatus,
+            Step::PostRestore => Self::PostRestore,
             Step::GatherWriterStatus => Self::GatherWriterStatus,
             Step::GetWriterStatusCount => Self::GetWriterStatusCount,
             Step::GetWriterStatus { .. } => Self::GetWriterStatus,
@@ -496,8 +567,22 @@ impl RawStep {
             }
             Step::EnableWriters { writers }
             | Step::DisableWriters { writers }
-            | Step::SelectComponents { writers } => {
+            | Step::SelectComponents { writers }
+            | Step::SelectForRestore { writers } => {
                 raw.writers = Some(writers.clone());
+            }
+            Step::InitializeForRestore { bcd } => raw.bcd.clone_from(bcd),
+            Step::SetSelectedForRestore {
+                component,
+                selected,
+            } => {
+                raw.component = Some(component.clone());
+                raw.selected = (!selected).then_some(false);
+            }
+            Step::SetRestoreState { restore_type } => raw.restore_type = Some(*restore_type),
+            Step::SetFileRestoreStatus { component, status } => {
+                raw.component.clone_from(component);
+                raw.status = Some(*status);
             }
             Step::GetWriterMetadata { expect_writers } => {
                 raw.expect_writers.clone_from(expect_writers);
@@ -621,6 +706,24 @@ mod tests {
                 remotely: true,
             }),
             ProgramStep::new(Step::BreakSnapshotSet),
+            ProgramStep::new(Step::InitializeForRestore {
+                bcd: Some("<BACKUP_COMPONENTS/>".into()),
+            }),
+            ProgramStep::new(Step::SetSelectedForRestore {
+                component: ComponentRef::Named {
+                    writer: "W".into(),
+                    logical_path: None,
+                    name: "db".into(),
+                },
+                selected: false,
+            }),
+            ProgramStep::new(Step::SetFileRestoreStatus {
+                component: None,
+                status: FileRestoreStatus::VSS_RS_ALL,
+            }),
+            ProgramStep::new(Step::SetRestoreState {
+                restore_type: RestoreType::VSS_RTYPE_OTHER,
+            }),
             ProgramStep::new(Step::WriteToVolume {
                 volume: "C:\\".into(),
                 bytes: 1 << 30,

@@ -115,6 +115,7 @@ mod obligations;
 mod ordering;
 mod participation;
 mod queries;
+mod restore;
 #[cfg(test)]
 mod scenarios;
 mod serialization;
@@ -195,7 +196,7 @@ pub fn check(trace: &Trace) -> Report {
 
 /// The oracle's rule families, by name, with the rules each judges: which part of the oracle
 /// checks a rule (the rule catalogue lists it with each entry).
-pub fn families() -> [(&'static str, &'static [Rule]); 13] {
+pub fn families() -> [(&'static str, &'static [Rule]); 14] {
     [
         ("structure", structure::RULES),
         ("participation", participation::RULES),
@@ -209,6 +210,7 @@ pub fn families() -> [(&'static str, &'static [Rule]); 13] {
         ("serialization", serialization::RULES),
         ("queries", queries::RULES),
         ("store", store::RULES),
+        ("restore", restore::RULES),
         ("termination", termination::RULES),
     ]
 }
@@ -230,6 +232,7 @@ struct Families {
     serialization: serialization::SerializationRules,
     queries: queries::QueryRules,
     store: store::StoreRules,
+    restore: restore::RestoreRules,
     termination: termination::TerminationRules,
 }
 
@@ -247,6 +250,7 @@ impl Rules for Families {
         self.serialization.observe(cx, event);
         self.queries.observe(cx, event);
         self.store.observe(cx, event);
+        self.restore.observe(cx, event);
         self.termination.observe(cx, event);
     }
 
@@ -263,6 +267,7 @@ impl Rules for Families {
         self.serialization.finish(cx);
         self.queries.finish(cx);
         self.store.finish(cx);
+        self.restore.finish(cx);
         self.termination.finish(cx);
     }
 }
@@ -482,6 +487,7 @@ mod tests {
             include_str!("serialization.rs"),
             include_str!("queries.rs"),
             include_str!("store.rs"),
+            include_str!("restore.rs"),
             include_str!("termination.rs"),
         ];
         for ((name, declared), source) in families().into_iter().zip(sources) {

@@ -9,7 +9,7 @@ use crate::vocab::Rule;
 use crate::vocab::{Hresult, QueryWindow, WriterEvent};
 
 /// The rules this family judges.
-pub(super) const RULES: &[Rule] = &[Rule::R66, Rule::R68, Rule::R69, Rule::R70];
+pub(super) const RULES: &[Rule] = &[Rule::R49, Rule::R66, Rule::R68, Rule::R69, Rule::R70];
 
 /// The writer-query rules.
 #[derive(Debug, Default)]
@@ -77,6 +77,40 @@ fn queried(
             set_query(cx, s, w, during, query, hr);
         }
         WriterQuery::SnapshotDeviceName => device_name(cx, w, during, hr),
+        write => document_write(cx, s, w, during, write, hr),
+    }
+}
+
+/// R49, R114: a writer writes into its components only in the handlers that may: the backup's
+/// in OnPrepareBackup and OnPostSnapshot, the restore's in OnPreRestore, the post-restore
+/// failure message in OnPostRestore. Elsewhere the writer is at fault and the engine must
+/// refuse the write with `VSS_E_BAD_STATE`.
+fn document_write(
+    cx: &mut Cx<'_>,
+    s: SessionNo,
+    w: WriterNo,
+    during: WriterEvent,
+    write: WriterQuery,
+    hr: Hresult,
+) {
+    if write.writable_in(during) {
+        return;
+    }
+    let name = cx.model.writer(w);
+    let handler = during.handler_name();
+    let at = cx.now.at_ms;
+    cx.writer(
+        Rule::R49,
+        format!("{name} called {write:?} in {handler} ({s}) at {at} ms, where the document is not its to change"),
+    );
+    if hr != Hresult::VSS_E_BAD_STATE {
+        cx.engine(
+            Rule::R49,
+            format!(
+                "{name}'s {write:?} in {handler} at {at} ms returned {hr}; it must be refused \
+                 with VSS_E_BAD_STATE"
+            ),
+        );
     }
 }
 
