@@ -544,3 +544,47 @@ fn r83_r78_a_restoring_requester_finishes_what_it_started() {
         assert_eq!(broken, expected, "{ending}: {report:?}");
     }
 }
+
+/// The typestate shell's restore path (R78–R83): the same restore as the dynamic one, where the
+/// order is the types' business.
+#[test]
+fn r78_the_typestate_restore_path_runs_a_restore() {
+    let log = Log::default();
+    let vss = machine(Shop::new(&log));
+    let bcd = backup(&vss);
+    let bc = vss
+        .backup_components()
+        .initialize_for_restore(&bcd)
+        .unwrap();
+    let mut discovered = bc.gather_writer_metadata().unwrap().wait().unwrap();
+    discovered
+        .set_selected_for_restore(&key("Sales"), true)
+        .unwrap();
+    discovered
+        .add_restore_subcomponent(&key("Sales"), "Sales", "2024")
+        .unwrap();
+    discovered
+        .set_restore_state(RestoreType::VSS_RTYPE_BY_COPY)
+        .unwrap();
+    let mut prepared = discovered.pre_restore().unwrap().wait().unwrap();
+    let entries = prepared.writer_components().unwrap();
+    let sales = &entries
+        .iter()
+        .find(|e| e.writer_id == SHOP)
+        .unwrap()
+        .components[0];
+    assert_eq!(sales.restore_subcomponents.len(), 1);
+    assert_eq!(sales.restore_target, Some(RestoreTarget::VSS_RT_ALTERNATE));
+    prepared
+        .set_file_restore_status(&key("Sales"), FileRestoreStatus::VSS_RS_ALL)
+        .unwrap();
+    let mut restored = prepared.post_restore().unwrap().wait().unwrap();
+    assert!(restored
+        .writer_status()
+        .unwrap()
+        .iter()
+        .all(|s| s.state == WriterState::VSS_WS_STABLE));
+    restored.release();
+    assert!(log.borrow().iter().any(|l| l.contains("subs 1")));
+    oracle::check(&vss.trace()).assert_clean();
+}

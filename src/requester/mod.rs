@@ -26,18 +26,32 @@
 //! | `SetPreviousBackupStamp` | `set_previous_backup_stamp` | `Call::SetPreviousBackupStamp` |
 //! | `GatherWriterStatus` + `GetWriterStatus` | `writer_status`; `gather_writer_status`, `writer_status_count`, `writer_status_at`, `free_writer_status` | `Call::GatherWriterStatus`, `Call::WriterStatusCount`, `Call::WriterStatus`, `Call::FreeWriterStatus` |
 //! | `IVssAsync::Wait` / `QueryStatus` / `Cancel` | [`Pending::wait`], [`Pending::wait_ms`], [`Pending::query_status`], [`Pending::cancel`] | `Call::Wait`, `Call::QueryStatus`, `Call::Cancel` |
+//! | `InitializeForRestore` | [`BackupComponents::initialize_for_restore`] | `Call::InitializeForRestore` |
+//! | `GetWriterComponentsCount` / `GetWriterComponents` | `writer_components` | `writer_components`, `Call::WriterComponentsCount`, `Call::WriterComponents` |
+//! | `SetSelectedForRestore(Ex)` | `set_selected_for_restore`, `select_all_for_restore` | `Call::SetSelectedForRestore` |
+//! | `AddRestoreSubcomponent` | `add_restore_subcomponent` | `Call::AddRestoreSubcomponent` |
+//! | `SetRestoreOptions` / `SetAdditionalRestores` / `AddNewTarget` / `SetRestoreState` | `set_restore_options`, `set_additional_restores`, `add_new_target`, `set_restore_state` | `Call::SetRestoreOptions`, `Call::SetAdditionalRestores`, `Call::AddNewTarget`, `Call::SetRestoreState` |
+//! | `PreRestore` | `pre_restore` | `Call::PreRestore` |
+//! | `SetFileRestoreStatus` | `set_file_restore_status` | `Call::SetFileRestoreStatus` |
+//! | `PostRestore` | `post_restore` | `Call::PostRestore` |
+//! | `SetBackupOptions` | – | `Call::SetBackupOptions` |
 //! | `Release` | drop, `release` | drop, `Call::Release` |
 //! | (process dies) | `crash` | `Call::Crash` |
 
 mod dynamic;
 mod pending;
+mod restore;
 mod typestate;
 mod vss;
 
 pub use dynamic::{AsyncError, DynBackupComponents};
 pub use pending::{
-    Abortable, Completing, GatheringMetadata, GatheringStatus, Operation, Pending, Preparing,
-    Snapshotting, WaitError, Waited,
+    Abortable, Completing, GatheringMetadata, GatheringRestoreMetadata, GatheringStatus, Operation,
+    Pending, PostRestoring, PreRestoring, Preparing, Snapshotting, WaitError, Waited,
+};
+pub use restore::{
+    PostRestoreFailed, PreRestoreFailed, PreRestored, RestoreDiscovered, RestoreInitialized,
+    RestoreMetadataFailed, Restored,
 };
 pub use typestate::{
     Aborted, BackupComponents, CompleteFailed, Completed, Discovered, Initialized, MetadataFailed,

@@ -32,6 +32,15 @@ pub struct Snapshotting;
 /// `BackupComplete` in flight.
 #[derive(Debug)]
 pub struct Completing;
+/// `GatherWriterMetadata` in flight for a restore.
+#[derive(Debug)]
+pub struct GatheringRestoreMetadata;
+/// `PreRestore` in flight.
+#[derive(Debug)]
+pub struct PreRestoring;
+/// `PostRestore` in flight.
+#[derive(Debug)]
+pub struct PostRestoring;
 /// `GatherWriterStatus` in flight from state `S`, which it returns to either way: a failed
 /// status gather changes nothing about the backup.
 #[derive(Debug)]
@@ -53,6 +62,18 @@ impl Operation for Completing {
     type Done = Completed;
     type Failed = CompleteFailed;
 }
+impl Operation for GatheringRestoreMetadata {
+    type Done = super::RestoreDiscovered;
+    type Failed = super::RestoreMetadataFailed;
+}
+impl Operation for PreRestoring {
+    type Done = super::PreRestored;
+    type Failed = super::PreRestoreFailed;
+}
+impl Operation for PostRestoring {
+    type Done = super::Restored;
+    type Failed = super::PostRestoreFailed;
+}
 impl<S> Operation for GatheringStatus<S> {
     type Done = S;
     type Failed = S;
@@ -71,6 +92,9 @@ mod sealed {
     impl Sealed for super::Preparing {}
     impl Sealed for super::Snapshotting {}
     impl Sealed for super::Completing {}
+    impl Sealed for super::GatheringRestoreMetadata {}
+    impl Sealed for super::PreRestoring {}
+    impl Sealed for super::PostRestoring {}
     impl<S> Sealed for super::GatheringStatus<S> {}
 }
 

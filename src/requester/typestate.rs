@@ -190,7 +190,7 @@ use crate::vocab::{
 /// ```
 #[must_use = "dropping a requester object releases it (R32), which ends the backup"]
 pub struct BackupComponents<S> {
-    inner: DynBackupComponents,
+    pub(super) inner: DynBackupComponents,
     _state: PhantomData<S>,
 }
 
@@ -261,29 +261,29 @@ states! {
 }
 
 impl<S> BackupComponents<S> {
-    fn into_state<T>(self) -> BackupComponents<T> {
+    pub(super) fn into_state<T>(self) -> BackupComponents<T> {
         BackupComponents {
             inner: self.inner,
             _state: PhantomData,
         }
     }
 
-    fn fail<T>(self, hr: Hresult) -> StepError<T> {
+    pub(super) fn fail<T>(self, hr: Hresult) -> StepError<T> {
         StepError {
             hr,
             components: self.into_state(),
         }
     }
 
-    fn call(&mut self, call: Call) -> Result<Reply, Hresult> {
+    pub(super) fn call(&mut self, call: Call) -> Result<Reply, Hresult> {
         self.inner.call(call)
     }
 
-    fn call_ok(&mut self, call: Call) -> Result<(), Hresult> {
+    pub(super) fn call_ok(&mut self, call: Call) -> Result<(), Hresult> {
         self.inner.call_ok(call)
     }
 
-    fn start<Op: Operation>(mut self, call: Call) -> Result<Pending<Op>, StepError<S>> {
+    pub(super) fn start<Op: Operation>(mut self, call: Call) -> Result<Pending<Op>, StepError<S>> {
         match self.call(call) {
             Ok(Reply::Async(op)) => Ok(Pending::new(self.inner, op)),
             Ok(_) => Err(self.fail(Hresult::VSS_E_UNEXPECTED)),
@@ -527,6 +527,8 @@ macro_rules! with_status {
         }
     )*};
 }
+
+pub(super) use with_status;
 
 with_status!(
     Discovered,
