@@ -30,18 +30,20 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
 
 /// What the random runs must reach, so the property cannot pass by never getting there.
 const REQUIRED: &[Situation] = &[
-    Situation::BackupComplete,          // R43: whole backups run
-    Situation::StartRefused,            // R15: two requesters race for the set
-    Situation::AbortBackup,             // R50a
-    Situation::AbortWriterFailed,       // R50b
-    Situation::AbortCreationFailed,     // R50c
-    Situation::AbortDelivered,          // R55
-    Situation::ShutdownWithoutComplete, // R57
-    Situation::ShutdownAfterCrash,      // R57
-    Situation::FreezeTimeout,           // R76
-    Situation::HoldWritesTimeout,       // R89
-    Situation::ProviderAborted,         // R92
-    Situation::HandlerFailed,           // R75
+    Situation::BackupComplete,            // R43: whole backups run
+    Situation::StartRefused,              // R15: two requesters race for the set
+    Situation::AbortBackup,               // R50a
+    Situation::AbortWriterFailed,         // R50b
+    Situation::AbortCreationFailed,       // R50c
+    Situation::AbortDelivered,            // R55
+    Situation::ShutdownWithoutComplete,   // R57
+    Situation::ShutdownAfterCrash,        // R57
+    Situation::FreezeTimeout,             // R76
+    Situation::HoldWritesTimeout,         // R89
+    Situation::ProviderAborted,           // R92
+    Situation::HandlerFailed,             // R75
+    Situation::PostRestore,               // R83: whole restores run
+    Situation::NothingSelectedForRestore, // R81
 ];
 
 /// The writer states the random runs must show.

@@ -209,9 +209,8 @@ macro_rules! reading_document {
             /// writers with their components as it stands — after PreRestore, with what the
             /// writers answered.
             pub fn writer_components(&mut self) -> Result<Vec<WriterComponents>, Hresult> {
-                let count = match self.call(Call::WriterComponentsCount)? {
-                    Reply::Count(count) => count,
-                    _ => return Err(Hresult::VSS_E_UNEXPECTED),
+                let Reply::Count(count) = self.call(Call::WriterComponentsCount)? else {
+                    return Err(Hresult::VSS_E_UNEXPECTED);
                 };
                 (0..count)
                     .map(|index| match self.call(Call::WriterComponents { index })? {

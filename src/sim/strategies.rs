@@ -56,16 +56,16 @@ use proptest::sample::{select, subsequence};
 use proptest::strategy::Union;
 
 use super::{
-    canonical_backup, ComponentRef, Expectations, FaultCatalogue, MachineFault, Mangle, OpRef,
-    ProgramStep, ProviderFault, ProviderSpec, RequesterFault, Scenario, SnapshotRef, Step,
-    WriterSpec, MAX_REQUESTERS,
+    canonical_backup, canonical_restore, ComponentRef, Expectations, FaultCatalogue, MachineFault,
+    Mangle, OpRef, ProgramStep, ProviderFault, ProviderSpec, RequesterFault, Scenario, SnapshotRef,
+    Step, WriterSpec, MAX_REQUESTERS,
 };
 use crate::vocab::{
     AbortBackupReach, ApplicationLevel, BackupState, BackupType, CommitFailureResult,
-    FreezeTimerRace, FreezeTimerStart, HandlerTimeout, Hresult, LastError, LostService, Policies,
-    ProviderId, ProviderStep, QueryWindow, ShutdownFor, ShutdownSetIdAfterCrash, StateAfterAbort,
-    StateAfterShutdown, VetoAtFreezeThaw, WriterAbortScope, WriterClassId, WriterEvent,
-    WriterFailure, WriterFailureResult,
+    FileRestoreStatus, FreezeTimerRace, FreezeTimerStart, HandlerTimeout, Hresult, LastError,
+    LostService, Policies, ProviderId, ProviderStep, QueryWindow, ShutdownFor,
+    ShutdownSetIdAfterCrash, StateAfterAbort, StateAfterShutdown, VetoAtFreezeThaw,
+    WriterAbortScope, WriterClassId, WriterEvent, WriterFailure, WriterFailureResult,
 };
 use crate::writer::{Outcome, Reaction};
 
@@ -217,6 +217,34 @@ impl StrategyConfig {
             .prop_map(move |deviations| deviate(requester, deviations))
     }
 
+    /// A whole backup by requester 0 that saves its document, then the canonical restore of it
+    /// by requester 1 ([`canonical_restore`], R78) with up to `max_deviations` deviations.
+    pub fn backup_then_restore(&self) -> impl Strategy<Value = Vec<ProgramStep>> {
+        let positions = canonical_restore(1).len();
+        let deviations = vec((0..positions, deviation()), 0..=self.max_deviations);
+        // Every component selected, or only the first writer's (R81: the others hear nothing).
+        (deviations, proptest::bool::weighted(0.3)).prop_map(|(deviations, only_w0)| {
+            let mut program = canonical_backup(0);
+            let complete = program
+                .iter()
+                .position(|s| s.step == Step::BackupComplete)
+                .unwrap_or(program.len());
+            program.insert(complete, ProgramStep::by(0, Step::SaveAsXml));
+            let mut restore = canonical_restore(1);
+            if only_w0 {
+                for step in &mut restore {
+                    if step.step == Step::SelectAllForRestore {
+                        step.step = Step::SelectForRestore {
+                            writers: vec!["W0".into()],
+                        };
+                    }
+                }
+            }
+            program.extend(deviate_from(1, restore, deviations));
+            program
+        })
+    }
+
     /// [`any_program`] under this configuration.
     pub fn any_program(&self, requesters: u32) -> impl Strategy<Value = Vec<ProgramStep>> {
         let requesters = requesters.clamp(1, MAX_REQUESTERS);
@@ -278,6 +306,7 @@ impl StrategyConfig {
         let program = prop_oneof![
             3 => self.requester_program(0).boxed(),
             2 => self.concurrent_programs(2).boxed(),
+            1 => self.backup_then_restore().boxed(),
             1 => self.any_program(2).boxed(),
         ];
         let volumes = prop_oneof![
@@ -724,7 +753,16 @@ fn deviation() -> impl Strategy<Value = Deviation> {
 }
 
 /// The canonical backup of `requester` with `deviations` (position, what) applied.
-fn deviate(requester: u32, mut deviations: Vec<(usize, Deviation)>) -> Vec<ProgramStep> {
+fn deviate(requester: u32, deviations: Vec<(usize, Deviation)>) -> Vec<ProgramStep> {
+    deviate_from(requester, canonical_backup(requester), deviations)
+}
+
+/// The `canonical` program of `requester` with `deviations` (position, what) applied.
+fn deviate_from(
+    requester: u32,
+    canonical: Vec<ProgramStep>,
+    mut deviations: Vec<(usize, Deviation)>,
+) -> Vec<ProgramStep> {
     deviations.sort_by_key(|(at, _)| *at);
     let step = |step| ProgramStep {
         requester,
@@ -733,7 +771,7 @@ fn deviate(requester: u32, mut deviations: Vec<(usize, Deviation)>) -> Vec<Progr
     };
     let mut program = Vec::new();
     let mut pending = deviations.into_iter().peekable();
-    for (at, canonical) in canonical_backup(requester).into_iter().enumerate() {
+    for (at, canonical) in canonical.into_iter().enumerate() {
         let mut skip = false;
         while let Some((_, deviation)) = pending.next_if(|(position, _)| *position == at) {
             match deviation {
@@ -846,6 +884,17 @@ fn any_step() -> impl Strategy<Value = Step> {
         1 => Just(Step::GetWriterMetadata { expect_writers: None }),
         3 => Just(Step::BackupComplete),
         2 => Just(Step::AbortBackup),
+        1 => Just(Step::SaveAsXml),
+        2 => Just(Step::InitializeForRestore { bcd: None }),
+        2 => Just(Step::SelectAllForRestore),
+        1 => vec(writer(), 0..=2).prop_map(|writers| Step::SelectForRestore { writers }),
+        1 => (component(), proptest::bool::ANY).prop_map(|(component, selected)| {
+            Step::SetSelectedForRestore { component, selected }
+        }),
+        2 => Just(Step::PreRestore),
+        1 => select(FileRestoreStatus::ALL.to_vec())
+            .prop_map(|status| Step::SetFileRestoreStatus { component: None, status }),
+        2 => Just(Step::PostRestore),
         6 => (op(), select(WAIT_TIMEOUTS_MS.to_vec()))
             .prop_map(|(op, timeout_ms)| Step::Wait { op, timeout_ms }),
         1 => op().prop_map(|op| Step::QueryStatus { op }),

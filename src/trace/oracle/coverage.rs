@@ -84,11 +84,15 @@ pub enum Situation {
     SignalWonTie,
     /// WAITS: a wait's signal was set in the instant its deadline passed, and the timeout won.
     TimeoutWonTie,
+    /// R83: a writer received PostRestore: the whole restore sequence ran.
+    PostRestore,
+    /// R81: a writer with nothing selected for restore was left out of a restore.
+    NothingSelectedForRestore,
 }
 
 impl Situation {
     /// Every situation, in rule order.
-    pub const ALL: [Self; 36] = [
+    pub const ALL: [Self; 38] = [
         Self::Identify,
         Self::IdentifyFailed,
         Self::ConcurrentCreation,
@@ -125,6 +129,8 @@ impl Situation {
         Self::AbortWhileInHandler,
         Self::SignalWonTie,
         Self::TimeoutWonTie,
+        Self::PostRestore,
+        Self::NothingSelectedForRestore,
     ];
 
     /// The rule the situation exercises.
@@ -136,6 +142,8 @@ impl Situation {
             Self::StartRefused => Rule::R15,
             Self::CompleteAfterFailure => Rule::R26,
             Self::BackupComplete => Rule::R43,
+            Self::PostRestore => Rule::R83,
+            Self::NothingSelectedForRestore => Rule::R81,
             Self::FreezeLevels => Rule::R46,
             Self::NothingSelected => Rule::R47,
             Self::AbortBackup => Rule::R50,
@@ -207,6 +215,8 @@ impl Situation {
             Self::ProviderAborted => "AbortSnapshots",
             Self::ProviderFailed => "provider step failed",
             Self::StatusReported => "status reported",
+            Self::PostRestore => "post-restore delivered",
+            Self::NothingSelectedForRestore => "writer left out of a restore, nothing selected",
         }
     }
 

@@ -240,6 +240,8 @@ pub(super) struct Session {
     pub(super) set_ended: Option<(SetOutcome, Stamp)>,
     /// Restore events were delivered in this session (R56).
     pub(super) restore_events: bool,
+    /// `InitializeForRestore` succeeded: a restore object, which took part in no backup (Q20).
+    pub(super) restoring: bool,
     pub(super) writers: VecMap<WriterNo, Part>,
 }
 
@@ -651,6 +653,13 @@ impl Model {
         match call {
             Call::GatherWriterMetadata => {
                 s.gwm.called.get_or_insert(stamp);
+            }
+            Call::InitializeForRestore { .. } => s.restoring = true,
+            Call::PreRestore => {
+                s.pre_restore.called.get_or_insert(stamp);
+            }
+            Call::PostRestore => {
+                s.post_restore.called.get_or_insert(stamp);
             }
             Call::SetContext { context } => s.context = Some(*context),
             Call::SetBackupState(state) => s.backup_state = Some(*state),

@@ -22,7 +22,7 @@
 
 use super::model::Stamp;
 use super::tables::{VecMap, VecSet};
-use super::{Cx, Rules};
+use super::{Cx, Rules, Situation};
 use crate::trace::{DropReason, SessionNo, TraceEvent, WriterNo};
 use crate::vocab::{AsyncKind, Call, ComponentKey, Hresult, Rule, WriterEvent};
 
@@ -84,6 +84,13 @@ impl Rules for RestoreRules {
                 event: event @ (WriterEvent::PreRestore | WriterEvent::PostRestore),
                 ..
             } => self.delivered(cx, *session, *writer, *event),
+            TraceEvent::WriterDropped {
+                session,
+                reason: DropReason::NothingSelected,
+                ..
+            } if self.sessions.contains_key(session) => {
+                cx.cover(Situation::NothingSelectedForRestore);
+            }
             TraceEvent::AsyncCompleted {
                 session,
                 kind: kind @ (AsyncKind::PreRestore | AsyncKind::PostRestore),
@@ -200,6 +207,7 @@ impl RestoreRules {
             restore.got_pre.insert(w);
         } else {
             restore.got_post.insert(w);
+            cx.cover(Situation::PostRestore);
         }
         let selected = restore
             .selected_writers

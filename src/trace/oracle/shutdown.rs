@@ -189,9 +189,11 @@ impl ShutdownRules {
         // R42: writers take no part in a no-writer context, so nothing is owed.
         let involved = session.writers_involved();
         let raised_pfb = involved && session.pfb.called.is_some();
+        // Q20: a restore object is no backup instance.
         let every_instance = involved
             && cx.model.policies.shutdown_for == ShutdownFor::EveryBackupInstance
-            && session.gwm.called.is_some();
+            && session.gwm.called.is_some()
+            && !session.restoring;
         let mut required = VecMap::default();
         let mut optional = VecSet::default();
         for (writer, part) in &session.writers {
