@@ -410,3 +410,62 @@ fn r113_incremental_chains_hand_the_stamp_back() {
     );
     vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
 }
+
+/// R113, R114: what a restore writes into the document — the requester's choices and the
+/// writers' answers — saves and loads back unchanged, in Windows' vocabulary.
+#[test]
+fn r113_a_restore_documents_fields_round_trip() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/bcd/restore-fields.xml"),
+    )
+    .unwrap();
+    let document = bcd::load(text.trim_end()).unwrap();
+    assert_eq!(
+        document.restore_type,
+        Some(vss_sim::vocab::RestoreType::VSS_RTYPE_BY_COPY)
+    );
+    let sales = &document.writers[0].components[0];
+    assert_eq!(sales.selected_for_restore, Some(true));
+    assert_eq!(sales.additional_restores, Some(true));
+    assert_eq!(
+        sales.restore_target,
+        Some(vss_sim::vocab::RestoreTarget::VSS_RT_ALTERNATE)
+    );
+    assert_eq!(
+        sales.file_restore_status,
+        Some(vss_sim::vocab::FileRestoreStatus::VSS_RS_FAILED)
+    );
+    assert_eq!(sales.restore_metadata.as_deref(), Some("replay-from-lsn"));
+    assert_eq!(sales.restore_subcomponents[0].name, "2024");
+    assert_eq!(
+        sales.new_targets[0].alternate_location.as_deref(),
+        Some("E:\\Sales\\")
+    );
+    assert_eq!(sales.directed_targets[0].source_ranges, "0:4096");
+    assert_eq!(
+        document.writers[0].components[1].backup_options.as_deref(),
+        Some("fast")
+    );
+    assert_eq!(bcd::save(&document), text.trim_end());
+    // A restore element out of place, or a word Windows' vocabulary lacks, says where.
+    for (bad, expected) in [
+        (
+            text.replace("restoreTarget=\"alternate\"", "restoreTarget=\"elsewhere\""),
+            "restoreTarget=\"elsewhere\" is not one of",
+        ),
+        (
+            text.replace(
+                "<RESTORE_SUBCOMPONENT logicalPath",
+                "<RESTORE_SUBCOMPONENT x=\"1\" logicalPath",
+            ),
+            "attribute VSS does not write: x",
+        ),
+        (
+            text.replace("<RESTORE_TARGET path=\"D:\\Sales\\\" ", "<RESTORE_TARGET "),
+            "lacks its required attribute path",
+        ),
+    ] {
+        let error = bcd::load(&bad).expect_err(expected);
+        assert!(error.to_string().contains(expected), "{expected}: {error}");
+    }
+}
