@@ -270,3 +270,90 @@ fn a_custom_adversary_runs_under_its_own_name() {
     );
     assert_eq!(report.findings[0].issue, Issue::SilentDegradation);
 }
+
+/// A backup tool's restore code (issue 13 part 7): a backup that saves its document, then a
+/// restore of every component from it, ending with `PostRestore` — or releasing right after
+/// `PreRestore` when `early` (R83).
+fn backup_and_restore(vss: &Vss, early: bool) -> Claim {
+    let mut bc = vss.dynamic();
+    let backed_up = (|| {
+        bc.call_ok(Call::InitializeForBackup)?;
+        bc.call_ok(Call::SetBackupState(BackupState::default()))?;
+        bc.call_and_wait(Call::GatherWriterMetadata)?;
+        bc.select_all_components()?;
+        bc.call_ok(Call::StartSnapshotSet)?;
+        bc.call_ok(Call::AddToSnapshotSet {
+            volume: "C:\\".into(),
+            provider: vss_sim::vocab::ProviderId::NULL,
+        })?;
+        bc.call_and_wait(Call::PrepareForBackup)?;
+        bc.call_and_wait(Call::DoSnapshotSet)?;
+        let bcd = bc.save_as_xml()?;
+        bc.call_and_wait(Call::BackupComplete)?;
+        Ok::<_, AsyncError>(bcd)
+    })();
+    let Ok(bcd) = backed_up else {
+        let _ = bc.call(Call::AbortBackup);
+        return Claim::Failed;
+    };
+    drop(bc);
+    let mut bc = vss.dynamic();
+    let prepared = (|| {
+        bc.call_ok(Call::InitializeForRestore { bcd })?;
+        bc.call_and_wait(Call::GatherWriterMetadata)?;
+        let entries = bc.writer_components()?;
+        let keys: Vec<_> = entries
+            .into_iter()
+            .flat_map(|entry| {
+                entry
+                    .components
+                    .into_iter()
+                    .map(move |c| vss_sim::vocab::ComponentKey {
+                        instance_id: vss_sim::vocab::WriterInstanceId::NULL,
+                        writer_id: entry.writer_id,
+                        component_type: c.component_type,
+                        logical_path: c.logical_path,
+                        name: c.name,
+                    })
+            })
+            .collect();
+        for key in &keys {
+            bc.call_ok(Call::SetSelectedForRestore {
+                component: key.clone(),
+                selected: true,
+            })?;
+        }
+        bc.call_and_wait(Call::PreRestore)?;
+        Ok::<_, AsyncError>(keys)
+    })();
+    let Ok(keys) = prepared else {
+        return Claim::Failed;
+    };
+    if early {
+        drop(bc); // released before PostRestore: the writers stay prepared for a restore
+        return Claim::Consistent;
+    }
+    for key in keys {
+        let _ = bc.call_ok(Call::SetFileRestoreStatus {
+            component: key,
+            status: vss_sim::vocab::FileRestoreStatus::VSS_RS_ALL,
+        });
+    }
+    if bc.call_and_wait(Call::PostRestore).is_err() {
+        return Claim::Failed;
+    }
+    Claim::Consistent
+}
+
+#[test]
+fn a_restore_that_releases_before_post_restore_is_caught() {
+    let adversaries = || [Adversary::new("all-well")];
+    RequesterCheck::new(|vss| backup_and_restore(vss, false))
+        .adversaries(adversaries())
+        .run()
+        .assert_ok();
+    let report = RequesterCheck::new(|vss| backup_and_restore(vss, true))
+        .adversaries(adversaries())
+        .run();
+    assert_eq!(report.findings_of(Rule::R83).len(), 1, "{report}");
+}

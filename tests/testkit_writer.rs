@@ -393,3 +393,93 @@ fn a_writer_left_out_for_a_panicking_identify_is_told_why() {
     assert!(message.contains("R10"), "{message}");
     assert!(!message.contains("declare a restore method"), "{message}");
 }
+
+/// Issue 13 part 7: the restore cases raise PreRestore and PostRestore exactly where they say
+/// (R78, R81, R83), and the stamp chains hand each backup's stamp to the next (R113, R114).
+#[test]
+fn the_catalogue_restores_and_chains_stamps_where_its_cases_say() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// Which restore handlers ran, per case, and the previous stamps read.
+    #[derive(Default)]
+    struct Seen {
+        restore_events: Vec<WriterEvent>,
+        previous: Vec<Option<String>>,
+        stamps: u32,
+    }
+
+    /// Panics in OnPreRestore and OnPostRestore (so the kit names the cases that reach them)
+    /// and stamps each backup, remembering the previous stamp it was handed.
+    struct Stamper(Rc<RefCell<Seen>>);
+    impl Writer for Stamper {
+        fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+            md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+            md.add_component(ComponentType::VSS_CT_DATABASE, None, "db");
+            true
+        }
+        fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            let Some(key) = ctx.components().and_then(|c| c.first().cloned()) else {
+                return true;
+            };
+            let mut seen = self.0.borrow_mut();
+            seen.previous.push(ctx.previous_backup_stamp(&key).unwrap());
+            seen.stamps += 1;
+            let stamp = format!("lsn-{}", seen.stamps);
+            ctx.set_backup_stamp(&key, &stamp).is_ok()
+        }
+        fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_pre_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            self.0.borrow_mut().restore_events.push(ctx.event());
+            true
+        }
+        fn on_post_restore(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            self.0.borrow_mut().restore_events.push(ctx.event());
+            true
+        }
+    }
+
+    let run = |case: &str| {
+        let seen = Rc::new(RefCell::new(Seen::default()));
+        let shared = Rc::clone(&seen);
+        let report = WriterConformance::new(move || Stamper(Rc::clone(&shared)))
+            .only_case(case)
+            .run();
+        report.assert_ok();
+        Rc::try_unwrap(seen).ok().unwrap().into_inner()
+    };
+    use WriterEvent::{PostRestore, PreRestore};
+    for (case, expected) in [
+        ("restore/happy", &[PreRestore, PostRestore][..]),
+        (
+            "restore/requester-releases-before-post-restore",
+            &[PreRestore][..],
+        ),
+        (
+            "restore/requester-crashes-before-post-restore",
+            &[PreRestore][..],
+        ),
+        ("restore/other-writer-only", &[][..]),
+    ] {
+        assert_eq!(run(case).restore_events, expected, "{case}");
+    }
+    // The kit's reference backup of a fresh writer (stamps lsn-1), the chain's three backups
+    // (FULL stamps lsn-2 and is handed nothing; each INCREMENTAL is handed the stamp before),
+    // then the follow-up backup, which hands nothing back.
+    let chain = run("stamps/full-incremental-incremental");
+    assert_eq!(
+        chain.previous,
+        [None, None, Some("lsn-2".into()), Some("lsn-3".into()), None]
+    );
+}

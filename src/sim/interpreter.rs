@@ -338,6 +338,10 @@ impl<'a> Interpreter<'a> {
                 result.hr = Some(self.select_for_restore(slot, None));
                 return;
             }
+            Step::HandBackStamps => {
+                result.hr = Some(self.hand_back_stamps(slot));
+                return;
+            }
             Step::SelectForRestore { writers } => {
                 result.hr = Some(self.select_for_restore(slot, Some(writers)));
                 return;
@@ -483,6 +487,7 @@ impl<'a> Interpreter<'a> {
             | Step::SelectAllComponents
             | Step::SelectComponents { .. }
             | Step::SaveAsXml
+            | Step::HandBackStamps
             | Step::SelectAllForRestore
             | Step::SelectForRestore { .. }
             | Step::SetFileRestoreStatus {
@@ -632,6 +637,42 @@ impl<'a> Interpreter<'a> {
             },
             |_| true,
         )
+    }
+
+    /// `SetPreviousBackupStamp` for every component of the run's last saved document with a
+    /// backup stamp; the first failure (`VSS_E_OBJECT_NOT_FOUND` with no saved document).
+    fn hand_back_stamps(&mut self, slot: usize) -> Hresult {
+        let Some(saved) = self
+            .saved_bcd
+            .as_deref()
+            .and_then(|xml| crate::xml::bcd::load(xml).ok())
+        else {
+            return Hresult::VSS_E_OBJECT_NOT_FOUND;
+        };
+        let mut first_error = Hresult::S_OK;
+        for entry in &saved.writers {
+            for component in &entry.components {
+                let Some(stamp) = component.backup_stamp.clone() else {
+                    continue;
+                };
+                let call = Call::SetPreviousBackupStamp {
+                    component: ComponentKey {
+                        instance_id: entry.instance_id,
+                        writer_id: entry.writer_id,
+                        component_type: component.component_type,
+                        logical_path: component.logical_path.clone(),
+                        name: component.name.clone(),
+                    },
+                    stamp,
+                };
+                if let Err(hr) = self.requesters[slot].bc.call(call) {
+                    if first_error == Hresult::S_OK {
+                        first_error = hr;
+                    }
+                }
+            }
+        }
+        first_error
     }
 
     /// `SetFileRestoreStatus(status)` for every component selected for restore in the

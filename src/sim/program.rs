@@ -204,6 +204,10 @@ pub enum Step {
     },
     /// `PostRestore` (R83).
     PostRestore,
+    /// `SetPreviousBackupStamp` for every component of the run's last saved document that holds
+    /// a writer's backup stamp (R113): how an incremental or differential backup hands each
+    /// writer the stamp of the backup it builds on; the first failure.
+    HandBackStamps,
     /// `IVssAsync::Wait`; `None` waits without limit (R37).
     Wait {
         /// Which operation.

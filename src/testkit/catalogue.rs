@@ -3,7 +3,7 @@
 //! application level, so the peers that fail around it freeze after it (R46).
 
 use super::wrappers::Forced;
-use crate::sim::{canonical_backup, OpRef, ProgramStep, ProviderFault, Step};
+use crate::sim::{canonical_backup, canonical_restore, OpRef, ProgramStep, ProviderFault, Step};
 use crate::vocab::ProviderStep;
 use crate::vocab::{
     BackupState, BackupType, Hresult, Policies, Rule, ShutdownSetIdAfterCrash, WriterAbortScope,
@@ -85,6 +85,8 @@ pub(crate) fn catalogue(freeze_timeout_ms: u64) -> Vec<Case> {
     provider_failures(&mut cases);
     requester_cuts(&mut cases);
     repeats_and_concurrency(&mut cases);
+    stamp_chains(&mut cases);
+    restores(&mut cases);
     cases
 }
 
@@ -379,6 +381,145 @@ fn canonical_with_snapshot_wait() -> (Vec<ProgramStep>, usize) {
         .rposition(|s| s.step == Step::DoSnapshotSet)
         .map_or(0, |i| i + 1);
     (canonical, dss_wait)
+}
+
+/// The canonical backup of `requester` of type `backup_type`, saving its document before
+/// BackupComplete (R31); with `hand_back`, it first hands each writer the stamp the last saved
+/// document holds (R113: what an incremental or differential backup builds on).
+fn saving_backup(requester: u32, backup_type: BackupType, hand_back: bool) -> Vec<ProgramStep> {
+    let mut steps = Vec::new();
+    for step in canonical_backup(requester) {
+        match step.step {
+            Step::SetBackupState(_) => {
+                steps.push(ProgramStep::by(
+                    requester,
+                    Step::SetBackupState(BackupState::components(backup_type)),
+                ));
+                continue;
+            }
+            Step::BackupComplete => steps.push(ProgramStep::by(requester, Step::SaveAsXml)),
+            Step::StartSnapshotSet if hand_back => {
+                steps.push(ProgramStep::by(requester, Step::HandBackStamps));
+            }
+            _ => {}
+        }
+        steps.push(step);
+    }
+    steps
+}
+
+/// Backup-stamp chains (R113, R114): each backup saves its document and the next hands the
+/// writer's stamp back, so an incremental or differential writer reads the stamp it wrote.
+fn stamp_chains(cases: &mut Vec<Case>) {
+    use BackupType::{VSS_BT_DIFFERENTIAL as DIFF, VSS_BT_FULL as FULL, VSS_BT_INCREMENTAL as INC};
+    for (id, chain) in [
+        ("full-incremental-incremental", &[FULL, INC, INC][..]),
+        ("full-differential-differential", &[FULL, DIFF, DIFF][..]),
+    ] {
+        let steps = chain
+            .iter()
+            .zip(0u32..)
+            .flat_map(|(backup_type, requester)| {
+                saving_backup(requester, *backup_type, requester > 0)
+            })
+            .collect();
+        cases.push(case(
+            format!("stamps/{id}"),
+            format!(
+                "a {} chain: each backup hands back the stamps the one before saved \
+                 (GetPreviousBackupStamp)",
+                id.replace('-', " → ")
+            ),
+            &[Rule::R113, Rule::R114, Rule::R43],
+            Plan {
+                happy: true,
+                ..plan(steps)
+            },
+        ));
+    }
+}
+
+/// Restores of a full backup (R78–R84): the whole sequence, the writer failing in each
+/// restore handler, a requester that releases or dies between PreRestore and PostRestore, and
+/// a restore of another writer only (R81).
+fn restores(cases: &mut Vec<Case>) {
+    let backup = saving_backup(0, BackupType::VSS_BT_FULL, false);
+    let restore = canonical_restore(1);
+    let mut steps = backup.clone();
+    steps.extend(restore.clone());
+    cases.push(case(
+        "restore/happy",
+        "a full backup, then a restore of every component it holds: PreRestore, the files \
+         copied, PostRestore",
+        &[Rule::R78, Rule::R80, Rule::R82, Rule::R83],
+        Plan {
+            happy: true,
+            ..plan(steps.clone())
+        },
+    ));
+    for event in [WriterEvent::PreRestore, WriterEvent::PostRestore] {
+        let failure = WriterFailure::VSS_E_WRITERERROR_NONRETRYABLE;
+        for (kind, reaction) in [
+            ("veto", Reaction::veto(failure)),
+            ("fatal", Reaction::fatal(failure)),
+        ] {
+            cases.push(case(
+                format!("restore/{kind}/{}", slug(&format!("{event:?}"))),
+                format!(
+                    "the writer under test fails {} ({kind}): FAILED_AT state, no Abort",
+                    event.handler_name()
+                ),
+                &[Rule::R84, Rule::R56, Rule::R64],
+                Plan {
+                    subject: Some(Forced { event, reaction }),
+                    ..plan(steps.clone())
+                },
+            ));
+        }
+    }
+    let pre_restore_wait = restore
+        .iter()
+        .position(|s| s.step == Step::PreRestore)
+        .map_or(0, |i| i + 1);
+    for (ending, step, rules) in [
+        (
+            "releases",
+            Step::Release,
+            &[Rule::R83, Rule::R32] as &[Rule],
+        ),
+        ("crashes", Step::Crash, &[Rule::R83, Rule::R57]),
+    ] {
+        let mut cut = backup.clone();
+        cut.extend(restore[..=pre_restore_wait].iter().cloned());
+        cut.push(ProgramStep::by(1, step));
+        cases.push(case(
+            format!("restore/requester-{ending}-before-post-restore"),
+            format!(
+                "the restoring requester {ending} after PreRestore: the writer never gets \
+                 PostRestore, nor BackupShutdown"
+            ),
+            rules,
+            plan(cut),
+        ));
+    }
+    let mut other_writer = backup;
+    other_writer.extend(restore.into_iter().map(|mut s| {
+        if s.step == Step::SelectAllForRestore {
+            s.step = Step::SelectForRestore {
+                writers: vec!["Peer0".to_owned()],
+            };
+        }
+        s
+    }));
+    cases.push(case(
+        "restore/other-writer-only",
+        "a restore of another writer's component only: this writer hears nothing of it",
+        &[Rule::R81, Rule::R47],
+        Plan {
+            happy: true,
+            ..plan(other_writer)
+        },
+    ));
 }
 
 fn repeats_and_concurrency(cases: &mut Vec<Case>) {

@@ -88,6 +88,8 @@ pub struct WriterConformance<W> {
     policies: Vec<Policies>,
     budgets: BTreeMap<WriterEvent, u64>,
     exhaustive: Option<Exhaustive>,
+    /// `only_case`: the one case to run, over `VSS_SIM_CASE`.
+    only: Option<String>,
     /// Problems in the test's own code, by kind: the first one's message, and how many runs
     /// had it.
     test_errors: BTreeMap<&'static str, (String, usize)>,
@@ -116,6 +118,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             probe: None,
             policies: vec![Policies::default()],
             exhaustive: None,
+            only: None,
             test_errors: BTreeMap::new(),
         }
     }
@@ -163,6 +166,15 @@ impl<W: Writer + 'static> WriterConformance<W> {
         self
     }
 
+    /// Runs only the case `id` (as `VSS_SIM_CASE=<id>` does, without touching the
+    /// environment): for a test of its own around one case. An id that names no case is a test
+    /// error, as in `VSS_SIM_CASE`.
+    #[must_use]
+    pub fn only_case(mut self, id: impl Into<String>) -> Self {
+        self.only = Some(id.into());
+        self
+    }
+
     /// The catalogue's cases for this writer.
     pub fn cases(&self) -> Vec<Case> {
         catalogue::catalogue(self.config.freeze_timeout_ms)
@@ -171,6 +183,9 @@ impl<W: Writer + 'static> WriterConformance<W> {
     /// Runs every case (only the one `VSS_SIM_CASE` names, if set) and reports.
     pub fn run(mut self) -> ConformanceReport {
         let mut selection = Selection::from_env();
+        if let Some(id) = self.only.take() {
+            selection.select_case(id);
+        }
         let mut ids = Vec::new();
         let mut report = ConformanceReport {
             writer: self.config.name.clone(),

@@ -43,6 +43,11 @@ impl Selection {
         }
     }
 
+    /// Runs only case `id`, whatever the environment says.
+    pub(crate) fn select_case(&mut self, id: String) {
+        self.case = Some(id);
+    }
+
     /// After the run: a case filter that matched none of `ids` is a test error (a typo would
     /// otherwise pass with nothing run).
     pub(crate) fn check_matched(&mut self, ids: &[String]) {

@@ -62,6 +62,7 @@ step_names!(
     PreRestore,
     SetFileRestoreStatus,
     PostRestore,
+    HandBackStamps,
     GatherWriterStatus,
     GetWriterStatusCount,
     GetWriterStatus,
@@ -241,7 +242,8 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::SetRestoreState
             | N::PreRestore
             | N::SetFileRestoreStatus
-            | N::PostRestore => restore_step(call, &mut raw)?,
+            | N::PostRestore
+            | N::HandBackStamps => restore_step(call, &mut raw)?,
             N::GatherWriterStatus
             | N::GetWriterStatusCount
             | N::GetWriterStatus
@@ -402,6 +404,7 @@ fn restore_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
             status: required(raw.status.take(), call, "status")?,
         },
         N::PostRestore => Step::PostRestore,
+        N::HandBackStamps => Step::HandBackStamps,
         _ => return Err(format!("`{}` is not a restore step", call.as_str())),
     })
 }
@@ -524,6 +527,7 @@ impl StepName {
             Step::PreRestore => Self::PreRestore,
             Step::SetFileRestoreStatus { .. } => Self::SetFileRestoreStatus,
             Step::PostRestore => Self::PostRestore,
+            Step::HandBackStamps => Self::HandBackStamps,
             Step::GatherWriterStatus => Self::GatherWriterStatus,
             Step::GetWriterStatusCount => Self::GetWriterStatusCount,
             Step::GetWriterStatus { .. } => Self::GetWriterStatus,

@@ -777,8 +777,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             "cw/onbackupcomplete",
             "cw/onpostrestore",
         ],
-        status: Partly("writers get only the keys of their selected components (no IVssComponent \
-            objects), and the restore handlers do not exist"),
+        status: Implemented,
         engine: &["coordinator/dispatch.rs", "writer/context.rs"],
     },
     Entry {
@@ -795,11 +794,8 @@ pub(super) const ENTRIES: &[Entry] = &[
             "cw/onbackupcomplete",
             "cw/onpostrestore",
         ],
-        status: Partly("writers write their backup stamp and backup metadata \
-            (HandlerContext::set_backup_stamp, set_backup_metadata) in OnPrepareBackup and \
-            OnPostSnapshot only, VSS_E_BAD_STATE elsewhere (OnBackupComplete included); restore \
-            targets, restore metadata and failure messages wait for restore"),
-        engine: &["writer/context.rs", "coordinator/document.rs"],
+        status: Implemented,
+        engine: &["writer/context.rs", "trace/oracle/queries.rs"]
     },
     Entry {
         rule: R50,
@@ -893,9 +889,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Restore operations cannot be aborted",
         statement: "Abort is not supported for restore operations.",
         sources: &["vss/aborting-vss-operations"],
-        status: NotYet("restore is not modelled, so there is no restore for an Abort to reach; the \
-            oracle already flags an Abort in a session with restore events"),
-        engine: &[],
+        status: Implemented,
+        engine: &["coordinator/guards.rs", "requester/restore.rs", "trace/oracle/causes.rs"]
     },
     Entry {
         rule: R57,
@@ -1083,9 +1078,11 @@ pub(super) const ENTRIES: &[Entry] = &[
             IVssComponent::SetPreRestoreFailureMsg or SetPostRestoreFailureMsg; the requester \
             reads them with the matching Get methods.",
         sources: &["vss/writer-errors-and-vetoes"],
-        status: NotYet("component failure messages are not modelled; writers have no IVssComponent \
-            objects"),
-        engine: &[],
+        status: Partly("the restore failure messages exist (HandlerContext::set_pre_restore_failure_msg in \
+            OnPreRestore, set_post_restore_failure_msg in OnPostRestore; the requester reads them in \
+            GetWriterComponents and the BCD); IVssComponentEx's PrepareForBackup and PostSnapshot \
+            failure messages do not"),
+        engine: &["writer/context.rs", "coordinator/restore.rs", "xml/bcd.rs"]
     },
     Entry {
         rule: R68,
