@@ -469,3 +469,161 @@ fn r113_a_restore_documents_fields_round_trip() {
         assert!(error.to_string().contains(expected), "{expected}: {error}");
     }
 }
+
+/// R114: a writer's partial and differenced files (`AddPartialFile`,
+/// `AddDifferencedFilesByLastModifyTime`) go into its component, in OnPrepareBackup and
+/// OnPostSnapshot only, partial files only with partial file support; the BCD carries them.
+#[test]
+fn r114_partial_and_differenced_files_reach_the_document() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use vss_sim::requester::Vss;
+    use vss_sim::vocab::{
+        BackupState, Call, DifferencedFiles, PartialFile, ProviderId, RestoreMethod,
+    };
+    use vss_sim::writer::{HandlerContext, Writer, WriterConfig, WriterMetadata};
+
+    type Log = Rc<RefCell<Vec<(&'static str, Result<(), Hresult>)>>>;
+    struct Pages(Log);
+    impl Writer for Pages {
+        fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+            md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE)
+                .add_component(ComponentType::VSS_CT_DATABASE, None, "Pages");
+            true
+        }
+        fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            let key = ctx.components().unwrap()[0].clone();
+            let partial = ctx.add_partial_file(
+                &key,
+                PartialFile {
+                    path: "C:\\Db\\".into(),
+                    filename: "pages.db".into(),
+                    ranges: "0:4096,65536:4096".into(),
+                    metadata: Some("v2".into()),
+                },
+            );
+            let differenced = ctx.add_differenced_files(
+                &key,
+                DifferencedFiles {
+                    path: "C:\\Db\\logs\\".into(),
+                    filespec: "*.log".into(),
+                    recursive: true,
+                    last_modify_time: 0x01d5_b9e3_1234_5678,
+                    last_modify_lsn: None,
+                },
+            );
+            let mut log = self.0.borrow_mut();
+            log.push(("PostSnapshot partial", partial));
+            log.push(("PostSnapshot differenced", differenced));
+            true
+        }
+    }
+
+    for partial_support in [true, false] {
+        let log = Log::default();
+        let vss = Vss::builder()
+            .writer(
+                WriterConfig::new(WriterClassId::from_u128(0x9a9e), "Pages"),
+                Pages(Rc::clone(&log)),
+            )
+            .build();
+        let mut bc = vss.dynamic();
+        bc.call_ok(Call::InitializeForBackup).unwrap();
+        bc.call_ok(Call::SetBackupState(BackupState {
+            partial_file_support: partial_support,
+            ..BackupState::default()
+        }))
+        .unwrap();
+        bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+        bc.select_all_components().unwrap();
+        bc.call_ok(Call::StartSnapshotSet).unwrap();
+        bc.call_ok(Call::AddToSnapshotSet {
+            volume: "C:\\".into(),
+            provider: ProviderId::NULL,
+        })
+        .unwrap();
+        bc.call_and_wait(Call::PrepareForBackup).unwrap();
+        bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+        let xml = bc.save_as_xml().unwrap();
+        bc.call_and_wait(Call::BackupComplete).unwrap();
+        bc.call_ok(Call::Release).unwrap();
+        let document = bcd::load(&xml).unwrap();
+        let pages = &document.writers[0].components[0];
+        assert_eq!(pages.differenced_files.len(), 1, "{xml}");
+        assert_eq!(
+            pages.differenced_files[0].last_modify_time,
+            0x01d5_b9e3_1234_5678
+        );
+        assert_eq!(bcd::save(&document), xml);
+        if partial_support {
+            assert_eq!(pages.partial_files[0].ranges, "0:4096,65536:4096");
+            assert!(log.borrow().iter().all(|(_, r)| r.is_ok()));
+            vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
+        } else {
+            // Without IsPartialFileSupportEnabled the writer may not add partial files.
+            assert!(pages.partial_files.is_empty());
+            assert_eq!(log.borrow()[0].1, Err(Hresult::VSS_E_BAD_STATE));
+        }
+    }
+}
+
+/// R4, R113: `InitializeForBackup(bstrXML)` loads a saved document: its backup state and
+/// components become the object's, and SaveAsXML gives them back; a document that does not
+/// load is `VSS_E_INVALID_XML_DOCUMENT`.
+#[test]
+fn r113_initialize_for_backup_loads_a_saved_document() {
+    use vss_sim::requester::Vss;
+    use vss_sim::vocab::Call;
+    use vss_sim::writer::{ScriptedWriter, WriterConfig, WriterMetadata};
+    use vss_sim::xml::wmd;
+
+    let sql = wmd::load_bytes(&fixture("kgoode-with_sql-WM4.xml")).unwrap();
+    let vss = Vss::builder()
+        .writer(
+            WriterConfig::from_identity(&sql.identity),
+            ScriptedWriter::declaring(WriterMetadata::from_view(&sql)),
+        )
+        .build();
+    let saved = String::from_utf8(fixture("kgoode-with_sql-BCDocument.xml")).unwrap();
+    let mut refused = vss.dynamic();
+    assert_eq!(
+        refused.call_ok(Call::InitializeForBackupFrom {
+            bcd: "<BACKUP_COMPONENTS/>".into()
+        }),
+        Err(Hresult::VSS_E_INVALID_XML_DOCUMENT)
+    );
+    drop(refused);
+    let bc = vss
+        .backup_components()
+        .initialize_for_backup_from(&saved)
+        .unwrap();
+    let mut bc = bc.into_dynamic();
+    let document = bcd::load(&bc.save_as_xml().unwrap()).unwrap();
+    let original = bcd::load(&saved).unwrap();
+    assert_eq!(document.backup_state, original.backup_state);
+    let names = |d: &vss_sim::vocab::BackupComponentsDocument| -> Vec<String> {
+        d.writers
+            .iter()
+            .flat_map(|w| w.components.iter().map(|c| c.name.clone()))
+            .collect()
+    };
+    assert_eq!(names(&document), names(&original));
+    assert_eq!(
+        bc.writer_components().unwrap().len(),
+        original.writers.len()
+    );
+    bc.call_ok(Call::Release).unwrap();
+    vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
+}

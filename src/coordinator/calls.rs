@@ -139,6 +139,7 @@ impl Coordinator {
         }
         match call {
             Call::InitializeForRestore { .. }
+            | Call::InitializeForBackupFrom { .. }
             | Call::WriterComponents { .. }
             | Call::SetBackupOptions { .. }
             | Call::SetSelectedForRestore { .. }
@@ -482,6 +483,7 @@ impl Coordinator {
             Call::Release => self.release(session, false),
             Call::Crash => self.release(session, true),
             Call::InitializeForRestore { .. }
+            | Call::InitializeForBackupFrom { .. }
             | Call::WriterComponentsCount
             | Call::WriterComponents { .. }
             | Call::SetBackupOptions { .. }
@@ -517,7 +519,7 @@ impl Coordinator {
 
     /// `AddComponent`: the component selects its writer instance; `GUID_NULL` as the instance
     /// selects every instance of the class (R13, R47).
-    fn add_component(&mut self, session: SessionNo, key: ComponentKey) {
+    pub(super) fn add_component(&mut self, session: SessionNo, key: ComponentKey) {
         let s = &mut self.sessions[session.0 as usize];
         s.components.insert(&key);
         // The writers it names: its instance, or every instance of its class for `GUID_NULL`.

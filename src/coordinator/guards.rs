@@ -30,6 +30,7 @@
 //! | `GetWriterStatus(Count)` | `GatherWriterStatus` completed (R29) | `VSS_E_BAD_STATE` |
 //! | `GetWriterComponents(Count)` | after `InitializeForBackup` or `InitializeForRestore` (R113) | `VSS_E_BAD_STATE`; `VSS_E_OBJECT_NOT_FOUND` past the count |
 //! | `SetBackupOptions` | backup, component added, before `PrepareForBackup` | `VSS_E_BAD_STATE`; `VSS_E_OBJECT_NOT_FOUND` for a component not added |
+//! | `InitializeForBackup(bstrXML)` | once, first (R3, R4) | `VSS_E_BAD_STATE`; `VSS_E_INVALID_XML_DOCUMENT` for a document that does not load |
 //! | `InitializeForRestore` | once, first (R3, R79) | `VSS_E_BAD_STATE`; `VSS_E_INVALID_XML_DOCUMENT` for a document that does not load |
 //! | backup-only calls (`SetContext`, `SetBackupState`, `AddComponent`, the set, `PrepareForBackup`, `DoSnapshotSet`, `SetBackupSucceeded`, `SetPreviousBackupStamp`, `SetBackupOptions`, `BackupComplete`, `AbortBackup`) | not in restore mode (R2, R56, Q19) | `VSS_E_BAD_STATE` |
 //! | `SetSelectedForRestore(Ex)`, `AddRestoreSubcomponent`, `SetRestoreOptions`, `SetAdditionalRestores`, `AddNewTarget`, `SetRestoreState` | restore mode, before `PreRestore` (R80, T14) | `VSS_E_BAD_STATE`; `VSS_E_OBJECT_NOT_FOUND` for a component not in the document or whose writer is not running |
@@ -57,7 +58,9 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
     };
     let phase = session.phase();
     match call {
-        Call::InitializeForBackup | Call::InitializeForRestore { .. } => require(!initialized),
+        Call::InitializeForBackup
+        | Call::InitializeForBackupFrom { .. }
+        | Call::InitializeForRestore { .. } => require(!initialized),
         Call::Release | Call::Crash => Ok(()),
         _ if !initialized => Err(BAD_STATE),
         _ if session.restoring() && backup_only(call) => Err(BAD_STATE), // R2, R56, Q19

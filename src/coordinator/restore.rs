@@ -35,9 +35,11 @@ impl Coordinator {
     ) -> Result<Option<Box<BackupComponentsDocument>>, Hresult> {
         let s = &self.sessions[session.0 as usize];
         match call {
-            Call::InitializeForRestore { bcd } => crate::xml::bcd::load(bcd)
-                .map(|doc| Some(Box::new(doc)))
-                .map_err(|_| Hresult::VSS_E_INVALID_XML_DOCUMENT),
+            Call::InitializeForRestore { bcd } | Call::InitializeForBackupFrom { bcd } => {
+                crate::xml::bcd::load(bcd)
+                    .map(|doc| Some(Box::new(doc)))
+                    .map_err(|_| Hresult::VSS_E_INVALID_XML_DOCUMENT)
+            }
             Call::WriterComponents { index } => {
                 if (*index as usize) < self.document_writer_count(session) {
                     Ok(None)
@@ -191,6 +193,12 @@ impl Coordinator {
                 s.life = Life::Restore;
                 s.restore_doc = loaded;
             }
+            Call::InitializeForBackupFrom { .. } => {
+                self.sessions[index].life = Life::Backup;
+                if let Some(doc) = loaded {
+                    self.load_backup_document(session, &doc);
+                }
+            }
             Call::WriterComponentsCount => {
                 let count = self.document_writer_count(session);
                 return Reply::Count(super::index_u32(count));
@@ -251,6 +259,26 @@ impl Coordinator {
             _ => {}
         }
         Reply::Done
+    }
+
+    /// `InitializeForBackup(bstrXML)`: the document's backup state and explicitly included
+    /// components become the object's, as if it had called `SetBackupState` and `AddComponent`.
+    fn load_backup_document(&mut self, session: SessionNo, doc: &BackupComponentsDocument) {
+        self.sessions[session.0 as usize].backup_state = Some(doc.backup_state);
+        for entry in &doc.writers {
+            for component in &entry.components {
+                let key = ComponentKey {
+                    instance_id: entry.instance_id,
+                    writer_id: entry.writer_id,
+                    component_type: component.component_type,
+                    logical_path: component.logical_path.clone(),
+                    name: component.name.clone(),
+                };
+                if !self.sessions[session.0 as usize].components.contains(&key) {
+                    self.add_component(session, key);
+                }
+            }
+        }
     }
 
     /// Applies `edit` to the document's component `key` names (checked to exist).

@@ -346,6 +346,22 @@ impl BackupComponents<Uninitialized> {
         Self::new_state(inner)
     }
 
+    /// `InitializeForBackup(bstrXML)` (R4, R113): backup mode with a saved Backup Components
+    /// Document, whose backup state and components become the object's (the document a
+    /// transportable set's import starts from). A document that does not load is
+    /// `VSS_E_INVALID_XML_DOCUMENT`.
+    pub fn initialize_for_backup_from(
+        mut self,
+        bcd: &str,
+    ) -> Result<BackupComponents<Initialized>, StepError<Uninitialized>> {
+        match self.call_ok(Call::InitializeForBackupFrom {
+            bcd: bcd.to_owned(),
+        }) {
+            Ok(()) => Ok(self.into_state()),
+            Err(hr) => Err(self.fail(hr)),
+        }
+    }
+
     /// `InitializeForBackup` (R3, R4).
     pub fn initialize_for_backup(
         mut self,

@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BackupSchema, BackupState, ComponentType, DirectedTarget, FileDescriptor, FileRestoreStatus,
-    RestoreSubcomponent, RestoreTarget, RestoreType, SnapshotSetId, WriterClassId,
-    WriterInstanceId,
+    BackupSchema, BackupState, ComponentType, DifferencedFiles, DirectedTarget, FileDescriptor,
+    FileRestoreStatus, PartialFile, RestoreSubcomponent, RestoreTarget, RestoreType, SnapshotSetId,
+    WriterClassId, WriterInstanceId,
 };
 
 /// A Backup Components Document.
@@ -109,6 +109,11 @@ pub struct BackupComponent {
     pub backup_metadata: Option<String>,
     /// `SetBackupOptions` (the requester's, before PrepareForBackup): any string.
     pub backup_options: Option<String>,
+    /// `AddPartialFile` (a writer's, in OnPrepareBackup or OnPostSnapshot), in order.
+    pub partial_files: Vec<PartialFile>,
+    /// `AddDifferencedFilesByLastModifyTime` (a writer's, in OnPrepareBackup or
+    /// OnPostSnapshot), in order.
+    pub differenced_files: Vec<DifferencedFiles>,
     /// `SetSelectedForRestore` (the requester's, R80).
     pub selected_for_restore: Option<bool>,
     /// `SetRestoreOptions` (the requester's): any string.
@@ -147,6 +152,8 @@ impl BackupComponent {
             backup_succeeded: None,
             backup_metadata: None,
             backup_options: None,
+            partial_files: Vec::new(),
+            differenced_files: Vec::new(),
             selected_for_restore: None,
             restore_options: None,
             additional_restores: None,

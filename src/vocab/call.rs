@@ -111,6 +111,13 @@ pub enum AsyncKind {
 pub enum Call {
     /// `InitializeForBackup(NULL)` (R4).
     InitializeForBackup,
+    /// `InitializeForBackup(bstrXML)` (R4, R113): backup mode with a saved Backup Components
+    /// Document — its backup state and its components become the object's, as when a
+    /// transportable set is imported.
+    InitializeForBackupFrom {
+        /// The saved document's XML.
+        bcd: String,
+    },
     /// `SetContext(lContext)` with the raw value (R5).
     SetContext {
         /// The raw `lContext`.
@@ -384,7 +391,9 @@ impl Call {
     /// The Windows method name.
     pub const fn method(&self) -> &'static str {
         match self {
-            Self::InitializeForBackup => "InitializeForBackup",
+            Self::InitializeForBackup | Self::InitializeForBackupFrom { .. } => {
+                "InitializeForBackup"
+            }
             Self::SetContext { .. } => "SetContext",
             Self::SetBackupState(_) => "SetBackupState",
             Self::EnableWriterClasses { .. } => "EnableWriterClasses",
@@ -645,6 +654,14 @@ impl WriterMetadataView {
                 .components
                 .iter()
                 .any(|a| a.info.selectable && a.info.is_ancestor_of(&component.info))
+    }
+
+    /// What a backup of `requested` type does with this writer's data (R115): the requested
+    /// type if its backup schema supports it, else `VSS_BT_FULL`
+    /// ([`BackupSchema::backup_type_for`](super::BackupSchema::backup_type_for)). The
+    /// requester's duty: VSS tells the writer the requested type unchanged.
+    pub fn backup_type_for(&self, requested: super::BackupType) -> super::BackupType {
+        self.backup_schema.backup_type_for(requested)
     }
 
     /// The components selectable for backup, as `AddComponent` takes them (R110).

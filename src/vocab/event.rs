@@ -32,6 +32,11 @@ pub enum WriterEvent {
 }
 
 impl WriterEvent {
+    /// An event of a backup (not Identify, not a restore event).
+    pub const fn is_backup_event(self) -> bool {
+        !matches!(self, Self::Identify | Self::PreRestore | Self::PostRestore)
+    }
+
     /// Every event, in the order a backup and a restore raise them (Abort where it may come).
     pub const ALL: [Self; 11] = [
         Self::Identify,
@@ -121,6 +126,11 @@ pub enum WriterQuery {
     SetBackupStamp,
     /// `IVssComponent::SetBackupMetadata` (R114; OnPrepareBackup, OnPostSnapshot).
     SetBackupMetadata,
+    /// `IVssComponent::AddPartialFile` (R114; OnPrepareBackup, OnPostSnapshot).
+    AddPartialFile,
+    /// `IVssComponent::AddDifferencedFilesByLastModifyTime` (R114; OnPrepareBackup,
+    /// OnPostSnapshot).
+    AddDifferencedFiles,
     /// `IVssComponent::SetRestoreMetadata` (R114; OnPreRestore).
     SetRestoreMetadata,
     /// `IVssComponent::SetRestoreTarget` (R114; OnPreRestore).
@@ -150,7 +160,10 @@ impl WriterQuery {
     /// queries.
     pub const fn writable_in(self, event: WriterEvent) -> bool {
         match self {
-            Self::SetBackupStamp | Self::SetBackupMetadata => matches!(
+            Self::SetBackupStamp
+            | Self::SetBackupMetadata
+            | Self::AddPartialFile
+            | Self::AddDifferencedFiles => matches!(
                 event,
                 WriterEvent::PrepareForBackup | WriterEvent::PostSnapshot
             ),

@@ -117,6 +117,38 @@ bit_set! {
     }
 }
 
+impl BackupSchema {
+    /// Whether a writer with this schema takes part in a backup of `backup_type` as such:
+    /// `VSS_BT_FULL` always ("all writers support it"), `VSS_BT_INCREMENTAL`,
+    /// `VSS_BT_DIFFERENTIAL`, `VSS_BT_LOG` and `VSS_BT_COPY` with their `VSS_BS_*` bit,
+    /// `VSS_BT_OTHER` and `VSS_BT_UNDEFINED` never (R115, `VSS_BACKUP_TYPE`).
+    pub const fn supports(self, backup_type: super::BackupType) -> bool {
+        use super::BackupType as T;
+        match backup_type {
+            T::VSS_BT_FULL => true,
+            T::VSS_BT_INCREMENTAL => self.contains(Self::VSS_BS_INCREMENTAL),
+            T::VSS_BT_DIFFERENTIAL => self.contains(Self::VSS_BS_DIFFERENTIAL),
+            T::VSS_BT_LOG => self.contains(Self::VSS_BS_LOG),
+            T::VSS_BT_COPY => self.contains(Self::VSS_BS_COPY),
+            T::VSS_BT_OTHER | T::VSS_BT_UNDEFINED => false,
+        }
+    }
+
+    /// What a requester backing up with `requested` does with this writer's data (R115): "If a
+    /// requester, when processing a given backup type, encounters a writer that does not
+    /// support that backup type, the requester performs backup or restore operations for that
+    /// particular writer's data as if the backup type was `VSS_BT_FULL`." VSS itself passes
+    /// the requested type on unchanged (`CVssWriter::GetBackupType` echoes `SetBackupState`,
+    /// R70); `VSS_BT_OTHER` is the requester's own business and stays as it is.
+    pub const fn backup_type_for(self, requested: super::BackupType) -> super::BackupType {
+        match requested {
+            super::BackupType::VSS_BT_OTHER | super::BackupType::VSS_BT_UNDEFINED => requested,
+            _ if self.supports(requested) => requested,
+            _ => super::BackupType::VSS_BT_FULL,
+        }
+    }
+}
+
 bit_set! {
     /// `VSS_FILE_SPEC_BACKUP_TYPE` (`dwBackupTypeMask` of the file-declaring methods): the
     /// backup types for which a file set must be backed up and for which it needs a shadow copy.
@@ -519,6 +551,30 @@ mod tests {
             FileSpecBackupType::DEFAULT
         );
         assert_eq!(FileSpecBackupType::DEFAULT.unknown_bits(), 0);
+    }
+
+    #[test]
+    fn r115_a_writer_without_the_schema_is_backed_up_full() {
+        use super::super::BackupType as T;
+        let sql = BackupSchema(881); // DIFFERENTIAL | COPY | TIMESTAMPED | LAST_MODIFY | …
+        assert_eq!(
+            sql.backup_type_for(T::VSS_BT_DIFFERENTIAL),
+            T::VSS_BT_DIFFERENTIAL
+        );
+        assert_eq!(sql.backup_type_for(T::VSS_BT_COPY), T::VSS_BT_COPY);
+        assert_eq!(sql.backup_type_for(T::VSS_BT_INCREMENTAL), T::VSS_BT_FULL);
+        assert_eq!(sql.backup_type_for(T::VSS_BT_LOG), T::VSS_BT_FULL);
+        let plain = BackupSchema::NONE;
+        for t in [
+            T::VSS_BT_INCREMENTAL,
+            T::VSS_BT_DIFFERENTIAL,
+            T::VSS_BT_LOG,
+            T::VSS_BT_COPY,
+        ] {
+            assert_eq!(plain.backup_type_for(t), T::VSS_BT_FULL, "{t:?}");
+        }
+        assert_eq!(plain.backup_type_for(T::VSS_BT_FULL), T::VSS_BT_FULL);
+        assert_eq!(plain.backup_type_for(T::VSS_BT_OTHER), T::VSS_BT_OTHER);
     }
 
     #[test]

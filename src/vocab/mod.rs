@@ -50,7 +50,8 @@ pub use policy::{
 };
 pub use provider_step::ProviderStep;
 pub use restore::{
-    DirectedTarget, FileRestoreStatus, RestoreSubcomponent, RestoreTarget, RestoreType,
+    DifferencedFiles, DirectedTarget, FileRestoreStatus, PartialFile, RestoreSubcomponent,
+    RestoreTarget, RestoreType,
 };
 pub use rules::Rule;
 pub use snapshot_state::{civil_time, vss_timestamp, SnapshotState, DEFAULT_WALL_CLOCK_EPOCH_MS};

@@ -118,3 +118,34 @@ pub struct DirectedTarget {
     /// `wszDestinationRangeList`.
     pub destination_ranges: String,
 }
+
+/// A partial file (`IVssComponent::AddPartialFile`): a writer's request, during a backup, that
+/// only byte ranges of a file be backed up.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PartialFile {
+    /// `wszPath`.
+    pub path: String,
+    /// `wszFilename`.
+    pub filename: String,
+    /// `wszRanges`: `offset:length` pairs, comma-separated, or the path of a ranges file.
+    pub ranges: String,
+    /// `wszMetadata`: the writer's own data for the restore of the file.
+    pub metadata: Option<String>,
+}
+
+/// Differenced files (`IVssComponent::AddDifferencedFilesByLastModifyTime`): files of a
+/// component a writer says changed after a time, for an incremental or differential backup.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DifferencedFiles {
+    /// `wszPath`.
+    pub path: String,
+    /// `wszFilespec`.
+    pub filespec: String,
+    /// `bRecursive`.
+    pub recursive: bool,
+    /// `ftLastModifyTime`: a `FILETIME` (100 ns since 1601, UTC); 0 lets the requester use its
+    /// own records.
+    pub last_modify_time: u64,
+    /// `AddDifferencedFilesByLastModifyLSN`'s LSN (reserved by Windows), if any.
+    pub last_modify_lsn: Option<String>,
+}

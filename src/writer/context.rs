@@ -85,6 +85,10 @@ pub(crate) enum ComponentWrite {
     BackupStamp(String),
     /// `IVssComponent::SetBackupMetadata`.
     BackupMetadata(String),
+    /// `IVssComponent::AddPartialFile` (OnPrepareBackup, OnPostSnapshot).
+    PartialFile(crate::vocab::PartialFile),
+    /// `IVssComponent::AddDifferencedFilesByLastModifyTime` (OnPrepareBackup, OnPostSnapshot).
+    DifferencedFiles(crate::vocab::DifferencedFiles),
     /// `IVssComponent::SetRestoreMetadata` (OnPreRestore).
     RestoreMetadata(String),
     /// `IVssComponent::SetRestoreTarget` (OnPreRestore).
@@ -103,6 +107,8 @@ impl ComponentWrite {
         match self {
             Self::BackupStamp(_) => WriterQuery::SetBackupStamp,
             Self::BackupMetadata(_) => WriterQuery::SetBackupMetadata,
+            Self::PartialFile(_) => WriterQuery::AddPartialFile,
+            Self::DifferencedFiles(_) => WriterQuery::AddDifferencedFiles,
             Self::RestoreMetadata(_) => WriterQuery::SetRestoreMetadata,
             Self::RestoreTarget(_) => WriterQuery::SetRestoreTarget,
             Self::DirectedTarget(_) => WriterQuery::AddDirectedTarget,
@@ -123,6 +129,8 @@ impl ComponentWrite {
         match self {
             Self::BackupStamp(stamp) => component.backup_stamp = Some(stamp),
             Self::BackupMetadata(metadata) => component.backup_metadata = Some(metadata),
+            Self::PartialFile(file) => component.partial_files.push(file),
+            Self::DifferencedFiles(files) => component.differenced_files.push(files),
             Self::RestoreMetadata(metadata) => component.restore_metadata = Some(metadata),
             Self::RestoreTarget(target) => component.restore_target = Some(target),
             Self::DirectedTarget(target) => component.directed_targets.push(target),
@@ -389,6 +397,53 @@ impl<'a> HandlerContext<'a> {
             component,
             ComponentWrite::BackupMetadata(metadata.to_owned()),
         )
+    }
+
+    /// `IVssComponent::AddPartialFile` (R114): back up only `file.ranges` of a file of
+    /// `component`; in OnPrepareBackup or OnPostSnapshot, with partial file support enabled
+    /// by the requester (`IsPartialFileSupportEnabled`).
+    ///
+    /// # Errors
+    ///
+    /// `VSS_E_BAD_STATE` outside those handlers, outside component mode, or without partial
+    /// file support; `E_INVALIDARG` for an empty path, file name or range list;
+    /// `VSS_E_OBJECT_NOT_FOUND` for a component the requester did not add.
+    pub fn add_partial_file(
+        &mut self,
+        component: &ComponentKey,
+        file: crate::vocab::PartialFile,
+    ) -> Result<(), Hresult> {
+        if !self.view.backup_state.partial_file_support && self.event.is_backup_event() {
+            self.record(WriterQuery::AddPartialFile, Hresult::VSS_E_BAD_STATE);
+            return Err(Hresult::VSS_E_BAD_STATE);
+        }
+        if file.path.is_empty() || file.filename.is_empty() || file.ranges.is_empty() {
+            self.record(WriterQuery::AddPartialFile, Hresult::E_INVALIDARG);
+            return Err(Hresult::E_INVALIDARG);
+        }
+        self.write_component(component, ComponentWrite::PartialFile(file))
+    }
+
+    /// `IVssComponent::AddDifferencedFilesByLastModifyTime` (R114): the files of `component`
+    /// changed after `files.last_modify_time`, for an incremental or differential backup;
+    /// in OnPrepareBackup or OnPostSnapshot ("typically while handling the PostSnapshot
+    /// event").
+    ///
+    /// # Errors
+    ///
+    /// `VSS_E_BAD_STATE` outside those handlers or outside component mode; `E_INVALIDARG` for
+    /// an empty path or file specification; `VSS_E_OBJECT_NOT_FOUND` for a component the
+    /// requester did not add.
+    pub fn add_differenced_files(
+        &mut self,
+        component: &ComponentKey,
+        files: crate::vocab::DifferencedFiles,
+    ) -> Result<(), Hresult> {
+        if files.path.is_empty() || files.filespec.is_empty() {
+            self.record(WriterQuery::AddDifferencedFiles, Hresult::E_INVALIDARG);
+            return Err(Hresult::E_INVALIDARG);
+        }
+        self.write_component(component, ComponentWrite::DifferencedFiles(files))
     }
 
     /// `CVssWriter::GetRestoreType` (R70): what the requester's `SetRestoreState` said, in a

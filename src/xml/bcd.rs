@@ -12,6 +12,9 @@
 //!                [preRestoreFailureMsg] [postRestoreFailureMsg]>*
 //!       <BACKUP_METADATA xmlns="" metadata/>?
 //!       <RESTORE_METADATA xmlns="" metadata/>?
+//!       <PARTIAL_FILE path filespec ranges [metadata]/>*
+//!       <DIFFERENCED_FILE path filespec recursive lastModifyTimeLow lastModifyTimeHigh
+//!                         [lastModifyLSN]/>*
 //!       <RESTORE_SUBCOMPONENT logicalPath componentName repair/>*
 //!       <RESTORE_TARGET path filespec recursive [alternatePath]/>*        (AddNewTarget)
 //!       <DIRECTED_TARGET path filespec sourceRanges targetPath targetFilespec targetRanges/>*
@@ -35,8 +38,9 @@ use super::read::{self, Element, XmlError};
 use super::{guid, word_of, Emitter};
 use crate::vocab::{
     BackupComponent, BackupComponentsDocument, BackupSchema, BackupState, BackupType,
-    ComponentType, DirectedTarget, FileDescriptor, FileRestoreStatus, RestoreSubcomponent,
-    RestoreTarget, RestoreType, SnapshotSetId, WriterClassId, WriterComponents, WriterInstanceId,
+    ComponentType, DifferencedFiles, DirectedTarget, FileDescriptor, FileRestoreStatus,
+    PartialFile, RestoreSubcomponent, RestoreTarget, RestoreType, SnapshotSetId, WriterClassId,
+    WriterComponents, WriterInstanceId,
 };
 
 /// The namespace of a BCD's root.
@@ -163,6 +167,31 @@ fn save_component(out: &mut Emitter, component: &BackupComponent) {
             out.attr("metadata", metadata);
             out.end(element);
         }
+    }
+    for file in &component.partial_files {
+        out.start("PARTIAL_FILE");
+        out.attr("path", &file.path);
+        out.attr("filespec", &file.filename);
+        out.attr("ranges", &file.ranges);
+        out.attr_opt("metadata", file.metadata.as_deref());
+        out.end("PARTIAL_FILE");
+    }
+    for files in &component.differenced_files {
+        out.start("DIFFERENCED_FILE");
+        out.attr("path", &files.path);
+        out.attr("filespec", &files.filespec);
+        out.attr_bool("recursive", files.recursive);
+        // FILETIME's two DWORDs, as decimal numbers.
+        out.attr(
+            "lastModifyTimeLow",
+            &(files.last_modify_time & 0xFFFF_FFFF).to_string(),
+        );
+        out.attr(
+            "lastModifyTimeHigh",
+            &(files.last_modify_time >> 32).to_string(),
+        );
+        out.attr_opt("lastModifyLSN", files.last_modify_lsn.as_deref());
+        out.end("DIFFERENCED_FILE");
     }
     for sub in &component.restore_subcomponents {
         out.start("RESTORE_SUBCOMPONENT");
@@ -297,6 +326,26 @@ fn load_component(node: roxmltree::Node<'_, '_>) -> Result<BackupComponent, XmlE
                     ));
                 }
                 *slot = Some(c.required("metadata")?.to_owned());
+            }
+            "PARTIAL_FILE" => component.partial_files.push(PartialFile {
+                path: c.required("path")?.to_owned(),
+                filename: c.required("filespec")?.to_owned(),
+                ranges: c.required("ranges")?.to_owned(),
+                metadata: c.optional("metadata").map(str::to_owned),
+            }),
+            "DIFFERENCED_FILE" => {
+                let path = c.required("path")?.to_owned();
+                let filespec = c.required("filespec")?.to_owned();
+                let recursive = c.yes_no("recursive", Some(false))?;
+                let low = u64::from(c.number("lastModifyTimeLow", None)?);
+                let high = u64::from(c.number("lastModifyTimeHigh", None)?);
+                component.differenced_files.push(DifferencedFiles {
+                    path,
+                    filespec,
+                    recursive,
+                    last_modify_time: high << 32 | low,
+                    last_modify_lsn: c.optional("lastModifyLSN").map(str::to_owned),
+                });
             }
             "RESTORE_SUBCOMPONENT" => {
                 let logical_path = c

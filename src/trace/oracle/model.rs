@@ -655,6 +655,19 @@ impl Model {
                 s.gwm.called.get_or_insert(stamp);
             }
             Call::InitializeForRestore { .. } => s.restoring = true,
+            Call::InitializeForBackupFrom { bcd } => {
+                // The document's state and components become the object's (R113).
+                if let Ok(doc) = crate::xml::bcd::load(bcd) {
+                    s.backup_state = Some(doc.backup_state);
+                    for entry in &doc.writers {
+                        if entry.instance_id.is_null() {
+                            s.selected_classes.insert(entry.writer_id);
+                        } else {
+                            s.selected_instances.insert(entry.instance_id);
+                        }
+                    }
+                }
+            }
             Call::PreRestore => {
                 s.pre_restore.called.get_or_insert(stamp);
             }

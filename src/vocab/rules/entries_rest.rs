@@ -305,7 +305,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "The BCD records selected components, their outcomes and the backup's state",
         statement: "The Backup Components Document lists explicitly included components per writer (class and instance id; GetWriterComponentsCount counts writers, not components), each with name, type, logical path, backup result, options, metadata, stamps, restore target and selection, subcomponents, new and directed targets, partial and differenced files, file restore status and failure messages. It also holds the backup type, component mode, bootable-system-state and partial-file flags, the restore type and the set description (ids, plus LUN data when transportable); it is saved and reloaded as XML and must not be edited.",
         sources: &["vss/backup-components-document-contents", "vss/backup-components-document-life-cycle", "vss/the-shadow-copy-creation-process", "bc/initializeforbackup"],
-        status: Partly("SaveAsXML writes the session's BCD in Windows' format (xml::bcd, byte for byte with a saved Windows BCD): backup state, set id, explicitly added components per writer, SetBackupSucceeded, SetBackupOptions, SetPreviousBackupStamp, the writers' stamps and metadata, and everything a restore writes (selection, options, additional restores, subcomponents, new and directed targets, restore target and metadata, file restore status, failure messages, restore type); GetWriterComponents reads it; partial and differenced files and the transportable set description do not exist yet"),
+        status: Partly("SaveAsXML writes the session's BCD in Windows' format (xml::bcd, byte for byte with a saved Windows BCD): backup state, set id, explicitly added components per writer, SetBackupSucceeded, SetBackupOptions, SetPreviousBackupStamp, the writers' stamps and metadata, and everything a restore writes (selection, options, additional restores, subcomponents, new and directed targets, restore target and metadata, file restore status, failure messages, restore type); and the writers' partial and differenced files; GetWriterComponents reads it and InitializeForBackup(bstrXML) loads it; the transportable set description (and ImportSnapshots) do not exist yet"),
         engine: &["coordinator/document.rs", "coordinator/restore.rs", "vocab/bcd.rs", "xml/bcd.rs"],
     },
     Entry {
@@ -313,7 +313,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Writers may set restore target, metadata, stamps and failure messages in the BCD",
         statement: "The BCD fields a writer may write are the restore target, backup and restore metadata, the backup stamp, pre- and post-restore failure messages, partial and differenced files and directed targets; the requester writes everything else.",
         sources: &["vss/backup-components-document-contents"],
-        status: Partly("writers write the backup stamp and backup metadata in OnPrepareBackup and OnPostSnapshot, restore target, restore metadata, directed targets and the pre-restore failure message in OnPreRestore, the post-restore failure message in OnPostRestore (HandlerContext; VSS_E_BAD_STATE elsewhere, VSS_E_OBJECT_NOT_FOUND for another writer's component), all judged by the oracle; partial and differenced files do not exist yet"),
+        status: Implemented,
         engine: &["writer/context.rs", "coordinator/document.rs", "coordinator/inflight.rs", "xml/bcd.rs", "trace/oracle/queries.rs"],
     },
     Entry {
@@ -321,8 +321,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "A writer whose schema lacks the requested backup type is backed up as full",
         statement: "If a writer's backup schema does not include the requested type, its data is handled as VSS_BT_FULL, or the writer is left out. VSS_BS_EXCLUSIVE_INCREMENTAL_DIFFERENTIAL needs both DIFFERENTIAL and INCREMENTAL, and TIMESTAMPED and LAST_MODIFY each need at least one of them.",
         sources: &["api/vss/ne-vss-vss_backup_type", "api/vss/ne-vss-vss_backup_schema"],
-        status: Partly("writers declare VSS_BACKUP_SCHEMA (SetBackupSchema) and requesters read it, in the WMD's XML too; the fallback of a backup type the schema does not support is not applied: writers see the requested BackupType unchanged"),
-        engine: &["vocab/writer_kind.rs", "vocab/metadata.rs", "writer/metadata.rs"],
+        status: Implemented,
+        engine: &["vocab/metadata.rs", "vocab/call.rs", "writer/metadata.rs"]
     },
     // ----------------------------------------------------------------------------------------
     // Section 14: Tools (R116–R128)
