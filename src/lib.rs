@@ -73,12 +73,12 @@
 //! |---|---|
 //! | [`vocab`] | Windows' names and values: HRESULTs, writer states, events, contexts, ids, requester calls, policies, run bounds, and the [rule catalogue](vocab::rules) every citation points into |
 //! | [`writer`] | the [`Writer`](writer::Writer) trait, writer configuration, the metadata a writer declares (`IVssCreateWriterMetadata`), handler context, a scripted writer |
-//! | [`xml`] | VSS's documents in Windows' own XML: the Writer Metadata Document ([`xml::wmd`]), read from what tools save and written byte for byte as Windows writes it |
+//! | [`xml`] | VSS's documents in Windows' own XML: the Writer Metadata Document ([`xml::wmd`]) and the Backup Components Document ([`xml::bcd`]), read from what tools save and written byte for byte as Windows writes it |
 //! | [`provider`] | the [`Provider`](provider::Provider) trait and an in-memory software provider |
-//! | [`trace`] | trace records, JSON Lines, rendering, readings of a finished run, and the [`oracle`](trace::oracle) in twelve rule families |
+//! | [`trace`] | trace records, JSON Lines, rendering, readings of a finished run, and the [`oracle`](trace::oracle) in fourteen rule families |
 //! | [`guard`] | the one door to user code: [`UserPanic`](guard::UserPanic), and the guard every call into writers, providers, choosers, deciders, probes, factories and requester closures goes through |
-//! | [`coordinator`] | the simulated VSS service: sessions, guard table, async operations, pipeline, timers, aborts, the engine's choice points |
-//! | [`requester`] | [`Vss`](requester::Vss), the typestate [`BackupComponents`](requester::BackupComponents) (a pending and a failure state per asynchronous step) and the dynamic API |
+//! | [`coordinator`] | the simulated VSS service: sessions, guard table, async operations, pipeline, timers, aborts, restore and the Backup Components Document, the engine's choice points |
+//! | [`requester`] | [`Vss`](requester::Vss), the typestate [`BackupComponents`](requester::BackupComponents) (a pending and a failure state per asynchronous step, a backup path and a restore path) and the dynamic API |
 //! | [`sim`] | decisions and deciders, faults as data, the one requester language ([`Step`](sim::Step)) and its interpreter, scenario files and their [`Runner`](sim::Runner), the [`Explorer`](sim::Explorer), swarm mode, fuzz entry points, proptest strategies |
 //! | [`tools`] | Windows' own requesters as library functions: what `vssadmin list writers`, `list providers`, `list shadows` and `list shadowstorage`, and DiskShadow's `list writers status`, print over a machine |
 //! | [`testkit`] | [`WriterConformance`](testkit::WriterConformance) for writer authors, [`RequesterCheck`](testkit::RequesterCheck) for backup tools |

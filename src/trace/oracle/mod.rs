@@ -102,6 +102,15 @@
 //! * **Timers.** A timer may fire at or after its deadline; a Thaw delivered exactly at the
 //!   deadline is in time. A Thaw or an Abort delivered to a writer disarms its freeze window even
 //!   without `TimerStopped`. Thaw order among application levels is not checked (Q7).
+//! * **Restore** (R78–R83, `restore.rs`): `InitializeForRestore` succeeds exactly when its
+//!   document loads; in component mode PreRestore and PostRestore reach only writers with a
+//!   component selected for restore when PreRestore was called, each of them gets PreRestore
+//!   and every writer that got PreRestore (and is still in) gets PostRestore; the requester sets
+//!   a file restore status for every selected component before PostRestore and does not release
+//!   its object between PreRestore and the end of PostRestore.
+//! * **Writes into the document** (R49, R114): each `IVssComponent` write a writer makes is
+//!   judged by the handler it made it in; elsewhere the writer is at fault and the engine must
+//!   refuse it with `VSS_E_BAD_STATE`.
 //! * **Query windows** (Q9, R68–R70): `GetCurrentSnapshotSetId` and the volume queries are judged
 //!   by `query_window`; inside the window they must succeed, outside they must fail with
 //!   `VSS_E_BAD_STATE` and the writer is at fault.

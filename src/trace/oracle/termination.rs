@@ -16,6 +16,10 @@ pub(super) struct TerminationRules {
     /// The handlers and provider steps that have not returned: who, and until when it runs
     /// (`None`: it waits, maybe for ever).
     running: Vec<(Actor, Running)>,
+    /// Handlers VSS stopped waiting for (`HandlerTimedOut`) that have not returned: they hold
+    /// their own operation no more, but their writer's later events still wait behind them
+    /// (SERIAL).
+    abandoned: Vec<(Actor, Running)>,
     /// When each signal was last set (WAITS: ties with deadlines).
     last_set: Vec<(SignalName, u64)>,
     /// Waits that timed out at an instant, whose signal may still be set in that instant.
@@ -55,11 +59,15 @@ impl Rules for TerminationRules {
                 event,
             } => {
                 cx.cover(super::Situation::HandlerNotResponding);
-                self.returned(Actor::Writer {
+                let actor = Actor::Writer {
                     session: *session,
                     writer: *writer,
                     event: *event,
-                });
+                };
+                if let Some(at) = self.running.iter().position(|(a, _)| *a == actor) {
+                    let entry = self.running.remove(at);
+                    self.abandoned.push(entry);
+                }
             }
             TraceEvent::ProviderCalled {
                 session,
@@ -94,9 +102,9 @@ impl Rules for TerminationRules {
             }),
             TraceEvent::WriterRestarted { writer } | TraceEvent::WriterStopped { writer } => {
                 // Its service restarted: the handler it was in never returns, and holds nothing.
-                self.running.retain(
-                    |(actor, _)| !matches!(actor, Actor::Writer { writer: w, .. } if w == writer),
-                );
+                let other = |(actor, _): &(Actor, Running)| !matches!(actor, Actor::Writer { writer: w, .. } if w == writer);
+                self.running.retain(other);
+                self.abandoned.retain(other);
             }
             TraceEvent::BoundReached { bound, waiting_for } => {
                 self.bound_reached(cx, *bound, *waiting_for);
@@ -164,6 +172,9 @@ impl TerminationRules {
         if !self.running.is_empty() {
             self.running.retain(|(a, _)| *a != actor);
         }
+        if !self.abandoned.is_empty() {
+            self.abandoned.retain(|(a, _)| *a != actor);
+        }
     }
 
     fn bound_reached(&self, cx: &mut Cx<'_>, bound: Bound, waiting_for: Option<OpNo>) {
@@ -206,6 +217,7 @@ impl TerminationRules {
         let behind = || {
             self.running
                 .iter()
+                .chain(&self.abandoned)
                 .find(|(actor, running)| matches!(actor, Actor::Writer { .. }) && holds(running))
         };
         let Some((actor, running)) = own.or_else(behind) else {
