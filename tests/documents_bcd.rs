@@ -627,3 +627,163 @@ fn r113_initialize_for_backup_loads_a_saved_document() {
     bc.call_ok(Call::Release).unwrap();
     vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
 }
+
+mod round_trip {
+    //! R113: any document survives SaveAsXML and InitializeForRestore's load, and saving
+    //! again gives the same bytes.
+    use proptest::prelude::*;
+    use vss_sim::vocab::{
+        BackupComponent, BackupComponentsDocument, BackupSchema, BackupState, BackupType,
+        ComponentType, DifferencedFiles, DirectedTarget, FileDescriptor, FileRestoreStatus,
+        PartialFile, RestoreSubcomponent, RestoreTarget, RestoreType, SnapshotSetId, WriterClassId,
+        WriterComponents, WriterInstanceId,
+    };
+    use vss_sim::xml::bcd;
+
+    fn text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[a-zA-Z0-9 _.\\\\&<>\"'%*?éü€-]{1,12}").unwrap()
+    }
+
+    fn component() -> impl Strategy<Value = BackupComponent> {
+        (
+            (any::<bool>(), proptest::option::of(text()), text()),
+            (
+                proptest::option::of(text()),
+                proptest::option::of(any::<bool>()),
+                proptest::option::of(text()),
+                proptest::option::of(any::<bool>()),
+            ),
+            (
+                proptest::option::of(0usize..5),
+                proptest::option::of(0usize..4),
+                proptest::option::of(text()),
+                proptest::option::of(text()),
+            ),
+            (
+                proptest::collection::vec((text(), text(), any::<bool>()), 0..2),
+                proptest::collection::vec((text(), text(), any::<bool>(), any::<u64>()), 0..2),
+                proptest::option::of(text()),
+            ),
+        )
+            .prop_map(|(head, backup, restore, lists)| {
+                let (database, path, name) = head;
+                let kind = if database {
+                    ComponentType::VSS_CT_DATABASE
+                } else {
+                    ComponentType::VSS_CT_FILEGROUP
+                };
+                let mut c = BackupComponent::new(kind, path.as_deref(), &name);
+                (
+                    c.backup_stamp,
+                    c.backup_succeeded,
+                    c.backup_options,
+                    c.selected_for_restore,
+                ) = backup;
+                let (target, status, options, message) = restore;
+                c.restore_target = target.map(|i| RestoreTarget::ALL[i]);
+                c.file_restore_status = status.map(|i| FileRestoreStatus::ALL[i]);
+                c.restore_options = options;
+                c.pre_restore_failure_msg = message.clone();
+                c.post_restore_failure_msg = message;
+                let (subs, files, metadata) = lists;
+                for (path, name, recursive) in &subs {
+                    c.restore_subcomponents.push(RestoreSubcomponent {
+                        logical_path: Some(path.clone()),
+                        name: name.clone(),
+                        repair: false,
+                    });
+                    let mut target = FileDescriptor::new(path.clone(), name.clone());
+                    target.recursive = *recursive;
+                    c.new_targets.push(target);
+                }
+                for (path, spec, recursive, time) in files {
+                    c.differenced_files.push(DifferencedFiles {
+                        path: path.clone(),
+                        filespec: spec.clone(),
+                        recursive,
+                        last_modify_time: time,
+                        last_modify_lsn: None,
+                    });
+                    c.partial_files.push(PartialFile {
+                        path: path.clone(),
+                        filename: spec.clone(),
+                        ranges: "0:512".into(),
+                        metadata: metadata.clone(),
+                    });
+                    c.directed_targets.push(DirectedTarget {
+                        source_path: path.clone(),
+                        source_filename: spec.clone(),
+                        source_ranges: "0:512".into(),
+                        destination_path: path,
+                        destination_filename: spec,
+                        destination_ranges: "512:512".into(),
+                    });
+                }
+                c.backup_metadata = metadata.clone();
+                c.restore_metadata = metadata;
+                c
+            })
+    }
+
+    fn document() -> impl Strategy<Value = BackupComponentsDocument> {
+        (
+            any::<[bool; 3]>(),
+            0usize..7,
+            proptest::option::of(0usize..4),
+            proptest::option::of(any::<u128>()),
+            proptest::collection::vec(
+                (
+                    any::<u128>(),
+                    proptest::option::of(text()),
+                    0u32..0x1_0000,
+                    proptest::collection::vec(component(), 0..3),
+                ),
+                0..3,
+            ),
+        )
+            .prop_map(|(flags, backup_type, restore_type, set, writers)| {
+                let mut doc = BackupComponentsDocument {
+                    backup_state: BackupState {
+                        select_components: flags[0],
+                        bootable_system_state: flags[1],
+                        backup_type: BackupType::ALL[backup_type],
+                        partial_file_support: flags[2],
+                    },
+                    restore_type: restore_type.map(|i| RestoreType::ALL[i]),
+                    snapshot_set_id: set.map(SnapshotSetId::from_u128),
+                    ..BackupComponentsDocument::default()
+                };
+                for (id, instance_name, schema, components) in writers {
+                    let mut entry = WriterComponents::new(
+                        WriterInstanceId::from_u128(id),
+                        WriterClassId::from_u128(id.rotate_left(7)),
+                    );
+                    entry.instance_name = instance_name;
+                    entry.backup_schema = BackupSchema(schema);
+                    entry.components = components;
+                    doc.writers.push(entry);
+                }
+                doc
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("VSS_SIM_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256)
+        ))]
+
+        #[test]
+        fn r113_documents_round_trip(doc in document()) {
+            let text = bcd::save(&doc);
+            let loaded = bcd::load(&text).map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+            prop_assert_eq!(&loaded, &doc);
+            prop_assert_eq!(bcd::save(&loaded), text);
+        }
+
+        /// Whatever the bytes, loading returns (never panics).
+        #[test]
+        fn any_bytes_load_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = bcd::load_bytes(&bytes);
+        }
+    }
+}

@@ -3,7 +3,9 @@
 //! application level, so the peers that fail around it freeze after it (R46).
 
 use super::wrappers::Forced;
-use crate::sim::{canonical_backup, canonical_restore, OpRef, ProgramStep, ProviderFault, Step};
+use crate::sim::{
+    canonical_backup, canonical_restore, ComponentRef, OpRef, ProgramStep, ProviderFault, Step,
+};
 use crate::vocab::ProviderStep;
 use crate::vocab::{
     BackupState, BackupType, Hresult, Policies, Rule, ShutdownSetIdAfterCrash, WriterAbortScope,
@@ -152,6 +154,28 @@ fn happy_paths(cases: &mut Vec<Case>) {
             },
         ));
     }
+    let mut steps = canonical_backup(0);
+    for step in &mut steps {
+        if step.step == Step::SelectAllComponents {
+            step.step = Step::AddComponent {
+                component: ComponentRef::Named {
+                    writer: "Peer0".into(),
+                    logical_path: None,
+                    name: "Peer0".into(),
+                },
+            };
+        }
+    }
+    cases.push(case(
+        "happy/another-writer-selected",
+        "a component-mode backup of another writer's component only: this writer leaves after \
+         PrepareForBackup and hears no more of it (R47)",
+        &[Rule::R47, Rule::R21, Rule::R110],
+        Plan {
+            happy: true,
+            ..plan(steps)
+        },
+    ));
     let mut steps = canonical_backup(0);
     steps[1].step = Step::SetBackupState(BackupState {
         select_components: false,
