@@ -13,7 +13,7 @@ use vss_sim::trace::oracle::{self, Party};
 use vss_sim::trace::TraceEvent;
 use vss_sim::vocab::{
     BackupState, Call, ComponentKey, ComponentType, FileDescriptor, FileRestoreStatus, Hresult,
-    ProviderId, RestoreMethod, RestoreTarget, RestoreType, Rule, WriterClassId, WriterEvent,
+    ProviderId, Reply, RestoreMethod, RestoreTarget, RestoreType, Rule, WriterClassId, WriterEvent,
     WriterFailure, WriterState,
 };
 use vss_sim::writer::{ComponentInfo, HandlerContext, Writer, WriterConfig, WriterMetadata};
@@ -510,7 +510,7 @@ fn r78_a_scenario_file_backs_up_and_restores() {
 /// is not the requester's decision.
 #[test]
 fn r83_r78_a_restoring_requester_finishes_what_it_started() {
-    for ending in ["release", "crash", "no status"] {
+    for ending in ["release", "crash", "no status", "cancelled"] {
         let log = Log::default();
         let vss = machine(Shop::new(&log));
         let bcd = backup(&vss);
@@ -520,9 +520,22 @@ fn r83_r78_a_restoring_requester_finishes_what_it_started() {
             selected: true,
         })
         .unwrap();
-        bc.call_and_wait(Call::PreRestore).unwrap();
+        if ending == "cancelled" {
+            // PreRestore cancelled before it reached anyone: nothing to finish (no R83).
+            let Reply::Async(op) = bc.call(Call::PreRestore).unwrap() else {
+                panic!("PreRestore is asynchronous");
+            };
+            bc.call_ok(Call::Cancel { op }).unwrap();
+            assert_eq!(
+                bc.call(Call::QueryStatus { op }),
+                Ok(Reply::Status(Hresult::VSS_S_ASYNC_CANCELLED))
+            );
+            assert_eq!(bc.call_ok(Call::PostRestore), Err(Hresult::VSS_E_BAD_STATE));
+        } else {
+            bc.call_and_wait(Call::PreRestore).unwrap();
+        }
         match ending {
-            "release" => bc.call_ok(Call::Release).unwrap(),
+            "release" | "cancelled" => bc.call_ok(Call::Release).unwrap(),
             "crash" => bc.call_ok(Call::Crash).unwrap(),
             _ => {
                 bc.call_and_wait(Call::PostRestore).unwrap();
@@ -538,7 +551,7 @@ fn r83_r78_a_restoring_requester_finishes_what_it_started() {
             .collect();
         let expected: &[(Rule, Party)] = match ending {
             "release" => &[(Rule::R83, Party::Requester)],
-            "crash" => &[],
+            "crash" | "cancelled" => &[],
             _ => &[(Rule::R78, Party::Requester)],
         };
         assert_eq!(broken, expected, "{ending}: {report:?}");

@@ -8,11 +8,13 @@
 //!   `AddRestoreSubcomponent`, last call winning) when PreRestore was called. A component
 //!   matches a writer by class, and by instance too when the call named one.
 //! * **R82** (engine): when PreRestore finishes, every such writer identified in the session
-//!   and still in it (not dropped, not restarted, not past a handler VSS gave up on) received it.
+//!   and still in it (not dropped, not restarted, not past a handler VSS gave up on) received it
+//!   — for a component selected by class, one instance of the class.
 //! * **R83** (engine): when PostRestore finishes, every writer that received PreRestore and is
 //!   still in the session received it. (requester) The object is not released between
-//!   PreRestore and the end of PostRestore: writers left prepared for a restore that never
-//!   finishes (a crash is not the requester's decision).
+//!   PreRestore and the end of PostRestore, unless PreRestore failed or was cancelled: writers
+//!   left prepared for a restore that never finishes (a crash is not the requester's
+//!   decision).
 //! * **R78** (requester): PostRestore is called only after `SetFileRestoreStatus` for every
 //!   component selected for restore ("Requesters must set a restore status … for every
 //!   component … explicitly added for restore", `VSS_FILE_RESTORE_STATUS`).
@@ -47,6 +49,8 @@ struct Restore {
     /// The writers that had a selected component when PreRestore was called.
     selected_writers: Option<VecSet<WriterNo>>,
     pre_restore: Option<Stamp>,
+    /// PreRestore ended without finishing (failed or cancelled): no PostRestore can follow.
+    pre_restore_failed: bool,
     post_restore_done: bool,
     got_pre: VecSet<WriterNo>,
     got_post: VecSet<WriterNo>,
@@ -97,6 +101,15 @@ impl Rules for RestoreRules {
                 hr: Hresult::VSS_S_ASYNC_FINISHED,
                 ..
             } => self.finished(cx, *session, *kind),
+            TraceEvent::AsyncCompleted {
+                session,
+                kind: AsyncKind::PreRestore,
+                ..
+            } => {
+                if let Some(restore) = self.sessions.get_mut(session) {
+                    restore.pre_restore_failed = true;
+                }
+            }
             _ => {}
         }
     }
@@ -186,7 +199,11 @@ impl RestoreRules {
                     );
                 }
             }
-            Call::Release if restore.pre_restore.is_some() && !restore.post_restore_done => {
+            Call::Release
+                if restore.pre_restore.is_some()
+                    && !restore.pre_restore_failed
+                    && !restore.post_restore_done =>
+            {
                 cx.requester(
                     Rule::R83,
                     format!(
@@ -272,7 +289,15 @@ impl RestoreRules {
                 (Rule::R83, owed, &restore.got_post, "PostRestore")
             };
         let at = cx.now.at_ms;
-        let missing: Vec<WriterNo> = owed.into_iter().filter(|w| !got.contains(w)).collect();
+        // A component selected by class (`GUID_NULL` instance) reaches one instance of the
+        // class: another instance of it having the event is enough.
+        let class = |w: &WriterNo| cx.model.writers.get(w).map(|info| info.class_id);
+        let missing: Vec<WriterNo> = owed
+            .iter()
+            .copied()
+            .filter(|w| !got.contains(w))
+            .filter(|w| !got.into_iter().any(|g| class(g) == class(w)))
+            .collect();
         for w in missing {
             cx.engine(
                 rule,
