@@ -529,6 +529,24 @@ fn r114_partial_and_differenced_files_reach_the_document() {
             log.push(("PostSnapshot differenced", differenced));
             true
         }
+        fn on_backup_complete(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+            // Out of its window, even with empty arguments: VSS_E_BAD_STATE first (R49).
+            let key = ctx.components().unwrap()[0].clone();
+            let late = ctx.add_differenced_files(
+                &key,
+                DifferencedFiles {
+                    path: String::new(),
+                    filespec: String::new(),
+                    recursive: false,
+                    last_modify_time: 0,
+                    last_modify_lsn: None,
+                },
+            );
+            self.0
+                .borrow_mut()
+                .push(("BackupComplete differenced", late));
+            true
+        }
     }
 
     for partial_support in [true, false] {
@@ -567,10 +585,17 @@ fn r114_partial_and_differenced_files_reach_the_document() {
             0x01d5_b9e3_1234_5678
         );
         assert_eq!(bcd::save(&document), xml);
+        assert_eq!(
+            log.borrow()[2],
+            ("BackupComplete differenced", Err(Hresult::VSS_E_BAD_STATE))
+        );
+        let report = vss_sim::trace::oracle::check(&vss.trace());
+        report.assert_engine_clean();
+        let rules: Vec<_> = report.violations().iter().map(|v| v.rule).collect();
+        assert_eq!(rules, [vss_sim::vocab::Rule::R49], "{report:?}");
         if partial_support {
             assert_eq!(pages.partial_files[0].ranges, "0:4096,65536:4096");
-            assert!(log.borrow().iter().all(|(_, r)| r.is_ok()));
-            vss_sim::trace::oracle::check(&vss.trace()).assert_clean();
+            assert!(log.borrow()[..2].iter().all(|(_, r)| r.is_ok()));
         } else {
             // Without IsPartialFileSupportEnabled the writer may not add partial files.
             assert!(pages.partial_files.is_empty());

@@ -601,3 +601,51 @@ fn r78_the_typestate_restore_path_runs_a_restore() {
     assert!(log.borrow().iter().any(|l| l.contains("subs 1")));
     oracle::check(&vss.trace()).assert_clean();
 }
+
+/// R80, R113: a document saved during a restore carries its selection (and subcomponents); a
+/// restore loaded from it restores the same components without selecting them again, and a
+/// deselected parent keeps its added subcomponent (the writer still takes part).
+#[test]
+fn r80_a_saved_restore_document_keeps_its_selection() {
+    let log = Log::default();
+    let vss = machine(Shop::new(&log));
+    let bcd = backup(&vss);
+    let mut first = restoring(&vss, &bcd);
+    first
+        .call_ok(Call::SetSelectedForRestore {
+            component: key("Sales"),
+            selected: true,
+        })
+        .unwrap();
+    first
+        .call_ok(Call::AddRestoreSubcomponent {
+            component: key("Sales"),
+            logical_path: Some("Sales".into()),
+            name: "2024".into(),
+            repair: false,
+        })
+        .unwrap();
+    // Deselected again: its subcomponent still goes back, so the writer still takes part.
+    first
+        .call_ok(Call::SetSelectedForRestore {
+            component: key("Sales"),
+            selected: false,
+        })
+        .unwrap();
+    let saved = first.save_as_xml().unwrap();
+    first.call_ok(Call::Release).unwrap();
+    let mut second = restoring(&vss, &saved);
+    second.call_and_wait(Call::PreRestore).unwrap();
+    second
+        .call_ok(Call::SetFileRestoreStatus {
+            component: key("Sales"),
+            status: FileRestoreStatus::VSS_RS_ALL,
+        })
+        .unwrap();
+    second.call_and_wait(Call::PostRestore).unwrap();
+    second.call_ok(Call::Release).unwrap();
+    assert_eq!(delivered(&vss, WriterEvent::PreRestore), [0]);
+    assert_eq!(delivered(&vss, WriterEvent::PostRestore), [0]);
+    assert!(log.borrow().iter().any(|l| l.contains("subs 1")), "{log:?}");
+    oracle::check(&vss.trace()).assert_clean();
+}

@@ -341,6 +341,8 @@ impl Coordinator {
                 // A restore's document is the loaded one: the writes go straight into it.
                 (Some(doc), Some(entry)) => {
                     if let Some(entry) = doc.writers.get_mut(entry) {
+                        // Windows re-declares the namespace of an entry its writer changed.
+                        entry.writer_modified = true;
                         for (key, write) in effects.component_writes {
                             let path = key.logical_path.as_deref();
                             if let Some(component) = entry

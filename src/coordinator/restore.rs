@@ -91,11 +91,13 @@ impl Coordinator {
                     &parent.name,
                 );
                 // R80: a subcomponent of the explicitly included component, declared
-                // selectable for restore.
-                if parent.is_ancestor_of(sub) && sub.selectable_for_restore {
-                    Ok(None)
-                } else {
+                // selectable for restore (R111).
+                if !parent.is_ancestor_of(sub) {
+                    Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+                } else if !sub.selectable_for_restore {
                     Err(Hresult::E_INVALIDARG)
+                } else {
+                    Ok(None)
                 }
             }
             _ => Ok(None),
@@ -241,7 +243,12 @@ impl Coordinator {
             } => self.edit_restored(session, &component, |c| {
                 c.additional_restores = Some(additional);
             }),
-            Call::AddNewTarget { component, target } => {
+            Call::AddNewTarget {
+                component,
+                mut target,
+            } => {
+                // AddNewTarget has no backup type mask.
+                target.backup_type_mask = crate::vocab::FileSpecBackupType::DEFAULT;
                 self.edit_restored(session, &component, |c| c.new_targets.push(target));
             }
             Call::SetFileRestoreStatus { component, status } => {

@@ -263,26 +263,38 @@ impl BackupComponents<RestoreDiscovered> {
         })
     }
 
-    /// `SetSelectedForRestore(…, true)` for every component of the document whose writer runs;
-    /// the number selected.
+    /// `SetSelectedForRestore(…, true)` for every component of the document whose writer runs
+    /// (each named by class, as `SetSelectedForRestore` does); components whose writer is not
+    /// running (`VSS_E_OBJECT_NOT_FOUND`) are skipped. The number selected.
+    ///
+    /// # Errors
+    ///
+    /// The first other failure (reading the document, or a selection refused otherwise).
     pub fn select_all_for_restore(&mut self) -> Result<usize, Hresult> {
-        let keys: Vec<ComponentKey> = self
-            .writer_components()?
-            .into_iter()
-            .flat_map(|entry| {
-                entry.components.into_iter().map(move |c| ComponentKey {
+        let mut keys: Vec<ComponentKey> = Vec::new();
+        for entry in self.writer_components()? {
+            for c in entry.components {
+                let key = ComponentKey {
                     instance_id: crate::vocab::WriterInstanceId::NULL,
                     writer_id: entry.writer_id,
                     component_type: c.component_type,
                     logical_path: c.logical_path,
                     name: c.name,
-                })
-            })
-            .collect();
-        for key in &keys {
-            self.set_selected_for_restore(key, true)?;
+                };
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
         }
-        Ok(keys.len())
+        let mut selected = 0;
+        for key in &keys {
+            match self.set_selected_for_restore(key, true) {
+                Ok(()) => selected += 1,
+                Err(Hresult::VSS_E_OBJECT_NOT_FOUND) => {}
+                Err(hr) => return Err(hr),
+            }
+        }
+        Ok(selected)
     }
 
     /// `AddRestoreSubcomponent` (R80): restore one subcomponent of `component` (which must be

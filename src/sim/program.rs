@@ -171,8 +171,10 @@ pub enum Step {
         /// The Backup Components Document's XML.
         bcd: Option<String>,
     },
-    /// `SetSelectedForRestore(…, true)` for every component of the restore document whose
-    /// writer runs (`GetWriterComponents`, R80); the first failure.
+    /// `SetSelectedForRestore(…, true)` for every component of the restore document
+    /// (`GetWriterComponents`, R80), each named by class; the first failure
+    /// (`VSS_E_OBJECT_NOT_FOUND` for a component whose writer is not running, the others still
+    /// selected).
     SelectAllForRestore,
     /// `SetSelectedForRestore(…, true)` for every component of these writers, by name, in the
     /// restore document (R80, R81); the first failure.

@@ -127,7 +127,8 @@ pub struct BackupComponent {
     pub new_targets: Vec<FileDescriptor>,
     /// `SetRestoreMetadata` (a writer's, in OnPreRestore): any string.
     pub restore_metadata: Option<String>,
-    /// `SetRestoreTarget` (a writer's, in OnPreRestore).
+    /// `SetRestoreTarget` (a writer's, in OnPreRestore); `None` means `VSS_RT_ORIGINAL`, what
+    /// `GetRestoreTarget` answers when no writer set one.
     pub restore_target: Option<RestoreTarget>,
     /// `AddDirectedTarget` (a writer's, in OnPreRestore), in order.
     pub directed_targets: Vec<DirectedTarget>,

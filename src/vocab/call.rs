@@ -305,7 +305,8 @@ pub enum Call {
     AddNewTarget {
         /// The component.
         component: ComponentKey,
-        /// `wszPath`, `wszFileName`, `bRecursive` and `wszAlternatePath`.
+        /// `wszPath`, `wszFileName`, `bRecursive` and `wszAlternatePath` (`AddNewTarget` has no
+        /// backup type mask: the descriptor's is ignored).
         target: super::FileDescriptor,
     },
     /// `SetRestoreState(restoreType)` (R78, R70: writers read it with `GetRestoreType`).

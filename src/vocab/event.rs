@@ -32,11 +32,6 @@ pub enum WriterEvent {
 }
 
 impl WriterEvent {
-    /// An event of a backup (not Identify, not a restore event).
-    pub const fn is_backup_event(self) -> bool {
-        !matches!(self, Self::Identify | Self::PreRestore | Self::PostRestore)
-    }
-
     /// Every event, in the order a backup and a restore raise them (Abort where it may come).
     pub const ALL: [Self; 11] = [
         Self::Identify,

@@ -413,7 +413,14 @@ impl<'a> HandlerContext<'a> {
         component: &ComponentKey,
         file: crate::vocab::PartialFile,
     ) -> Result<(), Hresult> {
-        if !self.view.backup_state.partial_file_support && self.event.is_backup_event() {
+        let write = ComponentWrite::PartialFile(file);
+        if !self.writable(&write) {
+            return self.write_component(component, write); // refused, and recorded so
+        }
+        let ComponentWrite::PartialFile(file) = write else {
+            unreachable!("built above")
+        };
+        if !self.view.backup_state.partial_file_support {
             self.record(WriterQuery::AddPartialFile, Hresult::VSS_E_BAD_STATE);
             return Err(Hresult::VSS_E_BAD_STATE);
         }
@@ -439,11 +446,13 @@ impl<'a> HandlerContext<'a> {
         component: &ComponentKey,
         files: crate::vocab::DifferencedFiles,
     ) -> Result<(), Hresult> {
-        if files.path.is_empty() || files.filespec.is_empty() {
+        let empty = files.path.is_empty() || files.filespec.is_empty();
+        let write = ComponentWrite::DifferencedFiles(files);
+        if empty && self.writable(&write) {
             self.record(WriterQuery::AddDifferencedFiles, Hresult::E_INVALIDARG);
             return Err(Hresult::E_INVALIDARG);
         }
-        self.write_component(component, ComponentWrite::DifferencedFiles(files))
+        self.write_component(component, write)
     }
 
     /// `CVssWriter::GetRestoreType` (R70): what the requester's `SetRestoreState` said, in a
@@ -582,12 +591,17 @@ impl<'a> HandlerContext<'a> {
         result
     }
 
+    /// Whether `write` may be made in this handler (R49, R114).
+    fn writable(&self, write: &ComponentWrite) -> bool {
+        write.allowed_in(self.event) || self.view.writes_anywhere
+    }
+
     fn try_write_component(
         &mut self,
         component: &ComponentKey,
         write: ComponentWrite,
     ) -> Result<(), Hresult> {
-        if !write.allowed_in(self.event) && !self.view.writes_anywhere {
+        if !self.writable(&write) {
             return Err(Hresult::VSS_E_BAD_STATE);
         }
         if matches!(write, ComponentWrite::RestoreMetadata(_))

@@ -41,13 +41,19 @@ pub(super) struct RestoreRules {
 #[derive(Debug, Default)]
 struct Restore {
     component_mode: bool,
-    /// `SetSelectedForRestore` and `AddRestoreSubcomponent` (as a selection of the parent), in
-    /// order: the last for a component wins.
+    /// `SetSelectedForRestore`, in order (the last for a component wins), after what the loaded
+    /// document itself said (`selectedForRestore`).
     selections: Vec<(ComponentKey, bool)>,
+    /// Components with a subcomponent added (`AddRestoreSubcomponent`, or in the loaded
+    /// document): they count as restored whatever their own selection says.
+    with_subcomponents: Vec<ComponentKey>,
     /// Components with a `SetFileRestoreStatus`.
     statuses: Vec<ComponentKey>,
     /// The writers that had a selected component when PreRestore was called.
     selected_writers: Option<VecSet<WriterNo>>,
+    /// Those of them whose every matching selection named the class (`GUID_NULL`), not them:
+    /// one instance of the class is enough (R82).
+    selected_by_class: VecSet<WriterNo>,
     pre_restore: Option<Stamp>,
     /// PreRestore ended without finishing (failed or cancelled): no PostRestore can follow.
     pre_restore_failed: bool,
@@ -57,7 +63,8 @@ struct Restore {
 }
 
 impl Restore {
-    /// The components selected for restore now (the last call for each wins).
+    /// The components selected for restore now (the last call for each wins), and those with
+    /// a subcomponent added.
     fn selected(&self) -> Vec<&ComponentKey> {
         let mut selected: Vec<&ComponentKey> = Vec::new();
         for (key, on) in &self.selections {
@@ -66,13 +73,16 @@ impl Restore {
                 selected.push(key);
             }
         }
+        selected.extend(&self.with_subcomponents);
         selected
     }
 }
 
-/// Same writer class, logical path and name (the instance may name the class or one instance).
+/// Same writer class, logical path and name, and the same instance unless either names the
+/// class (`GUID_NULL`).
 fn same(a: &ComponentKey, b: &ComponentKey) -> bool {
     a.writer_id == b.writer_id
+        && (a.instance_id == b.instance_id || a.instance_id.is_null() || b.instance_id.is_null())
         && a.logical_path.as_deref().filter(|p| !p.is_empty())
             == b.logical_path.as_deref().filter(|p| !p.is_empty())
         && a.name == b.name
@@ -122,10 +132,28 @@ impl RestoreRules {
             let loaded = crate::xml::bcd::load(bcd);
             match (&loaded, hr.is_success()) {
                 (Ok(doc), true) => {
-                    let restore = Restore {
+                    let mut restore = Restore {
                         component_mode: doc.backup_state.select_components,
                         ..Restore::default()
                     };
+                    // A document saved during a restore carries its selection (R113).
+                    for entry in &doc.writers {
+                        for c in &entry.components {
+                            let key = ComponentKey {
+                                instance_id: crate::vocab::WriterInstanceId::NULL,
+                                writer_id: entry.writer_id,
+                                component_type: c.component_type,
+                                logical_path: c.logical_path.clone(),
+                                name: c.name.clone(),
+                            };
+                            if !c.restore_subcomponents.is_empty() {
+                                restore.with_subcomponents.push(key.clone());
+                            }
+                            if let Some(on) = c.selected_for_restore {
+                                restore.selections.push((key, on));
+                            }
+                        }
+                    }
                     self.sessions.insert(s, restore);
                 }
                 (Err(error), true) => cx.engine(
@@ -158,26 +186,32 @@ impl RestoreRules {
                 selected,
             } => restore.selections.push((component.clone(), *selected)),
             Call::AddRestoreSubcomponent { component, .. } => {
-                restore.selections.push((component.clone(), true));
+                restore.with_subcomponents.push(component.clone());
             }
             Call::SetFileRestoreStatus { component, .. } => {
                 restore.statuses.push(component.clone());
             }
             Call::PreRestore => {
                 let selected: Vec<ComponentKey> = restore.selected().into_iter().cloned().collect();
-                let writers = cx
-                    .model
-                    .writers
-                    .iter()
-                    .filter(|(_, info)| {
-                        selected.iter().any(|key| {
-                            key.writer_id == info.class_id
-                                && (key.instance_id.is_null()
-                                    || key.instance_id == info.instance_id)
-                        })
-                    })
-                    .map(|(writer, _)| *writer)
-                    .collect();
+                let mut writers = VecSet::default();
+                for (writer, info) in &cx.model.writers {
+                    let matching = selected.iter().filter(|key| {
+                        key.writer_id == info.class_id
+                            && (key.instance_id.is_null() || key.instance_id == info.instance_id)
+                    });
+                    let mut any = false;
+                    let mut by_instance = false;
+                    for key in matching {
+                        any = true;
+                        by_instance |= !key.instance_id.is_null();
+                    }
+                    if any {
+                        writers.insert(*writer);
+                        if !by_instance {
+                            restore.selected_by_class.insert(*writer);
+                        }
+                    }
+                }
                 restore.selected_writers = Some(writers);
                 restore.pre_restore = Some(cx.now);
             }
@@ -202,7 +236,8 @@ impl RestoreRules {
             Call::Release
                 if restore.pre_restore.is_some()
                     && !restore.pre_restore_failed
-                    && !restore.post_restore_done =>
+                    && !restore.post_restore_done
+                    && !cx.model.lost(s) =>
             {
                 cx.requester(
                     Rule::R83,
@@ -289,14 +324,19 @@ impl RestoreRules {
                 (Rule::R83, owed, &restore.got_post, "PostRestore")
             };
         let at = cx.now.at_ms;
-        // A component selected by class (`GUID_NULL` instance) reaches one instance of the
+        // R82: a component selected by class (`GUID_NULL` instance) reaches one instance of the
         // class: another instance of it having the event is enough.
         let class = |w: &WriterNo| cx.model.writers.get(w).map(|info| info.class_id);
+        let by_class = &restore.selected_by_class;
         let missing: Vec<WriterNo> = owed
             .iter()
             .copied()
             .filter(|w| !got.contains(w))
-            .filter(|w| !got.into_iter().any(|g| class(g) == class(w)))
+            .filter(|w| {
+                rule != Rule::R82
+                    || !by_class.contains(w)
+                    || !got.into_iter().any(|g| class(g) == class(w))
+            })
             .collect();
         for w in missing {
             cx.engine(

@@ -162,6 +162,10 @@ impl TerminationRules {
 
 impl TerminationRules {
     fn set(&mut self, actor: Actor, running: Running) {
+        if let Some(slot) = self.abandoned.iter_mut().find(|(a, _)| *a == actor) {
+            slot.1 = running;
+            return;
+        }
         match self.running.iter_mut().find(|(a, _)| *a == actor) {
             Some(slot) => slot.1 = running,
             None => self.running.push((actor, running)),
@@ -214,11 +218,32 @@ impl TerminationRules {
             .running
             .iter()
             .find(|(actor, running)| of_session(actor) && holds(running));
+        // A handler VSS gave up on holds `op` only if `op`'s event for that writer still waits
+        // behind it: the writer has not received it.
+        let waiting_behind = |actor: &Actor| {
+            let Actor::Writer { writer, .. } = actor else {
+                return false;
+            };
+            let Some((s, kind)) = cx.model.ops.get(&op).copied() else {
+                return false;
+            };
+            let Some(event) = first_event(kind) else {
+                return false;
+            };
+            cx.model
+                .session(s)
+                .and_then(|session| session.writers.get(writer))
+                .is_none_or(|part| part.got(event).is_none())
+        };
         let behind = || {
             self.running
                 .iter()
-                .chain(&self.abandoned)
                 .find(|(actor, running)| matches!(actor, Actor::Writer { .. }) && holds(running))
+                .or_else(|| {
+                    self.abandoned
+                        .iter()
+                        .find(|(actor, running)| holds(running) && waiting_behind(actor))
+                })
         };
         let Some((actor, running)) = own.or_else(behind) else {
             return (
@@ -256,4 +281,18 @@ impl TerminationRules {
             Actor::Host => (Party::Engine, format!("{op} never finished: {bound}")),
         }
     }
+}
+
+/// The first writer event an operation of `kind` delivers (none for `GatherWriterStatus`).
+fn first_event(kind: crate::vocab::AsyncKind) -> Option<crate::vocab::WriterEvent> {
+    use crate::vocab::{AsyncKind as K, WriterEvent as E};
+    Some(match kind {
+        K::GatherWriterMetadata => E::Identify,
+        K::PrepareForBackup => E::PrepareForBackup,
+        K::DoSnapshotSet => E::PrepareForSnapshot,
+        K::BackupComplete => E::BackupComplete,
+        K::PreRestore => E::PreRestore,
+        K::PostRestore => E::PostRestore,
+        K::GatherWriterStatus => return None,
+    })
 }
