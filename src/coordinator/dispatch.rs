@@ -338,6 +338,9 @@ impl Coordinator {
             SnapshotSetId::NULL,
             None,
         );
+        // A writer inside its OnPrepareBackup (or OnPrepareSnapshot) has joined the backup, even
+        // if the handler returns only after the Abort: BackupShutdown is owed to it (R57).
+        let joining = self.joining(session, writer);
         let sw = &mut self.sessions[session.0 as usize].writers[writer.0 as usize];
         // VSS never sends Abort past PostSnapshot (R55: `abort_recipients` leaves such writers
         // out, and the writer's own KB915331 timeout goes through `deliver_own_timeout_abort`);
@@ -345,7 +348,7 @@ impl Coordinator {
         // counted past PostSnapshot so the oracle sees the R55 violation.
         if !matches!(sw.stage, Stage::Aborted { .. } | Stage::PastPostSnapshot) {
             sw.stage = Stage::Aborted {
-                joined: sw.joined(),
+                joined: sw.joined() || joining,
             };
             self.writer_dropped(session, writer, DropReason::Aborted);
         }
