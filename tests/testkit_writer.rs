@@ -471,6 +471,13 @@ fn the_catalogue_restores_and_chains_stamps_where_its_cases_say() {
             &[PreRestore][..],
         ),
         ("restore/other-writer-only", &[][..]),
+        ("restore/new-targets", &[PreRestore, PostRestore][..]),
+        (
+            "restore/additional-restores",
+            &[PreRestore, PostRestore, PreRestore, PostRestore][..],
+        ),
+        ("restore/type-import", &[PreRestore, PostRestore][..]),
+        ("restore/type-other", &[PreRestore, PostRestore][..]),
     ] {
         assert_eq!(run(case).restore_events, expected, "{case}");
     }

@@ -342,6 +342,32 @@ impl<'a> Interpreter<'a> {
                 result.hr = Some(self.hand_back_stamps(slot));
                 return;
             }
+            Step::SetAdditionalRestores { additional } => {
+                let additional = *additional;
+                result.hr = Some(self.each_restored_component(
+                    slot,
+                    |key| Call::SetAdditionalRestores {
+                        component: key,
+                        additional,
+                    },
+                    |_| true,
+                    |component| component.selected_for_restore == Some(true),
+                ));
+                return;
+            }
+            Step::AddNewTargets { path } => {
+                let path = path.clone();
+                result.hr = Some(self.each_restored_component(
+                    slot,
+                    |key| Call::AddNewTarget {
+                        component: key,
+                        target: crate::vocab::FileDescriptor::new(path.clone(), "*").recursive(),
+                    },
+                    |_| true,
+                    |component| component.selected_for_restore == Some(true),
+                ));
+                return;
+            }
             Step::SelectForRestore { writers } => {
                 result.hr = Some(self.select_for_restore(slot, Some(writers)));
                 return;
@@ -488,6 +514,8 @@ impl<'a> Interpreter<'a> {
             | Step::SelectComponents { .. }
             | Step::SaveAsXml
             | Step::HandBackStamps
+            | Step::SetAdditionalRestores { .. }
+            | Step::AddNewTargets { .. }
             | Step::SelectAllForRestore
             | Step::SelectForRestore { .. }
             | Step::SetFileRestoreStatus {

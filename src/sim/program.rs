@@ -194,6 +194,19 @@ pub enum Step {
         /// The restore type.
         restore_type: RestoreType,
     },
+    /// `SetAdditionalRestores(additional)` (R78) for every component selected for restore in
+    /// the document: more restores of them follow (incremental, differential, logs); the first
+    /// failure.
+    SetAdditionalRestores {
+        /// `bAdditionalRestores`.
+        additional: bool,
+    },
+    /// `AddNewTarget` (R78) for every component selected for restore in the document: its files
+    /// (`*`, recursively) go to `path` instead of where they were; the first failure.
+    AddNewTargets {
+        /// The new location, e.g. `D:\Restored\`.
+        path: String,
+    },
     /// `PreRestore` (R82).
     PreRestore,
     /// `SetFileRestoreStatus` (R78) of one component, or (`None`) of every component selected

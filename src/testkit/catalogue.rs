@@ -8,8 +8,8 @@ use crate::sim::{
 };
 use crate::vocab::ProviderStep;
 use crate::vocab::{
-    BackupState, BackupType, Hresult, Policies, Rule, ShutdownSetIdAfterCrash, WriterAbortScope,
-    WriterEvent, WriterFailure,
+    BackupState, BackupType, Hresult, Policies, RestoreType, Rule, ShutdownSetIdAfterCrash,
+    WriterAbortScope, WriterEvent, WriterFailure,
 };
 use crate::writer::Reaction;
 
@@ -481,6 +481,73 @@ fn restores(cases: &mut Vec<Case>) {
             ..plan(steps.clone())
         },
     ));
+    // New targets: the files go elsewhere (AddNewTarget).
+    let mut new_targets = backup.clone();
+    for step in &restore {
+        new_targets.push(step.clone());
+        if step.step == Step::SelectAllForRestore {
+            new_targets.push(ProgramStep::by(
+                1,
+                Step::AddNewTargets {
+                    path: "D:\\Restored\\".into(),
+                },
+            ));
+        }
+    }
+    cases.push(case(
+        "restore/new-targets",
+        "a restore whose requester sends every component's files to a new target",
+        &[Rule::R78, Rule::R113],
+        Plan {
+            happy: true,
+            ..plan(new_targets)
+        },
+    ));
+    // A restore with more to come (SetAdditionalRestores: no recovery yet), then the last one.
+    let mut chained = backup.clone();
+    for step in &restore {
+        chained.push(step.clone());
+        if step.step == Step::SelectAllForRestore {
+            chained.push(ProgramStep::by(
+                1,
+                Step::SetAdditionalRestores { additional: true },
+            ));
+        }
+    }
+    chained.extend(on(2, restore.clone()));
+    cases.push(case(
+        "restore/additional-restores",
+        "a restore with additional restores to follow (the writer must not recover yet), then \
+         the final one",
+        &[Rule::R78, Rule::R82, Rule::R83],
+        Plan {
+            happy: true,
+            ..plan(chained)
+        },
+    ));
+    // Each restore type the requester can announce (GetRestoreType).
+    for restore_type in [RestoreType::VSS_RTYPE_IMPORT, RestoreType::VSS_RTYPE_OTHER] {
+        let mut typed = backup.clone();
+        for step in &restore {
+            if step.step == Step::PreRestore {
+                typed.push(ProgramStep::by(1, Step::SetRestoreState { restore_type }));
+            }
+            typed.push(step.clone());
+        }
+        let name = format!("{restore_type:?}");
+        cases.push(case(
+            format!(
+                "restore/type-{}",
+                name.trim_start_matches("VSS_RTYPE_").to_ascii_lowercase()
+            ),
+            format!("a restore announced as {restore_type:?} (GetRestoreType)"),
+            &[Rule::R78, Rule::R70],
+            Plan {
+                happy: true,
+                ..plan(typed)
+            },
+        ));
+    }
     for event in [WriterEvent::PreRestore, WriterEvent::PostRestore] {
         let failure = WriterFailure::VSS_E_WRITERERROR_NONRETRYABLE;
         for (kind, reaction) in [

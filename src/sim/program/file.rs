@@ -59,6 +59,8 @@ step_names!(
     SelectForRestore,
     SetSelectedForRestore,
     SetRestoreState,
+    SetAdditionalRestores,
+    AddNewTargets,
     PreRestore,
     SetFileRestoreStatus,
     PostRestore,
@@ -147,6 +149,10 @@ struct RawStep {
     restore_type: Option<RestoreType>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     status: Option<FileRestoreStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    additional: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
 }
 
 impl RawStep {
@@ -188,6 +194,8 @@ impl RawStep {
         check(self.selected.is_some(), "selected");
         check(self.restore_type.is_some(), "restore_type");
         check(self.status.is_some(), "status");
+        check(self.additional.is_some(), "additional");
+        check(self.path.is_some(), "path");
         keys
     }
 }
@@ -240,6 +248,8 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::SelectForRestore
             | N::SetSelectedForRestore
             | N::SetRestoreState
+            | N::SetAdditionalRestores
+            | N::AddNewTargets
             | N::PreRestore
             | N::SetFileRestoreStatus
             | N::PostRestore
@@ -398,6 +408,12 @@ fn restore_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         N::SetRestoreState => Step::SetRestoreState {
             restore_type: required(raw.restore_type.take(), call, "restore_type")?,
         },
+        N::SetAdditionalRestores => Step::SetAdditionalRestores {
+            additional: raw.additional.take().unwrap_or(true),
+        },
+        N::AddNewTargets => Step::AddNewTargets {
+            path: required(raw.path.take(), call, "path")?,
+        },
         N::PreRestore => Step::PreRestore,
         N::SetFileRestoreStatus => Step::SetFileRestoreStatus {
             component: raw.component.take(),
@@ -524,6 +540,8 @@ impl StepName {
             Step::SelectForRestore { .. } => Self::SelectForRestore,
             Step::SetSelectedForRestore { .. } => Self::SetSelectedForRestore,
             Step::SetRestoreState { .. } => Self::SetRestoreState,
+            Step::SetAdditionalRestores { .. } => Self::SetAdditionalRestores,
+            Step::AddNewTargets { .. } => Self::AddNewTargets,
             Step::PreRestore => Self::PreRestore,
             Step::SetFileRestoreStatus { .. } => Self::SetFileRestoreStatus,
             Step::PostRestore => Self::PostRestore,
@@ -584,6 +602,10 @@ impl RawStep {
                 raw.selected = (!selected).then_some(false);
             }
             Step::SetRestoreState { restore_type } => raw.restore_type = Some(*restore_type),
+            Step::SetAdditionalRestores { additional } => {
+                raw.additional = (!additional).then_some(false);
+            }
+            Step::AddNewTargets { path } => raw.path = Some(path.clone()),
             Step::SetFileRestoreStatus { component, status } => {
                 raw.component.clone_from(component);
                 raw.status = Some(*status);
