@@ -456,6 +456,32 @@ impl fmt::Display for CallText<'_> {
         match self.0 {
             Call::AddToSnapshotSet { volume, .. } => write!(f, "{method}({volume})"),
             Call::AddComponent(key) => write!(f, "{method}({})", key.name),
+            Call::SetBackupSucceeded {
+                component,
+                succeeded,
+            } => write!(f, "{method}({}, {succeeded})", component.name),
+            Call::SetSelectedForRestore {
+                component,
+                selected,
+            } => write!(f, "{method}({}, {selected})", component.name),
+            Call::AddRestoreSubcomponent {
+                component, name, ..
+            } => write!(f, "{method}({}, {name})", component.name),
+            Call::SetAdditionalRestores {
+                component,
+                additional,
+            } => write!(f, "{method}({}, {additional})", component.name),
+            Call::SetFileRestoreStatus { component, status } => {
+                write!(f, "{method}({}, {status:?})", component.name)
+            }
+            Call::SetRestoreOptions { component, .. }
+            | Call::AddNewTarget { component, .. }
+            | Call::SetPreviousBackupStamp { component, .. }
+            | Call::SetBackupOptions { component, .. } => {
+                write!(f, "{method}({})", component.name)
+            }
+            Call::SetRestoreState { restore_type } => write!(f, "{method}({restore_type:?})"),
+            Call::WriterComponents { index } => write!(f, "{method}({index})"),
             Call::Wait {
                 op,
                 timeout_ms: Some(ms),
