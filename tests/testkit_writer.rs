@@ -350,6 +350,26 @@ fn every_case_names_its_rules_and_has_a_unique_id() {
         .all(|c| !c.rules.is_empty() && !c.title.is_empty()));
 }
 
+/// Every case id, as a finding's replay command gives it (`VSS_SIM_CASE='<id>'`, here through
+/// `only_case`, which selects the same way), runs exactly that case and nothing else.
+#[test]
+fn every_case_id_selects_exactly_its_case() {
+    let ids: Vec<String> = kit(Bug::None).cases().into_iter().map(|c| c.id).collect();
+    assert!(ids.len() >= 150, "{} cases", ids.len());
+    for id in &ids {
+        let report = kit(Bug::None).only_case(id.clone()).run();
+        assert_eq!(report.cases, 1, "{id}");
+        assert!(
+            report.test_errors.is_empty(),
+            "{id}: {:?}",
+            report.test_errors
+        );
+    }
+    let report = kit(Bug::None).only_case("happy/no-such-case").run();
+    assert_eq!(report.cases, 0);
+    assert_eq!(report.test_errors.len(), 1, "{:?}", report.test_errors);
+}
+
 /// A writer that declares nothing is never included (R47, R72): the kit says so instead of
 /// passing it vacuously.
 #[test]
