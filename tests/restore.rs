@@ -13,7 +13,7 @@ use vss_sim::trace::oracle::{self, Party};
 use vss_sim::trace::TraceEvent;
 use vss_sim::vocab::{
     BackupState, Call, ComponentKey, ComponentType, FileDescriptor, FileRestoreStatus, Hresult,
-    ProviderId, Reply, RestoreMethod, RestoreTarget, RestoreType, Rule, WriterClassId, WriterEvent,
+    Reply, RestoreMethod, RestoreTarget, RestoreType, Rule, WriterClassId, WriterEvent,
     WriterFailure, WriterState,
 };
 use vss_sim::writer::{ComponentInfo, HandlerContext, Writer, WriterConfig, WriterMetadata};
@@ -142,24 +142,20 @@ fn machine(shop: Shop) -> Vss {
 
 /// A full component-mode backup of everything on `vss`; the BCD it saved.
 fn backup(vss: &Vss) -> String {
-    let mut bc = vss.dynamic();
-    bc.call_ok(Call::InitializeForBackup).unwrap();
-    bc.call_ok(Call::SetBackupState(BackupState::default()))
-        .unwrap();
-    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
-    bc.select_all_components().unwrap();
-    bc.call_ok(Call::StartSnapshotSet).unwrap();
-    bc.call_ok(Call::AddToSnapshotSet {
-        volume: "C:\\".into(),
-        provider: ProviderId::NULL,
-    })
-    .unwrap();
-    bc.call_and_wait(Call::PrepareForBackup).unwrap();
+    let mut bc = common::prepared(vss);
     bc.call_and_wait(Call::DoSnapshotSet).unwrap();
     let xml = bc.save_as_xml().unwrap();
     bc.call_and_wait(Call::BackupComplete).unwrap();
     bc.call_ok(Call::Release).unwrap();
     xml
+}
+
+/// `SetSelectedForRestore` of the shop's component `name`.
+fn selecting(name: &str, selected: bool) -> Call {
+    Call::SetSelectedForRestore {
+        component: key(name),
+        selected,
+    }
 }
 
 fn key(name: &str) -> ComponentKey {
@@ -204,11 +200,7 @@ fn r78_r83_a_restore_runs_pre_restore_copies_and_post_restore() {
     });
     let bcd = backup(&vss);
     let mut bc = restoring(&vss, &bcd);
-    bc.call_ok(Call::SetSelectedForRestore {
-        component: key("Sales"),
-        selected: true,
-    })
-    .unwrap();
+    bc.call_ok(selecting("Sales", true)).unwrap();
     bc.call_ok(Call::SetRestoreOptions {
         component: key("Sales"),
         options: "NORECOVERY".into(),
@@ -302,11 +294,7 @@ fn r84_failures_at_pre_and_post_restore_show_as_states_13_and_14() {
         });
         let bcd = backup(&vss);
         let mut bc = restoring(&vss, &bcd);
-        bc.call_ok(Call::SetSelectedForRestore {
-            component: key("Stock"),
-            selected: true,
-        })
-        .unwrap();
+        bc.call_ok(selecting("Stock", true)).unwrap();
         // A writer's failure does not fail the operation (R84); the status says it.
         bc.call_and_wait(Call::PreRestore).unwrap();
         bc.call_ok(Call::SetFileRestoreStatus {
@@ -355,10 +343,7 @@ fn t14_restore_calls_keep_their_order_and_mode() {
     assert_eq!(bc.call_ok(Call::PreRestore), Err(Hresult::VSS_E_BAD_STATE));
     // The component's writer is not running yet in this object's eyes (R80).
     assert_eq!(
-        bc.call_ok(Call::SetSelectedForRestore {
-            component: key("Sales"),
-            selected: true
-        }),
+        bc.call_ok(selecting("Sales", true)),
         Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
     );
     bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
@@ -380,10 +365,7 @@ fn t14_restore_calls_keep_their_order_and_mode() {
     }
     // Not in the document.
     assert_eq!(
-        bc.call_ok(Call::SetSelectedForRestore {
-            component: key("Returns"),
-            selected: true
-        }),
+        bc.call_ok(selecting("Returns", true)),
         Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
     );
     // A subcomponent needs its parent selected first, a logical path, and restore selectability.
@@ -397,11 +379,7 @@ fn t14_restore_calls_keep_their_order_and_mode() {
         bc.call_ok(sub("2024", Some("Sales"))),
         Err(Hresult::VSS_E_BAD_STATE)
     );
-    bc.call_ok(Call::SetSelectedForRestore {
-        component: key("Sales"),
-        selected: true,
-    })
-    .unwrap();
+    bc.call_ok(selecting("Sales", true)).unwrap();
     assert_eq!(bc.call_ok(sub("2024", None)), Err(Hresult::E_INVALIDARG));
     assert_eq!(
         bc.call_ok(sub("2023", Some("Sales"))),
@@ -419,10 +397,7 @@ fn t14_restore_calls_keep_their_order_and_mode() {
     bc.call_and_wait(Call::PreRestore).unwrap();
     // Selection ends with PreRestore.
     assert_eq!(
-        bc.call_ok(Call::SetSelectedForRestore {
-            component: key("Stock"),
-            selected: true
-        }),
+        bc.call_ok(selecting("Stock", true)),
         Err(Hresult::VSS_E_BAD_STATE)
     );
     assert_eq!(bc.call_ok(Call::PreRestore), Err(Hresult::VSS_E_BAD_STATE));
@@ -465,10 +440,7 @@ fn r79_a_windows_bcd_drives_a_simulated_restore() {
     let database = &sql_entry.components[0];
     let component = ComponentKey {
         instance_id: vss_sim::vocab::WriterInstanceId::NULL,
-        writer_id: sql_entry.writer_id,
-        component_type: database.component_type,
-        logical_path: database.logical_path.clone(),
-        name: database.name.clone(),
+        ..sql_entry.key(database)
     };
     bc.call_ok(Call::SetSelectedForRestore {
         component: component.clone(),
@@ -515,11 +487,7 @@ fn r83_r78_a_restoring_requester_finishes_what_it_started() {
         let vss = machine(Shop::new(&log));
         let bcd = backup(&vss);
         let mut bc = restoring(&vss, &bcd);
-        bc.call_ok(Call::SetSelectedForRestore {
-            component: key("Sales"),
-            selected: true,
-        })
-        .unwrap();
+        bc.call_ok(selecting("Sales", true)).unwrap();
         if ending == "cancelled" {
             // PreRestore cancelled before it reached anyone: nothing to finish (no R83).
             let Reply::Async(op) = bc.call(Call::PreRestore).unwrap() else {
@@ -611,12 +579,7 @@ fn r80_a_saved_restore_document_keeps_its_selection() {
     let vss = machine(Shop::new(&log));
     let bcd = backup(&vss);
     let mut first = restoring(&vss, &bcd);
-    first
-        .call_ok(Call::SetSelectedForRestore {
-            component: key("Sales"),
-            selected: true,
-        })
-        .unwrap();
+    first.call_ok(selecting("Sales", true)).unwrap();
     first
         .call_ok(Call::AddRestoreSubcomponent {
             component: key("Sales"),
@@ -626,12 +589,7 @@ fn r80_a_saved_restore_document_keeps_its_selection() {
         })
         .unwrap();
     // Deselected again: its subcomponent still goes back, so the writer still takes part.
-    first
-        .call_ok(Call::SetSelectedForRestore {
-            component: key("Sales"),
-            selected: false,
-        })
-        .unwrap();
+    first.call_ok(selecting("Sales", false)).unwrap();
     let saved = first.save_as_xml().unwrap();
     first.call_ok(Call::Release).unwrap();
     let mut second = restoring(&vss, &saved);

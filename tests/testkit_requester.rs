@@ -305,16 +305,11 @@ fn backup_and_restore(vss: &Vss, early: bool) -> Claim {
         let keys: Vec<_> = entries
             .into_iter()
             .flat_map(|entry| {
-                entry
-                    .components
-                    .into_iter()
-                    .map(move |c| vss_sim::vocab::ComponentKey {
-                        instance_id: vss_sim::vocab::WriterInstanceId::NULL,
-                        writer_id: entry.writer_id,
-                        component_type: c.component_type,
-                        logical_path: c.logical_path,
-                        name: c.name,
-                    })
+                let keys: Vec<_> = entry.components.iter().map(|c| entry.key(c)).collect();
+                keys.into_iter().map(|key| vss_sim::vocab::ComponentKey {
+                    instance_id: vss_sim::vocab::WriterInstanceId::NULL,
+                    ..key
+                })
             })
             .collect();
         for key in &keys {

@@ -271,15 +271,9 @@ fn backup_then_abort(vss: &Vss) {
     let _ = bc.call(Call::InitializeForRestore { bcd: saved });
     let _ = bc.call_and_wait(Call::GatherWriterMetadata);
     for entry in bc.writer_components().unwrap_or_default() {
-        for component in entry.components {
+        for component in &entry.components {
             let _ = bc.call(Call::SetSelectedForRestore {
-                component: vss_sim::vocab::ComponentKey {
-                    instance_id: entry.instance_id,
-                    writer_id: entry.writer_id,
-                    component_type: component.component_type,
-                    logical_path: component.logical_path,
-                    name: component.name,
-                },
+                component: entry.key(component),
                 selected: true,
             });
         }

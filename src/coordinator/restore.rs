@@ -274,13 +274,7 @@ impl Coordinator {
         self.sessions[session.0 as usize].backup_state = Some(doc.backup_state);
         for entry in &doc.writers {
             for component in &entry.components {
-                let key = ComponentKey {
-                    instance_id: entry.instance_id,
-                    writer_id: entry.writer_id,
-                    component_type: component.component_type,
-                    logical_path: component.logical_path.clone(),
-                    name: component.name.clone(),
-                };
+                let key = entry.key(component);
                 if !self.sessions[session.0 as usize].components.contains(&key) {
                     self.add_component(session, key);
                 }
@@ -329,10 +323,7 @@ impl Coordinator {
                         .iter()
                         .map(|c| ComponentKey {
                             instance_id,
-                            writer_id: entry.writer_id,
-                            component_type: c.component_type,
-                            logical_path: c.logical_path.clone(),
-                            name: c.name.clone(),
+                            ..entry.key(c)
                         })
                         .collect()
                 }

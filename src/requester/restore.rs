@@ -122,12 +122,12 @@
 //! ```
 
 use super::pending::{GatheringRestoreMetadata, PostRestoring, PreRestoring};
-use super::typestate::{with_status, Uninitialized};
+use super::typestate::{with_status, with_writer_filters, Uninitialized};
 // `with_status!` expands here and names these.
 use super::{AsyncError, BackupComponents, GatheringStatus, Pending, StepError};
 use crate::vocab::{
     Call, ComponentKey, FileDescriptor, FileRestoreStatus, Hresult, Reply, RestoreType,
-    WriterClassId, WriterComponents, WriterMetadataView, WriterStatus,
+    WriterComponents, WriterMetadataView, WriterStatus,
 };
 
 macro_rules! states {
@@ -178,20 +178,6 @@ impl BackupComponents<Uninitialized> {
 }
 
 impl BackupComponents<RestoreInitialized> {
-    /// `EnableWriterClasses` (R7): only these classes take part.
-    pub fn enable_writer_classes(&mut self, classes: &[WriterClassId]) -> Result<(), Hresult> {
-        self.call_ok(Call::EnableWriterClasses {
-            classes: classes.to_vec(),
-        })
-    }
-
-    /// `DisableWriterClasses` (R7).
-    pub fn disable_writer_classes(&mut self, classes: &[WriterClassId]) -> Result<(), Hresult> {
-        self.call_ok(Call::DisableWriterClasses {
-            classes: classes.to_vec(),
-        })
-    }
-
     /// `GatherWriterMetadata` (R9, R78): raises Identify; the running writers it finds are the
     /// ones the restore can reach (R80).
     pub fn gather_writer_metadata(
@@ -230,6 +216,8 @@ macro_rules! reading_document {
         }
     )*};
 }
+
+with_writer_filters!(RestoreInitialized);
 
 reading_document!(
     RestoreInitialized,
@@ -273,13 +261,10 @@ impl BackupComponents<RestoreDiscovered> {
     pub fn select_all_for_restore(&mut self) -> Result<usize, Hresult> {
         let mut keys: Vec<ComponentKey> = Vec::new();
         for entry in self.writer_components()? {
-            for c in entry.components {
+            for c in &entry.components {
                 let key = ComponentKey {
                     instance_id: crate::vocab::WriterInstanceId::NULL,
-                    writer_id: entry.writer_id,
-                    component_type: c.component_type,
-                    logical_path: c.logical_path,
-                    name: c.name,
+                    ..entry.key(c)
                 };
                 if !keys.contains(&key) {
                     keys.push(key);

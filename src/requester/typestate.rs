@@ -7,7 +7,7 @@ use super::pending::{GatheringMetadata, GatheringStatus, Operation, Preparing, S
 use super::{AsyncError, Completing, DynBackupComponents, Pending, Vss};
 use crate::vocab::{
     BackupState, Call, ComponentKey, Context, Hresult, ProviderId, Reply, SessionNo, SnapshotId,
-    SnapshotProperties, SnapshotSetId, WriterClassId, WriterMetadataView, WriterStatus,
+    SnapshotProperties, SnapshotSetId, WriterMetadataView, WriterStatus,
 };
 
 /// A requester object (`IVssBackupComponents`) in state `S`.
@@ -382,20 +382,6 @@ impl BackupComponents<Initialized> {
         })
     }
 
-    /// `EnableWriterClasses` (R7): only these classes take part.
-    pub fn enable_writer_classes(&mut self, classes: &[WriterClassId]) -> Result<(), Hresult> {
-        self.call_ok(Call::EnableWriterClasses {
-            classes: classes.to_vec(),
-        })
-    }
-
-    /// `DisableWriterClasses` (R7).
-    pub fn disable_writer_classes(&mut self, classes: &[WriterClassId]) -> Result<(), Hresult> {
-        self.call_ok(Call::DisableWriterClasses {
-            classes: classes.to_vec(),
-        })
-    }
-
     /// `GatherWriterMetadata` (R8): raises Identify in every writer.
     pub fn gather_writer_metadata(
         self,
@@ -403,6 +389,37 @@ impl BackupComponents<Initialized> {
         self.start(Call::GatherWriterMetadata)
     }
 }
+
+/// The writer class filters (R7), before `GatherWriterMetadata`: backup and restore alike.
+macro_rules! with_writer_filters {
+    ($($state:ty),*) => {$(
+        impl BackupComponents<$state> {
+            /// `EnableWriterClasses` (R7): only these classes take part.
+            pub fn enable_writer_classes(
+                &mut self,
+                classes: &[$crate::vocab::WriterClassId],
+            ) -> Result<(), $crate::vocab::Hresult> {
+                self.call_ok($crate::vocab::Call::EnableWriterClasses {
+                    classes: classes.to_vec(),
+                })
+            }
+
+            /// `DisableWriterClasses` (R7).
+            pub fn disable_writer_classes(
+                &mut self,
+                classes: &[$crate::vocab::WriterClassId],
+            ) -> Result<(), $crate::vocab::Hresult> {
+                self.call_ok($crate::vocab::Call::DisableWriterClasses {
+                    classes: classes.to_vec(),
+                })
+            }
+        }
+    )*};
+}
+
+pub(super) use with_writer_filters;
+
+with_writer_filters!(Initialized);
 
 /// `AbortBackup` where the documentation allows it (T14: any time after initialization; R53).
 macro_rules! abortable {

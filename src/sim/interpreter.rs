@@ -684,13 +684,7 @@ impl<'a> Interpreter<'a> {
                     continue;
                 };
                 let call = Call::SetPreviousBackupStamp {
-                    component: ComponentKey {
-                        instance_id: entry.instance_id,
-                        writer_id: entry.writer_id,
-                        component_type: component.component_type,
-                        logical_path: component.logical_path.clone(),
-                        name: component.name.clone(),
-                    },
+                    component: entry.key(component),
                     stamp,
                 };
                 if let Err(hr) = self.requesters[slot].bc.call(call) {
@@ -741,10 +735,7 @@ impl<'a> Interpreter<'a> {
                     .filter(|c| component_filter(c))
                     .map(|c| ComponentKey {
                         instance_id: WriterInstanceId::NULL,
-                        writer_id: entry.writer_id,
-                        component_type: c.component_type,
-                        logical_path: c.logical_path.clone(),
-                        name: c.name.clone(),
+                        ..entry.key(c)
                     })
             })
             .collect();

@@ -24,20 +24,6 @@ pub struct BackupComponentsDocument {
     pub restore_type: Option<RestoreType>,
 }
 
-impl BackupComponentsDocument {
-    /// The component `key` names (R13's identity: writer class, logical path, name, and the
-    /// instance unless either side names none), with its writer's entry.
-    pub fn component(
-        &self,
-        key: &super::ComponentKey,
-    ) -> Option<(&WriterComponents, &BackupComponent)> {
-        self.writers
-            .iter()
-            .filter(|w| w.matches(key))
-            .find_map(|w| w.component(key).map(|c| (w, c)))
-    }
-}
-
 /// One writer's entry in the BCD (`IVssWriterComponentsExt`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WriterComponents {
@@ -58,13 +44,18 @@ pub struct WriterComponents {
 }
 
 impl WriterComponents {
-    /// Whether this entry is the writer `key` names: same class, and the same instance unless
-    /// either names none.
-    pub fn matches(&self, key: &super::ComponentKey) -> bool {
-        self.writer_id == key.writer_id
-            && (self.instance_id == key.instance_id
-                || self.instance_id.is_null()
-                || key.instance_id.is_null())
+    /// The key that names `component` of this entry: its writer class and instance (as the
+    /// document recorded it), the component's type, logical path and name. Use
+    /// `ComponentKey { instance_id, ..entry.key(c) }` to name another instance (`GUID_NULL`:
+    /// the class).
+    pub fn key(&self, component: &BackupComponent) -> super::ComponentKey {
+        super::ComponentKey {
+            instance_id: self.instance_id,
+            writer_id: self.writer_id,
+            component_type: component.component_type,
+            logical_path: component.logical_path.clone(),
+            name: component.name.clone(),
+        }
     }
 
     /// Its component at `key`'s logical path and name.

@@ -141,10 +141,7 @@ impl RestoreRules {
                         for c in &entry.components {
                             let key = ComponentKey {
                                 instance_id: crate::vocab::WriterInstanceId::NULL,
-                                writer_id: entry.writer_id,
-                                component_type: c.component_type,
-                                logical_path: c.logical_path.clone(),
-                                name: c.name.clone(),
+                                ..entry.key(c)
                             };
                             if !c.restore_subcomponents.is_empty() {
                                 restore.with_subcomponents.push(key.clone());
