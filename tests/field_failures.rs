@@ -328,6 +328,34 @@ fn ff21_writer_failing_identify_is_absent_and_the_backup_goes_on() {
 }
 
 #[test]
+fn ff24_a_component_whose_volume_is_not_in_the_set_is_excluded_with_diskshadows_words() {
+    // R13, R47, R109, R110
+    replay(
+        "ff24-component-excluded-for-a-volume-outside-the-set.toml",
+        &[Situation::NothingSelected],
+    );
+    let scenario = Scenario::load(
+        scenarios_dir().join("ff24-component-excluded-for-a-volume-outside-the-set.toml"),
+    )
+    .unwrap();
+    let outcome = scenario.run();
+    let excluded: Vec<&String> = outcome
+        .results
+        .iter()
+        .filter_map(|r| r.excluded.as_ref())
+        .flatten()
+        .collect();
+    assert_eq!(
+        excluded,
+        [
+            &"Component \"\\Registry\" from writer \"Registry Writer\" is excluded from backup, \
+           because it requires volume C:\\ which is not in the shadow copy set."
+                .to_owned()
+        ],
+    );
+}
+
+#[test]
 fn every_scenario_file_parses_and_passes() {
     let files = scenario_files();
     // The field failures above, at least; new files are covered here automatically.

@@ -229,3 +229,75 @@ fn field_failure_19_too_little_shadow_storage_fails_the_creation_with_insufficie
     assert!(listed(&vss, SnapshotContext::VSS_CTX_ALL).is_empty());
     assert_oracle_clean(&vss);
 }
+
+/// A writer whose component set spans two volumes: `Db` (selectable) has its files on `D:\`
+/// (mounted also at `C:\Mount\`), its subcomponent `Db\Logs` on `L:\`; `Config`, a separate
+/// component, under `%SystemRoot%` (on `C:\`).
+fn spanning_writer() -> Vss {
+    use vss_sim::vocab::{ComponentType, FileDescriptor, WriterClassId, WriterMetadata};
+    use vss_sim::writer::{ScriptedWriter, WriterConfig};
+    let mut document = WriterMetadata::default();
+    document
+        .set_restore_method(vss_sim::vocab::RestoreMethod::VSS_RME_RESTORE_IF_NOT_THERE)
+        .add_component(ComponentType::VSS_CT_FILEGROUP, None, "Db")
+        .add_component(ComponentType::VSS_CT_FILEGROUP, Some("Db"), "Logs")
+        .add_component(ComponentType::VSS_CT_FILEGROUP, None, "Config");
+    let files = |document: &mut WriterMetadata, path: Option<&str>, name: &str, at: &str| {
+        document
+            .add_files_to_file_group(path, name, FileDescriptor::new(at, "*"))
+            .unwrap();
+    };
+    files(&mut document, None, "Db", "C:\\Mount\\Db");
+    files(&mut document, Some("Db"), "Logs", "L:\\Logs");
+    files(&mut document, None, "Config", "%SystemRoot%\\App");
+    Vss::builder()
+        .volume("C:\\")
+        .volume(Volume::new("D:\\").mount_point("C:\\Mount\\"))
+        .volume("L:\\")
+        .writer(
+            WriterConfig::new(WriterClassId::from_u128(0x24), "Spanning Writer"),
+            ScriptedWriter::declaring(document),
+        )
+        .build()
+}
+
+#[test]
+fn diskshadows_selection_leaves_out_components_needing_a_volume_outside_the_set() {
+    // Field failure 24; R109 (a component set's files count), R110 (explicit components)
+    let vss = spanning_writer();
+    assert_eq!(
+        vss.volume_of_path("c:\\mount\\db\\x").as_deref(),
+        Some("D:\\")
+    );
+    assert_eq!(
+        vss.volume_of_path("%systemroot%\\App").as_deref(),
+        Some("C:\\")
+    );
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetBackupState(Default::default()))
+        .unwrap();
+    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    bc.call(Call::StartSnapshotSet).unwrap();
+    add(&mut bc, "C:\\Mount\\").unwrap();
+    add(&mut bc, "C:\\").unwrap();
+    assert_eq!(bc.set_volumes(), ["D:\\", "C:\\"]);
+    let selection = bc.select_components_in_set().unwrap();
+    // Db needs L:\ through its subcomponent; Config is on C:\.
+    let names: Vec<&str> = selection.added.iter().map(|k| k.name.as_str()).collect();
+    assert_eq!(names, ["Config"]);
+    assert_eq!(selection.excluded.len(), 1);
+    assert_eq!(
+        selection.excluded[0].to_string(),
+        "Component \"\\Db\" from writer \"Spanning Writer\" is excluded from backup, because it \
+         requires volume L:\\ which is not in the shadow copy set."
+    );
+    // With L:\ in the set too, nothing is left out.
+    add(&mut bc, "L:\\").unwrap();
+    let views = bc.writer_metadata().unwrap();
+    let selection =
+        vss_sim::requester::select_by_set_volumes(&vss, &views, &bc.set_volumes(), |_| true);
+    assert!(selection.excluded.is_empty());
+    assert_eq!(selection.added.len(), 2);
+    assert_oracle_clean(&vss);
+}

@@ -73,6 +73,47 @@ impl Coordinator {
         Some(self.volumes[volume as usize].display())
     }
 
+    /// The volume the file or folder `path` is on: environment variables expanded
+    /// ([`crate::vocab::expand_environment`]), then the volume whose name or mount folder is
+    /// the longest leading part of the path (`C:\Mount\Data\x` is on the volume mounted at
+    /// `C:\Mount\`, not on `C:\`); `None` when no volume of the machine holds it.
+    pub(crate) fn volume_of_path(&self, path: &str) -> Option<u32> {
+        let path = crate::vocab::expand_environment(path);
+        let mut best: Option<(usize, usize)> = None;
+        for (index, volume) in self.volumes.iter().enumerate() {
+            let names = std::iter::once(&volume.spec.name)
+                .chain(&volume.spec.mount_points)
+                .chain(std::iter::once(&volume.guid_path));
+            for name in names {
+                if crate::vocab::path_is_under(&path, name)
+                    && best.is_none_or(|(_, len)| name.len() > len)
+                {
+                    best = Some((index, name.len()));
+                }
+            }
+        }
+        best.map(|(index, _)| super::index_u32(index))
+    }
+
+    /// The volume `path` is on, by its name: see `Vss::volume_of_path`.
+    pub fn volume_name_of_path(&self, path: &str) -> Option<String> {
+        self.volume_of_path(path)
+            .map(|volume| self.volume_name(volume).to_owned())
+    }
+
+    /// The names of the volumes in `session`'s snapshot set, in the order they were added.
+    pub fn set_volume_names(&self, session: SessionNo) -> Vec<String> {
+        self.session(session)
+            .and_then(|s| s.set.data())
+            .map(|data| {
+                data.snapshots
+                    .iter()
+                    .map(|r| self.volume_name(r.volume).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The shadow storage associations: see `Vss::shadow_storage`.
     pub fn shadow_storage(&self) -> Vec<ShadowStorage> {
         (0..self.volumes.len())

@@ -12,7 +12,7 @@
 //! | `SetBackupState` | `set_backup_state` | `Call::SetBackupState` |
 //! | `GatherWriterMetadata` | `gather_writer_metadata` | `Call::GatherWriterMetadata` |
 //! | `GetWriterMetadataCount` / `GetWriterMetadata` / `FreeWriterMetadata` | `writer_metadata_count`, `writer_metadata_at`, `writer_metadata`, `free_writer_metadata` | `Call::WriterMetadataCount`, `Call::WriterMetadata`, `Call::FreeWriterMetadata` |
-//! | `AddComponent` | `add_component` | `Call::AddComponent` |
+//! | `AddComponent` | `add_component` | `Call::AddComponent`; `select_all_components`, `select_components_in_set` (DiskShadow's selection by the set's volumes) |
 //! | `StartSnapshotSet` | `start_snapshot_set` | `Call::StartSnapshotSet` |
 //! | `AddToSnapshotSet` | `add_to_snapshot_set` | `Call::AddToSnapshotSet` |
 //! | `PrepareForBackup` | `prepare_for_backup` | `Call::PrepareForBackup` |
@@ -41,6 +41,7 @@
 mod dynamic;
 mod pending;
 mod restore;
+mod selection;
 mod typestate;
 mod vss;
 
@@ -53,6 +54,7 @@ pub use restore::{
     PostRestoreFailed, PreRestoreFailed, PreRestored, RestoreDiscovered, RestoreInitialized,
     RestoreMetadataFailed, Restored,
 };
+pub use selection::{select_by_set_volumes, ExcludedComponent, Selection};
 pub use typestate::{
     Aborted, BackupComponents, CompleteFailed, Completed, Discovered, Initialized, MetadataFailed,
     PrepareFailed, Prepared, SetStarted, SnapshotDone, SnapshotFailed, StepError, Uninitialized,

@@ -9,7 +9,9 @@ use crate::guard::UserPanic;
 use crate::provider::Provider;
 use crate::trace::{Trace, TraceMode, UserCode};
 use crate::vocab::SessionNo;
-use crate::vocab::{Bound, Hresult, Policies, SignalName, WaitEnd, WriterInstanceId};
+use crate::vocab::{
+    Bound, Hresult, Policies, SignalName, WaitEnd, WriterInstanceId, WriterMetadataView,
+};
 use crate::writer::{Writer, WriterConfig};
 
 /// A simulated machine running VSS: cheap to clone, every clone the same machine.
@@ -143,6 +145,53 @@ impl Vss {
     /// keeps its backslash), or `None` if the machine has no such volume.
     pub fn volume_display(&self, name: &str) -> Option<String> {
         self.core.borrow().volume_display(name)
+    }
+
+    /// The volume the file or folder `path` is on, by its drive letter or mount folder: the
+    /// volume whose name or mount folder is the longest leading part of the path, after
+    /// `%SystemRoot%` and the other [`crate::vocab::DEFAULT_ENVIRONMENT`] variables are
+    /// expanded (`GetVolumePathName`). `None` when no volume of the machine holds it.
+    ///
+    /// ```
+    /// use vss_sim::requester::Vss;
+    /// use vss_sim::vocab::Volume;
+    ///
+    /// let vss = Vss::builder()
+    ///     .volume("C:\\")
+    ///     .volume(Volume::new("D:\\").mount_point("C:\\Mount\\"))
+    ///     .build();
+    /// assert_eq!(vss.volume_of_path("%SystemRoot%\\NTDS\\ntds.dit").as_deref(), Some("C:\\"));
+    /// assert_eq!(vss.volume_of_path("c:\\mount\\db\\x.mdf").as_deref(), Some("D:\\"));
+    /// assert_eq!(vss.volume_of_path("E:\\logs"), None);
+    /// ```
+    pub fn volume_of_path(&self, path: &str) -> Option<String> {
+        self.core.borrow().volume_name_of_path(path)
+    }
+
+    /// The volumes `component` of the writer `view` describes needs in the snapshot set, by
+    /// name, each once, in the order its files name them: the volumes of its own file sets and
+    /// of every component below it in the logical path tree (its component set, R109). This is
+    /// what DiskShadow checks before it selects a component (field failure 24). Files on no
+    /// volume of the machine are left out.
+    pub fn component_volumes(
+        &self,
+        view: &WriterMetadataView,
+        component: &crate::vocab::ComponentView,
+    ) -> Vec<String> {
+        let core = self.core.borrow();
+        let mut volumes: Vec<String> = Vec::new();
+        let members = view
+            .components
+            .iter()
+            .filter(|c| c.key == component.key || component.info.is_ancestor_of(&c.info));
+        for file in members.flat_map(|c| c.info.all_files()) {
+            if let Some(name) = core.volume_name_of_path(&file.path) {
+                if !volumes.contains(&name) {
+                    volumes.push(name);
+                }
+            }
+        }
+        volumes
     }
 
     /// The machine's shadow storage associations, in volume order: each volume with a maximum

@@ -42,6 +42,10 @@ pub struct StepResult {
     /// `GetWriterMetadata`: the writers whose metadata the requester read, by name, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Vec<String>>,
+    /// `SelectComponentsInSet`: DiskShadow's message for each component left out because a
+    /// volume it needs is not in the set (field failure 24).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded: Option<Vec<String>>,
 }
 
 impl StepResult {
@@ -54,6 +58,7 @@ impl StepResult {
             fault: None,
             status: None,
             metadata: None,
+            excluded: None,
         }
     }
 }
@@ -324,6 +329,12 @@ impl<'a> Interpreter<'a> {
                 result.hr = Some(self.select(slot, Some(writers)));
                 return;
             }
+            Step::SelectComponentsInSet => {
+                let (hr, excluded) = self.select_in_set(slot);
+                result.hr = Some(hr);
+                result.excluded = excluded;
+                return;
+            }
             Step::SaveAsXml => {
                 match self.requesters[slot].bc.save_as_xml() {
                     Ok(xml) => {
@@ -512,6 +523,7 @@ impl<'a> Interpreter<'a> {
             | Step::GetWriterStatus { .. }
             | Step::SelectAllComponents
             | Step::SelectComponents { .. }
+            | Step::SelectComponentsInSet
             | Step::SaveAsXml
             | Step::HandBackStamps
             | Step::SetAdditionalRestores { .. }
@@ -646,6 +658,29 @@ impl<'a> Interpreter<'a> {
             }
         }
         first_error
+    }
+
+    /// DiskShadow's selection by the set's volumes (field failure 24): the first failure, and
+    /// the message for each component left out.
+    fn select_in_set(&mut self, slot: usize) -> (Hresult, Option<Vec<String>>) {
+        let hr = self.read_metadata(slot);
+        if hr.is_failure() {
+            return (hr, None);
+        }
+        let vss = self.requesters[slot].bc.vss().clone();
+        let in_set = self.requesters[slot].bc.set_volumes();
+        let selection =
+            crate::requester::select_by_set_volumes(&vss, self.metadata(slot), &in_set, |_| true);
+        let excluded = selection.excluded.iter().map(ToString::to_string).collect();
+        let mut first_error = Hresult::S_OK;
+        for key in selection.added {
+            if let Err(hr) = self.requesters[slot].bc.call(Call::AddComponent(key)) {
+                if first_error == Hresult::S_OK {
+                    first_error = hr;
+                }
+            }
+        }
+        (first_error, Some(excluded))
     }
 
     /// `SetSelectedForRestore(…, true)` for every component of the named writers (all when

@@ -83,6 +83,11 @@ pub enum Step {
         /// Writer names.
         writers: Vec<String>,
     },
+    /// DiskShadow's selection (field failure 24): `AddComponent` for each explicit component
+    /// (R110) whose files all lie on volumes of the requester's snapshot set; the others are
+    /// left out, each with DiskShadow's message (the step result's `excluded`). After
+    /// `AddToSnapshotSet`.
+    SelectComponentsInSet,
     /// `AddComponent` of one component (R13).
     AddComponent {
         /// Which component.

@@ -306,7 +306,7 @@ impl StrategyConfig {
         let program = prop_oneof![
             3 => self.requester_program(0).boxed(),
             2 => self.concurrent_programs(2).boxed(),
-            1 => self.backup_then_restore().boxed(),
+            2 => self.backup_then_restore().boxed(),
             1 => self.any_program(2).boxed(),
         ];
         let volumes = prop_oneof![
@@ -852,6 +852,7 @@ fn any_step() -> impl Strategy<Value = Step> {
         1 => (0u32..4).prop_map(|index| Step::GetWriterMetadataAt { index }),
         1 => Just(Step::FreeWriterMetadata),
         3 => Just(Step::SelectAllComponents),
+        1 => Just(Step::SelectComponentsInSet),
         1 => vec(writer(), 0..=2).prop_map(|writers| Step::SelectComponents { writers }),
         1 => component().prop_map(|component| Step::AddComponent { component }),
         4 => Just(Step::StartSnapshotSet),

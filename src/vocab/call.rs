@@ -649,7 +649,9 @@ impl WriterMetadataView {
     }
 
     /// `component` has no selectable ancestor (R110).
-    fn is_explicit(&self, component: &ComponentView) -> bool {
+    /// Whether `component` is explicit (R110): it has no logical path, or no selectable
+    /// component lies above it; what a requester adds to back it up.
+    pub fn is_explicit(&self, component: &ComponentView) -> bool {
         component.info.logical_path.is_none()
             || !self
                 .components

@@ -56,9 +56,9 @@ pub use restore::{
 pub use rules::Rule;
 pub use snapshot_state::{civil_time, vss_timestamp, SnapshotState, DEFAULT_WALL_CLOCK_EPOCH_MS};
 pub use volume::{
-    same_path, volume_guid_path, FileSystem, ShadowStorage, Volume,
-    DEFAULT_MAX_CLIENT_ACCESSIBLE_COPIES, DEFAULT_VOLUME_BYTES, INITIAL_DIFF_AREA_BYTES,
-    MAX_COPIES_PER_VOLUME, SMALL_VOLUME_DIFF_AREA_BYTES,
+    expand_environment, path_is_under, same_path, volume_guid_path, FileSystem, ShadowStorage,
+    Volume, DEFAULT_ENVIRONMENT, DEFAULT_MAX_CLIENT_ACCESSIBLE_COPIES, DEFAULT_VOLUME_BYTES,
+    INITIAL_DIFF_AREA_BYTES, MAX_COPIES_PER_VOLUME, SMALL_VOLUME_DIFF_AREA_BYTES,
 };
 pub use wait::{SignalName, Wait, WaitEnd};
 pub use writer_kind::{

@@ -188,6 +188,75 @@ pub fn same_path(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_uppercase))
 }
 
+/// The environment variables a writer's file paths may use, with the values they have on a
+/// Windows machine whose system volume is `C:\` (the simulator's machine): `%SystemRoot%`,
+/// `%windir%`, `%SystemDrive%`, `%ProgramFiles%`, `%ProgramFiles(x86)%`, `%ProgramData%`,
+/// `%ALLUSERSPROFILE%`, `%CommonProgramFiles%`. In-box writers declare paths such as
+/// `%SystemRoot%\System32\config`; a requester expands them to find the volume a file is on.
+pub const DEFAULT_ENVIRONMENT: [(&str, &str); 8] = [
+    ("SystemRoot", "C:\\Windows"),
+    ("windir", "C:\\Windows"),
+    ("SystemDrive", "C:"),
+    ("ProgramFiles", "C:\\Program Files"),
+    ("ProgramFiles(x86)", "C:\\Program Files (x86)"),
+    ("ProgramData", "C:\\ProgramData"),
+    ("ALLUSERSPROFILE", "C:\\ProgramData"),
+    ("CommonProgramFiles", "C:\\Program Files\\Common Files"),
+];
+
+/// `path` with every `%NAME%` of [`DEFAULT_ENVIRONMENT`] replaced by its value (names ignore
+/// case, as Windows' do); an unknown `%NAME%` stays as written, as `ExpandEnvironmentStrings`
+/// leaves it.
+///
+/// ```
+/// use vss_sim::vocab::expand_environment;
+/// assert_eq!(expand_environment("%systemroot%\\NTDS"), "C:\\Windows\\NTDS");
+/// assert_eq!(expand_environment("%Unknown%\\x"), "%Unknown%\\x");
+/// ```
+pub fn expand_environment(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(start) = rest.find('%') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('%') else {
+            rest = &rest[start..];
+            break;
+        };
+        let name = &after[..end];
+        match DEFAULT_ENVIRONMENT
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+        {
+            Some((_, value)) => {
+                out.push_str(value);
+                rest = &after[end + 1..];
+            }
+            None => {
+                // Keep the `%` and look for a variable from the closing one on.
+                out.push('%');
+                out.push_str(name);
+                rest = &after[end..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether the Windows path `path` lies in the folder `folder` (which ends in a backslash,
+/// like a volume name or mount folder), ignoring case: `C:\Data\x.mdf` is in `c:\` and in
+/// `C:\DATA\`.
+pub fn path_is_under(path: &str, folder: &str) -> bool {
+    let Some(head) = path.get(..folder.len()) else {
+        // `C:` is the root of `C:\` too.
+        return folder
+            .strip_suffix('\\')
+            .is_some_and(|root| same_path(path, root));
+    };
+    same_path(head, folder)
+}
+
 /// `\\?\Volume{guid}\`, the volume GUID path.
 pub fn volume_guid_path(guid: Uuid) -> String {
     format!("\\\\?\\Volume{{{guid}}}\\")

@@ -114,7 +114,7 @@ pub(super) fn decode_program(input: &mut Input<'_>, writers: usize) -> Vec<Progr
 /// Decodes one opcode (and its arguments) onto `program`: 0 a sleep, 1 a prefix of the
 /// canonical backup (R40) by one requester, 2.. one step.
 pub(super) fn decode_op(input: &mut Input<'_>, program: &mut Vec<ProgramStep>, writers: usize) {
-    const STEPS: u8 = 41;
+    const STEPS: u8 = 42;
     let opcode = input.byte() % (2 + STEPS);
     match opcode {
         0 => program.push(ProgramStep::new(Step::Sleep {
@@ -173,11 +173,12 @@ fn classes(input: &mut Input<'_>) -> Vec<WriterClassId> {
         .collect()
 }
 
-/// Decodes step number `step` (of 41) and its arguments, for a machine of `writers` writers.
+/// Decodes step number `step` (of 42) and its arguments, for a machine of `writers` writers.
 pub(super) fn decode_step(step: u8, input: &mut Input<'_>, writers: usize) -> Step {
     match step {
         0..=11 => decode_setup_step(step, input),
         12..=32 => decode_backup_step(step, input, writers),
+        41 => Step::SelectComponentsInSet,
         _ => decode_restore_step(step, input, writers),
     }
 }

@@ -39,6 +39,7 @@ step_names!(
     FreeWriterMetadata,
     SelectAllComponents,
     SelectComponents,
+    SelectComponentsInSet,
     AddComponent,
     StartSnapshotSet,
     AddToSnapshotSet,
@@ -228,6 +229,7 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::FreeWriterMetadata
             | N::SelectAllComponents
             | N::SelectComponents
+            | N::SelectComponentsInSet
             | N::AddComponent => metadata_step(call, &mut raw)?,
             N::StartSnapshotSet
             | N::AddToSnapshotSet
@@ -341,6 +343,7 @@ fn metadata_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         },
         N::FreeWriterMetadata => Step::FreeWriterMetadata,
         N::SelectAllComponents => Step::SelectAllComponents,
+        N::SelectComponentsInSet => Step::SelectComponentsInSet,
         N::SelectComponents => Step::SelectComponents {
             writers: required(raw.writers.take(), call, "writers")?,
         },
@@ -520,6 +523,7 @@ impl StepName {
             Step::FreeWriterMetadata => Self::FreeWriterMetadata,
             Step::SelectAllComponents => Self::SelectAllComponents,
             Step::SelectComponents { .. } => Self::SelectComponents,
+            Step::SelectComponentsInSet => Self::SelectComponentsInSet,
             Step::AddComponent { .. } => Self::AddComponent,
             Step::StartSnapshotSet => Self::StartSnapshotSet,
             Step::AddToSnapshotSet { .. } => Self::AddToSnapshotSet,

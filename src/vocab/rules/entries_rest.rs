@@ -981,8 +981,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Components silently excluded because their volume is not in the set",
         statement: "DiskShadow excluded a component with \"Component ... is excluded from backup, because it requires volume C:\\ which is not in the shadow copy set\" unless writer verify was used (restic/restic #340, a diskshadow transcript). Reproducing it needs components mapped to volumes, verify/exclude semantics and selectability.",
         sources: &["github:restic/restic#340"],
-        status: NotYet("the exclusion is DiskShadow's own, a requester's decision, not VSS's: it needs the writers' file groups (issue 13: restore, selection and the documents) to tie components to volumes, and DiskShadow's writer verify/exclude (issue 14: the command line); the machine's volumes it will check against exist"),
-        engine: &[],
+        status: Partly("the exclusion is DiskShadow's, a requester's decision, not VSS's: Vss::volume_of_path and Vss::component_volumes tie a component set's files to the machine's volumes (environment variables expanded, mount folders resolved), and DynBackupComponents::select_components_in_set and the SelectComponentsInSet step select as DiskShadow does, with its message (scenario ff24); DiskShadow's writer verify/exclude come with its interpreter (the command line)"),
+        engine: &["requester/selection.rs", "coordinator/volumes.rs", "../scenarios/ff24-component-excluded-for-a-volume-outside-the-set.toml"],
     },
     Entry {
         rule: FF25,
