@@ -41,7 +41,9 @@ pub use choosers::{
 };
 pub use decision::{Decider, Decision};
 pub use env::{check_determinism, replay_command, seed_from_env, seeds_from_env};
-pub use explore::{swarm, Bounds, Counterexample, Exploration, Explorer, Judge};
+pub use explore::{
+    swarm, swarm_seeds, Bounds, Counterexample, Exploration, Explorer, Judge, Partition, Progress,
+};
 pub use faults::{
     FaultCatalogue, FaultInjector, FaultyProvider, FaultyWriter, MachineFault, ProviderFault,
     RequesterFault,

@@ -28,6 +28,21 @@ impl Trace {
     }
 }
 
+impl Trace {
+    /// Each rendered record as (time, record, line), for the diagrams.
+    pub(super) fn rendered_lines(&self) -> Vec<(u64, &TraceEvent, String)> {
+        let mut names = Names::default();
+        let mut lines = Vec::new();
+        for record in self.records() {
+            names.learn(&record.event);
+            if let Some(line) = names.line(&record.event) {
+                lines.push((record.at_ms, &record.event, line));
+            }
+        }
+        lines
+    }
+}
+
 #[derive(Default)]
 struct Names {
     writers: BTreeMap<WriterNo, String>,

@@ -375,6 +375,49 @@ impl Report {
         &self.coverage
     }
 
+    /// The report as JSON, for tools: `clean`, the `violations` (each with `rule`, `party`,
+    /// `at_ms`, `record_index`, `message`), the `rules_exercised` and the `states_reached`.
+    ///
+    /// ```
+    /// let report = vss_sim::trace::oracle::check(&vss_sim::trace::Trace::default());
+    /// let json = report.to_json();
+    /// assert_eq!(json["clean"], true);
+    /// assert!(json["violations"].as_array().unwrap().is_empty());
+    /// ```
+    pub fn to_json(&self) -> serde_json::Value {
+        let violations: Vec<serde_json::Value> = self
+            .violations
+            .iter()
+            .map(|v| {
+                serde_json::json!({
+                    "rule": v.rule.to_string(),
+                    "party": v.party.to_string(),
+                    "at_ms": v.at_ms,
+                    "record_index": v.record_index,
+                    "message": v.message,
+                })
+            })
+            .collect();
+        let rules: Vec<String> = self
+            .coverage
+            .rules_exercised()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let states: Vec<String> = self
+            .coverage
+            .states_reached()
+            .iter()
+            .map(|state| format!("{state:?}"))
+            .collect();
+        serde_json::json!({
+            "clean": self.is_clean(),
+            "violations": violations,
+            "rules_exercised": rules,
+            "states_reached": states,
+        })
+    }
+
     /// Panics with a readable listing unless the report is clean.
     #[track_caller]
     pub fn assert_clean(&self) {
