@@ -3,7 +3,7 @@
 //!
 //! Seeds: `VSS_SIM_SEED=<u64>` replays one run of cases; `VSS_SIM_CASES=<n>` sets the number of
 //! cases (default 64). A failure prints the property, the seed, the shrunk value (scenarios as
-//! a TOML file for `cargo run --example replay`) and the command that replays it.
+//! a TOML file for `vss-sim replay`) and the command that replays it.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -37,7 +37,7 @@ fn check<S>(
     common::props::check("strategies", name, strategy, show, property);
 }
 
-/// A scenario as a file `cargo run --example replay` takes.
+/// A scenario as a file `vss-sim replay` takes.
 fn as_file(scenario: &Scenario) -> String {
     scenario.to_file_text().0
 }
