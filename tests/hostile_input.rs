@@ -237,24 +237,6 @@ fn a_scenario_built_in_code_is_checked_by_validate() {
     assert_eq!(err.field, "writers[2].name", "{err}");
 }
 
-// Case 10: the examples that run scenarios keep caught writer panics off the terminal (an
-// exploration with a panic fault printed 27.6 MB of panic messages before).
-#[test]
-fn the_scenario_examples_install_the_quiet_panic_hook() {
-    for example in ["explore", "replay"] {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("examples")
-            .join(format!("{example}.rs"));
-        let source = std::fs::read_to_string(&path).unwrap();
-        let hook = source.find("quiet_writer_panics()");
-        let first_run = ["Scenario::load", ".run()"]
-            .iter()
-            .filter_map(|call| source.find(call))
-            .min();
-        assert!(
-            hook.is_some() && hook < first_run,
-            "examples/{example}.rs must call vss_sim::sim::quiet_writer_panics() before it runs \
-             anything"
-        );
-    }
-}
+// Case 10: the command line keeps caught writer panics off the terminal (an exploration with a
+// panic fault printed 27.6 MB of panic messages before): `cli/tests/cli.rs`,
+// `an_exploration_with_panic_faults_keeps_them_off_the_terminal`.

@@ -281,3 +281,32 @@ fn every_command_explains_itself_with_an_example() {
     let completions = vss_sim(&["completions", "bash"]);
     assert!(stdout(&completions).contains("vss-sim"));
 }
+
+#[test]
+fn an_exploration_with_panic_faults_keeps_them_off_the_terminal() {
+    // Writers injected to panic are caught and recorded (design principle: user code cannot
+    // break the run); their messages must not flood stderr.
+    let dir = scratch("panics");
+    let file = dir.join("panics.toml");
+    std::fs::write(
+        &file,
+        "name = \"panicking writers\"\nwriters = [{ name = \"A\" }, { name = \"B\" }]\n\
+         steps = [\n  { call = \"InitializeForBackup\" },\n  { call = \"SetBackupState\" },\n  \
+         { call = \"GatherWriterMetadata\" },\n  { call = \"Wait\" },\n  { call = \"SelectAllComponents\" },\n  \
+         { call = \"StartSnapshotSet\" },\n  { call = \"AddToSnapshotSet\", volume = 'C:\\' },\n  \
+         { call = \"PrepareForBackup\" },\n  { call = \"Wait\" },\n  { call = \"DoSnapshotSet\" },\n  \
+         { call = \"Wait\" },\n  { call = \"BackupComplete\" },\n  { call = \"Wait\" },\n]\n\
+         [faults]\nmax_faults = 2\nwriter = { Freeze = [{ outcome = \"Panic\" }], Thaw = [{ outcome = \"Panic\" }] }\n",
+    )
+    .unwrap();
+    let output = vss_sim(&["explore", file.to_str().unwrap(), "--no-progress"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("R75"), "{}", stdout(&output));
+    assert_eq!(stderr(&output), "", "panic messages reached the terminal");
+}

@@ -46,6 +46,7 @@ pub struct Builder {
     pub(crate) system_provider: bool,
     pub(crate) wall_clock_epoch_ms: i64,
     pub(crate) planted_bug: Option<PlantedBug>,
+    pub(crate) state: Option<crate::vocab::MachineState>,
 }
 
 /// A deliberate engine bug, for proving that the oracle (and the explorer, and fuzzers) catch
@@ -195,6 +196,7 @@ impl Builder {
             trace_mode: TraceMode::Record,
             limits: Limits::default(),
             planted_bug: None,
+            state: None,
             os: crate::vocab::OsProfile::default(),
             machine_name: crate::vocab::DEFAULT_MACHINE_NAME.to_owned(),
             system_provider: true,
@@ -313,7 +315,16 @@ impl Builder {
         self
     }
 
-    /// Builds the coordinator.
+    /// Continues from what an earlier machine left (`Coordinator::machine_state`): its
+    /// persistent shadow copies, writer status, shadow storage, ids and clock.
+    #[must_use]
+    pub fn state(mut self, state: crate::vocab::MachineState) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// Builds the machine.
+    #[must_use]
     pub fn build(mut self) -> Coordinator {
         if self.volumes.is_empty() {
             self.volumes.push(crate::vocab::Volume::new("C:\\"));

@@ -32,6 +32,7 @@
 mod abort;
 mod builder;
 mod calls;
+mod carry;
 mod chooser;
 mod dispatch;
 mod document;
@@ -224,6 +225,9 @@ impl Coordinator {
             coordinator.register_provider(Guarded::new(Box::new(
                 crate::provider::SoftwareProvider::system(),
             )));
+        }
+        if let Some(state) = &builder.state {
+            coordinator.carry(state);
         }
         coordinator
     }

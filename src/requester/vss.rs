@@ -194,6 +194,14 @@ impl Vss {
         volumes
     }
 
+    /// The machine's persistent state: its persistent shadow copies, each writer's state and
+    /// last error, its shadow storage settings, and where its ids, device numbers and clock
+    /// stopped. A machine built with it (`VssBuilder::state`, the command line's `--state`
+    /// file) goes on from there, as one Windows machine does from one tool to the next.
+    pub fn machine_state(&self) -> crate::vocab::MachineState {
+        self.core.borrow().machine_state()
+    }
+
     /// The machine's shadow storage associations, in volume order: each volume with a maximum
     /// set or that has had a shadow copy (`IVssDifferentialSoftwareSnapshotMgmt`; what `vssadmin
     /// list shadowstorage` prints).
@@ -424,6 +432,14 @@ impl VssBuilder {
     #[must_use]
     pub fn planted_bug(self, bug: crate::coordinator::PlantedBug) -> Self {
         Self(self.0.planted_bug(bug))
+    }
+
+    /// Goes on from what an earlier machine left ([`Vss::machine_state`]): its persistent
+    /// shadow copies (of volumes this machine has), the state and last error of writers with
+    /// the same instance ids, shadow storage settings, ids, device numbers and clock.
+    #[must_use]
+    pub fn state(self, state: crate::vocab::MachineState) -> Self {
+        Self(self.0.state(state))
     }
 
     /// Builds the machine.

@@ -137,7 +137,35 @@ impl<'r> Runner<'r> {
 
     /// Builds the machine and runs the programs: the machine, each step's result and the number
     /// of requesters.
-    fn drive(mut self) -> (Vss, Vec<StepResult>, u32) {
+    fn drive(self) -> (Vss, Vec<StepResult>, u32) {
+        let scenario = self.scenario;
+        let (vss, machine, faults) = self.assemble(None);
+        let requesters = Interpreter::requesters_needed(&scenario.steps);
+        let results = {
+            let mut interpreter = Interpreter::new(&vss, machine, &faults, requesters);
+            let results = interpreter.run(&scenario.steps);
+            // Release every requester still alive (R32, R57).
+            drop(interpreter);
+            // The requesters are gone; the machine finishes the handlers still running, so
+            // events queued behind them are delivered (a hung one stays hung).
+            vss.settle();
+            results
+        };
+        (vss, results, requesters)
+    }
+
+    /// Builds the scenario's machine without running its steps, continuing from `state` (what
+    /// an earlier machine left, [`Vss::machine_state`]) if given: for front ends that drive it
+    /// themselves (the command line's vssadmin and DiskShadow). Its faults are not injected.
+    pub fn machine(self, state: Option<&crate::vocab::MachineState>) -> Vss {
+        self.assemble(state).0
+    }
+
+    /// The machine, what the interpreter knows of it, and the fault injector.
+    fn assemble(
+        mut self,
+        state: Option<&crate::vocab::MachineState>,
+    ) -> (Vss, Machine<'r>, FaultInjector) {
         let scenario = self.scenario;
         let chooser = self
             .chooser
@@ -205,19 +233,10 @@ impl<'r> Runner<'r> {
         if let Some(bug) = self.planted_bug {
             builder = builder.planted_bug(bug);
         }
-        let vss = builder.build();
-        let requesters = Interpreter::requesters_needed(&scenario.steps);
-        let results = {
-            let mut interpreter = Interpreter::new(&vss, machine, &faults, requesters);
-            let results = interpreter.run(&scenario.steps);
-            // Release every requester still alive (R32, R57).
-            drop(interpreter);
-            // The requesters are gone; the machine finishes the handlers still running, so
-            // events queued behind them are delivered (a hung one stays hung).
-            vss.settle();
-            results
-        };
-        (vss, results, requesters)
+        if let Some(state) = state {
+            builder = builder.state(state.clone());
+        }
+        (builder.build(), machine, faults)
     }
 }
 

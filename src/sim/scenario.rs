@@ -33,7 +33,8 @@ use crate::writer::{
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// A short title.
+    /// A short title (a machine file, which describes only the machine, may leave it out).
+    #[serde(default)]
     pub name: String,
     /// What the scenario reproduces, and where it was reported.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -62,7 +63,9 @@ pub struct Scenario {
     /// Faults the run's chooser may inject (default: none).
     #[serde(default)]
     pub faults: FaultCatalogue,
-    /// The requester programs, interleaved in the order given.
+    /// The requester programs, interleaved in the order given (none in a machine file: the
+    /// command line's vssadmin and DiskShadow drive the machine themselves).
+    #[serde(default)]
     pub steps: Vec<ProgramStep>,
     /// The chooser's picks, for a replayable run (empty: always the first option).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

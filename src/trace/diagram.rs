@@ -85,7 +85,8 @@ fn shape(event: &TraceEvent) -> Option<Shape> {
         | E::HandlerTimedOut { writer, .. }
         | E::WriterRestarted { writer }
         | E::WriterStopped { writer }
-        | E::WriterStarted { writer } => Shape::Note(Writer(writer.0)),
+        | E::WriterStarted { writer }
+        | E::WriterStatusCarried { writer, .. } => Shape::Note(Writer(writer.0)),
         E::ProviderCalled { provider, .. } => Shape::Arrow {
             from: Vss,
             to: Provider(provider.0),
@@ -101,6 +102,7 @@ fn shape(event: &TraceEvent) -> Option<Shape> {
         | E::BoundReached { .. }
         | E::ServiceRestarted
         | E::ShadowCopyPurged { .. }
+        | E::ShadowCopyCarried { .. }
         | E::UserCodePanicked { .. } => Shape::Note(Vss),
     })
 }

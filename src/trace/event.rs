@@ -481,6 +481,30 @@ pub enum TraceEvent {
         /// The writer.
         writer: WriterNo,
     },
+    /// A persistent shadow copy an earlier run left on the machine (a state file,
+    /// [`MachineState`](crate::vocab::MachineState)): on the machine from the start.
+    ShadowCopyCarried {
+        /// The copy.
+        snapshot: SnapshotId,
+        /// Its set.
+        set: SnapshotSetId,
+        /// The context it was made in (raw `VSS_CTX_*` with attribute bits).
+        context: u32,
+        /// The volume it copies, by name.
+        volume: String,
+        /// Whether its diff area is in the volume's shadow storage.
+        in_storage: bool,
+    },
+    /// The state and last error an earlier run left a writer in (a state file): what the
+    /// machine shows of it until an operation changes it (R30).
+    WriterStatusCarried {
+        /// The writer.
+        writer: WriterNo,
+        /// Its state.
+        state: WriterState,
+        /// Its last error.
+        failure: Hresult,
+    },
     /// User code outside a writer handler or a provider step panicked (design principle: user
     /// code cannot break the run); the engine carried on as [`UserCode`] says.
     UserCodePanicked {

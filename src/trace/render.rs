@@ -104,6 +104,8 @@ impl Names {
             | E::WriterRestarted { .. }
             | E::WriterStopped { .. }
             | E::WriterStarted { .. }
+            | E::ShadowCopyCarried { .. }
+            | E::WriterStatusCarried { .. }
             | E::ServiceRestarted
             | E::ShadowCopyPurged { .. }
             | E::UserCodePanicked { .. } => self.machine_line(event),
@@ -352,6 +354,25 @@ impl Names {
             TraceEvent::WriterStarted { writer } => {
                 format!("{}  PROCESS UP: Stable, no error", self.writer(*writer))
             }
+            TraceEvent::ShadowCopyCarried {
+                snapshot,
+                set,
+                volume,
+                context,
+                ..
+            } => format!(
+                "shadow copy {snapshot} of {volume} in {set} on the machine from an earlier run \
+                 (context 0x{context:x})"
+            ),
+            TraceEvent::WriterStatusCarried {
+                writer,
+                state,
+                failure,
+            } => format!(
+                "{}  left [{}] {state:?}, hrFailure {failure} by an earlier run",
+                self.writer(*writer),
+                *state as u32
+            ),
             TraceEvent::ServiceRestarted => {
                 "VSS SERVICE RESTARTED: every requester object it served is lost".to_owned()
             }

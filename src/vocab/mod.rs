@@ -10,6 +10,7 @@ mod event;
 mod hresult;
 mod ids;
 pub mod limits;
+mod machine_state;
 pub(crate) mod metadata;
 mod numbers;
 mod object_type;
@@ -35,6 +36,9 @@ pub use hresult::Hresult;
 pub use ids::{
     minted_uuid, well_known, IdKind, ProviderId, SnapshotId, SnapshotSetId, WriterClassId,
     WriterInstanceId,
+};
+pub use machine_state::{
+    MachineState, SavedCopy, SavedStorage, SavedWriterStatus, MACHINE_STATE_VERSION,
 };
 pub use metadata::{
     BackupSchema, ComponentDependency, ComponentFlags, ComponentInfo, FileDescriptor,

@@ -113,6 +113,13 @@ impl Rules for StateRules {
             TraceEvent::WriterStarted { writer } => {
                 self.machine.insert(*writer, STABLE);
             }
+            TraceEvent::WriterStatusCarried {
+                writer,
+                state,
+                failure,
+            } => {
+                self.machine.insert(*writer, (*state, *failure));
+            }
             TraceEvent::WriterRestarted { writer } | TraceEvent::WriterStopped { writer } => {
                 // The restarted writer knows none of its backups: they report the machine's,
                 // except those VSS reported it not responding to, which keep that failure.

@@ -86,6 +86,28 @@ impl Rules for StoreRules {
                     in_storage: *in_storage,
                 });
             }
+            TraceEvent::ShadowCopyCarried {
+                snapshot,
+                set,
+                context,
+                volume,
+                in_storage,
+            } => {
+                let context =
+                    Context::from_raw(*context).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
+                if !self.created.contains(set) {
+                    self.created.push(*set);
+                }
+                // No requester made it: no release removes it (it is persistent, R104).
+                self.copies.push(Copy {
+                    snapshot: *snapshot,
+                    set: *set,
+                    session: SessionNo(u32::MAX),
+                    context,
+                    volume: volume.clone(),
+                    in_storage: *in_storage,
+                });
+            }
             TraceEvent::ShadowCopyPurged { snapshot, reason } => {
                 self.purged(cx, *snapshot, *reason);
             }

@@ -1,0 +1,112 @@
+//! What a machine carries from one run to the next ([`MachineState`]; issue 14 part 2): its
+//! persistent shadow copies, writer status, shadow storage settings, ids and clock.
+
+use super::store::StoredCopy;
+use super::{Coordinator, WriterStatusNow};
+use crate::trace::TraceEvent;
+use crate::vocab::{
+    Context, MachineState, SavedCopy, SavedStorage, SavedWriterStatus, WriterNo,
+    MACHINE_STATE_VERSION,
+};
+
+impl Coordinator {
+    /// The machine's persistent state: see `Vss::machine_state`.
+    pub fn machine_state(&self) -> MachineState {
+        MachineState {
+            version: MACHINE_STATE_VERSION,
+            now_ms: self.now_ms,
+            minted: self.minted,
+            shadow_copies_made: self.shadow_copies,
+            shadow_copies: self
+                .store
+                .iter()
+                .filter(|copy| !copy.context.base.is_auto_release())
+                .map(|copy| SavedCopy {
+                    properties: copy.properties.clone(),
+                    context: copy.context.raw(),
+                    volume: self.volume_name(copy.volume).to_owned(),
+                    diff_bytes: copy.diff_bytes,
+                })
+                .collect(),
+            writers: self
+                .writers
+                .iter()
+                .zip(&self.writer_status)
+                .map(|(slot, status)| SavedWriterStatus {
+                    instance_id: slot.instance_id,
+                    state: status.state,
+                    failure: status.failure,
+                })
+                .collect(),
+            shadow_storage: self
+                .volumes
+                .iter()
+                .map(|volume| SavedStorage {
+                    volume: volume.spec.name.clone(),
+                    associated: volume.associated,
+                    max_bytes: volume.spec.max_storage_bytes,
+                })
+                .collect(),
+        }
+    }
+
+    /// Takes up `state` on a machine just built: the clock, ids and device numbers go on from
+    /// it; its persistent copies of volumes this machine has come back (trace record
+    /// `ShadowCopyCarried`), the others are dropped (the machine file no longer has their
+    /// volume); writers it knows by instance id take their state back (`WriterStatusCarried`);
+    /// shadow storage settings of known volumes replace the machine file's.
+    pub(crate) fn carry(&mut self, state: &MachineState) {
+        self.now_ms = self.now_ms.max(state.now_ms);
+        self.minted = self.minted.max(state.minted);
+        self.shadow_copies = self.shadow_copies.max(state.shadow_copies_made);
+        for saved in &state.shadow_storage {
+            if let Ok(volume) = self.known_volume(&saved.volume) {
+                let volume = &mut self.volumes[volume as usize];
+                volume.associated = saved.associated;
+                volume.spec.max_storage_bytes = saved.max_bytes;
+            }
+        }
+        for saved in &state.shadow_copies {
+            let (Ok(volume), Ok(context)) = (
+                self.known_volume(&saved.volume),
+                Context::from_raw(saved.context),
+            ) else {
+                continue;
+            };
+            self.record(TraceEvent::ShadowCopyCarried {
+                snapshot: saved.properties.snapshot_id,
+                set: saved.properties.snapshot_set_id,
+                context: saved.context,
+                volume: self.volume_name(volume).to_owned(),
+                in_storage: saved.diff_bytes > 0,
+            });
+            self.volumes[volume as usize].associated |= saved.diff_bytes > 0;
+            self.store.push(StoredCopy {
+                properties: saved.properties.clone(),
+                context,
+                // No session of this machine made it; no release takes it (R104).
+                session: crate::vocab::SessionNo(u32::MAX),
+                volume,
+                diff_bytes: saved.diff_bytes,
+            });
+        }
+        for saved in &state.writers {
+            let Some(writer) = self.by_instance.get(&saved.instance_id).copied() else {
+                continue;
+            };
+            let status = WriterStatusNow {
+                state: saved.state,
+                failure: saved.failure,
+            };
+            if status == WriterStatusNow::STABLE {
+                continue;
+            }
+            self.writer_status[writer.0 as usize] = status;
+            self.record(TraceEvent::WriterStatusCarried {
+                writer: WriterNo(writer.0),
+                state: saved.state,
+                failure: saved.failure,
+            });
+        }
+    }
+}
