@@ -301,3 +301,77 @@ fn diskshadows_selection_leaves_out_components_needing_a_volume_outside_the_set(
     assert_eq!(selection.added.len(), 2);
     assert_oracle_clean(&vss);
 }
+
+#[test]
+fn shadow_storage_can_live_on_another_volume_and_shrinking_it_deletes_the_oldest_copies() {
+    // R102, R103; AddDiffArea and ChangeDiffAreaMaximumSize as documented.
+    use vss_sim::coordinator::DiffAreaSize;
+    let vss = Vss::builder()
+        .volume(Volume::new("C:\\").size(100 * GIB, 50 * GIB))
+        .volume(Volume::new("D:\\").size(100 * GIB, 2 * GIB))
+        .volume(Volume::new("E:\\").file_system(FileSystem::Fat32))
+        .build();
+    let at_least = DiffAreaSize::Bytes(320 * MIB);
+    assert_eq!(
+        vss.add_shadow_storage("C:\\", "D:\\", DiffAreaSize::Bytes(MIB)),
+        Err(Hresult::E_INVALIDARG)
+    );
+    assert_eq!(
+        vss.add_shadow_storage("C:\\", "E:\\", at_least),
+        Err(Hresult::VSS_E_VOLUME_NOT_SUPPORTED)
+    );
+    assert_eq!(
+        vss.add_shadow_storage("C:\\", "X:\\", at_least),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    vss.add_shadow_storage("C:\\", "D:\\", DiffAreaSize::Unbounded)
+        .unwrap();
+    assert_eq!(
+        vss.add_shadow_storage("C:\\", "D:\\", at_least),
+        Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS)
+    );
+    assert_eq!(
+        vss.add_shadow_storage("C:\\", "C:\\", at_least),
+        Err(Hresult::VSS_E_MAXIMUM_DIFFAREA_ASSOCIATIONS_REACHED)
+    );
+    let storage = vss.shadow_storage();
+    assert_eq!(storage.len(), 1);
+    assert!(storage[0].for_volume.starts_with("(C:)"));
+    assert!(storage[0].storage_volume.starts_with("(D:)"));
+    // C:'s copies now live in D:'s 2 GiB of free space: six 320 MB diff areas fit, the
+    // seventh deletes the oldest (R103).
+    for _ in 0..7 {
+        backup(&vss, SnapshotContext::VSS_CTX_CLIENT_ACCESSIBLE, &["C:\\"]);
+    }
+    assert_eq!(listed(&vss, SnapshotContext::VSS_CTX_ALL).len(), 6);
+    // A smaller maximum deletes the oldest copies until the rest fit.
+    assert_eq!(
+        vss.resize_shadow_storage("C:\\", "D:\\", DiffAreaSize::Bytes(700 * MIB)),
+        Ok(4)
+    );
+    assert_eq!(listed(&vss, SnapshotContext::VSS_CTX_ALL).len(), 2);
+    assert_eq!(
+        vss.resize_shadow_storage("C:\\", "C:\\", at_least),
+        Err(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    );
+    assert_eq!(
+        vss.resize_shadow_storage("C:\\", "D:\\", DiffAreaSize::Bytes(0)),
+        Err(Hresult::VSS_E_VOLUME_IN_USE)
+    );
+    assert_oracle_clean(&vss);
+    // On a client SKU there is no AddDiffArea.
+    let client = Vss::builder().os(vss_sim::vocab::OsProfile::Client).build();
+    assert_eq!(
+        client.add_shadow_storage("C:\\", "C:\\", at_least),
+        Err(Hresult::E_NOTIMPL)
+    );
+    // Resize creates a missing association (Windows 7 / 2008 R2 and later).
+    let fresh = Vss::builder().build();
+    assert_eq!(fresh.resize_shadow_storage("C:\\", "C:\\", at_least), Ok(0));
+    assert_eq!(fresh.shadow_storage().len(), 1);
+    assert_eq!(
+        fresh.resize_shadow_storage("C:\\", "C:\\", DiffAreaSize::Bytes(0)),
+        Ok(0)
+    );
+    assert!(fresh.shadow_storage().is_empty());
+}

@@ -41,9 +41,12 @@ impl Coordinator {
             shadow_storage: self
                 .volumes
                 .iter()
-                .map(|volume| SavedStorage {
+                .enumerate()
+                .map(|(index, volume)| SavedStorage {
                     volume: volume.spec.name.clone(),
                     associated: volume.associated,
+                    on: (volume.storage_on as usize != index)
+                        .then(|| self.volume_name(volume.storage_on).to_owned()),
                     max_bytes: volume.spec.max_storage_bytes,
                 })
                 .collect(),
@@ -61,8 +64,13 @@ impl Coordinator {
         self.shadow_copies = self.shadow_copies.max(state.shadow_copies_made);
         for saved in &state.shadow_storage {
             if let Ok(volume) = self.known_volume(&saved.volume) {
+                let on = match &saved.on {
+                    Some(name) => self.known_volume(name).unwrap_or(volume),
+                    None => volume,
+                };
                 let volume = &mut self.volumes[volume as usize];
                 volume.associated = saved.associated;
+                volume.storage_on = on;
                 volume.spec.max_storage_bytes = saved.max_bytes;
             }
         }

@@ -34,6 +34,7 @@ mod builder;
 mod calls;
 mod carry;
 mod chooser;
+mod diff_area;
 mod dispatch;
 mod document;
 mod exposure;
@@ -50,6 +51,7 @@ mod volumes;
 
 pub use builder::{Builder, Limits, PlantedBug};
 pub use chooser::{ChoicePoint, Chooser, FirstChoice};
+pub use diff_area::DiffAreaSize;
 
 use std::collections::BTreeMap;
 

@@ -18,6 +18,9 @@ pub(crate) struct MachineVolume {
     pub(crate) guid_path: String,
     /// It has a shadow storage association: a maximum was set, or a copy was made.
     pub(crate) associated: bool,
+    /// The volume its shadow storage (diff area) is on: itself unless an administrator placed
+    /// it elsewhere (`AddDiffArea`, `vssadmin add shadowstorage /on=`).
+    pub(crate) storage_on: u32,
 }
 
 impl MachineVolume {
@@ -29,6 +32,7 @@ impl MachineVolume {
         Self {
             guid_path: volume_guid_path(guid),
             associated: spec.max_storage_bytes.is_some(),
+            storage_on: super::index_u32(index),
             spec,
         }
     }
@@ -123,7 +127,7 @@ impl Coordinator {
                 let used = self.storage_used(super::index_u32(v));
                 ShadowStorage {
                     for_volume: volume.display(),
-                    storage_volume: volume.display(),
+                    storage_volume: self.volumes[volume.storage_on as usize].display(),
                     used_bytes: used,
                     allocated_bytes: used,
                     max_bytes: volume.spec.max_storage_bytes,
@@ -217,9 +221,32 @@ impl Coordinator {
             .filter(|r| r.provider == provider)
             .any(|r| {
                 let spec = &self.volumes[r.volume as usize].spec;
-                spec.initial_diff_area() > spec.storage_capacity()
+                spec.initial_diff_area() > self.storage_capacity(r.volume)
             })
             .then_some(Hresult::VSS_E_INSUFFICIENT_STORAGE)
+    }
+
+    /// The shadow storage `volume`'s copies may use: its association's maximum, within the free
+    /// space of the volume the storage is on.
+    pub(crate) fn storage_capacity(&self, volume: u32) -> u64 {
+        let machine = &self.volumes[volume as usize];
+        let on = &self.volumes[machine.storage_on as usize].spec;
+        let free = on.free_bytes.unwrap_or(on.size_bytes / 2);
+        machine
+            .spec
+            .max_storage_bytes
+            .map_or(free, |max| max.min(free))
+    }
+
+    /// Shadow storage `volume`'s copies use now (for `diff_area`).
+    pub(crate) fn storage_used_by(&self, volume: u32) -> u64 {
+        self.storage_used(volume)
+    }
+
+    /// Deletes `volume`'s oldest copy in shadow storage; false if it has none.
+    pub(crate) fn purge_oldest_copy(&mut self, volume: u32, reason: PurgeReason) -> bool {
+        self.purge_oldest(volume, reason, |c| c.diff_bytes > 0)
+            .is_some()
     }
 
     /// Shadow storage `volume`'s copies use now.
@@ -236,7 +263,7 @@ impl Coordinator {
     /// `MaxShadowCopies` limit deletes the oldest client-accessible copy (R102).
     pub(crate) fn make_room(&mut self, volume: u32, need: u64, client_accessible: bool) {
         self.volumes[volume as usize].associated = true;
-        let capacity = self.volumes[volume as usize].spec.storage_capacity();
+        let capacity = self.storage_capacity(volume);
         let mut used = self.storage_used(volume);
         while used.saturating_add(need) > capacity {
             match self.purge_oldest(volume, PurgeReason::StorageLimit, |c| c.diff_bytes > 0) {
@@ -295,7 +322,7 @@ impl Coordinator {
             return Ok(0);
         };
         newest.diff_bytes = newest.diff_bytes.saturating_add(bytes);
-        let capacity = self.volumes[volume as usize].spec.storage_capacity();
+        let capacity = self.storage_capacity(volume);
         let mut used = self.storage_used(volume);
         let mut purged = 0;
         while used > capacity {

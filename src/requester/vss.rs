@@ -202,6 +202,32 @@ impl Vss {
         self.core.borrow().machine_state()
     }
 
+    /// `IVssDifferentialSoftwareSnapshotMgmt::AddDiffArea` (`vssadmin add shadowstorage`):
+    /// places `for_volume`'s shadow storage on `on_volume` with maximum `max`. See
+    /// [`Coordinator::add_diff_area`](crate::coordinator::Coordinator::add_diff_area) for the
+    /// documented errors.
+    pub fn add_shadow_storage(
+        &self,
+        for_volume: &str,
+        on_volume: &str,
+        max: crate::coordinator::DiffAreaSize,
+    ) -> Result<(), Hresult> {
+        self.with_mut(|core| core.add_diff_area(for_volume, on_volume, max))
+    }
+
+    /// `ChangeDiffAreaMaximumSize` (`vssadmin resize|delete shadowstorage`): a new maximum for
+    /// `for_volume`'s shadow storage on `on_volume` (`Bytes(0)` deletes the association); the
+    /// number of copies deleted to fit (R103). See
+    /// [`Coordinator::change_diff_area_max`](crate::coordinator::Coordinator::change_diff_area_max).
+    pub fn resize_shadow_storage(
+        &self,
+        for_volume: &str,
+        on_volume: &str,
+        max: crate::coordinator::DiffAreaSize,
+    ) -> Result<u32, Hresult> {
+        self.with_mut(|core| core.change_diff_area_max(for_volume, on_volume, max))
+    }
+
     /// The machine's shadow storage associations, in volume order: each volume with a maximum
     /// set or that has had a shadow copy (`IVssDifferentialSoftwareSnapshotMgmt`; what `vssadmin
     /// list shadowstorage` prints).

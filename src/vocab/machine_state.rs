@@ -72,6 +72,9 @@ pub struct SavedStorage {
     pub volume: String,
     /// Whether the association exists (vssadmin lists it).
     pub associated: bool,
+    /// The volume the storage is on, by name, when not the volume itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
     /// Its maximum; `None` is UNBOUNDED.
     pub max_bytes: Option<u64>,
 }

@@ -165,7 +165,7 @@ impl Volume {
 pub struct ShadowStorage {
     /// The volume whose copies it holds, as vssadmin prints it: `(C:)\\?\Volume{…}\`.
     pub for_volume: String,
-    /// The volume it lives on (the same volume: the simulator has no other placement).
+    /// The volume it lives on (the volume itself unless `AddDiffArea` placed it elsewhere).
     pub storage_volume: String,
     /// Bytes its copies' diff areas use.
     pub used_bytes: u64,
