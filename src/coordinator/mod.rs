@@ -395,6 +395,12 @@ impl Coordinator {
     }
 
     /// The machine's name.
+    pub fn wall_clock_now(&self) -> i64 {
+        let ms = i64::try_from(self.now_ms).unwrap_or(i64::MAX);
+        crate::vocab::vss_timestamp(self.wall_clock_epoch_ms.saturating_add(ms))
+    }
+
+    /// The machine's name.
     pub fn machine_name(&self) -> &str {
         &self.machine_name
     }

@@ -194,6 +194,12 @@ impl Vss {
         volumes
     }
 
+    /// The machine's wall clock now, as a `VSS_TIMESTAMP` (100 ns since 1601): the epoch it was
+    /// built with plus the virtual time.
+    pub fn wall_clock_now(&self) -> i64 {
+        self.core.borrow().wall_clock_now()
+    }
+
     /// The machine's persistent state: its persistent shadow copies, each writer's state and
     /// last error, its shadow storage settings, and where its ids, device numbers and clock
     /// stopped. A machine built with it (`VssBuilder::state`, the command line's `--state`

@@ -1,9 +1,25 @@
-//! DiskShadow: the commands that read the machine, printed as Microsoft's documentation shows
-//! them (T10, R121).
+//! DiskShadow (T10, R116–R121) over a simulated machine: an interpreter for its scripts and
+//! prompt ([`DiskShadow`]), its command language ([`parse`]), its metadata cabinet
+//! ([`cabinet::Metadata`]) and what it prints ([`report`]).
+//!
+//! - `command.rs`: a line read into a [`Command`], or its usage block;
+//! - `session.rs`: the interpreter, which drives the machine through the requester API;
+//! - `report.rs`: the shadow copy report, deletions, providers, failures;
+//! - `cabinet.rs`: the `.cab` DiskShadow writes at `create` and reads at `load metadata`.
 //!
 //! `list writers status` is a requester like `vssadmin list writers`: it initializes for backup,
 //! gathers writer metadata and writer status and releases its object, so it shows what the last
 //! operation left on the machine (R30).
+
+pub mod cabinet;
+mod command;
+pub mod report;
+mod session;
+
+pub use command::{
+    parse, words, Command, DsContext, DsOptions, ShadowSelection, Usage, WriterListing,
+};
+pub use session::{script_lines, DiskShadow, ExecPolicy, Flow};
 
 use std::fmt::Write as _;
 

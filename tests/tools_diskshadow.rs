@@ -1,0 +1,301 @@
+//! DiskShadow over a simulated machine (issue 14 part 3; T10, R116–R121, field failure 24):
+//! scripts run as `diskshadow /s` runs them, their output in DiskShadow's words and layout where
+//! published transcripts show them (`docs/cli.md`), every run judged by the oracle. Outputs are
+//! pinned in `tests/golden/` (regenerate with `VSS_SIM_BLESS=1` after a deliberate change).
+
+use std::path::Path;
+
+use vss_sim::requester::Vss;
+use vss_sim::tools::diskshadow::{parse, Command, DiskShadow, DsContext, ExecPolicy};
+use vss_sim::trace::oracle;
+use vss_sim::vocab::{SnapshotContext, Volume};
+
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("golden")
+        .join(name);
+    if std::env::var_os("VSS_SIM_BLESS").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("{}: {err} (bless with VSS_SIM_BLESS=1)", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs:\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
+}
+
+fn clean(vss: &Vss) {
+    let report = oracle::check(&vss.trace());
+    assert!(report.is_clean(), "{report}\n{}", vss.trace().render());
+}
+
+/// A script with Windows line endings, as DiskShadow wants them.
+fn crlf(lines: &[&str]) -> String {
+    lines.iter().map(|l| format!("{l}\r\n")).collect()
+}
+
+#[test]
+fn a_persistent_nowriters_copy_is_created_exposed_and_outlives_the_session() {
+    // R116, R117, R119: the script of the published transcripts (T-RAJ, T-BRAVO).
+    let vss = Vss::builder().machine_name("DC01").build();
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&[
+        "set context persistent nowriters",
+        "add volume c: alias raj",
+        "create",
+        "expose %raj% z:",
+    ]));
+    assert!(ok, "{out}");
+    golden("diskshadow-persistent-nowriters.txt", &out);
+    assert!(out.starts_with("Microsoft DiskShadow version 1.0\nCopyright (C) 2013 Microsoft Corporation\nOn computer:  DC01,  1/1/2026 12:00:00 AM\n\n-> set context persistent nowriters\n"));
+    assert!(out.contains("\t\t- Attributes:  No_Auto_Release Persistent No_Writers Differential\n"));
+    assert!(out.contains("Number of shadow copies listed: 1\n"));
+    assert!(out.contains("\nThe shadow copy was successfully exposed as z:\\.\n"));
+    assert!(out.ends_with("->\n"));
+    drop(ds);
+    // Persistent: still there after DiskShadow ended.
+    let copies = vss_listed(&vss);
+    assert_eq!(copies.len(), 1);
+    assert_eq!(copies[0].exposed_name.as_deref(), Some("z:"));
+    // A second session deletes it (T-BRAVO's cleanup).
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&["delete shadows volume c:", "exit"]));
+    assert!(ok, "{out}");
+    assert!(out.contains("Deleting shadow copy {"), "{out}");
+    assert!(
+        out.contains("[Attributes: 0x00120019]...\n\nNumber of shadow copies deleted: 1\n"),
+        "{out}"
+    );
+    assert!(out.ends_with("-> exit\n"));
+    assert!(vss_listed(&vss).is_empty());
+    clean(&vss);
+}
+
+fn vss_listed(vss: &Vss) -> Vec<vss_sim::vocab::SnapshotProperties> {
+    let mut bc = vss.dynamic();
+    bc.call_ok(vss_sim::vocab::Call::InitializeForBackup)
+        .unwrap();
+    bc.call_ok(vss_sim::vocab::Call::SetContext {
+        context: SnapshotContext::VSS_CTX_ALL.value(),
+    })
+    .unwrap();
+    let copies = match bc.call(vss_sim::vocab::Call::Query).unwrap() {
+        vss_sim::vocab::Reply::Snapshots(copies) => copies,
+        other => panic!("{other:?}"),
+    };
+    bc.call_ok(vss_sim::vocab::Call::Release).unwrap();
+    copies
+}
+
+#[test]
+fn volatile_copies_go_when_diskshadow_ends_and_writers_see_a_copy_backup() {
+    // R119: volatile copies are deleted on exit; the default is a copy backup with writers.
+    let vss = Vss::builder()
+        .writer(
+            vss_sim::writer::WriterConfig::new(
+                vss_sim::vocab::WriterClassId::from_u128(1),
+                "AppWriter",
+            ),
+            vss_sim::writer::ScriptedWriter::new("App"),
+        )
+        .build();
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&["add volume C:", "create", "exit"]));
+    assert!(ok, "{out}");
+    assert!(out.contains("Alias VSS_SHADOW_1 for shadow ID {"), "{out}");
+    assert!(
+        out.contains("\t\t- Attributes:  Auto_Release Differential\n"),
+        "{out}"
+    );
+    drop(ds);
+    assert!(vss_listed(&vss).is_empty());
+    let trace = vss.trace().render();
+    assert!(trace.contains("SetBackupState(VSS_BT_COPY)"), "{trace}");
+    assert!(trace.contains("AppWriter: BackupComplete"), "{trace}");
+    clean(&vss);
+}
+
+#[test]
+fn a_full_backup_waits_for_end_backup() {
+    // R120: begin backup makes it full; end backup sends BackupComplete.
+    let vss = Vss::builder()
+        .writer(
+            vss_sim::writer::WriterConfig::new(
+                vss_sim::vocab::WriterClassId::from_u128(1),
+                "AppWriter",
+            ),
+            vss_sim::writer::ScriptedWriter::new("App"),
+        )
+        .build();
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&[
+        "set context persistent",
+        "begin backup",
+        "add volume c:",
+        "create",
+        "end backup",
+    ]));
+    assert!(ok, "{out}");
+    let trace = vss.trace().render();
+    assert!(trace.contains("SetBackupState(VSS_BT_FULL)"), "{trace}");
+    assert_eq!(
+        trace.matches("AppWriter: BackupComplete").count(),
+        1,
+        "{trace}"
+    );
+    clean(&vss);
+}
+
+#[test]
+fn a_script_with_unix_line_endings_loses_the_last_character_of_each_line() {
+    // Published: `nowriters` read as `nowriter`, and the usage block ends the script (R118).
+    let vss = Vss::builder().build();
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script("set context persistent nowriters\nadd volume c:\ncreate\n");
+    assert!(!ok);
+    assert!(
+        out.contains("-> set context persistent nowriter\n\nSET CONTEXT { CLIENTACCESSIBLE"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("-> add volume"),
+        "the script must stop at the usage error:\n{out}"
+    );
+    clean(&vss);
+}
+
+#[test]
+fn verbose_create_reports_which_components_are_in_and_which_are_excluded() {
+    // Field failure 24: the Registry Writer's files are on C:, the set holds only F:.
+    let registry =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/windows/kgoode-no_sql-WM9.xml");
+    let view = vss_sim::xml::wmd::load(&std::fs::read_to_string(registry).unwrap()).unwrap();
+    let vss = Vss::builder()
+        .volume("C:\\")
+        .volume("F:\\")
+        .writer(
+            vss_sim::writer::WriterConfig::from_identity(&view.identity),
+            vss_sim::writer::ScriptedWriter::declaring(vss_sim::writer::WriterMetadata::from_view(
+                &view,
+            )),
+        )
+        .build();
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&["set verbose on", "add volume F:", "create"]));
+    assert!(ok, "{out}");
+    assert!(out.contains("-> create\nComponent \"\\Registry\" from writer \"Registry Writer\" is excluded from backup,\nbecause it requires volume C:\\ which is not in the shadow copy set.\n"), "{out}");
+    assert!(
+        out.contains("Inserted file Manifest.xml into .cab file "),
+        "{out}"
+    );
+    // With C: too, the writer is included.
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&[
+        "set verbose on",
+        "add volume F:",
+        "add volume C:",
+        "create",
+    ]));
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(
+            "\n* Including writer \"Registry Writer\":\n\t+ Adding component: \\Registry\n"
+        ),
+        "{out}"
+    );
+    // writer verify makes a backup without it fail.
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&[
+        "writer verify \"Registry Writer\"",
+        "add volume F:",
+        "create",
+    ]));
+    assert!(!ok, "{out}");
+    assert!(out.contains("The last operation failed."), "{out}");
+    drop(ds);
+    clean(&vss);
+}
+
+#[test]
+fn commands_read_as_diskshadow_reads_them() {
+    assert_eq!(
+        parse("Set Context ClientAccessible").unwrap(),
+        Command::SetContext {
+            context: DsContext::ClientAccessible,
+            no_writers: false
+        }
+    );
+    assert!(parse("set option noautorecover txfrecover").is_err());
+    assert!(parse("frobnicate")
+        .unwrap_err()
+        .text
+        .contains("Unknown command: frobnicate."));
+    assert_eq!(
+        parse("writer exclude \"System Writer\"").unwrap(),
+        Command::WriterExclude("System Writer".into())
+    );
+    assert_eq!(parse("   # comment").unwrap(), Command::Nothing);
+}
+
+#[test]
+fn a_failing_exec_ends_the_script() {
+    // Published: "The command script returned failure exit code 1." then DiskShadow quits.
+    let vss = Vss::builder().volume(Volume::new("C:\\")).build();
+    let mut ds = DiskShadow::new(&vss);
+    ds.exec_policy(ExecPolicy::SimulateExitCode(1));
+    let (out, ok) = ds.run_script(&crlf(&["exec copy.cmd", "add volume c:"]));
+    assert!(!ok);
+    assert!(out.ends_with("-> exec copy.cmd\nThe command script returned failure exit code 1.\nThe command script failed.\n"), "{out}");
+}
+
+#[test]
+fn the_metadata_cabinet_carries_the_documents_and_loads_for_a_restore() {
+    // R117, R120: set metadata, create, end backup; then load metadata, begin/end restore.
+    let vss = Vss::builder()
+        .writer(
+            vss_sim::writer::WriterConfig::new(
+                vss_sim::vocab::WriterClassId::from_u128(1),
+                "AppWriter",
+            ),
+            vss_sim::writer::ScriptedWriter::new("App"),
+        )
+        .build();
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&[
+        "set context persistent",
+        "set metadata backup.cab",
+        "begin backup",
+        "add volume c:",
+        "create",
+        "end backup",
+    ]));
+    assert!(ok, "{out}");
+    let cab = ds
+        .written_files()
+        .iter()
+        .find(|(n, _)| n == "backup.cab")
+        .unwrap()
+        .1
+        .clone();
+    let metadata = vss_sim::tools::diskshadow::cabinet::Metadata::from_cab(&cab).unwrap();
+    assert!(metadata.bcd.contains("BACKUP_COMPONENTS"));
+    assert_eq!(metadata.writers.len(), 1);
+    drop(ds);
+    let mut ds = DiskShadow::new(&vss);
+    ds.provide_file("backup.cab", cab);
+    let (out, ok) = ds.run_script(&crlf(&[
+        "load metadata backup.cab",
+        "begin restore",
+        "end restore",
+    ]));
+    assert!(ok, "{out}");
+    let trace = vss.trace().render();
+    assert!(trace.contains("AppWriter: PreRestore"), "{trace}");
+    assert!(trace.contains("AppWriter: PostRestore"), "{trace}");
+    drop(ds);
+    clean(&vss);
+}
