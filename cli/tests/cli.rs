@@ -310,3 +310,135 @@ fn an_exploration_with_panic_faults_keeps_them_off_the_terminal() {
     assert!(stdout(&output).contains("R75"), "{}", stdout(&output));
     assert_eq!(stderr(&output), "", "panic messages reached the terminal");
 }
+
+#[test]
+fn vssadmin_and_diskshadow_share_one_machine_through_the_state_file() {
+    // R119, R123: a persistent copy DiskShadow made is listed and deleted by vssadmin later.
+    let dir = scratch("state");
+    let state = dir.join("state.json");
+    let script = dir.join("backup.dsh");
+    std::fs::write(
+        &script,
+        "set context clientaccessible\r\nadd volume c: alias mine\r\ncreate\r\nexit\r\n",
+    )
+    .unwrap();
+    let state_arg = state.to_str().unwrap();
+    let ds = vss_sim(&[
+        "diskshadow",
+        "-s",
+        script.to_str().unwrap(),
+        "--state",
+        state_arg,
+    ]);
+    assert_eq!(ds.status.code(), Some(0), "{}{}", stdout(&ds), stderr(&ds));
+    let transcript = stdout(&ds);
+    assert!(
+        transcript.starts_with("Microsoft DiskShadow version 1.0\n"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Alias mine for shadow ID {"),
+        "{transcript}"
+    );
+    assert!(transcript.ends_with("-> exit\n"), "{transcript}");
+    // The default metadata cabinet lands next to the script.
+    let cabs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cab"))
+        .collect();
+    assert_eq!(cabs.len(), 1);
+
+    let list = vss_sim(&["vssadmin", "--state", state_arg, "list", "shadows"]);
+    assert_eq!(list.status.code(), Some(0));
+    golden("vssadmin-list-shadows.txt", &stdout(&list));
+    assert!(stdout(&list).contains("Type: ClientAccessible"));
+    // Without /quiet vssadmin asks; no answer is no.
+    let asked = vss_sim(&[
+        "vssadmin", "--state", state_arg, "delete", "shadows", "/all",
+    ]);
+    assert!(stdout(&asked).contains("Do you really want to delete 1 shadow copies (Y/N): [N]? "));
+    let deleted = vss_sim(&[
+        "vssadmin", "--state", state_arg, "delete", "shadows", "/all", "/quiet",
+    ]);
+    assert_eq!(deleted.status.code(), Some(0), "{}", stdout(&deleted));
+    assert!(stdout(&deleted).contains("Successfully deleted 1 shadow copies."));
+    let empty = vss_sim(&["vssadmin", "--state", state_arg, "list", "shadows"]);
+    assert!(stdout(&empty).ends_with("No items found that satisfy the query.\n"));
+    let invalid = vss_sim(&["vssadmin", "frobnicate"]);
+    assert_eq!(invalid.status.code(), Some(1));
+    assert!(stdout(&invalid).contains("Error: Invalid command."));
+}
+
+#[test]
+fn diskshadow_reads_commands_at_its_prompt() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .args(["diskshadow"])
+        .current_dir(root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"list providers\nset context nonsense\nexit\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = stdout(&output);
+    assert!(
+        text.contains("\n\nDISKSHADOW> * ProviderID: {b5946137-7b9f-4925-af80-51abd60b20d5}\n"),
+        "{text}"
+    );
+    // An error at the prompt does not end the session.
+    assert!(
+        text.contains("Example: SET CONTEXT CLIENTACCESSIBLE\n\nDISKSHADOW> "),
+        "{text}"
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn a_machine_file_describes_the_machine_vssadmin_sees() {
+    let dir = scratch("machine");
+    let machine = dir.join("server.toml");
+    std::fs::write(
+        &machine,
+        "volumes = ['C:\\', 'D:\\']\n[[writers]]\nname = \"SqlServerWriter\"\ninstance_id = \"7e631031-c695-4229-9da1-a7de057e64cb\"\n",
+    )
+    .unwrap();
+    let writers = vss_sim(&[
+        "vssadmin",
+        "--machine",
+        machine.to_str().unwrap(),
+        "list",
+        "writers",
+    ]);
+    assert_eq!(writers.status.code(), Some(0), "{}", stderr(&writers));
+    assert!(
+        stdout(&writers).contains("Writer name: 'SqlServerWriter'\n   Writer Id: {"),
+        "{}",
+        stdout(&writers)
+    );
+    assert!(stdout(&writers).contains("   Writer Instance Id: {7e631031-c695-4229-9da1-a7de057e64cb}\n   State: [1] Stable\n   Last error: No error\n"));
+    let volumes = vss_sim(&[
+        "vssadmin",
+        "--machine",
+        machine.to_str().unwrap(),
+        "list",
+        "volumes",
+    ]);
+    assert!(stdout(&volumes).contains("Volume path: D:\\\n"));
+    std::fs::write(&machine, "volumes = [{ name = 'C:\\', size = 1 }]\n").unwrap();
+    let bad = vss_sim(&[
+        "vssadmin",
+        "--machine",
+        machine.to_str().unwrap(),
+        "list",
+        "writers",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("server.toml:1:"), "{}", stderr(&bad));
+}

@@ -44,7 +44,7 @@ impl Coordinator {
                 .enumerate()
                 .map(|(index, volume)| SavedStorage {
                     volume: volume.spec.name.clone(),
-                    associated: volume.associated,
+                    associated: volume.explicit,
                     on: (volume.storage_on as usize != index)
                         .then(|| self.volume_name(volume.storage_on).to_owned()),
                     max_bytes: volume.spec.max_storage_bytes,
@@ -69,7 +69,7 @@ impl Coordinator {
                     None => volume,
                 };
                 let volume = &mut self.volumes[volume as usize];
-                volume.associated = saved.associated;
+                volume.explicit = saved.associated;
                 volume.storage_on = on;
                 volume.spec.max_storage_bytes = saved.max_bytes;
             }
@@ -88,7 +88,6 @@ impl Coordinator {
                 volume: self.volume_name(volume).to_owned(),
                 in_storage: saved.diff_bytes > 0,
             });
-            self.volumes[volume as usize].associated |= saved.diff_bytes > 0;
             self.store.push(StoredCopy {
                 properties: saved.properties.clone(),
                 context,

@@ -48,19 +48,15 @@ impl Coordinator {
         {
             return Err(Hresult::VSS_E_VOLUME_NOT_SUPPORTED);
         }
-        let machine = &self.volumes[volume as usize];
-        if machine.associated && machine.storage_on == on {
+        let associated = self.has_association(volume);
+        if associated && self.volumes[volume as usize].storage_on == on {
             return Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS);
         }
-        let has_copies = self
-            .store
-            .iter()
-            .any(|c| c.volume == volume && c.diff_bytes > 0);
-        if machine.associated || has_copies {
+        if associated {
             return Err(Hresult::VSS_E_MAXIMUM_DIFFAREA_ASSOCIATIONS_REACHED);
         }
         let machine = &mut self.volumes[volume as usize];
-        machine.associated = true;
+        machine.explicit = true;
         machine.storage_on = on;
         machine.spec.max_storage_bytes = match max {
             DiffAreaSize::Unbounded => None,
@@ -91,16 +87,16 @@ impl Coordinator {
         }
         let volume = self.known_volume(for_volume)?;
         let on = self.known_volume(on_volume)?;
-        let machine = &self.volumes[volume as usize];
         let old_os = matches!(self.os, OsProfile::Server2003 | OsProfile::Server2008);
         let has_copies = self
             .store
             .iter()
             .any(|c| c.volume == volume && c.diff_bytes > 0);
-        if machine.storage_on != on && (machine.associated || has_copies) {
+        let associated = self.has_association(volume);
+        if self.volumes[volume as usize].storage_on != on && associated {
             return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
         }
-        if !machine.associated && (old_os || max == DiffAreaSize::Bytes(0)) {
+        if !associated && (old_os || max == DiffAreaSize::Bytes(0)) {
             return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
         }
         if max == DiffAreaSize::Bytes(0) {
@@ -108,13 +104,13 @@ impl Coordinator {
                 return Err(Hresult::VSS_E_VOLUME_IN_USE);
             }
             let machine = &mut self.volumes[volume as usize];
-            machine.associated = false;
+            machine.explicit = false;
             machine.storage_on = volume;
             machine.spec.max_storage_bytes = None;
             return Ok(0);
         }
         let machine = &mut self.volumes[volume as usize];
-        machine.associated = true;
+        machine.explicit = true;
         machine.storage_on = on;
         machine.spec.max_storage_bytes = match max {
             DiffAreaSize::Unbounded => None,

@@ -16,8 +16,11 @@ pub(crate) struct MachineVolume {
     pub(crate) spec: Volume,
     /// `\\?\Volume{GUID}\`.
     pub(crate) guid_path: String,
-    /// It has a shadow storage association: a maximum was set, or a copy was made.
-    pub(crate) associated: bool,
+    /// Its shadow storage association is explicit (a maximum was set: in the machine's
+    /// description, `AddDiffArea` or `ChangeDiffAreaMaximumSize`), so it stays when its copies
+    /// go; an implicit one exists only while the volume has copies in storage ("it is not
+    /// deleted automatically when all shadow copies are deleted" holds for explicit ones only).
+    pub(crate) explicit: bool,
     /// The volume its shadow storage (diff area) is on: itself unless an administrator placed
     /// it elsewhere (`AddDiffArea`, `vssadmin add shadowstorage /on=`).
     pub(crate) storage_on: u32,
@@ -31,7 +34,7 @@ impl MachineVolume {
             .unwrap_or_else(|| crate::vocab::minted_uuid(IdKind::Volume, index as u64 + 1));
         Self {
             guid_path: volume_guid_path(guid),
-            associated: spec.max_storage_bytes.is_some(),
+            explicit: spec.max_storage_bytes.is_some(),
             storage_on: super::index_u32(index),
             spec,
         }
@@ -99,6 +102,25 @@ impl Coordinator {
         best.map(|(index, _)| super::index_u32(index))
     }
 
+    /// The machine's volumes by name (drive letter or mount folder), in order.
+    pub fn volume_names(&self) -> Vec<String> {
+        self.volumes.iter().map(|v| v.spec.name.clone()).collect()
+    }
+
+    /// The size in bytes of the volume `name` names.
+    pub fn volume_size(&self, name: &str) -> Option<u64> {
+        let volume = self.known_volume(name).ok()?;
+        Some(self.volumes[volume as usize].spec.size_bytes)
+    }
+
+    /// The name of the volume vssadmin displays as `display` (`(C:)\\?\Volume{…}\`).
+    pub fn volume_name_of_display(&self, display: &str) -> Option<String> {
+        self.volumes
+            .iter()
+            .find(|v| v.display() == display)
+            .map(|v| v.spec.name.clone())
+    }
+
     /// The volume `path` is on, by its name: see `Vss::volume_of_path`.
     pub fn volume_name_of_path(&self, path: &str) -> Option<String> {
         self.volume_of_path(path)
@@ -121,7 +143,7 @@ impl Coordinator {
     /// The shadow storage associations: see `Vss::shadow_storage`.
     pub fn shadow_storage(&self) -> Vec<ShadowStorage> {
         (0..self.volumes.len())
-            .filter(|&v| self.volumes[v].associated)
+            .filter(|&v| self.has_association(super::index_u32(v)))
             .map(|v| {
                 let volume = &self.volumes[v];
                 let used = self.storage_used(super::index_u32(v));
@@ -238,6 +260,15 @@ impl Coordinator {
             .map_or(free, |max| max.min(free))
     }
 
+    /// Whether `volume` has a shadow storage association: an explicit one, or copies in storage.
+    pub(crate) fn has_association(&self, volume: u32) -> bool {
+        self.volumes[volume as usize].explicit
+            || self
+                .store
+                .iter()
+                .any(|c| c.volume == volume && c.diff_bytes > 0)
+    }
+
     /// Shadow storage `volume`'s copies use now (for `diff_area`).
     pub(crate) fn storage_used_by(&self, volume: u32) -> u64 {
         self.storage_used(volume)
@@ -262,7 +293,6 @@ impl Coordinator {
     /// volume are deleted until it fits (R103); a client-accessible one beyond the
     /// `MaxShadowCopies` limit deletes the oldest client-accessible copy (R102).
     pub(crate) fn make_room(&mut self, volume: u32, need: u64, client_accessible: bool) {
-        self.volumes[volume as usize].associated = true;
         let capacity = self.storage_capacity(volume);
         let mut used = self.storage_used(volume);
         while used.saturating_add(need) > capacity {

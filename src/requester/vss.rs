@@ -147,6 +147,21 @@ impl Vss {
         self.core.borrow().volume_display(name)
     }
 
+    /// The machine's volumes by name (drive letter or mount folder), in order.
+    pub fn volume_names(&self) -> Vec<String> {
+        self.core.borrow().volume_names()
+    }
+
+    /// The size in bytes of the volume `name` names.
+    pub fn volume_size(&self, name: &str) -> Option<u64> {
+        self.core.borrow().volume_size(name)
+    }
+
+    /// The name of the volume vssadmin displays as `display` (`(C:)\\?\Volume{…}\`).
+    pub fn volume_name_of_display(&self, display: &str) -> Option<String> {
+        self.core.borrow().volume_name_of_display(display)
+    }
+
     /// The volume the file or folder `path` is on, by its drive letter or mount folder: the
     /// volume whose name or mount folder is the longest leading part of the path, after
     /// `%SystemRoot%` and the other [`crate::vocab::DEFAULT_ENVIRONMENT`] variables are

@@ -70,7 +70,7 @@ pub struct SavedWriterStatus {
 pub struct SavedStorage {
     /// The volume whose copies it holds, by name.
     pub volume: String,
-    /// Whether the association exists (vssadmin lists it).
+    /// Whether the association is explicit (a maximum was set), so it stays without copies.
     pub associated: bool,
     /// The volume the storage is on, by name, when not the volume itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -19,7 +19,7 @@ mod session;
 pub use command::{
     parse, words, Command, DsContext, DsOptions, ShadowSelection, Usage, WriterListing,
 };
-pub use session::{script_lines, DiskShadow, ExecPolicy, Flow};
+pub use session::{script_lines, DiskShadow, ExecPolicy, FileReader, Flow};
 
 use std::fmt::Write as _;
 

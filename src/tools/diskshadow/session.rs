@@ -73,7 +73,12 @@ pub struct DiskShadow {
     /// Cabinets callers made readable to `load metadata`: name → bytes.
     readable: Vec<(String, Vec<u8>)>,
     loaded: Option<super::cabinet::Metadata>,
+    /// Reads a file the script names (`load metadata`) from wherever the caller keeps files.
+    reader: Option<FileReader>,
 }
+
+/// Reads the file a script names; `None` when there is none.
+pub type FileReader = Box<dyn FnMut(&str) -> Option<Vec<u8>>>;
 
 impl DiskShadow {
     /// A session on `vss`, with DiskShadow's defaults: volatile context with writers, a copy
@@ -100,7 +105,26 @@ impl DiskShadow {
             written: Vec::new(),
             readable: Vec::new(),
             loaded: None,
+            reader: None,
         }
+    }
+
+    /// Lets `load metadata` (and `set metadata`'s overwrite notice) read files through
+    /// `reader`, e.g. from the host's disk.
+    pub fn file_reader(&mut self, reader: FileReader) {
+        self.reader = Some(reader);
+    }
+
+    /// A file by name: one the session wrote or was given, else the reader's.
+    fn read_file(&mut self, name: &str) -> Option<Vec<u8>> {
+        let known = self
+            .written
+            .iter()
+            .chain(&self.readable)
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, bytes)| bytes.clone());
+        known.or_else(|| self.reader.as_mut().and_then(|read| read(name)))
     }
 
     /// Sets how `exec` runs.
@@ -305,10 +329,12 @@ impl DiskShadow {
                     std::mem::take(&mut self.readable),
                 );
                 let written = std::mem::take(&mut self.written);
+                let reader = self.reader.take();
                 *self = Self::new(&vss);
                 self.exec = exec;
                 self.readable = readable;
                 self.written = written;
+                self.reader = reader;
                 Flow::Continue
             }
             Command::ListWriters(listing) => self.list_writers(listing),
@@ -381,9 +407,7 @@ impl DiskShadow {
             self.out.push_str("No filename was specified.\n");
             return Flow::Continue;
         }
-        if self.written.iter().any(|(name, _)| name == &file)
-            || self.readable.iter().any(|(name, _)| name == &file)
-        {
+        if self.read_file(&file).is_some() {
             self.out
                 .push_str("The existing file will be overwritten.\n");
         }
@@ -392,14 +416,7 @@ impl DiskShadow {
     }
 
     fn load_metadata(&mut self, file: &str) -> Flow {
-        let bytes = self
-            .written
-            .iter()
-            .chain(&self.readable)
-            .rev()
-            .find(|(name, _)| name.eq_ignore_ascii_case(file))
-            .map(|(_, bytes)| bytes.clone());
-        let Some(bytes) = bytes else {
+        let Some(bytes) = self.read_file(file) else {
             let _ = writeln!(self.out, "\nThe metadata file {file} could not be found.");
             return Flow::Failed;
         };

@@ -9,6 +9,10 @@
 //!
 //! Text uses `\n` line ends; Windows' console writes `\r\n` (the command line converts).
 
+mod command;
+
+pub use command::{run, run_with, Confirm, Outcome};
+
 use std::fmt::Write as _;
 
 use super::words::{
