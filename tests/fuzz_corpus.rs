@@ -11,18 +11,20 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use vss_sim::sim::{
-    fuzz_bcd, fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, fuzz_wmd, quiet_writer_panics,
+    fuzz_bcd, fuzz_diskshadow, fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, fuzz_wmd,
+    quiet_writer_panics,
 };
 
 /// A fuzz entry point.
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 5] = [
+const TARGETS: [(&str, Target); 6] = [
     ("dynamic_api", fuzz_dynamic_api),
     ("sim", fuzz_sim),
     ("scenario_parser", fuzz_scenario_parser),
     ("wmd", fuzz_wmd),
     ("bcd", fuzz_bcd),
+    ("diskshadow", fuzz_diskshadow),
 ];
 
 /// The files of `dir`, sorted, without hidden files (libFuzzer's scratch); none if it is missing.

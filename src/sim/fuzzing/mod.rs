@@ -7,6 +7,8 @@
 //! - [`fuzz_dynamic_api`]: a machine and a program of dynamic-API calls, both decoded from bytes.
 //! - [`fuzz_sim`]: a seed and a fault catalogue; canonical backups under a seeded chooser.
 //! - [`fuzz_scenario_parser`]: the bytes as a TOML and a JSON scenario file; what parses runs.
+//! - [`fuzz_diskshadow`]: the bytes as a DiskShadow script, then as vssadmin arguments, over a
+//!   machine with writers, volumes and persistent copies.
 //!
 //! None of them panics on any input except for an engine violation, which panics with the
 //! oracle's report and the rendered trace (and, for the scenario reader, an error that does not
@@ -109,6 +111,50 @@ pub fn fuzz_scenario_parser(data: &[u8]) {
             ),
         }
     }
+}
+
+/// Runs `data` (lossy UTF-8) as a DiskShadow script, in script mode and line by line at the
+/// prompt, and its lines as vssadmin command lines, on a machine with two writers and two
+/// volumes; panics if anything panics or the oracle finds an engine violation. Requester
+/// violations are expected: a script may well release a backup it never completed.
+pub fn fuzz_diskshadow(data: &[u8]) {
+    use crate::tools::diskshadow::DiskShadow;
+    let text = String::from_utf8_lossy(data);
+    let machine = || {
+        crate::requester::Vss::builder()
+            .volume("C:\\")
+            .volume(crate::vocab::Volume::new("D:\\").mount_point("C:\\Mount\\"))
+            .writer(
+                crate::writer::WriterConfig::new(crate::vocab::WriterClassId::from_u128(1), "A"),
+                crate::writer::ScriptedWriter::new("A"),
+            )
+            .writer(
+                crate::writer::WriterConfig::new(crate::vocab::WriterClassId::from_u128(2), "B"),
+                crate::writer::ScriptedWriter::new("B"),
+            )
+            .build()
+    };
+    let lines: Vec<&str> = text.lines().take(64).collect();
+    let vss = machine();
+    let mut session = DiskShadow::new(&vss);
+    let (out, _) = session.run_script(&lines.join("\r\n"));
+    assert!(out.starts_with("Microsoft DiskShadow version 1.0\n"), "{out}");
+    drop(session);
+    judge("diskshadow", &vss.take_trace(), || out.clone());
+    let vss = machine();
+    let mut session = DiskShadow::new(&vss);
+    for line in &lines {
+        if session.run_line(line) == crate::tools::diskshadow::Flow::Exit {
+            break;
+        }
+    }
+    drop(session);
+    for line in lines.iter().take(8) {
+        let args: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+        let outcome = crate::tools::vssadmin::run(&vss, &args);
+        assert!(outcome.text.starts_with("vssadmin 1.1"), "{}", outcome.text);
+    }
+    judge("diskshadow", &vss.take_trace(), || text.clone().into_owned());
 }
 
 /// Loads `data` as a Writer Metadata Document (`xml::wmd::load_bytes`). A document that loads
