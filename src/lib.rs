@@ -80,7 +80,7 @@
 //! | [`coordinator`] | the simulated VSS service: sessions, guard table, async operations, pipeline, timers, aborts, restore and the Backup Components Document, the engine's choice points |
 //! | [`requester`] | [`Vss`](requester::Vss), the typestate [`BackupComponents`](requester::BackupComponents) (a pending and a failure state per asynchronous step, a backup path and a restore path) and the dynamic API |
 //! | [`sim`] | decisions and deciders, faults as data, the one requester language ([`Step`](sim::Step)) and its interpreter, scenario files and their [`Runner`](sim::Runner), the [`Explorer`](sim::Explorer), swarm mode, fuzz entry points, proptest strategies |
-//! | [`tools`] | Windows' own requesters as library functions: what `vssadmin list writers`, `list providers`, `list shadows` and `list shadowstorage`, and DiskShadow's `list writers status`, print over a machine |
+//! | [`tools`] | Windows' own requesters over a machine: `vssadmin` ([`tools::vssadmin::run`], the whole command line) and DiskShadow ([`tools::diskshadow::DiskShadow`], scripts and the prompt), printing what Windows prints; the `vss-sim` command line (`cli/`, `docs/cli.md`) puts them behind its subcommands |
 //! | [`testkit`] | [`WriterConformance`](testkit::WriterConformance) for writer authors, [`RequesterCheck`](testkit::RequesterCheck) for backup tools |
 //!
 //! Design rationale: `docs/architecture.md`; every rule, table and open question with its status

@@ -243,7 +243,7 @@ fn commands_read_as_diskshadow_reads_them() {
 
 #[test]
 fn a_failing_exec_ends_the_script() {
-    // Published: "The command script returned failure exit code 1." then DiskShadow quits.
+    // R118: "The command script returned failure exit code 1." and DiskShadow quits.
     let vss = Vss::builder().volume(Volume::new("C:\\")).build();
     let mut ds = DiskShadow::new(&vss);
     ds.exec_policy(ExecPolicy::SimulateExitCode(1));

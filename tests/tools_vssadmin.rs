@@ -189,3 +189,117 @@ fn q23_server_2008_prints_its_own_banner_and_no_waiting_lines() {
         "{text}"
     );
 }
+
+fn args(line: &str) -> Vec<String> {
+    line.split_whitespace().map(str::to_owned).collect()
+}
+
+#[test]
+fn vssadmin_creates_and_deletes_only_client_accessible_copies_of_the_system_provider() {
+    // R123: delete shadows touches client-accessible copies only; create shadow makes one.
+    let vss = Vss::builder().build();
+    let created = vssadmin::run(&vss, &args("create shadow /for=C:"));
+    assert_eq!(created.exit_code, 0, "{}", created.text);
+    assert!(created.text.contains(
+        "    Shadow Copy Volume Name: \\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy1\n"
+    ));
+    // A persistent application-rollback copy made by another tool.
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetContext {
+        context: vss_sim::vocab::SnapshotContext::VSS_CTX_NAS_ROLLBACK.value(),
+    })
+    .unwrap();
+    bc.call(Call::StartSnapshotSet).unwrap();
+    bc.call(Call::AddToSnapshotSet {
+        volume: "C:\\".into(),
+        provider: vss_sim::vocab::ProviderId::NULL,
+    })
+    .unwrap();
+    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+    bc.call_ok(Call::Release).unwrap();
+    let deleted = vssadmin::run(&vss, &args("delete shadows /all /quiet"));
+    assert!(
+        deleted
+            .text
+            .ends_with("\nSuccessfully deleted 1 shadow copies.\n"),
+        "{}",
+        deleted.text
+    );
+    let listed = vssadmin::run(&vss, &args("list shadows"));
+    assert!(
+        listed.text.contains("Type: DataVolumeRollback"),
+        "{}",
+        listed.text
+    );
+    assert!(!listed.text.contains("ClientAccessible"));
+    // Without /quiet, vssadmin asks; a no keeps the copies.
+    let kept = vssadmin::run_with(&vss, &args("delete shadows /for=C: /all"), &mut |q| {
+        assert!(q.starts_with("Do you really want to delete"));
+        false
+    });
+    assert_eq!(kept.exit_code, 0);
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn create_shadow_autoretry_waits_out_another_creation_in_virtual_time() {
+    // R126 over R15: another requester's set is in creation; /autoretry=1 retries for a minute.
+    let vss = Vss::builder().build();
+    let mut other = vss.dynamic();
+    other.call_ok(Call::InitializeForBackup).unwrap();
+    other.call(Call::StartSnapshotSet).unwrap();
+    let refused = vssadmin::run(&vss, &args("create shadow /for=C:"));
+    assert_eq!(refused.exit_code, 1);
+    assert!(
+        refused
+            .text
+            .contains("Error: Another shadow copy creation is already in progress."),
+        "{}",
+        refused.text
+    );
+    let before = vss.now_ms();
+    let retried = vssadmin::run(&vss, &args("create shadow /for=C: /autoretry=1"));
+    assert_eq!(retried.exit_code, 1);
+    assert!(
+        vss.now_ms() - before >= 60_000,
+        "it retried for a minute of virtual time"
+    );
+    other.call_ok(Call::Release).unwrap();
+    let created = vssadmin::run(&vss, &args("create shadow /for=C: /autoretry=1"));
+    assert_eq!(created.exit_code, 0, "{}", created.text);
+    assert_oracle_clean(&vss);
+}
+
+#[test]
+fn server_only_commands_are_invalid_on_a_client() {
+    // R123: create shadow and add/delete shadowstorage exist on servers only.
+    let client = Vss::builder().os(vss_sim::vocab::OsProfile::Client).build();
+    for command in [
+        "create shadow /for=C:",
+        "add shadowstorage /for=C: /on=C:",
+        "delete shadowstorage /for=C:",
+    ] {
+        let outcome = vssadmin::run(&client, &args(command));
+        assert_eq!(outcome.exit_code, 1, "{command}");
+        assert!(
+            outcome.text.contains("Error: Invalid command."),
+            "{command}: {}",
+            outcome.text
+        );
+        assert!(
+            !outcome.text.contains("Create Shadow"),
+            "the client's list has no server commands"
+        );
+    }
+    let resized = vssadmin::run(
+        &client,
+        &args("resize shadowstorage /for=C: /on=C: /maxsize=1GB"),
+    );
+    assert_eq!(resized.exit_code, 0, "{}", resized.text);
+}
+
+fn assert_oracle_clean(vss: &Vss) {
+    let report = vss_sim::trace::oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+}

@@ -375,3 +375,49 @@ fn shadow_storage_can_live_on_another_volume_and_shrinking_it_deletes_the_oldest
     );
     assert!(fresh.shadow_storage().is_empty());
 }
+
+#[test]
+fn a_vhd_inside_a_vhd_or_with_its_host_in_the_set_is_nested_too_deeply() {
+    // AddToSnapshotSet, IsVolumeSupported: VSS_E_NESTED_VOLUME_LIMIT (Windows 7 / 2008 R2 on).
+    let machine = |os| {
+        Vss::builder()
+            .volume("C:\\")
+            .volume(Volume::new("V:\\").on_vhd_in("C:\\"))
+            .volume(Volume::new("W:\\").on_vhd_in("V:\\"))
+            .os(os)
+            .build()
+    };
+    let vss = machine(vss_sim::vocab::OsProfile::Server2008R2AndLater);
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    assert_eq!(supported(&mut bc, "V:\\"), Ok(true));
+    assert_eq!(
+        supported(&mut bc, "W:\\"),
+        Err(Hresult::VSS_E_NESTED_VOLUME_LIMIT)
+    );
+    bc.call(Call::StartSnapshotSet).unwrap();
+    add(&mut bc, "V:\\").unwrap();
+    assert_eq!(
+        add(&mut bc, "C:\\").unwrap_err(),
+        Hresult::VSS_E_NESTED_VOLUME_LIMIT,
+        "a VHD and its host in one set"
+    );
+    assert_eq!(
+        add(&mut bc, "W:\\").unwrap_err(),
+        Hresult::VSS_E_NESTED_VOLUME_LIMIT,
+        "a VHD inside a VHD"
+    );
+    bc.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+    // Server 2008 and earlier do not support VHDs at all.
+    let old = machine(vss_sim::vocab::OsProfile::Server2008);
+    let mut bc = old.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    assert_eq!(supported(&mut bc, "V:\\"), Ok(false));
+    bc.call(Call::StartSnapshotSet).unwrap();
+    assert_eq!(
+        add(&mut bc, "V:\\").unwrap_err(),
+        Hresult::VSS_E_VOLUME_NOT_SUPPORTED
+    );
+    bc.call_ok(Call::Release).unwrap();
+}

@@ -188,6 +188,15 @@ impl Coordinator {
             Call::BreakSnapshotSet { set } => self.check_break(session, *set).map(Checked::Break),
             Call::IsVolumeSupported { provider, volume } => {
                 let known = self.known_volume(volume)?;
+                // A VHD inside a VHD is answered with the HRESULT (VShadow's `-isup` expects
+                // it); a VHD on a profile without VHD support is simply not supported.
+                match self.nesting_problem(known, &[]) {
+                    Some(Hresult::VSS_E_NESTED_VOLUME_LIMIT) => {
+                        return Err(Hresult::VSS_E_NESTED_VOLUME_LIMIT)
+                    }
+                    Some(_) => return Ok(Checked::Supported(false)),
+                    None => {}
+                }
                 let requested = if provider.is_null() {
                     None
                 } else {
@@ -272,6 +281,10 @@ impl Coordinator {
         }
         if data.volumes.len() >= MAX_VOLUMES_PER_SET {
             return Err(Hresult::VSS_E_MAXIMUM_NUMBER_OF_VOLUMES_REACHED); // R17
+        }
+        let in_set: Vec<u32> = data.snapshots.iter().map(|r| r.volume).collect();
+        if let Some(hr) = self.nesting_problem(known, &in_set) {
+            return Err(hr);
         }
         Ok(Checked::PickProvider {
             requested: provider,

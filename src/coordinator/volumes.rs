@@ -68,6 +68,32 @@ impl Coordinator {
             .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
     }
 
+    /// The volume holding `volume`'s virtual disk file, if `volume` is on a VHD.
+    fn vhd_host(&self, volume: u32) -> Option<u32> {
+        let host = self.volumes[volume as usize].spec.hosted_on.as_deref()?;
+        self.known_volume(host).ok().filter(|&h| h != volume)
+    }
+
+    /// Why `volume` cannot join a set that holds `in_set`, as far as virtual disks go: a VHD
+    /// inside another VHD, or a VHD together with the volume holding it, is
+    /// `VSS_E_NESTED_VOLUME_LIMIT` (`AddToSnapshotSet`'s page; Windows 7 / Server 2008 R2 and
+    /// later). The profiles before them do not support VHDs at all: `VSS_E_VOLUME_NOT_SUPPORTED`
+    /// (inferred: their pages say only that VHDs are not supported).
+    pub(crate) fn nesting_problem(&self, volume: u32, in_set: &[u32]) -> Option<Hresult> {
+        let host = self.vhd_host(volume);
+        let old = matches!(
+            self.os,
+            crate::vocab::OsProfile::Server2003 | crate::vocab::OsProfile::Server2008
+        );
+        if host.is_some() && old {
+            return Some(Hresult::VSS_E_VOLUME_NOT_SUPPORTED);
+        }
+        let nested = host.is_some_and(|h| self.vhd_host(h).is_some());
+        let with_host = host.is_some_and(|h| in_set.contains(&h));
+        let with_guest = in_set.iter().any(|&v| self.vhd_host(v) == Some(volume));
+        (nested || with_host || with_guest).then_some(Hresult::VSS_E_NESTED_VOLUME_LIMIT)
+    }
+
     /// The `\\?\Volume{GUID}\` path of the volume `name` names: see `Vss::volume_guid_path`.
     pub fn volume_guid_path(&self, name: &str) -> Option<String> {
         let volume = self.known_volume(name).ok()?;

@@ -50,8 +50,8 @@ pub use faults::{
 };
 pub use file::{Format, ScenarioError};
 pub use fuzzing::{
-    fuzz_diskshadow,
-    fuzz_bcd, fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, fuzz_wmd, quiet_writer_panics,
+    fuzz_bcd, fuzz_diskshadow, fuzz_dynamic_api, fuzz_scenario_parser, fuzz_sim, fuzz_wmd,
+    quiet_writer_panics,
 };
 pub use interpreter::StepResult;
 pub use program::{

@@ -76,6 +76,11 @@ pub struct Volume {
     /// UNBOUNDED, the default.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_storage_bytes: Option<u64>,
+    /// A volume on a virtual hard disk (VHD): the name of the volume its `.vhd(x)` file lives
+    /// on. A VHD inside another VHD, or a VHD in one set with its host, is
+    /// `VSS_E_NESTED_VOLUME_LIMIT` (Windows 7 / Server 2008 R2 and later).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosted_on: Option<String>,
 }
 
 impl Volume {
@@ -90,7 +95,15 @@ impl Volume {
             size_bytes: DEFAULT_VOLUME_BYTES,
             free_bytes: None,
             max_storage_bytes: None,
+            hosted_on: None,
         }
+    }
+
+    /// Makes it a volume on a virtual hard disk whose file lives on volume `host`.
+    #[must_use]
+    pub fn on_vhd_in(mut self, host: impl Into<String>) -> Self {
+        self.hosted_on = Some(host.into());
+        self
     }
 
     /// Sets its volume GUID.
@@ -293,6 +306,8 @@ struct VolumeTable {
     free_bytes: Option<u64>,
     #[serde(default)]
     max_storage_bytes: Option<u64>,
+    #[serde(default)]
+    hosted_on: Option<String>,
 }
 
 fn default_size() -> u64 {
@@ -325,6 +340,7 @@ impl<'de> Deserialize<'de> for Volume {
                     size_bytes: t.size_bytes,
                     free_bytes: t.free_bytes,
                     max_storage_bytes: t.max_storage_bytes,
+                    hosted_on: t.hosted_on,
                 })
             }
         }

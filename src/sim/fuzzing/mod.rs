@@ -138,7 +138,10 @@ pub fn fuzz_diskshadow(data: &[u8]) {
     let vss = machine();
     let mut session = DiskShadow::new(&vss);
     let (out, _) = session.run_script(&lines.join("\r\n"));
-    assert!(out.starts_with("Microsoft DiskShadow version 1.0\n"), "{out}");
+    assert!(
+        out.starts_with("Microsoft DiskShadow version 1.0\n"),
+        "{out}"
+    );
     drop(session);
     judge("diskshadow", &vss.take_trace(), || out.clone());
     let vss = machine();
@@ -154,7 +157,9 @@ pub fn fuzz_diskshadow(data: &[u8]) {
         let outcome = crate::tools::vssadmin::run(&vss, &args);
         assert!(outcome.text.starts_with("vssadmin 1.1"), "{}", outcome.text);
     }
-    judge("diskshadow", &vss.take_trace(), || text.clone().into_owned());
+    judge("diskshadow", &vss.take_trace(), || {
+        text.clone().into_owned()
+    });
 }
 
 /// Loads `data` as a Writer Metadata Document (`xml::wmd::load_bytes`). A document that loads

@@ -379,8 +379,9 @@ impl Report {
     /// `at_ms`, `record_index`, `message`), the `rules_exercised` and the `states_reached`.
     ///
     /// ```
-    /// let report = vss_sim::trace::oracle::check(&vss_sim::trace::Trace::default());
-    /// let json = report.to_json();
+    /// let vss = vss_sim::requester::Vss::builder().build();
+    /// drop(vss.backup_components().initialize_for_backup());
+    /// let json = vss_sim::trace::oracle::check(&vss.trace()).to_json();
     /// assert_eq!(json["clean"], true);
     /// assert!(json["violations"].as_array().unwrap().is_empty());
     /// ```
