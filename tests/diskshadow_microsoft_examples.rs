@@ -100,9 +100,12 @@ fn list_writers_status_prints_microsofts_sample_for_its_writers() {
     // Microsoft's machine has eight writers; this one has the three it shows.
     assert_eq!(out, format!("{sample}3 writers listed.\n"));
     drop(ds);
-    // The open full backup was aborted at the end (R52): the System Writer heard Abort.
+    // The open full backup was aborted at the end (R52); after PostSnapshot that sends no Abort
+    // (field failure 11), only BackupShutdown (R57).
     let trace = vss.trace().render();
-    assert!(trace.contains("System Writer: Abort"), "{trace}");
+    assert!(trace.contains("AbortBackup -> S_OK"), "{trace}");
+    assert!(!trace.contains("System Writer: Abort"), "{trace}");
+    assert!(trace.contains("System Writer: BackupShutdown"), "{trace}");
     assert!(!trace.contains("Registry Writer: Freeze"), "{trace}");
 }
 
