@@ -124,3 +124,117 @@ fn add_without_arguments_prints_microsofts_sample() {
         )
     );
 }
+
+#[test]
+fn a_file_share_is_copied_by_the_file_share_provider_as_microsofts_smb_example_shows() {
+    // learn.microsoft.com, "Volume Shadow Copy Service for SMB file shares": a Hyper-V writer
+    // whose virtual machine lives on \\SMBSOFS\VM\, backed up with writer verify, a persistent
+    // context and the share added by a path below its root.
+    use vss_sim::vocab::{ComponentType, FileDescriptor, RestoreMethod, Volume, WriterClassId};
+    use vss_sim::writer::WriterMetadata;
+    let hyper_v = WriterClassId::from_u128(0x6684_1cd4_6ded_4f4b_8f17_fd23_f8dd_c3de);
+    let mut document = WriterMetadata::default();
+    document
+        .set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE)
+        .add_component(ComponentType::VSS_CT_FILEGROUP, None, "VM1");
+    document
+        .add_files_to_file_group(
+            None,
+            "VM1",
+            FileDescriptor::new("\\\\smbsofs\\vm\\vm1", "*"),
+        )
+        .unwrap();
+    let vss = Vss::builder()
+        .volume("C:\\")
+        .volume(Volume::new("\\\\SMBSOFS\\VM\\"))
+        .writer(
+            WriterConfig::new(hyper_v, "Microsoft Hyper-V VSS Writer"),
+            ScriptedWriter::declaring(document),
+        )
+        .build();
+    let mut ds = DiskShadow::new(&vss);
+    let out = last_output(
+        &mut ds,
+        &[
+            "Writer Verify {66841cd4-6ded-4f4b-8f17-fd23f8ddc3de}",
+            "Set Context Persistent",
+            "Set MetaData vm1backup.cab",
+            "Begin Backup",
+            "Add Volume \\\\smbsofs\\vm\\vm1",
+            "Create",
+        ],
+    );
+    assert!(
+        out.contains(
+            "\t\t- Original volume name: \\\\SMBSOFS\\VM\\ [volume not on this machine]\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("\t\t- Shadow copy device name: \\\\SMBSOFS\\VM@{"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\t\t- Originating machine: SMBSOFS\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\t\t- Provider ID: {89300202-3cec-4981-9171-19f59559e0f2}\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\t\t- Attributes:  No_Auto_Release Persistent FileShare\n"),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("Number of shadow copies listed: 1\n"),
+        "{out}"
+    );
+    let out = last_output(
+        &mut ds,
+        &["End Backup", "Delete Shadows Volume \\\\smbsofs\\vm"],
+    );
+    // The attribute value Microsoft's example prints on deletion.
+    assert!(out.contains(" on volume \\\\SMBSOFS\\VM\\ from provider {89300202-3cec-4981-9171-19f59559e0f2} [Attributes: 0x04400009]...\n"), "{out}");
+    drop(ds);
+    let report = vss_sim::trace::oracle::check(&vss.trace());
+    assert!(report.engine_violations().is_empty(), "{report}");
+}
+
+#[test]
+fn file_shares_take_neither_client_accessible_copies_nor_old_windows() {
+    use vss_sim::vocab::{Call, Hresult, OsProfile, ProviderId, SnapshotContext, Volume};
+    let share = || Volume::new("\\\\FS1\\Data\\");
+    let vss = Vss::builder().volume("C:\\").volume(share()).build();
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetContext {
+        context: SnapshotContext::VSS_CTX_CLIENT_ACCESSIBLE.value(),
+    })
+    .unwrap();
+    bc.call(Call::StartSnapshotSet).unwrap();
+    let add = |bc: &mut vss_sim::requester::DynBackupComponents, volume: &str| {
+        bc.call(Call::AddToSnapshotSet {
+            volume: volume.into(),
+            provider: ProviderId::NULL,
+        })
+    };
+    assert_eq!(
+        add(&mut bc, "\\\\FS1\\Data\\").unwrap_err(),
+        Hresult::VSS_E_VOLUME_NOT_SUPPORTED
+    );
+    bc.call_ok(Call::Release).unwrap();
+    let old = Vss::builder()
+        .volume("C:\\")
+        .volume(share())
+        .os(OsProfile::Server2008)
+        .build();
+    let mut bc = old.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call(Call::StartSnapshotSet).unwrap();
+    assert_eq!(
+        add(&mut bc, "\\\\FS1\\Data\\").unwrap_err(),
+        Hresult::VSS_E_OBJECT_NOT_FOUND
+    );
+    bc.call_ok(Call::Release).unwrap();
+}

@@ -228,6 +228,15 @@ impl Coordinator {
                 crate::provider::SoftwareProvider::system(),
             )));
         }
+        // File shares are copied by the File Share Shadow Copy provider (Windows 8 / 2012 on).
+        let share = crate::vocab::well_known::FILE_SHARE_PROVIDER;
+        if coordinator.volumes.iter().any(|v| v.spec.is_file_share())
+            && !coordinator.providers.iter().any(|p| p.id == share)
+        {
+            coordinator.register_provider(Guarded::new(Box::new(
+                crate::provider::SoftwareProvider::file_share(),
+            )));
+        }
         if let Some(state) = &builder.state {
             coordinator.carry(state);
         }

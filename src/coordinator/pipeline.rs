@@ -179,14 +179,49 @@ impl Coordinator {
     pub(crate) fn mark_committed(&mut self, session: SessionNo) {
         let now_ms = self.now_ms;
         let mut next = self.shadow_copies;
+        // A file share's copy is exposed by its file server as `\\server\share@{GUID}`, the
+        // server's own id for it (Microsoft's "VSS for SMB File Shares" page).
+        let shares: Vec<Option<String>> = self.sessions[session.0 as usize]
+            .set
+            .data()
+            .map(|data| {
+                data.snapshots
+                    .iter()
+                    .map(|r| {
+                        let spec = &self.volumes[r.volume as usize].spec;
+                        spec.is_file_share()
+                            .then(|| spec.name.trim_end_matches('\\').to_owned())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut server_ids = Vec::new();
+        for share in &shares {
+            server_ids.push(
+                share
+                    .as_ref()
+                    .map(|_| self.mint(crate::vocab::IdKind::Snapshot)),
+            );
+        }
         if let SetState::InCreation(data) = &mut self.sessions[session.0 as usize].set {
             data.committed = true;
             data.created_at_ms = now_ms;
-            for volume in &mut data.volumes {
-                next += 1;
-                volume.device = Some(format!(
-                    "\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy{next}"
-                ));
+            for (index, volume) in data.volumes.iter_mut().enumerate() {
+                match (
+                    shares.get(index).cloned().flatten(),
+                    server_ids.get(index).copied().flatten(),
+                ) {
+                    (Some(share), Some(id)) => {
+                        let id = id.to_string().to_uppercase();
+                        volume.device = Some(format!("{share}@{{{id}}}"));
+                    }
+                    _ => {
+                        next += 1;
+                        volume.device = Some(format!(
+                            "\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy{next}"
+                        ));
+                    }
+                }
             }
         }
         self.shadow_copies = next;

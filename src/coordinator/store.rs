@@ -56,7 +56,19 @@ impl Coordinator {
                     snapshots_count: count,
                     device_object: volume.device.clone().unwrap_or_default(),
                     original_volume: machine_volume.guid_path.clone(),
-                    originating_machine: self.machine_name.clone(),
+                    // A share's copy is made by its file server.
+                    originating_machine: if machine_volume.spec.is_file_share() {
+                        machine_volume
+                            .spec
+                            .name
+                            .trim_start_matches('\\')
+                            .split('\\')
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned()
+                    } else {
+                        self.machine_name.clone()
+                    },
                     service_machine: self.machine_name.clone(),
                     exposed_name: None,
                     exposed_path: None,
@@ -105,6 +117,13 @@ impl Coordinator {
     /// `NO_AUTORECOVERY` they are auto-recovered (inferred from published `vssadmin` output).
     fn copy_attributes(&self, provider: ProviderNo, context: Context) -> u32 {
         let mut bits = context.base.attributes().union(context.modifiers);
+        let file_share = self.providers.get(provider.0 as usize).is_some_and(|p| {
+            p.properties.provider_type == crate::vocab::ProviderType::VSS_PROV_FILESHARE
+        });
+        if file_share {
+            // `VSS_VOLSNAP_ATTR_FILE_SHARE` (0x04400009 in Microsoft's published example).
+            bits = bits.union(Attributes::FILE_SHARE);
+        }
         if self.is_system_provider(provider) {
             bits = bits.union(Attributes::DIFFERENTIAL);
         }

@@ -32,8 +32,14 @@ impl MachineVolume {
         let guid = spec
             .guid
             .unwrap_or_else(|| crate::vocab::minted_uuid(IdKind::Volume, index as u64 + 1));
+        // A file share has no volume GUID path: its UNC name stands for it.
+        let guid_path = if spec.is_file_share() {
+            spec.name.clone()
+        } else {
+            volume_guid_path(guid)
+        };
         Self {
-            guid_path: volume_guid_path(guid),
+            guid_path,
             explicit: spec.max_storage_bytes.is_some(),
             storage_on: super::index_u32(index),
             spec,
@@ -61,11 +67,21 @@ impl Coordinator {
         if name.is_empty() {
             return Err(Hresult::E_INVALIDARG);
         }
-        self.volumes
+        let found = self
+            .volumes
             .iter()
             .position(|v| v.spec.answers_to(name, &v.guid_path))
-            .map(super::index_u32)
-            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
+            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)?;
+        // Remote file shares are not supported until Windows 8 and Windows Server 2012: the old
+        // profiles do not know the name (the code is a policy; the pages give none).
+        let old = matches!(
+            self.os,
+            crate::vocab::OsProfile::Server2003 | crate::vocab::OsProfile::Server2008
+        );
+        if old && self.volumes[found].spec.is_file_share() {
+            return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
+        }
+        Ok(super::index_u32(found))
     }
 
     /// The volume holding `volume`'s virtual disk file, if `volume` is on a VHD.
@@ -203,7 +219,19 @@ impl Coordinator {
     ) -> bool {
         let spec = &self.volumes[volume as usize].spec;
         let system = self.is_system_provider(provider);
-        if system && spec.removable || context.base.is_client_accessible() && !system {
+        let file_share_provider = self.providers[provider.0 as usize].properties.provider_type
+            == crate::vocab::ProviderType::VSS_PROV_FILESHARE;
+        if spec.is_file_share() {
+            // Only the File Share Shadow Copy provider copies a share, and not client-accessible
+            // or transportable copies ("unsupported VSS capabilities" of SMB shares).
+            return file_share_provider
+                && !context.base.is_client_accessible()
+                && !context.modifiers.contains(Attributes::TRANSPORTABLE);
+        }
+        if file_share_provider
+            || system && spec.removable
+            || context.base.is_client_accessible() && !system
+        {
             return false;
         }
         let asked = Attributes(context.modifiers.0 & Attributes::PROVIDER_CAPABILITIES.0);

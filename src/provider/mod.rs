@@ -6,7 +6,7 @@
 
 mod software;
 
-pub use software::{SoftwareProvider, StepWait, SYSTEM_PROVIDER_NAME};
+pub use software::{SoftwareProvider, StepWait, FILE_SHARE_PROVIDER_NAME, SYSTEM_PROVIDER_NAME};
 
 use crate::vocab::ProviderStep;
 use crate::vocab::{Attributes, Hresult, ProviderId, SignalName, SnapshotSetId, Wait, WaitEnd};

@@ -11,6 +11,9 @@ use crate::vocab::{well_known, Hresult, ProviderId, SignalName, SnapshotSetId, W
 /// The system provider's name (R127).
 pub const SYSTEM_PROVIDER_NAME: &str = "Microsoft Software Shadow Copy provider 1.0";
 
+/// The File Share Shadow Copy provider's name (observed in diagnostic output).
+pub const FILE_SHARE_PROVIDER_NAME: &str = "Microsoft File Share Shadow Copy provider";
+
 /// An in-memory software provider.
 ///
 /// By default it is the system provider (R127): it supports every volume, each step succeeds
@@ -102,6 +105,19 @@ impl SoftwareProvider {
     pub fn system() -> Self {
         Self::new(well_known::SYSTEM_PROVIDER, SYSTEM_PROVIDER_NAME)
             .with_info(ProviderInfo::system())
+    }
+
+    /// The File Share Shadow Copy provider, which the machine registers when it has file shares:
+    /// type `VSS_PROV_FILESHARE`, version `1.0.0.1` (observed); it takes the file shares, and
+    /// the machine gives it nothing else.
+    pub fn file_share() -> Self {
+        Self::new(well_known::FILE_SHARE_PROVIDER, FILE_SHARE_PROVIDER_NAME).with_info(
+            ProviderInfo {
+                provider_type: crate::vocab::ProviderType::VSS_PROV_FILESHARE,
+                version: "1.0.0.1".into(),
+                ..ProviderInfo::default()
+            },
+        )
     }
 
     /// A software provider with the given id and name, supporting every volume.

@@ -113,6 +113,11 @@ pub mod well_known {
     /// The Microsoft Software Shadow Copy provider 1.0 (the system provider).
     pub const SYSTEM_PROVIDER: ProviderId =
         ProviderId::from_u128(0xb594_6137_7b9f_4925_af80_51ab_d60b_20d5);
+    /// The File Share Shadow Copy provider (`fssprov.dll`, Windows 8 / Server 2012 and later),
+    /// which copies SMB 3 file shares (its id as Microsoft's "VSS for SMB File Shares" page
+    /// shows it in DiskShadow's output).
+    pub const FILE_SHARE_PROVIDER: ProviderId =
+        ProviderId::from_u128(0x8930_0202_3cec_4981_9171_19f5_9559_e0f2);
     /// System Writer.
     pub const SYSTEM_WRITER: WriterClassId =
         WriterClassId::from_u128(0xe813_2975_6f93_4464_a53e_1050_253a_e220);

@@ -164,12 +164,22 @@ impl Volume {
         }
     }
 
+    /// Whether it is a remote SMB file share (`\\server\share\`) rather than a local volume:
+    /// `AddToSnapshotSet` takes shares from Windows 8 / Server 2012 on, and the File Share
+    /// Shadow Copy provider copies them.
+    pub fn is_file_share(&self) -> bool {
+        self.name.starts_with("\\\\") && !self.name.starts_with("\\\\?\\")
+    }
+
     /// Whether `name` names it: its name, a mount folder or its GUID path `guid_path`
-    /// (case-insensitive as Windows paths are, trailing backslash required, R16).
+    /// (case-insensitive as Windows paths are, trailing backslash required, R16). A file share
+    /// also answers to any folder below its root (`\\smbsofs\vm\vm1\` is the share
+    /// `\\SMBSOFS\VM\`), as VSS normalizes such a path to the share.
     pub fn answers_to(&self, name: &str, guid_path: &str) -> bool {
         same_path(&self.name, name)
             || same_path(guid_path, name)
             || self.mount_points.iter().any(|m| same_path(m, name))
+            || self.is_file_share() && name.ends_with('\\') && path_is_under(name, &self.name)
     }
 }
 

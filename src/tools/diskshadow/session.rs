@@ -783,7 +783,14 @@ impl DiskShadow {
                 .iter()
                 .find(|(_, v)| v.eq_ignore_ascii_case(&braced(copy.snapshot_set_id.0)))
                 .map(|(n, _)| n.clone());
-            let display = self.vss.volume_display(&copy.original_volume);
+            // A file share is not a volume of this machine (Microsoft's SMB example).
+            let remote = copy.original_volume.starts_with("\\\\")
+                && !copy.original_volume.starts_with("\\\\?\\");
+            let display = if remote {
+                None
+            } else {
+                self.vss.volume_display(&copy.original_volume)
+            };
             self.out.push_str(&report::copy_block(
                 copy,
                 alias.as_deref(),
