@@ -299,3 +299,68 @@ fn the_metadata_cabinet_carries_the_documents_and_loads_for_a_restore() {
     drop(ds);
     clean(&vss);
 }
+
+#[test]
+fn simulate_restore_selects_without_restore_events() {
+    // Microsoft's simulate-restore page: writer involvement tested, no PreRestore/PostRestore.
+    let vss = Vss::builder()
+        .writer(
+            vss_sim::writer::WriterConfig::new(
+                vss_sim::vocab::WriterClassId::from_u128(1),
+                "AppWriter",
+            ),
+            vss_sim::writer::ScriptedWriter::new("App"),
+        )
+        .build();
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&["set metadata b.cab", "add volume c:", "create"]));
+    assert!(ok, "{out}");
+    let cab = ds.written_files()[0].1.clone();
+    drop(ds);
+    let mut ds = DiskShadow::new(&vss);
+    ds.provide_file("b.cab", cab);
+    let (out, ok) = ds.run_script(&crlf(&["simulate restore"]));
+    assert!(!ok, "no metadata loaded yet: {out}");
+    let mut ds = DiskShadow::new(&vss);
+    ds.provide_file("b.cab", ds_cab(&vss));
+    let (out, ok) = ds.run_script(&crlf(&["load metadata b.cab", "simulate restore", "exit"]));
+    assert!(ok, "{out}");
+    drop(ds);
+    let trace = vss.trace().render();
+    assert!(trace.contains("InitializeForRestore"), "{trace}");
+    assert!(!trace.contains("AppWriter: PreRestore"), "{trace}");
+    clean(&vss);
+}
+
+/// A metadata cabinet of a copy backup of `C:` on `vss`.
+fn ds_cab(vss: &Vss) -> Vec<u8> {
+    let mut ds = DiskShadow::new(vss);
+    let (out, ok) = ds.run_script(&crlf(&["set metadata x.cab", "add volume c:", "create"]));
+    assert!(ok, "{out}");
+    ds.written_files()[0].1.clone()
+}
+
+#[test]
+fn unexpose_takes_the_drive_letter_back() {
+    // IVssBackupComponentsEx2::UnexposeSnapshot through DiskShadow's unexpose (by letter).
+    let vss = Vss::builder().build();
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&[
+        "set context persistent nowriters",
+        "add volume c: alias p",
+        "create",
+        "expose %p% p:",
+        "unexpose p:",
+        "unexpose p:",
+    ]));
+    assert!(!ok, "the second unexpose finds nothing: {out}");
+    assert!(out.contains("was successfully unexposed.\n-> unexpose p:\n\nThe last operation failed.\n\t- Returned HRESULT: 80042308\n\t- Error text: VSS_E_OBJECT_NOT_FOUND\n"), "{out}");
+    assert!(vss_listed(&vss)[0].exposed_name.is_none());
+    // The letter is free again.
+    let mut ds = DiskShadow::new(&vss);
+    let copy = vss_listed(&vss)[0].snapshot_id.0;
+    let (out, ok) = ds.run_script(&crlf(&[&format!("expose {{{copy}}} p:")]));
+    assert!(ok, "{out}");
+    drop(ds);
+    clean(&vss);
+}

@@ -49,6 +49,7 @@ impl Coordinator {
                 | Checked::Supported(_)
                 | Checked::Delete(_)
                 | Checked::Expose(_)
+                | Checked::Unexpose(_)
                 | Checked::Break(_)
                 | Checked::Restore(_),
             ) => Hresult::S_OK,
@@ -101,6 +102,10 @@ impl Coordinator {
             }
             Ok(Checked::Break(set)) => {
                 self.break_set(session, set);
+                return Ok(Reply::Done);
+            }
+            Ok(Checked::Unexpose(snapshot)) => {
+                self.unexpose(session, snapshot);
                 return Ok(Reply::Done);
             }
             Ok(Checked::Restore(loaded)) => {
@@ -185,6 +190,9 @@ impl Coordinator {
                     expose.as_deref(),
                 )
                 .map(Checked::Expose),
+            Call::UnexposeSnapshot { snapshot } => self
+                .check_unexpose(session, *snapshot)
+                .map(Checked::Unexpose),
             Call::BreakSnapshotSet { set } => self.check_break(session, *set).map(Checked::Break),
             Call::IsVolumeSupported { provider, volume } => {
                 let known = self.known_volume(volume)?;
@@ -440,6 +448,7 @@ impl Coordinator {
             Call::IsVolumeSupported { .. }
             | Call::DeleteSnapshots { .. }
             | Call::ExposeSnapshot { .. }
+            | Call::UnexposeSnapshot { .. }
             | Call::BreakSnapshotSet { .. } => {}
             Call::Query => return Reply::Snapshots(self.query_copies(session)),
             Call::QueryProviders => {
@@ -759,6 +768,8 @@ enum Checked {
     Delete(Vec<SnapshotId>),
     /// `ExposeSnapshot`, checked (R107).
     Expose(super::exposure::Exposure),
+    /// `UnexposeSnapshot` of an exposed copy.
+    Unexpose(SnapshotId),
     /// `BreakSnapshotSet` of a hardware set.
     Break(SnapshotSetId),
     /// A restore call, `GetWriterComponents` or `SetBackupOptions`, checked; with the

@@ -134,6 +134,34 @@ impl Coordinator {
         exposure.name
     }
 
+    /// `UnexposeSnapshot(snapshot)`: the copy, if `session` sees it and it is exposed
+    /// (`VSS_E_OBJECT_NOT_FOUND`: "The specified shadow copy does not exist or is not exposed.").
+    pub(crate) fn check_unexpose(
+        &self,
+        session: SessionNo,
+        snapshot: SnapshotId,
+    ) -> Result<SnapshotId, Hresult> {
+        self.stored_copy(session, snapshot)
+            .filter(|copy| copy.properties.exposed_name.is_some())
+            .map(|_| snapshot)
+            .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    }
+
+    /// Unexposes a checked copy: its name and path go, and with them its `EXPOSED_*` bit.
+    pub(crate) fn unexpose(&mut self, session: SessionNo, snapshot: SnapshotId) {
+        if let Some(copy) = self
+            .store
+            .iter_mut()
+            .find(|c| c.properties.snapshot_id == snapshot)
+        {
+            copy.properties.exposed_name = None;
+            copy.properties.exposed_path = None;
+            copy.properties.attributes &=
+                !(Attributes::EXPOSED_LOCALLY.0 | Attributes::EXPOSED_REMOTELY.0);
+        }
+        self.record(TraceEvent::ShadowCopyUnexposed { session, snapshot });
+    }
+
     /// `BreakSnapshotSet(set)`: the set's copies `session` sees, if a hardware provider made
     /// every one (a software provider's copies cannot be broken: `VSS_E_PROVIDER_VETO`).
     pub(crate) fn check_break(

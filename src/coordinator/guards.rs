@@ -112,6 +112,7 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         | Call::QueryProviders
         | Call::DeleteSnapshots { .. }
         | Call::ExposeSnapshot { .. }
+        | Call::UnexposeSnapshot { .. }
         | Call::BreakSnapshotSet { .. }
         | Call::SaveAsXml => Ok(()),
         Call::GatherWriterStatus => {

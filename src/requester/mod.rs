@@ -35,6 +35,7 @@
 //! | `SetFileRestoreStatus` | `set_file_restore_status` | `Call::SetFileRestoreStatus` |
 //! | `PostRestore` | `post_restore` | `Call::PostRestore` |
 //! | `SetBackupOptions` | – | `Call::SetBackupOptions` |
+//! | `ExposeSnapshot`, `UnexposeSnapshot`, `BreakSnapshotSet` | – | `Call::ExposeSnapshot`, `Call::UnexposeSnapshot`, `Call::BreakSnapshotSet` |
 //! | `Release` | drop, `release` | drop, `Call::Release` |
 //! | (process dies) | `crash` | `Call::Crash` |
 

@@ -462,6 +462,9 @@ impl<'a> Interpreter<'a> {
                 },
                 expose: expose.clone(),
             },
+            Step::UnexposeSnapshot { snapshot } => Call::UnexposeSnapshot {
+                snapshot: self.snapshot(slot, *snapshot),
+            },
             Step::BreakSnapshotSet => Call::BreakSnapshotSet {
                 set: self.requesters[slot]
                     .last_set

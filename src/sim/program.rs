@@ -130,6 +130,11 @@ pub enum Step {
         /// `EXPOSED_REMOTELY` instead of `EXPOSED_LOCALLY`.
         remotely: bool,
     },
+    /// `UnexposeSnapshot` of one shadow copy (`IVssBackupComponentsEx2`).
+    UnexposeSnapshot {
+        /// Which shadow copy.
+        snapshot: SnapshotRef,
+    },
     /// `BreakSnapshotSet` of this requester's set (the id its `StartSnapshotSet` returned).
     BreakSnapshotSet,
     /// `GetSnapshotProperties` (R24).

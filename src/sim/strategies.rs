@@ -867,6 +867,7 @@ fn any_step() -> impl Strategy<Value = Step> {
         1 => snapshot.clone().prop_map(|snapshot| Step::GetSnapshotProperties { snapshot }),
         1 => Just(Step::Query),
         1 => snapshot.clone().prop_map(|snapshot| Step::DeleteSnapshots { snapshot }),
+        1 => snapshot.clone().prop_map(|snapshot| Step::UnexposeSnapshot { snapshot }),
         1 => (snapshot, select(EXPOSE_AS.to_vec()), proptest::bool::ANY).prop_map(
             |(snapshot, expose, remotely)| Step::ExposeSnapshot {
                 snapshot,

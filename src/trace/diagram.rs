@@ -63,6 +63,7 @@ fn shape(event: &TraceEvent) -> Option<Shape> {
         | E::ShadowCopyCreated { session, .. }
         | E::ShadowCopyDeleted { session, .. }
         | E::ShadowCopyExposed { session, .. }
+        | E::ShadowCopyUnexposed { session, .. }
         | E::SnapshotSetBroken { session, .. }
         | E::AbortRaised { session, .. } => Shape::Note(r(session)),
         E::Delivered { writer, .. } => Shape::Arrow {

@@ -244,6 +244,13 @@ pub enum TraceEvent {
         /// The drive letter, mount folder or share it is exposed as.
         name: String,
     },
+    /// `UnexposeSnapshot` took a shadow copy's drive letter, mount folder or share away.
+    ShadowCopyUnexposed {
+        /// The requester.
+        session: SessionNo,
+        /// The shadow copy.
+        snapshot: SnapshotId,
+    },
     /// `BreakSnapshotSet`: VSS forgot a hardware set; its copies are ordinary volumes now.
     SnapshotSetBroken {
         /// The requester.

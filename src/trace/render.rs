@@ -87,6 +87,7 @@ impl Names {
             | E::SnapshotsListed { .. }
             | E::ShadowCopyDeleted { .. }
             | E::ShadowCopyExposed { .. }
+            | E::ShadowCopyUnexposed { .. }
             | E::SnapshotSetBroken { .. }
             | E::BoundReached { .. }
             | E::MetadataReported { .. }
@@ -201,6 +202,9 @@ impl Names {
                 snapshot,
                 name,
             } => format!("{session}  shadow copy {snapshot} exposed as {name}"),
+            TraceEvent::ShadowCopyUnexposed { session, snapshot } => {
+                format!("{session}  shadow copy {snapshot} unexposed")
+            }
             TraceEvent::SnapshotSetBroken { session, set } => {
                 format!("{session}  snapshot set {set} broken: its copies are ordinary volumes")
             }

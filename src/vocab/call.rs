@@ -198,6 +198,13 @@ pub enum Call {
         /// name (remotely only).
         expose: Option<String>,
     },
+    /// `IVssBackupComponentsEx2::UnexposeSnapshot(snapshotId)`: the copy's drive letter, mount
+    /// folder or share goes (`VSS_E_OBJECT_NOT_FOUND` for a copy that does not exist or is not
+    /// exposed).
+    UnexposeSnapshot {
+        /// The shadow copy.
+        snapshot: SnapshotId,
+    },
     /// `BreakSnapshotSet(setId)`: VSS forgets a hardware provider's set; its copies become
     /// ordinary volumes.
     BreakSnapshotSet {
@@ -413,6 +420,7 @@ impl Call {
             Self::Query | Self::QueryProviders => "Query",
             Self::DeleteSnapshots { .. } => "DeleteSnapshots",
             Self::ExposeSnapshot { .. } => "ExposeSnapshot",
+            Self::UnexposeSnapshot { .. } => "UnexposeSnapshot",
             Self::BreakSnapshotSet { .. } => "BreakSnapshotSet",
             Self::SetBackupSucceeded { .. } => "SetBackupSucceeded",
             Self::SetPreviousBackupStamp { .. } => "SetPreviousBackupStamp",

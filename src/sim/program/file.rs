@@ -50,6 +50,7 @@ step_names!(
     Query,
     DeleteSnapshots,
     ExposeSnapshot,
+    UnexposeSnapshot,
     BreakSnapshotSet,
     SetBackupSucceeded,
     BackupComplete,
@@ -240,6 +241,7 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::Query
             | N::DeleteSnapshots
             | N::ExposeSnapshot
+            | N::UnexposeSnapshot
             | N::BreakSnapshotSet
             | N::SetBackupSucceeded
             | N::BackupComplete
@@ -374,6 +376,9 @@ fn backup_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         },
         N::Query => Step::Query,
         N::DeleteSnapshots => Step::DeleteSnapshots {
+            snapshot: raw.snapshot.take().unwrap_or_default(),
+        },
+        N::UnexposeSnapshot => Step::UnexposeSnapshot {
             snapshot: raw.snapshot.take().unwrap_or_default(),
         },
         N::ExposeSnapshot => Step::ExposeSnapshot {
@@ -533,6 +538,7 @@ impl StepName {
             Step::GetSnapshotProperties { .. } => Self::GetSnapshotProperties,
             Step::Query => Self::Query,
             Step::DeleteSnapshots { .. } => Self::DeleteSnapshots,
+            Step::UnexposeSnapshot { .. } => Self::UnexposeSnapshot,
             Step::ExposeSnapshot { .. } => Self::ExposeSnapshot,
             Step::BreakSnapshotSet => Self::BreakSnapshotSet,
             Step::SetBackupSucceeded { .. } => Self::SetBackupSucceeded,
@@ -628,7 +634,9 @@ impl RawStep {
                 raw.volume = Some(volume.clone());
                 raw.provider = *provider;
             }
-            Step::GetSnapshotProperties { snapshot } | Step::DeleteSnapshots { snapshot } => {
+            Step::GetSnapshotProperties { snapshot }
+            | Step::DeleteSnapshots { snapshot }
+            | Step::UnexposeSnapshot { snapshot } => {
                 raw.snapshot = Some(*snapshot);
             }
             Step::SetBackupSucceeded {

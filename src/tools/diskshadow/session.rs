@@ -344,12 +344,11 @@ impl DiskShadow {
             Command::Expose { shadow, target } => self.expose(&shadow, &target),
             Command::Break { set, .. } => self.break_set(&set),
             Command::Exit => Flow::Exit,
-            Command::Import
-            | Command::Mask(_)
-            | Command::Unexpose(_)
-            | Command::Revert(_)
-            | Command::Resync
-            | Command::SimulateRestore => self.not_modelled(&command),
+            Command::SimulateRestore => self.simulate_restore(),
+            Command::Unexpose(target) => self.unexpose(&target),
+            Command::Import | Command::Mask(_) | Command::Revert(_) | Command::Resync => {
+                self.not_modelled(&command)
+            }
         }
     }
 
@@ -358,10 +357,8 @@ impl DiskShadow {
         let what = match command {
             Command::Import => "IMPORT (IVssBackupComponents::ImportSnapshots)",
             Command::Mask(_) => "MASK (imported hardware shadow copies)",
-            Command::Unexpose(_) => "UNEXPOSE (IVssBackupComponentsEx2::UnexposeSnapshot)",
             Command::Revert(_) => "REVERT (IVssBackupComponentsEx3::RevertToSnapshot)",
-            Command::Resync => "RESYNC (IVssBackupComponentsEx3::RecoverSet)",
-            _ => "SIMULATE RESTORE",
+            _ => "RESYNC (IVssBackupComponentsEx3::RecoverSet)",
         };
         let _ = writeln!(
             self.out,
@@ -873,6 +870,40 @@ impl DiskShadow {
         }
     }
 
+    /// `simulate restore` (Microsoft's page): what `begin restore` does up to the selection, on
+    /// a restore object of its own, without PreRestore or PostRestore; it fails where the
+    /// restore would (no metadata loaded, a document that does not load, a component the
+    /// writers refuse).
+    fn simulate_restore(&mut self) -> Flow {
+        let Some(loaded) = self.loaded.clone() else {
+            self.out
+                .push_str("\nLOAD METADATA must be used before SIMULATE RESTORE.\n");
+            return Flow::Failed;
+        };
+        let mut bc = self.vss.dynamic();
+        let result = (|| {
+            bc.call_ok(Call::InitializeForRestore {
+                bcd: loaded.bcd.clone(),
+            })?;
+            bc.call_and_wait(Call::GatherWriterMetadata)
+                .map_err(async_hr)?;
+            for entry in bc.writer_components()? {
+                for component in &entry.components {
+                    bc.call_ok(Call::SetSelectedForRestore {
+                        component: entry.key(component),
+                        selected: true,
+                    })?;
+                }
+            }
+            Ok::<(), Hresult>(())
+        })();
+        let _ = bc.call(Call::Release);
+        match result {
+            Ok(()) => Flow::Continue,
+            Err(hr) => self.failed(hr),
+        }
+    }
+
     /// `end restore` (R120): the files are taken as restored, then `PostRestore`.
     fn end_restore(&mut self) -> Flow {
         if !self.in_restore {
@@ -1139,6 +1170,49 @@ impl DiskShadow {
             Err(Hresult::VSS_E_OBJECT_ALREADY_EXISTS) if !remote && target.len() <= 3 => {
                 self.out.push_str("The  drive letter is already in use.\n");
                 Flow::Failed
+            }
+            Err(hr) => self.failed(hr),
+        }
+    }
+
+    /// `unexpose <shadowID | drive: | share | mount point>` (Microsoft's `unexpose` page):
+    /// `UnexposeSnapshot` of the copy named or exposed there. The success line is inferred.
+    fn unexpose(&mut self, target: &str) -> Flow {
+        let copies = match self.query_all() {
+            Ok(copies) => copies,
+            Err(hr) => return self.failed(hr),
+        };
+        let bare = target.trim_end_matches('\\');
+        let id = parse_id(target).ok();
+        let found = copies.iter().find(|c| {
+            Some(c.snapshot_id.0) == id
+                || c.exposed_name.as_deref().is_some_and(|name| {
+                    crate::vocab::same_path(name.trim_end_matches('\\'), bare)
+                        || crate::vocab::same_path(&format!("\\\\{}", name), bare)
+                })
+        });
+        let Some(copy) = found.cloned() else {
+            return self.failed(Hresult::VSS_E_OBJECT_NOT_FOUND);
+        };
+        let mut bc = self.vss.dynamic();
+        let result = (|| {
+            bc.call_ok(Call::InitializeForBackup)?;
+            bc.call_ok(Call::SetContext {
+                context: SnapshotContext::VSS_CTX_ALL.value(),
+            })?;
+            bc.call_ok(Call::UnexposeSnapshot {
+                snapshot: copy.snapshot_id,
+            })
+        })();
+        let _ = bc.call(Call::Release);
+        match result {
+            Ok(()) => {
+                let _ = writeln!(
+                    self.out,
+                    "The shadow copy {} was successfully unexposed.",
+                    braced(copy.snapshot_id.0)
+                );
+                Flow::Continue
             }
             Err(hr) => self.failed(hr),
         }
