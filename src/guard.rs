@@ -16,19 +16,57 @@
 //! trait and panics from each with such a payload.
 
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Once;
+
+thread_local! {
+    /// How many guarded calls into user code this thread is inside.
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Where the last panic inside user code happened, as the quiet hook saw it.
+    static LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Keeps the panics of user code that the guard catches (writers, providers, probes,
+/// factories) off the terminal: no message and no backtrace per run, however many runs a test
+/// kit or an exploration makes. Where each happened goes into its [`UserPanic`]
+/// ([`UserPanic::location`]) and so into the finding. Panics anywhere else reach the hook that
+/// was installed before. Called once by the test kit, the command line and the fuzz targets;
+/// later calls do nothing.
+pub fn quiet_user_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if DEPTH.with(Cell::get) > 0 {
+                let location = info
+                    .location()
+                    .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+                LOCATION.with(|last| *last.borrow_mut() = location);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
 
 /// A panic caught from user code: its message, the payload itself already disposed of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserPanic {
     message: String,
+    location: Option<String>,
 }
 
 impl UserPanic {
     /// The panic's message (`panic!`'s text), or a description when the payload held none.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// Where it panicked (`src/my_writer.rs:42:9`), when [`quiet_user_panics`] is installed.
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
     }
 
     /// Takes the message from `payload`, then disposes of the payload under the guard.
@@ -40,20 +78,41 @@ impl UserPanic {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "a panic whose payload is not a string".to_owned());
         dispose(payload);
-        Self { message }
+        let location = LOCATION.with(|last| last.borrow_mut().take());
+        Self { message, location }
     }
 
     /// The object was dropped already (only reachable from a `Drop` that re-enters).
     fn gone() -> Self {
         Self {
             message: "the user object was already dropped".to_owned(),
+            location: None,
         }
     }
 }
 
 impl fmt::Display for UserPanic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "panicked: {}", self.message)
+        match &self.location {
+            Some(location) => write!(f, "panicked at {location}: {}", self.message),
+            None => write!(f, "panicked: {}", self.message),
+        }
+    }
+}
+
+/// Counts a guarded call for the quiet hook while it runs (and on unwinding).
+struct Inside;
+
+impl Inside {
+    fn enter() -> Self {
+        DEPTH.with(|depth| depth.set(depth.get() + 1));
+        Self
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        DEPTH.with(|depth| depth.set(depth.get().saturating_sub(1)));
     }
 }
 
@@ -62,7 +121,11 @@ impl std::error::Error for UserPanic {}
 /// Runs user code `f`: its value, or the panic it raised.
 #[inline]
 pub(crate) fn call<R>(f: impl FnOnce() -> R) -> Result<R, UserPanic> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(UserPanic::from_payload)
+    let result = {
+        let _inside = Inside::enter();
+        catch_unwind(AssertUnwindSafe(f))
+    };
+    result.map_err(UserPanic::from_payload)
 }
 
 /// Drops `value`, whose `Drop` may be user code: a panic there is caught, and its own payload

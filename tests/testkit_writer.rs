@@ -306,6 +306,16 @@ fn the_catalogue_delivers_abort_exactly_where_its_cases_say() {
         .iter()
         .map(|f| f.case.as_str())
         .collect();
+    // Issue 10: the finding carries the panic's message and where it happened, and nothing
+    // reached the terminal (the quiet hook kept it).
+    let first = &report.findings_of(Obligation::NoPanic)[0];
+    assert!(
+        first
+            .message
+            .contains("panicked: OnAbort reached (at tests/testkit_writer.rs:"),
+        "{}",
+        first.message
+    );
     for case in [
         "fatal/freeze",
         "fatal/thaw",

@@ -10,7 +10,7 @@
 
 use super::Coordinator;
 use crate::provider::ProviderContext;
-use crate::trace::{Actor, DropReason, TraceEvent};
+use crate::trace::{Actor, DropReason, TraceEvent, UserCode};
 use crate::vocab::{
     Hresult, OpNo, ProviderNo, ProviderStep, SessionNo, SignalName, SnapshotSetId, Wait, WaitEnd,
     WriterEvent, WriterNo,
@@ -329,9 +329,10 @@ impl Coordinator {
         }
         match call {
             Ok(ok) => result.ok = ok,
-            Err(_) => {
+            Err(panic) => {
                 result.ok = false;
                 result.panicked = true;
+                self.user_code_panicked(UserCode::Handler { writer, event }, panic);
             }
         }
         if !effects.component_writes.is_empty() {

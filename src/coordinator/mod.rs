@@ -245,10 +245,11 @@ impl Coordinator {
 
     /// Records that user code panicked outside a handler or a provider step.
     pub(crate) fn user_code_panicked(&mut self, code: UserCode, panic: UserPanic) {
-        self.record(TraceEvent::UserCodePanicked {
-            code,
-            message: panic.message().to_owned(),
-        });
+        let message = match panic.location() {
+            Some(location) => format!("{} (at {location})", panic.message()),
+            None => panic.message().to_owned(),
+        };
+        self.record(TraceEvent::UserCodePanicked { code, message });
     }
 
     /// Asks the chooser at `point` (the first option if it panics); an index in `0..options`.

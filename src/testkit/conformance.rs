@@ -182,6 +182,8 @@ impl<W: Writer + 'static> WriterConformance<W> {
 
     /// Runs every case (only the one `VSS_SIM_CASE` names, if set) and reports.
     pub fn run(mut self) -> ConformanceReport {
+        // A panicking handler is a finding, not a backtrace per run on the terminal.
+        crate::guard::quiet_user_panics();
         let mut selection = Selection::from_env();
         if let Some(id) = self.only.take() {
             selection.select_case(id);

@@ -20,6 +20,8 @@ pub(crate) struct Handling {
     pub(crate) failure: Option<Hresult>,
     pub(crate) spent_ms: u64,
     pub(crate) panicked: bool,
+    /// The panic's message and place (the trace's `UserCodePanicked` record for the handler).
+    pub(crate) panic: Option<String>,
     pub(crate) observation: Observation,
 }
 
@@ -66,6 +68,7 @@ pub(crate) fn handlings(
                 failure: None,
                 spent_ms: 0,
                 panicked: false,
+                panic: None,
                 observation: observations
                     .get(handlings.len())
                     .cloned()
@@ -84,6 +87,14 @@ pub(crate) fn handlings(
                     last.failure = *failure;
                     last.spent_ms = *spent_ms;
                     last.panicked = *panicked;
+                }
+            }
+            TraceEvent::UserCodePanicked {
+                code: crate::trace::UserCode::Handler { writer, .. },
+                message,
+            } if *writer == subject => {
+                if let Some(last) = handlings.last_mut() {
+                    last.panic = Some(message.clone());
                 }
             }
             _ => {}
@@ -204,7 +215,15 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
             h.at_ms
         );
         if h.panicked {
-            found(Obligation::NoPanic, Rule::R64, format!("{what} panicked"));
+            let detail = h
+                .panic
+                .as_deref()
+                .map_or_else(String::new, |message| format!(": {message}"));
+            found(
+                Obligation::NoPanic,
+                Rule::R64,
+                format!("{what} panicked{detail}"),
+            );
             continue;
         }
         if h.event == WriterEvent::Abort {

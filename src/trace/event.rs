@@ -541,4 +541,12 @@ pub enum UserCode {
     /// A simulation's decider, at a fault point: no fault is injected (recorded after the
     /// requester step during which it panicked).
     Decider,
+    /// A writer's handler for `event`: it failed (its `Handled` record says so); this record
+    /// keeps the panic's message and place.
+    Handler {
+        /// The writer.
+        writer: WriterNo,
+        /// The event it was handling.
+        event: WriterEvent,
+    },
 }

@@ -412,6 +412,10 @@ impl Names {
                     ),
                     UserCode::Chooser => ("the chooser".to_owned(), "first option"),
                     UserCode::Decider => ("the decider".to_owned(), "no fault"),
+                    UserCode::Handler { writer, event } => (
+                        format!("{}'s On{event:?}", self.writer(*writer)),
+                        "a failed handler",
+                    ),
                 };
                 format!("USER CODE PANICKED: {what}: {message} (taken as {then})")
             }

@@ -207,6 +207,8 @@ pub fn fuzz_bcd(data: &[u8]) {
 /// before. Call it once before fuzzing under a hook that aborts on any panic (libFuzzer's);
 /// later calls do nothing.
 pub fn quiet_writer_panics() {
+    // Every panic the guard catches stays quiet too (its place goes into the record).
+    crate::guard::quiet_user_panics();
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
