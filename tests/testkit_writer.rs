@@ -520,3 +520,45 @@ fn the_catalogue_restores_and_chains_stamps_where_its_cases_say() {
         [None, None, Some("lsn-2".into()), Some("lsn-3".into()), None]
     );
 }
+
+/// Issue 10: a handler that returns `false` without `SetWriterFailure` is reported as that
+/// (R64: on a fatal error a handler calls `SetWriterFailure`, then returns false).
+#[test]
+fn false_without_set_writer_failure_is_its_own_finding() {
+    struct SilentFailure;
+    impl Writer for SilentFailure {
+        fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+            md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+            md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "data");
+            true
+        }
+        fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            false
+        }
+        fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+        fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+            true
+        }
+    }
+    let report = WriterConformance::new(|| SilentFailure)
+        .only_case("happy/full")
+        .run();
+    let findings = report.findings_of(Obligation::ExplainsFailure);
+    assert!(!findings.is_empty(), "{report}");
+    assert_eq!(findings[0].rule, Rule::R64);
+    assert!(
+        findings[0]
+            .message
+            .starts_with("OnFreeze for requester#0 at ")
+            && findings[0]
+                .message
+                .contains("returned false without calling SetWriterFailure"),
+        "{}",
+        findings[0].message
+    );
+}

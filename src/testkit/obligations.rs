@@ -226,6 +226,16 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
             );
             continue;
         }
+        if !h.ok && h.failure.is_none() && h.event != WriterEvent::Identify {
+            found(
+                Obligation::ExplainsFailure,
+                Rule::R64,
+                format!(
+                    "{what} returned false without calling SetWriterFailure: requesters see a \
+                     failed writer with no reason"
+                ),
+            );
+        }
         if h.event == WriterEvent::Abort {
             let count = aborts.entry(h.session).or_default();
             *count += 1;

@@ -25,6 +25,10 @@ pub enum Obligation {
     NoPanic,
     /// Where nothing went wrong, every handler succeeds (R64: `false` only on a fatal error).
     SucceedsWhenNothingFails,
+    /// A handler that returns `false` calls `SetWriterFailure` first, describing the failure
+    /// (R64; not `OnIdentify`, which must never call it). Without it, requesters read the
+    /// writer as failed with no reason.
+    ExplainsFailure,
     /// `OnIdentify` builds the same document every time and changes nothing (R44).
     IdenticalMetadata,
     /// No state from a finished backup leaks into the next: a backup after any ending behaves
@@ -53,7 +57,7 @@ impl Obligation {
             Self::ResumesAfterThaw | Self::HandlerBudget => Rule::R71,
             Self::ResumesAfterShutdown => Rule::R57,
             Self::RunningAfterBackups | Self::NoLeakBetweenBackups => Rule::R58,
-            Self::NoPanic | Self::SucceedsWhenNothingFails => Rule::R64,
+            Self::NoPanic | Self::SucceedsWhenNothingFails | Self::ExplainsFailure => Rule::R64,
             Self::IdenticalMetadata => Rule::R44,
             Self::ApiUse => Rule::R66,
             Self::FreezeWindow => Rule::R99,
@@ -72,6 +76,7 @@ impl Obligation {
             Self::ToleratesRepeatedAbort => "OnAbort tolerates repeats",
             Self::NoPanic => "handlers never panic",
             Self::SucceedsWhenNothingFails => "handlers succeed when nothing fails",
+            Self::ExplainsFailure => "SetWriterFailure before returning false",
             Self::IdenticalMetadata => "the same metadata document on every Identify",
             Self::NoLeakBetweenBackups => "no state leaks from one backup into the next",
             Self::ApiUse => "CVssWriter API used as documented",
