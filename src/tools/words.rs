@@ -9,9 +9,10 @@ use crate::vocab::{civil_time, Attributes, Hresult, SnapshotContext};
 
 /// The words `vssadmin list writers` prints after `Last error:` (T13).
 ///
-/// `No error`, `Retryable error`, `Non-retryable error` and `Timed out` are observed, and so is
-/// `Not responding` (field failure 17). The others are inferred (Q22): `Inconsistent shadow copy`
-/// and `Out of resources` after their codes' meanings, `Unexpected error` for anything else.
+/// `No error`, `Retryable error`, `Non-retryable error` and `Timed out` are observed, and so are
+/// `Not responding` (field failure 17) and `Inconsistent shadow copy` (a Server 2008 capture of
+/// the Hyper-V writer). The others are inferred (Q22): `Out of resources` after its code's
+/// meaning, `Unexpected error` for anything else.
 pub fn vssadmin_error_words(failure: Hresult) -> &'static str {
     match failure {
         Hresult::S_OK => "No error",
@@ -94,6 +95,15 @@ pub fn vssadmin_time(timestamp: i64) -> String {
 /// binary unit, and its share of `whole`: `2.06 GB (1%)` (observed on Windows 10; older builds
 /// print three decimals). The percentage is rounded down (inferred).
 pub fn vssadmin_size(bytes: u64, whole: u64) -> String {
+    // Under a kilobyte Windows' size formatter says bytes (`0 bytes (0%)`, observed).
+    if bytes < 1024 {
+        let percent = if whole == 0 {
+            0
+        } else {
+            u64::try_from(u128::from(bytes) * 100 / u128::from(whole)).unwrap_or(u64::MAX)
+        };
+        return format!("{bytes} bytes ({percent}%)");
+    }
     const UNITS: [&str; 7] = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -155,7 +165,7 @@ mod tests {
         );
         assert_eq!(vssadmin_size(2_212_000_000, 150 << 30), "2.06 GB (1%)");
         assert_eq!(vssadmin_size(12_670_000_000, 147 << 30), "11.8 GB (8%)");
-        assert_eq!(vssadmin_size(0, 1), "0 B (0%)");
+        assert_eq!(vssadmin_size(0, 1), "0 bytes (0%)");
         // Rounding never shows four digits or a fourth significant one.
         assert_eq!(
             vssadmin_size((9.996 * 1024.0 * 1024.0) as u64, 1 << 40),

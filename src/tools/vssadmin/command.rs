@@ -58,6 +58,11 @@ pub fn run_with(vss: &Vss, args: &[String], confirm: Confirm<'_>) -> Outcome {
         Ok(switches) => switches,
         Err(bad) => return invalid(text, &format!("Error: Invalid option value.\n{bad}\n")),
     };
+    // `vssadmin /?`: the command list, without an error.
+    if matches!(words.as_slice(), ["/?"] | ["-?"]) {
+        text.push_str(&commands(server));
+        return Outcome { text, exit_code: 0 };
+    }
     let result = match words.get(..2.min(words.len())).unwrap_or_default() {
         ["list", "writers"] => listed(list_writers(vss)),
         ["list", "providers"] => listed(list_providers(vss)),
@@ -69,7 +74,10 @@ pub fn run_with(vss: &Vss, args: &[String], confirm: Confirm<'_>) -> Outcome {
                     .value("shadow")
                     .and_then(|s| parse_id(&s))
                     .map(SnapshotId),
-                set: None,
+                set: switches
+                    .value("set")
+                    .and_then(|s| parse_id(&s))
+                    .map(crate::vocab::SnapshotSetId),
             },
         )),
         ["list", "shadowstorage"] => Ok(shadow_storage(vss, &switches)),
@@ -80,17 +88,19 @@ pub fn run_with(vss: &Vss, args: &[String], confirm: Confirm<'_>) -> Outcome {
         ["resize", "shadowstorage"] => resize_storage(vss, &switches),
         ["delete", "shadowstorage"] if server => delete_storage(vss, &switches),
         _ => {
+            // A line holding one space follows the error, and an empty line ends the list
+            // (automated captures of Windows 10 and Server 2016).
             return invalid(
                 text,
-                &format!("Error: Invalid command.\n\n{}", commands(server)),
-            )
+                &format!("Error: Invalid command.\n \n{}\n", commands(server)),
+            );
         }
     };
     match result {
-        // The listings print their own banner.
+        // The listings print their own banner; "No items found" exits 1 (a reported capture).
         Ok(body) if body.starts_with("vssadmin 1.1") => Outcome {
+            exit_code: i32::from(body.ends_with(super::NO_ITEMS)),
             text: body,
-            exit_code: 0,
         },
         Ok(body) => {
             text.push_str(&body);
@@ -189,17 +199,24 @@ fn error_text(hr: Hresult) -> String {
             "The shadow copy storage association is in use and so can't be deleted.".to_owned()
         }
         Hresult::E_INVALIDARG => "Invalid option value.".to_owned(),
+        // Observed, with its line break.
         Hresult::E_ACCESSDENIED => {
             "You don't have the correct permissions to run this command.  Please run this \
-             utility from a command window that has elevated administrator privileges."
+             utility from a command\nwindow that has elevated administrator privileges."
                 .to_owned()
         }
-        other => format!("Unexpected failure: {other}"),
+        // Observed, with its line break.
+        Hresult::VSS_E_PROVIDER_VETO => "The shadow copy provider had an error. Please see the \
+             system and\napplication event logs for more information."
+            .to_owned(),
+        other => format!("Unexpected failure, error code: 0x{:08x}.", other.0),
     };
     format!("Error: {words}\n")
 }
 
-/// The command list vssadmin prints after `Error: Invalid command.` (server and client).
+/// The command list of `vssadmin /?` and of `Error: Invalid command.`, as Windows 11 and
+/// Server 2022 print it: each name padded to 22 columns, then `- ` and the description; a
+/// server adds its own commands, `Revert Shadow` and `Query Reverts` last.
 fn commands(server: bool) -> String {
     let mut text = String::from("---- Commands Supported ----\n\n");
     let rows: &[(&str, &str, bool)] = &[
@@ -241,11 +258,16 @@ fn commands(server: bool) -> String {
             "Resize a volume shadow copy storage association",
             false,
         ),
+        ("Revert Shadow", "Revert a volume to a shadow copy", true),
+        (
+            "Query Reverts",
+            "Query the progress of in-progress revert operations.",
+            true,
+        ),
     ];
-    let width = rows.iter().map(|(c, _, _)| c.len()).max().unwrap_or(0);
     for (command, what, server_only) in rows {
         if server || !server_only {
-            let _ = writeln!(text, "{command:<width$} - {what}");
+            let _ = writeln!(text, "{command:<22}- {what}");
         }
     }
     text
@@ -415,7 +437,10 @@ fn delete_shadows(vss: &Vss, switches: &Switches, confirm: Confirm<'_>) -> Resul
         }
     }
     let _ = bc.call(Call::Release);
-    let _ = writeln!(text, "\nSuccessfully deleted {deleted} shadow copies.");
+    // `/quiet` prints nothing after the banner (a published capture).
+    if !switches.flag("quiet") {
+        let _ = writeln!(text, "\nSuccessfully deleted {deleted} shadow copies.");
+    }
     Ok(text)
 }
 
@@ -443,6 +468,13 @@ fn max_size(vss: &Vss, switches: &Switches, for_volume: &str) -> Result<DiffArea
         ("GB", 30),
         ("MB", 20),
         ("KB", 10),
+        // The single letters the tool's help also accepts.
+        ("E", 60),
+        ("P", 50),
+        ("T", 40),
+        ("G", 30),
+        ("M", 20),
+        ("K", 10),
         ("B", 0),
     ];
     let (number, shift) = units
