@@ -363,7 +363,11 @@ fn vssadmin_and_diskshadow_share_one_machine_through_the_state_file() {
     ]);
     assert_eq!(deleted.status.code(), Some(0), "{}", stdout(&deleted));
     // /quiet prints nothing after the banner.
-    assert!(stdout(&deleted).ends_with("Microsoft Corp.\n\n"), "{}", stdout(&deleted));
+    assert!(
+        stdout(&deleted).ends_with("Microsoft Corp.\n\n"),
+        "{}",
+        stdout(&deleted)
+    );
     let empty = vss_sim(&["vssadmin", "--state", state_arg, "list", "shadows"]);
     assert!(stdout(&empty).ends_with("No items found that satisfy the query.\n"));
     // "No items found" exits 1, as a reported capture shows.

@@ -3,7 +3,10 @@
 //! ([`cabinet::Metadata`]) and what it prints ([`report`]).
 //!
 //! - `command.rs`: a line read into a [`Command`], or its usage block;
-//! - `session.rs`: the interpreter, which drives the machine through the requester API;
+//! - `session.rs`: the interpreter (lines, aliases, dispatch, the requester object), with
+//!   `session/create.rs` (`create`, the selection, the cabinet, `end backup`),
+//!   `session/machine.rs` (`list`, `delete shadows`, `expose`, `unexpose`, `break`) and
+//!   `session/restore.rs` (`load metadata`, the restore commands);
 //! - `report.rs`: the shadow copy report, deletions, providers, failures;
 //! - `cabinet.rs`: the `.cab` DiskShadow writes at `create` and reads at `load metadata`.
 //!
