@@ -122,13 +122,10 @@ pub(crate) fn diskshadow(args: &DiskshadowArgs) -> Result<Verdict, Failure> {
     if args.exec {
         session.exec_policy(ExecPolicy::Run);
     }
-    let base = args
-        .script
-        .as_ref()
-        .and_then(|s| s.parent().map(Path::to_path_buf))
-        .unwrap_or_default();
+    // DiskShadow reads and writes the files a script names (metadata cabinets) relative to the
+    // working directory, as Windows' does.
     session.file_reader(Box::new(move |name: &str| {
-        std::fs::read(resolve(&base, name)).ok()
+        std::fs::read(resolve(Path::new(""), name)).ok()
     }));
     let mut log = String::new();
     let ok = match &args.script {
@@ -142,13 +139,8 @@ pub(crate) fn diskshadow(args: &DiskshadowArgs) -> Result<Verdict, Failure> {
         }
         None => interactive(&mut session, &mut log)?,
     };
-    let base = args
-        .script
-        .as_ref()
-        .and_then(|s| s.parent().map(Path::to_path_buf))
-        .unwrap_or_default();
     for (name, bytes) in session.written_files() {
-        let path = resolve(&base, name);
+        let path = resolve(Path::new(""), name);
         std::fs::write(&path, bytes).map_err(|err| Failure::write(&path, &err))?;
     }
     drop(session);
@@ -194,7 +186,8 @@ fn interactive(session: &mut DiskShadow, log: &mut String) -> Result<bool, Failu
     Ok(true)
 }
 
-/// `name` as the script names it: relative to the script's folder, Windows separators taken.
+/// `name` as the script names it: relative to `base` (the working directory), Windows
+/// separators taken.
 fn resolve(base: &Path, name: &str) -> PathBuf {
     let name = name.replace('\\', "/");
     let path = Path::new(&name);

@@ -323,13 +323,18 @@ fn vssadmin_and_diskshadow_share_one_machine_through_the_state_file() {
     )
     .unwrap();
     let state_arg = state.to_str().unwrap();
-    let ds = vss_sim(&[
-        "diskshadow",
-        "-s",
-        script.to_str().unwrap(),
-        "--state",
-        state_arg,
-    ]);
+    // DiskShadow writes its default metadata cabinet to the working directory.
+    let ds = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .args([
+            "diskshadow",
+            "-s",
+            script.to_str().unwrap(),
+            "--state",
+            state_arg,
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
     assert_eq!(ds.status.code(), Some(0), "{}{}", stdout(&ds), stderr(&ds));
     let transcript = stdout(&ds);
     assert!(
@@ -341,7 +346,7 @@ fn vssadmin_and_diskshadow_share_one_machine_through_the_state_file() {
         "{transcript}"
     );
     assert!(transcript.ends_with("-> exit\n"), "{transcript}");
-    // The default metadata cabinet lands next to the script.
+    // The default metadata cabinet lands in the working directory.
     let cabs: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok())
@@ -448,4 +453,36 @@ fn a_machine_file_describes_the_machine_vssadmin_sees() {
     ]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("server.toml:1:"), "{}", stderr(&bad));
+}
+
+#[test]
+fn the_readme_diskshadow_script_runs() {
+    // README: `cargo run -- diskshadow -s scenarios/diskshadow/backup.dsh --state target/state.json`.
+    let dir = scratch("readme");
+    std::fs::create_dir_all(dir.join("target")).unwrap();
+    let script = root()
+        .join("scenarios")
+        .join("diskshadow")
+        .join("backup.dsh");
+    let output = Command::new(env!("CARGO_BIN_EXE_vss-sim"))
+        .args([
+            "diskshadow",
+            "-s",
+            script.to_str().unwrap(),
+            "--state",
+            "target/state.json",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("The shadow copy was successfully exposed as z:\\."));
+    assert!(dir.join("target").join("backup.cab").exists());
+    assert!(dir.join("target").join("state.json").exists());
 }
