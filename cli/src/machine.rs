@@ -90,8 +90,7 @@ impl MachineArgs {
     /// Saves the machine's persistent state to the state file, if one was named.
     fn save(&self, vss: &Vss) -> Result<(), Failure> {
         if let Some(path) = &self.state {
-            std::fs::write(path, vss.machine_state().to_json())
-                .map_err(|err| Failure::write(path, &err))?;
+            write_file(path, vss.machine_state().to_json().as_bytes())?;
         }
         Ok(())
     }
@@ -141,7 +140,7 @@ pub(crate) fn diskshadow(args: &DiskshadowArgs) -> Result<Verdict, Failure> {
     };
     for (name, bytes) in session.written_files() {
         let path = resolve(Path::new(""), name);
-        std::fs::write(&path, bytes).map_err(|err| Failure::write(&path, &err))?;
+        write_file(&path, bytes)?;
     }
     drop(session);
     if let Some(path) = &args.log {
@@ -196,4 +195,12 @@ fn resolve(base: &Path, name: &str) -> PathBuf {
     } else {
         base.join(path)
     }
+}
+
+/// Writes `bytes` to `path`, creating its folder first if it is missing.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|err| Failure::write(parent, &err))?;
+    }
+    std::fs::write(path, bytes).map_err(|err| Failure::write(path, &err))
 }

@@ -458,8 +458,8 @@ fn a_machine_file_describes_the_machine_vssadmin_sees() {
 #[test]
 fn the_readme_diskshadow_script_runs() {
     // README: `cargo run -- diskshadow -s scenarios/diskshadow/backup.dsh --state target/state.json`.
+    // Its folders are made as needed.
     let dir = scratch("readme");
-    std::fs::create_dir_all(dir.join("target")).unwrap();
     let script = root()
         .join("scenarios")
         .join("diskshadow")
