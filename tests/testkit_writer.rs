@@ -550,6 +550,32 @@ fn false_without_set_writer_failure_is_its_own_finding() {
         .run();
     let findings = report.findings_of(Obligation::ExplainsFailure);
     assert!(!findings.is_empty(), "{report}");
+    // Issue 10 part 5: the report opens with a summary, then one paragraph per obligation and
+    // rule with its cases, an example and its replay command; the same as JSON for tools.
+    let text = report.to_string();
+    assert!(
+        text.starts_with("writer `WriterUnderTest` broke 2 obligation(s): "),
+        "{text}"
+    );
+    assert!(
+        text.contains("  R64 SetWriterFailure before returning false — "),
+        "{text}"
+    );
+    assert!(text.contains("\nR64 [SetWriterFailure before returning false] in happy/full\n  e.g. in `happy/full`: "), "{text}");
+    let json = report.to_json();
+    assert_eq!(json["ok"], false);
+    let group = json["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["obligation"] == "ExplainsFailure")
+        .unwrap();
+    assert_eq!(group["rule"], "R64");
+    assert_eq!(group["cases"][0], "happy/full");
+    assert!(group["example"]["replay"]
+        .as_str()
+        .unwrap()
+        .contains("happy/full"));
     assert_eq!(findings[0].rule, Rule::R64);
     assert!(
         findings[0]

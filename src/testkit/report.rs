@@ -139,9 +139,6 @@ pub struct ConformanceReport {
     pub test_errors: Vec<String>,
 }
 
-/// Findings listed in full by `Display`; the rest are counted.
-const LISTED: usize = 12;
-
 impl ConformanceReport {
     /// True when no obligation was broken and the test itself ran as written.
     pub fn is_ok(&self) -> bool {
@@ -165,7 +162,83 @@ impl ConformanceReport {
     }
 }
 
+/// One obligation and rule as a group of findings: how many, in which cases, and the first.
+struct Group<'a> {
+    obligation: Obligation,
+    rule: Rule,
+    findings: Vec<&'a Finding>,
+    cases: Vec<&'a str>,
+}
+
+/// Case ids listed per group before the rest are counted.
+const CASES_LISTED: usize = 6;
+
+impl ConformanceReport {
+    /// The findings grouped by obligation and rule, in the order each group was first found.
+    fn groups(&self) -> Vec<Group<'_>> {
+        let mut groups: Vec<Group<'_>> = Vec::new();
+        for finding in &self.findings {
+            let index = match groups
+                .iter()
+                .position(|g| g.obligation == finding.obligation && g.rule == finding.rule)
+            {
+                Some(index) => index,
+                None => {
+                    groups.push(Group {
+                        obligation: finding.obligation,
+                        rule: finding.rule,
+                        findings: Vec::new(),
+                        cases: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            let group = &mut groups[index];
+            group.findings.push(finding);
+            if !group.cases.contains(&finding.case.as_str()) {
+                group.cases.push(&finding.case);
+            }
+        }
+        groups
+    }
+
+    /// The report as JSON, for tools: what ran, whether it is ok, the test errors, and the
+    /// findings grouped by obligation and rule (each group with its count, its case ids and its
+    /// first finding's message and replay command).
+    pub fn to_json(&self) -> serde_json::Value {
+        let groups: Vec<serde_json::Value> = self
+            .groups()
+            .iter()
+            .map(|g| {
+                let first = g.findings[0];
+                serde_json::json!({
+                    "obligation": format!("{:?}", g.obligation),
+                    "summary": g.obligation.summary(),
+                    "rule": g.rule.to_string(),
+                    "findings": g.findings.len(),
+                    "cases": g.cases,
+                    "example": {
+                        "case": first.case,
+                        "message": first.message,
+                        "replay": first.replay,
+                    },
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "writer": self.writer,
+            "ok": self.is_ok(),
+            "cases": self.cases,
+            "runs": self.runs,
+            "test_errors": self.test_errors,
+            "groups": groups,
+        })
+    }
+}
+
 impl fmt::Display for ConformanceReport {
+    /// A summary first (what ran, what broke), then one paragraph per obligation and rule
+    /// (its cases, one example, the command that replays it), then the first finding's trace.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.test_errors.is_empty() {
             writeln!(
@@ -187,19 +260,39 @@ impl fmt::Display for ConformanceReport {
                 self.writer, self.cases, self.runs
             );
         };
+        let groups = self.groups();
+        let mut failing_cases: Vec<&str> = self.findings.iter().map(|x| x.case.as_str()).collect();
+        failing_cases.sort_unstable();
+        failing_cases.dedup();
         writeln!(
             f,
-            "writer `{}` broke {} obligation(s) in {} cases, {} runs:",
+            "writer `{}` broke {} obligation(s): {} finding(s) in {} of {} cases ({} runs)",
             self.writer,
+            groups.len(),
             self.findings.len(),
+            failing_cases.len(),
             self.cases,
             self.runs
         )?;
-        for finding in self.findings.iter().take(LISTED) {
-            writeln!(f, "  {finding}")?;
+        for group in &groups {
+            writeln!(
+                f,
+                "  {} {} — {} finding(s) in {} case(s)",
+                group.rule,
+                group.obligation,
+                group.findings.len(),
+                group.cases.len()
+            )?;
         }
-        if self.findings.len() > LISTED {
-            writeln!(f, "  … and {} more", self.findings.len() - LISTED)?;
+        for group in &groups {
+            let example = group.findings[0];
+            let mut cases = group.cases[..group.cases.len().min(CASES_LISTED)].join(", ");
+            if group.cases.len() > CASES_LISTED {
+                cases.push_str(&format!(" and {} more", group.cases.len() - CASES_LISTED));
+            }
+            writeln!(f, "\n{} [{}] in {cases}", group.rule, group.obligation)?;
+            writeln!(f, "  e.g. in `{}`: {}", example.case, example.message)?;
+            writeln!(f, "  replay: {}", example.replay)?;
         }
         writeln!(f, "\ntrace of the first finding (case `{}`):", first.case)?;
         for line in first.trace.render().lines() {
