@@ -337,3 +337,19 @@ Resize ShadowStorage  - Resize a volume shadow copy storage association
          Query Reverts         - Query the progress of in-progress revert operations.\n"
     ));
 }
+
+#[test]
+fn a_commands_help_is_the_published_one() {
+    // `vssadmin List Providers /?` on Windows 10/11, as captured (five spaces before Example).
+    let client = Vss::builder().os(vss_sim::vocab::OsProfile::Client).build();
+    let help = vssadmin::run(&client, &args("List Providers /?"));
+    assert_eq!(help.exit_code, 0);
+    assert!(help.text.ends_with(
+        "Microsoft Corp.\n\nList Providers\n    - List registered volume shadow copy providers.\n\n     Example Usage:  vssadmin List Providers\n"
+    ), "{}", help.text);
+    let resize = vssadmin::run(&client, &args("resize shadowstorage /?"));
+    assert!(resize.text.contains("MaxSizeSpec must be 320MB or greater"));
+    // A client has no Create Shadow: its help is the invalid command's output.
+    let create = vssadmin::run(&client, &args("create shadow /?"));
+    assert_eq!(create.exit_code, 1);
+}

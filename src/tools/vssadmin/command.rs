@@ -63,6 +63,13 @@ pub fn run_with(vss: &Vss, args: &[String], confirm: Confirm<'_>) -> Outcome {
         text.push_str(&commands(server));
         return Outcome { text, exit_code: 0 };
     }
+    // `vssadmin <command> /?`: the command's help.
+    if let [verb, noun, "/?" | "-?", ..] = words.as_slice() {
+        if let Some(help) = super::help::help(verb, noun, server) {
+            text.push_str(help);
+            return Outcome { text, exit_code: 0 };
+        }
+    }
     let result = match words.get(..2.min(words.len())).unwrap_or_default() {
         ["list", "writers"] => listed(list_writers(vss)),
         ["list", "providers"] => listed(list_providers(vss)),

@@ -10,6 +10,7 @@
 //! Text uses `\n` line ends; Windows' console writes `\r\n` (the command line converts).
 
 mod command;
+mod help;
 
 pub use command::{run, run_with, Confirm, Outcome};
 
