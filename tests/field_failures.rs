@@ -356,6 +356,28 @@ fn ff24_a_component_whose_volume_is_not_in_the_set_is_excluded_with_diskshadows_
 }
 
 #[test]
+fn ff16b_the_final_commit_fails_before_2008_sp2_and_is_skipped_after() {
+    // R50, R55, R93; field failure 16's second half.
+    replay(
+        "ff16b-final-commit-on-old-windows.toml",
+        &[Situation::ProviderFailed, Situation::AbortCreationFailed],
+    );
+    // The same run on the current server profile: NO_AUTORECOVERY skips the final commit.
+    let mut scenario =
+        Scenario::load(scenarios_dir().join("ff16b-final-commit-on-old-windows.toml")).unwrap();
+    scenario.os = vss_sim::vocab::OsProfile::Server2008R2AndLater;
+    let outcome = scenario.run();
+    let wait = &outcome.results[11];
+    assert_eq!(
+        wait.hr,
+        Some(vss_sim::vocab::Hresult::VSS_S_ASYNC_FINISHED),
+        "{}",
+        outcome.trace.render()
+    );
+    assert!(oracle::check(&outcome.trace).engine_violations().is_empty());
+}
+
+#[test]
 fn every_scenario_file_parses_and_passes() {
     let files = scenario_files();
     // The field failures above, at least; new files are covered here automatically.

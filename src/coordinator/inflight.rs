@@ -418,6 +418,8 @@ impl Coordinator {
         if wait.is_none() && result.hr.is_success() {
             if let Some(hr) = self.storage_shortfall(session, provider, step) {
                 result.hr = hr; // R87, field failure 19
+            } else if let Some(hr) = self.final_commit_failure(session, provider, step) {
+                result.hr = hr; // field failure 16
             }
         }
         Segment {

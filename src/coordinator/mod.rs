@@ -139,6 +139,8 @@ struct ProviderSlot {
     properties: crate::vocab::ProviderProperties,
     /// The context modifiers it honours (R18).
     capabilities: crate::vocab::Attributes,
+    /// Its copies have a device VSS can open (`ProviderInfo::surfaces_copies`).
+    surfaces_copies: bool,
 }
 
 impl Coordinator {
@@ -396,6 +398,7 @@ impl Coordinator {
                 class_id: info.class_id,
             },
             capabilities: info.capabilities,
+            surfaces_copies: info.surfaces_copies,
         });
     }
 

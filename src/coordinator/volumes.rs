@@ -334,6 +334,34 @@ impl Coordinator {
             .is_some()
     }
 
+    /// The final commit (`PreFinalCommitSnapshots`) of a provider whose copies have no device
+    /// (field failure 16): when the set is auto-recovered, VSS cannot open the copy and fails
+    /// the set with `VSS_E_OBJECT_NOT_FOUND`, as QEMU's guest agent reports. A set is
+    /// auto-recovered when writers take part and the requester did not ask for
+    /// `NO_AUTORECOVERY`; on `Server2003` and `Server2008` always (QEMU: "On Windows earlier than
+    /// 2008 SP2 which does not support VSS_VOLSNAP_ATTR_NO_AUTORECOVERY context, the final
+    /// commit is not skipped"; the code on current Windows without the attribute is inferred).
+    pub(crate) fn final_commit_failure(
+        &self,
+        session: SessionNo,
+        provider: ProviderNo,
+        step: ProviderStep,
+    ) -> Option<Hresult> {
+        if step != ProviderStep::PreFinalCommitSnapshots
+            || self.providers[provider.0 as usize].surfaces_copies
+        {
+            return None;
+        }
+        let context = self.sessions[session.0 as usize].context();
+        let old = matches!(
+            self.os,
+            crate::vocab::OsProfile::Server2003 | crate::vocab::OsProfile::Server2008
+        );
+        let recovered = context.base.involves_writers()
+            && (old || !context.modifiers.contains(Attributes::NO_AUTORECOVERY));
+        recovered.then_some(Hresult::VSS_E_OBJECT_NOT_FOUND)
+    }
+
     /// Shadow storage `volume`'s copies use now.
     fn storage_used(&self, volume: u32) -> u64 {
         self.store

@@ -85,6 +85,28 @@ pub struct ProviderInfo {
     /// The context modifiers it can honour, of `TRANSPORTABLE`, `DIFFERENTIAL` and `PLEX`: a
     /// context asking for one it lacks makes VSS pass it over (R18).
     pub capabilities: Attributes,
+    /// Its copies have a device VSS can open. A provider that makes none (QEMU's guest-agent
+    /// provider, which only holds writes) cannot take the final commit's auto-recovery: VSS
+    /// then fails the set with `VSS_E_OBJECT_NOT_FOUND` (field failure 16).
+    pub surfaces_copies: bool,
+}
+
+impl ProviderInfo {
+    /// Adds `TRANSPORTABLE` to its capabilities when `yes`.
+    #[must_use]
+    pub fn with_transportable(mut self, yes: bool) -> Self {
+        if yes {
+            self.capabilities = self.capabilities.union(Attributes::TRANSPORTABLE);
+        }
+        self
+    }
+
+    /// Sets whether its copies have a device VSS can open ([`ProviderInfo::surfaces_copies`]).
+    #[must_use]
+    pub fn surfacing(mut self, yes: bool) -> Self {
+        self.surfaces_copies = yes;
+        self
+    }
 }
 
 impl Default for ProviderInfo {
@@ -96,6 +118,7 @@ impl Default for ProviderInfo {
             version_id: uuid::Uuid::nil(),
             class_id: uuid::Uuid::nil(),
             capabilities: Attributes::DIFFERENTIAL,
+            surfaces_copies: true,
         }
     }
 }
@@ -112,6 +135,7 @@ impl ProviderInfo {
             version_id: uuid::Uuid::nil(),
             class_id: uuid::Uuid::from_u128(0x65ee_1dba_8ff4_4a58_ac1c_3470_ee2f_376a),
             capabilities: Attributes::DIFFERENTIAL,
+            surfaces_copies: true,
         }
     }
 

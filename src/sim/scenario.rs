@@ -218,6 +218,14 @@ pub struct ProviderSpec {
     /// error code (a veto, or an unexpected error, field failure 18).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume_query: Option<Hresult>,
+    /// It honours `VSS_VOLSNAP_ATTR_TRANSPORTABLE` although it is not a hardware provider (as
+    /// QEMU's guest-agent provider does).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub transportable: bool,
+    /// Its copies have no device VSS can open (QEMU's guest-agent provider only holds writes):
+    /// an auto-recovered set then fails at the final commit (field failure 16).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_device: bool,
 }
 
 /// The outcome a scenario expects, as a user would see it on Windows.
@@ -355,18 +363,22 @@ impl Scenario {
                         } else {
                             crate::vocab::ProviderType::VSS_PROV_SOFTWARE
                         });
-                provider = provider.with_info(match kind {
-                    crate::vocab::ProviderType::VSS_PROV_SYSTEM => {
-                        crate::provider::ProviderInfo::system()
+                provider = provider.with_info(
+                    match kind {
+                        crate::vocab::ProviderType::VSS_PROV_SYSTEM => {
+                            crate::provider::ProviderInfo::system()
+                        }
+                        crate::vocab::ProviderType::VSS_PROV_HARDWARE => {
+                            crate::provider::ProviderInfo::hardware()
+                        }
+                        other => crate::provider::ProviderInfo {
+                            provider_type: other,
+                            ..Default::default()
+                        },
                     }
-                    crate::vocab::ProviderType::VSS_PROV_HARDWARE => {
-                        crate::provider::ProviderInfo::hardware()
-                    }
-                    other => crate::provider::ProviderInfo {
-                        provider_type: other,
-                        ..Default::default()
-                    },
-                });
+                    .with_transportable(spec.transportable)
+                    .surfacing(!spec.no_device),
+                );
                 if let Some(volumes) = &spec.volumes {
                     provider = provider.with_volumes(volumes.clone());
                 }

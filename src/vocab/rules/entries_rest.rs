@@ -917,8 +917,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Old OS: final commit fails without NO_AUTORECOVERY; client SKUs reject TRANSPORTABLE",
         statement: "QEMU's guest agent found that on older Windows, without VSS_VOLSNAP_ATTR_NO_AUTORECOVERY, the final commit fails with VSS_E_OBJECT_NOT_FOUND, which it swallows before aborting, and that client editions reject TRANSPORTABLE with VSS_E_UNSUPPORTED_CONTEXT (qemu/qemu qga/vss-win32/requester.cpp). Reproducing this needs OS and SKU profiles for context and attribute validation.",
         sources: &["github:qemu/qemu:qga/vss-win32/requester.cpp"],
-        status: Partly("OsProfile::Client rejects a TRANSPORTABLE context at SetContext with VSS_E_UNSUPPORTED_CONTEXT (tests/os_profiles.rs); the final-commit failure without NO_AUTORECOVERY on older Windows is not modelled (which versions and contexts it hits is not documented)"),
-        engine: &["vocab/os.rs", "coordinator/calls.rs", "../tests/os_profiles.rs"],
+        status: Implemented,
+        engine: &["coordinator/guards.rs", "coordinator/volumes.rs", "../scenarios/ff16-client-sku-rejects-transportable.toml", "../scenarios/ff16b-final-commit-on-old-windows.toml"],
     },
     Entry {
         rule: FF17,
