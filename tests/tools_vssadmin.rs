@@ -353,3 +353,21 @@ fn a_commands_help_is_the_published_one() {
     let create = vssadmin::run(&client, &args("create shadow /?"));
     assert_eq!(create.exit_code, 1);
 }
+
+#[test]
+fn waiting_for_responses_appears_only_when_writers_are_slow() {
+    // The lines a 2024 Exchange server capture shows, and exact Windows 10/11 captures lack.
+    let quick = vssadmin::list_writers(&machine(false)).unwrap();
+    assert!(!quick.contains("Waiting for responses."));
+    let slow = Vss::builder()
+        .writer(
+            WriterConfig::new(well_known::SYSTEM_WRITER, "System Writer"),
+            ScriptedWriter::new("System Files").on(E::Identify, Reaction::slow(1_500)),
+        )
+        .build();
+    let text = vssadmin::list_writers(&slow).unwrap();
+    assert!(
+        text.contains("Microsoft Corp.\n\nWaiting for responses.\nThese may be delayed if a shadow copy is being prepared.\n\nWriter name: 'System Writer'\n"),
+        "{text}"
+    );
+}

@@ -56,8 +56,9 @@ pub fn banner(os: OsProfile) -> &'static str {
 
 /// What vssadmin prints before the writers of `list writers` when their answers are slow
 /// (observed in microsoft/CSS-Exchange #2093; the exact Windows 10/11 capture Microsoft's
-/// Sean Wheeler published, a French client capture and a Server 2008 capture have none). The
-/// simulator's writers answer at once, so `list_writers` never prints them.
+/// Sean Wheeler published, a French client capture and a Server 2008 capture have none).
+/// `list_writers` prints them when gathering took virtual time (a writer's OnIdentify spent
+/// some): the trigger is inferred from the words.
 pub const WAITING_FOR_RESPONSES: &str =
     "Waiting for responses.\nThese may be delayed if a shadow copy is being prepared.\n";
 
@@ -84,10 +85,15 @@ pub const WAITING_FOR_RESPONSES: &str =
 /// # Ok::<(), vss_sim::requester::AsyncError>(())
 /// ```
 pub fn list_writers(vss: &Vss) -> Result<String, AsyncError> {
+    let started = vss.now_ms();
     let rows = super::writer_status(vss)?;
     let os = vss.os();
     let mut text = String::from(banner(os));
     text.push('\n');
+    if vss.now_ms() > started {
+        text.push_str(WAITING_FOR_RESPONSES);
+        text.push('\n');
+    }
     for row in &rows {
         write_writer(&mut text, row);
     }
