@@ -127,7 +127,7 @@ fn add_without_arguments_prints_microsofts_sample() {
 
 #[test]
 fn a_file_share_is_copied_by_the_file_share_provider_as_microsofts_smb_example_shows() {
-    // learn.microsoft.com, "Volume Shadow Copy Service for SMB file shares": a Hyper-V writer
+    // R16, R105; learn.microsoft.com, "Volume Shadow Copy Service for SMB file shares": a Hyper-V writer
     // whose virtual machine lives on \\SMBSOFS\VM\, backed up with writer verify, a persistent
     // context and the share added by a path below its root.
     use vss_sim::vocab::{ComponentType, FileDescriptor, RestoreMethod, Volume, WriterClassId};
@@ -203,6 +203,8 @@ fn a_file_share_is_copied_by_the_file_share_provider_as_microsofts_smb_example_s
 
 #[test]
 fn file_shares_take_neither_client_accessible_copies_nor_old_windows() {
+    // R16 (shares from Windows 8 / Server 2012), R105 (client-accessible: the system provider
+    // only).
     use vss_sim::vocab::{Call, Hresult, OsProfile, ProviderId, SnapshotContext, Volume};
     let share = || Volume::new("\\\\FS1\\Data\\");
     let vss = Vss::builder().volume("C:\\").volume(share()).build();

@@ -75,6 +75,19 @@ fn a_persistent_nowriters_copy_is_created_exposed_and_outlives_the_session() {
     clean(&vss);
 }
 
+/// `C:` and one writer, `AppWriter`, that succeeds at every event.
+fn app_writer_machine() -> Vss {
+    Vss::builder()
+        .writer(
+            vss_sim::writer::WriterConfig::new(
+                vss_sim::vocab::WriterClassId::from_u128(1),
+                "AppWriter",
+            ),
+            vss_sim::writer::ScriptedWriter::new("App"),
+        )
+        .build()
+}
+
 fn vss_listed(vss: &Vss) -> Vec<vss_sim::vocab::SnapshotProperties> {
     let mut bc = vss.dynamic();
     bc.call_ok(vss_sim::vocab::Call::InitializeForBackup)
@@ -94,15 +107,7 @@ fn vss_listed(vss: &Vss) -> Vec<vss_sim::vocab::SnapshotProperties> {
 #[test]
 fn volatile_copies_go_when_diskshadow_ends_and_writers_see_a_copy_backup() {
     // R119: volatile copies are deleted on exit; the default is a copy backup with writers.
-    let vss = Vss::builder()
-        .writer(
-            vss_sim::writer::WriterConfig::new(
-                vss_sim::vocab::WriterClassId::from_u128(1),
-                "AppWriter",
-            ),
-            vss_sim::writer::ScriptedWriter::new("App"),
-        )
-        .build();
+    let vss = app_writer_machine();
     let mut ds = DiskShadow::new(&vss);
     let (out, ok) = ds.run_script(&crlf(&["add volume C:", "create", "exit"]));
     assert!(ok, "{out}");
@@ -122,15 +127,7 @@ fn volatile_copies_go_when_diskshadow_ends_and_writers_see_a_copy_backup() {
 #[test]
 fn a_full_backup_waits_for_end_backup() {
     // R120: begin backup makes it full; end backup sends BackupComplete.
-    let vss = Vss::builder()
-        .writer(
-            vss_sim::writer::WriterConfig::new(
-                vss_sim::vocab::WriterClassId::from_u128(1),
-                "AppWriter",
-            ),
-            vss_sim::writer::ScriptedWriter::new("App"),
-        )
-        .build();
+    let vss = app_writer_machine();
     let mut ds = DiskShadow::new(&vss);
     let (out, ok) = ds.run_script(&crlf(&[
         "set context persistent",
@@ -255,15 +252,7 @@ fn a_failing_exec_ends_the_script() {
 #[test]
 fn the_metadata_cabinet_carries_the_documents_and_loads_for_a_restore() {
     // R117, R120: set metadata, create, end backup; then load metadata, begin/end restore.
-    let vss = Vss::builder()
-        .writer(
-            vss_sim::writer::WriterConfig::new(
-                vss_sim::vocab::WriterClassId::from_u128(1),
-                "AppWriter",
-            ),
-            vss_sim::writer::ScriptedWriter::new("App"),
-        )
-        .build();
+    let vss = app_writer_machine();
     let mut ds = DiskShadow::new(&vss);
     let (out, ok) = ds.run_script(&crlf(&[
         "set context persistent",
@@ -303,15 +292,7 @@ fn the_metadata_cabinet_carries_the_documents_and_loads_for_a_restore() {
 #[test]
 fn simulate_restore_selects_without_restore_events() {
     // Microsoft's simulate-restore page: writer involvement tested, no PreRestore/PostRestore.
-    let vss = Vss::builder()
-        .writer(
-            vss_sim::writer::WriterConfig::new(
-                vss_sim::vocab::WriterClassId::from_u128(1),
-                "AppWriter",
-            ),
-            vss_sim::writer::ScriptedWriter::new("App"),
-        )
-        .build();
+    let vss = app_writer_machine();
     let mut ds = DiskShadow::new(&vss);
     let (out, ok) = ds.run_script(&crlf(&["set metadata b.cab", "add volume c:", "create"]));
     assert!(ok, "{out}");
@@ -342,7 +323,7 @@ fn ds_cab(vss: &Vss) -> Vec<u8> {
 
 #[test]
 fn unexpose_takes_the_drive_letter_back() {
-    // IVssBackupComponentsEx2::UnexposeSnapshot through DiskShadow's unexpose (by letter).
+    // R107: IVssBackupComponentsEx2::UnexposeSnapshot through DiskShadow's unexpose (by letter).
     let vss = Vss::builder().build();
     let mut ds = DiskShadow::new(&vss);
     let (out, ok) = ds.run_script(&crlf(&[

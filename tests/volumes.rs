@@ -378,7 +378,8 @@ fn shadow_storage_can_live_on_another_volume_and_shrinking_it_deletes_the_oldest
 
 #[test]
 fn a_vhd_inside_a_vhd_or_with_its_host_in_the_set_is_nested_too_deeply() {
-    // AddToSnapshotSet, IsVolumeSupported: VSS_E_NESTED_VOLUME_LIMIT (Windows 7 / 2008 R2 on).
+    // R16, R20: AddToSnapshotSet and IsVolumeSupported give VSS_E_NESTED_VOLUME_LIMIT
+    // (Windows 7 / 2008 R2 on).
     let machine = |os| {
         Vss::builder()
             .volume("C:\\")

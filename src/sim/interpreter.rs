@@ -652,6 +652,11 @@ impl<'a> Interpreter<'a> {
             .filter(|v| writers.is_none_or(|names| names.contains(&v.identity.name)))
             .flat_map(|v| v.explicit_components().cloned().collect::<Vec<_>>())
             .collect();
+        self.add_components(slot, keys)
+    }
+
+    /// `AddComponent` for each of `keys`: the first failure.
+    fn add_components(&mut self, slot: usize, keys: Vec<ComponentKey>) -> Hresult {
         let mut first_error = Hresult::S_OK;
         for key in keys {
             if let Err(hr) = self.requesters[slot].bc.call(Call::AddComponent(key)) {
@@ -675,15 +680,7 @@ impl<'a> Interpreter<'a> {
         let selection =
             crate::requester::select_by_set_volumes(&vss, self.metadata(slot), &in_set, |_| true);
         let excluded = selection.excluded.iter().map(ToString::to_string).collect();
-        let mut first_error = Hresult::S_OK;
-        for key in selection.added {
-            if let Err(hr) = self.requesters[slot].bc.call(Call::AddComponent(key)) {
-                if first_error == Hresult::S_OK {
-                    first_error = hr;
-                }
-            }
-        }
-        (first_error, Some(excluded))
+        (self.add_components(slot, selection.added), Some(excluded))
     }
 
     /// `SetSelectedForRestore(…, true)` for every component of the named writers (all when

@@ -11,8 +11,42 @@ pub mod diskshadow;
 pub mod vssadmin;
 pub mod words;
 
-use crate::requester::{AsyncError, Vss};
-use crate::vocab::{Call, WriterStatus};
+use crate::requester::{AsyncError, DynBackupComponents, Vss};
+use crate::vocab::{Call, Hresult, SnapshotContext, WriterStatus};
+
+/// What the tools' administrative commands (list, delete, expose, break) do: a requester of
+/// their own, initialized for backup in `VSS_CTX_ALL` (every copy on the machine), `f` on it,
+/// then released whatever `f` returned.
+pub(crate) fn administer<R>(
+    vss: &Vss,
+    f: impl FnOnce(&mut DynBackupComponents) -> Result<R, Hresult>,
+) -> Result<R, Hresult> {
+    let mut bc = vss.dynamic();
+    let result = bc
+        .call_ok(Call::InitializeForBackup)
+        .and_then(|()| {
+            bc.call_ok(Call::SetContext {
+                context: SnapshotContext::VSS_CTX_ALL.value(),
+            })
+        })
+        .and_then(|()| f(&mut bc));
+    let _ = bc.call(Call::Release);
+    result
+}
+
+/// A volume as the tools take it: `C:` is `C:\`.
+pub(crate) fn volume_name(volume: &str) -> String {
+    if volume.ends_with('\\') {
+        volume.to_owned()
+    } else {
+        format!("{volume}\\")
+    }
+}
+
+/// A shadow copy or set id, braced or not.
+pub(crate) fn parse_id(text: &str) -> Option<uuid::Uuid> {
+    uuid::Uuid::parse_str(text.trim().trim_start_matches('{').trim_end_matches('}')).ok()
+}
 
 /// What a status-only requester sees (it sets no backup state, as vssadmin does not):
 /// `InitializeForBackup`, `GatherWriterMetadata`, `GatherWriterStatus`, every row,

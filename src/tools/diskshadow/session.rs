@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::command::{parse, Command, DsContext, DsOptions};
 use super::report;
+use crate::tools::volume_name;
 
 mod create;
 mod machine;
@@ -507,15 +508,6 @@ pub fn script_lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// A volume as DiskShadow takes it: `c:` is `c:\`.
-fn volume_name(volume: &str) -> String {
-    if volume.ends_with('\\') {
-        volume.to_owned()
-    } else {
-        format!("{volume}\\")
-    }
-}
-
 /// `{guid}`, as DiskShadow prints ids (lower case).
 pub(super) fn braced(id: uuid::Uuid) -> String {
     format!("{{{id}}}")
@@ -523,8 +515,7 @@ pub(super) fn braced(id: uuid::Uuid) -> String {
 
 /// A shadow copy or set id, braced or not.
 fn parse_id(text: &str) -> Result<uuid::Uuid, Hresult> {
-    uuid::Uuid::parse_str(text.trim().trim_start_matches('{').trim_end_matches('}'))
-        .map_err(|_| Hresult::E_INVALIDARG)
+    crate::tools::parse_id(text).ok_or(Hresult::E_INVALIDARG)
 }
 
 fn async_hr(err: AsyncError) -> Hresult {

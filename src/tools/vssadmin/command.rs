@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 
 use super::{banner, list_providers, list_shadows, list_writers, write_storage, ShadowFilter};
 use crate::coordinator::DiffAreaSize;
-use crate::requester::Vss;
+use crate::requester::{DynBackupComponents, Vss};
+use crate::tools::{administer, parse_id, volume_name};
 use crate::vocab::{
-    Call, Hresult, ObjectType, OsProfile, ProviderId, Reply, SnapshotContext, SnapshotId,
-    SnapshotProperties,
+    well_known, Call, Hresult, ObjectType, OsProfile, ProviderId, Reply, SnapshotContext,
+    SnapshotId, SnapshotProperties,
 };
 
 /// What a vssadmin command printed and the status it exits with.
@@ -162,19 +163,6 @@ impl Switches {
     fn flag(&self, name: &str) -> bool {
         self.0.iter().any(|(n, _)| n == name)
     }
-}
-
-/// `C:` → `C:\`; a mount folder or GUID path keeps its form with a trailing backslash.
-fn volume_name(volume: &str) -> String {
-    if volume.ends_with('\\') {
-        volume.to_owned()
-    } else {
-        format!("{volume}\\")
-    }
-}
-
-fn parse_id(text: &str) -> Option<uuid::Uuid> {
-    uuid::Uuid::parse_str(text.trim().trim_start_matches('{').trim_end_matches('}')).ok()
 }
 
 /// vssadmin's error line for a failure (the words of its message table where known; inferred
@@ -376,29 +364,24 @@ fn create_once(vss: &Vss, volume: &str) -> Result<SnapshotProperties, Hresult> {
 /// `delete shadows /for=X [/oldest | /all | /shadow=ID] [/quiet]`: vssadmin deletes only
 /// client-accessible copies of the system provider (R123).
 fn delete_shadows(vss: &Vss, switches: &Switches, confirm: Confirm<'_>) -> Result<String, String> {
-    let mut bc = vss.dynamic();
-    let copies = (|| {
-        bc.call_ok(Call::InitializeForBackup)?;
-        bc.call_ok(Call::SetContext {
-            context: SnapshotContext::VSS_CTX_ALL.value(),
-        })?;
-        match bc.call(Call::Query)? {
-            Reply::Snapshots(copies) => Ok(copies),
-            _ => Ok(Vec::new()),
-        }
-    })();
-    let mut copies = match copies {
-        Ok(copies) => copies,
-        Err(hr) => {
-            let _ = bc.call(Call::Release);
-            return Err(error_text(hr));
-        }
+    administer(vss, |bc| Ok(delete_matching(vss, bc, switches, confirm)))
+        .unwrap_or_else(|hr| Err(error_text(hr)))
+}
+
+/// `delete shadows` on its requester, once that is ready.
+fn delete_matching(
+    vss: &Vss,
+    bc: &mut DynBackupComponents,
+    switches: &Switches,
+    confirm: Confirm<'_>,
+) -> Result<String, String> {
+    let mut copies = match bc.call(Call::Query) {
+        Ok(Reply::Snapshots(copies)) => copies,
+        Ok(_) => Vec::new(),
+        Err(hr) => return Err(error_text(hr)),
     };
-    let system = ProviderId(uuid::Uuid::from_u128(
-        0xb594_6137_7b9f_4925_af80_51ab_d60b_20d5,
-    ));
     copies.retain(|c| {
-        c.provider_id == system
+        c.provider_id == well_known::SYSTEM_PROVIDER
             && SnapshotContext::of_attributes(c.attributes).is_client_accessible()
     });
     if let Some(volume) = switches.value("for") {
@@ -412,11 +395,9 @@ fn delete_shadows(vss: &Vss, switches: &Switches, confirm: Confirm<'_>) -> Resul
         copies.sort_by_key(|c| c.created_at_ms);
         copies.truncate(1);
     } else if !switches.flag("all") && switches.value("for").is_none() {
-        let _ = bc.call(Call::Release);
         return Err("Error: Invalid command.\n".to_owned());
     }
     if copies.is_empty() {
-        let _ = bc.call(Call::Release);
         return Ok(super::NO_ITEMS.to_owned());
     }
     let mut text = String::new();
@@ -426,12 +407,10 @@ fn delete_shadows(vss: &Vss, switches: &Switches, confirm: Confirm<'_>) -> Resul
             copies.len()
         );
         text.push_str(&question);
+        text.push('\n');
         if !confirm(&question) {
-            text.push('\n');
-            let _ = bc.call(Call::Release);
             return Ok(text);
         }
-        text.push('\n');
     }
     let mut deleted = 0;
     for copy in &copies {
@@ -443,7 +422,6 @@ fn delete_shadows(vss: &Vss, switches: &Switches, confirm: Confirm<'_>) -> Resul
             deleted += n;
         }
     }
-    let _ = bc.call(Call::Release);
     // `/quiet` prints nothing after the banner (a published capture).
     if !switches.flag("quiet") {
         let _ = writeln!(text, "\nSuccessfully deleted {deleted} shadow copies.");

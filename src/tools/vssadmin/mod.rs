@@ -20,7 +20,7 @@ use super::words::{
     vssadmin_attribute_words, vssadmin_error_words, vssadmin_size, vssadmin_time,
     vssadmin_type_word,
 };
-use crate::requester::{AsyncError, DynBackupComponents, Vss};
+use crate::requester::{AsyncError, Vss};
 use crate::vocab::{
     Call, OsProfile, ProviderProperties, Reply, ShadowStorage, SnapshotContext, SnapshotId,
     SnapshotProperties, SnapshotSetId, WriterStatus,
@@ -168,17 +168,21 @@ pub struct ShadowFilter {
 /// # Ok::<(), vss_sim::requester::AsyncError>(())
 /// ```
 pub fn list_shadows(vss: &Vss, filter: &ShadowFilter) -> Result<String, AsyncError> {
-    let mut bc = vss.dynamic();
-    let (copies, providers) = query_everything(&mut bc);
-    let _ = bc.call(Call::Release);
-    let (copies, providers) = (copies?, providers?);
+    let (copies, providers) = super::administer(vss, |bc| {
+        let copies = match bc.call(Call::Query)? {
+            Reply::Snapshots(copies) => copies,
+            _ => Vec::new(),
+        };
+        let providers = match bc.call(Call::QueryProviders)? {
+            Reply::Providers(providers) => providers,
+            _ => Vec::new(),
+        };
+        Ok((copies, providers))
+    })
+    .map_err(AsyncError::Failed)?;
     let for_volume = match &filter.for_volume {
         Some(name) => {
-            let name = if name.ends_with('\\') {
-                name.clone()
-            } else {
-                format!("{name}\\")
-            };
+            let name = super::volume_name(name);
             Some(vss.volume_guid_path(&name).unwrap_or(name))
         }
         None => None,
@@ -225,37 +229,6 @@ pub fn list_shadows(vss: &Vss, filter: &ShadowFilter) -> Result<String, AsyncErr
         text.push('\n');
     }
     Ok(text)
-}
-
-/// The requester calls of `list shadows`: initialize, `VSS_CTX_ALL`, both queries.
-fn query_everything(
-    bc: &mut DynBackupComponents,
-) -> (
-    Result<Vec<SnapshotProperties>, AsyncError>,
-    Result<Vec<ProviderProperties>, AsyncError>,
-) {
-    let ready = bc
-        .call_ok(Call::InitializeForBackup)
-        .and_then(|()| {
-            bc.call_ok(Call::SetContext {
-                context: SnapshotContext::VSS_CTX_ALL.value(),
-            })
-        })
-        .map_err(AsyncError::Failed);
-    if let Err(e) = ready {
-        return (Err(e), Err(e));
-    }
-    let copies = match bc.call(Call::Query) {
-        Ok(Reply::Snapshots(copies)) => Ok(copies),
-        Ok(_) => Ok(Vec::new()),
-        Err(hr) => Err(AsyncError::Failed(hr)),
-    };
-    let providers = match bc.call(Call::QueryProviders) {
-        Ok(Reply::Providers(providers)) => Ok(providers),
-        Ok(_) => Ok(Vec::new()),
-        Err(hr) => Err(AsyncError::Failed(hr)),
-    };
-    (copies, providers)
 }
 
 /// One shadow copy's lines of `vssadmin list shadows` (6 and 9 spaces in, as published).

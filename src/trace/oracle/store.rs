@@ -43,6 +43,33 @@ pub(super) struct StoreRules {
     deleting: Vec<SnapshotId>,
 }
 
+impl StoreRules {
+    /// A copy came onto the machine: made by `session`'s set, or carried from an earlier run.
+    fn arrived(
+        &mut self,
+        session: SessionNo,
+        snapshot: SnapshotId,
+        set: SnapshotSetId,
+        context: u32,
+        volume: &str,
+        in_storage: bool,
+    ) {
+        let context =
+            Context::from_raw(context).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
+        if !self.created.contains(&set) {
+            self.created.push(set);
+        }
+        self.copies.push(Copy {
+            snapshot,
+            set,
+            session,
+            context,
+            volume: volume.to_owned(),
+            in_storage,
+        });
+    }
+}
+
 impl Rules for StoreRules {
     fn observe(&mut self, cx: &mut Cx<'_>, event: &TraceEvent) {
         if !self.deleting.is_empty() && !matches!(event, TraceEvent::ShadowCopyDeleted { .. }) {
@@ -71,43 +98,22 @@ impl Rules for StoreRules {
                 context,
                 volume,
                 in_storage,
-            } => {
-                let context =
-                    Context::from_raw(*context).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
-                if !self.created.contains(set) {
-                    self.created.push(*set);
-                }
-                self.copies.push(Copy {
-                    snapshot: *snapshot,
-                    set: *set,
-                    session: *session,
-                    context,
-                    volume: volume.clone(),
-                    in_storage: *in_storage,
-                });
-            }
+            } => self.arrived(*session, *snapshot, *set, *context, volume, *in_storage),
+            // No requester made a carried copy: no release removes it (it is persistent, R104).
             TraceEvent::ShadowCopyCarried {
                 snapshot,
                 set,
                 context,
                 volume,
                 in_storage,
-            } => {
-                let context =
-                    Context::from_raw(*context).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
-                if !self.created.contains(set) {
-                    self.created.push(*set);
-                }
-                // No requester made it: no release removes it (it is persistent, R104).
-                self.copies.push(Copy {
-                    snapshot: *snapshot,
-                    set: *set,
-                    session: SessionNo(u32::MAX),
-                    context,
-                    volume: volume.clone(),
-                    in_storage: *in_storage,
-                });
-            }
+            } => self.arrived(
+                SessionNo(u32::MAX),
+                *snapshot,
+                *set,
+                *context,
+                volume,
+                *in_storage,
+            ),
             TraceEvent::ShadowCopyPurged { snapshot, reason } => {
                 self.purged(cx, *snapshot, *reason);
             }

@@ -5,30 +5,21 @@ use std::fmt::Write as _;
 
 use super::{async_hr, braced, parse_id, volume_name, DiskShadow, Flow};
 use crate::requester::Vss;
+use crate::tools::administer;
 use crate::tools::diskshadow::command::{DsContext, ShadowSelection, WriterListing};
 use crate::tools::diskshadow::report;
 use crate::vocab::{
-    Attributes, Call, Hresult, ObjectType, Reply, SnapshotContext, SnapshotId, SnapshotProperties,
-    SnapshotSetId,
+    Attributes, Call, Hresult, ObjectType, Reply, SnapshotId, SnapshotProperties, SnapshotSetId,
 };
 
 impl DiskShadow {
     /// Every shadow copy on the machine (`Query` in `VSS_CTX_ALL`), through a requester of its
     /// own, as `list shadows` and `delete shadows` are.
     pub(super) fn query_all(&mut self) -> Result<Vec<SnapshotProperties>, Hresult> {
-        let mut bc = self.vss.dynamic();
-        let result = (|| {
-            bc.call_ok(Call::InitializeForBackup)?;
-            bc.call_ok(Call::SetContext {
-                context: SnapshotContext::VSS_CTX_ALL.value(),
-            })?;
-            match bc.call(Call::Query)? {
-                Reply::Snapshots(copies) => Ok(copies),
-                _ => Ok(Vec::new()),
-            }
-        })();
-        let _ = bc.call(Call::Release);
-        result
+        administer(&self.vss, |bc| match bc.call(Call::Query)? {
+            Reply::Snapshots(copies) => Ok(copies),
+            _ => Ok(Vec::new()),
+        })
     }
 
     pub(super) fn list_writers(&mut self, listing: WriterListing) -> Flow {
@@ -146,38 +137,29 @@ impl DiskShadow {
             Ok(copies) => copies,
             Err(hr) => return self.failed(hr),
         };
-        let mut bc = self.vss.dynamic();
-        let mut deleted = 0;
-        let mut failure = None;
-        let ready = bc.call_ok(Call::InitializeForBackup).and_then(|()| {
-            bc.call_ok(Call::SetContext {
-                context: SnapshotContext::VSS_CTX_ALL.value(),
-            })
+        let vss = self.vss.clone();
+        let out = &mut self.out;
+        let deleted = administer(&vss, |bc| {
+            let mut deleted = 0;
+            for copy in &copies {
+                out.push_str(&report::deleting(copy));
+                if let Reply::Deleted { deleted: n, .. } = bc.call(Call::DeleteSnapshots {
+                    id: copy.snapshot_id.0,
+                    object: ObjectType::VSS_OBJECT_SNAPSHOT,
+                    force: true,
+                })? {
+                    deleted += n;
+                }
+            }
+            Ok(deleted)
         });
-        if let Err(hr) = ready {
-            failure = Some(hr);
-        }
-        for copy in &copies {
-            if failure.is_some() {
-                break;
+        match deleted {
+            Ok(deleted) => {
+                let _ = write!(self.out, "\nNumber of shadow copies deleted: {deleted}\n");
+                Flow::Continue
             }
-            self.out.push_str(&report::deleting(copy));
-            match bc.call(Call::DeleteSnapshots {
-                id: copy.snapshot_id.0,
-                object: ObjectType::VSS_OBJECT_SNAPSHOT,
-                force: true,
-            }) {
-                Ok(Reply::Deleted { deleted: n, .. }) => deleted += n,
-                Ok(_) => {}
-                Err(hr) => failure = Some(hr),
-            }
+            Err(hr) => self.failed(hr),
         }
-        let _ = bc.call(Call::Release);
-        if let Some(hr) = failure {
-            return self.failed(hr);
-        }
-        let _ = write!(self.out, "\nNumber of shadow copies deleted: {deleted}\n");
-        Flow::Continue
     }
 
     /// `expose <shadowID> <target>`: persistent copies only (Microsoft's `expose` page).
@@ -202,25 +184,16 @@ impl DiskShadow {
         } else {
             Attributes::EXPOSED_LOCALLY
         };
-        let mut bc = self.vss.dynamic();
-        let result = (|| {
-            bc.call_ok(Call::InitializeForBackup)?;
-            bc.call_ok(Call::SetContext {
-                context: SnapshotContext::VSS_CTX_ALL.value(),
-            })?;
-            match bc.call(Call::ExposeSnapshot {
+        let result = administer(&self.vss, |bc| {
+            bc.call_ok(Call::ExposeSnapshot {
                 snapshot: SnapshotId(id),
                 path_from_root: path,
                 attributes: attributes.0,
                 expose,
-            })? {
-                Reply::Exposed(name) => Ok(name),
-                _ => Ok(target.to_owned()),
-            }
-        })();
-        let _ = bc.call(Call::Release);
+            })
+        });
         match result {
-            Ok(_) => {
+            Ok(()) => {
                 let shown = if target.ends_with('\\') {
                     target.to_owned()
                 } else {
@@ -259,17 +232,11 @@ impl DiskShadow {
         let Some(copy) = found.cloned() else {
             return self.failed(Hresult::VSS_E_OBJECT_NOT_FOUND);
         };
-        let mut bc = self.vss.dynamic();
-        let result = (|| {
-            bc.call_ok(Call::InitializeForBackup)?;
-            bc.call_ok(Call::SetContext {
-                context: SnapshotContext::VSS_CTX_ALL.value(),
-            })?;
+        let result = administer(&self.vss, |bc| {
             bc.call_ok(Call::UnexposeSnapshot {
                 snapshot: copy.snapshot_id,
             })
-        })();
-        let _ = bc.call(Call::Release);
+        });
         match result {
             Ok(()) => {
                 let _ = writeln!(
@@ -288,17 +255,11 @@ impl DiskShadow {
             Ok(id) => id,
             Err(hr) => return self.failed(hr),
         };
-        let mut bc = self.vss.dynamic();
-        let result = (|| {
-            bc.call_ok(Call::InitializeForBackup)?;
-            bc.call_ok(Call::SetContext {
-                context: SnapshotContext::VSS_CTX_ALL.value(),
-            })?;
+        let result = administer(&self.vss, |bc| {
             bc.call_ok(Call::BreakSnapshotSet {
                 set: SnapshotSetId(id),
             })
-        })();
-        let _ = bc.call(Call::Release);
+        });
         match result {
             Ok(()) => Flow::Continue,
             Err(hr) => self.failed(hr),
