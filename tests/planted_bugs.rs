@@ -9,13 +9,17 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use vss_sim::coordinator::PlantedBug;
+use vss_sim::provider::{ProviderInfo, SoftwareProvider};
 use vss_sim::requester::Vss;
 use vss_sim::sim::{
     Bounds, Exploration, Explorer, FaultCatalogue, Judge, ProgramStep, Scenario, SharedChooser,
     Step,
 };
 use vss_sim::trace::oracle::{self, Party};
-use vss_sim::vocab::{BackupState, Call, ComponentType, ProviderId, RestoreMethod, WriterClassId};
+use vss_sim::vocab::{
+    Attributes, BackupState, Call, ComponentType, ProviderId, RestoreMethod, SnapshotContext,
+    WriterClassId,
+};
 use vss_sim::writer::{HandlerContext, Writer, WriterConfig, WriterMetadata};
 
 /// The most executions any planted bug may take to be found.
@@ -304,6 +308,39 @@ fn curious_explorer(
     })
 }
 
+/// Explores a transportable backup of P:\ and its import on the same machine (R97).
+fn importing_explorer(
+    bug: Option<PlantedBug>,
+) -> Explorer<impl FnMut(SharedChooser) -> vss_sim::trace::Trace> {
+    Explorer::new(move |chooser: SharedChooser| {
+        let san = ProviderId::from_u128(0x5a4);
+        let mut builder = Vss::builder().chooser(chooser).volume("P:\\").provider(
+            SoftwareProvider::new(san, "SAN provider").with_info(ProviderInfo::hardware()),
+        );
+        if let Some(bug) = bug {
+            builder = builder.planted_bug(bug);
+        }
+        let vss = builder.build();
+        let mut creator = vss.dynamic();
+        let _ = creator.call_ok(Call::InitializeForBackup);
+        let _ = creator.call_ok(Call::SetContext {
+            context: SnapshotContext::VSS_CTX_NAS_ROLLBACK.value() | Attributes::TRANSPORTABLE.0,
+        });
+        let _ = creator.call_ok(Call::StartSnapshotSet);
+        let _ = creator.call_ok(Call::AddToSnapshotSet {
+            volume: "P:\\".into(),
+            provider: ProviderId::NULL,
+        });
+        let _ = creator.call_and_wait(Call::DoSnapshotSet);
+        let xml = creator.save_as_xml().unwrap_or_default();
+        let mut importer = vss.dynamic();
+        let _ = importer.call_ok(Call::InitializeForBackupFrom { bcd: xml });
+        let _ = importer.import_snapshots();
+        drop((creator, importer));
+        vss.take_trace()
+    })
+}
+
 /// Explores the run that exposes `bug`, with it planted or not.
 fn explore(bug: PlantedBug, planted: bool) -> Exploration {
     let bounds = Bounds {
@@ -322,6 +359,12 @@ fn explore(bug: PlantedBug, planted: bool) -> Exploration {
         }
         PlantedBug::RestoreEventsForUnselected | PlantedBug::PostRestoreSkipsLastWriter => {
             backup_then_restore()
+        }
+        PlantedBug::ImportLosesCopies => {
+            return importing_explorer(with)
+                .bounds(bounds)
+                .judge(Judge::Engine)
+                .run();
         }
         PlantedBug::SecondSetInCreation => two_requesters(),
         PlantedBug::StatusForgetsFailure => reading_status(FaultCatalogue::standard()),

@@ -177,16 +177,7 @@ impl Coordinator {
         } else {
             SnapshotSetId::NULL
         };
-        if created && s.context().base.is_auto_release() {
-            let set = s.set.id();
-            // What is left of its copies on the machine (DeleteSnapshots may have taken some).
-            let count = self.release_auto_copies(session);
-            self.record(TraceEvent::SnapshotsDeleted {
-                session,
-                set,
-                count,
-            });
-        }
+        self.release_auto_copies(session);
         let mut recipients = self.shutdown_recipients(session);
         while !recipients.is_empty() {
             let pick = if recipients.len() > 1 {

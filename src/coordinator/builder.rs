@@ -108,11 +108,13 @@ pub enum PlantedBug {
     RestoreEventsForUnselected,
     /// PostRestore skips the last writer that received PreRestore (restore, R83).
     PostRestoreSkipsLastWriter,
+    /// `ImportSnapshots` reports success but brings no copy onto the machine (store, R97).
+    ImportLosesCopies,
 }
 
 impl PlantedBug {
     /// Every planted bug.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::CompletionRecordedTwice,
         Self::PrepareSkipsLastWriter,
         Self::FreezeIgnoresLevels,
@@ -133,6 +135,7 @@ impl PlantedBug {
         Self::DocumentWritableAnywhere,
         Self::RestoreEventsForUnselected,
         Self::PostRestoreSkipsLastWriter,
+        Self::ImportLosesCopies,
     ];
 
     /// The oracle rule family that must catch it (as `trace::oracle::families` names them).
@@ -149,7 +152,7 @@ impl PlantedBug {
             | Self::LostOperationFinishes => "shutdown",
             Self::StatusForgetsFailure | Self::StatusForgetsMachine => "states",
             Self::FreezeWindowLate => "timers",
-            Self::QuerySeesEveryContext => "store",
+            Self::QuerySeesEveryContext | Self::ImportLosesCopies => "store",
             Self::SecondSetInCreation => "serialization",
             Self::QueriesOutsideWindow | Self::DocumentWritableAnywhere => "queries",
             Self::RestoreEventsForUnselected | Self::PostRestoreSkipsLastWriter => "restore",
@@ -175,6 +178,7 @@ impl PlantedBug {
             Self::StatusForgetsFailure => Rule::T2,
             Self::StatusForgetsMachine => Rule::R30,
             Self::QuerySeesEveryContext => Rule::R34,
+            Self::ImportLosesCopies => Rule::R97,
             Self::FreezeWindowLate => Rule::R99,
             Self::SecondSetInCreation => Rule::R15,
             Self::QueriesOutsideWindow => Rule::R68,

@@ -194,6 +194,7 @@ impl Coordinator {
                 .check_unexpose(session, *snapshot)
                 .map(Checked::Unexpose),
             Call::BreakSnapshotSet { set } => self.check_break(session, *set).map(Checked::Break),
+            Call::ImportSnapshots => self.check_import(session).map(|()| Checked::Plain),
             Call::IsVolumeSupported { provider, volume } => {
                 let known = self.known_volume(volume)?;
                 // A VHD inside a VHD is answered with the HRESULT (VShadow's `-isup` expects
@@ -443,6 +444,9 @@ impl Coordinator {
             }
             Call::SnapshotProperties { snapshot } => {
                 return Reply::Properties(self.properties(session, snapshot));
+            }
+            Call::ImportSnapshots => {
+                return Reply::Async(self.start_op(session, AsyncKind::ImportSnapshots));
             }
             // Answered in `dispatch_call`, once the providers were asked or the copies found.
             Call::IsVolumeSupported { .. }

@@ -24,7 +24,10 @@ impl Coordinator {
                 .map(|copy| SavedCopy {
                     properties: copy.properties.clone(),
                     context: copy.context.raw(),
-                    volume: self.volume_name(copy.volume).to_owned(),
+                    volume: copy.volume.map_or_else(
+                        || copy.properties.original_volume.clone(),
+                        |v| self.volume_name(v).to_owned(),
+                    ),
                     diff_bytes: copy.diff_bytes,
                 })
                 .collect(),
@@ -75,17 +78,23 @@ impl Coordinator {
             }
         }
         for saved in &state.shadow_copies {
-            let (Ok(volume), Ok(context)) = (
-                self.known_volume(&saved.volume),
-                Context::from_raw(saved.context),
-            ) else {
+            let Ok(context) = Context::from_raw(saved.context) else {
                 continue;
+            };
+            // A copy imported from another machine copies none of this one's volumes.
+            let imported = crate::vocab::Attributes(saved.properties.attributes)
+                .contains(crate::vocab::Attributes::IMPORTED);
+            let volume = match self.known_volume(&saved.volume) {
+                Ok(volume) => Some(volume),
+                Err(_) if imported => None,
+                Err(_) => continue,
             };
             self.record(TraceEvent::ShadowCopyCarried {
                 snapshot: saved.properties.snapshot_id,
                 set: saved.properties.snapshot_set_id,
                 context: saved.context,
-                volume: self.volume_name(volume).to_owned(),
+                volume: volume
+                    .map_or_else(|| saved.volume.clone(), |v| self.volume_name(v).to_owned()),
                 in_storage: saved.diff_bytes > 0,
             });
             self.store.push(StoredCopy {

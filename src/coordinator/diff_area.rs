@@ -91,7 +91,7 @@ impl Coordinator {
         let has_copies = self
             .store
             .iter()
-            .any(|c| c.volume == volume && c.diff_bytes > 0);
+            .any(|c| c.volume == Some(volume) && c.diff_bytes > 0);
         let associated = self.has_association(volume);
         if self.volumes[volume as usize].storage_on != on && associated {
             return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);

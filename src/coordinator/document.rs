@@ -74,11 +74,17 @@ impl Coordinator {
             }
             writer.components.push(component);
         }
+        let description = s.transport.as_deref().cloned();
         BackupComponentsDocument {
             backup_state: s.backup_state(),
-            snapshot_set_id: (!matches!(s.set, SetState::None)).then(|| s.set.id()),
+            snapshot_set_id: if matches!(s.set, SetState::None) {
+                description.as_ref().map(|d| d.snapshot_set_id)
+            } else {
+                Some(s.set.id())
+            },
             writers,
             restore_type: None,
+            snapshot_set_description: description,
         }
     }
 }

@@ -115,6 +115,8 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         | Call::UnexposeSnapshot { .. }
         | Call::BreakSnapshotSet { .. }
         | Call::SaveAsXml => Ok(()),
+        // The rest of its state rules are the coordinator's (`check_import`).
+        Call::ImportSnapshots => no_pending(session),
         Call::GatherWriterStatus => {
             require(session.metadata.gathered())?;
             no_pending(session)

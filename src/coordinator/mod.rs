@@ -47,6 +47,7 @@ mod service;
 mod session;
 mod store;
 mod timers;
+mod transport;
 mod volumes;
 
 pub use builder::{Builder, Limits, PlantedBug};
@@ -103,6 +104,8 @@ pub struct Coordinator {
     wall_clock_epoch_ms: i64,
     /// The shadow copies on the machine (R104), oldest first.
     store: Vec<store::StoredCopy>,
+    /// The transportable sets created here (R97): what an import on this machine checks.
+    transported: Vec<transport::TransportedSet>,
     /// Per writer: the state and last error the last operation that touched it left it in,
     /// machine-wide (R30): what a requester that has not involved the writer reports.
     writer_status: Vec<WriterStatusNow>,
@@ -179,6 +182,7 @@ impl Coordinator {
             shadow_copies: 0,
             writer_status: Vec::with_capacity(builder.writers.len()),
             store: Vec::new(),
+            transported: Vec::new(),
             os: builder.os,
             machine_name: builder.machine_name,
             wall_clock_epoch_ms: builder.wall_clock_epoch_ms,

@@ -28,6 +28,8 @@ const BACKUP_COMPLETE: &[StageSpec] = &[StageSpec::Writers(WriterEvent::BackupCo
 const GATHER_STATUS: &[StageSpec] = &[];
 const PRE_RESTORE: &[StageSpec] = &[StageSpec::Writers(WriterEvent::PreRestore)];
 const POST_RESTORE: &[StageSpec] = &[StageSpec::Writers(WriterEvent::PostRestore)];
+/// R97: no writer and no provider call the simulator models; the import is done as it ends.
+const IMPORT_SNAPSHOTS: &[StageSpec] = &[];
 
 /// R45: `DoSnapshotSet`'s internal order.
 pub(crate) const DO_SNAPSHOT_SET: &[StageSpec] = &[
@@ -110,6 +112,7 @@ impl AsyncOp {
             AsyncKind::BackupComplete => BACKUP_COMPLETE,
             AsyncKind::PreRestore => PRE_RESTORE,
             AsyncKind::PostRestore => POST_RESTORE,
+            AsyncKind::ImportSnapshots => IMPORT_SNAPSHOTS,
         }
     }
 }

@@ -30,6 +30,7 @@ impl Coordinator {
                     _ => Hresult::VSS_S_ASYNC_FINISHED,
                 }
             }
+            AsyncKind::ImportSnapshots => self.import_set(session),
             AsyncKind::GatherWriterMetadata
             | AsyncKind::BackupComplete
             | AsyncKind::PreRestore
@@ -50,8 +51,9 @@ impl Coordinator {
                     .collect();
             }
             AsyncKind::GatherWriterMetadata => s.metadata = Metadata::Failed(status),
-            // Its result is the status list itself (`Session::status`).
-            AsyncKind::GatherWriterStatus => {}
+            // Its result is the status list itself (`Session::status`); an import's is the
+            // copies on the machine.
+            AsyncKind::GatherWriterStatus | AsyncKind::ImportSnapshots => {}
             AsyncKind::PrepareForBackup | AsyncKind::DoSnapshotSet | AsyncKind::BackupComplete => {
                 let phase = s.phase().after(kind, status);
                 s.backup = s.backup.with_phase(phase);

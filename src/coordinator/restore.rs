@@ -272,6 +272,9 @@ impl Coordinator {
     /// components become the object's, as if it had called `SetBackupState` and `AddComponent`.
     fn load_backup_document(&mut self, session: SessionNo, doc: &BackupComponentsDocument) {
         self.sessions[session.0 as usize].backup_state = Some(doc.backup_state);
+        self.sessions[session.0 as usize].loaded_document = true;
+        self.sessions[session.0 as usize].transport =
+            doc.snapshot_set_description.clone().map(Box::new);
         for entry in &doc.writers {
             for component in &entry.components {
                 let key = entry.key(component);

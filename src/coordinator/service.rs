@@ -93,16 +93,7 @@ impl Coordinator {
         // Only a writer's own timeout Abort survives: it comes from the writer, not VSS.
         self.queued
             .retain(|q| q.session != session || q.own_timeout);
-        let s = &self.sessions[session.0 as usize];
-        if matches!(s.set, SetState::Created(_)) && s.context().base.is_auto_release() {
-            let set = s.set.id();
-            let count = self.release_auto_copies(session);
-            self.record(TraceEvent::SnapshotsDeleted {
-                session,
-                set,
-                count,
-            });
-        }
+        self.release_auto_copies(session);
         let s = &mut self.sessions[session.0 as usize];
         s.life = Life::Lost {
             code,

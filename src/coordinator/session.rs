@@ -115,7 +115,8 @@ impl Phase {
             AsyncKind::GatherWriterMetadata
             | AsyncKind::GatherWriterStatus
             | AsyncKind::PreRestore
-            | AsyncKind::PostRestore => self,
+            | AsyncKind::PostRestore
+            | AsyncKind::ImportSnapshots => self,
         }
     }
 }
@@ -427,6 +428,14 @@ pub(crate) struct Session {
     /// the writers wrote into it since (R78–R83).
     pub(crate) restore_doc: Option<Box<crate::vocab::BackupComponentsDocument>>,
     pub(crate) restore: RestorePhase,
+    /// A transportable set's description (R97): the one its transportable `DoSnapshotSet`
+    /// made, or the one `InitializeForBackup(bstrXML)` loaded for `ImportSnapshots`.
+    pub(crate) transport: Option<Box<crate::vocab::SnapshotSetDescription>>,
+    /// `ImportSnapshots` brought the described set's copies onto the machine: they are this
+    /// requester's (its release removes the auto-release ones, R104).
+    pub(crate) imported: bool,
+    /// `InitializeForBackup(bstrXML)` loaded a saved document.
+    pub(crate) loaded_document: bool,
 }
 
 /// The components `AddComponent` added to a session, each once, in the order added: their
@@ -508,6 +517,9 @@ impl Session {
             backup_options: Vec::new(),
             restore_doc: None,
             restore: RestorePhase::NotStarted,
+            transport: None,
+            imported: false,
+            loaded_document: false,
         }
     }
 

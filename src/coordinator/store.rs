@@ -18,8 +18,8 @@ pub(crate) struct StoredCopy {
     pub(crate) context: Context,
     /// The requester whose set it belongs to (its release removes an auto-release copy).
     pub(crate) session: SessionNo,
-    /// The machine volume it copies.
-    pub(crate) volume: u32,
+    /// The machine volume it copies (an imported copy of another machine's volume: none).
+    pub(crate) volume: Option<u32>,
     /// The shadow storage its diff area takes (R103): the system provider's copies only;
     /// other providers keep their copies elsewhere (0).
     pub(crate) diff_bytes: u64,
@@ -82,7 +82,7 @@ impl Coordinator {
                 },
                 context,
                 session,
-                volume: record.volume,
+                volume: Some(record.volume),
                 diff_bytes: if self.is_system_provider(record.provider) {
                     machine_volume.spec.initial_diff_area()
                 } else {
@@ -90,21 +90,23 @@ impl Coordinator {
                 },
             });
         }
+        if context.modifiers.contains(Attributes::TRANSPORTABLE) {
+            // Not surfaced here: described in the document, for ImportSnapshots (R97).
+            self.describe_transported_set(session, created);
+            return;
+        }
         for copy in created {
+            let volume = copy.volume.unwrap_or_default();
             // The new copy's diff area needs room: older copies of the volume may go (R103).
             if copy.diff_bytes > 0 {
-                self.make_room(
-                    copy.volume,
-                    copy.diff_bytes,
-                    context.base.is_client_accessible(),
-                );
+                self.make_room(volume, copy.diff_bytes, context.base.is_client_accessible());
             }
             self.record(TraceEvent::ShadowCopyCreated {
                 session,
                 snapshot: copy.properties.snapshot_id,
                 set: copy.properties.snapshot_set_id,
                 context: context.raw(),
-                volume: self.volume_name(copy.volume).to_owned(),
+                volume: self.volume_name(volume).to_owned(),
                 in_storage: copy.diff_bytes > 0,
             });
             self.store.push(copy);
@@ -126,6 +128,13 @@ impl Coordinator {
         }
         if self.is_system_provider(provider) {
             bits = bits.union(Attributes::DIFFERENTIAL);
+        }
+        let hardware = self.providers.get(provider.0 as usize).is_some_and(|p| {
+            p.properties.provider_type == crate::vocab::ProviderType::VSS_PROV_HARDWARE
+        });
+        if hardware {
+            // "This attribute is automatically set for hardware providers."
+            bits = bits.union(Attributes::HARDWARE_ASSISTED);
         }
         if context.base.involves_writers()
             && !context.modifiers.contains(Attributes::NO_AUTORECOVERY)
@@ -154,13 +163,45 @@ impl Coordinator {
             .find(|copy| copy.properties.snapshot_id == snapshot && copy.seen_from(viewer))
     }
 
-    /// `session` is released: its auto-release copies go (R32, R104); persistent ones stay.
-    /// Returns how many went.
-    pub(crate) fn release_auto_copies(&mut self, session: SessionNo) -> u32 {
-        let before = self.store.len();
-        self.store
-            .retain(|copy| copy.session != session || !copy.context.base.is_auto_release());
-        super::index_u32(before - self.store.len())
+    /// `session` is released (or lost its service): the auto-release copies of the set it
+    /// created, and of the set it imported, go (R32, R104); persistent ones stay. Each set's
+    /// deletion is recorded with what was left of its copies (DeleteSnapshots may have taken
+    /// some).
+    pub(crate) fn release_auto_copies(&mut self, session: SessionNo) {
+        let s = &self.sessions[session.0 as usize];
+        let mut sets = Vec::with_capacity(2);
+        if matches!(s.set, super::session::SetState::Created(_))
+            && s.context().base.is_auto_release()
+        {
+            sets.push(s.set.id());
+        }
+        if s.imported {
+            if let Some(description) = &s.transport {
+                let set = description.snapshot_set_id;
+                let auto = self.store.iter().any(|c| {
+                    c.session == session
+                        && c.properties.snapshot_set_id == set
+                        && c.context.base.is_auto_release()
+                });
+                if auto {
+                    sets.push(set);
+                }
+            }
+        }
+        for set in sets {
+            let before = self.store.len();
+            self.store.retain(|copy| {
+                copy.session != session
+                    || copy.properties.snapshot_set_id != set
+                    || !copy.context.base.is_auto_release()
+            });
+            let count = super::index_u32(before - self.store.len());
+            self.record(TraceEvent::SnapshotsDeleted {
+                session,
+                set,
+                count,
+            });
+        }
     }
 
     /// `Query` by `session` (R34, R107): the completed copies its context sees, oldest first.

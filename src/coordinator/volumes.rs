@@ -260,7 +260,7 @@ impl Coordinator {
         let stored = self
             .store
             .iter()
-            .filter(|c| c.volume == volume && c.diff_bytes > 0)
+            .filter(|c| c.volume == Some(volume) && c.diff_bytes > 0)
             .count();
         let pending: usize = self
             .sessions
@@ -320,7 +320,7 @@ impl Coordinator {
             || self
                 .store
                 .iter()
-                .any(|c| c.volume == volume && c.diff_bytes > 0)
+                .any(|c| c.volume == Some(volume) && c.diff_bytes > 0)
     }
 
     /// Shadow storage `volume`'s copies use now (for `diff_area`).
@@ -366,7 +366,7 @@ impl Coordinator {
     fn storage_used(&self, volume: u32) -> u64 {
         self.store
             .iter()
-            .filter(|c| c.volume == volume)
+            .filter(|c| c.volume == Some(volume))
             .map(|c| c.diff_bytes)
             .fold(0, u64::saturating_add)
     }
@@ -389,7 +389,7 @@ impl Coordinator {
             let mut count = self
                 .store
                 .iter()
-                .filter(|c| c.volume == volume && is_client(c))
+                .filter(|c| c.volume == Some(volume) && is_client(c))
                 .count();
             while count >= max
                 && self
@@ -412,7 +412,7 @@ impl Coordinator {
         let at = self
             .store
             .iter()
-            .position(|c| c.volume == volume && which(c))?;
+            .position(|c| c.volume == Some(volume) && which(c))?;
         let copy = self.store.remove(at);
         self.record(TraceEvent::ShadowCopyPurged {
             snapshot: copy.properties.snapshot_id,
@@ -429,7 +429,7 @@ impl Coordinator {
             .store
             .iter_mut()
             .rev()
-            .find(|c| c.volume == volume && c.diff_bytes > 0)
+            .find(|c| c.volume == Some(volume) && c.diff_bytes > 0)
         else {
             return Ok(0);
         };

@@ -103,6 +103,24 @@ impl DynBackupComponents {
         }
     }
 
+    /// `ImportSnapshots` and wait (R97): `Ok` with `VSS_S_ASYNC_FINISHED` when every described
+    /// copy came onto the machine, `VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED` when some did;
+    /// `VSS_E_NO_SNAPSHOTS_IMPORTED` when none did, or the call's refusal.
+    pub fn import_snapshots(&mut self) -> Result<Hresult, AsyncError> {
+        let Reply::Async(op) = self.call(Call::ImportSnapshots)? else {
+            return Err(AsyncError::Failed(Hresult::VSS_E_UNEXPECTED));
+        };
+        match self.call(Call::Wait {
+            op,
+            timeout_ms: None,
+        })? {
+            Reply::Status(status) if status.is_success() => Ok(status),
+            Reply::Status(status) => Err(AsyncError::Failed(status)),
+            Reply::BoundReached(bound) => Err(AsyncError::BoundReached(bound)),
+            _ => Err(AsyncError::Failed(Hresult::VSS_E_UNEXPECTED)),
+        }
+    }
+
     /// `GatherWriterStatus`, wait, then every `GetWriterStatus` row (R28–R30).
     pub fn writer_status(&mut self) -> Result<Vec<WriterStatus>, AsyncError> {
         self.call_and_wait(Call::GatherWriterStatus)?;

@@ -36,6 +36,7 @@
 //! | `PostRestore` | `post_restore` | `Call::PostRestore` |
 //! | `SetBackupOptions` | – | `Call::SetBackupOptions` |
 //! | `ExposeSnapshot`, `UnexposeSnapshot`, `BreakSnapshotSet` | – | `Call::ExposeSnapshot`, `Call::UnexposeSnapshot`, `Call::BreakSnapshotSet` |
+//! | `ImportSnapshots` | – | `import_snapshots`, `Call::ImportSnapshots` |
 //! | `Release` | drop, `release` | drop, `Call::Release` |
 //! | (process dies) | `crash` | `Call::Crash` |
 

@@ -500,6 +500,13 @@ impl<'a> Interpreter<'a> {
                     .or_else(|| self.saved_bcd.clone())
                     .unwrap_or_default(),
             },
+            Step::InitializeForBackupFrom { bcd } => Call::InitializeForBackupFrom {
+                bcd: bcd
+                    .clone()
+                    .or_else(|| self.saved_bcd.clone())
+                    .unwrap_or_default(),
+            },
+            Step::ImportSnapshots => Call::ImportSnapshots,
             Step::SetSelectedForRestore {
                 component,
                 selected,

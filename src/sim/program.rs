@@ -181,6 +181,14 @@ pub enum Step {
         /// The Backup Components Document's XML.
         bcd: Option<String>,
     },
+    /// `InitializeForBackup(bstrXML)` (R4, R113) with `bcd`, or with the document the run's
+    /// last `SaveAsXml` kept: what an importer of a transportable set does first.
+    InitializeForBackupFrom {
+        /// The Backup Components Document's XML.
+        bcd: Option<String>,
+    },
+    /// `ImportSnapshots` (R97): imports the set the loaded document describes.
+    ImportSnapshots,
     /// `SetSelectedForRestore(…, true)` for every component of the restore document
     /// (`GetWriterComponents`, R80), each named by class; the first failure
     /// (`VSS_E_OBJECT_NOT_FOUND` for a component whose writer is not running, the others still

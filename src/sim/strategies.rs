@@ -888,6 +888,8 @@ fn any_step() -> impl Strategy<Value = Step> {
         2 => Just(Step::AbortBackup),
         1 => Just(Step::SaveAsXml),
         2 => Just(Step::InitializeForRestore { bcd: None }),
+        1 => Just(Step::InitializeForBackupFrom { bcd: None }),
+        1 => Just(Step::ImportSnapshots),
         2 => Just(Step::SelectAllForRestore),
         1 => vec(writer(), 0..=2).prop_map(|writers| Step::SelectForRestore { writers }),
         1 => (component(), proptest::bool::ANY).prop_map(|(component, selected)| {

@@ -22,6 +22,10 @@ pub struct BackupComponentsDocument {
     pub writers: Vec<WriterComponents>,
     /// `SetRestoreState` (restore only; `None` until a requester set it).
     pub restore_type: Option<RestoreType>,
+    /// A transportable set's description (R97): what `ImportSnapshots` imports. A
+    /// non-transportable set's document has none.
+    #[serde(default)]
+    pub snapshot_set_description: Option<super::SnapshotSetDescription>,
 }
 
 /// One writer's entry in the BCD (`IVssWriterComponentsExt`).

@@ -102,6 +102,8 @@ pub enum AsyncKind {
     PreRestore,
     /// `PostRestore` (R83).
     PostRestore,
+    /// `ImportSnapshots` (R97): a transportable set's copies come onto this machine.
+    ImportSnapshots,
 }
 
 /// One requester call, with its arguments.
@@ -211,6 +213,9 @@ pub enum Call {
         /// The set.
         set: SnapshotSetId,
     },
+    /// `ImportSnapshots` (R97): imports the transportable set the document given to
+    /// `InitializeForBackup(bstrXML)` describes; answers with an `IVssAsync` (R35).
+    ImportSnapshots,
     /// `GetSnapshotProperties` (R24).
     SnapshotProperties {
         /// The shadow copy.
@@ -422,6 +427,7 @@ impl Call {
             Self::ExposeSnapshot { .. } => "ExposeSnapshot",
             Self::UnexposeSnapshot { .. } => "UnexposeSnapshot",
             Self::BreakSnapshotSet { .. } => "BreakSnapshotSet",
+            Self::ImportSnapshots => "ImportSnapshots",
             Self::SetBackupSucceeded { .. } => "SetBackupSucceeded",
             Self::SetPreviousBackupStamp { .. } => "SetPreviousBackupStamp",
             Self::BackupComplete => "BackupComplete",

@@ -158,6 +158,9 @@ hresults! {
     VSS_E_WRITERERROR_RECOVERY_FAILED = 0x8004_23F5;
     /// Writer error: component-level failures, through `SetWriterFailureEx` only (T3).
     VSS_E_WRITERERROR_PARTIAL_FAILURE = 0x8004_2336;
+    /// The Backup Components Document is for a non-transportable shadow copy set: only a
+    /// transportable set's document can be imported (R97).
+    VSS_E_NONTRANSPORTABLE_BCD = 0x8004_23FD;
     /// A disk id could not be reverted.
     VSS_E_CANNOT_REVERT_DISKID = 0x8004_23FE;
     /// No writer status is available (T3; set by VSS as `hrFailure`).

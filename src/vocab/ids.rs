@@ -94,6 +94,8 @@ pub enum IdKind {
     WriterInstance = 3,
     /// A volume GUID ([`Volume::guid`](crate::vocab::Volume::guid)).
     Volume = 4,
+    /// A shadow copy LUN's disk signature (a transportable set's description, R97).
+    Lun = 5,
 }
 
 /// Mints a deterministic, valid (version 8, RFC 4122 variant) UUID for the `counter`-th id of

@@ -20,6 +20,7 @@ mod provider_step;
 mod restore;
 pub mod rules;
 mod snapshot_state;
+mod transport;
 mod volume;
 mod wait;
 mod writer_kind;
@@ -59,6 +60,7 @@ pub use restore::{
 };
 pub use rules::Rule;
 pub use snapshot_state::{civil_time, vss_timestamp, SnapshotState, DEFAULT_WALL_CLOCK_EPOCH_MS};
+pub use transport::{LunMapping, SnapshotDescription, SnapshotSetDescription};
 pub use volume::{
     expand_environment, path_is_under, same_path, volume_guid_path, FileSystem, ShadowStorage,
     Volume, DEFAULT_ENVIRONMENT, DEFAULT_MAX_CLIENT_ACCESSIBLE_COPIES, DEFAULT_VOLUME_BYTES,

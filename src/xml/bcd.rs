@@ -18,7 +18,22 @@
 //!       <RESTORE_SUBCOMPONENT logicalPath componentName repair/>*
 //!       <RESTORE_TARGET path filespec recursive [alternatePath]/>*        (AddNewTarget)
 //!       <DIRECTED_TARGET path filespec sourceRanges targetPath targetFilespec targetRanges/>*
+//!   <SNAPSHOT_SET_DESCRIPTION snapshotSetId [context]>?            (transportable sets only)
+//!     <SNAPSHOT_DESCRIPTION snapshotId [providerId] [snapshotAttributes] [originatingMachine]
+//!                           [serviceMachine] [originalVolumeName] [timestamp]>*
+//!       <LUN_MAPPING>*
+//!         <SOURCE_LUN><LUN_INFORMATION diskSignature/></SOURCE_LUN>
+//!         <DESTINATION_LUN><LUN_INFORMATION diskSignature/></DESTINATION_LUN>
 //! ```
+//!
+//! **The transportable set's description** (R97) has no published schema. The names
+//! `SNAPSHOT_SET_DESCRIPTION`/`snapshotSetId`, `SNAPSHOT_DESCRIPTION`/`snapshotId`,
+//! `LUN_MAPPING`, `DESTINATION_LUN` and `LUN_INFORMATION`/`diskSignature` are observed (a public
+//! tool that parses the documents `vshadow -t` saves on Windows reads them); the set
+//! description's place as the root's last child, `SOURCE_LUN` and every other attribute name
+//! are the simulator's own. Loading is therefore lenient inside it: the observed names are
+//! required, the simulator's are read when present, anything else is kept — the element is
+//! saved again exactly as it was loaded.
 //!
 //! Observed in the BCDs DiskShadow saved on a Windows Server 2012 machine
 //! (`tests/fixtures/windows/`): the root's attributes but `restoreType`, `WRITER_COMPONENTS`,
@@ -38,9 +53,10 @@ use super::read::{self, Element, XmlError};
 use super::{guid, word_of, Emitter};
 use crate::vocab::{
     BackupComponent, BackupComponentsDocument, BackupSchema, BackupState, BackupType,
-    ComponentType, DifferencedFiles, DirectedTarget, FileDescriptor, FileRestoreStatus,
-    PartialFile, RestoreSubcomponent, RestoreTarget, RestoreType, SnapshotSetId, WriterClassId,
-    WriterComponents, WriterInstanceId,
+    ComponentType, DifferencedFiles, DirectedTarget, FileDescriptor, FileRestoreStatus, LunMapping,
+    PartialFile, ProviderId, RestoreSubcomponent, RestoreTarget, RestoreType, SnapshotDescription,
+    SnapshotId, SnapshotSetDescription, SnapshotSetId, WriterClassId, WriterComponents,
+    WriterInstanceId,
 };
 
 /// The namespace of a BCD's root.
@@ -115,8 +131,65 @@ pub fn save(document: &BackupComponentsDocument) -> String {
         }
         out.end("WRITER_COMPONENTS");
     }
+    if let Some(description) = &document.snapshot_set_description {
+        save_description(&mut out, description);
+    }
     out.end("BACKUP_COMPONENTS");
     out.finish()
+}
+
+/// `SNAPSHOT_SET_DESCRIPTION`: as loaded, or as the simulator writes it.
+fn save_description(out: &mut Emitter, description: &SnapshotSetDescription) {
+    if let Some(markup) = &description.verbatim {
+        out.raw(markup);
+        return;
+    }
+    out.start("SNAPSHOT_SET_DESCRIPTION");
+    out.attr("snapshotSetId", &guid(description.snapshot_set_id.0));
+    out.attr_opt(
+        "context",
+        description.context.map(|c| c.to_string()).as_deref(),
+    );
+    for snapshot in &description.snapshots {
+        out.start("SNAPSHOT_DESCRIPTION");
+        out.attr("snapshotId", &guid(snapshot.snapshot_id.0));
+        out.attr_opt(
+            "providerId",
+            snapshot.provider_id.map(|p| guid(p.0)).as_deref(),
+        );
+        out.attr_opt(
+            "snapshotAttributes",
+            snapshot.attributes.map(|a| a.to_string()).as_deref(),
+        );
+        out.attr_opt(
+            "originatingMachine",
+            snapshot.originating_machine.as_deref(),
+        );
+        out.attr_opt("serviceMachine", snapshot.service_machine.as_deref());
+        out.attr_opt("originalVolumeName", snapshot.original_volume.as_deref());
+        out.attr_opt(
+            "timestamp",
+            snapshot.timestamp.map(|t| t.to_string()).as_deref(),
+        );
+        for lun in &snapshot.luns {
+            out.start("LUN_MAPPING");
+            for (element, signature) in [
+                ("SOURCE_LUN", lun.source),
+                ("DESTINATION_LUN", lun.destination),
+            ] {
+                if let Some(signature) = signature {
+                    out.start(element);
+                    out.start("LUN_INFORMATION");
+                    out.attr("diskSignature", &guid(signature));
+                    out.end("LUN_INFORMATION");
+                    out.end(element);
+                }
+            }
+            out.end("LUN_MAPPING");
+        }
+        out.end("SNAPSHOT_DESCRIPTION");
+    }
+    out.end("SNAPSHOT_SET_DESCRIPTION");
 }
 
 fn save_component(out: &mut Emitter, component: &BackupComponent) {
@@ -261,15 +334,98 @@ pub fn load(text: &str) -> Result<BackupComponentsDocument, XmlError> {
     let children = root.children()?;
     root.done()?;
     let mut writers = Vec::new();
+    let mut snapshot_set_description = None;
     for child in children {
-        writers.push(load_writer(text, child)?);
+        if child.tag_name().name() == "SNAPSHOT_SET_DESCRIPTION" {
+            if snapshot_set_description.is_some() {
+                return Err(XmlError::at(
+                    child,
+                    "a second <SNAPSHOT_SET_DESCRIPTION>; a document describes one set",
+                ));
+            }
+            snapshot_set_description = Some(load_description(text, child)?);
+        } else {
+            writers.push(load_writer(text, child)?);
+        }
     }
     Ok(BackupComponentsDocument {
         backup_state,
         snapshot_set_id,
         writers,
         restore_type,
+        snapshot_set_description,
     })
+}
+
+/// `SNAPSHOT_SET_DESCRIPTION`, leniently (see the module's notes): the ids it must have, the
+/// simulator's attributes where present, and the markup to save again.
+fn load_description(
+    text: &str,
+    node: roxmltree::Node<'_, '_>,
+) -> Result<SnapshotSetDescription, XmlError> {
+    let mut set = Element::expect(node, "SNAPSHOT_SET_DESCRIPTION")?;
+    let context = match set.optional("context") {
+        Some(_) => Some(set.number("context", None)?),
+        None => None,
+    };
+    let mut description =
+        SnapshotSetDescription::new(SnapshotSetId(set.guid("snapshotSetId")?), context);
+    for node in node
+        .descendants()
+        .filter(|n| n.has_tag_name("SNAPSHOT_DESCRIPTION"))
+    {
+        let mut e = Element::expect(node, "SNAPSHOT_DESCRIPTION")?;
+        let mut snapshot = SnapshotDescription::new(SnapshotId(e.guid("snapshotId")?));
+        snapshot.provider_id = match e.optional("providerId") {
+            Some(_) => Some(ProviderId(e.guid("providerId")?)),
+            None => None,
+        };
+        snapshot.attributes = match e.optional("snapshotAttributes") {
+            Some(_) => Some(e.number("snapshotAttributes", None)?),
+            None => None,
+        };
+        snapshot.originating_machine = e.optional("originatingMachine").map(str::to_owned);
+        snapshot.service_machine = e.optional("serviceMachine").map(str::to_owned);
+        snapshot.original_volume = e.optional("originalVolumeName").map(str::to_owned);
+        snapshot.timestamp = match e.optional("timestamp") {
+            Some(stamp) => Some(stamp.parse().map_err(|_| {
+                XmlError::at(
+                    node,
+                    format!("<SNAPSHOT_DESCRIPTION> timestamp={stamp:?} is not a VSS_TIMESTAMP"),
+                )
+            })?),
+            None => None,
+        };
+        for mapping in node.descendants().filter(|n| n.has_tag_name("LUN_MAPPING")) {
+            snapshot.luns.push(LunMapping {
+                source: lun_signature(mapping, "SOURCE_LUN")?,
+                destination: lun_signature(mapping, "DESTINATION_LUN")?,
+            });
+        }
+        description.snapshots.push(snapshot);
+    }
+    description.verbatim = Some(text[node.range()].to_owned());
+    Ok(description)
+}
+
+/// The disk signature of `mapping`'s `side` LUN, if it has one.
+fn lun_signature(
+    mapping: roxmltree::Node<'_, '_>,
+    side: &str,
+) -> Result<Option<uuid::Uuid>, XmlError> {
+    let Some(info) = mapping
+        .children()
+        .filter(|n| n.has_tag_name(side))
+        .flat_map(|n| n.descendants())
+        .find(|n| n.has_tag_name("LUN_INFORMATION"))
+    else {
+        return Ok(None);
+    };
+    let mut e = Element::expect(info, "LUN_INFORMATION")?;
+    match e.optional("diskSignature") {
+        Some(_) => e.guid("diskSignature").map(Some),
+        None => Ok(None),
+    }
 }
 
 fn load_writer(text: &str, node: roxmltree::Node<'_, '_>) -> Result<WriterComponents, XmlError> {

@@ -98,6 +98,12 @@ impl Emitter {
         }
     }
 
+    /// Markup written as it is (an element a loaded document held, saved unchanged).
+    pub(crate) fn raw(&mut self, markup: &str) {
+        self.finish_tag();
+        self.out.push_str(markup);
+    }
+
     /// The document.
     pub(crate) fn finish(mut self) -> String {
         self.finish_tag();

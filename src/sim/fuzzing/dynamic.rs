@@ -94,6 +94,8 @@ fn decode_providers(input: &mut Input<'_>) -> Vec<ProviderSpec> {
             name: Some("FuzzProvider".into()),
             volumes: Some(vec!["D:\\".into()]),
             results: BTreeMap::from([(step, result)]),
+            // It transports, so transportable sets and their import get run (R97).
+            transportable: true,
             ..ProviderSpec::default()
         });
     }
@@ -114,7 +116,7 @@ pub(super) fn decode_program(input: &mut Input<'_>, writers: usize) -> Vec<Progr
 /// Decodes one opcode (and its arguments) onto `program`: 0 a sleep, 1 a prefix of the
 /// canonical backup (R40) by one requester, 2.. one step.
 pub(super) fn decode_op(input: &mut Input<'_>, program: &mut Vec<ProgramStep>, writers: usize) {
-    const STEPS: u8 = 42;
+    const STEPS: u8 = 44;
     let opcode = input.byte() % (2 + STEPS);
     match opcode {
         0 => program.push(ProgramStep::new(Step::Sleep {
@@ -179,6 +181,11 @@ pub(super) fn decode_step(step: u8, input: &mut Input<'_>, writers: usize) -> St
         0..=11 => decode_setup_step(step, input),
         12..=32 => decode_backup_step(step, input, writers),
         41 => Step::SelectComponentsInSet,
+        // A transportable set's import (R97): the document mostly the one the run saved.
+        42 => Step::InitializeForBackupFrom {
+            bcd: (input.byte() % 8 == 0).then(|| "<BACKUP_COMPONENTS/>".to_owned()),
+        },
+        43 => Step::ImportSnapshots,
         _ => decode_restore_step(step, input, writers),
     }
 }

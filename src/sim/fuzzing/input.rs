@@ -92,7 +92,18 @@ pub(super) const WAIT_TIMEOUTS_MS: [Option<u64>; 9] = [
 /// Raw `SetContext` values: the six contexts (T6), `VSS_CTX_ALL`, attribute bits alone, and an
 /// unknown bit; the decoder also draws arbitrary values.
 #[rustfmt::skip]
-pub(super) const CONTEXTS: [u32; 9] = [0, 0x10, 0x19, 0x09, 0x1D, 0x0D, 0xFFFF_FFFF, 0x0006_0000, 0x08];
+pub(super) const CONTEXTS: [u32; 10] = [
+    0,
+    0x10,
+    0x19,
+    0x09,
+    0x1D,
+    0x0D,
+    0xFFFF_FFFF,
+    0x0006_0000,
+    0x08,
+    0x20, // VSS_CTX_BACKUP | TRANSPORTABLE (R97)
+];
 
 pub(super) const VOLUMES: [&str; 6] = ["C:\\", "C:\\", "D:\\", "E:\\", "C:", ""];
 

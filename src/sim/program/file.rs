@@ -57,6 +57,8 @@ step_names!(
     AbortBackup,
     SaveAsXml,
     InitializeForRestore,
+    InitializeForBackupFrom,
+    ImportSnapshots,
     SelectAllForRestore,
     SelectForRestore,
     SetSelectedForRestore,
@@ -248,6 +250,8 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::AbortBackup => backup_step(call, &mut raw)?,
             N::SaveAsXml
             | N::InitializeForRestore
+            | N::InitializeForBackupFrom
+            | N::ImportSnapshots
             | N::SelectAllForRestore
             | N::SelectForRestore
             | N::SetSelectedForRestore
@@ -405,6 +409,10 @@ fn restore_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
         N::InitializeForRestore => Step::InitializeForRestore {
             bcd: raw.bcd.take(),
         },
+        N::InitializeForBackupFrom => Step::InitializeForBackupFrom {
+            bcd: raw.bcd.take(),
+        },
+        N::ImportSnapshots => Step::ImportSnapshots,
         N::SelectAllForRestore => Step::SelectAllForRestore,
         N::SelectForRestore => Step::SelectForRestore {
             writers: required(raw.writers.take(), call, "writers")?,
@@ -546,6 +554,8 @@ impl StepName {
             Step::AbortBackup => Self::AbortBackup,
             Step::SaveAsXml => Self::SaveAsXml,
             Step::InitializeForRestore { .. } => Self::InitializeForRestore,
+            Step::InitializeForBackupFrom { .. } => Self::InitializeForBackupFrom,
+            Step::ImportSnapshots => Self::ImportSnapshots,
             Step::SelectAllForRestore => Self::SelectAllForRestore,
             Step::SelectForRestore { .. } => Self::SelectForRestore,
             Step::SetSelectedForRestore { .. } => Self::SetSelectedForRestore,
@@ -603,7 +613,9 @@ impl RawStep {
             | Step::SelectForRestore { writers } => {
                 raw.writers = Some(writers.clone());
             }
-            Step::InitializeForRestore { bcd } => raw.bcd.clone_from(bcd),
+            Step::InitializeForRestore { bcd } | Step::InitializeForBackupFrom { bcd } => {
+                raw.bcd.clone_from(bcd);
+            }
             Step::SetSelectedForRestore {
                 component,
                 selected,
@@ -747,6 +759,8 @@ mod tests {
             ProgramStep::new(Step::InitializeForRestore {
                 bcd: Some("<BACKUP_COMPONENTS/>".into()),
             }),
+            ProgramStep::new(Step::InitializeForBackupFrom { bcd: None }),
+            ProgramStep::new(Step::ImportSnapshots),
             ProgramStep::new(Step::SetSelectedForRestore {
                 component: ComponentRef::Named {
                     writer: "W".into(),

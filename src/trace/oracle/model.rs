@@ -276,7 +276,7 @@ impl Session {
             AsyncKind::BackupComplete => Some(&mut self.backup_complete),
             AsyncKind::PreRestore => Some(&mut self.pre_restore),
             AsyncKind::PostRestore => Some(&mut self.post_restore),
-            AsyncKind::GatherWriterStatus => None,
+            AsyncKind::GatherWriterStatus | AsyncKind::ImportSnapshots => None,
         }
     }
 

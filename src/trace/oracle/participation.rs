@@ -507,7 +507,8 @@ impl ParticipationRules {
             AsyncKind::DoSnapshotSet
             | AsyncKind::GatherWriterStatus
             | AsyncKind::PreRestore
-            | AsyncKind::PostRestore => {}
+            | AsyncKind::PostRestore
+            | AsyncKind::ImportSnapshots => {}
         }
         for (rule, what) in missing {
             cx.engine(

@@ -2,17 +2,20 @@
 //! trace (`ShadowCopyCreated`, `ShadowCopyDeleted`, `SnapshotsDeleted`) and checks that a
 //! release removes exactly the requester's auto-release copies, that `Query` lists exactly the
 //! copies the caller's context sees, and that `DeleteSnapshots` deletes exactly the copies it
-//! names (the copy, or every copy of the set) that the caller's context sees.
+//! names (the copy, or every copy of the set) that the caller's context sees; and that an
+//! `ImportSnapshots` that succeeded brought copies onto the machine, and one that failed none
+//! (R97).
 
 use super::{Cx, Rules};
 use crate::trace::{PurgeReason, SessionNo, TraceEvent};
 use crate::vocab::{
-    Call, Context, Hresult, ObjectType, Rule, SnapshotContext, SnapshotId, SnapshotSetId,
+    AsyncKind, Call, Context, Hresult, ObjectType, Rule, SnapshotContext, SnapshotId, SnapshotSetId,
 };
 
 /// The rules this family judges.
 pub(super) const RULES: &[Rule] = &[
     Rule::R33,
+    Rule::R97,
     Rule::R34,
     Rule::R102,
     Rule::R103,
@@ -41,6 +44,8 @@ pub(super) struct StoreRules {
     /// The copies a successful `DeleteSnapshots` still has to delete (its `ShadowCopyDeleted`
     /// records follow the call's).
     deleting: Vec<SnapshotId>,
+    /// Imports in flight: the importer and how many copies it brought so far.
+    importing: Vec<(SessionNo, u32)>,
 }
 
 impl StoreRules {
@@ -98,7 +103,23 @@ impl Rules for StoreRules {
                 context,
                 volume,
                 in_storage,
-            } => self.arrived(*session, *snapshot, *set, *context, volume, *in_storage),
+            } => {
+                if let Some((_, count)) = self.importing.iter_mut().find(|(s, _)| s == session) {
+                    *count += 1;
+                }
+                self.arrived(*session, *snapshot, *set, *context, volume, *in_storage);
+            }
+            TraceEvent::AsyncStarted {
+                session,
+                kind: AsyncKind::ImportSnapshots,
+                ..
+            } => self.importing.push((*session, 0)),
+            TraceEvent::AsyncCompleted {
+                session,
+                kind: AsyncKind::ImportSnapshots,
+                hr,
+                ..
+            } => self.import_ended(cx, *session, *hr),
             // No requester made a carried copy: no release removes it (it is persistent, R104).
             TraceEvent::ShadowCopyCarried {
                 snapshot,
@@ -188,6 +209,37 @@ impl Rules for StoreRules {
 }
 
 impl StoreRules {
+    /// R97: an import that reports copies imported brought some; one that failed, none.
+    fn import_ended(&mut self, cx: &mut Cx<'_>, session: SessionNo, hr: Hresult) {
+        let Some(at) = self.importing.iter().position(|(s, _)| *s == session) else {
+            return;
+        };
+        let (_, count) = self.importing.swap_remove(at);
+        let claims_copies = matches!(
+            hr,
+            Hresult::VSS_S_ASYNC_FINISHED | Hresult::VSS_S_SOME_SNAPSHOTS_NOT_IMPORTED
+        );
+        if claims_copies && count == 0 {
+            cx.engine(
+                Rule::R97,
+                format!(
+                    "{session}'s ImportSnapshots ended at {} ms with {hr}, but no shadow copy \
+                     came onto the machine",
+                    cx.now.at_ms
+                ),
+            );
+        } else if !claims_copies && count > 0 {
+            cx.engine(
+                Rule::R97,
+                format!(
+                    "{session}'s ImportSnapshots ended at {} ms with {hr}, yet {count} shadow \
+                     copies came onto the machine",
+                    cx.now.at_ms
+                ),
+            );
+        }
+    }
+
     /// R102, R103: the machine deletes the oldest copy of the volume (the oldest
     /// client-accessible one for the copy limit).
     fn purged(&mut self, cx: &mut Cx<'_>, snapshot: SnapshotId, reason: PurgeReason) {

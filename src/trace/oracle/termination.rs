@@ -283,7 +283,8 @@ impl TerminationRules {
     }
 }
 
-/// The first writer event an operation of `kind` delivers (none for `GatherWriterStatus`).
+/// The first writer event an operation of `kind` delivers (none for `GatherWriterStatus` and
+/// `ImportSnapshots`).
 fn first_event(kind: crate::vocab::AsyncKind) -> Option<crate::vocab::WriterEvent> {
     use crate::vocab::{AsyncKind as K, WriterEvent as E};
     Some(match kind {
@@ -293,6 +294,6 @@ fn first_event(kind: crate::vocab::AsyncKind) -> Option<crate::vocab::WriterEven
         K::BackupComplete => E::BackupComplete,
         K::PreRestore => E::PreRestore,
         K::PostRestore => E::PostRestore,
-        K::GatherWriterStatus => return None,
+        K::GatherWriterStatus | K::ImportSnapshots => return None,
     })
 }

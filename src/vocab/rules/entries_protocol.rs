@@ -556,8 +556,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             DoSnapshotSet, GatherWriterMetadata, GatherWriterStatus, ImportSnapshots, PostRestore, \
             PrepareForBackup, PreRestore. The caller releases the IVssAsync it receives.",
         sources: &["api/vss/nn-vss-ivssasync"],
-        status: Partly("ImportSnapshots, PreRestore and PostRestore do not exist; the other five \
-            are asynchronous"),
+        status: Implemented,
         engine: &["vocab/call.rs", "coordinator/ops.rs", "requester/pending.rs"],
     },
     Entry {
