@@ -365,7 +365,7 @@ fn ff16b_the_final_commit_fails_before_2008_sp2_and_is_skipped_after() {
     // The same run on the current server profile: NO_AUTORECOVERY skips the final commit.
     let mut scenario =
         Scenario::load(scenarios_dir().join("ff16b-final-commit-on-old-windows.toml")).unwrap();
-    scenario.os = vss_sim::vocab::OsProfile::Server2008R2AndLater;
+    scenario.os = vss_sim::vocab::OsProfile::Server2012AndLater;
     let outcome = scenario.run();
     let wait = &outcome.results[11];
     assert_eq!(

@@ -73,7 +73,12 @@ fn field_failure_13_r27_up_to_server_2008_writers_wait_for_a_status_gather_after
             WriterState::VSS_WS_STABLE,
         ),
         (
-            OsProfile::Server2008R2AndLater,
+            OsProfile::Server2008R2,
+            WriterState::VSS_WS_STABLE,
+            WriterState::VSS_WS_STABLE,
+        ),
+        (
+            OsProfile::Server2012AndLater,
             WriterState::VSS_WS_STABLE,
             WriterState::VSS_WS_STABLE,
         ),
@@ -111,7 +116,8 @@ fn before_windows_7_and_server_2008_r2_vss_e_unexpected_is_e_unexpected() {
         ),
     );
     for (os, expected) in [
-        (OsProfile::Server2008R2AndLater, Hresult::VSS_E_UNEXPECTED),
+        (OsProfile::Server2012AndLater, Hresult::VSS_E_UNEXPECTED),
+        (OsProfile::Server2008R2, Hresult::VSS_E_UNEXPECTED),
         (OsProfile::Client, Hresult::VSS_E_UNEXPECTED),
         (OsProfile::Server2008, Hresult::E_UNEXPECTED),
         (OsProfile::Server2003, Hresult::E_UNEXPECTED),
@@ -128,4 +134,80 @@ fn before_windows_7_and_server_2008_r2_vss_e_unexpected_is_e_unexpected() {
         let report = oracle::check(&vss.trace());
         assert!(report.engine_violations().is_empty(), "{os:?}: {report}");
     }
+}
+
+#[test]
+fn r16_server_2008_r2_copies_virtual_disks_but_not_remote_file_shares() {
+    // Virtual hard disks: Windows 7 / Server 2008 R2 on (AddToSnapshotSet's page); remote file
+    // shares: "not supported until Windows 8 and Windows Server 2012".
+    use vss_sim::vocab::{ProviderId, Volume};
+    let machine = |os| {
+        Vss::builder()
+            .volume("C:\\")
+            .volume(Volume::new("V:\\").on_vhd_in("C:\\"))
+            .volume(Volume::new("\\\\FS1\\Data\\"))
+            .os(os)
+            .build()
+    };
+    for (os, share) in [
+        (
+            OsProfile::Server2008R2,
+            Err(Hresult::VSS_E_OBJECT_NOT_FOUND),
+        ),
+        (OsProfile::Server2012AndLater, Ok(())),
+    ] {
+        let vss = machine(os);
+        let mut bc = vss.dynamic();
+        bc.call_ok(Call::InitializeForBackup).unwrap();
+        bc.call_ok(Call::SetContext {
+            context: SnapshotContext::VSS_CTX_FILE_SHARE_BACKUP.value(),
+        })
+        .unwrap();
+        bc.call(Call::StartSnapshotSet).unwrap();
+        let mut add = |volume: &str| {
+            bc.call_ok(Call::AddToSnapshotSet {
+                volume: volume.into(),
+                provider: ProviderId::NULL,
+            })
+        };
+        assert_eq!(add("V:\\"), Ok(()), "{os:?}");
+        assert_eq!(add("\\\\FS1\\Data\\"), share, "{os:?}");
+        bc.call_ok(Call::Release).unwrap();
+        let report = oracle::check(&vss.trace());
+        assert!(report.engine_violations().is_empty(), "{os:?}: {report}");
+    }
+}
+
+#[test]
+fn r124_vssadmin_prints_the_banner_of_each_windows_version() {
+    let second_line = |os| {
+        let vss = machine(os);
+        let args = ["list".to_owned(), "providers".to_owned()];
+        let out = vss_sim::tools::vssadmin::run(&vss, &args);
+        out.text.lines().nth(1).unwrap_or_default().to_owned()
+    };
+    assert_eq!(
+        second_line(OsProfile::Server2003),
+        "(C) Copyright 2001 Microsoft Corp."
+    );
+    for os in [OsProfile::Server2008, OsProfile::Server2008R2] {
+        assert_eq!(
+            second_line(os),
+            "(C) Copyright 2001-2005 Microsoft Corp.",
+            "{os:?}"
+        );
+    }
+    for os in [OsProfile::Server2012AndLater, OsProfile::Client] {
+        assert_eq!(
+            second_line(os),
+            "(C) Copyright 2001-2013 Microsoft Corp.",
+            "{os:?}"
+        );
+    }
+}
+
+#[test]
+fn files_naming_the_old_default_profile_still_load() {
+    let os: OsProfile = serde_json::from_str("\"Server2008R2AndLater\"").unwrap();
+    assert_eq!(os, OsProfile::Server2012AndLater);
 }

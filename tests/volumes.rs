@@ -388,7 +388,7 @@ fn a_vhd_inside_a_vhd_or_with_its_host_in_the_set_is_nested_too_deeply() {
             .os(os)
             .build()
     };
-    let vss = machine(vss_sim::vocab::OsProfile::Server2008R2AndLater);
+    let vss = machine(vss_sim::vocab::OsProfile::Server2012AndLater);
     let mut bc = vss.dynamic();
     bc.call_ok(Call::InitializeForBackup).unwrap();
     assert_eq!(supported(&mut bc, "V:\\"), Ok(true));

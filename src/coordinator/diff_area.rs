@@ -87,7 +87,7 @@ impl Coordinator {
         }
         let volume = self.known_volume(for_volume)?;
         let on = self.known_volume(on_volume)?;
-        let old_os = matches!(self.os, OsProfile::Server2003 | OsProfile::Server2008);
+        let old_os = !self.os.creates_missing_diff_area();
         let has_copies = self
             .store
             .iter()

@@ -74,11 +74,7 @@ impl Coordinator {
             .ok_or(Hresult::VSS_E_OBJECT_NOT_FOUND)?;
         // Remote file shares are not supported until Windows 8 and Windows Server 2012: the old
         // profiles do not know the name (the code is a policy; the pages give none).
-        let old = matches!(
-            self.os,
-            crate::vocab::OsProfile::Server2003 | crate::vocab::OsProfile::Server2008
-        );
-        if old && self.volumes[found].spec.is_file_share() {
+        if !self.os.supports_file_shares() && self.volumes[found].spec.is_file_share() {
             return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
         }
         Ok(super::index_u32(found))
@@ -97,11 +93,7 @@ impl Coordinator {
     /// (inferred: their pages say only that VHDs are not supported).
     pub(crate) fn nesting_problem(&self, volume: u32, in_set: &[u32]) -> Option<Hresult> {
         let host = self.vhd_host(volume);
-        let old = matches!(
-            self.os,
-            crate::vocab::OsProfile::Server2003 | crate::vocab::OsProfile::Server2008
-        );
-        if host.is_some() && old {
+        if host.is_some() && !self.os.supports_virtual_disks() {
             return Some(Hresult::VSS_E_VOLUME_NOT_SUPPORTED);
         }
         let nested = host.is_some_and(|h| self.vhd_host(h).is_some());
@@ -353,12 +345,9 @@ impl Coordinator {
             return None;
         }
         let context = self.sessions[session.0 as usize].context();
-        let old = matches!(
-            self.os,
-            crate::vocab::OsProfile::Server2003 | crate::vocab::OsProfile::Server2008
-        );
         let recovered = context.base.involves_writers()
-            && (old || !context.modifiers.contains(Attributes::NO_AUTORECOVERY));
+            && (!self.os.honours_no_autorecovery()
+                || !context.modifiers.contains(Attributes::NO_AUTORECOVERY));
         recovered.then_some(Hresult::VSS_E_OBJECT_NOT_FOUND)
     }
 

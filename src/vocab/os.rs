@@ -14,36 +14,70 @@ pub enum OsProfile {
     /// Windows Server 2008 up to SP2 (and Vista): writers wait for a `GatherWriterStatus`
     /// after `BackupComplete` (R27, field failure 13).
     Server2008,
-    /// Default: Windows Server 2008 R2 and later servers.
+    /// Windows Server 2008 R2 (and Windows 7): `VSS_E_UNEXPECTED`, virtual hard disks and the
+    /// rest of the current behaviour, but no shadow copies of remote file shares (those came
+    /// with Windows 8 / Server 2012).
+    Server2008R2,
+    /// Default: Windows Server 2012 and later servers (2016, 2019, 2022, 2025). Files written
+    /// before Server 2008 R2 was a profile of its own name it `Server2008R2AndLater`.
     #[default]
-    Server2008R2AndLater,
+    #[serde(alias = "Server2008R2AndLater")]
+    Server2012AndLater,
     /// A client SKU (Windows 10, 11): no transportable shadow copies (field failure 16).
     Client,
 }
 
 impl OsProfile {
     /// Every profile, the default first.
-    pub const ALL: [Self; 4] = [
-        Self::Server2008R2AndLater,
+    pub const ALL: [Self; 5] = [
+        Self::Server2012AndLater,
         Self::Server2003,
         Self::Server2008,
+        Self::Server2008R2,
         Self::Client,
     ];
+
+    /// Before Windows 7 / Server 2008 R2: Server 2003 and Server 2008.
+    const fn before_2008_r2(self) -> bool {
+        matches!(self, Self::Server2003 | Self::Server2008)
+    }
+
+    /// Shadow copies of remote file shares (UNC paths) exist: "not supported until Windows 8
+    /// and Windows Server 2012".
+    pub const fn supports_file_shares(self) -> bool {
+        matches!(self, Self::Server2012AndLater | Self::Client)
+    }
+
+    /// Volumes on virtual hard disks can be shadow-copied (Windows 7 / Server 2008 R2 on).
+    pub const fn supports_virtual_disks(self) -> bool {
+        !self.before_2008_r2()
+    }
+
+    /// `VSS_VOLSNAP_ATTR_NO_AUTORECOVERY` skips the final commit's auto-recovery ("On Windows
+    /// earlier than 2008 SP2 which does not support VSS_VOLSNAP_ATTR_NO_AUTORECOVERY context,
+    /// the final commit is not skipped"; the `Server2008` profile stands for 2008 before that).
+    pub const fn honours_no_autorecovery(self) -> bool {
+        !self.before_2008_r2()
+    }
+
+    /// `ChangeDiffAreaMaximumSize` creates a missing shadow storage association (Windows 7 /
+    /// Server 2008 R2 on; before, it is `VSS_E_OBJECT_NOT_FOUND`).
+    pub const fn creates_missing_diff_area(self) -> bool {
+        !self.before_2008_r2()
+    }
 
     /// R27: after `BackupComplete` the requester must call `GatherWriterStatus` once more to
     /// finish the writers' session; until it does they stay waiting for completion. Documented
     /// as required on Windows Server 2008 SP2 and earlier.
     pub const fn needs_final_status_gather(self) -> bool {
-        matches!(self, Self::Server2003 | Self::Server2008)
+        self.before_2008_r2()
     }
 
     /// The code a requester sees for `hr` here: Windows Server 2008, Vista, Server 2003 and XP
     /// return `E_UNEXPECTED` where later versions return `VSS_E_UNEXPECTED` (documented on
     /// every `IVssBackupComponents` method page).
     pub const fn requester_code(self, hr: Hresult) -> Hresult {
-        if matches!(self, Self::Server2003 | Self::Server2008)
-            && hr.0 == Hresult::VSS_E_UNEXPECTED.0
-        {
+        if self.before_2008_r2() && hr.0 == Hresult::VSS_E_UNEXPECTED.0 {
             Hresult::E_UNEXPECTED
         } else {
             hr
@@ -57,7 +91,7 @@ impl OsProfile {
         let unsupported = match self {
             Self::Client => context.modifiers.contains(Attributes::TRANSPORTABLE),
             Self::Server2003 => context.base == SnapshotContext::VSS_CTX_CLIENT_ACCESSIBLE_WRITERS,
-            Self::Server2008 | Self::Server2008R2AndLater => false,
+            Self::Server2008 | Self::Server2008R2 | Self::Server2012AndLater => false,
         };
         if unsupported {
             Err(Hresult::VSS_E_UNSUPPORTED_CONTEXT)

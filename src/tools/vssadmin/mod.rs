@@ -40,17 +40,18 @@ pub const BANNER: &str =
 /// The banner of `os`'s vssadmin.
 pub fn banner(os: OsProfile) -> &'static str {
     match os {
-        // Server 2003 RTM (a published capture); Server 2008 (and Windows 7 / 2008 R2, which
-        // the simulator's profiles fold into the current one) print 2001-2005.
+        // Server 2003 RTM (a published capture); Vista, Server 2008, Windows 7 and Server 2008
+        // R2 print 2001-2005 (published captures of each). Whether Windows 8 / Server 2012
+        // already printed 2001-2013 is not known: the simulator says so from Server 2012 on.
         OsProfile::Server2003 => {
             "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\n\
              (C) Copyright 2001 Microsoft Corp.\n"
         }
-        OsProfile::Server2008 => {
+        OsProfile::Server2008 | OsProfile::Server2008R2 => {
             "vssadmin 1.1 - Volume Shadow Copy Service administrative command-line tool\n\
              (C) Copyright 2001-2005 Microsoft Corp.\n"
         }
-        OsProfile::Server2008R2AndLater | OsProfile::Client => BANNER,
+        OsProfile::Server2012AndLater | OsProfile::Client => BANNER,
     }
 }
 
