@@ -345,3 +345,104 @@ fn unexpose_takes_the_drive_letter_back() {
     drop(ds);
     clean(&vss);
 }
+
+/// Microsoft's `import` sample (its `SET CONTEXT TRANSPORTABLE` line is `SET OPTION
+/// TRANSPORTABLE`: transportable is an option keyword in every syntax the pages give).
+const IMPORT_SAMPLE: &[&str] = &[
+    "#Sample DiskShadow script demonstrating IMPORT",
+    "SET CONTEXT PERSISTENT",
+    "SET OPTION TRANSPORTABLE",
+    "SET METADATA transHWshadow_p.cab",
+    "#P: is the volume supported by the Hardware Shadow Copy provider",
+    "ADD VOLUME P:",
+    "CREATE",
+    "END BACKUP",
+    "#The (transportable) shadow copy is not in the system yet.",
+    "#You can reset or exit now if you wish.",
+    "",
+    "LOAD METADATA transHWshadow_p.cab",
+    "IMPORT",
+    "#The shadow copy will now be loaded into the system.",
+];
+
+fn san_machine(name: &str) -> Vss {
+    use vss_sim::provider::{ProviderInfo, SoftwareProvider};
+    Vss::builder()
+        .machine_name(name)
+        .volume("C:\\")
+        .volume("P:\\")
+        .provider(
+            SoftwareProvider::new(vss_sim::vocab::ProviderId::from_u128(0x5a4), "SAN provider")
+                .with_info(ProviderInfo::hardware())
+                .with_volumes(["P:\\"]),
+        )
+        .build()
+}
+
+#[test]
+fn r97_microsofts_import_sample_creates_a_transportable_copy_then_imports_it() {
+    // R97, R117: the copy is not on the machine after CREATE; IMPORT brings it, Imported and
+    // hardware-assisted; MASK takes it away again.
+    let vss = san_machine("SYSTEMONE");
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(IMPORT_SAMPLE));
+    assert!(ok, "{out}");
+    golden("diskshadow-import-sample.txt", &out);
+    let (created, imported) = out.split_once("-> IMPORT\n").unwrap();
+    assert!(created.contains("Alias VSS_SHADOW_1 for shadow ID {"));
+    assert!(
+        created.contains("Number of shadow copies listed: 0\n"),
+        "{created}"
+    );
+    assert!(
+        imported.contains("Alias Import_1 for shadow set ID {"),
+        "{imported}"
+    );
+    assert!(imported.contains("Imported"), "{imported}");
+    assert!(imported.contains("Hardware"), "{imported}");
+    assert!(
+        imported.contains("Number of shadow copies listed: 1\n"),
+        "{imported}"
+    );
+    drop(ds);
+    // Persistent: the imported copy stays after DiskShadow ended, until MASK.
+    let mut ds = DiskShadow::new(&vss);
+    let set = vss_sim::tools::vssadmin::run(&vss, &["list".into(), "shadows".into()]).text;
+    let set_id = set
+        .split("Contents of shadow copy set ID: ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .expect("the imported copy is listed")
+        .to_owned();
+    let (out, ok) = ds.run_script(&crlf(&[&format!("mask {set_id}"), "list shadows all"]));
+    assert!(ok, "{out}");
+    assert!(out.contains("Number of shadow copies listed: 0\n"), "{out}");
+    clean(&vss);
+}
+
+#[test]
+fn r97_a_transportable_copy_is_imported_on_another_machine_from_the_cabinet() {
+    let one = san_machine("SYSTEMONE");
+    let mut ds = DiskShadow::new(&one);
+    let (out, ok) = ds.run_script(&crlf(&IMPORT_SAMPLE[..8]));
+    assert!(ok, "{out}");
+    let cab = ds.written_files()[0].1.clone();
+    drop(ds);
+    let two = san_machine("SYSTEMTWO");
+    let mut ds = DiskShadow::new(&two);
+    ds.provide_file("transHWshadow_p.cab", cab);
+    let (out, ok) = ds.run_script(&crlf(&IMPORT_SAMPLE[11..]));
+    assert!(ok, "{out}");
+    assert!(out.contains("Originating machine: SYSTEMONE"), "{out}");
+    assert!(out.contains("Service machine: SYSTEMTWO"), "{out}");
+    // Without the metadata, or on a machine without the provider, IMPORT fails.
+    let mut ds = DiskShadow::new(&two);
+    let (out, ok) = ds.run_script(&crlf(&["import"]));
+    assert!(!ok);
+    assert!(
+        out.contains("LOAD METADATA must be used before IMPORT."),
+        "{out}"
+    );
+    clean(&one);
+    clean(&two);
+}

@@ -12,6 +12,7 @@ use crate::tools::volume_name;
 mod create;
 mod machine;
 mod restore;
+mod transport;
 use crate::requester::{AsyncError, DynBackupComponents, Vss};
 use crate::vocab::{
     Call, ComponentKey, Hresult, ProviderId, Reply, SnapshotSetId, WriterMetadataView,
@@ -77,6 +78,11 @@ pub struct DiskShadow {
     /// Cabinets callers made readable to `load metadata`: name → bytes.
     readable: Vec<(String, Vec<u8>)>,
     loaded: Option<super::cabinet::Metadata>,
+    /// How many sets `import` brought in this session (`Import_<n>`).
+    imports: u32,
+    /// The shadow copy ids `AddToSnapshotSet` gave the volumes of the set `create` made, in
+    /// order: what its aliases name (a transportable set's copies are not on the machine).
+    snapshot_ids: Vec<crate::vocab::SnapshotId>,
     /// Reads a file the script names (`load metadata`) from wherever the caller keeps files.
     reader: Option<FileReader>,
 }
@@ -109,6 +115,8 @@ impl DiskShadow {
             written: Vec::new(),
             readable: Vec::new(),
             loaded: None,
+            imports: 0,
+            snapshot_ids: Vec::new(),
             reader: None,
         }
     }
@@ -350,17 +358,15 @@ impl DiskShadow {
             Command::Exit => Flow::Exit,
             Command::SimulateRestore => self.simulate_restore(),
             Command::Unexpose(target) => self.unexpose(&target),
-            Command::Import | Command::Mask(_) | Command::Revert(_) | Command::Resync => {
-                self.not_modelled(&command)
-            }
+            Command::Import => self.import(),
+            Command::Mask(set) => self.mask(&set),
+            Command::Revert(_) | Command::Resync => self.not_modelled(&command),
         }
     }
 
     /// A command whose VSS calls the simulator does not model yet: said plainly, as a failure.
     fn not_modelled(&mut self, command: &Command) -> Flow {
         let what = match command {
-            Command::Import => "IMPORT (IVssBackupComponents::ImportSnapshots)",
-            Command::Mask(_) => "MASK (imported hardware shadow copies)",
             Command::Revert(_) => "REVERT (IVssBackupComponentsEx3::RevertToSnapshot)",
             _ => "RESYNC (IVssBackupComponentsEx3::RecoverSet)",
         };

@@ -105,12 +105,16 @@ impl DiskShadow {
         let Reply::SnapshotSet(set) = bc.call(Call::StartSnapshotSet)? else {
             return Err(Hresult::VSS_E_UNEXPECTED);
         };
+        let mut ids = Vec::with_capacity(volumes.len());
         for (volume, provider) in &volumes {
-            bc.call(Call::AddToSnapshotSet {
+            if let Reply::Snapshot(id) = bc.call(Call::AddToSnapshotSet {
                 volume: volume.clone(),
                 provider: provider.unwrap_or(ProviderId::NULL),
-            })?;
+            })? {
+                ids.push(id);
+            }
         }
+        self.snapshot_ids = ids;
         if writers {
             self.select_components(&views)?;
             let bc = self.requester()?;
@@ -231,13 +235,15 @@ impl DiskShadow {
         if self.verbose && !self.writers_involved() {
             self.out.push('\n');
         }
+        // A transportable set's copies are not on this machine (R97): listed are those that are.
         let copies = self.copies_of(set);
-        for (n, (added, copy)) in self.volumes.clone().iter().zip(&copies).enumerate() {
+        let ids = self.snapshot_ids.clone();
+        for (n, (added, id)) in self.volumes.clone().iter().zip(&ids).enumerate() {
             let alias = added
                 .alias
                 .clone()
                 .unwrap_or_else(|| format!("VSS_SHADOW_{}", n + 1));
-            let value = braced(copy.snapshot_id.0);
+            let value = braced(id.0);
             let _ = writeln!(
                 self.out,
                 "Alias {alias} for shadow ID {value} set as environment variable."
