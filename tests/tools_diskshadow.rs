@@ -446,3 +446,39 @@ fn r97_a_transportable_copy_is_imported_on_another_machine_from_the_cabinet() {
     clean(&one);
     clean(&two);
 }
+
+#[test]
+fn revert_puts_a_volume_back_to_a_client_accessible_copy() {
+    // Microsoft's `revert` page: a volume back to a CLIENTACCESSIBLE copy; the copy made after
+    // it goes (RevertToSnapshot). RESYNC says plainly that it is not simulated.
+    let vss = Vss::builder().volume("C:\\").volume("D:\\").build();
+    let create = crlf(&["set context clientaccessible", "add volume d:", "create"]);
+    let (out, ok) = DiskShadow::new(&vss).run_script(&create);
+    assert!(ok, "{out}");
+    let first = vss.machine_state().shadow_copies[0]
+        .properties
+        .snapshot_id
+        .0;
+    let mut ds = DiskShadow::new(&vss);
+    let mut script = create.clone();
+    script.push_str(&crlf(&[&format!("revert {{{first}}}"), "list shadows all"]));
+    let (out, ok) = ds.run_script(&script);
+    assert!(ok, "{out}");
+    let listing = out.rsplit("-> list shadows all\n").next().unwrap();
+    assert!(
+        listing.contains("Number of shadow copies listed: 1\n"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains(&format!("Shadow copy ID = {{{first}}}")),
+        "{listing}"
+    );
+    let mut ds = DiskShadow::new(&vss);
+    let (out, ok) = ds.run_script(&crlf(&["resync"]));
+    assert!(!ok);
+    assert!(
+        out.contains("RESYNC (IVssBackupComponentsEx3::RecoverSet) is not simulated"),
+        "{out}"
+    );
+    clean(&vss);
+}

@@ -276,6 +276,8 @@ fn server_only_commands_are_invalid_on_a_client() {
         "create shadow /for=C:",
         "add shadowstorage /for=C: /on=C:",
         "delete shadowstorage /for=C:",
+        "revert shadow /shadow={00000000-0000-0000-0000-000000000001}",
+        "query reverts",
     ] {
         let outcome = vssadmin::run(&client, &args(command));
         assert_eq!(outcome.exit_code, 1, "{command}");
@@ -370,4 +372,63 @@ fn waiting_for_responses_appears_only_when_writers_are_slow() {
         text.contains("Microsoft Corp.\n\nWaiting for responses.\nThese may be delayed if a shadow copy is being prepared.\n\nWriter name: 'System Writer'\n"),
         "{text}"
     );
+}
+
+#[test]
+fn revert_shadow_puts_a_volume_back_and_query_reverts_finds_nothing_in_progress() {
+    // RevertToSnapshot through vssadmin (servers): the newer copy of D: goes; a copy of the
+    // system volume is refused; /ForceDismount dismounts a volume in use.
+    let vss = Vss::builder()
+        .volume("C:\\")
+        .volume("D:\\")
+        .volume(vss_sim::vocab::Volume::new("E:\\").in_use())
+        .build();
+    for volume in ["C:", "D:", "D:", "E:"] {
+        let created = vssadmin::run(&vss, &args(&format!("create shadow /for={volume}")));
+        assert_eq!(created.exit_code, 0, "{}", created.text);
+    }
+    let ids = |vss: &Vss| -> Vec<String> {
+        vss.machine_state()
+            .shadow_copies
+            .iter()
+            .map(|c| format!("{{{}}}", c.properties.snapshot_id))
+            .collect()
+    };
+    let copies = ids(&vss);
+    let reverted = vssadmin::run(&vss, &args(&format!("revert shadow /shadow={}", copies[1])));
+    assert_eq!(reverted.exit_code, 0, "{}", reverted.text);
+    assert!(
+        reverted.text.ends_with("Microsoft Corp.\n\n"),
+        "{}",
+        reverted.text
+    );
+    assert_eq!(
+        ids(&vss),
+        vec![copies[0].clone(), copies[1].clone(), copies[3].clone()]
+    );
+    let system = vssadmin::run(&vss, &args(&format!("revert shadow /shadow={}", copies[0])));
+    assert_eq!(system.exit_code, 1);
+    assert!(
+        system
+            .text
+            .contains("Error: Unexpected failure, error code: 0x8004230c."),
+        "{}",
+        system.text
+    );
+    let busy = vssadmin::run(&vss, &args(&format!("revert shadow /shadow={}", copies[3])));
+    assert!(busy.text.contains("0x8004231d"), "{}", busy.text);
+    let forced = vssadmin::run(
+        &vss,
+        &args(&format!(
+            "revert shadow /shadow={} /ForceDismount",
+            copies[3]
+        )),
+    );
+    assert_eq!(forced.exit_code, 0, "{}", forced.text);
+    let query = vssadmin::run(&vss, &args("query reverts /for=D:"));
+    assert_eq!(query.exit_code, 1);
+    assert!(query
+        .text
+        .ends_with("No items found that satisfy the query.\n"));
+    assert_oracle_clean(&vss);
 }

@@ -51,6 +51,7 @@ impl Coordinator {
                 | Checked::Expose(_)
                 | Checked::Unexpose(_)
                 | Checked::Break(_)
+                | Checked::Revert(_)
                 | Checked::Restore(_),
             ) => Hresult::S_OK,
             Ok(Checked::Cancel(hr)) => *hr,
@@ -102,6 +103,12 @@ impl Coordinator {
             }
             Ok(Checked::Break(set)) => {
                 self.break_set(session, set);
+                return Ok(Reply::Done);
+            }
+            Ok(Checked::Revert(volume)) => {
+                if let Call::RevertToSnapshot { snapshot, .. } = call {
+                    self.revert(session, snapshot, volume);
+                }
                 return Ok(Reply::Done);
             }
             Ok(Checked::Unexpose(snapshot)) => {
@@ -195,6 +202,15 @@ impl Coordinator {
                 .map(Checked::Unexpose),
             Call::BreakSnapshotSet { set } => self.check_break(session, *set).map(Checked::Break),
             Call::ImportSnapshots => self.check_import(session).map(|()| Checked::Plain),
+            Call::RevertToSnapshot {
+                snapshot,
+                force_dismount,
+            } => self
+                .check_revert(session, *snapshot, *force_dismount)
+                .map(Checked::Revert),
+            Call::QueryRevertStatus { volume } => {
+                self.check_revert_status(volume).map(|()| Checked::Plain)
+            }
             Call::IsVolumeSupported { provider, volume } => {
                 let known = self.known_volume(volume)?;
                 // A VHD inside a VHD is answered with the HRESULT (VShadow's `-isup` expects
@@ -447,6 +463,11 @@ impl Coordinator {
             }
             Call::ImportSnapshots => {
                 return Reply::Async(self.start_op(session, AsyncKind::ImportSnapshots));
+            }
+            // Answered in `dispatch_call`.
+            Call::RevertToSnapshot { .. } => {}
+            Call::QueryRevertStatus { .. } => {
+                return Reply::Async(self.start_op(session, AsyncKind::QueryRevertStatus));
             }
             // Answered in `dispatch_call`, once the providers were asked or the copies found.
             Call::IsVolumeSupported { .. }
@@ -776,6 +797,8 @@ enum Checked {
     Unexpose(SnapshotId),
     /// `BreakSnapshotSet` of a hardware set.
     Break(SnapshotSetId),
+    /// `RevertToSnapshot`, checked: the copy's volume.
+    Revert(u32),
     /// A restore call, `GetWriterComponents` or `SetBackupOptions`, checked; with the
     /// document `InitializeForRestore` loaded.
     Restore(Option<Box<crate::vocab::BackupComponentsDocument>>),

@@ -116,7 +116,8 @@ pub(crate) fn check(session: &Session, call: &Call, set_elsewhere: bool) -> Resu
         | Call::BreakSnapshotSet { .. }
         | Call::SaveAsXml => Ok(()),
         // The rest of its state rules are the coordinator's (`check_import`).
-        Call::ImportSnapshots => no_pending(session),
+        Call::ImportSnapshots | Call::QueryRevertStatus { .. } => no_pending(session),
+        Call::RevertToSnapshot { .. } => Ok(()),
         Call::GatherWriterStatus => {
             require(session.metadata.gathered())?;
             no_pending(session)

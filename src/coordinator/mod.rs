@@ -43,6 +43,7 @@ mod inflight;
 mod ops;
 mod pipeline;
 mod restore;
+mod revert;
 mod service;
 mod session;
 mod store;

@@ -113,6 +113,8 @@ impl AsyncOp {
             AsyncKind::PreRestore => PRE_RESTORE,
             AsyncKind::PostRestore => POST_RESTORE,
             AsyncKind::ImportSnapshots => IMPORT_SNAPSHOTS,
+            // A simulated revert ends at once: nothing is left to wait for.
+            AsyncKind::QueryRevertStatus => &[],
         }
     }
 }

@@ -34,7 +34,8 @@ impl Coordinator {
             AsyncKind::GatherWriterMetadata
             | AsyncKind::BackupComplete
             | AsyncKind::PreRestore
-            | AsyncKind::PostRestore => Hresult::VSS_S_ASYNC_FINISHED,
+            | AsyncKind::PostRestore
+            | AsyncKind::QueryRevertStatus => Hresult::VSS_S_ASYNC_FINISHED,
         };
         self.complete_op(op_no, status);
     }
@@ -53,7 +54,9 @@ impl Coordinator {
             AsyncKind::GatherWriterMetadata => s.metadata = Metadata::Failed(status),
             // Its result is the status list itself (`Session::status`); an import's is the
             // copies on the machine.
-            AsyncKind::GatherWriterStatus | AsyncKind::ImportSnapshots => {}
+            AsyncKind::GatherWriterStatus
+            | AsyncKind::ImportSnapshots
+            | AsyncKind::QueryRevertStatus => {}
             AsyncKind::PrepareForBackup | AsyncKind::DoSnapshotSet | AsyncKind::BackupComplete => {
                 let phase = s.phase().after(kind, status);
                 s.backup = s.backup.with_phase(phase);

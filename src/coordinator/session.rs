@@ -116,7 +116,8 @@ impl Phase {
             | AsyncKind::GatherWriterStatus
             | AsyncKind::PreRestore
             | AsyncKind::PostRestore
-            | AsyncKind::ImportSnapshots => self,
+            | AsyncKind::ImportSnapshots
+            | AsyncKind::QueryRevertStatus => self,
         }
     }
 }

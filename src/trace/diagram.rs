@@ -65,6 +65,7 @@ fn shape(event: &TraceEvent) -> Option<Shape> {
         | E::ShadowCopyExposed { session, .. }
         | E::ShadowCopyUnexposed { session, .. }
         | E::SnapshotSetBroken { session, .. }
+        | E::VolumeReverted { session, .. }
         | E::AbortRaised { session, .. } => Shape::Note(r(session)),
         E::Delivered { writer, .. } => Shape::Arrow {
             from: Vss,

@@ -119,6 +119,9 @@ pub enum PurgeReason {
     /// R102: the volume reached its client-accessible copy limit (`MaxShadowCopies`, volsnap
     /// event 58).
     CopyLimit,
+    /// `RevertToSnapshot` put the volume back to an older copy: the copies made after it no
+    /// longer match any state the volume will pass through.
+    Reverted,
 }
 
 /// How a shadow copy set's creation window (R15) closed.
@@ -250,6 +253,15 @@ pub enum TraceEvent {
         session: SessionNo,
         /// The shadow copy.
         snapshot: SnapshotId,
+    },
+    /// `RevertToSnapshot`: the volume went back to the shadow copy.
+    VolumeReverted {
+        /// The requester.
+        session: SessionNo,
+        /// The shadow copy reverted to.
+        snapshot: SnapshotId,
+        /// The volume, by the name the machine gives it.
+        volume: String,
     },
     /// `BreakSnapshotSet`: VSS forgot a hardware set; its copies are ordinary volumes now.
     SnapshotSetBroken {

@@ -89,6 +89,7 @@ impl Names {
             | E::ShadowCopyExposed { .. }
             | E::ShadowCopyUnexposed { .. }
             | E::SnapshotSetBroken { .. }
+            | E::VolumeReverted { .. }
             | E::BoundReached { .. }
             | E::MetadataReported { .. }
             | E::StatusReported { .. } => self.requester_line(event),
@@ -208,6 +209,11 @@ impl Names {
             TraceEvent::SnapshotSetBroken { session, set } => {
                 format!("{session}  snapshot set {set} broken: its copies are ordinary volumes")
             }
+            TraceEvent::VolumeReverted {
+                session,
+                snapshot,
+                volume,
+            } => format!("{session}  volume {volume} reverted to shadow copy {snapshot}"),
             TraceEvent::BoundReached { bound, waiting_for } => match waiting_for {
                 Some(op) => format!("RUN BOUND REACHED waiting for {op}: {bound}"),
                 None => format!("RUN BOUND REACHED while the requester slept: {bound}"),
@@ -346,6 +352,9 @@ impl Names {
                         "its volume's shadow storage ran out"
                     }
                     crate::trace::PurgeReason::CopyLimit => "its volume reached MaxShadowCopies",
+                    crate::trace::PurgeReason::Reverted => {
+                        "its volume was reverted to an older copy"
+                    }
                 };
                 format!("shadow copy {snapshot} deleted by the machine: {why}")
             }

@@ -104,6 +104,8 @@ pub enum AsyncKind {
     PostRestore,
     /// `ImportSnapshots` (R97): a transportable set's copies come onto this machine.
     ImportSnapshots,
+    /// `QueryRevertStatus`: the revert of a volume.
+    QueryRevertStatus,
 }
 
 /// One requester call, with its arguments.
@@ -216,6 +218,19 @@ pub enum Call {
     /// `ImportSnapshots` (R97): imports the transportable set the document given to
     /// `InitializeForBackup(bstrXML)` describes; answers with an `IVssAsync` (R35).
     ImportSnapshots,
+    /// `RevertToSnapshot(SnapshotId, bForceDismount)`: the copy's volume goes back to the copy
+    /// (server profiles; persistent copies of providers that revert).
+    RevertToSnapshot {
+        /// The shadow copy to revert the volume to.
+        snapshot: SnapshotId,
+        /// Dismount the volume even if it is in use.
+        force_dismount: bool,
+    },
+    /// `QueryRevertStatus(pwszVolume)`: an `IVssAsync` for the volume's revert.
+    QueryRevertStatus {
+        /// The volume, by any of its names.
+        volume: String,
+    },
     /// `GetSnapshotProperties` (R24).
     SnapshotProperties {
         /// The shadow copy.
@@ -428,6 +443,8 @@ impl Call {
             Self::UnexposeSnapshot { .. } => "UnexposeSnapshot",
             Self::BreakSnapshotSet { .. } => "BreakSnapshotSet",
             Self::ImportSnapshots => "ImportSnapshots",
+            Self::RevertToSnapshot { .. } => "RevertToSnapshot",
+            Self::QueryRevertStatus { .. } => "QueryRevertStatus",
             Self::SetBackupSucceeded { .. } => "SetBackupSucceeded",
             Self::SetPreviousBackupStamp { .. } => "SetPreviousBackupStamp",
             Self::BackupComplete => "BackupComplete",

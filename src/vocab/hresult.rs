@@ -136,6 +136,8 @@ hresults! {
     VSS_E_NO_SNAPSHOTS_IMPORTED = 0x8004_2320;
     /// Some shadow copies were not imported.
     VSS_E_SOME_SNAPSHOTS_NOT_IMPORTED = 0x8004_2321;
+    /// The volume already has a revert in progress (`RevertToSnapshot`).
+    VSS_E_REVERT_IN_PROGRESS = 0x8004_2325;
     /// The provider needs a reboot (R22).
     VSS_E_REBOOT_REQUIRED = 0x8004_2327;
     /// KTM or DTC could not be frozen (R22).

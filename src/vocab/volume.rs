@@ -81,6 +81,10 @@ pub struct Volume {
     /// `VSS_E_NESTED_VOLUME_LIMIT` (Windows 7 / Server 2008 R2 and later).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hosted_on: Option<String>,
+    /// Files are open on it, so it cannot be locked: `RevertToSnapshot` without
+    /// `bForceDismount` fails with `VSS_E_VOLUME_IN_USE`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub in_use: bool,
 }
 
 impl Volume {
@@ -96,7 +100,15 @@ impl Volume {
             free_bytes: None,
             max_storage_bytes: None,
             hosted_on: None,
+            in_use: false,
         }
+    }
+
+    /// Marks it in use: files are open on it, so it cannot be locked.
+    #[must_use]
+    pub fn in_use(mut self) -> Self {
+        self.in_use = true;
+        self
     }
 
     /// Makes it a volume on a virtual hard disk whose file lives on volume `host`.
@@ -318,6 +330,8 @@ struct VolumeTable {
     max_storage_bytes: Option<u64>,
     #[serde(default)]
     hosted_on: Option<String>,
+    #[serde(default)]
+    in_use: bool,
 }
 
 fn default_size() -> u64 {
@@ -351,6 +365,7 @@ impl<'de> Deserialize<'de> for Volume {
                     free_bytes: t.free_bytes,
                     max_storage_bytes: t.max_storage_bytes,
                     hosted_on: t.hosted_on,
+                    in_use: t.in_use,
                 })
             }
         }

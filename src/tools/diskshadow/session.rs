@@ -360,19 +360,17 @@ impl DiskShadow {
             Command::Unexpose(target) => self.unexpose(&target),
             Command::Import => self.import(),
             Command::Mask(set) => self.mask(&set),
-            Command::Revert(_) | Command::Resync => self.not_modelled(&command),
+            Command::Revert(shadow) => self.revert(&shadow),
+            Command::Resync => self.resync_not_modelled(),
         }
     }
 
-    /// A command whose VSS calls the simulator does not model yet: said plainly, as a failure.
-    fn not_modelled(&mut self, command: &Command) -> Flow {
-        let what = match command {
-            Command::Revert(_) => "REVERT (IVssBackupComponentsEx3::RevertToSnapshot)",
-            _ => "RESYNC (IVssBackupComponentsEx3::RecoverSet)",
-        };
-        let _ = writeln!(
-            self.out,
-            "\n{what} is not simulated by vss-sim: the VSS calls behind it are not modelled."
+    /// `resync`: a hardware provider resynchronizes LUNs (`IVssBackupComponentsEx3::RecoverSet`),
+    /// and the simulator has no LUNs. Said plainly, as a failure, rather than pretended.
+    fn resync_not_modelled(&mut self) -> Flow {
+        self.out.push_str(
+            "\nRESYNC (IVssBackupComponentsEx3::RecoverSet) is not simulated by vss-sim: it \
+             resynchronizes LUNs, which are not modelled.\n",
         );
         Flow::Failed
     }

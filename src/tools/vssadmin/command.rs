@@ -95,6 +95,8 @@ pub fn run_with(vss: &Vss, args: &[String], confirm: Confirm<'_>) -> Outcome {
         ["add", "shadowstorage"] if server => add_storage(vss, &switches),
         ["resize", "shadowstorage"] => resize_storage(vss, &switches),
         ["delete", "shadowstorage"] if server => delete_storage(vss, &switches),
+        ["revert", "shadow"] if server => revert_shadow(vss, &switches),
+        ["query", "reverts"] if server => query_reverts(vss, &switches),
         _ => {
             // A line holding one space follows the error, and an empty line ends the list
             // (automated captures of Windows 10 and Server 2016).
@@ -533,4 +535,60 @@ fn delete_storage(vss: &Vss, switches: &Switches) -> Result<String, String> {
     vss.resize_shadow_storage(&for_volume, &on, DiffAreaSize::Bytes(0))
         .map_err(error_text)?;
     Ok("Successfully deleted the shadow copy storage association(s)\n".to_owned())
+}
+
+/// `revert shadow /shadow={id} [/forcedismount] [/quiet]` (servers): `RevertToSnapshot`.
+/// What vssadmin prints on success is not published: nothing is printed (inferred).
+fn revert_shadow(vss: &Vss, switches: &Switches) -> Result<String, String> {
+    let snapshot = switches
+        .value("shadow")
+        .ok_or_else(|| "Error: Invalid command.\n".to_owned())?;
+    let snapshot = parse_id(&snapshot).ok_or_else(invalid_value)?;
+    let force_dismount = switches.flag("forcedismount");
+    crate::tools::administer(vss, |bc| {
+        bc.call_ok(Call::RevertToSnapshot {
+            snapshot: SnapshotId(snapshot),
+            force_dismount,
+        })
+    })
+    .map_err(revert_error)?;
+    Ok(String::new())
+}
+
+/// `query reverts [/for=X]` (servers): `QueryRevertStatus` of each volume asked about. A
+/// simulated revert ends at once, so none is ever in progress: vssadmin's empty-query line
+/// (inferred: no output of this command is published).
+fn query_reverts(vss: &Vss, switches: &Switches) -> Result<String, String> {
+    if let Some(volume) = switches.value("for") {
+        let volume = volume_name(&volume);
+        crate::tools::administer(vss, |bc| {
+            let Reply::Async(op) = bc.call(Call::QueryRevertStatus { volume })? else {
+                return Err(Hresult::VSS_E_UNEXPECTED);
+            };
+            bc.call(Call::Wait {
+                op,
+                timeout_ms: None,
+            })
+            .map(|_| ())
+        })
+        .map_err(error_text)?;
+    }
+    let mut text = String::from(banner(vss.os()));
+    text.push('\n');
+    text.push_str(super::NO_ITEMS);
+    Ok(text)
+}
+
+/// A refused revert: vssadmin's observed words for access and provider errors; for the codes
+/// only a revert meets, whose words are not published, its generic line with the code.
+fn revert_error(hr: Hresult) -> String {
+    match hr {
+        Hresult::E_ACCESSDENIED | Hresult::VSS_E_PROVIDER_VETO | Hresult::E_INVALIDARG => {
+            error_text(hr)
+        }
+        other => format!(
+            "Error: Unexpected failure, error code: 0x{:08x}.\n",
+            other.0
+        ),
+    }
 }

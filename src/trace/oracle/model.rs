@@ -276,7 +276,9 @@ impl Session {
             AsyncKind::BackupComplete => Some(&mut self.backup_complete),
             AsyncKind::PreRestore => Some(&mut self.pre_restore),
             AsyncKind::PostRestore => Some(&mut self.post_restore),
-            AsyncKind::GatherWriterStatus | AsyncKind::ImportSnapshots => None,
+            AsyncKind::GatherWriterStatus
+            | AsyncKind::ImportSnapshots
+            | AsyncKind::QueryRevertStatus => None,
         }
     }
 

@@ -508,7 +508,8 @@ impl ParticipationRules {
             | AsyncKind::GatherWriterStatus
             | AsyncKind::PreRestore
             | AsyncKind::PostRestore
-            | AsyncKind::ImportSnapshots => {}
+            | AsyncKind::ImportSnapshots
+            | AsyncKind::QueryRevertStatus => {}
         }
         for (rule, what) in missing {
             cx.engine(

@@ -46,6 +46,9 @@ pub(super) struct StoreRules {
     deleting: Vec<SnapshotId>,
     /// Imports in flight: the importer and how many copies it brought so far.
     importing: Vec<(SessionNo, u32)>,
+    /// The copies a revert still has to delete: the reverted volume's copies made after the
+    /// one it went back to (their `ShadowCopyPurged` records follow the revert's).
+    reverting: Vec<SnapshotId>,
 }
 
 impl StoreRules {
@@ -90,12 +93,34 @@ impl Rules for StoreRules {
                 ),
             );
         }
+        let purging = matches!(
+            event,
+            TraceEvent::ShadowCopyPurged {
+                reason: PurgeReason::Reverted,
+                ..
+            }
+        );
+        if !self.reverting.is_empty() && !purging {
+            let left = std::mem::take(&mut self.reverting);
+            cx.engine(
+                Rule::R104,
+                format!(
+                    "a revert at {} ms left {} newer copies of its volume on the machine ({})",
+                    cx.now.at_ms,
+                    left.len(),
+                    left[0]
+                ),
+            );
+        }
         match event {
             TraceEvent::Called {
                 session,
                 call: Call::DeleteSnapshots { id, object, .. },
                 hr,
             } => self.delete_called(cx, *session, (*id, *object), *hr),
+            TraceEvent::VolumeReverted {
+                snapshot, volume, ..
+            } => self.reverted(cx, *snapshot, volume),
             TraceEvent::ShadowCopyCreated {
                 session,
                 snapshot,
@@ -243,6 +268,22 @@ impl StoreRules {
     /// R102, R103: the machine deletes the oldest copy of the volume (the oldest
     /// client-accessible one for the copy limit).
     fn purged(&mut self, cx: &mut Cx<'_>, snapshot: SnapshotId, reason: PurgeReason) {
+        if reason == PurgeReason::Reverted {
+            let named = self.reverting.len();
+            self.reverting.retain(|s| *s != snapshot);
+            self.copies.retain(|c| c.snapshot != snapshot);
+            if named == self.reverting.len() {
+                cx.engine(
+                    Rule::R104,
+                    format!(
+                        "a revert deleted shadow copy {snapshot} at {} ms, which is not a newer \
+                         copy of the reverted volume",
+                        cx.now.at_ms
+                    ),
+                );
+            }
+            return;
+        }
         let Some(at) = self.copies.iter().position(|c| c.snapshot == snapshot) else {
             cx.engine(
                 Rule::R103,
@@ -257,12 +298,14 @@ impl StoreRules {
         let (rule, candidates) = match reason {
             PurgeReason::StorageLimit => (Rule::R103, "copy"),
             PurgeReason::CopyLimit => (Rule::R102, "client-accessible copy"),
+            PurgeReason::Reverted => return, // judged above
         };
         let older = self.copies[..at].iter().find(|c| {
             c.volume == copy.volume
                 && match reason {
                     PurgeReason::StorageLimit => c.in_storage,
                     PurgeReason::CopyLimit => c.context.is_client_accessible(),
+                    PurgeReason::Reverted => false,
                 }
         });
         if let Some(older) = older {
@@ -276,6 +319,28 @@ impl StoreRules {
                 ),
             );
         }
+    }
+
+    /// `RevertToSnapshot` put `volume` back to `snapshot`: that copy must be on the machine, and
+    /// the volume's copies made after it go (R104's one exception besides DeleteSnapshots and
+    /// the machine's limits).
+    fn reverted(&mut self, cx: &mut Cx<'_>, snapshot: SnapshotId, volume: &str) {
+        let Some(at) = self.copies.iter().position(|c| c.snapshot == snapshot) else {
+            cx.engine(
+                Rule::R104,
+                format!(
+                    "a volume was reverted at {} ms to shadow copy {snapshot}, which is not on \
+                     the machine",
+                    cx.now.at_ms
+                ),
+            );
+            return;
+        };
+        self.reverting = self.copies[at + 1..]
+            .iter()
+            .filter(|c| c.volume == volume)
+            .map(|c| c.snapshot)
+            .collect();
     }
 
     /// R32, R104: `session`'s release deleted `count` copies of `set`: all of its copies still

@@ -294,6 +294,6 @@ fn first_event(kind: crate::vocab::AsyncKind) -> Option<crate::vocab::WriterEven
         K::BackupComplete => E::BackupComplete,
         K::PreRestore => E::PreRestore,
         K::PostRestore => E::PostRestore,
-        K::GatherWriterStatus | K::ImportSnapshots => return None,
+        K::GatherWriterStatus | K::ImportSnapshots | K::QueryRevertStatus => return None,
     })
 }

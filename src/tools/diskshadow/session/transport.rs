@@ -1,5 +1,6 @@
 //! `import` and `mask`: a transportable set from a loaded metadata cabinet comes onto the
-//! machine (`ImportSnapshots`, R97), and goes again (Microsoft's `import` and `mask` pages).
+//! machine (`ImportSnapshots`, R97), and goes again (Microsoft's `import` and `mask` pages);
+//! `revert`: a volume goes back to a shadow copy.
 
 use std::fmt::Write as _;
 
@@ -72,6 +73,27 @@ impl DiskShadow {
         let result = administer(&self.vss, |bc| {
             bc.call_ok(Call::BreakSnapshotSet {
                 set: SnapshotSetId(id),
+            })
+        });
+        match result {
+            Ok(()) => Flow::Continue,
+            Err(hr) => self.failed(hr),
+        }
+    }
+
+    /// `revert <shadow>` (Microsoft's `revert` page): `RevertToSnapshot`, without dismounting
+    /// a volume in use (inferred). The page says DiskShadow reverts client-accessible copies;
+    /// the method takes every persistent copy of a provider that reverts, and so does the
+    /// simulated DiskShadow. Nothing is printed on success (no transcript is published).
+    pub(super) fn revert(&mut self, shadow: &str) -> Flow {
+        let id = match parse_id(shadow) {
+            Ok(id) => id,
+            Err(hr) => return self.failed(hr),
+        };
+        let result = administer(&self.vss, |bc| {
+            bc.call_ok(Call::RevertToSnapshot {
+                snapshot: crate::vocab::SnapshotId(id),
+                force_dismount: false,
             })
         });
         match result {
