@@ -465,6 +465,16 @@ impl<'a> Interpreter<'a> {
             Step::UnexposeSnapshot { snapshot } => Call::UnexposeSnapshot {
                 snapshot: self.snapshot(slot, *snapshot),
             },
+            Step::RevertToSnapshot {
+                snapshot,
+                force_dismount,
+            } => Call::RevertToSnapshot {
+                snapshot: self.snapshot(slot, *snapshot),
+                force_dismount: *force_dismount,
+            },
+            Step::QueryRevertStatus { volume } => Call::QueryRevertStatus {
+                volume: volume.clone(),
+            },
             Step::BreakSnapshotSet => Call::BreakSnapshotSet {
                 set: self.requesters[slot]
                     .last_set

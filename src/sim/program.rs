@@ -137,6 +137,18 @@ pub enum Step {
     },
     /// `BreakSnapshotSet` of this requester's set (the id its `StartSnapshotSet` returned).
     BreakSnapshotSet,
+    /// `RevertToSnapshot`: the copy's volume goes back to the copy.
+    RevertToSnapshot {
+        /// Which shadow copy.
+        snapshot: SnapshotRef,
+        /// `bForceDismount`: even if the volume is in use.
+        force_dismount: bool,
+    },
+    /// `QueryRevertStatus` of a volume (answers an `IVssAsync`).
+    QueryRevertStatus {
+        /// The volume, by any of its names.
+        volume: String,
+    },
     /// `GetSnapshotProperties` (R24).
     GetSnapshotProperties {
         /// Which shadow copy.

@@ -868,7 +868,7 @@ fn any_step() -> impl Strategy<Value = Step> {
         1 => Just(Step::Query),
         1 => snapshot.clone().prop_map(|snapshot| Step::DeleteSnapshots { snapshot }),
         1 => snapshot.clone().prop_map(|snapshot| Step::UnexposeSnapshot { snapshot }),
-        1 => (snapshot, select(EXPOSE_AS.to_vec()), proptest::bool::ANY).prop_map(
+        1 => (snapshot.clone(), select(EXPOSE_AS.to_vec()), proptest::bool::ANY).prop_map(
             |(snapshot, expose, remotely)| Step::ExposeSnapshot {
                 snapshot,
                 expose: expose.map(str::to_owned),
@@ -876,6 +876,9 @@ fn any_step() -> impl Strategy<Value = Step> {
             }
         ),
         1 => Just(Step::BreakSnapshotSet),
+        1 => (snapshot, proptest::bool::ANY).prop_map(|(snapshot, force_dismount)| {
+            Step::RevertToSnapshot { snapshot, force_dismount }
+        }),
         1 => (component(), proptest::bool::ANY).prop_map(|(component, succeeded)| {
             Step::SetBackupSucceeded { component, succeeded }
         }),

@@ -116,7 +116,7 @@ pub(super) fn decode_program(input: &mut Input<'_>, writers: usize) -> Vec<Progr
 /// Decodes one opcode (and its arguments) onto `program`: 0 a sleep, 1 a prefix of the
 /// canonical backup (R40) by one requester, 2.. one step.
 pub(super) fn decode_op(input: &mut Input<'_>, program: &mut Vec<ProgramStep>, writers: usize) {
-    const STEPS: u8 = 44;
+    const STEPS: u8 = 46;
     let opcode = input.byte() % (2 + STEPS);
     match opcode {
         0 => program.push(ProgramStep::new(Step::Sleep {
@@ -186,6 +186,13 @@ pub(super) fn decode_step(step: u8, input: &mut Input<'_>, writers: usize) -> St
             bcd: (input.byte() % 8 == 0).then(|| "<BACKUP_COMPONENTS/>".to_owned()),
         },
         43 => Step::ImportSnapshots,
+        44 => Step::RevertToSnapshot {
+            snapshot: snapshot_ref(input),
+            force_dismount: input.bit(),
+        },
+        45 => Step::QueryRevertStatus {
+            volume: input.pick(&VOLUMES).to_owned(),
+        },
         _ => decode_restore_step(step, input, writers),
     }
 }
@@ -272,11 +279,7 @@ fn decode_backup_step(step: u8, input: &mut Input<'_>, writers: usize) -> Step {
         12 => Step::PrepareForBackup,
         13 => Step::DoSnapshotSet,
         14 => Step::GetSnapshotProperties {
-            snapshot: match input.byte() % 4 {
-                0 | 1 => SnapshotRef::Last,
-                2 => SnapshotRef::Null,
-                _ => SnapshotRef::Minted(u32::from(input.byte())),
-            },
+            snapshot: snapshot_ref(input),
         },
         15 => Step::SetBackupSucceeded {
             component: component(input),
@@ -311,5 +314,14 @@ fn decode_backup_step(step: u8, input: &mut Input<'_>, writers: usize) -> Step {
             ms: input.pick(&SLEEPS_MS),
         },
         _ => Step::Crash,
+    }
+}
+
+/// A shadow copy: mostly the requester's last one, sometimes none, sometimes any minted id.
+fn snapshot_ref(input: &mut Input<'_>) -> SnapshotRef {
+    match input.byte() % 4 {
+        0 | 1 => SnapshotRef::Last,
+        2 => SnapshotRef::Null,
+        _ => SnapshotRef::Minted(u32::from(input.byte())),
     }
 }

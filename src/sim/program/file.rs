@@ -52,6 +52,8 @@ step_names!(
     ExposeSnapshot,
     UnexposeSnapshot,
     BreakSnapshotSet,
+    RevertToSnapshot,
+    QueryRevertStatus,
     SetBackupSucceeded,
     BackupComplete,
     AbortBackup,
@@ -144,6 +146,8 @@ struct RawStep {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     remotely: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    force_dismount: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     bytes: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     bcd: Option<String>,
@@ -193,6 +197,7 @@ impl RawStep {
         check(self.signal.is_some(), "signal");
         check(self.expose.is_some(), "expose");
         check(self.remotely.is_some(), "remotely");
+        check(self.force_dismount.is_some(), "force_dismount");
         check(self.bytes.is_some(), "bytes");
         check(self.bcd.is_some(), "bcd");
         check(self.selected.is_some(), "selected");
@@ -245,6 +250,8 @@ impl TryFrom<RawStep> for ProgramStep {
             | N::ExposeSnapshot
             | N::UnexposeSnapshot
             | N::BreakSnapshotSet
+            | N::RevertToSnapshot
+            | N::QueryRevertStatus
             | N::SetBackupSucceeded
             | N::BackupComplete
             | N::AbortBackup => backup_step(call, &mut raw)?,
@@ -391,6 +398,13 @@ fn backup_step(call: StepName, raw: &mut RawStep) -> Result<Step, String> {
             remotely: raw.remotely.take().unwrap_or(false),
         },
         N::BreakSnapshotSet => Step::BreakSnapshotSet,
+        N::RevertToSnapshot => Step::RevertToSnapshot {
+            snapshot: raw.snapshot.take().unwrap_or_default(),
+            force_dismount: raw.force_dismount.take().unwrap_or(false),
+        },
+        N::QueryRevertStatus => Step::QueryRevertStatus {
+            volume: required(raw.volume.take(), call, "volume")?,
+        },
         N::SetBackupSucceeded => Step::SetBackupSucceeded {
             component: required(raw.component.take(), call, "component")?,
             succeeded: required(raw.succeeded.take(), call, "succeeded")?,
@@ -549,6 +563,8 @@ impl StepName {
             Step::UnexposeSnapshot { .. } => Self::UnexposeSnapshot,
             Step::ExposeSnapshot { .. } => Self::ExposeSnapshot,
             Step::BreakSnapshotSet => Self::BreakSnapshotSet,
+            Step::RevertToSnapshot { .. } => Self::RevertToSnapshot,
+            Step::QueryRevertStatus { .. } => Self::QueryRevertStatus,
             Step::SetBackupSucceeded { .. } => Self::SetBackupSucceeded,
             Step::BackupComplete => Self::BackupComplete,
             Step::AbortBackup => Self::AbortBackup,
@@ -651,6 +667,14 @@ impl RawStep {
             | Step::UnexposeSnapshot { snapshot } => {
                 raw.snapshot = Some(*snapshot);
             }
+            Step::RevertToSnapshot {
+                snapshot,
+                force_dismount,
+            } => {
+                raw.snapshot = Some(*snapshot);
+                raw.force_dismount = force_dismount.then_some(true);
+            }
+            Step::QueryRevertStatus { volume } => raw.volume = Some(volume.clone()),
             Step::SetBackupSucceeded {
                 component,
                 succeeded,
@@ -756,6 +780,13 @@ mod tests {
                 remotely: true,
             }),
             ProgramStep::new(Step::BreakSnapshotSet),
+            ProgramStep::new(Step::RevertToSnapshot {
+                snapshot: SnapshotRef::Last,
+                force_dismount: true,
+            }),
+            ProgramStep::new(Step::QueryRevertStatus {
+                volume: "D:\\".into(),
+            }),
             ProgramStep::new(Step::InitializeForRestore {
                 bcd: Some("<BACKUP_COMPONENTS/>".into()),
             }),
