@@ -588,3 +588,158 @@ fn false_without_set_writer_failure_is_its_own_finding() {
         findings[0].message
     );
 }
+
+/// How a [`Staging`] writer handles its temporary copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cleanup {
+    /// Removed in OnPostSnapshot, OnAbort and OnBackupShutdown: correct.
+    Everywhere,
+    /// Removed in OnPostSnapshot only: a backup that ends any other way leaks them.
+    PostSnapshotOnly,
+    /// Never removed in OnPostSnapshot (only when the backup ends).
+    AtShutdownOnly,
+}
+
+/// A writer that copies its files aside in OnPrepareSnapshot and removes the copies after the
+/// snapshot (R71: "temporary files are removed in OnPostSnapshot"); Freeze stops writes.
+#[derive(Debug)]
+struct Staging {
+    cleanup: Cleanup,
+    frozen: bool,
+    temp_copies: u32,
+}
+
+impl Staging {
+    fn new(cleanup: Cleanup) -> Self {
+        Self {
+            cleanup,
+            frozen: false,
+            temp_copies: 0,
+        }
+    }
+}
+
+impl Writer for Staging {
+    fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+        md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+        md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "staged");
+        true
+    }
+    fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.temp_copies += 1;
+        true
+    }
+    fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.frozen = true;
+        true
+    }
+    fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.frozen = false;
+        true
+    }
+    fn on_post_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        if self.cleanup != Cleanup::AtShutdownOnly {
+            self.temp_copies = 0;
+        }
+        true
+    }
+    fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.frozen = false;
+        if self.cleanup == Cleanup::Everywhere {
+            self.temp_copies = 0;
+        }
+        true
+    }
+    fn on_backup_shutdown(&mut self, _: &mut HandlerContext<'_>, _: SnapshotSetId) -> bool {
+        self.frozen = false;
+        if self.cleanup != Cleanup::PostSnapshotOnly {
+            self.temp_copies = 0;
+        }
+        true
+    }
+}
+
+fn staging(cleanup: Cleanup) -> WriterConformance<Staging> {
+    WriterConformance::new(move || Staging::new(cleanup))
+        .probe("accepts writes", |w: &Staging| !w.frozen)
+        .probe_at_rest("no temporary copies", |w: &Staging| w.temp_copies == 0)
+}
+
+#[test]
+fn state_a_writer_keeps_during_a_backup_is_no_finding_at_thaw() {
+    // Issue 10 part 1: temporary copies from OnPrepareSnapshot to OnPostSnapshot are legitimate;
+    // an at-rest probe is not asked at Thaw, a resumed one is.
+    staging(Cleanup::Everywhere).run().assert_ok();
+}
+
+#[test]
+fn r58_state_left_when_a_backup_ends_is_charged_to_that_backup() {
+    // The copies of a backup that ended without OnPostSnapshot stay: found after its
+    // BackupShutdown (or before the next backup), not as a failure to resume after Thaw.
+    let report = staging(Cleanup::PostSnapshotOnly).run();
+    let leaks: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.obligation == Obligation::RunningAfterBackups)
+        .collect();
+    assert!(!leaks.is_empty(), "{report}");
+    assert!(report
+        .findings
+        .iter()
+        .all(|f| f.obligation == Obligation::RunningAfterBackups
+            || f.obligation == Obligation::NoLeakBetweenBackups));
+    for finding in &leaks {
+        assert_eq!(finding.rule, Rule::R58);
+        assert!(
+            finding.message.contains("`no temporary copies`"),
+            "{}",
+            finding.message
+        );
+        // Cases whose backup never reached OnPostSnapshot leak; happy ones do not.
+        assert!(!finding.case.starts_with("happy/"), "{}", finding.case);
+    }
+    assert!(
+        leaks.iter().any(|f| f
+            .message
+            .starts_with("after OnBackupShutdown for requester#0")),
+        "the backup that leaked is named: {report}"
+    );
+}
+
+#[test]
+fn r71_a_probe_declared_for_after_post_snapshot_is_held_there() {
+    let report = WriterConformance::new(|| Staging::new(Cleanup::AtShutdownOnly))
+        .probe("accepts writes", |w: &Staging| !w.frozen)
+        .probe_when(
+            "temporary copies removed by OnPostSnapshot",
+            |history: &[WriterEvent]| history.last() == Some(&WriterEvent::PostSnapshot),
+            |w: &Staging| w.temp_copies == 0,
+        )
+        .run();
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.obligation == Obligation::HoldsWhenDeclared && f.rule == Rule::R71),
+        "{report}"
+    );
+    // The same writer with a probe at rest only passes: it does clean up by the end.
+    WriterConformance::new(|| Staging::new(Cleanup::AtShutdownOnly))
+        .probe_at_rest("no temporary copies", |w: &Staging| w.temp_copies == 0)
+        .run()
+        .assert_ok();
+}
+
+#[test]
+fn two_probes_with_one_name_are_a_test_error() {
+    let report = staging(Cleanup::Everywhere)
+        .probe_at_rest("accepts writes", |w: &Staging| !w.frozen)
+        .run();
+    assert!(
+        report
+            .test_errors
+            .iter()
+            .any(|e| e.contains("two probes are named `accepts writes`")),
+        "{report}"
+    );
+}

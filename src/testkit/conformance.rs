@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::catalogue::{self, Case, Plan, STEP_MS};
 use super::obligations::{self, Handling, RunFacts};
-use super::probe::Probe;
+use super::probe::{NamedProbe, Probe, ProbeScope, ScopeKind};
 use super::replay::{self, Selection};
 use super::report::{ConformanceReport, Finding, Obligation};
 use super::wrappers::{Observations, OneShotProvider, Peer, Shared, Subject};
@@ -84,7 +84,7 @@ impl Default for Exhaustive {
 pub struct WriterConformance<W> {
     factory: Box<dyn FnMut() -> W>,
     config: WriterConfig,
-    probe: Option<(String, Rc<dyn Probe<W>>)>,
+    probes: Vec<NamedProbe<W>>,
     policies: Vec<Policies>,
     budgets: BTreeMap<WriterEvent, u64>,
     exhaustive: Option<Exhaustive>,
@@ -96,11 +96,12 @@ pub struct WriterConformance<W> {
 }
 
 /// One run of the writer under test: the trace, what the kit saw of each of its handlers, and
-/// the probe's answer at the end.
+/// the at-rest answers of the probes at the end (declaration order; `None`: not such a probe,
+/// or it panicked).
 struct Execution {
     trace: Trace,
     handlings: Vec<Handling>,
-    final_probe: Option<bool>,
+    final_probes: Vec<Option<bool>>,
 }
 
 impl<W: Writer + 'static> WriterConformance<W> {
@@ -115,7 +116,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             factory: Box::new(factory),
             budgets: BTreeMap::from([(WriterEvent::Freeze, config.freeze_timeout_ms)]),
             config,
-            probe: None,
+            probes: Vec::new(),
             policies: vec![Policies::default()],
             exhaustive: None,
             only: None,
@@ -132,11 +133,49 @@ impl<W: Writer + 'static> WriterConformance<W> {
         self
     }
 
-    /// How to tell the application runs normally; without one the kit cannot check that the
-    /// writer resumes it after Abort, Thaw and BackupShutdown.
+    /// How to tell the application is not frozen ([`ProbeScope::Resumed`]): checked after
+    /// Abort, Thaw and BackupShutdown, and at rest. Without a probe the kit cannot check that
+    /// the writer resumes its application. State a writer may keep during a backup belongs in
+    /// a [`probe_at_rest`](Self::probe_at_rest) instead.
     #[must_use]
-    pub fn probe(mut self, name: impl Into<String>, probe: impl Probe<W> + 'static) -> Self {
-        self.probe = Some((name.into(), Rc::new(probe)));
+    pub fn probe(self, name: impl Into<String>, probe: impl Probe<W> + 'static) -> Self {
+        self.probe_in(ProbeScope::Resumed, name, probe)
+    }
+
+    /// A probe that must hold whenever no backup of the writer is in flight
+    /// ([`ProbeScope::AtRest`]): after the last BackupShutdown, before each new backup, at the
+    /// end of every run. For state kept during a backup (temporary copies, open handles).
+    #[must_use]
+    pub fn probe_at_rest(self, name: impl Into<String>, probe: impl Probe<W> + 'static) -> Self {
+        self.probe_in(ProbeScope::AtRest, name, probe)
+    }
+
+    /// A probe that must hold after every handler for which `when`, given the events handled
+    /// so far, says yes ([`ProbeScope::When`]).
+    #[must_use]
+    pub fn probe_when(
+        self,
+        name: impl Into<String>,
+        when: impl Fn(&[WriterEvent]) -> bool + 'static,
+        probe: impl Probe<W> + 'static,
+    ) -> Self {
+        self.probe_in(ProbeScope::when(when), name, probe)
+    }
+
+    /// A probe of any scope. Each probe needs a name of its own: a second probe with a name
+    /// already taken is a test error (the report says so).
+    #[must_use]
+    pub fn probe_in(
+        mut self,
+        scope: ProbeScope,
+        name: impl Into<String>,
+        probe: impl Probe<W> + 'static,
+    ) -> Self {
+        self.probes.push(NamedProbe {
+            name: name.into(),
+            scope,
+            probe: Rc::new(probe),
+        });
         self
     }
 
@@ -187,6 +226,17 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let mut selection = Selection::from_env();
         if let Some(id) = self.only.take() {
             selection.select_case(id);
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let names: Vec<String> = self.probes.iter().map(|p| p.name.clone()).collect();
+        for name in names {
+            if !seen.insert(name.clone()) {
+                let message = format!(
+                    "two probes are named `{name}`: give each probe a name of its own, so findings \
+                     say which one failed"
+                );
+                self.test_error("probe names", message);
+            }
         }
         let mut ids = Vec::new();
         let mut report = ConformanceReport {
@@ -274,7 +324,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let Some(Execution {
             trace,
             handlings,
-            final_probe,
+            final_probes,
         }) = self.execute(
             id,
             &scenario,
@@ -287,15 +337,16 @@ impl<W: Writer + 'static> WriterConformance<W> {
             return Vec::new();
         };
         let replay = replay::command(id, None);
+        let probes = self.probe_kinds();
         let facts = RunFacts {
             case: id,
             replay: &replay,
             subject: WriterNo(0),
-            probe_name: self.probe.as_ref().map(|(name, _)| name.as_str()),
+            probes: &probes,
             happy: plan.happy,
             freeze_window_expires: plan.freeze_window_expires,
             follow_up: Some((SessionNo(follow_up), reference)),
-            final_probe,
+            final_probes: &final_probes,
             budgets: &self.budgets,
         };
         obligations::judge(&trace, &handlings, &facts)
@@ -355,8 +406,8 @@ impl<W: Writer + 'static> WriterConformance<W> {
             }
         };
         let shared: Shared<W> = Rc::new(RefCell::new(made));
-        let probe = self.probe.as_ref().map(|(_, probe)| probe.clone());
-        let subject = Subject::new(shared.clone(), probe.clone(), subject);
+        let probes: Rc<[NamedProbe<W>]> = self.probes.clone().into();
+        let subject = Subject::new(shared.clone(), probes.clone(), subject);
         let observations: Observations = subject.observations.clone();
         let mut subject = Some(subject);
         let exhaustive = chooser.is_some();
@@ -400,36 +451,49 @@ impl<W: Writer + 'static> WriterConformance<W> {
             .substitute_providers(&mut provider)
             .run();
         let observations = observations.borrow();
-        let probe_name = self
-            .probe
-            .as_ref()
-            .map_or(String::new(), |(name, _)| name.clone());
-        if let Some((event, panic)) = observations.iter().find_map(|o| o.probe_panic.clone()) {
+        if let Some((name, event, panic)) = observations.iter().find_map(|o| o.probe_panic.clone())
+        {
             let message = format!(
-                "the probe `{probe_name}` panicked after On{event} in case `{case}`: {}",
+                "the probe `{name}` panicked around On{event} in case `{case}`: {}",
                 panic.message()
             );
             self.test_error("probe", message);
         }
         let handlings = obligations::handlings(&outcome.trace, WriterNo(0), &observations);
-        let final_probe = probe.and_then(|probe| {
-            guard::call(|| probe.is_running_normally(&shared.borrow()))
-                .map_err(|panic| {
+        let mut final_probes = Vec::with_capacity(probes.len());
+        for named in probes.iter() {
+            if !named.scope.holds_at_rest() {
+                final_probes.push(None);
+                continue;
+            }
+            match guard::call(|| named.probe.is_running_normally(&shared.borrow())) {
+                Ok(answer) => final_probes.push(Some(answer)),
+                Err(panic) => {
                     let message = format!(
-                        "the probe `{probe_name}` panicked at the end of case `{case}`: {}",
+                        "the probe `{}` panicked at the end of case `{case}`: {}",
+                        named.name,
                         panic.message()
                     );
                     self.test_error("final probe", message);
-                })
-                .ok()
-        });
+                    final_probes.push(None);
+                }
+            }
+        }
         // The writer's own `Drop` is user code too.
         guard::dispose(shared);
         Some(Execution {
             trace: outcome.trace,
             handlings,
-            final_probe,
+            final_probes,
         })
+    }
+
+    /// The probes' names and scope kinds, for judging a run.
+    fn probe_kinds(&self) -> Vec<(String, ScopeKind)> {
+        self.probes
+            .iter()
+            .map(|named| (named.name.clone(), named.scope.kind()))
+            .collect()
     }
 
     /// Keeps a problem of the test's own code: the first of its kind, counted.
@@ -462,21 +526,22 @@ impl<W: Writer + 'static> WriterConformance<W> {
             let Some(Execution {
                 trace,
                 handlings,
-                final_probe,
+                final_probes,
             }) = execution
             else {
                 return Trace::default();
             };
             let replay = replay::command(replay::EXHAUSTIVE, Some(&recorder.borrow().picks()));
+            let probes = this.probe_kinds();
             let facts = RunFacts {
                 case: replay::EXHAUSTIVE,
                 replay: &replay,
                 subject: WriterNo(0),
-                probe_name: this.probe.as_ref().map(|(name, _)| name.as_str()),
+                probes: &probes,
                 happy: false,
                 freeze_window_expires: true,
                 follow_up: None,
-                final_probe,
+                final_probes: &final_probes,
                 budgets: &this.budgets,
             };
             let mut kept = findings.borrow_mut();

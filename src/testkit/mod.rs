@@ -45,6 +45,6 @@ pub use crate::sim::strategies;
 pub use catalogue::Case;
 pub use conformance::{Exhaustive, WriterConformance};
 pub use consistency::{consistency, Consistency};
-pub use probe::Probe;
+pub use probe::{HistoryPredicate, Probe, ProbeScope};
 pub use report::{ConformanceReport, Finding, Obligation};
 pub use requester::{Adversary, Claim, Issue, RequesterCheck, RequesterFinding, RequesterReport};

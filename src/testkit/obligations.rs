@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::probe::ScopeKind;
 use super::report::{Finding, Obligation};
 use super::wrappers::Observation;
 use crate::trace::oracle::{self, Party};
@@ -37,10 +38,16 @@ impl Handling {
             (ok, Some(hr), _) => format!("{ok} with {hr}"),
             (ok, None, _) => ok.to_string(),
         };
-        let probe = match self.observation.running_normally {
-            Some(true) => ", running normally",
-            Some(false) => ", NOT running normally",
-            None => "",
+        let failing = self
+            .observation
+            .answers
+            .iter()
+            .filter(|answer| **answer == Some(false))
+            .count();
+        let probe = match failing {
+            0 => String::new(),
+            1 => ", a probe says no".to_owned(),
+            n => format!(", {n} probes say no"),
         };
         format!("{} → {result}{probe}", self.event.handler_name())
     }
@@ -108,15 +115,16 @@ pub(crate) struct RunFacts<'a> {
     pub(crate) case: &'a str,
     pub(crate) replay: &'a str,
     pub(crate) subject: WriterNo,
-    pub(crate) probe_name: Option<&'a str>,
+    /// The probes' names and scopes, in declaration order.
+    pub(crate) probes: &'a [(String, ScopeKind)],
     /// Nothing goes wrong in the case's own backups.
     pub(crate) happy: bool,
     /// The case makes the writer's freeze window expire on purpose.
     pub(crate) freeze_window_expires: bool,
     /// The follow-up backup's session and what a fresh writer did in its first backup.
     pub(crate) follow_up: Option<(SessionNo, &'a [String])>,
-    /// The probe's answer once the run ended.
-    pub(crate) final_probe: Option<bool>,
+    /// The at-rest answers of the probes once the run ended (declaration order).
+    pub(crate) final_probes: &'a [Option<bool>],
     pub(crate) budgets: &'a BTreeMap<WriterEvent, u64>,
 }
 
@@ -143,22 +151,31 @@ pub(crate) fn judge(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>)
         }
     }
     resumes(handlings, facts, &mut found);
+    at_rest(handlings, facts, &mut found);
+    declared(handlings, facts, &mut found);
     handler_results(handlings, facts, &mut found);
     metadata(handlings, &mut found);
     follow_up(handlings, facts, &mut found);
     windows(trace, handlings, facts, &mut found);
-    if facts.final_probe == Some(false) {
-        found(
-            Obligation::RunningAfterBackups,
-            Rule::R58,
-            format!(
-                "every backup has ended, but the probe `{}` says the application is not running \
-                 normally",
-                facts.probe_name.unwrap_or("probe")
-            ),
-        );
-    }
     findings
+}
+
+/// The names of the probes of kind `kind`(s) whose answer in `answers` is no, quoted.
+fn failing(answers: &[Option<bool>], facts: &RunFacts<'_>, kinds: &[ScopeKind]) -> Vec<String> {
+    answers
+        .iter()
+        .zip(facts.probes)
+        .filter(|(answer, (_, kind))| **answer == Some(false) && kinds.contains(kind))
+        .map(|(_, (name, _))| format!("`{name}`"))
+        .collect()
+}
+
+/// "the probe `a` says" or "the probes `a`, `b` say".
+fn probes_say(names: &[String]) -> String {
+    match names {
+        [one] => format!("the probe {one} says"),
+        many => format!("the probes {} say", many.join(", ")),
+    }
 }
 
 type Found<'f> = dyn FnMut(Obligation, Rule, String) + 'f;
@@ -186,17 +203,117 @@ fn resumes(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) 
             WriterEvent::BackupShutdown => (Obligation::ResumesAfterShutdown, Rule::R57),
             _ => continue,
         };
-        if h.observation.running_normally == Some(false) && frozen.is_empty() {
+        let names = failing(&h.observation.answers, facts, &[ScopeKind::Resumed]);
+        if !names.is_empty() && frozen.is_empty() {
             found(
                 obligation,
                 rule,
                 format!(
-                    "after {} for {} at {} ms the probe `{}` says the application is not running \
-                     normally",
+                    "after {} for {} at {} ms {} the application is not running normally",
                     h.event.handler_name(),
                     h.session,
                     h.at_ms,
-                    facts.probe_name.unwrap_or("probe")
+                    probes_say(&names)
+                ),
+            );
+        }
+    }
+}
+
+/// R58: whenever no backup of the writer is under way — after the BackupShutdown that ends the
+/// last one, before a new backup's Identify, at the end of the run — every probe that must hold
+/// at rest does. A failure is charged to the backup that ended last; one already reported is
+/// not reported again until the probe says yes once more.
+fn at_rest(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) {
+    let mut under_way: BTreeSet<SessionNo> = BTreeSet::new();
+    let mut last_ended: Option<(SessionNo, u64)> = None;
+    let mut reported = vec![false; facts.probes.len()];
+    let mut judge = |answers: &[Option<bool>], when: String, found: &mut Found<'_>| {
+        let mut names = Vec::new();
+        for (n, answer) in answers.iter().enumerate() {
+            match answer {
+                Some(false) if !reported[n] => {
+                    reported[n] = true;
+                    names.push(format!("`{}`", facts.probes[n].0));
+                }
+                Some(true) => reported[n] = false,
+                _ => {}
+            }
+        }
+        if !names.is_empty() {
+            found(
+                Obligation::RunningAfterBackups,
+                Rule::R58,
+                format!(
+                    "{when}, with no backup under way, {} the application still holds a \
+                     backup's state",
+                    probes_say(&names)
+                ),
+            );
+        }
+    };
+    let ended = |last: Option<(SessionNo, u64)>| match last {
+        Some((session, at_ms)) => {
+            format!(" (the last backup to end was {session}'s, at {at_ms} ms)")
+        }
+        None => String::new(),
+    };
+    for h in handlings {
+        match h.event {
+            WriterEvent::Identify => {
+                if under_way.is_empty() && !h.observation.before.is_empty() {
+                    let when = format!(
+                        "before the backup of {} began (its OnIdentify at {} ms){}",
+                        h.session,
+                        h.at_ms,
+                        ended(last_ended)
+                    );
+                    judge(&h.observation.before, when, found);
+                }
+            }
+            WriterEvent::BackupShutdown => {
+                under_way.remove(&h.session);
+                last_ended = Some((h.session, h.at_ms));
+                if under_way.is_empty() {
+                    // Resumed probes are judged by `resumes` here: only the at-rest ones.
+                    let answers: Vec<Option<bool>> = h
+                        .observation
+                        .answers
+                        .iter()
+                        .zip(facts.probes)
+                        .map(|(a, (_, kind))| a.filter(|_| *kind == ScopeKind::AtRest))
+                        .collect();
+                    let when =
+                        format!("after OnBackupShutdown for {} at {} ms", h.session, h.at_ms);
+                    judge(&answers, when, found);
+                }
+            }
+            // A restore is no backup: nothing sends it BackupShutdown (Q20).
+            WriterEvent::PreRestore | WriterEvent::PostRestore => {}
+            _ => {
+                under_way.insert(h.session);
+            }
+        }
+    }
+    let when = format!("every backup has ended{}", ended(last_ended));
+    judge(facts.final_probes, when, found);
+}
+
+/// The writer's own statements of where its work belongs (`ProbeScope::When`, R71): after every
+/// handler whose history the predicate accepts, the probe holds.
+fn declared(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) {
+    for h in handlings {
+        let names = failing(&h.observation.answers, facts, &[ScopeKind::When]);
+        if !names.is_empty() {
+            found(
+                Obligation::HoldsWhenDeclared,
+                Rule::R71,
+                format!(
+                    "after {} for {} at {} ms {} no, where the test declared it must hold",
+                    h.event.handler_name(),
+                    h.session,
+                    h.at_ms,
+                    probes_say(&names)
                 ),
             );
         }

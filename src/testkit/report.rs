@@ -17,8 +17,12 @@ pub enum Obligation {
     /// After `OnBackupShutdown`, also without BackupComplete or Abort, the application runs
     /// normally again (R57).
     ResumesAfterShutdown,
-    /// Once every backup ended, the application runs normally (R58).
+    /// Whenever no backup is under way (after the last BackupShutdown, before a new backup,
+    /// at the end), every probe that must hold at rest does (R58).
     RunningAfterBackups,
+    /// A probe declared with a predicate over the writer's events holds wherever the predicate
+    /// does: the writer's own statement of where its work belongs (R71).
+    HoldsWhenDeclared,
     /// `OnAbort` tolerates being called more than once (R55).
     ToleratesRepeatedAbort,
     /// Handlers never panic (C++: never throw, R64).
@@ -54,7 +58,7 @@ impl Obligation {
     pub const fn rule(self) -> Option<Rule> {
         Some(match self {
             Self::ResumesAfterAbort | Self::ToleratesRepeatedAbort => Rule::R55,
-            Self::ResumesAfterThaw | Self::HandlerBudget => Rule::R71,
+            Self::ResumesAfterThaw | Self::HandlerBudget | Self::HoldsWhenDeclared => Rule::R71,
             Self::ResumesAfterShutdown => Rule::R57,
             Self::RunningAfterBackups | Self::NoLeakBetweenBackups => Rule::R58,
             Self::NoPanic | Self::SucceedsWhenNothingFails | Self::ExplainsFailure => Rule::R64,
@@ -72,7 +76,8 @@ impl Obligation {
             Self::ResumesAfterAbort => "application running normally after OnAbort",
             Self::ResumesAfterThaw => "application running normally after OnThaw",
             Self::ResumesAfterShutdown => "application running normally after OnBackupShutdown",
-            Self::RunningAfterBackups => "application running normally once every backup ended",
+            Self::RunningAfterBackups => "no backup's state left once no backup is under way",
+            Self::HoldsWhenDeclared => "the test's own probes hold where declared",
             Self::ToleratesRepeatedAbort => "OnAbort tolerates repeats",
             Self::NoPanic => "handlers never panic",
             Self::SucceedsWhenNothingFails => "handlers succeed when nothing fails",

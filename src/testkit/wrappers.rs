@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::probe::Probe;
+use super::probe::{NamedProbe, ProbeScope};
 use crate::guard::{self, UserPanic};
 use crate::provider::{Provider, ProviderContext};
 use crate::sim::overlay::{ProviderOverlay, WriterOverlay};
@@ -66,15 +66,25 @@ impl OneShot {
 /// What the kit saw of one handler call of the writer under test.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Observation {
-    /// The probe's answer after the handler returned (`None`: no probe, or it panicked).
-    pub(crate) running_normally: Option<bool>,
-    /// The probe panicked after this handler: the event, and the panic (a test error).
-    pub(crate) probe_panic: Option<(WriterEvent, UserPanic)>,
+    /// Each probe's answer after the handler returned, in declaration order (`None`: not asked
+    /// here, or it panicked). A probe is asked where its scope may be judged: a resumed one
+    /// after Thaw, Abort and BackupShutdown, an at-rest one after BackupShutdown, a `When`
+    /// one where its predicate holds.
+    pub(crate) answers: Vec<Option<bool>>,
+    /// Before an `OnIdentify` (a backup may be starting): the at-rest answers of every probe
+    /// that must hold at rest (`None`: not such a probe, or it panicked).
+    pub(crate) before: Vec<Option<bool>>,
+    /// A probe panicked around this handler: its name, the event, and the panic (a test
+    /// error).
+    pub(crate) probe_panic: Option<ProbePanic>,
     /// The document `OnIdentify` built.
     pub(crate) metadata: Option<WriterMetadata>,
     /// The failure was the kit's, not the writer's.
     pub(crate) forced: bool,
 }
+
+/// A probe that panicked: its name, the event it was asked around, and the panic.
+pub(crate) type ProbePanic = (String, WriterEvent, UserPanic);
 
 /// The writer under test, shared with the kit so it can probe it after the run.
 pub(crate) type Shared<W> = Rc<RefCell<W>>;
@@ -82,11 +92,13 @@ pub(crate) type Shared<W> = Rc<RefCell<W>>;
 pub(crate) type Observations = Rc<RefCell<Vec<Observation>>>;
 
 /// Wraps the writer under test: forwards every event, applies the case's forced failure once,
-/// and records what the probe says after each handler.
+/// and records what its probes say around each handler.
 pub(crate) struct Subject<W> {
     pub(crate) writer: Shared<W>,
-    pub(crate) probe: Option<Rc<dyn Probe<W>>>,
+    pub(crate) probes: Rc<[NamedProbe<W>]>,
     pub(crate) observations: Observations,
+    /// The events the writer handled so far, for `When` probes.
+    history: Vec<WriterEvent>,
     forced: OneShot,
     /// The case's failure fired in the handler call in progress (a continuation re-applies it).
     forced_in_this_call: bool,
@@ -95,13 +107,14 @@ pub(crate) struct Subject<W> {
 impl<W: Writer> Subject<W> {
     pub(crate) fn new(
         writer: Shared<W>,
-        probe: Option<Rc<dyn Probe<W>>>,
+        probes: Rc<[NamedProbe<W>]>,
         forced: Option<Forced>,
     ) -> Self {
         Self {
             writer,
-            probe,
+            probes,
             observations: Rc::default(),
+            history: Vec::new(),
             forced: OneShot::new(forced),
             forced_in_this_call: false,
         }
@@ -115,9 +128,19 @@ impl<W: Writer> Subject<W> {
     ) -> bool {
         // The slot exists before the handler runs, so a panic keeps deliveries and observations
         // aligned.
+        let before = if ctx.event() == WriterEvent::Identify {
+            self.ask(ctx.event(), |scope| scope.holds_at_rest())
+        } else {
+            (Vec::new(), None)
+        };
+        self.history.push(ctx.event());
         let slot = {
             let mut observations = self.observations.borrow_mut();
-            observations.push(Observation::default());
+            observations.push(Observation {
+                before: before.0,
+                probe_panic: before.1,
+                ..Observation::default()
+            });
             observations.len() - 1
         };
         let mut metadata = metadata;
@@ -147,25 +170,54 @@ impl<W: Writer> Subject<W> {
         ok
     }
 
-    /// Asks the probe after a handler (segment) returned and fills observation `slot`.
+    /// Asks the probes after a handler (segment) returned and fills observation `slot`.
     fn observe(&mut self, ctx: &HandlerContext<'_>, slot: usize, metadata: Option<WriterMetadata>) {
-        // The probe is the test's code, not the writer's: its panic must not read as the
-        // handler's.
-        let probed = self.probe.as_ref().map(|probe| {
-            let writer = &self.writer;
-            guard::call(|| probe.is_running_normally(&writer.borrow()))
+        let event = ctx.event();
+        let history = std::mem::take(&mut self.history);
+        let (answers, panic) = self.ask(event, |scope| match scope {
+            ProbeScope::Resumed => matches!(
+                event,
+                WriterEvent::Thaw | WriterEvent::Abort | WriterEvent::BackupShutdown
+            ),
+            ProbeScope::AtRest => event == WriterEvent::BackupShutdown,
+            ProbeScope::When(predicate) => predicate(&history),
         });
-        let (running_normally, probe_panic) = match probed {
-            None => (None, None),
-            Some(Ok(answer)) => (Some(answer), None),
-            Some(Err(panic)) => (None, Some((ctx.event(), panic))),
-        };
-        self.observations.borrow_mut()[slot] = Observation {
-            running_normally,
-            probe_panic,
-            metadata,
-            forced: self.forced_in_this_call,
-        };
+        self.history = history;
+        let mut observations = self.observations.borrow_mut();
+        let observation = &mut observations[slot];
+        observation.answers = answers;
+        observation.probe_panic = observation.probe_panic.take().or(panic);
+        observation.metadata = metadata;
+        observation.forced = self.forced_in_this_call;
+    }
+
+    /// The answers of the probes `asked` selects, in declaration order (`None` for the others
+    /// and for one that panicked), and the first panic. The probes are the test's code, not
+    /// the writer's: a panic must not read as the handler's.
+    fn ask(
+        &self,
+        event: WriterEvent,
+        asked: impl Fn(&ProbeScope) -> bool,
+    ) -> (Vec<Option<bool>>, Option<ProbePanic>) {
+        let mut panic = None;
+        let answers = self
+            .probes
+            .iter()
+            .map(|named| {
+                if !asked(&named.scope) {
+                    return None;
+                }
+                let writer = &self.writer;
+                match guard::call(|| named.probe.is_running_normally(&writer.borrow())) {
+                    Ok(answer) => Some(answer),
+                    Err(caught) => {
+                        panic.get_or_insert((named.name.clone(), event, caught));
+                        None
+                    }
+                }
+            })
+            .collect();
+        (answers, panic)
     }
 }
 
