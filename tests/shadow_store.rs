@@ -412,3 +412,20 @@ fn a_hardware_copy_takes_no_shadow_storage() {
     assert_eq!(vss.shadow_storage()[0].used_bytes, 0);
     assert_oracle_clean(&vss);
 }
+
+#[test]
+fn r6_vss_ctx_all_sees_every_copy_and_creates_no_set() {
+    // R6: VSS_CTX_ALL serves the administrative calls (Query, DeleteSnapshots, ...) over every
+    // context's copies, and no shadow copy set can be created in it (E_INVALIDARG).
+    let vss = machine();
+    backup(&vss, SnapshotContext::VSS_CTX_APP_ROLLBACK, &["C:\\"]);
+    backup(&vss, SnapshotContext::VSS_CTX_NAS_ROLLBACK, &["D:\\"]);
+    let mut admin = requester(&vss, SnapshotContext::VSS_CTX_ALL);
+    assert_eq!(query(&mut admin).len(), 2);
+    assert_eq!(
+        admin.call(Call::StartSnapshotSet),
+        Err(Hresult::E_INVALIDARG)
+    );
+    admin.call_ok(Call::Release).unwrap();
+    assert_oracle_clean(&vss);
+}

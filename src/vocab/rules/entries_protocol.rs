@@ -12,8 +12,9 @@ pub(super) const ENTRIES: &[Entry] = &[
             it with Release. Errors: E_ACCESSDENIED without the backup privilege, E_INVALIDARG, \
             E_OUTOFMEMORY, VSS_E_UNEXPECTED.",
         sources: &["api/vsbackup/nf-vsbackup-createvssbackupcomponents"],
-        status: Partly("the object is created by Vss::backup_components / Vss::dynamic; \
-            E_ACCESSDENIED and E_OUTOFMEMORY are never produced"),
+        status: Partly("the object is created by Vss::backup_components / Vss::dynamic, which \
+            cannot fail, so E_ACCESSDENIED, E_INVALIDARG, E_OUTOFMEMORY and VSS_E_UNEXPECTED are \
+            never produced"),
         engine: &["requester/vss.rs", "coordinator/mod.rs"],
     },
     Entry {
@@ -37,8 +38,12 @@ pub(super) const ENTRIES: &[Entry] = &[
             restore mode (InitializeForRestore). A call on an uninitialized object, in the wrong \
             mode, or out of its place in the sequence fails with VSS_E_BAD_STATE (0x80042301).",
         sources: &["bc/initializeforbackup", "bc/initializeforrestore"],
-        status: Partly("restore mode (InitializeForRestore) does not exist, so the wrong-mode case \
-            never arises"),
+        status: Partly("InitializeForBackup (with or without a saved document) and \
+            InitializeForRestore come first and once; before them every call but Release is \
+            VSS_E_BAD_STATE, and so are the backup calls on a restore object and the restore calls \
+            on a backup object (coordinator/guards.rs); the administrative calls (Query, \
+            DeleteSnapshots, IsVolumeSupported, GetSnapshotProperties, ExposeSnapshot and the \
+            like) are answered in either mode, though R34 gives Query to backup mode only"),
         engine: &["coordinator/guards.rs", "coordinator/session.rs"],
     },
     Entry {
@@ -49,9 +54,13 @@ pub(super) const ENTRIES: &[Entry] = &[
             when importing a transportable shadow copy. Errors: E_ACCESSDENIED, E_OUTOFMEMORY, \
             VSS_E_BAD_STATE, VSS_E_INVALID_XML_DOCUMENT (0x80042311), VSS_E_UNEXPECTED.",
         sources: &["bc/initializeforbackup", "vss/backup-components-document-life-cycle"],
-        status: Partly("only the NULL-XML form exists (no BCD reload, no \
-            VSS_E_INVALID_XML_DOCUMENT), and E_ACCESSDENIED, E_OUTOFMEMORY and VSS_E_UNEXPECTED \
-            are never produced"),
+        status: Partly("InitializeForBackup gives an empty document and \
+            Call::InitializeForBackupFrom reloads a saved one (xml::bcd::load: its backup state \
+            and components become the object's, a transportable set's description is kept for \
+            ImportSnapshots); a document that does not load gives VSS_E_INVALID_XML_DOCUMENT, and \
+            a reloaded document is accepted whether or not an import follows; E_ACCESSDENIED and \
+            E_OUTOFMEMORY are never produced, and VSS_E_UNEXPECTED only on an object the VSS \
+            service restarted under (LostService::Unexpected)"),
         engine: &["coordinator/guards.rs", "coordinator/calls.rs"],
     },
     Entry {
@@ -68,8 +77,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             "api/vss/ne-vss-vss_snapshot_context",
             "api/vss/ne-vss-vss_volume_snapshot_attributes",
         ],
-        status: Partly("the Windows XP E_NOTIMPL answer and VSS_E_UNEXPECTED are not modelled, and \
-            the Q16 reading also accepts the other requester-settable attribute bits"),
+        status: Partly("the Windows XP E_NOTIMPL answer is not modelled (no OS profile is XP), \
+            VSS_E_UNEXPECTED comes only on an object the VSS service restarted under \
+            (LostService::Unexpected), and the Q16 reading also accepts the other \
+            requester-settable attribute bits"),
         engine: &[
             "vocab/context.rs",
             "coordinator/guards.rs",
@@ -84,8 +95,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             BreakSnapshotSet, ExposeSnapshot), but creating a shadow copy set under it \
             (StartSnapshotSet, DoSnapshotSet) is not supported.",
         sources: &["vss/shadow-copy-context-configurations", "api/vss/ne-vss-vss_snapshot_context"],
-        status: Partly("StartSnapshotSet under VSS_CTX_ALL is refused (E_INVALIDARG, a code the \
-            docs do not give), but the administrative calls it serves do not exist"),
+        status: Implemented,
         engine: &["vocab/context.rs", "coordinator/guards.rs"],
     },
     Entry {
@@ -108,8 +118,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             E_INVALIDARG, E_OUTOFMEMORY, VSS_E_BAD_STATE, VSS_E_WRITER_INFRASTRUCTURE (0x80042318: \
             the event system or VSS is not working), VSS_E_UNEXPECTED.",
         sources: &["bc/gatherwritermetadata"],
-        status: Partly("a second call gives VSS_E_BAD_STATE, but VSS_E_WRITER_INFRASTRUCTURE, \
-            E_ACCESSDENIED, E_INVALIDARG, E_OUTOFMEMORY and VSS_E_UNEXPECTED are never produced"),
+        status: Partly("a second call gives VSS_E_BAD_STATE; VSS_E_WRITER_INFRASTRUCTURE, \
+            E_ACCESSDENIED, E_INVALIDARG and E_OUTOFMEMORY are never produced, and \
+            VSS_E_UNEXPECTED only on an object the VSS service restarted under \
+            (LostService::Unexpected)"),
         engine: &[
             "coordinator/guards.rs",
             "coordinator/calls.rs",
@@ -188,7 +200,8 @@ pub(super) const ENTRIES: &[Entry] = &[
             VSS_E_BAD_STATE, VSS_E_INVALID_XML_DOCUMENT, VSS_E_UNEXPECTED; adding a non-selectable \
             subcomponent (one below a selectable ancestor) has undefined results.",
         sources: &["bc/addcomponent"],
-        status: Partly("subcomponents and selectability are not checked, and E_OUTOFMEMORY, \
+        status: Partly("subcomponents and selectability are not checked; E_OUTOFMEMORY comes only \
+            past the simulator's own limit (limits::MAX_COMPONENTS components per object), and \
             VSS_E_INVALID_XML_DOCUMENT and VSS_E_UNEXPECTED are never produced"),
         engine: &["coordinator/guards.rs", "coordinator/calls.rs"],
     },
@@ -204,7 +217,8 @@ pub(super) const ENTRIES: &[Entry] = &[
             "vss/shadow-copy-creation-details",
             "vss/shadow-copy-creation-for-providers",
         ],
-        status: Partly("E_OUTOFMEMORY and VSS_E_UNEXPECTED are never produced"),
+        status: Partly("E_OUTOFMEMORY is never produced, and VSS_E_UNEXPECTED only on an object \
+            the VSS service restarted under (LostService::Unexpected)"),
         engine: &["coordinator/guards.rs", "coordinator/calls.rs", "coordinator/session.rs"],
     },
     Entry {
@@ -244,11 +258,15 @@ pub(super) const ENTRIES: &[Entry] = &[
             VSS_E_UNEXPECTED, VSS_E_UNEXPECTED_PROVIDER_ERROR (0x8004230F).",
         sources: &["bc/addtosnapshotset"],
         status: Partly("a volume answers to its drive letter, mount folders and volume GUID \
-            path (case-insensitive, trailing backslash required); a volume already in the set by \
-            any name gives VSS_E_OBJECT_ALREADY_EXISTS, a volume with 512 copies \
-            VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED; there are no UNC shares, and \
-            VSS_E_NESTED_VOLUME_LIMIT, the CSV case of VSS_E_SNAPSHOT_SET_IN_PROGRESS and \
-            VSS_E_UNEXPECTED are never produced"),
+            path (case-insensitive, trailing backslash required), and a remote file share to its \
+            UNC path or a folder below it (OsProfile::Server2012AndLater and Client; the File \
+            Share Shadow Copy provider copies it); a volume already in the set by any name gives \
+            VSS_E_OBJECT_ALREADY_EXISTS, a volume with 512 copies \
+            VSS_E_MAXIMUM_NUMBER_OF_SNAPSHOTS_REACHED, a VHD inside another VHD or together with \
+            the volume holding it VSS_E_NESTED_VOLUME_LIMIT (profiles before Server 2008 R2 refuse \
+            any VHD with VSS_E_VOLUME_NOT_SUPPORTED); there are no cluster shared volumes, so the \
+            CSV case of VSS_E_SNAPSHOT_SET_IN_PROGRESS is never produced, and VSS_E_UNEXPECTED \
+            only on an object the VSS service restarted under (LostService::Unexpected)"),
         engine: &[
             "coordinator/calls.rs",
             "coordinator/volumes.rs",
@@ -296,9 +314,13 @@ pub(super) const ENTRIES: &[Entry] = &[
         sources: &["bc/isvolumesupported"],
         status: Partly("answered from Provider::is_volume_supported (registered providers, the \
             machine's volumes), within the machine's rules: the system provider takes no \
-            removable volume, and persistent contexts need NTFS; unregistered providers get \
-            VSS_E_PROVIDER_NOT_REGISTERED, as AddToSnapshotSet does; no nested volumes or remote \
-            file shares"),
+            removable volume, persistent contexts need NTFS, and only the File Share Shadow Copy \
+            provider takes a remote file share; unregistered providers get \
+            VSS_E_PROVIDER_NOT_REGISTERED, as AddToSnapshotSet does, and a VHD inside another VHD \
+            is answered with VSS_E_NESTED_VOLUME_LIMIT; there are no privileges, so \
+            E_ACCESSDENIED and E_OUTOFMEMORY come only from a provider's answer (mapped as R94 \
+            says), and VSS_E_UNEXPECTED only on an object the VSS service restarted under \
+            (LostService::Unexpected)"),
         engine: &["coordinator/calls.rs", "coordinator/guards.rs", "provider/mod.rs"],
     },
     Entry {
@@ -310,8 +332,12 @@ pub(super) const ENTRIES: &[Entry] = &[
             should be made even when no component was selected. Results: S_OK, E_INVALIDARG, \
             E_OUTOFMEMORY, VSS_E_BAD_STATE, VSS_E_UNEXPECTED.",
         sources: &["bc/prepareforbackup", "vss/shadow-copy-creation-details"],
-        status: Partly("writers see only their selected component keys rather than a BCD, and \
-            E_INVALIDARG, E_OUTOFMEMORY and VSS_E_UNEXPECTED are never produced"),
+        status: Partly("writers see the document through HandlerContext: their explicitly \
+            included components (components), the requester's previous backup stamps \
+            (previous_backup_stamp) and what they write themselves (R114), but not the options \
+            SetBackupOptions recorded; E_INVALIDARG and E_OUTOFMEMORY are never produced, and \
+            VSS_E_UNEXPECTED only on an object the VSS service restarted under \
+            (LostService::Unexpected)"),
         engine: &[
             "coordinator/guards.rs",
             "coordinator/calls.rs",
@@ -354,8 +380,9 @@ pub(super) const ENTRIES: &[Entry] = &[
         statement: "When the VSS_FILE_SPEC_BACKUP_TYPE masks show that none of the file sets to be \
             backed up needs a shadow copy, the requester may leave out DoSnapshotSet.",
         sources: &["vss/overview-of-pre-backup-tasks"],
-        status: NotYet("file specifications and their VSS_FILE_SPEC_BACKUP_TYPE masks are not \
-            modelled, and a backup without DoSnapshotSet cannot reach BackupComplete"),
+        status: NotYet("file sets carry their VSS_FILE_SPEC_BACKUP_TYPE masks \
+            (FileDescriptor::backup_type_mask, FileSpecBackupType), but BackupComplete needs a \
+            successful DoSnapshotSet, so a backup that leaves it out cannot complete"),
         engine: &[],
     },
     Entry {
@@ -371,8 +398,9 @@ pub(super) const ENTRIES: &[Entry] = &[
             persistent copy from an earlier requester, the copy a cancelled creation left), \
             with every VSS_SNAPSHOT_PROP field (volume GUID path, device numbered machine-wide, \
             machines, exposure, attributes, VSS_TIMESTAMP on the virtual wall clock, \
-            VSS_SS_CREATED); only VSS_E_BAD_STATE and VSS_E_OBJECT_NOT_FOUND occur, and the \
-            device object is a name with no data behind it"),
+            VSS_SS_CREATED); of its errors only VSS_E_BAD_STATE and VSS_E_OBJECT_NOT_FOUND occur, \
+            and VSS_E_UNEXPECTED on an object the VSS service restarted under \
+            (LostService::Unexpected); the device object is a name with no data behind it"),
         engine: &["coordinator/calls.rs", "coordinator/guards.rs", "coordinator/pipeline.rs", "coordinator/store.rs"],
     },
     Entry {
@@ -387,8 +415,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             if every explicitly and implicitly included file of the component (and of its set) was \
             saved.",
         sources: &["bc/setbackupsucceeded", "vss/overview-of-actual-backup-of-files"],
-        status: Partly("writers cannot read the recorded outcome (no GetBackupSucceeded), and \
-            nothing checks that every processed component was reported before BackupComplete"),
+        status: Partly("the outcome goes into the document (BackupComponent::backup_succeeded), \
+            which writers read back only in a restore (HandlerContext::restore_component), not in \
+            OnBackupComplete; nothing checks that every processed component was reported before \
+            BackupComplete"),
         engine: &["coordinator/guards.rs", "coordinator/calls.rs", "trace/oracle/obligations.rs"],
     },
     Entry {
@@ -399,8 +429,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             E_INVALIDARG, E_OUTOFMEMORY, VSS_E_BAD_STATE, VSS_E_UNEXPECTED, \
             VSS_E_UNEXPECTED_WRITER_ERROR (0x80042315).",
         sources: &["bc/backupcomplete", "vss/aborting-vss-operations"],
-        status: Partly("unless cancelled, BackupComplete always finishes; it never returns \
-            VSS_E_UNEXPECTED_WRITER_ERROR, E_INVALIDARG, E_OUTOFMEMORY or VSS_E_UNEXPECTED"),
+        status: Partly("BackupComplete ends with VSS_S_ASYNC_FINISHED unless it is cancelled or \
+            the VSS service restarts under it (Policies::lost_service's code); it never returns \
+            VSS_E_UNEXPECTED_WRITER_ERROR, E_INVALIDARG or E_OUTOFMEMORY, and VSS_E_UNEXPECTED \
+            only on an object the service restarted under (LostService::Unexpected)"),
         engine: &[
             "coordinator/guards.rs",
             "coordinator/calls.rs",
@@ -423,8 +455,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         status: Partly("under OsProfile::Server2003 and Server2008 a successful BackupComplete \
             leaves the writer waiting for completion until the requester's next \
             GatherWriterStatus, which makes it Stable (on the machine too, R30); later servers \
-            finish at BackupComplete. Session slots and their 64-session limit are not \
-            modelled, nor PostRestore (no restore yet)"),
+            finish at BackupComplete. After PostRestore the writer is Stable at once on every \
+            profile, and session slots and their 64-session limit are not modelled"),
         engine: &["vocab/os.rs", "coordinator/dispatch.rs", "coordinator/pipeline.rs", "trace/oracle/states.rs"],
     },
     Entry {
@@ -435,9 +467,11 @@ pub(super) const ENTRIES: &[Entry] = &[
             VSS_E_UNEXPECTED, VSS_E_WRITER_INFRASTRUCTURE. It pairs with FreeWriterStatus, which \
             returns S_OK, E_OUTOFMEMORY or VSS_E_BAD_STATE.",
         sources: &["bc/gatherwriterstatus", "bc/freewriterstatus"],
-        status: Partly("status is read from the engine's per-session books without contacting \
-            writers, and VSS_E_WRITER_INFRASTRUCTURE, E_ACCESSDENIED, E_INVALIDARG, E_OUTOFMEMORY \
-            and VSS_E_UNEXPECTED are never produced"),
+        status: Partly("status is read from the engine's books (the session's own view of a \
+            writer, or what the machine last left it in, R30) without contacting writers; \
+            VSS_E_WRITER_INFRASTRUCTURE, E_ACCESSDENIED, E_INVALIDARG and E_OUTOFMEMORY are never \
+            produced, and VSS_E_UNEXPECTED only from GatherWriterStatus on an object the VSS \
+            service restarted under (LostService::Unexpected)"),
         engine: &[
             "coordinator/guards.rs",
             "coordinator/calls.rs",
@@ -546,7 +580,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         sources: &["bc/query"],
         status: Partly("lists the machine's completed shadow copies the caller's context sees \
             (VSS_CTX_ALL: all) as SnapshotProperties, or every registered provider \
-            (Call::QueryProviders, VSS_PROVIDER_PROP); SetContext is not required first"),
+            (Call::QueryProviders, VSS_PROVIDER_PROP); SetContext is not required first, and \
+            Query is answered in restore mode too"),
         engine: &["coordinator/store.rs", "coordinator/calls.rs", "trace/oracle/store.rs"],
     },
     Entry {
@@ -632,8 +667,11 @@ pub(super) const ENTRIES: &[Entry] = &[
             "vss/simple-shadow-copy-creation-for-backup",
             "vss/using-vss-automated-system-recovery-for-disaster-recovery",
         ],
-        status: Partly("SetBackupOptions, SetPreviousBackupStamp and SaveAsXML (steps 10, 16) do \
-            not exist; the other steps are offered in this order by the typestate API"),
+        status: Partly("every step exists, and the typestate API offers them in this order \
+            (set_previous_backup_stamp before PrepareForBackup), except that SetBackupOptions is \
+            only in the dynamic API (Call::SetBackupOptions) and save_as_xml is offered up to \
+            SnapshotDone, before BackupComplete rather than after it; the device object has no \
+            data to copy (R24)"),
         engine: &["requester/typestate.rs", "requester/pending.rs", "coordinator/guards.rs"],
     },
     Entry {
@@ -678,7 +716,7 @@ pub(super) const ENTRIES: &[Entry] = &[
             to seven events per operation in all. In a restore it receives PreRestore and \
             PostRestore.",
         sources: &["vss/writers"],
-        status: Partly("the restore events PreRestore and PostRestore are never raised"),
+        status: Implemented,
         engine: &["coordinator/ops.rs", "coordinator/dispatch.rs", "coordinator/abort.rs"],
     },
     Entry {
@@ -724,8 +762,9 @@ pub(super) const ENTRIES: &[Entry] = &[
             "vss/working-with-file-system-and-security-features",
             "ws-vss",
         ],
-        status: Partly("KTM/DTC freeze and thaw (steps 4, 10) and the hardware-provider \
-            GetTargetLuns step (13) are not modelled"),
+        status: Partly("KTM/DTC freeze and thaw (steps 4, 10) are not modelled, and hardware \
+            providers get no GetTargetLuns call (step 13), though a transportable set's \
+            description, with a LUN mapping per copy, goes into the BCD (R97)"),
         engine: &[
             "coordinator/ops.rs",
             "coordinator/pipeline.rs",
@@ -754,8 +793,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             "vss/overview-of-the-backup-discovery-phase",
             "vss/backup-components-document-contents",
         ],
-        status: Partly("the restore case is not modelled, and nothing checks that a writer's \
-            required (non-selectable) components are included with it"),
+        status: Partly("in a restore, writers none of whose components was selected for restore \
+            leave when PreRestore starts, so they get neither PreRestore nor PostRestore (R81); \
+            nothing checks that a writer's required (non-selectable) components are included with \
+            it"),
         engine: &[
             "coordinator/dispatch.rs",
             "coordinator/pipeline.rs",
@@ -840,8 +881,9 @@ pub(super) const ENTRIES: &[Entry] = &[
             ignored. It raises Abort, handled by OnAbort in every writer instance. Results: S_OK, \
             E_OUTOFMEMORY, VSS_E_BAD_STATE (object not initialized), VSS_E_UNEXPECTED.",
         sources: &["bc/abortbackup"],
-        status: Partly("E_OUTOFMEMORY and VSS_E_UNEXPECTED are never produced, and Abort goes only \
-            to writers that joined the backup and are not past PostSnapshot (Q2, R55)"),
+        status: Partly("E_OUTOFMEMORY is never produced, VSS_E_UNEXPECTED only on an object the \
+            VSS service restarted under (LostService::Unexpected), and Abort goes only to writers \
+            that joined the backup and are not past PostSnapshot (Q2, R55)"),
         engine: &[
             "coordinator/abort.rs",
             "coordinator/guards.rs",
@@ -927,8 +969,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             Microsoft support article, not a learn page).",
         // Src is a [KB] support.microsoft.com article (see note 9).
         sources: &["https://support.microsoft.com/topic/9bb4dec9-5da9-624f-c260-a9b22e9cadfe"],
-        status: NotYet("VSS-side writer session state and its cleanup are not modelled; each \
-            requester session is independent and never expires"),
+        status: NotYet("VSS-side writer session slots and their cleanup (after completion, \
+            PostRestore or OnAbort, or after two days) are not modelled, and a requester session \
+            never expires; only R27's part is modelled: under OsProfile::Server2003 and Server2008 \
+            a writer waits for completion until the requester's final GatherWriterStatus"),
         engine: &[],
     },
     Entry {
@@ -972,8 +1016,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             have a writer-restore setting other than VSS_WRE_NEVER, and restore events go to one \
             arbitrary instance.",
         sources: &["cw/initialize", "vss/restrictions-in-the-current-release-of-vss"],
-        status: Partly("instance names are not checked for uniqueness, and restore (with its \
-            Windows Server 2003 restrictions) is not modelled"),
+        status: Partly("instance names are not checked for uniqueness (a restore matches the \
+            document's writers to running ones by class and instance name, \
+            coordinator/restore.rs), and the Windows Server 2003 restrictions on multi-instance \
+            writers in a restore are not modelled"),
         engine: &[
             "coordinator/mod.rs",
             "coordinator/builder.rs",
@@ -1017,8 +1063,10 @@ pub(super) const ENTRIES: &[Entry] = &[
             "cw/onpostrestore",
             "vss/overview-of-pre-backup-tasks",
         ],
-        status: Partly("OnPreRestore and OnPostRestore are not in the Writer trait (no restore); \
-            the reserved handlers are rightly absent"),
+        status: Partly("the Writer trait has every handler: on_prepare_snapshot, on_freeze, \
+            on_thaw and on_abort without a default, the others (on_pre_restore and on_post_restore \
+            included) returning true by default, and none of the reserved ones; no test cites R63 \
+            yet"),
         engine: &["writer/mod.rs", "coordinator/dispatch.rs"],
     },
     Entry {
@@ -1032,9 +1080,9 @@ pub(super) const ENTRIES: &[Entry] = &[
             fatal error it just returns false and it never calls SetWriterFailure; no handler may \
             throw.",
         sources: &["cw/onfreeze", "cw/onidentify"],
-        status: Partly("a false return without SetWriterFailure is accepted (reported as \
-            VSS_E_WRITERERROR_NONRETRYABLE) rather than flagged, and event-log writing is not \
-            modelled"),
+        status: Partly("the engine accepts a false return without SetWriterFailure (the writer \
+            is reported with VSS_E_WRITERERROR_NONRETRYABLE) and only the test kit flags it \
+            (Obligation::ExplainsFailure); event-log writing is not modelled"),
         engine: &["coordinator/dispatch.rs", "writer/context.rs", "testkit/obligations.rs"],
     },
     Entry {
@@ -1131,8 +1179,9 @@ pub(super) const ENTRIES: &[Entry] = &[
             "cw/ispartialfilesupportenabled",
             "vss/backup-components-document-contents",
         ],
-        status: Partly("IsPathAffected does not expand environment variables, and GetRestoreType \
-            does not exist (no restore)"),
+        status: Partly("HandlerContext answers every one of these queries, GetRestoreType \
+            included (restore_type, from SetRestoreState), but IsPathAffected (is_path_affected) \
+            does not expand environment variables"),
         engine: &["writer/context.rs", "coordinator/dispatch.rs", "vocab/policy.rs"],
     },
     Entry {
@@ -1159,8 +1208,10 @@ pub(super) const ENTRIES: &[Entry] = &[
         statement: "In its WMD every writer must set a restore method (SetRestoreMethod) and add \
             at least one component.",
         sources: &["vss/overview-of-backup-initialization"],
-        status: Partly("an incomplete document is accepted (such a writer is simply never \
-            selected); only the test kit's TakesPart check reports it"),
+        status: Partly("an incomplete document is accepted (WriterMetadataView::is_complete \
+            tells): a writer without components is never selected, one without a restore method \
+            takes part like any other; only the test kit's TakesPart check reports a writer that \
+            never reaches OnFreeze, which covers the first case"),
         engine: &["writer/metadata.rs", "testkit/conformance.rs"],
     },
     Entry {

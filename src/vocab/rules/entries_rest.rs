@@ -21,7 +21,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "InitializeForRestore loads the saved BCD, else VSS_E_INVALID_XML_DOCUMENT",
         statement: "InitializeForRestore puts the object into restore mode from the XML that SaveAsXML produced at backup time. A document that cannot be loaded gives VSS_E_INVALID_XML_DOCUMENT (0x80042311); the other results are E_ACCESSDENIED, E_OUTOFMEMORY, VSS_E_BAD_STATE and VSS_E_UNEXPECTED.",
         sources: &["bc/initializeforrestore"],
-        status: Partly("InitializeForRestore loads the document with xml::bcd::load and answers VSS_E_INVALID_XML_DOCUMENT when it does not load, VSS_E_BAD_STATE on an initialized object; E_ACCESSDENIED (no backup privileges) has no counterpart"),
+        status: Partly("InitializeForRestore loads the document with xml::bcd::load and answers VSS_E_INVALID_XML_DOCUMENT when it does not load, VSS_E_BAD_STATE on an initialized object; E_ACCESSDENIED (no backup privileges) and E_OUTOFMEMORY are never produced, and VSS_E_UNEXPECTED only on an object the VSS service restarted under (LostService::Unexpected)"),
         engine: &["coordinator/restore.rs", "xml/bcd.rs", "trace/oracle/restore.rs"],
     },
     Entry {
@@ -96,7 +96,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "PreCommit, Commit and PostCommit are time-critical; all file I/O stops in Commit",
         statement: "From PreCommitSnapshots to PostCommitSnapshots the writers' I/O is frozen, and while CommitSnapshots runs all file I/O on the machine, writerless applications included, is suspended. Providers must not add delay in these three calls.",
         sources: &["vss/shadow-copy-creation-for-providers", "vss/required-behaviors-for-shadow-copy-providers"],
-        status: Partly("the order and the hold-writes timer are modelled; there is no file-I/O model, and slow PreCommit/PostCommit calls are not flagged"),
+        status: Partly("the order and the hold-writes timer are modelled; file I/O is not suspended during the commit (the host's writes, Vss::write_to_volume, go on), and slow PreCommit/PostCommit calls are not flagged"),
         engine: &["coordinator/ops.rs"],
     },
     Entry {
@@ -230,7 +230,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Backup contexts make auto-release copies; rollback and client-accessible persist",
         statement: "VSS_CTX_BACKUP and VSS_CTX_FILE_SHARE_BACKUP make non-persistent copies that are deleted when the requester object is released, on NTFS or not. VSS_CTX_APP_ROLLBACK, VSS_CTX_NAS_ROLLBACK and VSS_CTX_CLIENT_ACCESSIBLE(_WRITERS) make persistent copies, NTFS only, that stay until DeleteSnapshots removes them; a copy is auto-release unless its context says otherwise.",
         sources: &["vss/shadow-copy-context-configurations", "api/vss/ne-vss-vss_snapshot_context", "vss/vssgloss-a"],
-        status: Partly("auto-release copies are deleted at Release or crash; persistent copies stay on the machine until DeleteSnapshots; a persistent context refuses volumes that are not NTFS (VSS_E_VOLUME_NOT_SUPPORTED); there is no state file to carry copies between runs yet"),
+        status: Implemented,
         engine: &["vocab/context.rs", "coordinator/abort.rs", "coordinator/store.rs", "trace/oracle/store.rs"],
     },
     Entry {
@@ -273,7 +273,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Logical paths are backslash-separated; (path, name) is unique per writer class",
         statement: "A logical path is a backslash-separated string of any characters whose root is NULL or empty (not a lone backslash), and the pair (logical path, name) must be unique across all instances of a writer class. A component selectable for backup that is an ancestor of others forms a component set, and sets can nest.",
         sources: &["vss/logical-pathing-of-components"],
-        status: Partly("logical path and name are stored; a writer's second declaration of a pair is VSS_E_OBJECT_ALREADY_EXISTS, and the requester's AddComponent rejects a duplicate pair per writer instance (R13), not per class; component sets are not modelled"),
+        status: Partly("logical path and name are stored; a writer's second declaration of a pair is VSS_E_OBJECT_ALREADY_EXISTS, and the requester's AddComponent rejects a duplicate pair per writer instance (R13), not per class; component sets are modelled as far as R110's selection goes (ComponentInfo::is_ancestor_of, WriterMetadataView::explicit_components)"),
         engine: &["writer/metadata.rs", "coordinator/calls.rs"],
     },
     Entry {
@@ -340,7 +340,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "DiskShadow commands (T10) and its VSS_SHADOW_n / VSS_SHADOW_SET aliases",
         statement: "DiskShadow's commands are those of T10. It defines the aliases VSS_SHADOW_n per shadow copy and VSS_SHADOW_SET, usable as %name%; an alias given with add volume ... alias appears only after create, add alias takes effect at once, and aliases are kept in the metadata .cab.",
         sources: &["cmd/add_1", "cmd/add-alias", "cmd/add-volume", "cmd/expose", "cmd/delete-shadows"],
-        status: Partly("every T10 command parses (tools::diskshadow::parse); VSS_SHADOW_n, VSS_SHADOW_SET and add volume … alias are set at create, add alias at once, %name% expands (reported as DiskShadow does) and the aliases go into the metadata cabinet's manifest and come back with load metadata; import, mask, unexpose, revert, resync and simulate restore say that their VSS calls are not modelled"),
+        status: Partly("every T10 command parses (tools::diskshadow::parse); VSS_SHADOW_n, VSS_SHADOW_SET and add volume … alias are set at create, add alias at once, %name% expands (reported as DiskShadow does) and the aliases go into the metadata cabinet's manifest and come back with load metadata; import, mask, revert and resync say that their VSS calls are not modelled; unexpose calls UnexposeSnapshot and simulate restore runs begin restore's selection on a restore object of its own"),
         engine: &["tools/diskshadow/command.rs", "tools/diskshadow/session.rs", "tools/diskshadow/cabinet.rs"],
     },
     Entry {
@@ -495,7 +495,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "VSS_BACKUP_TYPE values and VSS_BACKUP_SCHEMA bits",
         statement: "T8 lists VSS_BACKUP_TYPE: UNDEFINED 0, FULL 1 (the default, supported by every writer), INCREMENTAL 2, DIFFERENTIAL 3, LOG 4, COPY 5, OTHER 6, and the VSS_BACKUP_SCHEMA bits writers use to declare support, from DIFFERENTIAL 0x1 to WRITER_SUPPORTS_PARALLEL_RESTORES 0x8000. BackupType holds the types.",
         sources: &["api/vss/ne-vss-vss_backup_type", "api/vss/ne-vss-vss_backup_schema", "vss/vss-backup-state"],
-        status: Partly("the VSS_BACKUP_SCHEMA bits do not exist"),
+        status: Partly("BackupType holds the VSS_BACKUP_TYPE values and BackupSchema (vocab/metadata.rs) every VSS_BACKUP_SCHEMA bit; no test cites T8 yet"),
         engine: &["vocab/writer_kind.rs"],
     },
     Entry {
@@ -503,7 +503,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Other enumerations and the VSS_SNAPSHOT_PROP / VSS_PROVIDER_PROP fields",
         statement: "T9 gives the members and values of VSS_USAGE_TYPE, VSS_SOURCE_TYPE, VSS_APPLICATION_LEVEL, VSS_ALTERNATE_WRITER_STATE, VSS_SUBSCRIBE_MASK, VSS_COMPONENT_TYPE, VSS_RESTOREMETHOD_ENUM, VSS_WRITERRESTORE_ENUM, VSS_RESTORE_TARGET, VSS_FILE_RESTORE_STATUS, VSS_RESTORE_TYPE, VSS_OBJECT_TYPE, VSS_PROVIDER_TYPE, VSS_SNAPSHOT_STATE and VSS_FILE_SPEC_BACKUP_TYPE, and the fields of VSS_SNAPSHOT_PROP and VSS_PROVIDER_PROP. UsageType, SourceType, ApplicationLevel, ComponentType and RestoreMethod hold five of the enums, and SnapshotProperties part of VSS_SNAPSHOT_PROP.",
         sources: &["api/vswriter/ne-vswriter-vss_usage_type", "api/vswriter/ne-vswriter-vss_source_type", "api/vss/ne-vss-vss_application_level", "api/vswriter/ne-vswriter-vss_alternate_writer_state", "api/vswriter/ne-vswriter-vss_subscribe_mask", "api/vswriter/ne-vswriter-vss_component_type", "api/vswriter/ne-vswriter-vss_restoremethod_enum", "api/vswriter/ne-vswriter-vss_writerrestore_enum", "api/vswriter/ne-vswriter-vss_restore_target", "api/vswriter/ne-vswriter-vss_file_restore_status", "api/vss/ne-vss-vss_restore_type", "api/vss/ne-vss-vss_object_type", "api/vss/ne-vss-vss_provider_type", "api/vss/ne-vss-vss_snapshot_state", "api/vss/ne-vss-vss_file_spec_backup_type", "api/vss/ns-vss-vss_snapshot_prop", "api/vss/ns-vss-vss_provider_prop", "vss/volume-shadow-copy-api-data-types"],
-        status: Partly("VSS_ALTERNATE_WRITER_STATE, VSS_SUBSCRIBE_MASK, VSS_WRITERRESTORE_ENUM, VSS_RESTORE_TARGET, VSS_FILE_RESTORE_STATUS, VSS_RESTORE_TYPE, VSS_OBJECT_TYPE, VSS_PROVIDER_TYPE, VSS_SNAPSHOT_STATE, VSS_FILE_SPEC_BACKUP_TYPE and VSS_PROVIDER_PROP are missing; SnapshotProperties lacks the machine names, exposed name and path and status, and keeps time in virtual ms instead of VSS_TIMESTAMP"),
+        status: Partly("UsageType, SourceType, ApplicationLevel, ComponentType, RestoreMethod, WriterRestore, RestoreTarget, FileRestoreStatus, RestoreType, ObjectType, ProviderType and SnapshotState hold twelve of the enums and FileSpecBackupType the VSS_FILE_SPEC_BACKUP_TYPE bits; SnapshotProperties has every VSS_SNAPSHOT_PROP field (the creation time a VSS_TIMESTAMP on the virtual wall clock) and ProviderProperties every VSS_PROVIDER_PROP field; VSS_ALTERNATE_WRITER_STATE and VSS_SUBSCRIBE_MASK are missing"),
         engine: &["vocab/writer_kind.rs", "vocab/call.rs"],
     },
     Entry {
@@ -511,7 +511,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "DiskShadow commands with syntax and effect",
         statement: "T10 lists DiskShadow's commands with their syntax and effect: set (context, option, verbose, metadata), load metadata, writer verify/exclude, add volume/alias, create, exec, begin/end backup, begin/end restore, reset, list (writers, shadows, providers), delete shadows, import, mask, expose/unexpose, break, revert and exit.",
         sources: &["cmd/diskshadow", "cmd/set", "cmd/set-context", "cmd/set-option", "cmd/load-metadata", "cmd/writer", "cmd/add_1", "cmd/add-volume", "cmd/add-alias", "cmd/create_2", "cmd/exec", "cmd/begin-backup", "cmd/end-backup", "cmd/begin-restore", "cmd/end-restore", "cmd/reset", "cmd/list_2", "cmd/list-writers", "cmd/list-shadows", "cmd/delete-shadows", "cmd/expose", "cmd/unexpose", "cmd/break_2"],
-        status: NotYet("no DiskShadow front end"),
+        status: Partly("tools::diskshadow::DiskShadow parses every command (tools::diskshadow::parse) and runs it against the simulated machine, in scripts and at the prompt; R116–R121 say what each leaves out"),
         engine: &[],
     },
     Entry {
@@ -527,7 +527,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "vssadmin commands and where they are available",
         statement: "T12 lists vssadmin's commands (add, delete, list and resize shadowstorage; create shadow; delete shadows; list providers, shadows, volumes and writers) and marks those that exist only on Windows Server.",
         sources: &["cmd/vssadmin", "cmd/vssadmin-delete-shadows", "cmd/vssadmin-list-shadows", "cmd/vssadmin-list-writers"],
-        status: Partly("the list commands are library functions (tools::vssadmin: list writers, providers, shadows with /for, /shadow and /set, shadowstorage); the commands that change the machine and the command line wait for issue 14"),
+        status: Implemented,
         engine: &["tools/vssadmin/mod.rs"],
     },
     Entry {
@@ -543,7 +543,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Guard table: when each method is allowed, and what it returns otherwise",
         statement: "T14 gives, for each IVssBackupComponents method, its mode, where in the sequence it is allowed and its result otherwise: mostly VSS_E_BAD_STATE, VSS_E_SNAPSHOT_SET_IN_PROGRESS for a second set in creation, VSS_E_OBJECT_NOT_FOUND for an unknown snapshot, and no effect for late writer filters. The backup rows live in src/coordinator/guards.rs, which also covers calls T14 leaves out (metadata count, status count, Free*, async calls while another is pending).",
         sources: &["bc/initializeforbackup", "bc/initializeforrestore"],
-        status: Partly("the restore rows (SetSelectedForRestore, AddRestoreSubcomponent, PreRestore, PostRestore) are not modelled"),
+        status: Partly("every row is in coordinator/guards.rs, the restore rows included; GetSnapshotProperties departs from its row: it answers for any copy on the machine the object's context sees (R24), in restore mode too, and refuses only a copy of the object's own set before the set is created"),
         engine: &["coordinator/guards.rs", "coordinator/calls.rs"],
     },
     // ----------------------------------------------------------------------------------------
@@ -738,7 +738,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Query's VSS_SS_COMPLETED is not a VSS_SNAPSHOT_STATE member",
         statement: "The Query page calls the state of finished copies VSS_SS_COMPLETED, which the enumeration lacks; VSS_SS_CREATED (12) is the likely meaning.",
         sources: &["bc/query", "api/vss/ne-vss-vss_snapshot_state"],
-        status: NotYet("no Query and no VSS_SNAPSHOT_STATE"),
+        status: Decided("Query and GetSnapshotProperties report a finished copy's m_eStatus as VSS_SS_CREATED (SnapshotState::VSS_SS_CREATED, 12)"),
         engine: &[],
     },
     Entry {
@@ -762,7 +762,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "The WMD and BCD XML schemas are undocumented",
         statement: "Learn gives neither element nor attribute names for the WMD and BCD XML, which are opaque and must not be edited; a simulator may use its own schema unless it must exchange real documents byte for byte.",
         sources: &["vss/writer-metadata-document-life-cycle", "vss/backup-components-document-life-cycle"],
-        status: NotYet("no XML documents yet"),
+        status: Decided("the documents are written and read in Windows' own XML as saved documents show it (xml::wmd, xml::bcd; docs/documents.md has the evidence); names no saved document shows follow the VSS SDK's schema or the IVssComponent method names, and inside a transportable set's description they are the simulator's own (R113)"),
         engine: &[],
     },
     Entry {
@@ -770,7 +770,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "DiskShadow's output after create is known only from user pastes",
         statement: "No page documents what DiskShadow prints after create; third-party transcripts show an 'Alias VSS_SHADOW_1 for shadow ID {...} set as environment variable.' line and a property dump for each copy.",
         sources: &["cmd/create_2", "cmd/diskshadow"],
-        status: NotYet("no DiskShadow front end"),
+        status: Decided("create prints, as the transcripts show, an 'Alias VSS_SHADOW_n for shadow ID {...} set as environment variable.' line per copy and one for VSS_SHADOW_SET, then 'Querying all shadow copies with the shadow copy set ID {...}' and each copy's property block (tools::diskshadow::report::copy_block)"),
         engine: &[],
     },
     Entry {
@@ -813,7 +813,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Orchestrator timeouts stacked above VSS are too short",
         statement: "KubeVirt's 5 s QemuAgentCommand default was too short for Windows VSS, Velero's 30 s pre-hook default had to grow to 60 s, and OpenShift warns that the guest agent or VSS may not answer right after boot (kubevirt/kubevirt #16653, #16739; openshift/openshift-docs #119830). Reproducing it needs nested deadlines (host → agent → requester → coordinator) and a writer-not-ready-yet delay after startup.",
         sources: &["github:kubevirt/kubevirt#16653", "github:kubevirt/kubevirt#16739", "github:openshift/openshift-docs#119830"],
-        status: Partly("nested deadlines are modelled (host signals, waits and sleeps on the virtual clock above a requester and a holding provider: ff03, examples/guest_agent.rs); a writer or agent that is not ready right after startup is not"),
+        status: Partly("nested deadlines are modelled (host signals, waits and sleeps on the virtual clock above a requester and a holding provider: ff03, examples/guest_agent.rs); a writer not yet running can be stood for with the StopWriter and StartWriter steps (Vss::stop_writer, Vss::start_writer), but no scenario reproduces a writer or agent that is not ready right after startup"),
         engine: &["requester/pending.rs", "requester/vss.rs", "coordinator/inflight.rs", "../scenarios/ff03-host-deadline-over-guest-agent.toml"],
     },
     Entry {
@@ -869,7 +869,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "Misordered calls fail with VSS_E_BAD_STATE at StartSnapshotSet",
         statement: "AlphaVSS users hit VssBadStateException at StartSnapshotSet, and products reordered their calls to follow the documentation (alphaleonis/AlphaVSS #30; duplicati/duplicati PR #1999). The simulator should offer a conformance mode that names the first out-of-order call.",
         sources: &["github:alphaleonis/AlphaVSS#30", "github:duplicati/duplicati#1999"],
-        status: Partly("the guard table refuses misordered calls with VSS_E_BAD_STATE, the trace records each refusal and the typestate API rejects misordering at compile time, but RequesterCheck reports only R25, R26, R52–R54 and FF23, not the first out-of-order call in general"),
+        status: Partly("the guard table refuses misordered calls with VSS_E_BAD_STATE, the trace records each refusal and the typestate API rejects misordering at compile time, but RequesterCheck reports only the oracle's findings against the requester (R25, R26, R52, R54, R78, R83, BOUND) and FF23, not the first out-of-order call in general"),
         engine: &["coordinator/guards.rs", "requester/typestate.rs", "testkit/requester.rs"],
     },
     Entry {
@@ -989,7 +989,7 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "A full backup type disrupts the application's own backup chain",
         statement: "QEMU's guest agent always requested VSS_BT_FULL, which interfered with SQL Server's own backup chain, so QEMU added a VssOption to choose the type (virtio-win/kvm-guest-drivers-windows #984; qemu commits 410542d4 and fe67fc0e), while restic uses VSS_BT_COPY. The simulator must deliver the backup type to writers and make its effects, such as log truncation, observable in tests.",
         sources: &["github:virtio-win/kvm-guest-drivers-windows#984", "https://github.com/qemu/qemu/commit/410542d4", "https://github.com/qemu/qemu/commit/fe67fc0e", "github:restic/restic:internal/fs/vss_windows.go"],
-        status: Partly("writers read the type through HandlerContext::backup_type and the WAL example truncates its log only after a full backup's BackupComplete, but no test contrasts FULL with COPY and writers declare no backup schema (R115)"),
+        status: Partly("writers read the type through HandlerContext::backup_type and the WAL example truncates its log only after a full backup's BackupComplete, and writers may declare a backup schema (WriterMetadata::set_backup_schema, R115), but no test contrasts FULL with COPY"),
         engine: &["writer/context.rs", "testkit/catalogue.rs", "../tests/example_wal_db.rs"],
     },
     Entry {
