@@ -340,8 +340,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "DiskShadow commands (T10) and its VSS_SHADOW_n / VSS_SHADOW_SET aliases",
         statement: "DiskShadow's commands are those of T10. It defines the aliases VSS_SHADOW_n per shadow copy and VSS_SHADOW_SET, usable as %name%; an alias given with add volume ... alias appears only after create, add alias takes effect at once, and aliases are kept in the metadata .cab.",
         sources: &["cmd/add_1", "cmd/add-alias", "cmd/add-volume", "cmd/expose", "cmd/delete-shadows"],
-        status: Partly("every T10 command parses (tools::diskshadow::parse); VSS_SHADOW_n, VSS_SHADOW_SET and add volume … alias are set at create, add alias at once, %name% expands (reported as DiskShadow does) and the aliases go into the metadata cabinet's manifest and come back with load metadata; import, mask, revert and resync say that their VSS calls are not modelled; unexpose calls UnexposeSnapshot and simulate restore runs begin restore's selection on a restore object of its own"),
-        engine: &["tools/diskshadow/command.rs", "tools/diskshadow/session.rs", "tools/diskshadow/cabinet.rs"],
+        status: Implemented,
+        engine: &["tools/diskshadow/command.rs", "tools/diskshadow/session.rs", "tools/diskshadow/cabinet.rs", "tools/diskshadow/session/transport.rs"],
     },
     Entry {
         rule: R118,
@@ -511,8 +511,8 @@ pub(super) const ENTRIES: &[Entry] = &[
         title: "DiskShadow commands with syntax and effect",
         statement: "T10 lists DiskShadow's commands with their syntax and effect: set (context, option, verbose, metadata), load metadata, writer verify/exclude, add volume/alias, create, exec, begin/end backup, begin/end restore, reset, list (writers, shadows, providers), delete shadows, import, mask, expose/unexpose, break, revert and exit.",
         sources: &["cmd/diskshadow", "cmd/set", "cmd/set-context", "cmd/set-option", "cmd/load-metadata", "cmd/writer", "cmd/add_1", "cmd/add-volume", "cmd/add-alias", "cmd/create_2", "cmd/exec", "cmd/begin-backup", "cmd/end-backup", "cmd/begin-restore", "cmd/end-restore", "cmd/reset", "cmd/list_2", "cmd/list-writers", "cmd/list-shadows", "cmd/delete-shadows", "cmd/expose", "cmd/unexpose", "cmd/break_2"],
-        status: Partly("tools::diskshadow::DiskShadow parses every command (tools::diskshadow::parse) and runs it against the simulated machine, in scripts and at the prompt; R116–R121 say what each leaves out"),
-        engine: &[],
+        status: Implemented,
+        engine: &["tools/diskshadow/command.rs", "tools/diskshadow/session.rs", "tools/diskshadow/session/create.rs", "tools/diskshadow/session/machine.rs", "tools/diskshadow/session/restore.rs", "tools/diskshadow/session/transport.rs"],
     },
     Entry {
         rule: T11,
