@@ -1,6 +1,7 @@
 //! A fixed workload for instruction counts, the figures to compare on a shared, noisy machine
 //! (`docs/architecture.md`, "Performance"): 200 full backups of 10 writers with the trace on
-//! (`trace`) or off (`off`), or one exploration of 3 writers with one fault (`explore`).
+//! (`trace`) or off (`off`), one exploration of 3 writers with one fault (`explore`), or one
+//! test-kit catalogue of a small writer (`testkit`, the workload of `benches/testkit.rs`).
 //!
 //! ```text
 //! cargo build --release --example instruction_counts
@@ -14,8 +15,43 @@
 mod common;
 
 use vss_sim::sim::{canonical_backup, Explorer, FaultCatalogue, Scenario, WriterSpec};
+use vss_sim::testkit::WriterConformance;
 use vss_sim::trace::TraceMode;
-use vss_sim::vocab::ApplicationLevel;
+use vss_sim::vocab::{ApplicationLevel, ComponentType, RestoreMethod, SnapshotSetId};
+use vss_sim::writer::{HandlerContext, Writer, WriterMetadata};
+
+/// The test kit's workload: a writer that stops writes in OnFreeze and resumes them after.
+#[derive(Default)]
+struct Journal {
+    frozen: bool,
+}
+
+impl Writer for Journal {
+    fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+        md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+        md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "journal");
+        true
+    }
+    fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+    fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.frozen = true;
+        true
+    }
+    fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.frozen = false;
+        true
+    }
+    fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.frozen = false;
+        true
+    }
+    fn on_backup_shutdown(&mut self, _: &mut HandlerContext<'_>, _: SnapshotSetId) -> bool {
+        self.frozen = false;
+        true
+    }
+}
 
 fn main() {
     let workload = std::env::args().nth(1).unwrap_or_else(|| "trace".into());
@@ -59,8 +95,14 @@ fn main() {
             let executions = Explorer::scenario(scenario).run().executions;
             println!("{executions} executions");
         }
+        "testkit" => {
+            let report = WriterConformance::new(Journal::default)
+                .probe("accepts writes", |j: &Journal| !j.frozen)
+                .run();
+            println!("{} runs, clean: {}", report.runs, report.is_ok());
+        }
         other => {
-            eprintln!("unknown workload `{other}`: expected trace, off or explore");
+            eprintln!("unknown workload `{other}`: expected trace, off, explore or testkit");
             std::process::exit(2);
         }
     }

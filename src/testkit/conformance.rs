@@ -450,7 +450,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             .substitute_writers(&mut writer)
             .substitute_providers(&mut provider)
             .run();
-        let observations = observations.borrow();
+        let observations = std::mem::take(&mut *observations.borrow_mut());
         if let Some((name, event, panic)) = observations.iter().find_map(|o| o.probe_panic.clone())
         {
             let message = format!(
@@ -459,7 +459,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             );
             self.test_error("probe", message);
         }
-        let handlings = obligations::handlings(&outcome.trace, WriterNo(0), &observations);
+        let handlings = obligations::handlings(&outcome.trace, WriterNo(0), observations);
         let mut final_probes = Vec::with_capacity(probes.len());
         for named in probes.iter() {
             if !named.scope.holds_at_rest() {

@@ -57,9 +57,10 @@ impl Handling {
 pub(crate) fn handlings(
     trace: &Trace,
     subject: WriterNo,
-    observations: &[Observation],
+    observations: Vec<Observation>,
 ) -> Vec<Handling> {
-    let mut handlings: Vec<Handling> = Vec::new();
+    let mut handlings: Vec<Handling> = Vec::with_capacity(observations.len());
+    let mut observed = observations.into_iter();
     for record in trace.records() {
         match &record.event {
             TraceEvent::Delivered {
@@ -76,10 +77,7 @@ pub(crate) fn handlings(
                 spent_ms: 0,
                 panicked: false,
                 panic: None,
-                observation: observations
-                    .get(handlings.len())
-                    .cloned()
-                    .unwrap_or_default(),
+                observation: observed.next().unwrap_or_default(),
             }),
             TraceEvent::Handled {
                 writer,
@@ -228,7 +226,7 @@ fn at_rest(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) 
     let mut under_way: BTreeSet<SessionNo> = BTreeSet::new();
     let mut last_ended: Option<(SessionNo, u64)> = None;
     let mut reported = vec![false; facts.probes.len()];
-    let mut judge = |answers: &[Option<bool>], when: String, found: &mut Found<'_>| {
+    let mut judge = |answers: &[Option<bool>], when: &dyn Fn() -> String, found: &mut Found<'_>| {
         let mut names = Vec::new();
         for (n, answer) in answers.iter().enumerate() {
             match answer {
@@ -245,8 +243,9 @@ fn at_rest(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) 
                 Obligation::RunningAfterBackups,
                 Rule::R58,
                 format!(
-                    "{when}, with no backup under way, {} the application still holds a \
-                     backup's state",
+                    "{}, with no backup under way, {} the application still holds a backup's \
+                     state",
+                    when(),
                     probes_say(&names)
                 ),
             );
@@ -262,13 +261,15 @@ fn at_rest(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) 
         match h.event {
             WriterEvent::Identify => {
                 if under_way.is_empty() && !h.observation.before.is_empty() {
-                    let when = format!(
-                        "before the backup of {} began (its OnIdentify at {} ms){}",
-                        h.session,
-                        h.at_ms,
-                        ended(last_ended)
-                    );
-                    judge(&h.observation.before, when, found);
+                    let when = || {
+                        format!(
+                            "before the backup of {} began (its OnIdentify at {} ms){}",
+                            h.session,
+                            h.at_ms,
+                            ended(last_ended)
+                        )
+                    };
+                    judge(&h.observation.before, &when, found);
                 }
             }
             WriterEvent::BackupShutdown => {
@@ -284,8 +285,8 @@ fn at_rest(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) 
                         .map(|(a, (_, kind))| a.filter(|_| *kind == ScopeKind::AtRest))
                         .collect();
                     let when =
-                        format!("after OnBackupShutdown for {} at {} ms", h.session, h.at_ms);
-                    judge(&answers, when, found);
+                        || format!("after OnBackupShutdown for {} at {} ms", h.session, h.at_ms);
+                    judge(&answers, &when, found);
                 }
             }
             // A restore is no backup: nothing sends it BackupShutdown (Q20).
@@ -295,8 +296,8 @@ fn at_rest(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) 
             }
         }
     }
-    let when = format!("every backup has ended{}", ended(last_ended));
-    judge(facts.final_probes, when, found);
+    let when = || format!("every backup has ended{}", ended(last_ended));
+    judge(facts.final_probes, &when, found);
 }
 
 /// The writer's own statements of where its work belongs (`ProbeScope::When`, R71): after every
@@ -325,12 +326,15 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
     let mut aborts: BTreeMap<SessionNo, u32> = BTreeMap::new();
     let follow_up = facts.follow_up.map(|(session, _)| session);
     for h in handlings.iter().filter(|h| !h.observation.forced) {
-        let what = format!(
-            "{} for {} at {} ms",
-            h.event.handler_name(),
-            h.session,
-            h.at_ms
-        );
+        // Only a finding needs the words.
+        let what = || {
+            format!(
+                "{} for {} at {} ms",
+                h.event.handler_name(),
+                h.session,
+                h.at_ms
+            )
+        };
         if h.panicked {
             let detail = h
                 .panic
@@ -339,7 +343,7 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
             found(
                 Obligation::NoPanic,
                 Rule::R64,
-                format!("{what} panicked{detail}"),
+                format!("{} panicked{detail}", what()),
             );
             continue;
         }
@@ -348,8 +352,9 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
                 Obligation::ExplainsFailure,
                 Rule::R64,
                 format!(
-                    "{what} returned false without calling SetWriterFailure: requesters see a \
-                     failed writer with no reason"
+                    "{} returned false without calling SetWriterFailure: requesters see a \
+                     failed writer with no reason",
+                    what()
                 ),
             );
         }
@@ -361,7 +366,8 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
                     Obligation::ToleratesRepeatedAbort,
                     Rule::R55,
                     format!(
-                        "{what}, Abort number {count} of that backup, failed ({})",
+                        "{}, Abort number {count} of that backup, failed ({})",
+                        what(),
                         h.behaviour()
                     ),
                 );
@@ -373,7 +379,8 @@ fn handler_results(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Fou
                 Obligation::SucceedsWhenNothingFails,
                 Rule::R64,
                 format!(
-                    "{what} failed although nothing went wrong: {}",
+                    "{} failed although nothing went wrong: {}",
+                    what(),
                     h.behaviour()
                 ),
             );
