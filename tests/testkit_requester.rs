@@ -352,3 +352,38 @@ fn a_restore_that_releases_before_post_restore_is_caught() {
         .run();
     assert_eq!(report.findings_of(Rule::R83).len(), 1, "{report}");
 }
+
+#[test]
+fn a_requester_report_is_grouped_by_rule_summary_first_and_as_json() {
+    // Issue 10 part 6: the same shape as a writer's report — a one-screen summary, one
+    // paragraph per rule with its adversaries, one example and its replay; and JSON for tools.
+    let report = RequesterCheck::new(bareos_1923).run();
+    let text = report.to_string();
+    let summary = text.lines().next().unwrap();
+    assert!(summary.starts_with("the requester broke "), "{text}");
+    assert!(
+        summary.contains(&format!("of {} adversaries", report.adversaries)),
+        "{text}"
+    );
+    assert!(text.contains("\nR26 against "), "{text}");
+    assert!(text.contains("  replay: VSS_SIM_CASE="), "{text}");
+    let json = report.to_json();
+    assert_eq!(json["ok"], false);
+    let groups = json["groups"].as_array().unwrap();
+    let r26 = groups
+        .iter()
+        .find(|g| g["rule"] == "R26")
+        .expect("R26 is a group");
+    assert!(r26["adversaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a == "writer-vetoes/PrepareForBackup"));
+    assert_eq!(
+        groups
+            .iter()
+            .map(|g| g["findings"].as_u64().unwrap())
+            .sum::<u64>(),
+        report.findings.len() as u64
+    );
+}

@@ -241,6 +241,8 @@ impl fmt::Display for RequesterFinding {
 /// What a requester check found.
 #[derive(Clone, Debug, Default)]
 pub struct RequesterReport {
+    /// Adversaries run (exhaustive mode counts as one).
+    pub adversaries: usize,
     /// Runs in all.
     pub runs: u64,
     /// Every finding.
@@ -273,7 +275,77 @@ impl RequesterReport {
     }
 }
 
+/// One issue as a group of findings: how many, against which adversaries, and the first.
+struct IssueGroup<'a> {
+    issue: Issue,
+    findings: Vec<&'a RequesterFinding>,
+    adversaries: Vec<&'a str>,
+}
+
+impl RequesterReport {
+    /// The findings grouped by issue (rule), in the order each group was first found.
+    fn groups(&self) -> Vec<IssueGroup<'_>> {
+        let mut groups: Vec<IssueGroup<'_>> = Vec::new();
+        for finding in &self.findings {
+            let index = match groups.iter().position(|g| g.issue == finding.issue) {
+                Some(index) => index,
+                None => {
+                    groups.push(IssueGroup {
+                        issue: finding.issue,
+                        findings: Vec::new(),
+                        adversaries: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            let group = &mut groups[index];
+            group.findings.push(finding);
+            if !group.adversaries.contains(&finding.adversary.as_str()) {
+                group.adversaries.push(&finding.adversary);
+            }
+        }
+        groups
+    }
+
+    /// The report as JSON, for tools: what ran, whether it is ok, the test errors, and the
+    /// findings grouped by issue (each group with its count, its adversaries and its first
+    /// finding's message, claim and replay command).
+    pub fn to_json(&self) -> serde_json::Value {
+        let groups: Vec<serde_json::Value> = self
+            .groups()
+            .iter()
+            .map(|g| {
+                let first = g.findings[0];
+                serde_json::json!({
+                    "issue": g.issue.to_string(),
+                    "rule": g.issue.rule().map(|rule| rule.to_string()),
+                    "findings": g.findings.len(),
+                    "adversaries": g.adversaries,
+                    "example": {
+                        "adversary": first.adversary,
+                        "message": first.message,
+                        "claim": first.claim.as_ref().map(|c| format!("{c:?}")),
+                        "replay": first.replay,
+                    },
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "ok": self.is_ok(),
+            "adversaries": self.adversaries,
+            "runs": self.runs,
+            "test_errors": self.test_errors,
+            "groups": groups,
+        })
+    }
+}
+
+/// Adversaries listed per group before the rest are counted.
+const ADVERSARIES_LISTED: usize = 6;
+
 impl fmt::Display for RequesterReport {
+    /// A summary first (what ran, what broke), then one paragraph per issue (its adversaries,
+    /// one example, the command that replays it), then the first finding's trace.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.test_errors.is_empty() {
             writeln!(f, "the requester check did not run as written:")?;
@@ -285,16 +357,51 @@ impl fmt::Display for RequesterReport {
             if !self.test_errors.is_empty() {
                 return Ok(());
             }
-            return writeln!(f, "the requester kept every rule in {} runs", self.runs);
+            return writeln!(
+                f,
+                "the requester kept every rule: {} adversaries, {} runs",
+                self.adversaries, self.runs
+            );
         };
+        let groups = self.groups();
+        let mut failing: Vec<&str> = self.findings.iter().map(|x| x.adversary.as_str()).collect();
+        failing.sort_unstable();
+        failing.dedup();
         writeln!(
             f,
-            "the requester broke {} rule(s) in {} runs:",
+            "the requester broke {} rule(s): {} finding(s) against {} of {} adversaries ({} runs)",
+            groups.len(),
             self.findings.len(),
+            failing.len(),
+            self.adversaries,
             self.runs
         )?;
-        for finding in self.findings.iter().take(12) {
-            writeln!(f, "  {finding}")?;
+        for group in &groups {
+            writeln!(
+                f,
+                "  {} — {} finding(s) against {} adversary(ies)",
+                group.issue,
+                group.findings.len(),
+                group.adversaries.len()
+            )?;
+        }
+        for group in &groups {
+            let example = group.findings[0];
+            let shown = group.adversaries.len().min(ADVERSARIES_LISTED);
+            let mut against = group.adversaries[..shown].join(", ");
+            if group.adversaries.len() > ADVERSARIES_LISTED {
+                against.push_str(&format!(" and {} more", group.adversaries.len() - shown));
+            }
+            writeln!(f, "\n{} against {against}", group.issue)?;
+            writeln!(
+                f,
+                "  e.g. against `{}`: {}",
+                example.adversary, example.message
+            )?;
+            if let Some(claim) = &example.claim {
+                writeln!(f, "  the code claimed: {claim:?}")?;
+            }
+            writeln!(f, "  replay: {}", example.replay)?;
         }
         writeln!(f, "\ntrace of the first finding (`{}`):", first.adversary)?;
         for line in first.trace.render().lines() {
@@ -376,6 +483,9 @@ impl RequesterCheck {
 
     /// Runs the check.
     pub fn run(mut self) -> RequesterReport {
+        // A panic in the requester code or a misbehaving writer is a finding, not a backtrace
+        // per run on the terminal.
+        crate::guard::quiet_user_panics();
         let mut selection = Selection::from_env();
         let mut report = RequesterReport::default();
         let mut ids = Vec::new();
@@ -386,6 +496,7 @@ impl RequesterCheck {
             }
             let vss = adversary.build(None);
             let replay = replay::command(&adversary.name, None);
+            report.adversaries += 1;
             report.runs += 1;
             report
                 .findings
@@ -394,6 +505,7 @@ impl RequesterCheck {
         if let Some(exhaustive) = self.exhaustive.take() {
             ids.push(replay::EXHAUSTIVE.to_owned());
             if selection.includes(replay::EXHAUSTIVE) {
+                report.adversaries += 1;
                 self.explore(&exhaustive, &selection, &mut report);
             }
         }
