@@ -743,3 +743,22 @@ fn two_probes_with_one_name_are_a_test_error() {
         "{report}"
     );
 }
+
+#[test]
+fn a_panicking_probe_predicate_is_a_test_error_not_the_writers_panic() {
+    let report = WriterConformance::new(|| Staging::new(Cleanup::Everywhere))
+        .probe_when(
+            "never asked",
+            |_: &[WriterEvent]| panic!("predicate bug"),
+            |_: &Staging| true,
+        )
+        .run();
+    assert!(report.findings.is_empty(), "{report}");
+    assert!(
+        report
+            .test_errors
+            .iter()
+            .any(|e| e.contains("the probe `never asked` panicked")),
+        "{report}"
+    );
+}

@@ -339,8 +339,13 @@ fn r113_a_description_windows_wrote_is_read_and_saved_back_unchanged() {
     let two = system_two();
     let mut bc = importer(&two, &xml);
     assert!(bc.save_as_xml().unwrap().contains(description));
-    // It carries no context VSS can read as a base context: the copy imports as a backup's.
+    // Its context (32: VSS_CTX_BACKUP | TRANSPORTABLE) makes the imported copy auto-release.
     assert_eq!(bc.import_snapshots(), Ok(Hresult::VSS_S_ASYNC_FINISHED));
+    // One import per requester object.
+    assert_eq!(
+        bc.import_snapshots(),
+        Err(AsyncError::Failed(Hresult::VSS_E_BAD_STATE))
+    );
     bc.call_ok(Call::Release).unwrap();
     assert_oracle_clean(&two);
 }

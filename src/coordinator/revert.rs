@@ -6,6 +6,7 @@
 //! and `QueryRevertStatus` answers an operation that is already finished. The copies of the
 //! volume made after the one reverted to are deleted (`ShadowCopyPurged`, `Reverted`): they
 //! describe states the volume will no longer pass through (inferred; the pages do not say).
+//! Imported copies stay: they live on their own LUNs.
 
 use super::Coordinator;
 use crate::trace::{PurgeReason, TraceEvent};
@@ -69,9 +70,15 @@ impl Coordinator {
         else {
             return;
         };
+        // Imported copies live on their own LUNs, made elsewhere or before: a revert of the
+        // volume does not touch them.
         let newer: Vec<SnapshotId> = self.store[at + 1..]
             .iter()
-            .filter(|c| c.volume == Some(volume))
+            .filter(|c| {
+                c.volume == Some(volume)
+                    && !crate::vocab::Attributes(c.properties.attributes)
+                        .contains(crate::vocab::Attributes::IMPORTED)
+            })
             .map(|c| c.properties.snapshot_id)
             .collect();
         for snapshot in newer {

@@ -432,9 +432,9 @@ pub(crate) struct Session {
     /// A transportable set's description (R97): the one its transportable `DoSnapshotSet`
     /// made, or the one `InitializeForBackup(bstrXML)` loaded for `ImportSnapshots`.
     pub(crate) transport: Option<Box<crate::vocab::SnapshotSetDescription>>,
-    /// `ImportSnapshots` brought the described set's copies onto the machine: they are this
-    /// requester's (its release removes the auto-release ones, R104).
-    pub(crate) imported: bool,
+    /// The set `ImportSnapshots` brought onto the machine: its copies are this requester's
+    /// (its release removes the auto-release ones, R104).
+    pub(crate) imported: Option<crate::vocab::SnapshotSetId>,
     /// `InitializeForBackup(bstrXML)` loaded a saved document.
     pub(crate) loaded_document: bool,
 }
@@ -519,7 +519,7 @@ impl Session {
             restore_doc: None,
             restore: RestorePhase::NotStarted,
             transport: None,
-            imported: false,
+            imported: None,
             loaded_document: false,
         }
     }

@@ -108,6 +108,7 @@ impl Coordinator {
                 context: context.raw(),
                 volume: self.volume_name(volume).to_owned(),
                 in_storage: copy.diff_bytes > 0,
+                imported: false,
             });
             self.store.push(copy);
         }
@@ -175,17 +176,14 @@ impl Coordinator {
         {
             sets.push(s.set.id());
         }
-        if s.imported {
-            if let Some(description) = &s.transport {
-                let set = description.snapshot_set_id;
-                let auto = self.store.iter().any(|c| {
-                    c.session == session
-                        && c.properties.snapshot_set_id == set
-                        && c.context.base.is_auto_release()
-                });
-                if auto {
-                    sets.push(set);
-                }
+        if let Some(set) = s.imported.filter(|set| !sets.contains(set)) {
+            let auto = self.store.iter().any(|c| {
+                c.session == session
+                    && c.properties.snapshot_set_id == set
+                    && c.context.base.is_auto_release()
+            });
+            if auto {
+                sets.push(set);
             }
         }
         for set in sets {

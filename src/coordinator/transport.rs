@@ -70,7 +70,7 @@ impl Coordinator {
     /// describes a transportable set (R97), nothing else in flight, not imported yet.
     pub(crate) fn check_import(&self, session: SessionNo) -> Result<(), Hresult> {
         let s = &self.sessions[session.0 as usize];
-        if s.pending.is_some() || s.imported {
+        if s.imported.is_some() {
             return Err(Hresult::VSS_E_BAD_STATE);
         }
         if !s.loaded_document {
@@ -115,13 +115,19 @@ impl Coordinator {
             };
             imported += 1;
             if !self.planted(super::PlantedBug::ImportLosesCopies) {
+                // Named as every copy of the volume is, when the volume is this machine's.
+                let volume = copy.volume.map_or_else(
+                    || copy.properties.original_volume.clone(),
+                    |v| self.volume_name(v).to_owned(),
+                );
                 self.record(TraceEvent::ShadowCopyCreated {
                     session,
                     snapshot: copy.properties.snapshot_id,
                     set: copy.properties.snapshot_set_id,
                     context: context.raw(),
-                    volume: copy.properties.original_volume.clone(),
+                    volume,
                     in_storage: false,
+                    imported: true,
                 });
                 self.store.push(copy);
             }
@@ -129,7 +135,7 @@ impl Coordinator {
         if imported == 0 {
             return Hresult::VSS_E_NO_SNAPSHOTS_IMPORTED;
         }
-        self.sessions[session.0 as usize].imported = true;
+        self.sessions[session.0 as usize].imported = Some(description.snapshot_set_id);
         if let Some(t) = self
             .transported
             .iter_mut()
@@ -189,7 +195,16 @@ impl Coordinator {
             "\\\\?\\GLOBALROOT\\Device\\HarddiskVolumeShadowCopy{}",
             self.shadow_copies
         );
-        let volume = self.known_volume(&original_volume).ok();
+        // Only a set this machine made copies one of its volumes: another machine's volume may
+        // have the same name, but it is not this one.
+        let local = snapshot.originating_machine.as_deref() == Some(self.machine_name.as_str())
+            && self
+                .transported
+                .iter()
+                .any(|t| t.set == description.snapshot_set_id);
+        let volume = local
+            .then(|| self.known_volume(&original_volume).ok())
+            .flatten();
         Some(StoredCopy {
             properties: SnapshotProperties {
                 snapshot_id: snapshot.snapshot_id,

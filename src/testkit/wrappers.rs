@@ -173,16 +173,14 @@ impl<W: Writer> Subject<W> {
     /// Asks the probes after a handler (segment) returned and fills observation `slot`.
     fn observe(&mut self, ctx: &HandlerContext<'_>, slot: usize, metadata: Option<WriterMetadata>) {
         let event = ctx.event();
-        let history = std::mem::take(&mut self.history);
         let (answers, panic) = self.ask(event, |scope| match scope {
             ProbeScope::Resumed => matches!(
                 event,
                 WriterEvent::Thaw | WriterEvent::Abort | WriterEvent::BackupShutdown
             ),
             ProbeScope::AtRest => event == WriterEvent::BackupShutdown,
-            ProbeScope::When(predicate) => predicate(&history),
+            ProbeScope::When(_) => true,
         });
-        self.history = history;
         let mut observations = self.observations.borrow_mut();
         let observation = &mut observations[slot];
         observation.answers = answers;
@@ -207,9 +205,14 @@ impl<W: Writer> Subject<W> {
                 if !asked(&named.scope) {
                     return None;
                 }
-                let writer = &self.writer;
-                match guard::call(|| named.probe.is_running_normally(&writer.borrow())) {
-                    Ok(answer) => Some(answer),
+                let (writer, history) = (&self.writer, &self.history);
+                // A `When` probe's predicate is the test's code too: inside the guard.
+                let answered = guard::call(|| match &named.scope {
+                    ProbeScope::When(predicate) if !predicate(history) => None,
+                    _ => Some(named.probe.is_running_normally(&writer.borrow())),
+                });
+                match answered {
+                    Ok(answer) => answer,
                     Err(caught) => {
                         panic.get_or_insert((named.name.clone(), event, caught));
                         None

@@ -237,6 +237,9 @@ pub enum TraceEvent {
         /// Its diff area is in the volume's shadow storage (a system provider copy, R103).
         #[serde(default)]
         in_storage: bool,
+        /// `ImportSnapshots` brought it (R97), rather than its set's creation.
+        #[serde(default)]
+        imported: bool,
     },
     /// `ExposeSnapshot` exposed a shadow copy (R107).
     ShadowCopyExposed {

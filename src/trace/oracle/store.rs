@@ -32,6 +32,8 @@ struct Copy {
     context: SnapshotContext,
     volume: String,
     in_storage: bool,
+    /// `ImportSnapshots` brought it: it was made elsewhere, or before the copies around it.
+    imported: bool,
 }
 
 /// The store rules.
@@ -53,29 +55,17 @@ pub(super) struct StoreRules {
 
 impl StoreRules {
     /// A copy came onto the machine: made by `session`'s set, or carried from an earlier run.
-    fn arrived(
-        &mut self,
-        session: SessionNo,
-        snapshot: SnapshotId,
-        set: SnapshotSetId,
-        context: u32,
-        volume: &str,
-        in_storage: bool,
-    ) {
-        let context =
-            Context::from_raw(context).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base);
-        if !self.created.contains(&set) {
-            self.created.push(set);
+    fn arrived(&mut self, copy: Copy) {
+        if !self.created.contains(&copy.set) {
+            self.created.push(copy.set);
         }
-        self.copies.push(Copy {
-            snapshot,
-            set,
-            session,
-            context,
-            volume: volume.to_owned(),
-            in_storage,
-        });
+        self.copies.push(copy);
     }
+}
+
+/// The base context of a raw `lContext` (`VSS_CTX_BACKUP` for one that does not parse).
+fn base_context(raw: u32) -> SnapshotContext {
+    Context::from_raw(raw).map_or(SnapshotContext::VSS_CTX_BACKUP, |c| c.base)
 }
 
 impl Rules for StoreRules {
@@ -128,11 +118,20 @@ impl Rules for StoreRules {
                 context,
                 volume,
                 in_storage,
+                imported,
             } => {
                 if let Some((_, count)) = self.importing.iter_mut().find(|(s, _)| s == session) {
                     *count += 1;
                 }
-                self.arrived(*session, *snapshot, *set, *context, volume, *in_storage);
+                self.arrived(Copy {
+                    snapshot: *snapshot,
+                    set: *set,
+                    session: *session,
+                    context: base_context(*context),
+                    volume: volume.clone(),
+                    in_storage: *in_storage,
+                    imported: *imported,
+                });
             }
             TraceEvent::AsyncStarted {
                 session,
@@ -152,14 +151,15 @@ impl Rules for StoreRules {
                 context,
                 volume,
                 in_storage,
-            } => self.arrived(
-                SessionNo(u32::MAX),
-                *snapshot,
-                *set,
-                *context,
-                volume,
-                *in_storage,
-            ),
+            } => self.arrived(Copy {
+                snapshot: *snapshot,
+                set: *set,
+                session: SessionNo(u32::MAX),
+                context: base_context(*context),
+                volume: volume.clone(),
+                in_storage: *in_storage,
+                imported: false,
+            }),
             TraceEvent::ShadowCopyPurged { snapshot, reason } => {
                 self.purged(cx, *snapshot, *reason);
             }
@@ -220,6 +220,16 @@ impl Rules for StoreRules {
     }
 
     fn finish(&mut self, cx: &mut Cx<'_>) {
+        if let Some(first) = self.reverting.first() {
+            cx.engine(
+                Rule::R104,
+                format!(
+                    "the trace ends with {} newer copies of a reverted volume still on the \
+                     machine ({first})",
+                    self.reverting.len()
+                ),
+            );
+        }
         if let Some(first) = self.deleting.first() {
             cx.engine(
                 Rule::R33,
@@ -338,7 +348,7 @@ impl StoreRules {
         };
         self.reverting = self.copies[at + 1..]
             .iter()
-            .filter(|c| c.volume == volume)
+            .filter(|c| c.volume == volume && !c.imported)
             .map(|c| c.snapshot)
             .collect();
     }
@@ -483,6 +493,7 @@ mod tests {
                 context: SnapshotContext::VSS_CTX_APP_ROLLBACK.value(),
                 volume: "C:\\".into(),
                 in_storage: true,
+                imported: false,
             });
         }
         (b, ids)
