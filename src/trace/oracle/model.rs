@@ -202,7 +202,16 @@ impl Part {
     /// Out of the operation's remaining events: aborted, timed out (R55, R99) or not
     /// responding (`Policies::handler_timeout`).
     pub(super) fn out(&self) -> bool {
-        self.aborted.is_some() || self.timed_out.is_some() || self.not_responding.is_some()
+        // An Abort the writer cannot take yet (it is inside another session's handler) waits
+        // in its queue, but the writer left the operation when VSS raised it (`WriterDropped`
+        // with `Aborted`): the operation goes on without it.
+        self.aborted.is_some()
+            || self.timed_out.is_some()
+            || self.not_responding.is_some()
+            || self
+                .dropped
+                .iter()
+                .any(|(reason, _)| *reason == crate::trace::DropReason::Aborted)
     }
 
     /// When the writer received `event` first.
