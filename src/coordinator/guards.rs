@@ -38,6 +38,8 @@
 //! | `SetFileRestoreStatus` | restore mode, `PreRestore` finished, `PostRestore` not called (R78) | `VSS_E_BAD_STATE` |
 //! | `PostRestore` | restore mode, after `PreRestore` finished, once (R83, T14) | `VSS_E_BAD_STATE` |
 //! | `FreeWriterStatus` | `GatherWriterStatus` completed (R28) | `VSS_E_BAD_STATE` |
+//! | `ImportSnapshots` | initialized from a saved document (`InitializeForBackup(bstrXML)`), not imported yet (R97; `transport.rs`) | `VSS_E_BAD_STATE`; `VSS_E_NONTRANSPORTABLE_BCD` for a document of a set that is not transportable; `VSS_E_UNSUPPORTED_CONTEXT` on a client |
+//! | `RevertToSnapshot`, `QueryRevertStatus` | after `InitializeForBackup` (`revert.rs`) | `VSS_E_BAD_STATE`; the method page's codes (`E_NOTIMPL`, `VSS_E_OBJECT_NOT_FOUND`, `VSS_E_UNSUPPORTED_CONTEXT`, `VSS_E_VOLUME_NOT_SUPPORTED`, `VSS_E_VOLUME_IN_USE`) |
 //! | any async method | no other operation of this object pending | `VSS_E_BAD_STATE` |
 
 use super::session::{Life, Metadata, Phase, RestorePhase, Session, SetState};

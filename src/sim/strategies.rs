@@ -879,6 +879,8 @@ fn any_step() -> impl Strategy<Value = Step> {
         1 => (snapshot, proptest::bool::ANY).prop_map(|(snapshot, force_dismount)| {
             Step::RevertToSnapshot { snapshot, force_dismount }
         }),
+        1 => select(VOLUMES.to_vec())
+            .prop_map(|volume| Step::QueryRevertStatus { volume: volume.to_owned() }),
         1 => (component(), proptest::bool::ANY).prop_map(|(component, succeeded)| {
             Step::SetBackupSucceeded { component, succeeded }
         }),

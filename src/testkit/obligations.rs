@@ -263,7 +263,7 @@ fn at_rest(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>) 
                 if under_way.is_empty() && !h.observation.before.is_empty() {
                     let when = || {
                         format!(
-                            "before the backup of {} began (its OnIdentify at {} ms){}",
+                            "before OnIdentify for {} at {} ms{}",
                             h.session,
                             h.at_ms,
                             ended(last_ended)

@@ -60,8 +60,8 @@ impl DiskShadow {
         Flow::Continue
     }
 
-    /// `mask <set>`: the imported hardware set's LUNs are masked from this machine, so its
-    /// copies leave it (`BreakSnapshotSetEx` with `VSS_BREAKEX_FLAG_MASK_LUNS`; the simulator
+    /// `mask <set>`: the hardware set's LUNs (an imported set's, as Microsoft's page has it; the
+    /// simulation does not insist) are masked from this machine, so its copies leave it (`BreakSnapshotSetEx` with `VSS_BREAKEX_FLAG_MASK_LUNS`; the simulator
     /// has no LUNs, so this is what `BreakSnapshotSet` does to the set). A software provider's
     /// set is refused with `VSS_E_PROVIDER_VETO`, an unknown one with `VSS_E_OBJECT_NOT_FOUND`.
     /// Nothing is printed on success (no transcript is published).
