@@ -108,7 +108,6 @@ impl Coordinator {
                 context: context.raw(),
                 volume: self.volume_name(volume).to_owned(),
                 in_storage: copy.diff_bytes > 0,
-                imported: false,
             });
             self.store.push(copy);
         }

@@ -127,7 +127,6 @@ impl Coordinator {
                     context: context.raw(),
                     volume,
                     in_storage: false,
-                    imported: true,
                 });
                 self.store.push(copy);
             }

@@ -235,11 +235,9 @@ pub enum TraceEvent {
         #[serde(default)]
         volume: String,
         /// Its diff area is in the volume's shadow storage (a system provider copy, R103).
+        /// (A copy `ImportSnapshots` brought is recorded while its import is under way.)
         #[serde(default)]
         in_storage: bool,
-        /// `ImportSnapshots` brought it (R97), rather than its set's creation.
-        #[serde(default)]
-        imported: bool,
     },
     /// `ExposeSnapshot` exposed a shadow copy (R107).
     ShadowCopyExposed {

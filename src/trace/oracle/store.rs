@@ -118,9 +118,11 @@ impl Rules for StoreRules {
                 context,
                 volume,
                 in_storage,
-                imported,
             } => {
-                if let Some((_, count)) = self.importing.iter_mut().find(|(s, _)| s == session) {
+                // A copy that arrives while its requester imports is the import's.
+                let importing = self.importing.iter_mut().find(|(s, _)| s == session);
+                let imported = importing.is_some();
+                if let Some((_, count)) = importing {
                     *count += 1;
                 }
                 self.arrived(Copy {
@@ -130,7 +132,7 @@ impl Rules for StoreRules {
                     context: base_context(*context),
                     volume: volume.clone(),
                     in_storage: *in_storage,
-                    imported: *imported,
+                    imported,
                 });
             }
             TraceEvent::AsyncStarted {
@@ -493,7 +495,6 @@ mod tests {
                 context: SnapshotContext::VSS_CTX_APP_ROLLBACK.value(),
                 volume: "C:\\".into(),
                 in_storage: true,
-                imported: false,
             });
         }
         (b, ids)
