@@ -32,6 +32,8 @@ pub(crate) struct Plan {
     pub(crate) policies: fn(&mut Policies),
     /// A failure forced once on the writer under test.
     pub(crate) subject: Option<Forced>,
+    /// A declaring call of the writer's first `OnIdentify` that fails.
+    pub(crate) metadata_fault: Option<crate::writer::MetadataFault>,
     /// A failure forced once on the peer that freezes after the writer under test.
     pub(crate) peer: Option<Forced>,
     /// A provider step that fails once.
@@ -82,6 +84,7 @@ pub(crate) fn catalogue(freeze_timeout_ms: u64) -> Vec<Case> {
     let mut cases = Vec::new();
     happy_paths(&mut cases);
     own_failures(&mut cases);
+    metadata_failures(&mut cases);
     peer_failures(&mut cases);
     windows(&mut cases, freeze_timeout_ms);
     provider_failures(&mut cases);
@@ -112,6 +115,7 @@ fn plan(steps: Vec<ProgramStep>) -> Plan {
     Plan {
         policies: keep,
         subject: None,
+        metadata_fault: None,
         peer: None,
         provider: None,
         steps,
@@ -220,6 +224,33 @@ fn own_failures(cases: &mut Vec<Case>) {
                 },
             ));
         }
+    }
+}
+
+/// How many of a writer's first declaring calls in `OnIdentify` the catalogue fails, one per
+/// case (a writer that makes fewer calls passes the extra cases untouched).
+const METADATA_CALLS_FAILED: u32 = 4;
+
+/// R64, R10: a declaring call of `IVssCreateWriterMetadata` fails in `OnIdentify`
+/// (`E_OUTOFMEMORY`, which every one of them may return), so the writer's error path there
+/// runs: it may leave the call out or fail `OnIdentify` (VSS then leaves it out, R10), but
+/// must not panic, and must not call `SetWriterFailure` there (R66).
+fn metadata_failures(cases: &mut Vec<Case>) {
+    for call in 1..=METADATA_CALLS_FAILED {
+        cases.push(case(
+            format!("identify/metadata-call-fails/{call}"),
+            format!(
+                "declaring call #{call} of the writer's OnIdentify fails with E_OUTOFMEMORY once"
+            ),
+            &[Rule::R64, Rule::R10, Rule::R66],
+            Plan {
+                metadata_fault: Some(crate::writer::MetadataFault {
+                    call,
+                    hr: crate::vocab::Hresult::E_OUTOFMEMORY,
+                }),
+                ..plan(canonical_backup(0))
+            },
+        ));
     }
 }
 

@@ -299,7 +299,14 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let scenario = self.scenario(policies, steps, 1);
         let Execution {
             trace, handlings, ..
-        } = self.execute("happy/full", &scenario, None, None, None, None)?;
+        } = self.execute(
+            "happy/full",
+            &scenario,
+            super::wrappers::SubjectFaults::default(),
+            None,
+            None,
+            None,
+        )?;
         let behaviours = handlings
             .iter()
             .filter(|h| h.session == SessionNo(0))
@@ -328,7 +335,10 @@ impl<W: Writer + 'static> WriterConformance<W> {
         }) = self.execute(
             id,
             &scenario,
-            plan.subject.clone(),
+            super::wrappers::SubjectFaults {
+                forced: plan.subject.clone(),
+                metadata: plan.metadata_fault,
+            },
             plan.peer.clone(),
             plan.provider.clone(),
             None,
@@ -389,7 +399,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
         &mut self,
         case: &str,
         scenario: &Scenario,
-        subject: Option<super::wrappers::Forced>,
+        subject: super::wrappers::SubjectFaults,
         peer: Option<super::wrappers::Forced>,
         provider: Option<(ProviderStep, crate::sim::ProviderFault)>,
         chooser: Option<SharedChooser>,
@@ -517,7 +527,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             let execution = this.execute(
                 replay::EXHAUSTIVE,
                 &scenario,
-                None,
+                super::wrappers::SubjectFaults::default(),
                 None,
                 None,
                 Some(SharedChooser::from_rc(recorder.clone())),

@@ -20,6 +20,14 @@ pub(crate) struct Forced {
     pub(crate) reaction: Reaction,
 }
 
+/// What a case makes go wrong in the writer under test, once each: a handler's result, and a
+/// declaring call of its first `OnIdentify`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SubjectFaults {
+    pub(crate) forced: Option<Forced>,
+    pub(crate) metadata: Option<crate::writer::MetadataFault>,
+}
+
 /// A [`Forced`] failure, whether it fired yet, and the call it is laid over.
 #[derive(Debug, Default)]
 struct OneShot {
@@ -99,6 +107,8 @@ pub(crate) struct Subject<W> {
     pub(crate) observations: Observations,
     /// The events the writer handled so far, for `When` probes.
     history: Vec<WriterEvent>,
+    /// The declaring call of the first `OnIdentify` that fails (taken when it runs).
+    metadata_fault: Option<crate::writer::MetadataFault>,
     forced: OneShot,
     /// The case's failure fired in the handler call in progress (a continuation re-applies it).
     forced_in_this_call: bool,
@@ -108,13 +118,15 @@ impl<W: Writer> Subject<W> {
     pub(crate) fn new(
         writer: Shared<W>,
         probes: Rc<[NamedProbe<W>]>,
-        forced: Option<Forced>,
+        faults: SubjectFaults,
     ) -> Self {
+        let forced = faults.forced;
         Self {
             writer,
             probes,
             observations: Rc::default(),
             history: Vec::new(),
+            metadata_fault: faults.metadata,
             forced: OneShot::new(forced),
             forced_in_this_call: false,
         }
@@ -226,9 +238,23 @@ impl<W: Writer> Subject<W> {
 
 impl<W: Writer> Writer for Subject<W> {
     fn on_identify(&mut self, ctx: &mut HandlerContext<'_>, metadata: &mut WriterMetadata) -> bool {
-        self.handle(ctx, Some(metadata), |w, ctx, md| {
-            md.is_some_and(|md| w.on_identify(ctx, md))
-        })
+        let fault = self.metadata_fault.take();
+        let mut made = 0;
+        let ok = self.handle(ctx, Some(metadata), |w, ctx, md| {
+            let (ok, calls) = crate::writer::with_metadata_fault(fault, || {
+                md.is_some_and(|md| w.on_identify(ctx, md))
+            });
+            made = calls;
+            ok
+        });
+        if fault.is_some_and(|f| f.call <= made) {
+            // The document of a call the kit failed is not the writer's usual one (R44 holds
+            // between the others).
+            if let Some(last) = self.observations.borrow_mut().last_mut() {
+                last.metadata = None;
+            }
+        }
+        ok
     }
     fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
         self.handle(ctx, None, |w, ctx, _| w.on_prepare_backup(ctx))

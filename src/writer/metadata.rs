@@ -23,6 +23,8 @@
 //! `VSS_BACKUP_SCHEMA` does not name) the code is `E_INVALIDARG`, the one they list for
 //! "one of the parameter values is not valid" (`docs/protocol.md`, "Writer metadata").
 
+use std::cell::Cell;
+
 use crate::vocab::metadata::Location;
 use crate::vocab::{
     BackupSchema, ComponentDependency, ComponentInfo, ComponentType, ComponentView, FileDescriptor,
@@ -53,6 +55,7 @@ impl WriterMetadata {
     /// those) or `VSS_CT_UNDEFINED`; `VSS_E_OBJECT_ALREADY_EXISTS` when a component with the
     /// same logical path and name exists (R109; `None` and `""` are both the root).
     pub fn declare_component(&mut self, mut component: ComponentInfo) -> Result<(), Hresult> {
+        injected()?;
         if component.name.is_empty()
             || component.name.contains('\\')
             || component.component_type == ComponentType::VSS_CT_UNDEFINED
@@ -92,6 +95,7 @@ impl WriterMetadata {
         name: &str,
         files: FileDescriptor,
     ) -> Result<(), Hresult> {
+        injected()?;
         check_files(&files)?;
         let component = self.component_mut(logical_path, name)?;
         if component.component_type != ComponentType::VSS_CT_FILEGROUP {
@@ -183,6 +187,7 @@ impl WriterMetadata {
         recursive: bool,
         destination: &str,
     ) -> Result<(), Hresult> {
+        injected()?;
         if self.restore_method.method == RestoreMethod::VSS_RME_UNDEFINED {
             return Err(Hresult::VSS_E_OBJECT_NOT_FOUND);
         }
@@ -221,6 +226,7 @@ impl WriterMetadata {
         name: &str,
         on: ComponentDependency,
     ) -> Result<(), Hresult> {
+        injected()?;
         if on.component_name.is_empty() || on.writer_id == WriterClassId::NULL {
             return Err(Hresult::E_INVALIDARG);
         }
@@ -256,6 +262,7 @@ impl WriterMetadata {
     /// `E_INVALIDARG` for `VSS_RME_UNDEFINED`, or a stop-and-start method without a
     /// service.
     pub fn declare_restore_method(&mut self, info: RestoreMethodInfo) -> Result<(), Hresult> {
+        injected()?;
         let needs_service = matches!(
             info.method,
             RestoreMethod::VSS_RME_STOP_RESTORE_START | RestoreMethod::VSS_RME_RESTORE_STOP_START
@@ -276,6 +283,7 @@ impl WriterMetadata {
     /// `E_INVALIDARG` ("the backup schema argument is not valid") for bits `VSS_BACKUP_SCHEMA`
     /// does not name.
     pub fn set_backup_schema(&mut self, schema: BackupSchema) -> Result<(), Hresult> {
+        injected()?;
         if schema.unknown_bits() != 0 {
             return Err(Hresult::E_INVALIDARG);
         }
@@ -338,6 +346,7 @@ impl WriterMetadata {
         files: FileDescriptor,
         list: fn(&mut ComponentInfo) -> &mut Vec<FileDescriptor>,
     ) -> Result<(), Hresult> {
+        injected()?;
         check_files(&files)?;
         let component = self.component_mut(logical_path, name)?;
         if component.component_type != ComponentType::VSS_CT_DATABASE {
@@ -355,6 +364,7 @@ impl WriterMetadata {
         filespec: &str,
         recursive: bool,
     ) -> Result<(), Hresult> {
+        injected()?;
         let mut files = FileDescriptor::new(path, filespec);
         files.recursive = recursive;
         check_files(&files)?;
@@ -506,5 +516,49 @@ mod tests {
             })
             .unwrap();
         assert!(metadata.is_complete());
+    }
+}
+
+/// A failure the test kit lays over one declaring call of an `OnIdentify`: the `call`-th
+/// (from 1) returns `hr` and changes nothing, so the writer's error path there runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MetadataFault {
+    pub(crate) call: u32,
+    pub(crate) hr: Hresult,
+}
+
+thread_local! {
+    /// The fault laid over the `OnIdentify` running on this thread, if any.
+    static FAULT: Cell<Option<MetadataFault>> = const { Cell::new(None) };
+    /// The declaring calls that `OnIdentify` made so far.
+    static CALLS: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Runs `identify` (one `OnIdentify`) with `fault` laid over its declaring calls; returns its
+/// result and how many declaring calls it made. The fault is gone afterwards, also when
+/// `identify` panics.
+pub(crate) fn with_metadata_fault<R>(
+    fault: Option<MetadataFault>,
+    identify: impl FnOnce() -> R,
+) -> (R, u32) {
+    struct Restore(Option<MetadataFault>, u32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FAULT.set(self.0);
+            CALLS.set(self.1);
+        }
+    }
+    let _restore = Restore(FAULT.replace(fault), CALLS.replace(0));
+    let result = identify();
+    (result, CALLS.get())
+}
+
+/// Counts one declaring call and fails it when it is the one the fault names.
+fn injected() -> Result<(), Hresult> {
+    let call = CALLS.get() + 1;
+    CALLS.set(call);
+    match FAULT.get() {
+        Some(fault) if fault.call == call => Err(fault.hr),
+        _ => Ok(()),
     }
 }

@@ -98,6 +98,7 @@ pub(crate) use forward_writer;
 mod config;
 mod context;
 mod metadata;
+pub(crate) use metadata::{with_metadata_fault, MetadataFault};
 mod scripted;
 
 pub use crate::vocab::{ComponentInfo, WriterMetadata};
