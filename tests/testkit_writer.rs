@@ -827,3 +827,95 @@ fn r64_a_failing_metadata_call_in_identify_runs_the_writers_error_path() {
     // A writer that checks its calls (the Journal ignores a failed AddComponent) passes.
     kit(Bug::None).run().assert_ok();
 }
+
+/// A database writer whose files are on `D:\` and which refuses to freeze when its files are
+/// not in the shadow copy set, or when the backup is not the context it serves.
+struct DataOnD {
+    serves: vss_sim::vocab::SnapshotContext,
+    frozen: bool,
+}
+
+impl DataOnD {
+    fn serving(serves: vss_sim::vocab::SnapshotContext) -> Self {
+        Self {
+            serves,
+            frozen: false,
+        }
+    }
+}
+
+impl Writer for DataOnD {
+    fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+        md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+        md.add_component(ComponentType::VSS_CT_DATABASE, None, "sales");
+        let _ = md.add_database_files(
+            None,
+            "sales",
+            "D:\\Data\\",
+            "sales.mdf",
+            vss_sim::vocab::FileSpecBackupType::default(),
+        );
+        true
+    }
+    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let in_set = ctx.is_path_affected("D:\\Data\\sales.mdf") == Ok(true);
+        if !in_set || ctx.context().base != self.serves {
+            let _ = ctx.set_writer_failure(WriterFailure::VSS_E_WRITERERROR_NONRETRYABLE);
+            return false;
+        }
+        true
+    }
+    fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.frozen = true;
+        true
+    }
+    fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.frozen = false;
+        true
+    }
+    fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        self.frozen = false;
+        true
+    }
+    fn on_backup_shutdown(&mut self, _: &mut HandlerContext<'_>, _: SnapshotSetId) -> bool {
+        self.frozen = false;
+        true
+    }
+}
+
+#[test]
+fn the_kit_backs_up_the_volumes_the_writers_files_live_on() {
+    // Issue 10 part 2: by default the kit's requesters put the writer's own volumes in the set,
+    // so its logic runs; held to C:\ alone, the same writer fails where nothing went wrong.
+    use vss_sim::vocab::SnapshotContext as C;
+    let kit = || {
+        WriterConformance::new(|| DataOnD::serving(C::VSS_CTX_BACKUP))
+            .probe("accepts writes", |w: &DataOnD| !w.frozen)
+    };
+    kit().run().assert_ok();
+    let held = kit().volumes(["C:\\"]).run();
+    assert!(
+        held.findings_of(Obligation::SucceedsWhenNothingFails)
+            .iter()
+            .any(|f| f.case.starts_with("happy/")),
+        "{held}"
+    );
+}
+
+#[test]
+fn the_kit_backs_up_in_the_context_it_is_given() {
+    // A writer that serves only application-rollback copies is exercised in that context.
+    use vss_sim::vocab::SnapshotContext as C;
+    let kit = || {
+        WriterConformance::new(|| DataOnD::serving(C::VSS_CTX_APP_ROLLBACK))
+            .probe("accepts writes", |w: &DataOnD| !w.frozen)
+    };
+    kit()
+        .context(C::VSS_CTX_APP_ROLLBACK.value())
+        .run()
+        .assert_ok();
+    assert!(
+        !kit().run().is_ok(),
+        "in VSS_CTX_BACKUP it refuses, as it says"
+    );
+}

@@ -15,7 +15,7 @@ use crate::guard;
 use crate::provider::{Provider, SoftwareProvider};
 use crate::sim::{
     canonical_backup, Bounds, Explorer, FaultCatalogue, Faults, ProgramStep, RecordingChooser,
-    ReplayChooser, Scenario, SharedChooser, Substitute, WriterSpec,
+    ReplayChooser, Scenario, SharedChooser, Step, Substitute, WriterSpec,
 };
 use crate::trace::Trace;
 use crate::vocab::{ApplicationLevel, Policies, Rule, WriterClassId, WriterEvent};
@@ -85,6 +85,12 @@ pub struct WriterConformance<W> {
     factory: Box<dyn FnMut() -> W>,
     config: WriterConfig,
     probes: Vec<NamedProbe<W>>,
+    /// The volumes the kit's requesters put in every set; `None`: the volumes the writer's
+    /// declared files live on (`C:\` when it declares none).
+    volumes: Option<Vec<String>>,
+    /// The context the kit's requesters set (`lContext`); `None`: `VSS_CTX_BACKUP`, the
+    /// default, without a `SetContext` call.
+    context: Option<u32>,
     policies: Vec<Policies>,
     budgets: BTreeMap<WriterEvent, u64>,
     exhaustive: Option<Exhaustive>,
@@ -117,6 +123,8 @@ impl<W: Writer + 'static> WriterConformance<W> {
             budgets: BTreeMap::from([(WriterEvent::Freeze, config.freeze_timeout_ms)]),
             config,
             probes: Vec::new(),
+            volumes: None,
+            context: None,
             policies: vec![Policies::default()],
             exhaustive: None,
             only: None,
@@ -176,6 +184,29 @@ impl<W: Writer + 'static> WriterConformance<W> {
             scope,
             probe: Rc::new(probe),
         });
+        self
+    }
+
+    /// The volumes every set of the kit's requesters holds (`C:\`, `D:\Data\`). By default
+    /// they are the volumes the writer's declared files live on, read from its first
+    /// `OnIdentify` (environment variables such as `%SystemRoot%` expanded), and `C:\` when
+    /// it declares no file: a writer whose files are on `D:\` is then backed up with `D:\` in
+    /// the set, not vacuously without it. Each volume is added to the simulated machine.
+    #[must_use]
+    pub fn volumes<S: Into<String>>(mut self, volumes: impl IntoIterator<Item = S>) -> Self {
+        let volumes: Vec<String> = volumes.into_iter().map(Into::into).collect();
+        self.volumes = (!volumes.is_empty()).then_some(volumes);
+        self
+    }
+
+    /// The context the kit's requesters ask for (`SetContext(lContext)`: a writer context,
+    /// `VSS_CTX_BACKUP`, `VSS_CTX_APP_ROLLBACK` or `VSS_CTX_CLIENT_ACCESSIBLE_WRITERS`, with
+    /// requester attribute bits such as `VSS_VOLSNAP_ATTR_NO_AUTORECOVERY`). By default they
+    /// call no `SetContext`: `VSS_CTX_BACKUP`. A writer whose work depends on the context is
+    /// run once per context it cares about.
+    #[must_use]
+    pub fn context(mut self, context: u32) -> Self {
+        self.context = Some(context);
         self
     }
 
@@ -299,7 +330,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let scenario = self.scenario(policies, steps, 1);
         let Execution {
             trace, handlings, ..
-        } = self.execute(
+        } = self.execute_fitted(
             "happy/full",
             &scenario,
             super::wrappers::SubjectFaults::default(),
@@ -307,6 +338,18 @@ impl<W: Writer + 'static> WriterConformance<W> {
             None,
             None,
         )?;
+        if self.volumes.is_none() {
+            // The first Identify tells where the writer's files are: back those volumes up.
+            let declared = handlings
+                .iter()
+                .find_map(|h| h.observation.metadata.as_ref())
+                .map(declared_volumes)
+                .unwrap_or_default();
+            if !declared.is_empty() && declared != ["C:\\"] {
+                self.volumes = Some(declared);
+                return self.reference(policies);
+            }
+        }
         let behaviours = handlings
             .iter()
             .filter(|h| h.session == SessionNo(0))
@@ -332,7 +375,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             trace,
             handlings,
             final_probes,
-        }) = self.execute(
+        }) = self.execute_fitted(
             id,
             &scenario,
             super::wrappers::SubjectFaults {
@@ -506,6 +549,71 @@ impl<W: Writer + 'static> WriterConformance<W> {
             .collect()
     }
 
+    /// Runs `scenario` as [`Self::execute`] does, after fitting its requester programs to the
+    /// kit's volumes and context ([`Self::fit`]).
+    fn execute_fitted(
+        &mut self,
+        case: &str,
+        scenario: &Scenario,
+        subject: super::wrappers::SubjectFaults,
+        peer: Option<super::wrappers::Forced>,
+        provider: Option<(ProviderStep, crate::sim::ProviderFault)>,
+        chooser: Option<SharedChooser>,
+    ) -> Option<Execution> {
+        let fitted = self.fit(scenario.clone());
+        self.execute(case, &fitted, subject, peer, provider, chooser)
+    }
+
+    /// `scenario` with the kit's volumes on the machine and in every set (each
+    /// `AddToSnapshotSet` of `C:\` becomes one per volume) and its context set right after
+    /// each `InitializeForBackup`.
+    fn fit(&self, mut scenario: Scenario) -> Scenario {
+        let volumes = self
+            .volumes
+            .clone()
+            .unwrap_or_else(|| vec!["C:\\".to_owned()]);
+        let mut machine: Vec<String> = vec!["C:\\".to_owned()];
+        for volume in &volumes {
+            if !machine.iter().any(|v| crate::vocab::same_path(v, volume)) {
+                machine.push(volume.clone());
+            }
+        }
+        if machine.len() > 1 {
+            scenario.volumes = machine
+                .iter()
+                .map(|v| crate::vocab::Volume::new(v.clone()))
+                .collect();
+        }
+        let mut steps = Vec::with_capacity(scenario.steps.len() + volumes.len());
+        for program_step in scenario.steps {
+            match &program_step.step {
+                Step::AddToSnapshotSet {
+                    volume,
+                    provider: None,
+                } if volume == "C:\\" => {
+                    for volume in &volumes {
+                        let mut added = program_step.clone();
+                        added.step = Step::AddToSnapshotSet {
+                            volume: volume.clone(),
+                            provider: None,
+                        };
+                        steps.push(added);
+                    }
+                }
+                Step::InitializeForBackup => {
+                    let requester = program_step.requester;
+                    steps.push(program_step);
+                    if let Some(context) = self.context {
+                        steps.push(ProgramStep::by(requester, Step::SetContext { context }));
+                    }
+                }
+                _ => steps.push(program_step),
+            }
+        }
+        scenario.steps = steps;
+        scenario
+    }
+
     /// Keeps a problem of the test's own code: the first of its kind, counted.
     fn test_error(&mut self, kind: &'static str, message: String) {
         self.test_errors.entry(kind).or_insert((message, 0)).1 += 1;
@@ -524,7 +632,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
         let runs = RefCell::new(0u64);
         let one = |this: &mut Self, chooser: SharedChooser| -> Trace {
             let recorder = Rc::new(RefCell::new(RecordingChooser::new(chooser)));
-            let execution = this.execute(
+            let execution = this.execute_fitted(
                 replay::EXHAUSTIVE,
                 &scenario,
                 super::wrappers::SubjectFaults::default(),
@@ -590,6 +698,30 @@ fn no_freeze_message(reference: &[String]) -> String {
                  and at least one component in OnIdentify, or no case exercises it"
             .to_owned(),
     }
+}
+
+/// The volumes (`D:\\`) the files `metadata` declares live on, by drive letter, once each and
+/// in order of first mention; environment variables (`%SystemRoot%`) expanded. Files on a UNC
+/// path or an unknown variable name no drive and are left out.
+fn declared_volumes(metadata: &crate::vocab::WriterMetadata) -> Vec<String> {
+    let mut volumes: Vec<String> = Vec::new();
+    let files = metadata.components.iter().flat_map(|c| {
+        c.files
+            .iter()
+            .chain(&c.database_files)
+            .chain(&c.database_log_files)
+    });
+    for file in files {
+        let path = crate::vocab::expand_environment(&file.path);
+        let bytes = path.as_bytes();
+        if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+            let volume = format!("{}:\\", char::from(bytes[0].to_ascii_uppercase()));
+            if !volumes.contains(&volume) {
+                volumes.push(volume);
+            }
+        }
+    }
+    volumes
 }
 
 /// The provider steps that take [`STEP_MS`] each, so requester cuts land between them.
