@@ -560,6 +560,10 @@ impl<W: Writer + 'static> WriterConformance<W> {
         provider: Option<(ProviderStep, crate::sim::ProviderFault)>,
         chooser: Option<SharedChooser>,
     ) -> Option<Execution> {
+        if self.volumes.is_none() && self.context.is_none() {
+            // The defaults: `C:\\` and no SetContext, as the catalogue's programs are written.
+            return self.execute(case, scenario, subject, peer, provider, chooser);
+        }
         let fitted = self.fit(scenario.clone());
         self.execute(case, &fitted, subject, peer, provider, chooser)
     }
