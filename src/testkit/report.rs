@@ -167,44 +167,66 @@ impl ConformanceReport {
     }
 }
 
-/// One obligation and rule as a group of findings: how many, in which cases, and the first.
-struct Group<'a> {
-    obligation: Obligation,
-    rule: Rule,
-    findings: Vec<&'a Finding>,
-    cases: Vec<&'a str>,
+/// Findings of one kind (`key`), in the order the kind was first found: how many, the places
+/// (case or adversary ids) they were found in, each once, and the first finding.
+pub(crate) struct Group<'a, K, F> {
+    pub(crate) key: K,
+    pub(crate) findings: Vec<&'a F>,
+    pub(crate) places: Vec<&'a str>,
 }
 
-/// Case ids listed per group before the rest are counted.
-const CASES_LISTED: usize = 6;
+/// `findings` grouped by `key`, in the order each key was first found, with the places
+/// `place` names.
+pub(crate) fn group<'a, K: PartialEq, F>(
+    findings: &'a [F],
+    key: impl Fn(&F) -> K,
+    place: impl Fn(&'a F) -> &'a str,
+) -> Vec<Group<'a, K, F>> {
+    let mut groups: Vec<Group<'a, K, F>> = Vec::new();
+    for finding in findings {
+        let k = key(finding);
+        let index = match groups.iter().position(|g| g.key == k) {
+            Some(index) => index,
+            None => {
+                groups.push(Group {
+                    key: k,
+                    findings: Vec::new(),
+                    places: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[index];
+        group.findings.push(finding);
+        let at = place(finding);
+        if !group.places.contains(&at) {
+            group.places.push(at);
+        }
+    }
+    groups
+}
+
+/// Places listed per group before the rest are counted.
+const PLACES_LISTED: usize = 6;
+
+/// The first places of a group, joined, and how many more there are.
+pub(crate) fn some_places(places: &[&str]) -> String {
+    let shown = places.len().min(PLACES_LISTED);
+    let mut listed = places[..shown].join(", ");
+    if places.len() > shown {
+        listed.push_str(&format!(" and {} more", places.len() - shown));
+    }
+    listed
+}
 
 impl ConformanceReport {
     /// The findings grouped by obligation and rule, in the order each group was first found.
-    fn groups(&self) -> Vec<Group<'_>> {
-        let mut groups: Vec<Group<'_>> = Vec::new();
-        for finding in &self.findings {
-            let index = match groups
-                .iter()
-                .position(|g| g.obligation == finding.obligation && g.rule == finding.rule)
-            {
-                Some(index) => index,
-                None => {
-                    groups.push(Group {
-                        obligation: finding.obligation,
-                        rule: finding.rule,
-                        findings: Vec::new(),
-                        cases: Vec::new(),
-                    });
-                    groups.len() - 1
-                }
-            };
-            let group = &mut groups[index];
-            group.findings.push(finding);
-            if !group.cases.contains(&finding.case.as_str()) {
-                group.cases.push(&finding.case);
-            }
-        }
-        groups
+    fn groups(&self) -> Vec<Group<'_, (Obligation, Rule), Finding>> {
+        group(
+            &self.findings,
+            |f| (f.obligation, f.rule),
+            |f| f.case.as_str(),
+        )
     }
 
     /// The report as JSON, for tools: what ran, whether it is ok, the test errors, and the
@@ -217,11 +239,11 @@ impl ConformanceReport {
             .map(|g| {
                 let first = g.findings[0];
                 serde_json::json!({
-                    "obligation": format!("{:?}", g.obligation),
-                    "summary": g.obligation.summary(),
-                    "rule": g.rule.to_string(),
+                    "obligation": format!("{:?}", g.key.0),
+                    "summary": g.key.0.summary(),
+                    "rule": g.key.1.to_string(),
                     "findings": g.findings.len(),
-                    "cases": g.cases,
+                    "cases": g.places,
                     "example": {
                         "case": first.case,
                         "message": first.message,
@@ -283,19 +305,16 @@ impl fmt::Display for ConformanceReport {
             writeln!(
                 f,
                 "  {} {} — {} finding(s) in {} case(s)",
-                group.rule,
-                group.obligation,
+                group.key.1,
+                group.key.0,
                 group.findings.len(),
-                group.cases.len()
+                group.places.len()
             )?;
         }
         for group in &groups {
             let example = group.findings[0];
-            let mut cases = group.cases[..group.cases.len().min(CASES_LISTED)].join(", ");
-            if group.cases.len() > CASES_LISTED {
-                cases.push_str(&format!(" and {} more", group.cases.len() - CASES_LISTED));
-            }
-            writeln!(f, "\n{} [{}] in {cases}", group.rule, group.obligation)?;
+            let cases = some_places(&group.places);
+            writeln!(f, "\n{} [{}] in {cases}", group.key.1, group.key.0)?;
             writeln!(f, "  e.g. in `{}`: {}", example.case, example.message)?;
             writeln!(f, "  replay: {}", example.replay)?;
         }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use super::conformance::Exhaustive;
 use super::consistency::{consistency, Consistency};
 use super::replay::{self, Selection};
+use super::report::{group, some_places, Group};
 use crate::guard;
 use crate::provider::SoftwareProvider;
 use crate::requester::Vss;
@@ -275,36 +276,10 @@ impl RequesterReport {
     }
 }
 
-/// One issue as a group of findings: how many, against which adversaries, and the first.
-struct IssueGroup<'a> {
-    issue: Issue,
-    findings: Vec<&'a RequesterFinding>,
-    adversaries: Vec<&'a str>,
-}
-
 impl RequesterReport {
     /// The findings grouped by issue (rule), in the order each group was first found.
-    fn groups(&self) -> Vec<IssueGroup<'_>> {
-        let mut groups: Vec<IssueGroup<'_>> = Vec::new();
-        for finding in &self.findings {
-            let index = match groups.iter().position(|g| g.issue == finding.issue) {
-                Some(index) => index,
-                None => {
-                    groups.push(IssueGroup {
-                        issue: finding.issue,
-                        findings: Vec::new(),
-                        adversaries: Vec::new(),
-                    });
-                    groups.len() - 1
-                }
-            };
-            let group = &mut groups[index];
-            group.findings.push(finding);
-            if !group.adversaries.contains(&finding.adversary.as_str()) {
-                group.adversaries.push(&finding.adversary);
-            }
-        }
-        groups
+    fn groups(&self) -> Vec<Group<'_, Issue, RequesterFinding>> {
+        group(&self.findings, |f| f.issue, |f| f.adversary.as_str())
     }
 
     /// The report as JSON, for tools: what ran, whether it is ok, the test errors, and the
@@ -317,10 +292,10 @@ impl RequesterReport {
             .map(|g| {
                 let first = g.findings[0];
                 serde_json::json!({
-                    "issue": g.issue.to_string(),
-                    "rule": g.issue.rule().map(|rule| rule.to_string()),
+                    "issue": g.key.to_string(),
+                    "rule": g.key.rule().map(|rule| rule.to_string()),
                     "findings": g.findings.len(),
-                    "adversaries": g.adversaries,
+                    "adversaries": g.places,
                     "example": {
                         "adversary": first.adversary,
                         "message": first.message,
@@ -339,9 +314,6 @@ impl RequesterReport {
         })
     }
 }
-
-/// Adversaries listed per group before the rest are counted.
-const ADVERSARIES_LISTED: usize = 6;
 
 impl fmt::Display for RequesterReport {
     /// A summary first (what ran, what broke), then one paragraph per issue (its adversaries,
@@ -380,19 +352,15 @@ impl fmt::Display for RequesterReport {
             writeln!(
                 f,
                 "  {} — {} finding(s) against {} adversary(ies)",
-                group.issue,
+                group.key,
                 group.findings.len(),
-                group.adversaries.len()
+                group.places.len()
             )?;
         }
         for group in &groups {
             let example = group.findings[0];
-            let shown = group.adversaries.len().min(ADVERSARIES_LISTED);
-            let mut against = group.adversaries[..shown].join(", ");
-            if group.adversaries.len() > ADVERSARIES_LISTED {
-                against.push_str(&format!(" and {} more", group.adversaries.len() - shown));
-            }
-            writeln!(f, "\n{} against {against}", group.issue)?;
+            let against = some_places(&group.places);
+            writeln!(f, "\n{} against {against}", group.key)?;
             writeln!(
                 f,
                 "  e.g. against `{}`: {}",
