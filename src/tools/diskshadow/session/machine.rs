@@ -251,16 +251,20 @@ impl DiskShadow {
     }
 
     pub(super) fn break_set(&mut self, set: &str) -> Flow {
-        let id = match parse_id(set) {
+        self.call_on_id(set, |id| Call::BreakSnapshotSet {
+            set: SnapshotSetId(id),
+        })
+    }
+
+    /// A command on one id (`break`, `mask`, `revert`): the id parsed, `call` made by an
+    /// administrative requester; nothing printed on success, DiskShadow's failure lines
+    /// otherwise.
+    pub(super) fn call_on_id(&mut self, id: &str, call: impl FnOnce(uuid::Uuid) -> Call) -> Flow {
+        let id = match parse_id(id) {
             Ok(id) => id,
             Err(hr) => return self.failed(hr),
         };
-        let result = administer(&self.vss, |bc| {
-            bc.call_ok(Call::BreakSnapshotSet {
-                set: SnapshotSetId(id),
-            })
-        });
-        match result {
+        match administer(&self.vss, |bc| bc.call_ok(call(id))) {
             Ok(()) => Flow::Continue,
             Err(hr) => self.failed(hr),
         }

@@ -39,24 +39,11 @@ impl DiskShadow {
         };
         self.release();
         let mut bc = self.vss.dynamic();
-        let result = (|| {
-            bc.call_ok(Call::InitializeForRestore {
-                bcd: loaded.bcd.clone(),
-            })?;
-            bc.call_and_wait(Call::GatherWriterMetadata)
-                .map_err(async_hr)?;
-            for entry in bc.writer_components()? {
-                for component in &entry.components {
-                    let key = entry.key(component);
-                    bc.call_ok(Call::SetSelectedForRestore {
-                        component: key,
-                        selected: true,
-                    })?;
-                }
-            }
-            bc.call_and_wait(Call::PreRestore).map_err(async_hr)?;
-            Ok(())
-        })();
+        let result = select_for_restore(&mut bc, &loaded.bcd).and_then(|()| {
+            bc.call_and_wait(Call::PreRestore)
+                .map(|_| ())
+                .map_err(async_hr)
+        });
         self.bc = Some(bc);
         match result {
             Ok(()) => {
@@ -78,22 +65,7 @@ impl DiskShadow {
             return Flow::Failed;
         };
         let mut bc = self.vss.dynamic();
-        let result = (|| {
-            bc.call_ok(Call::InitializeForRestore {
-                bcd: loaded.bcd.clone(),
-            })?;
-            bc.call_and_wait(Call::GatherWriterMetadata)
-                .map_err(async_hr)?;
-            for entry in bc.writer_components()? {
-                for component in &entry.components {
-                    bc.call_ok(Call::SetSelectedForRestore {
-                        component: entry.key(component),
-                        selected: true,
-                    })?;
-                }
-            }
-            Ok::<(), Hresult>(())
-        })();
+        let result = select_for_restore(&mut bc, &loaded.bcd);
         let _ = bc.call(Call::Release);
         match result {
             Ok(()) => Flow::Continue,
@@ -130,4 +102,26 @@ impl DiskShadow {
             Err(hr) => self.failed(hr),
         }
     }
+}
+
+/// What `begin restore` and `simulate restore` share: `bc` initialized for a restore of `bcd`,
+/// the writers' metadata gathered, every component of the document selected for restore.
+fn select_for_restore(
+    bc: &mut crate::requester::DynBackupComponents,
+    bcd: &str,
+) -> Result<(), Hresult> {
+    bc.call_ok(Call::InitializeForRestore {
+        bcd: bcd.to_owned(),
+    })?;
+    bc.call_and_wait(Call::GatherWriterMetadata)
+        .map_err(async_hr)?;
+    for entry in bc.writer_components()? {
+        for component in &entry.components {
+            bc.call_ok(Call::SetSelectedForRestore {
+                component: entry.key(component),
+                selected: true,
+            })?;
+        }
+    }
+    Ok(())
 }

@@ -4,8 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{async_hr, braced, parse_id, DiskShadow, Flow};
-use crate::tools::administer;
+use super::{async_hr, braced, DiskShadow, Flow};
 use crate::tools::diskshadow::report;
 use crate::vocab::{Call, Hresult, SnapshotContext, SnapshotSetId};
 
@@ -60,25 +59,14 @@ impl DiskShadow {
         Flow::Continue
     }
 
-    /// `mask <set>`: the hardware set's LUNs (an imported set's, as Microsoft's page has it; the
-    /// simulation does not insist) are masked from this machine, so its copies leave it (`BreakSnapshotSetEx` with `VSS_BREAKEX_FLAG_MASK_LUNS`; the simulator
-    /// has no LUNs, so this is what `BreakSnapshotSet` does to the set). A software provider's
-    /// set is refused with `VSS_E_PROVIDER_VETO`, an unknown one with `VSS_E_OBJECT_NOT_FOUND`.
-    /// Nothing is printed on success (no transcript is published).
+    /// `mask <set>`: the hardware set's LUNs (an imported set's, as Microsoft's page has it;
+    /// the simulation does not insist) are masked from this machine, so its copies leave it.
+    /// That is `BreakSnapshotSetEx` with `VSS_BREAKEX_FLAG_MASK_LUNS`; with no LUNs simulated,
+    /// it does what `break` does: a software provider's set is refused with
+    /// `VSS_E_PROVIDER_VETO`, an unknown one with `VSS_E_OBJECT_NOT_FOUND`. Nothing is printed
+    /// on success (no transcript is published).
     pub(super) fn mask(&mut self, set: &str) -> Flow {
-        let id = match parse_id(set) {
-            Ok(id) => id,
-            Err(hr) => return self.failed(hr),
-        };
-        let result = administer(&self.vss, |bc| {
-            bc.call_ok(Call::BreakSnapshotSet {
-                set: SnapshotSetId(id),
-            })
-        });
-        match result {
-            Ok(()) => Flow::Continue,
-            Err(hr) => self.failed(hr),
-        }
+        self.break_set(set)
     }
 
     /// `revert <shadow>` (Microsoft's `revert` page): `RevertToSnapshot`, without dismounting
@@ -86,19 +74,9 @@ impl DiskShadow {
     /// the method takes every persistent copy of a provider that reverts, and so does the
     /// simulated DiskShadow. Nothing is printed on success (no transcript is published).
     pub(super) fn revert(&mut self, shadow: &str) -> Flow {
-        let id = match parse_id(shadow) {
-            Ok(id) => id,
-            Err(hr) => return self.failed(hr),
-        };
-        let result = administer(&self.vss, |bc| {
-            bc.call_ok(Call::RevertToSnapshot {
-                snapshot: crate::vocab::SnapshotId(id),
-                force_dismount: false,
-            })
-        });
-        match result {
-            Ok(()) => Flow::Continue,
-            Err(hr) => self.failed(hr),
-        }
+        self.call_on_id(shadow, |id| Call::RevertToSnapshot {
+            snapshot: crate::vocab::SnapshotId(id),
+            force_dismount: false,
+        })
     }
 }
