@@ -7,45 +7,12 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use vss_sim::requester::{Vss, WaitError};
-use vss_sim::testkit::{Claim, Exhaustive, RequesterCheck, WriterConformance};
-use vss_sim::vocab::{BackupState, ComponentType, RestoreMethod, SnapshotSetId};
-use vss_sim::writer::{HandlerContext, Writer, WriterMetadata};
+use vss_sim::testkit::{Claim, Exhaustive, RequesterCheck};
+use vss_sim::vocab::BackupState;
 
-#[derive(Default)]
-struct Journal {
-    frozen: bool,
-}
-
-impl Writer for Journal {
-    fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
-        md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
-        md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "journal");
-        true
-    }
-    fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
-        true
-    }
-    fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
-        self.frozen = true;
-        true
-    }
-    fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
-        self.frozen = false;
-        true
-    }
-    fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
-        self.frozen = false;
-        true
-    }
-    fn on_backup_shutdown(&mut self, _: &mut HandlerContext<'_>, _: SnapshotSetId) -> bool {
-        self.frozen = false;
-        true
-    }
-}
-
-fn kit() -> WriterConformance<Journal> {
-    WriterConformance::new(Journal::default).probe("accepts writes", |j: &Journal| !j.frozen)
-}
+#[path = "common/journal.rs"]
+mod journal;
+use journal::kit;
 
 /// A requester that claims nothing it did not check: enough to exercise every adversary.
 fn requester(vss: &Vss) -> Claim {

@@ -15,43 +15,11 @@
 mod common;
 
 use vss_sim::sim::{canonical_backup, Explorer, FaultCatalogue, Scenario, WriterSpec};
-use vss_sim::testkit::WriterConformance;
 use vss_sim::trace::TraceMode;
-use vss_sim::vocab::{ApplicationLevel, ComponentType, RestoreMethod, SnapshotSetId};
-use vss_sim::writer::{HandlerContext, Writer, WriterMetadata};
+use vss_sim::vocab::ApplicationLevel;
 
-/// The test kit's workload: a writer that stops writes in OnFreeze and resumes them after.
-#[derive(Default)]
-struct Journal {
-    frozen: bool,
-}
-
-impl Writer for Journal {
-    fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
-        md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
-        md.add_component(ComponentType::VSS_CT_FILEGROUP, None, "journal");
-        true
-    }
-    fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
-        true
-    }
-    fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
-        self.frozen = true;
-        true
-    }
-    fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
-        self.frozen = false;
-        true
-    }
-    fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
-        self.frozen = false;
-        true
-    }
-    fn on_backup_shutdown(&mut self, _: &mut HandlerContext<'_>, _: SnapshotSetId) -> bool {
-        self.frozen = false;
-        true
-    }
-}
+#[path = "../benches/common/journal.rs"]
+mod journal;
 
 fn main() {
     let workload = std::env::args().nth(1).unwrap_or_else(|| "trace".into());
@@ -96,9 +64,7 @@ fn main() {
             println!("{executions} executions");
         }
         "testkit" => {
-            let report = WriterConformance::new(Journal::default)
-                .probe("accepts writes", |j: &Journal| !j.frozen)
-                .run();
+            let report = journal::kit().run();
             println!("{} runs, clean: {}", report.runs, report.is_ok());
         }
         other => {
