@@ -169,23 +169,18 @@ impl Coordinator {
     /// some).
     pub(crate) fn release_auto_copies(&mut self, session: SessionNo) {
         let s = &self.sessions[session.0 as usize];
-        let mut sets = Vec::with_capacity(2);
-        if matches!(s.set, super::session::SetState::Created(_))
-            && s.context().base.is_auto_release()
-        {
-            sets.push(s.set.id());
-        }
-        if let Some(set) = s.imported.filter(|set| !sets.contains(set)) {
-            let auto = self.store.iter().any(|c| {
-                c.session == session
-                    && c.properties.snapshot_set_id == set
-                    && c.context.base.is_auto_release()
-            });
-            if auto {
-                sets.push(set);
-            }
-        }
-        for set in sets {
+        let created = (matches!(s.set, super::session::SetState::Created(_))
+            && s.context().base.is_auto_release())
+        .then(|| s.set.id());
+        let imported = s.imported.filter(|set| {
+            Some(*set) != created
+                && self.store.iter().any(|c| {
+                    c.session == session
+                        && c.properties.snapshot_set_id == *set
+                        && c.context.base.is_auto_release()
+                })
+        });
+        for set in [created, imported].into_iter().flatten() {
             let before = self.store.len();
             self.store.retain(|copy| {
                 copy.session != session
