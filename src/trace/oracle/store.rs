@@ -517,6 +517,37 @@ mod tests {
     }
 
     #[test]
+    fn r104_a_revert_deletes_exactly_the_newer_copies_of_its_volume() {
+        let reverted = |b: &mut Builder, to: SnapshotId| {
+            b.push(TraceEvent::VolumeReverted {
+                session: S0,
+                snapshot: to,
+                volume: "C:\\".into(),
+            });
+        };
+        // Back to the oldest: the newer one goes.
+        let (mut b, [oldest, newest]) = two_copies();
+        reverted(&mut b, oldest);
+        b.push(TraceEvent::ShadowCopyPurged {
+            snapshot: newest,
+            reason: PurgeReason::Reverted,
+        });
+        judge(b.build()).assert_clean();
+        // The newer copy left behind, at the end of the trace.
+        let (mut b, [oldest, _]) = two_copies();
+        reverted(&mut b, oldest);
+        assert_only(&judge(b.build()), Rule::R104, Party::Engine);
+        // The copy reverted to deleted instead.
+        let (mut b, [oldest, newest]) = two_copies();
+        reverted(&mut b, newest);
+        b.push(TraceEvent::ShadowCopyPurged {
+            snapshot: oldest,
+            reason: PurgeReason::Reverted,
+        });
+        assert_only(&judge(b.build()), Rule::R104, Party::Engine);
+    }
+
+    #[test]
     fn r33_delete_snapshots_deletes_exactly_what_it_names() {
         let (mut b, [first, second]) = two_copies();
         // S0 is in VSS_CTX_BACKUP: it sees neither persistent copy, yet "deletes" one.
