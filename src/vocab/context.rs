@@ -152,6 +152,41 @@ impl Attributes {
     pub const PROVIDER_CAPABILITIES: Self =
         Self(Self::TRANSPORTABLE.0 | Self::DIFFERENTIAL.0 | Self::PLEX.0);
 
+    /// Every named bit with its `VSS_VOLSNAP_ATTR_` symbol (T7), lowest bit first.
+    pub const NAMED: [(Self, &'static str); 19] = [
+        (Self::PERSISTENT, "VSS_VOLSNAP_ATTR_PERSISTENT"),
+        (Self::NO_AUTORECOVERY, "VSS_VOLSNAP_ATTR_NO_AUTORECOVERY"),
+        (
+            Self::CLIENT_ACCESSIBLE,
+            "VSS_VOLSNAP_ATTR_CLIENT_ACCESSIBLE",
+        ),
+        (Self::NO_AUTO_RELEASE, "VSS_VOLSNAP_ATTR_NO_AUTO_RELEASE"),
+        (Self::NO_WRITERS, "VSS_VOLSNAP_ATTR_NO_WRITERS"),
+        (Self::TRANSPORTABLE, "VSS_VOLSNAP_ATTR_TRANSPORTABLE"),
+        (Self::NOT_SURFACED, "VSS_VOLSNAP_ATTR_NOT_SURFACED"),
+        (Self::NOT_TRANSACTED, "VSS_VOLSNAP_ATTR_NOT_TRANSACTED"),
+        (
+            Self::HARDWARE_ASSISTED,
+            "VSS_VOLSNAP_ATTR_HARDWARE_ASSISTED",
+        ),
+        (Self::DIFFERENTIAL, "VSS_VOLSNAP_ATTR_DIFFERENTIAL"),
+        (Self::PLEX, "VSS_VOLSNAP_ATTR_PLEX"),
+        (Self::IMPORTED, "VSS_VOLSNAP_ATTR_IMPORTED"),
+        (Self::EXPOSED_LOCALLY, "VSS_VOLSNAP_ATTR_EXPOSED_LOCALLY"),
+        (Self::EXPOSED_REMOTELY, "VSS_VOLSNAP_ATTR_EXPOSED_REMOTELY"),
+        (Self::AUTORECOVER, "VSS_VOLSNAP_ATTR_AUTORECOVER"),
+        (
+            Self::ROLLBACK_RECOVERY,
+            "VSS_VOLSNAP_ATTR_ROLLBACK_RECOVERY",
+        ),
+        (
+            Self::DELAYED_POSTSNAPSHOT,
+            "VSS_VOLSNAP_ATTR_DELAYED_POSTSNAPSHOT",
+        ),
+        (Self::TXF_RECOVERY, "VSS_VOLSNAP_ATTR_TXF_RECOVERY"),
+        (Self::FILE_SHARE, "VSS_VOLSNAP_ATTR_FILE_SHARE"),
+    ];
+
     /// True when every bit of `other` is set in `self`.
     pub const fn contains(self, other: Self) -> bool {
         self.0 & other.0 == other.0
@@ -169,6 +204,29 @@ impl std::ops::BitOr for Attributes {
 
     fn bitor(self, rhs: Self) -> Self {
         self.union(rhs)
+    }
+}
+
+/// The bits' symbols joined by ` | ` (`none` for no bit); an unnamed bit as hex.
+impl fmt::Display for Attributes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 0 {
+            return f.write_str("none");
+        }
+        let mut rest = self.0;
+        let mut first = true;
+        for (bits, name) in Self::NAMED {
+            if self.contains(bits) {
+                f.write_str(if first { "" } else { " | " })?;
+                f.write_str(name)?;
+                rest &= !bits.0;
+                first = false;
+            }
+        }
+        if rest != 0 {
+            write!(f, "{}0x{rest:08X}", if first { "" } else { " | " })?;
+        }
+        Ok(())
     }
 }
 
@@ -248,5 +306,22 @@ mod tests {
         assert_eq!(Context::from_raw(0x1D | 0x20), Err(Hresult::E_INVALIDARG));
         assert_eq!(Context::from_raw(0x1), Err(Hresult::E_INVALIDARG)); // PERSISTENT alone
         assert_eq!(Context::from_raw(0x09).unwrap().raw(), 0x09);
+    }
+
+    #[test]
+    fn t7_attributes_display_their_symbols() {
+        assert_eq!(Attributes::NONE.to_string(), "none");
+        assert_eq!(
+            (Attributes::NO_AUTORECOVERY | Attributes::TRANSPORTABLE).to_string(),
+            "VSS_VOLSNAP_ATTR_NO_AUTORECOVERY | VSS_VOLSNAP_ATTR_TRANSPORTABLE"
+        );
+        assert_eq!(
+            Attributes(0x8000_0002).to_string(),
+            "VSS_VOLSNAP_ATTR_NO_AUTORECOVERY | 0x80000000"
+        );
+        let all = Attributes::NAMED
+            .iter()
+            .fold(0, |acc, (bits, _)| acc | bits.0);
+        assert_eq!(all.count_ones() as usize, Attributes::NAMED.len());
     }
 }

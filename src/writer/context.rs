@@ -1,6 +1,9 @@
 //! What a handler may ask and report: the `CVssWriter` query methods with their documented
 //! calling windows enforced (R66, R68–R70), and virtual time.
 
+use std::cell::Cell;
+
+use super::axis::{Axes, Axis};
 use crate::vocab::{
     ApplicationLevel, BackupComponent, BackupState, BackupType, ComponentKey, Context,
     DirectedTarget, Hresult, RestoreTarget, RestoreType, SignalName, SnapshotSetId, Wait,
@@ -27,6 +30,8 @@ pub struct HandlerContext<'a> {
     event: WriterEvent,
     view: EventView<'a>,
     effects: HandlerEffects,
+    /// The axes the handler read (the getters take `&self`).
+    read: Cell<Axes>,
 }
 
 /// What the coordinator shows a handler. Built by the coordinator for each delivery.
@@ -146,7 +151,22 @@ impl<'a> HandlerContext<'a> {
             event,
             view,
             effects: HandlerEffects::default(),
+            read: Cell::new(Axes::NONE),
         }
+    }
+
+    /// The axes this handler read so far ([`Axis`]): what its work may depend on.
+    pub(crate) fn axes_read(&self) -> Axes {
+        self.read.get()
+    }
+
+    /// What the coordinator shows this handler, read without counting as the handler's query.
+    pub(crate) fn view(&self) -> &EventView<'a> {
+        &self.view
+    }
+
+    fn reads(&self, axis: Axis) {
+        self.read.set(self.read.get().with(axis));
     }
 
     pub(crate) fn into_effects(self) -> HandlerEffects {
@@ -235,6 +255,7 @@ impl<'a> HandlerContext<'a> {
     /// `CVssWriter::GetCurrentVolumeArray` (R70): the original volume names of the current set,
     /// in the same window as [`HandlerContext::snapshot_set_id`].
     pub fn volumes(&mut self) -> Result<Vec<String>, Hresult> {
+        self.reads(Axis::Volumes);
         let result = if self.view.set_queries_allowed {
             Ok(self.view.volumes.iter().map(|v| v.volume.clone()).collect())
         } else {
@@ -250,6 +271,7 @@ impl<'a> HandlerContext<'a> {
     /// `CVssWriter::IsPathAffected` (R70): whether `path` lies on a volume of the current set.
     /// Volume names compare case-insensitively, as Windows paths do.
     pub fn is_path_affected(&mut self, path: &str) -> Result<bool, Hresult> {
+        self.reads(Axis::Volumes);
         let result = if self.view.set_queries_allowed {
             let path = path.to_ascii_lowercase();
             Ok(self
@@ -271,6 +293,7 @@ impl<'a> HandlerContext<'a> {
     /// `VSS_E_BAD_STATE`; a volume not in the set is `VSS_E_OBJECT_NOT_FOUND`; an empty name is
     /// `E_INVALIDARG`.
     pub fn snapshot_device_name(&mut self, volume: &str) -> Result<String, Hresult> {
+        self.reads(Axis::DeviceNames);
         let result = if self.event != WriterEvent::PostSnapshot {
             Err(Hresult::VSS_E_BAD_STATE)
         } else if volume.is_empty() {
@@ -302,26 +325,32 @@ impl<'a> HandlerContext<'a> {
 
     /// `CVssWriter::GetContext` (R70): context and attribute bits of the current set.
     pub fn context(&self) -> Context {
+        self.reads(Axis::Context);
+        self.reads(Axis::Attributes);
         self.view.context
     }
 
     /// `CVssWriter::GetBackupType` (R12, R70).
     pub fn backup_type(&self) -> BackupType {
+        self.reads(Axis::BackupType);
         self.view.backup_state.backup_type
     }
 
     /// `CVssWriter::AreComponentsSelected` (R12, R70).
     pub fn are_components_selected(&self) -> bool {
+        self.reads(Axis::SelectedComponents);
         self.view.backup_state.select_components
     }
 
     /// `CVssWriter::IsBootableSystemStateBackedUp` (R12, R70).
     pub fn is_bootable_system_state_backed_up(&self) -> bool {
+        self.reads(Axis::BootableSystemState);
         self.view.backup_state.bootable_system_state
     }
 
     /// `CVssWriter::IsPartialFileSupportEnabled` (R12, R70).
     pub fn is_partial_file_support_enabled(&self) -> bool {
+        self.reads(Axis::PartialFileSupport);
         self.view.backup_state.partial_file_support
     }
 
@@ -334,6 +363,7 @@ impl<'a> HandlerContext<'a> {
     /// that receive it (`OnPrepareBackup`, `OnPostSnapshot`, `OnBackupComplete`); `None` in the
     /// other handlers and when the requester is not in component mode (R48).
     pub fn components(&self) -> Option<&[ComponentKey]> {
+        self.reads(Axis::SelectedComponents);
         self.view.components
     }
 
@@ -459,6 +489,7 @@ impl<'a> HandlerContext<'a> {
     /// restore; `VSS_RTYPE_UNDEFINED` when it said nothing (treat that as
     /// `VSS_RTYPE_BY_COPY`) and in a backup.
     pub fn restore_type(&self) -> RestoreType {
+        self.reads(Axis::RestoreType);
         self.view.restore_type.unwrap_or_default()
     }
 

@@ -95,6 +95,7 @@ macro_rules! forward_writer {
 }
 pub(crate) use forward_writer;
 
+mod axis;
 mod config;
 mod context;
 mod metadata;
@@ -102,6 +103,7 @@ pub(crate) use metadata::{with_metadata_fault, MetadataFault};
 mod scripted;
 
 pub use crate::vocab::{ComponentInfo, WriterMetadata};
+pub use axis::{Axes, Axis};
 pub use config::{WriterConfig, WriterHost, DEFAULT_FREEZE_TIMEOUT_MS};
 pub use context::HandlerContext;
 pub(crate) use context::{ComponentWrite, EventView, SnapshotVolume};
