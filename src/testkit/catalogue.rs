@@ -11,7 +11,7 @@ use crate::vocab::{
     BackupState, BackupType, Hresult, Policies, RestoreType, Rule, ShutdownSetIdAfterCrash,
     WriterAbortScope, WriterEvent, WriterFailure,
 };
-use crate::writer::Reaction;
+use crate::writer::{Axes, Axis, Reaction};
 
 /// One scenario of the conformance catalogue.
 #[derive(Clone, Debug)]
@@ -44,6 +44,11 @@ pub(crate) struct Plan {
     pub(crate) happy: bool,
     /// The case makes the writer's own freeze window expire.
     pub(crate) freeze_window_expires: bool,
+    /// The axes the case exists to vary ([`Axis`]): it is left out when the test pins one of
+    /// them (`WriterConformance::context`, `::volumes`, `::components`).
+    pub(crate) varies: Axes,
+    /// The case's own backups (requester 0's) hold one more volume than the writer's.
+    pub(crate) extra_volume: bool,
 }
 
 /// Virtual time each peer handler and provider step of a DoSnapshotSet takes, so that requester
@@ -83,6 +88,7 @@ const PROVIDER_STEPS: [ProviderStep; 6] = [
 pub(crate) fn catalogue(freeze_timeout_ms: u64) -> Vec<Case> {
     let mut cases = Vec::new();
     happy_paths(&mut cases);
+    axes(&mut cases);
     own_failures(&mut cases);
     metadata_failures(&mut cases);
     peer_failures(&mut cases);
@@ -121,6 +127,8 @@ fn plan(steps: Vec<ProgramStep>) -> Plan {
         steps,
         happy: false,
         freeze_window_expires: false,
+        varies: Axes::NONE,
+        extra_volume: false,
     }
 }
 
@@ -194,6 +202,107 @@ fn happy_paths(cases: &mut Vec<Case>) {
             ..plan(steps)
         },
     ));
+}
+
+/// Happy backups that vary what a handler can read (R70) beyond the backup type: the context
+/// and its attributes (T6, T7: the other contexts writers take part in, R105), the volumes in
+/// the set, the components selected, partial file support and the bootable system state (R12).
+/// A writer whose work depends on one of them has that work run.
+fn axes(cases: &mut Vec<Case>) {
+    let context = Axes::NONE.with(Axis::Context).with(Axis::Attributes);
+    for (id, raw, title) in [
+        (
+            "app-rollback",
+            0x09,
+            "VSS_CTX_APP_ROLLBACK: persistent copies for an application rollback",
+        ),
+        (
+            "client-accessible-writers",
+            0x0D,
+            "VSS_CTX_CLIENT_ACCESSIBLE_WRITERS: persistent, client-accessible copies, with writers",
+        ),
+        (
+            "no-autorecovery",
+            0x02,
+            "VSS_CTX_BACKUP with VSS_VOLSNAP_ATTR_NO_AUTORECOVERY: no auto-recovery of the copy",
+        ),
+    ] {
+        let mut steps = canonical_backup(0);
+        steps.insert(1, ProgramStep::by(0, Step::SetContext { context: raw }));
+        cases.push(case(
+            format!("context/{id}"),
+            format!("a full backup in {title}"),
+            &[Rule::R104, Rule::R105, Rule::R70],
+            Plan {
+                happy: true,
+                varies: context,
+                ..plan(steps)
+            },
+        ));
+    }
+    cases.push(case(
+        "volumes/another-volume-too",
+        "a full backup whose set holds another volume besides the writer's: GetCurrentVolumeArray \
+         lists it, IsPathAffected says no for it",
+        &[Rule::R70, Rule::R69],
+        Plan {
+            happy: true,
+            varies: Axes::NONE.with(Axis::Volumes).with(Axis::DeviceNames),
+            extra_volume: true,
+            ..plan(canonical_backup(0))
+        },
+    ));
+    let mut steps = canonical_backup(0);
+    for step in &mut steps {
+        if step.step == Step::SelectAllComponents {
+            step.step = Step::AddComponent {
+                component: ComponentRef::Declared {
+                    declared: 0,
+                    mangle: None,
+                },
+            };
+        }
+    }
+    cases.push(case(
+        "components/first-only",
+        "a component-mode backup of the writer's first selectable component only (R47, R48)",
+        &[Rule::R47, Rule::R48, Rule::R12],
+        Plan {
+            happy: true,
+            varies: Axes::NONE.with(Axis::SelectedComponents),
+            ..plan(steps)
+        },
+    ));
+    for (id, title, state) in [
+        (
+            "happy/partial-file-support",
+            "a full backup with partial file support enabled (IsPartialFileSupportEnabled)",
+            BackupState {
+                partial_file_support: true,
+                ..BackupState::components(BackupType::VSS_BT_FULL)
+            },
+        ),
+        (
+            "happy/bootable-system-state",
+            "a full backup of the bootable system state (IsBootableSystemStateBackedUp)",
+            BackupState {
+                bootable_system_state: true,
+                ..BackupState::components(BackupType::VSS_BT_FULL)
+            },
+        ),
+    ] {
+        let mut steps = canonical_backup(0);
+        steps[1].step = Step::SetBackupState(state);
+        cases.push(case(
+            id,
+            title,
+            &[Rule::R12, Rule::R70],
+            Plan {
+                happy: true,
+                ..plan(steps)
+            },
+        ));
+    }
 }
 
 fn own_failures(cases: &mut Vec<Case>) {
@@ -467,31 +576,32 @@ fn saving_backup(requester: u32, backup_type: BackupType, hand_back: bool) -> Ve
 /// writer's stamp back, so an incremental or differential writer reads the stamp it wrote.
 fn stamp_chains(cases: &mut Vec<Case>) {
     use BackupType::{VSS_BT_DIFFERENTIAL as DIFF, VSS_BT_FULL as FULL, VSS_BT_INCREMENTAL as INC};
-    for (id, chain) in [
-        ("full-incremental-incremental", &[FULL, INC, INC][..]),
-        ("full-differential-differential", &[FULL, DIFF, DIFF][..]),
-    ] {
-        let steps = chain
-            .iter()
-            .zip(0u32..)
-            .flat_map(|(backup_type, requester)| {
-                saving_backup(requester, *backup_type, requester > 0)
-            })
-            .collect();
-        cases.push(case(
-            format!("stamps/{id}"),
-            format!(
-                "a {} chain: each backup hands back the stamps the one before saved \
-                 (GetPreviousBackupStamp)",
-                id.replace('-', " → ")
-            ),
-            &[Rule::R113, Rule::R114, Rule::R43],
-            Plan {
-                happy: true,
-                ..plan(steps)
-            },
-        ));
-    }
+    cases.push(stamp_chain(&[FULL, INC, INC]));
+    cases.push(stamp_chain(&[FULL, DIFF, DIFF]));
+}
+
+/// The case of a chain of backups of these types, `stamps/full-incremental-incremental`: each
+/// backup saves its document and the next hands the stamps back.
+pub(crate) fn stamp_chain(chain: &[BackupType]) -> Case {
+    let names: Vec<String> = chain.iter().map(|t| slug(&format!("{t:?}"))).collect();
+    let steps = chain
+        .iter()
+        .zip(0u32..)
+        .flat_map(|(backup_type, requester)| saving_backup(requester, *backup_type, requester > 0))
+        .collect();
+    case(
+        format!("stamps/{}", names.join("-")),
+        format!(
+            "a {} chain: each backup hands back the stamps the one before saved \
+             (GetPreviousBackupStamp)",
+            names.join(" → ")
+        ),
+        &[Rule::R113, Rule::R114, Rule::R43],
+        Plan {
+            happy: true,
+            ..plan(steps)
+        },
+    )
 }
 
 /// Restores of a full backup (R78–R84): the whole sequence, the writer failing in each

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::axes::SharedAxisLog;
 use super::catalogue::{self, Case, Plan, STEP_MS};
 use super::obligations::{self, Handling, RunFacts};
 use super::probe::{NamedProbe, Probe, ProbeScope, ScopeKind};
@@ -18,9 +19,9 @@ use crate::sim::{
     ReplayChooser, Scenario, SharedChooser, Step, Substitute, WriterSpec,
 };
 use crate::trace::Trace;
-use crate::vocab::{ApplicationLevel, Policies, Rule, WriterClassId, WriterEvent};
+use crate::vocab::{ApplicationLevel, BackupType, Policies, Rule, WriterClassId, WriterEvent};
 use crate::vocab::{ProviderStep, SessionNo, WriterNo};
-use crate::writer::{Writer, WriterConfig};
+use crate::writer::{Axes, Axis, Writer, WriterConfig};
 
 /// Exhaustive mode: every execution of a backup with the writer under test among two peers,
 /// under a fault catalogue, up to bounds.
@@ -89,8 +90,15 @@ pub struct WriterConformance<W> {
     /// declared files live on (`C:\` when it declares none).
     volumes: Option<Vec<String>>,
     /// The context the kit's requesters set (`lContext`); `None`: `VSS_CTX_BACKUP`, the
-    /// default, without a `SetContext` call.
+    /// default, without a `SetContext` call, and the catalogue's context cases.
     context: Option<u32>,
+    /// The writer's components the kit's requesters include, as (logical path, name); `None`:
+    /// all of them (`SelectAllComponents`), and the catalogue's subset case.
+    components: Option<Vec<(Option<String>, String)>>,
+    /// Backup-type chains the test adds to the catalogue's (`stamps/…` cases).
+    sequences: Vec<Vec<BackupType>>,
+    /// Which axes the writer's handlers read, and the values the runs gave them.
+    axes: SharedAxisLog,
     policies: Vec<Policies>,
     budgets: BTreeMap<WriterEvent, u64>,
     exhaustive: Option<Exhaustive>,
@@ -125,6 +133,9 @@ impl<W: Writer + 'static> WriterConformance<W> {
             probes: Vec::new(),
             volumes: None,
             context: None,
+            components: None,
+            sequences: Vec::new(),
+            axes: SharedAxisLog::default(),
             policies: vec![Policies::default()],
             exhaustive: None,
             only: None,
@@ -199,15 +210,78 @@ impl<W: Writer + 'static> WriterConformance<W> {
         self
     }
 
-    /// The context the kit's requesters ask for (`SetContext(lContext)`: a writer context,
-    /// `VSS_CTX_BACKUP`, `VSS_CTX_APP_ROLLBACK` or `VSS_CTX_CLIENT_ACCESSIBLE_WRITERS`, with
-    /// requester attribute bits such as `VSS_VOLSNAP_ATTR_NO_AUTORECOVERY`). By default they
-    /// call no `SetContext`: `VSS_CTX_BACKUP`. A writer whose work depends on the context is
-    /// run once per context it cares about.
+    /// Pins the context the kit's requesters ask for (`SetContext(lContext)`: a writer
+    /// context, `VSS_CTX_BACKUP`, `VSS_CTX_APP_ROLLBACK` or `VSS_CTX_CLIENT_ACCESSIBLE_WRITERS`,
+    /// with requester attribute bits such as `VSS_VOLSNAP_ATTR_NO_AUTORECOVERY`), for a writer
+    /// only ever backed up in that context.
+    ///
+    /// By default the cases call no `SetContext` (`VSS_CTX_BACKUP`) and the catalogue's
+    /// `context/…` cases vary the context and its attributes; pinned, those cases are left out,
+    /// and a writer that reads the context (`GetContext`) is warned that the run held it
+    /// constant.
     #[must_use]
     pub fn context(mut self, context: u32) -> Self {
         self.context = Some(context);
         self
+    }
+
+    /// Pins the writer's components the kit's requesters include, instead of all of them:
+    /// each by its component path, `name` for a component at the root or
+    /// `logical\path\name` (R109). The peers' components stay included. The catalogue's
+    /// `components/first-only` case is then left out. A path the writer does not declare is a
+    /// test error.
+    #[must_use]
+    pub fn components<S: Into<String>>(mut self, components: impl IntoIterator<Item = S>) -> Self {
+        let components: Vec<(Option<String>, String)> = components
+            .into_iter()
+            .map(|path| {
+                let path: String = path.into();
+                match path.rsplit_once('\\') {
+                    Some((logical, name)) => (Some(logical.to_owned()), name.to_owned()),
+                    None => (None, path),
+                }
+            })
+            .collect();
+        self.components = (!components.is_empty()).then_some(components);
+        self
+    }
+
+    /// Adds a chain of backups of these types to the catalogue, as the `stamps/…` cases run
+    /// theirs (`stamps/full-log-log` for full, log, log): each backup saves its document, and
+    /// the next hands the writer's backup stamps back (R113, R114). The catalogue already runs
+    /// full → incremental → incremental and full → differential → differential.
+    #[must_use]
+    pub fn backup_sequence(mut self, types: impl IntoIterator<Item = BackupType>) -> Self {
+        let types: Vec<BackupType> = types.into_iter().collect();
+        if !types.is_empty() {
+            self.sequences.push(types);
+        }
+        self
+    }
+
+    /// The axes the test pins, whose varying cases are left out of the catalogue.
+    fn pinned(&self) -> Axes {
+        let mut pinned = Axes::NONE;
+        if self.context.is_some() {
+            pinned = pinned.with(Axis::Context).with(Axis::Attributes);
+        }
+        if self.volumes.is_some() {
+            pinned = pinned.with(Axis::Volumes).with(Axis::DeviceNames);
+        }
+        if self.components.is_some() {
+            pinned = pinned.with(Axis::SelectedComponents);
+        }
+        pinned
+    }
+
+    /// The setting that pins `axis`, as the test wrote it, for a warning.
+    fn pinned_by(&self, axis: Axis) -> Option<&'static str> {
+        match axis {
+            Axis::Context | Axis::Attributes if self.context.is_some() => Some(".context(…)"),
+            Axis::Volumes | Axis::DeviceNames if self.volumes.is_some() => Some(".volumes([…])"),
+            Axis::SelectedComponents if self.components.is_some() => Some(".components([…])"),
+            _ => None,
+        }
     }
 
     /// Runs the catalogue under each of these policy sets (spec Q1–Q30) instead of the
@@ -245,9 +319,21 @@ impl<W: Writer + 'static> WriterConformance<W> {
         self
     }
 
-    /// The catalogue's cases for this writer.
+    /// The catalogue's cases for this writer: the standard ones, less those varying an axis
+    /// the test pins, plus the backup sequences it adds.
     pub fn cases(&self) -> Vec<Case> {
-        catalogue::catalogue(self.config.freeze_timeout_ms)
+        let pinned = self.pinned();
+        let mut cases: Vec<Case> = catalogue::catalogue(self.config.freeze_timeout_ms)
+            .into_iter()
+            .filter(|case| !case.plan.varies.overlaps(pinned))
+            .collect();
+        for chain in &self.sequences {
+            let case = catalogue::stamp_chain(chain);
+            if !cases.iter().any(|c| c.id == case.id) {
+                cases.push(case);
+            }
+        }
+        cases
     }
 
     /// Runs every case (only the one `VSS_SIM_CASE` names, if set) and reports.
@@ -314,6 +400,15 @@ impl<W: Writer + 'static> WriterConformance<W> {
             }
         }
         selection.check_matched(&ids);
+        report.axes = self.axes.borrow().coverage();
+        if selection.is_everything() {
+            // A replay of one case holds every axis constant: no warning for that.
+            report.warnings = report
+                .axes
+                .iter()
+                .filter_map(|axis| axis.warning(self.pinned_by(axis.axis)))
+                .collect();
+        }
         report.test_errors = std::mem::take(&mut selection.errors);
         for (message, runs) in std::mem::take(&mut self.test_errors).into_values() {
             report.test_errors.push(match runs {
@@ -337,16 +432,25 @@ impl<W: Writer + 'static> WriterConformance<W> {
             None,
             None,
             None,
+            false,
         )?;
+        let metadata = handlings
+            .iter()
+            .find_map(|h| h.observation.metadata.as_ref());
+        if let (Some(metadata), Some(components)) = (metadata, &self.components) {
+            if let Some(message) = undeclared_component(metadata, components) {
+                self.test_error("components", message);
+                self.components = None;
+                return None;
+            }
+        }
         if self.volumes.is_none() {
             // The first Identify tells where the writer's files are: back those volumes up.
-            let declared = handlings
-                .iter()
-                .find_map(|h| h.observation.metadata.as_ref())
-                .map(declared_volumes)
-                .unwrap_or_default();
+            let declared = metadata.map(declared_volumes).unwrap_or_default();
             if !declared.is_empty() && declared != ["C:\\"] {
                 self.volumes = Some(declared);
+                // That run was the kit finding its way, not one of the catalogue's backups.
+                self.axes.take();
                 return self.reference(policies);
             }
         }
@@ -385,6 +489,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             plan.peer.clone(),
             plan.provider.clone(),
             None,
+            plan.extra_volume,
         )
         else {
             return Vec::new();
@@ -460,7 +565,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
         };
         let shared: Shared<W> = Rc::new(RefCell::new(made));
         let probes: Rc<[NamedProbe<W>]> = self.probes.clone().into();
-        let subject = Subject::new(shared.clone(), probes.clone(), subject);
+        let subject = Subject::new(shared.clone(), probes.clone(), subject, self.axes.clone());
         let observations: Observations = subject.observations.clone();
         let mut subject = Some(subject);
         let exhaustive = chooser.is_some();
@@ -550,7 +655,9 @@ impl<W: Writer + 'static> WriterConformance<W> {
     }
 
     /// Runs `scenario` as [`Self::execute`] does, after fitting its requester programs to the
-    /// kit's volumes and context ([`Self::fit`]).
+    /// kit's volumes, context and components ([`Self::fit`]); with `extra_volume`, requester
+    /// 0's sets hold one more volume.
+    #[allow(clippy::too_many_arguments)]
     fn execute_fitted(
         &mut self,
         case: &str,
@@ -559,19 +666,26 @@ impl<W: Writer + 'static> WriterConformance<W> {
         peer: Option<super::wrappers::Forced>,
         provider: Option<(ProviderStep, crate::sim::ProviderFault)>,
         chooser: Option<SharedChooser>,
+        extra_volume: bool,
     ) -> Option<Execution> {
-        if self.volumes.is_none() && self.context.is_none() {
-            // The defaults: `C:\\` and no SetContext, as the catalogue's programs are written.
+        if self.volumes.is_none()
+            && self.context.is_none()
+            && self.components.is_none()
+            && !extra_volume
+        {
+            // The defaults: `C:\`, no SetContext and every component, as the catalogue's
+            // programs are written.
             return self.execute(case, scenario, subject, peer, provider, chooser);
         }
-        let fitted = self.fit(scenario.clone());
+        let fitted = self.fit(scenario.clone(), extra_volume);
         self.execute(case, &fitted, subject, peer, provider, chooser)
     }
 
     /// `scenario` with the kit's volumes on the machine and in every set (each
-    /// `AddToSnapshotSet` of `C:\` becomes one per volume) and its context set right after
-    /// each `InitializeForBackup`.
-    fn fit(&self, mut scenario: Scenario) -> Scenario {
+    /// `AddToSnapshotSet` of `C:\` becomes one per volume, and with `extra_volume` one more in
+    /// requester 0's sets), its context set right after each `InitializeForBackup` of a program
+    /// that sets none, and its components in place of each `SelectAllComponents`.
+    fn fit(&self, mut scenario: Scenario, extra_volume: bool) -> Scenario {
         let volumes = self
             .volumes
             .clone()
@@ -582,32 +696,72 @@ impl<W: Writer + 'static> WriterConformance<W> {
                 machine.push(volume.clone());
             }
         }
+        // The extra volume: the first drive letter from E: on that is not the writer's.
+        let extra = extra_volume
+            .then(|| {
+                (b'E'..=b'Z')
+                    .map(|letter| format!("{}:\\", char::from(letter)))
+                    .find(|v| !machine.iter().any(|m| crate::vocab::same_path(m, v)))
+            })
+            .flatten();
+        machine.extend(extra.clone());
         if machine.len() > 1 {
             scenario.volumes = machine
                 .iter()
                 .map(|v| crate::vocab::Volume::new(v.clone()))
                 .collect();
         }
+        let sets_context: Vec<u32> = scenario
+            .steps
+            .iter()
+            .filter(|s| matches!(s.step, Step::SetContext { .. }))
+            .map(|s| s.requester)
+            .collect();
+        let peers: Vec<String> = scenario.writers[1..]
+            .iter()
+            .map(|w| w.name.clone())
+            .collect();
         let mut steps = Vec::with_capacity(scenario.steps.len() + volumes.len());
         for program_step in scenario.steps {
+            let requester = program_step.requester;
+            let by = |step: Step| ProgramStep {
+                step,
+                ..program_step.clone()
+            };
             match &program_step.step {
                 Step::AddToSnapshotSet {
                     volume,
                     provider: None,
                 } if volume == "C:\\" => {
-                    for volume in &volumes {
-                        let mut added = program_step.clone();
-                        added.step = Step::AddToSnapshotSet {
+                    let extra = extra.iter().filter(|_| requester == 0);
+                    for volume in volumes.iter().chain(extra) {
+                        steps.push(by(Step::AddToSnapshotSet {
                             volume: volume.clone(),
                             provider: None,
-                        };
-                        steps.push(added);
+                        }));
+                    }
+                }
+                Step::SelectAllComponents if self.components.is_some() => {
+                    let own =
+                        self.components.iter().flatten().map(|(path, name)| {
+                            (self.config.name.clone(), path.clone(), name.clone())
+                        });
+                    let theirs = peers.iter().map(|peer| (peer.clone(), None, peer.clone()));
+                    for (writer, logical_path, name) in own.chain(theirs) {
+                        steps.push(by(Step::AddComponent {
+                            component: crate::sim::ComponentRef::Named {
+                                writer,
+                                logical_path,
+                                name,
+                            },
+                        }));
                     }
                 }
                 Step::InitializeForBackup => {
-                    let requester = program_step.requester;
-                    steps.push(program_step);
-                    if let Some(context) = self.context {
+                    steps.push(program_step.clone());
+                    if let Some(context) =
+                        self.context.filter(|_| !sets_context.contains(&requester))
+                    {
                         steps.push(ProgramStep::by(requester, Step::SetContext { context }));
                     }
                 }
@@ -643,6 +797,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
                 None,
                 None,
                 Some(SharedChooser::from_rc(recorder.clone())),
+                false,
             );
             *runs.borrow_mut() += 1;
             let Some(Execution {
@@ -682,6 +837,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
                 .run();
         }
         report.runs += *runs.borrow();
+        report.exhaustive_runs += *runs.borrow();
         report.findings.extend(findings.into_inner().into_values());
     }
 }
@@ -702,6 +858,38 @@ fn no_freeze_message(reference: &[String]) -> String {
                  and at least one component in OnIdentify, or no case exercises it"
             .to_owned(),
     }
+}
+
+/// The message for the first of `components` (logical path, name) that `metadata` does not
+/// declare, naming those it does; `None` when it declares them all.
+fn undeclared_component(
+    metadata: &crate::vocab::WriterMetadata,
+    components: &[(Option<String>, String)],
+) -> Option<String> {
+    let path = |logical: &Option<String>, name: &str| match logical {
+        Some(logical) => format!("{logical}\\{name}"),
+        None => name.to_owned(),
+    };
+    let (logical, name) = components.iter().find(|(logical, name)| {
+        !metadata
+            .components
+            .iter()
+            .any(|c| c.logical_path == *logical && c.name == *name)
+    })?;
+    let declared: Vec<String> = metadata
+        .components
+        .iter()
+        .map(|c| format!("`{}`", path(&c.logical_path, &c.name)))
+        .collect();
+    Some(format!(
+        "`.components` names `{}`, which the writer does not declare in OnIdentify (it declares {})",
+        path(logical, name),
+        if declared.is_empty() {
+            "none".to_owned()
+        } else {
+            declared.join(", ")
+        }
+    ))
 }
 
 /// The volumes (`D:\\`) the files `metadata` declares live on, by drive letter, once each and

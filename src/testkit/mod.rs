@@ -18,6 +18,7 @@
 //! | file | holds |
 //! |---|---|
 //! | `conformance.rs` | [`WriterConformance`], [`Exhaustive`] |
+//! | `axes.rs` | which [`Axis`]es the writer read, what the run varied: [`AxisCoverage`] |
 //! | `catalogue.rs` | the [`Case`]s, as data |
 //! | `wrappers.rs` | the watched writer under test, its peers, a provider failing once |
 //! | `obligations.rs` | judging one run: oracle verdict plus the kit's own obligations |
@@ -27,6 +28,7 @@
 //! | `requester.rs` | [`RequesterCheck`], [`Claim`], [`Adversary`] |
 //! | `consistency.rs` | what a snapshot really was: [`Consistency`] from a trace |
 
+mod axes;
 mod catalogue;
 mod conformance;
 mod consistency;
@@ -42,6 +44,8 @@ mod wrappers;
 #[cfg(feature = "proptest")]
 pub use crate::sim::strategies;
 
+pub use crate::writer::Axis;
+pub use axes::AxisCoverage;
 pub use catalogue::Case;
 pub use conformance::{Exhaustive, WriterConformance};
 pub use consistency::{consistency, Consistency};

@@ -74,6 +74,11 @@ impl Selection {
         ));
     }
 
+    /// Whether every case runs (no case selected).
+    pub(crate) fn is_everything(&self) -> bool {
+        self.case.is_none()
+    }
+
     /// Whether case `id` runs.
     pub(crate) fn includes(&self, id: &str) -> bool {
         self.case.as_deref().is_none_or(|case| case == id)

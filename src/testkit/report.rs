@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::axes::AxisCoverage;
 use crate::trace::Trace;
 use crate::vocab::Rule;
 
@@ -129,6 +130,8 @@ impl fmt::Display for Finding {
 }
 
 /// The outcome of a conformance run.
+///
+/// [`Axis`]: crate::writer::Axis
 #[derive(Clone, Debug, Default)]
 pub struct ConformanceReport {
     /// The writer's name.
@@ -139,6 +142,14 @@ pub struct ConformanceReport {
     pub runs: u64,
     /// Every finding, in the order found.
     pub findings: Vec<Finding>,
+    /// Of the runs, the executions of exhaustive mode.
+    pub exhaustive_runs: u64,
+    /// What the runs exercised along each [`Axis`] of a backup, and which handlers read it.
+    pub axes: Vec<AxisCoverage>,
+    /// Axes a handler read while every backup of the run had the same value for them: code of
+    /// the writer no case ran. Not findings (the report can be clean with warnings), and only
+    /// when every case ran.
+    pub warnings: Vec<String>,
     /// Problems in the test itself, not in the writer: the writer factory or the probe
     /// panicked, or `VSS_SIM_CASE` named no case. The report is not clean while any is here.
     pub test_errors: Vec<String>,
@@ -164,6 +175,55 @@ impl ConformanceReport {
         if !self.is_ok() {
             panic!("{self}");
         }
+    }
+
+    /// As [`Self::assert_ok`], and also panics on a warning: for a test that must exercise
+    /// every axis its writer reads.
+    #[track_caller]
+    pub fn assert_ok_without_warnings(&self) {
+        if !self.is_ok() || !self.warnings.is_empty() {
+            panic!("{self}");
+        }
+    }
+
+    /// The axes the runs gave more than one value, in words: `backup type (5 values), …`.
+    fn axes_line(&self) -> Option<String> {
+        let varied: Vec<String> = self
+            .axes
+            .iter()
+            .filter(|a| a.varied())
+            .map(|a| format!("{} ({} values)", a.axis, a.values.len()))
+            .collect();
+        let constant: Vec<String> = self
+            .axes
+            .iter()
+            .filter(|a| a.values.len() == 1)
+            .map(|a| format!("{} ({})", a.axis, a.values[0]))
+            .collect();
+        if varied.is_empty() && constant.is_empty() {
+            return None;
+        }
+        let mut line = String::from("axes");
+        if !varied.is_empty() {
+            line.push_str(&format!(" varied: {}", varied.join(", ")));
+        }
+        if !constant.is_empty() {
+            line.push_str(if varied.is_empty() { " " } else { "; " });
+            line.push_str(&format!("held constant: {}", constant.join(", ")));
+        }
+        Some(line)
+    }
+
+    /// What ran, in a line: cases, runs, exhaustive executions.
+    fn ran_line(&self) -> String {
+        let mut line = format!("{} cases, {} runs", self.cases, self.runs);
+        if self.exhaustive_runs > 0 {
+            line.push_str(&format!(
+                " (of them {} exhaustive executions)",
+                self.exhaustive_runs
+            ));
+        }
+        line
     }
 }
 
@@ -257,9 +317,25 @@ impl ConformanceReport {
             "ok": self.is_ok(),
             "cases": self.cases,
             "runs": self.runs,
+            "exhaustive_runs": self.exhaustive_runs,
+            "axes": self.axes,
+            "warnings": self.warnings,
             "test_errors": self.test_errors,
             "groups": groups,
         })
+    }
+}
+
+impl ConformanceReport {
+    /// The axes line and the warnings, for the summary.
+    fn write_axes(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(line) = self.axes_line() {
+            writeln!(f, "  {line}")?;
+        }
+        for warning in &self.warnings {
+            writeln!(f, "  warning: {warning}")?;
+        }
+        Ok(())
     }
 }
 
@@ -281,11 +357,13 @@ impl fmt::Display for ConformanceReport {
             if !self.test_errors.is_empty() {
                 return Ok(());
             }
-            return writeln!(
+            writeln!(
                 f,
-                "writer `{}` kept every obligation: {} cases, {} runs",
-                self.writer, self.cases, self.runs
-            );
+                "writer `{}` kept every obligation: {}",
+                self.writer,
+                self.ran_line()
+            )?;
+            return self.write_axes(f);
         };
         let groups = self.groups();
         let mut failing_cases: Vec<&str> = self.findings.iter().map(|x| x.case.as_str()).collect();
@@ -293,14 +371,14 @@ impl fmt::Display for ConformanceReport {
         failing_cases.dedup();
         writeln!(
             f,
-            "writer `{}` broke {} obligation(s): {} finding(s) in {} of {} cases ({} runs)",
+            "writer `{}` broke {} obligation(s): {} finding(s) in {} of {}",
             self.writer,
             groups.len(),
             self.findings.len(),
             failing_cases.len(),
-            self.cases,
-            self.runs
+            self.ran_line()
         )?;
+        self.write_axes(f)?;
         for group in &groups {
             writeln!(
                 f,

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::axes::SharedAxisLog;
 use super::probe::{NamedProbe, ProbeScope};
 use crate::guard::{self, UserPanic};
 use crate::provider::{Provider, ProviderContext};
@@ -105,6 +106,8 @@ pub(crate) struct Subject<W> {
     pub(crate) writer: Shared<W>,
     pub(crate) probes: Rc<[NamedProbe<W>]>,
     pub(crate) observations: Observations,
+    /// The axes its handlers read and the values they had, over the whole conformance run.
+    axes: SharedAxisLog,
     /// The events the writer handled so far, for `When` probes.
     history: Vec<WriterEvent>,
     /// The declaring call of the first `OnIdentify` that fails (taken when it runs).
@@ -119,12 +122,14 @@ impl<W: Writer> Subject<W> {
         writer: Shared<W>,
         probes: Rc<[NamedProbe<W>]>,
         faults: SubjectFaults,
+        axes: SharedAxisLog,
     ) -> Self {
         let forced = faults.forced;
         Self {
             writer,
             probes,
             observations: Rc::default(),
+            axes,
             history: Vec::new(),
             metadata_fault: faults.metadata,
             forced: OneShot::new(forced),
@@ -157,6 +162,7 @@ impl<W: Writer> Subject<W> {
         };
         let mut metadata = metadata;
         let ok = handler(&mut self.writer.borrow_mut(), ctx, metadata.as_deref_mut());
+        self.axes.borrow_mut().note(ctx);
         let fired_before = self.forced.fired;
         let ok = self.forced.apply(ctx, ok);
         self.forced_in_this_call = self.forced.fired && !fired_before;
@@ -172,6 +178,7 @@ impl<W: Writer> Subject<W> {
         let ok = self.forced.resume(ctx, ended, |ctx, ended| {
             writer.borrow_mut().on_wait_ended(ctx, ended)
         });
+        self.axes.borrow_mut().note(ctx);
         let slot = self.observations.borrow().len().saturating_sub(1);
         let metadata = self
             .observations
