@@ -27,6 +27,9 @@
 //! | `IVssComponent::SetPreRestoreFailureMsg` / `SetPostRestoreFailureMsg` | [`HandlerContext::set_pre_restore_failure_msg`] / [`HandlerContext::set_post_restore_failure_msg`] |
 //! | `IVssComponent::IsSelectedForRestore`, `GetRestoreOptions`, `GetFileRestoreStatus`, … | [`HandlerContext::restore_component`] |
 //! | `CVssWriter::GetRestoreType()` | [`HandlerContext::restore_type`] |
+//!
+//! Each getter of the backup's inputs (context, backup type, selection, volumes, device names,
+//! restore type) records the [`Axis`] it read, for the test kit's report of what a run varied.
 
 /// Implements [`Writer`] for a wrapper by sending every handler through one method of the
 /// wrapper, `$through(&mut self, ctx, handler) -> bool`, which calls `handler` on the wrapped
