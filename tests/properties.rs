@@ -71,6 +71,12 @@ fn oracle_finds_no_engine_violation_in_random_runs() {
                 "{report}\n{}",
                 outcome.trace.render()
             );
+            // The writer-only check (the test kit's) finds exactly the writers' violations.
+            let writers_only = oracle::check_writer_rules(&outcome.trace);
+            prop_assert_eq!(
+                writers_only.violations_by(oracle::Party::Writer),
+                report.violations_by(oracle::Party::Writer)
+            );
             Ok(())
         },
     );

@@ -1,7 +1,7 @@
 //! The writer test kit on writers whose faults we know: a well-behaved writer keeps every
 //! obligation; each broken writer is caught under the obligation and rule it breaks.
 
-use vss_sim::testkit::{Exhaustive, Obligation, WriterConformance};
+use vss_sim::testkit::{EngineCheck, Exhaustive, Obligation, WriterConformance};
 use vss_sim::vocab::Rule;
 use vss_sim::vocab::{
     ComponentType, RestoreMethod, SnapshotSetId, Wait, WaitEnd, WriterEvent, WriterFailure,
@@ -145,9 +145,12 @@ impl Writer for Journal {
     }
 }
 
+/// The kit on a [`Journal`], judging the simulated VSS in every run too: the catalogue over
+/// each of these writers is part of the simulator's own check.
 fn kit(bug: Bug) -> WriterConformance<Journal> {
     WriterConformance::new(move || Journal::with(bug))
         .probe("accepts writes", |j: &Journal| j.accepts_writes())
+        .engine_check(EngineCheck::EveryRun)
 }
 
 #[test]
@@ -159,6 +162,12 @@ fn a_well_behaved_writer_keeps_every_obligation() {
         "the catalogue ran {} cases",
         report.cases
     );
+    // By default the engine is judged where a run has a finding only: the same verdict.
+    let default = WriterConformance::new(|| Journal::with(Bug::None))
+        .probe("accepts writes", |j: &Journal| j.accepts_writes())
+        .run();
+    default.assert_ok();
+    assert_eq!(default.cases, report.cases);
 }
 
 #[test]

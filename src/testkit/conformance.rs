@@ -49,6 +49,22 @@ impl Default for Exhaustive {
     }
 }
 
+/// Which runs the kit also judges the simulated VSS itself in: the oracle's engine rules
+/// ([`Obligation::EngineBug`](super::Obligation::EngineBug)). The writer's own rules (its API
+/// use, R49, R66, R68–R70, R114) are judged in every run either way.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EngineCheck {
+    /// In every run with a finding (the default): where an engine bug could have caused it, the
+    /// report says so. A run without findings has nothing an engine bug could have pinned on
+    /// the writer. The simulator's own test suite runs the catalogue under [`Self::EveryRun`].
+    #[default]
+    OnFindings,
+    /// In every run: about six times the oracle's work, for a test that also wants the
+    /// simulator's conduct checked everywhere.
+    EveryRun,
+}
+
 /// Drives a writer through every documented backup path and checks its obligations.
 ///
 /// ```
@@ -102,6 +118,7 @@ pub struct WriterConformance<W> {
     policies: Vec<Policies>,
     budgets: BTreeMap<WriterEvent, u64>,
     exhaustive: Option<Exhaustive>,
+    engine: EngineCheck,
     /// `only_case`: the one case to run, over `VSS_SIM_CASE`.
     only: Option<String>,
     /// Problems in the test's own code, by kind: the first one's message, and how many runs
@@ -138,6 +155,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             axes: SharedAxisLog::default(),
             policies: vec![Policies::default()],
             exhaustive: None,
+            engine: EngineCheck::default(),
             only: None,
             test_errors: BTreeMap::new(),
         }
@@ -307,6 +325,14 @@ impl<W: Writer + 'static> WriterConformance<W> {
     #[must_use]
     pub fn exhaustive(mut self, exhaustive: Exhaustive) -> Self {
         self.exhaustive = Some(exhaustive);
+        self
+    }
+
+    /// Which runs the simulated VSS itself is judged in ([`EngineCheck`]; default: those with
+    /// a finding).
+    #[must_use]
+    pub fn engine_check(mut self, engine: EngineCheck) -> Self {
+        self.engine = engine;
         self
     }
 
@@ -506,6 +532,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             follow_up: Some((SessionNo(follow_up), reference)),
             final_probes: &final_probes,
             budgets: &self.budgets,
+            engine: self.engine,
         };
         obligations::judge(&trace, &handlings, &facts)
     }
@@ -820,6 +847,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
                 follow_up: None,
                 final_probes: &final_probes,
                 budgets: &this.budgets,
+                engine: this.engine,
             };
             let mut kept = findings.borrow_mut();
             for finding in obligations::judge(&trace, &handlings, &facts) {

@@ -47,7 +47,7 @@ pub use crate::sim::strategies;
 pub use crate::writer::Axis;
 pub use axes::AxisCoverage;
 pub use catalogue::Case;
-pub use conformance::{Exhaustive, WriterConformance};
+pub use conformance::{EngineCheck, Exhaustive, WriterConformance};
 pub use consistency::{consistency, Consistency};
 pub use probe::{HistoryPredicate, Probe, ProbeScope};
 pub use report::{ConformanceReport, Finding, Obligation};

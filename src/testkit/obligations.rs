@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::conformance::EngineCheck;
 use super::probe::ScopeKind;
 use super::report::{Finding, Obligation};
 use super::wrappers::Observation;
@@ -124,26 +125,39 @@ pub(crate) struct RunFacts<'a> {
     /// The at-rest answers of the probes once the run ended (declaration order).
     pub(crate) final_probes: &'a [Option<bool>],
     pub(crate) budgets: &'a BTreeMap<WriterEvent, u64>,
+    /// Which runs the engine's own rules are judged in.
+    pub(crate) engine: EngineCheck,
 }
 
 /// Every finding of one run.
 pub(crate) fn judge(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut found = |obligation: Obligation, rule: Rule, message: String| {
-        findings.push(Finding {
-            case: facts.case.to_owned(),
-            obligation,
-            rule,
-            message,
-            trace: trace.clone(),
-            replay: facts.replay.to_owned(),
-        });
+    let finding = |obligation: Obligation, rule: Rule, message: String| Finding {
+        case: facts.case.to_owned(),
+        obligation,
+        rule,
+        message,
+        trace: trace.clone(),
+        replay: facts.replay.to_owned(),
     };
-    let report = oracle::check(trace);
+    let every_run = facts.engine == EngineCheck::EveryRun;
+    let report = if every_run {
+        oracle::check(trace)
+    } else {
+        oracle::check_writer_rules(trace)
+    };
+    let mut engine_suspect = false;
+    let mut found = |obligation: Obligation, rule: Rule, message: String| {
+        findings.push(finding(obligation, rule, message));
+    };
     for violation in report.violations() {
         match violation.party {
             Party::Writer => found(Obligation::ApiUse, violation.rule, violation.to_string()),
-            Party::Engine => found(Obligation::EngineBug, violation.rule, violation.to_string()),
+            Party::Engine if every_run => {
+                found(Obligation::EngineBug, violation.rule, violation.to_string());
+            }
+            // Judged with every engine rule below.
+            Party::Engine => engine_suspect = true,
             // The kit's own requesters and providers misbehave on purpose.
             Party::Requester | Party::Provider => {}
         }
@@ -155,6 +169,17 @@ pub(crate) fn judge(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>)
     metadata(handlings, &mut found);
     follow_up(handlings, facts, &mut found);
     windows(trace, handlings, facts, &mut found);
+    if !every_run && (engine_suspect || !findings.is_empty()) {
+        // Where a run has a finding, the simulated VSS itself is judged too: a finding that an
+        // engine bug caused says so, so none is pinned on the writer unexplained.
+        for violation in oracle::check(trace).violations_by(Party::Engine) {
+            findings.push(finding(
+                Obligation::EngineBug,
+                violation.rule,
+                violation.to_string(),
+            ));
+        }
+    }
     findings
 }
 
@@ -493,5 +518,97 @@ fn windows(trace: &Trace, handlings: &[Handling], facts: &RunFacts<'_>, found: &
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{canonical_backup, Scenario, WriterSpec};
+    use crate::trace::TraceRecord;
+
+    /// A backup of one writer whose trace lost its BackupShutdown deliveries: the engine broke
+    /// R57 there.
+    fn engine_broke_r57() -> Trace {
+        let scenario = Scenario {
+            name: "engine broke R57".to_owned(),
+            description: String::new(),
+            policies: crate::vocab::Policies::default(),
+            writers: vec![WriterSpec::new("W")],
+            providers: Vec::new(),
+            volumes: Vec::new(),
+            os: Default::default(),
+            machine: Default::default(),
+            faults: crate::sim::FaultCatalogue::none(),
+            steps: canonical_backup(0),
+            choices: Vec::new(),
+            expect: Default::default(),
+        };
+        let records: Vec<TraceRecord> = scenario
+            .run()
+            .trace
+            .records()
+            .iter()
+            .filter(|r| {
+                !matches!(
+                    r.event,
+                    TraceEvent::Delivered {
+                        event: WriterEvent::BackupShutdown,
+                        ..
+                    } | TraceEvent::Handled {
+                        event: WriterEvent::BackupShutdown,
+                        ..
+                    }
+                )
+            })
+            .cloned()
+            .collect();
+        Trace::from_records(records)
+    }
+
+    fn facts<'a>(
+        engine: EngineCheck,
+        final_probes: &'a [Option<bool>],
+        probes: &'a [(String, ScopeKind)],
+        budgets: &'a BTreeMap<WriterEvent, u64>,
+    ) -> RunFacts<'a> {
+        RunFacts {
+            case: "happy/full",
+            replay: "VSS_SIM_CASE='happy/full' cargo test",
+            subject: WriterNo(0),
+            probes,
+            happy: false,
+            freeze_window_expires: false,
+            follow_up: None,
+            final_probes,
+            budgets,
+            engine,
+        }
+    }
+
+    #[test]
+    fn the_engine_is_judged_in_every_run_with_a_finding_and_on_request_in_every_run() {
+        let trace = engine_broke_r57();
+        let budgets = BTreeMap::new();
+        let probes = [("accepts writes".to_owned(), ScopeKind::AtRest)];
+        let engine_bugs = |engine, final_probes: &[Option<bool>]| -> Vec<Rule> {
+            judge(&trace, &[], &facts(engine, final_probes, &probes, &budgets))
+                .iter()
+                .filter(|f| f.obligation == Obligation::EngineBug)
+                .map(|f| f.rule)
+                .collect()
+        };
+        // A finding (a probe says no at the end): the engine's R57 is reported beside it.
+        assert_eq!(
+            engine_bugs(EngineCheck::OnFindings, &[Some(false)]),
+            [Rule::R57]
+        );
+        // No finding: by default the engine's rules are not looked at.
+        assert!(engine_bugs(EngineCheck::OnFindings, &[Some(true)]).is_empty());
+        // EveryRun judges them anyway.
+        assert_eq!(
+            engine_bugs(EngineCheck::EveryRun, &[Some(true)]),
+            [Rule::R57]
+        );
     }
 }
