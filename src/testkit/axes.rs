@@ -133,7 +133,10 @@ impl AxisLog {
                 };
                 let mut key = DefaultHasher::new();
                 for volume in view.volumes {
-                    volume.volume.to_ascii_lowercase().hash(&mut key);
+                    for byte in volume.volume.bytes() {
+                        key.write_u8(byte.to_ascii_lowercase());
+                    }
+                    key.write_u8(0);
                 }
                 self.sample(axis, key.finish(), || {
                     let volumes: Vec<&str> =

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use super::axes::SharedAxisLog;
 use super::catalogue::{self, Case, Plan, STEP_MS};
-use super::obligations::{self, Handling, RunFacts};
+use super::obligations::{self, Behaviour, Handling, RunFacts};
 use super::probe::{NamedProbe, Probe, ProbeScope, ScopeKind};
 use super::replay::{self, Selection};
 use super::report::{ConformanceReport, Finding, Obligation};
@@ -392,7 +392,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             let Some((reference, trace)) = self.reference(policies) else {
                 continue;
             };
-            if n == 0 && !reference.iter().any(|b| b.starts_with("OnFreeze")) {
+            if n == 0 && !reference.iter().any(|b| b.event == WriterEvent::Freeze) {
                 report.findings.push(Finding {
                     case: "happy/full".to_owned(),
                     obligation: Obligation::TakesPart,
@@ -446,7 +446,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
     }
 
     /// What a fresh writer does in its first backup when nothing goes wrong, and that run.
-    fn reference(&mut self, policies: Policies) -> Option<(Vec<String>, Trace)> {
+    fn reference(&mut self, policies: Policies) -> Option<(Vec<Behaviour>, Trace)> {
         let steps = canonical_backup(0);
         let scenario = self.scenario(policies, steps, 1);
         let Execution {
@@ -493,7 +493,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
         id: &str,
         plan: &Plan,
         base: Policies,
-        reference: &[String],
+        reference: &[Behaviour],
     ) -> Vec<Finding> {
         let mut policies = base;
         (plan.policies)(&mut policies);
@@ -873,9 +873,9 @@ impl<W: Writer + 'static> WriterConformance<W> {
 /// Why the writer got no Freeze in a plain full backup, from what its handlers did there: an
 /// `OnIdentify` that panicked or failed left it out (R10); otherwise it declared nothing to back
 /// up (R72).
-fn no_freeze_message(reference: &[String]) -> String {
-    let identify = reference.iter().find(|b| b.starts_with("OnIdentify"));
-    let left_out = identify.filter(|b| !b.contains("→ true"));
+fn no_freeze_message(reference: &[Behaviour]) -> String {
+    let identify = reference.iter().find(|b| b.event == WriterEvent::Identify);
+    let left_out = identify.filter(|b| !b.ok);
     match left_out {
         Some(behaviour) => format!(
             "the writer received no Freeze in a plain full backup: its OnIdentify ended as \

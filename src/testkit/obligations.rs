@@ -32,25 +32,47 @@ impl Handling {
         !self.ok || self.failure.is_some() || self.panicked
     }
 
-    /// What a backup compares between runs: the handler, its result and the probe's answer.
-    pub(crate) fn behaviour(&self) -> String {
-        let result = match (self.ok, self.failure, self.panicked) {
-            (_, _, true) => "panicked".to_owned(),
-            (ok, Some(hr), _) => format!("{ok} with {hr}"),
-            (ok, None, _) => ok.to_string(),
-        };
-        let failing = self
-            .observation
-            .answers
-            .iter()
-            .filter(|answer| **answer == Some(false))
-            .count();
-        let probe = match failing {
-            0 => String::new(),
-            1 => ", a probe says no".to_owned(),
-            n => format!(", {n} probes say no"),
-        };
-        format!("{} → {result}{probe}", self.event.handler_name())
+    /// What a backup compares between runs: the handler, its result and the probes' answers.
+    pub(crate) fn behaviour(&self) -> Behaviour {
+        Behaviour {
+            event: self.event,
+            ok: self.ok,
+            failure: self.failure,
+            panicked: self.panicked,
+            probes_saying_no: self
+                .observation
+                .answers
+                .iter()
+                .filter(|answer| **answer == Some(false))
+                .count(),
+        }
+    }
+}
+
+/// One handler call as backups are compared: the event, its result, how many probes said no.
+/// Displayed as `OnFreeze → false with VSS_E_WRITERERROR_RETRYABLE (…), a probe says no`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Behaviour {
+    pub(crate) event: WriterEvent,
+    pub(crate) ok: bool,
+    failure: Option<Hresult>,
+    panicked: bool,
+    probes_saying_no: usize,
+}
+
+impl std::fmt::Display for Behaviour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} → ", self.event.handler_name())?;
+        match (self.ok, self.failure, self.panicked) {
+            (_, _, true) => f.write_str("panicked")?,
+            (ok, Some(hr), _) => write!(f, "{ok} with {hr}")?,
+            (ok, None, _) => write!(f, "{ok}")?,
+        }
+        match self.probes_saying_no {
+            0 => Ok(()),
+            1 => f.write_str(", a probe says no"),
+            n => write!(f, ", {n} probes say no"),
+        }
     }
 }
 
@@ -121,7 +143,7 @@ pub(crate) struct RunFacts<'a> {
     /// The case makes the writer's freeze window expire on purpose.
     pub(crate) freeze_window_expires: bool,
     /// The follow-up backup's session and what a fresh writer did in its first backup.
-    pub(crate) follow_up: Option<(SessionNo, &'a [String])>,
+    pub(crate) follow_up: Option<(SessionNo, &'a [Behaviour])>,
     /// The at-rest answers of the probes once the run ended (declaration order).
     pub(crate) final_probes: &'a [Option<bool>],
     pub(crate) budgets: &'a BTreeMap<WriterEvent, u64>,
@@ -443,7 +465,7 @@ fn follow_up(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>
     let Some((session, reference)) = facts.follow_up else {
         return;
     };
-    let got: Vec<String> = handlings
+    let got: Vec<Behaviour> = handlings
         .iter()
         .filter(|h| h.session == session)
         .map(Handling::behaviour)
@@ -456,10 +478,9 @@ fn follow_up(handlings: &[Handling], facts: &RunFacts<'_>, found: &mut Found<'_>
         .zip(reference)
         .position(|(g, r)| g != r)
         .unwrap_or(got.len().min(reference.len()));
-    let show = |list: &[String]| {
+    let show = |list: &[Behaviour]| {
         list.get(at)
-            .cloned()
-            .unwrap_or_else(|| "nothing".to_owned())
+            .map_or_else(|| "nothing".to_owned(), ToString::to_string)
     };
     found(
         Obligation::NoLeakBetweenBackups,
