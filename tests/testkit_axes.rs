@@ -160,8 +160,8 @@ fn r105_a_writer_reading_a_context_the_test_pins_is_warned_about() {
     assert!(
         warnings.contains(
             "OnFreeze read the context (GetContext), but every backup of the run had \
-             `VSS_CTX_BACKUP`: its code for other values never ran; the test pins it with \
-             `.context(…)`"
+             `VSS_CTX_BACKUP` there: its code for other values never ran; the test pins it \
+             with `.context(…)`"
         ),
         "{report}"
     );
@@ -253,11 +253,22 @@ fn r47_the_test_can_pin_the_components_the_kit_selects() {
     let report = kit.run();
     assert!(report.is_ok(), "{report}");
     let selected = axis(&report, Axis::SelectedComponents);
+    assert_eq!(
+        selected.held_for,
+        [(
+            vss_sim::vocab::WriterEvent::PrepareForBackup,
+            "Instance\\log, Instance\\db".to_owned()
+        )],
+        "{report}"
+    );
     assert!(
-        selected
-            .values
-            .contains(&"Instance\\log, Instance\\db".to_owned()),
-        "{selected:?}"
+        report.warnings.iter().any(|w| w.starts_with(
+            "OnPrepareBackup read the selected components (AreComponentsSelected / \
+             IVssWriterComponents), but every backup of the run had `Instance\\log, \
+             Instance\\db` there"
+        ) && w
+            .ends_with("the test pins it with `.components([…])`")),
+        "{report}"
     );
     // Pinned to the database alone, the writer refuses in every happy case.
     let alone = WriterConformance::new(|| LogAndDatabase)

@@ -8,18 +8,22 @@ use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use crate::vocab::WriterEvent;
-use crate::writer::{Axis, HandlerContext};
+use crate::writer::{Axis, EventView, HandlerContext};
 
 /// What the run exercised along one axis, and which of the writer's handlers read it.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct AxisCoverage {
     /// The axis.
     pub axis: Axis,
     /// The distinct values the writer's backups had, in words, in the order first seen.
     pub values: Vec<String>,
-    /// The handlers that read the axis (`OnPrepareBackup`, …), in the order first seen; empty
-    /// when none did.
+    /// The handlers that read the axis (`PrepareForBackup` for `OnPrepareBackup`, …), in the
+    /// order first seen; empty when none did.
     pub read_in: Vec<WriterEvent>,
+    /// Of those, the handlers that saw one value only whenever they read it, with that value:
+    /// the code for the axis's other values never ran there.
+    pub held_for: Vec<(WriterEvent, String)>,
 }
 
 impl AxisCoverage {
@@ -28,16 +32,22 @@ impl AxisCoverage {
         self.values.len() > 1
     }
 
-    /// The warning for an axis a handler read while the run held it constant; `None` when the
-    /// axis varied or no handler read it.
+    /// The warning for an axis a handler read while the run held it constant there; `None`
+    /// when every handler that read it saw it vary.
     pub(crate) fn warning(&self, pinned_by: Option<&str>) -> Option<String> {
-        if self.varied() || self.read_in.is_empty() {
-            return None;
-        }
-        let handlers: Vec<String> = self.read_in.iter().map(|e| format!("On{e}")).collect();
-        let held = match self.values.first() {
-            Some(value) => format!("every backup of the run had `{value}`"),
-            None => "no backup of the run reached the point where it is set".to_owned(),
+        let (_, first) = self.held_for.first()?;
+        let same = self.held_for.iter().all(|(_, value)| value == first);
+        let handlers: Vec<String> = self
+            .held_for
+            .iter()
+            .map(|(event, value)| match same {
+                true => event.handler_name().to_owned(),
+                false => format!("{} (`{value}`)", event.handler_name()),
+            })
+            .collect();
+        let held = match same {
+            true => format!("every backup of the run had `{first}` there"),
+            false => "each saw one value in every backup of the run".to_owned(),
         };
         let hint = match pinned_by {
             Some(setting) => format!("; the test pins it with `{setting}`"),
@@ -57,126 +67,154 @@ pub(crate) type SharedAxisLog = Rc<RefCell<AxisLog>>;
 
 const AXES: usize = Axis::ALL.len();
 
-/// Per axis (indexed by the axis): the events whose handlers read it, and the distinct values
-/// seen (a key, and the value in words, made only for a new key).
+/// The values one handler saw of one axis when it read it: keys, and the first in words.
+#[derive(Debug)]
+struct Reads {
+    event: WriterEvent,
+    keys: Vec<u64>,
+    first: String,
+}
+
+/// Per axis (indexed by the axis): the distinct values the backups had (a key, and the value in
+/// words, made only for a new key), and what each handler that read it saw.
 #[derive(Debug, Default)]
 pub(crate) struct AxisLog {
-    read_in: [Vec<WriterEvent>; AXES],
     values: [Vec<(u64, String)>; AXES],
+    reads: [Vec<Reads>; AXES],
 }
 
 impl AxisLog {
-    /// After a handler (segment) of the writer under test: the axes it read, and the values of
-    /// the axes its event settles. Each value is taken where it is final: the context, the
-    /// backup state and the selection at PrepareForBackup, the volumes at PrepareForSnapshot,
-    /// the device names at PostSnapshot, the restore type at PreRestore.
+    /// After a handler (segment) of the writer under test: what it read, with the values it
+    /// saw, and the values of the axes its event settles. Each axis's value for the run is
+    /// taken where it is final: the context, the backup state and the selection at
+    /// PrepareForBackup, the volumes at PrepareForSnapshot, the device names at PostSnapshot,
+    /// the restore type at PreRestore.
     pub(crate) fn note(&mut self, ctx: &HandlerContext<'_>) {
         let event = ctx.event();
-        for axis in ctx.axes_read().iter() {
-            let read_in = &mut self.read_in[axis as usize];
-            if !read_in.contains(&event) {
-                read_in.push(event);
-            }
-        }
         let view = ctx.view();
-        match event {
-            WriterEvent::PrepareForBackup => {
-                let context = view.context;
-                self.sample(Axis::Context, u64::from(context.base.value()), || {
-                    format!("{:?}", context.base)
-                });
-                self.sample(Axis::Attributes, u64::from(context.modifiers.0), || {
-                    context.modifiers.to_string()
-                });
-                let state = view.backup_state;
-                self.sample(Axis::BackupType, state.backup_type as u64, || {
-                    format!("{:?}", state.backup_type)
-                });
-                self.sample(
-                    Axis::PartialFileSupport,
-                    u64::from(state.partial_file_support),
-                    || state.partial_file_support.to_string(),
-                );
-                self.sample(
-                    Axis::BootableSystemState,
-                    u64::from(state.bootable_system_state),
-                    || state.bootable_system_state.to_string(),
-                );
-                let components = view.components;
-                let mut key = DefaultHasher::new();
-                components.map(|c| c.len()).hash(&mut key);
-                for component in components.unwrap_or_default() {
-                    (&component.logical_path, &component.name).hash(&mut key);
-                }
-                self.sample(
-                    Axis::SelectedComponents,
-                    key.finish(),
-                    || match components {
-                        None => "not in component mode".to_owned(),
-                        Some([]) => "none of its components".to_owned(),
-                        Some(components) => components
-                            .iter()
-                            .map(|c| match &c.logical_path {
-                                Some(path) => format!("{path}\\{}", c.name),
-                                None => c.name.clone(),
-                            })
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    },
-                );
+        for axis in ctx.axes_read().iter() {
+            let key = key(axis, view);
+            let reads = &mut self.reads[axis as usize];
+            match reads.iter_mut().find(|r| r.event == event) {
+                Some(read) if !read.keys.contains(&key) => read.keys.push(key),
+                Some(_) => {}
+                None => reads.push(Reads {
+                    event,
+                    keys: vec![key],
+                    first: words(axis, view),
+                }),
             }
-            WriterEvent::PrepareForSnapshot | WriterEvent::PostSnapshot => {
-                let axis = if event == WriterEvent::PostSnapshot {
-                    Axis::DeviceNames
-                } else {
-                    Axis::Volumes
-                };
-                let mut key = DefaultHasher::new();
-                for volume in view.volumes {
-                    for byte in volume.volume.bytes() {
-                        key.write_u8(byte.to_ascii_lowercase());
-                    }
-                    key.write_u8(0);
-                }
-                self.sample(axis, key.finish(), || {
-                    let volumes: Vec<&str> =
-                        view.volumes.iter().map(|v| v.volume.as_str()).collect();
-                    match axis {
-                        Axis::DeviceNames => format!("copies of {}", volumes.join(", ")),
-                        _ => volumes.join(", "),
-                    }
-                });
-            }
-            WriterEvent::PreRestore => {
-                let restore_type = view.restore_type.unwrap_or_default();
-                self.sample(Axis::RestoreType, restore_type as u64, || {
-                    format!("{restore_type:?}")
-                });
-            }
-            _ => {}
         }
-    }
-
-    fn sample(&mut self, axis: Axis, key: u64, words: impl FnOnce() -> String) {
-        let values = &mut self.values[axis as usize];
-        if !values.iter().any(|(k, _)| *k == key) {
-            values.push((key, words()));
+        let settled: &[Axis] = match event {
+            WriterEvent::PrepareForBackup => &[
+                Axis::Context,
+                Axis::Attributes,
+                Axis::BackupType,
+                Axis::PartialFileSupport,
+                Axis::BootableSystemState,
+                Axis::SelectedComponents,
+            ],
+            WriterEvent::PrepareForSnapshot => &[Axis::Volumes],
+            WriterEvent::PostSnapshot => &[Axis::DeviceNames],
+            WriterEvent::PreRestore => &[Axis::RestoreType],
+            _ => &[],
+        };
+        for &axis in settled {
+            let key = key(axis, view);
+            let values = &mut self.values[axis as usize];
+            if !values.iter().any(|(k, _)| *k == key) {
+                values.push((key, words(axis, view)));
+            }
         }
     }
 
     /// What the run exercised along every axis, in [`Axis::ALL`]'s order.
     pub(crate) fn coverage(&self) -> Vec<AxisCoverage> {
         Axis::ALL
-            .into_iter()
-            .map(|axis| AxisCoverage {
-                axis,
-                values: self.values[axis as usize]
-                    .iter()
-                    .map(|(_, words)| words.clone())
-                    .collect(),
-                read_in: self.read_in[axis as usize].clone(),
+            .iter()
+            .map(|&axis| {
+                let reads = &self.reads[axis as usize];
+                AxisCoverage {
+                    axis,
+                    values: self.values[axis as usize]
+                        .iter()
+                        .map(|(_, words)| words.clone())
+                        .collect(),
+                    read_in: reads.iter().map(|r| r.event).collect(),
+                    held_for: reads
+                        .iter()
+                        .filter(|r| r.keys.len() < 2)
+                        .map(|r| (r.event, r.first.clone()))
+                        .collect(),
+                }
             })
             .collect()
+    }
+}
+
+/// A key for the value of `axis` in `view`: equal keys, equal values.
+fn key(axis: Axis, view: &EventView<'_>) -> u64 {
+    let state = view.backup_state;
+    match axis {
+        Axis::Context => u64::from(view.context.base.value()),
+        Axis::Attributes => u64::from(view.context.modifiers.0),
+        Axis::BackupType => state.backup_type as u64,
+        Axis::PartialFileSupport => u64::from(state.partial_file_support),
+        Axis::BootableSystemState => u64::from(state.bootable_system_state),
+        Axis::RestoreType => view.restore_type.unwrap_or_default() as u64,
+        Axis::SelectedComponents => {
+            let mut key = DefaultHasher::new();
+            view.components.map(<[_]>::len).hash(&mut key);
+            for component in view.components.unwrap_or_default() {
+                (&component.logical_path, &component.name).hash(&mut key);
+            }
+            key.finish()
+        }
+        Axis::Volumes | Axis::DeviceNames => {
+            let mut key = DefaultHasher::new();
+            for volume in view.volumes {
+                for byte in volume.volume.bytes() {
+                    key.write_u8(byte.to_ascii_lowercase());
+                }
+                key.write_u8(0);
+            }
+            key.finish()
+        }
+    }
+}
+
+/// The value of `axis` in `view`, in words.
+fn words(axis: Axis, view: &EventView<'_>) -> String {
+    let state = view.backup_state;
+    let volumes = || {
+        let names: Vec<&str> = view.volumes.iter().map(|v| v.volume.as_str()).collect();
+        match names.is_empty() {
+            true => "no volume yet".to_owned(),
+            false => names.join(", "),
+        }
+    };
+    match axis {
+        Axis::Context => format!("{:?}", view.context.base),
+        Axis::Attributes => view.context.modifiers.to_string(),
+        Axis::BackupType => format!("{:?}", state.backup_type),
+        Axis::PartialFileSupport => state.partial_file_support.to_string(),
+        Axis::BootableSystemState => state.bootable_system_state.to_string(),
+        Axis::RestoreType => format!("{:?}", view.restore_type.unwrap_or_default()),
+        Axis::SelectedComponents => match view.components {
+            None if !state.select_components => "not in component mode".to_owned(),
+            None => "no IVssWriterComponents in this handler".to_owned(),
+            Some([]) => "none of its components".to_owned(),
+            Some(components) => components
+                .iter()
+                .map(|c| match &c.logical_path {
+                    Some(path) => format!("{path}\\{}", c.name),
+                    None => c.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+        Axis::Volumes => volumes(),
+        Axis::DeviceNames => format!("copies of {}", volumes()),
     }
 }
 
@@ -184,11 +222,15 @@ impl AxisLog {
 mod tests {
     use super::*;
 
-    fn coverage(values: &[&str], read_in: &[WriterEvent]) -> AxisCoverage {
+    fn coverage(values: &[&str], held_for: &[WriterEvent]) -> AxisCoverage {
         AxisCoverage {
             axis: Axis::Volumes,
             values: values.iter().map(|v| (*v).to_owned()).collect(),
-            read_in: read_in.to_vec(),
+            read_in: held_for.to_vec(),
+            held_for: held_for
+                .iter()
+                .map(|e| (*e, values[0].to_owned()))
+                .collect(),
         }
     }
 
@@ -198,14 +240,10 @@ mod tests {
         let warning = held.warning(Some(".volumes([…])")).unwrap();
         assert_eq!(
             warning,
-            "OnPrepareForSnapshot read the volumes in the set (GetCurrentVolumeArray / \
-             IsPathAffected), but every backup of the run had `C:\\`: its code for other values \
-             never ran; the test pins it with `.volumes([…])`"
+            "OnPrepareSnapshot read the volumes in the set (GetCurrentVolumeArray / \
+             IsPathAffected), but every backup of the run had `C:\\` there: its code for other \
+             values never ran; the test pins it with `.volumes([…])`"
         );
-        assert_eq!(
-            coverage(&["C:\\", "C:\\, E:\\"], &[WriterEvent::Freeze]).warning(None),
-            None
-        );
-        assert_eq!(coverage(&["C:\\"], &[]).warning(None), None);
+        assert_eq!(coverage(&["C:\\", "C:\\, E:\\"], &[]).warning(None), None);
     }
 }

@@ -185,6 +185,7 @@ fn happy_paths(cases: &mut Vec<Case>) {
         &[Rule::R47, Rule::R21, Rule::R110],
         Plan {
             happy: true,
+            varies: Axes::NONE.with(Axis::SelectedComponents),
             ..plan(steps)
         },
     ));
@@ -199,6 +200,7 @@ fn happy_paths(cases: &mut Vec<Case>) {
         &[Rule::R43, Rule::R48],
         Plan {
             happy: true,
+            varies: Axes::NONE.with(Axis::SelectedComponents),
             ..plan(steps)
         },
     ));

@@ -51,7 +51,8 @@ impl Default for Exhaustive {
 
 /// Which runs the kit also judges the simulated VSS itself in: the oracle's engine rules
 /// ([`Obligation::EngineBug`](super::Obligation::EngineBug)). The writer's own rules (its API
-/// use, R49, R66, R68–R70, R114) are judged in every run either way.
+/// use, R49, R66, R68–R70, R114, and `BOUND` for a handler that never returns) are judged in
+/// every run either way.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EngineCheck {
@@ -103,8 +104,10 @@ pub struct WriterConformance<W> {
     config: WriterConfig,
     probes: Vec<NamedProbe<W>>,
     /// The volumes the kit's requesters put in every set; `None`: the volumes the writer's
-    /// declared files live on (`C:\` when it declares none).
+    /// declared files live on (`C:\` when it declares none), found by the reference run.
     volumes: Option<Vec<String>>,
+    /// The test named the volumes (`.volumes`): they are pinned.
+    volumes_pinned: bool,
     /// The context the kit's requesters set (`lContext`); `None`: `VSS_CTX_BACKUP`, the
     /// default, without a `SetContext` call, and the catalogue's context cases.
     context: Option<u32>,
@@ -149,6 +152,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
             config,
             probes: Vec::new(),
             volumes: None,
+            volumes_pinned: false,
             context: None,
             components: None,
             sequences: Vec::new(),
@@ -216,15 +220,19 @@ impl<W: Writer + 'static> WriterConformance<W> {
         self
     }
 
-    /// The volumes every set of the kit's requesters holds (`C:\`, `D:\Data\`). By default
-    /// they are the volumes the writer's declared files live on, read from its first
-    /// `OnIdentify` (environment variables such as `%SystemRoot%` expanded), and `C:\` when
-    /// it declares no file: a writer whose files are on `D:\` is then backed up with `D:\` in
-    /// the set, not vacuously without it. Each volume is added to the simulated machine.
+    /// Pins the volumes every set of the kit's requesters holds (`C:\`, `D:\Data\`); each is
+    /// added to the simulated machine. The catalogue's `volumes/another-volume-too` case is then
+    /// left out.
+    ///
+    /// By default the sets hold the volumes the writer's declared files live on, read from its
+    /// first `OnIdentify` (environment variables such as `%SystemRoot%` expanded), and `C:\`
+    /// when it declares no file: a writer whose files are on `D:\` is then backed up with `D:\`
+    /// in the set, not vacuously without it.
     #[must_use]
     pub fn volumes<S: Into<String>>(mut self, volumes: impl IntoIterator<Item = S>) -> Self {
         let volumes: Vec<String> = volumes.into_iter().map(Into::into).collect();
         self.volumes = (!volumes.is_empty()).then_some(volumes);
+        self.volumes_pinned = self.volumes.is_some();
         self
     }
 
@@ -283,7 +291,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
         if self.context.is_some() {
             pinned = pinned.with(Axis::Context).with(Axis::Attributes);
         }
-        if self.volumes.is_some() {
+        if self.volumes_pinned {
             pinned = pinned.with(Axis::Volumes).with(Axis::DeviceNames);
         }
         if self.components.is_some() {
@@ -296,7 +304,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
     fn pinned_by(&self, axis: Axis) -> Option<&'static str> {
         match axis {
             Axis::Context | Axis::Attributes if self.context.is_some() => Some(".context(…)"),
-            Axis::Volumes | Axis::DeviceNames if self.volumes.is_some() => Some(".volumes([…])"),
+            Axis::Volumes | Axis::DeviceNames if self.volumes_pinned => Some(".volumes([…])"),
             Axis::SelectedComponents if self.components.is_some() => Some(".components([…])"),
             _ => None,
         }
@@ -427,7 +435,7 @@ impl<W: Writer + 'static> WriterConformance<W> {
         }
         selection.check_matched(&ids);
         report.axes = self.axes.borrow().coverage();
-        if selection.is_everything() {
+        if selection.is_everything() && self.test_errors.is_empty() && report.cases > 0 {
             // A replay of one case holds every axis constant: no warning for that.
             report.warnings = report
                 .axes

@@ -64,7 +64,8 @@ impl std::fmt::Display for Behaviour {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} → ", self.event.handler_name())?;
         match (self.ok, self.failure, self.panicked) {
-            (_, _, true) => f.write_str("panicked")?,
+            (_, Some(hr), true) => write!(f, "panicked after SetWriterFailure({hr})")?,
+            (_, None, true) => f.write_str("panicked")?,
             (ok, Some(hr), _) => write!(f, "{ok} with {hr}")?,
             (ok, None, _) => write!(f, "{ok}")?,
         }

@@ -130,9 +130,8 @@ impl fmt::Display for Finding {
 }
 
 /// The outcome of a conformance run.
-///
-/// [`Axis`]: crate::writer::Axis
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct ConformanceReport {
     /// The writer's name.
     pub writer: String,
@@ -144,7 +143,8 @@ pub struct ConformanceReport {
     pub findings: Vec<Finding>,
     /// Of the runs, the executions of exhaustive mode.
     pub exhaustive_runs: u64,
-    /// What the runs exercised along each [`Axis`] of a backup, and which handlers read it.
+    /// What the runs exercised along each [`Axis`](crate::writer::Axis) of a backup, and which
+    /// handlers read it.
     pub axes: Vec<AxisCoverage>,
     /// Axes a handler read while every backup of the run had the same value for them: code of
     /// the writer no case ran. Not findings (the report can be clean with warnings), and only
@@ -289,9 +289,11 @@ impl ConformanceReport {
         )
     }
 
-    /// The report as JSON, for tools: what ran, whether it is ok, the test errors, and the
-    /// findings grouped by obligation and rule (each group with its count, its case ids and its
-    /// first finding's message and replay command).
+    /// The report as JSON, for tools: what ran (`cases`, `runs`, `exhaustive_runs`), whether
+    /// it is ok, the `axes` (each with its values, the handlers that read it and those that saw
+    /// one value), the `warnings`, the test errors, and the findings grouped by obligation and
+    /// rule (each group with its count, its case ids and its first finding's message and replay
+    /// command).
     pub fn to_json(&self) -> serde_json::Value {
         let groups: Vec<serde_json::Value> = self
             .groups()

@@ -36,7 +36,7 @@ pub enum Axis {
 
 impl Axis {
     /// Every axis, in the order reports list them.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: &'static [Self] = &[
         Self::Context,
         Self::Attributes,
         Self::BackupType,
@@ -90,36 +90,31 @@ impl fmt::Display for Axis {
 
 /// A set of [`Axis`]es: those a handler read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Axes(u16);
+pub(crate) struct Axes(u16);
 
 impl Axes {
     /// No axis.
-    pub const NONE: Self = Self(0);
+    pub(crate) const NONE: Self = Self(0);
 
     /// The set with `axis` added.
     #[must_use]
-    pub const fn with(self, axis: Axis) -> Self {
+    pub(crate) const fn with(self, axis: Axis) -> Self {
         Self(self.0 | axis.bit())
     }
 
     /// Whether `axis` is in the set.
-    pub const fn contains(self, axis: Axis) -> bool {
+    pub(crate) const fn contains(self, axis: Axis) -> bool {
         self.0 & axis.bit() != 0
     }
 
     /// Whether the two sets share an axis.
-    pub const fn overlaps(self, other: Self) -> bool {
+    pub(crate) const fn overlaps(self, other: Self) -> bool {
         self.0 & other.0 != 0
     }
 
-    /// Whether the set is empty.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
     /// The axes in the set, in [`Axis::ALL`]'s order.
-    pub fn iter(self) -> impl Iterator<Item = Axis> {
-        Axis::ALL.into_iter().filter(move |a| self.contains(*a))
+    pub(crate) fn iter(self) -> impl Iterator<Item = Axis> {
+        Axis::ALL.iter().copied().filter(move |a| self.contains(*a))
     }
 }
 
@@ -136,7 +131,6 @@ mod tests {
             set.iter().collect::<Vec<_>>(),
             [Axis::Context, Axis::Volumes]
         );
-        assert!(Axes::NONE.is_empty());
         assert_eq!(Axis::ALL.len(), Axis::RestoreType as usize + 1);
     }
 }

@@ -106,7 +106,8 @@ pub(crate) use metadata::{with_metadata_fault, MetadataFault};
 mod scripted;
 
 pub use crate::vocab::{ComponentInfo, WriterMetadata};
-pub use axis::{Axes, Axis};
+pub(crate) use axis::Axes;
+pub use axis::Axis;
 pub use config::{WriterConfig, WriterHost, DEFAULT_FREEZE_TIMEOUT_MS};
 pub use context::HandlerContext;
 pub(crate) use context::{ComponentWrite, EventView, SnapshotVolume};

@@ -158,10 +158,11 @@ pub fn check(trace: &Trace) -> Report {
 
 /// Judges `trace` by the rules only a writer can break: its queries and document writes in
 /// their windows (R49, R66, R68–R70, R114) and handlers that never return (`BOUND`). Every
-/// [`Party::Writer`] violation [`check`] finds, this finds too, in a sixth of the time: for a
+/// [`Party::Writer`] violation [`check`] finds, this finds too, in about a sixth of the time: for a
 /// test of a writer on a simulator already judged by the full check elsewhere (the test kit
 /// runs the full check wherever a run has a finding). Engine violations of those families are
-/// reported too; those of the other families are not looked for.
+/// reported too; those of the other families are not looked for, so a clean report says only
+/// that no writer broke a rule, and its coverage is partial.
 pub fn check_writer_rules(trace: &Trace) -> Report {
     judge::<WriterFamilies>(trace)
 }
