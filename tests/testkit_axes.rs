@@ -386,3 +386,78 @@ fn axis(
         .find(|a| a.axis == axis)
         .unwrap_or_else(|| panic!("no coverage of {axis} in {report}"))
 }
+
+/// A database writer that, as Microsoft's OnPostSnapshot page says, recovers its data on the
+/// copy when `GetContext` carries `VSS_VOLSNAP_ATTR_AUTORECOVER` (as the ESE writer does), and
+/// leaks the log handle it opens for that: a bug only an auto-recovered backup reaches.
+#[derive(Default)]
+struct AutoRecovering {
+    open_handles: u32,
+}
+
+impl Writer for AutoRecovering {
+    fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+        md.set_restore_method(RestoreMethod::VSS_RME_RESTORE_IF_CAN_REPLACE);
+        md.add_component(ComponentType::VSS_CT_DATABASE, None, "db");
+        true
+    }
+    fn on_prepare_snapshot(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+    fn on_freeze(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+    fn on_thaw(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let recover = ctx
+            .context()
+            .modifiers
+            .contains(vss_sim::vocab::Attributes::AUTORECOVER);
+        if recover {
+            let Ok(volumes) = ctx.volumes() else {
+                return true;
+            };
+            for volume in volumes {
+                if ctx.snapshot_device_name(&volume).is_ok() {
+                    self.open_handles += 1; // replays the log on the copy; never closed
+                }
+            }
+        }
+        true
+    }
+    fn on_abort(&mut self, _: &mut HandlerContext<'_>) -> bool {
+        true
+    }
+}
+
+#[test]
+fn r98_a_writer_recovering_auto_recovered_copies_has_that_code_run_and_the_opposite_too() {
+    // Every default backup auto-recovers its copies: the leak is found after the first backup
+    // of happy/full. The catalogue's context/no-autorecovery case gives OnPostSnapshot the other
+    // value of the bit: its own backup leaks nothing (only its default follow-up does), and
+    // no warning is given.
+    let report = WriterConformance::new(AutoRecovering::default)
+        .probe_at_rest("no open handles", |w: &AutoRecovering| w.open_handles == 0)
+        .run();
+    let leaks = report.findings_of(Obligation::RunningAfterBackups);
+    let after = |case: &str, requester: &str| {
+        leaks
+            .iter()
+            .any(|f| f.case == case && f.message.contains(&format!("for {requester} ")))
+    };
+    assert!(after("happy/full", "requester#0"), "{report}");
+    assert!(!after("context/no-autorecovery", "requester#0"), "{report}");
+    assert!(after("context/no-autorecovery", "requester#1"), "{report}");
+    let attributes = axis(&report, Axis::Attributes);
+    assert_eq!(
+        attributes.read_in,
+        [vss_sim::vocab::WriterEvent::PostSnapshot],
+        "{report}"
+    );
+    assert!(attributes.held_for.is_empty(), "{attributes:?}");
+    assert!(report.warnings.is_empty(), "{report}");
+    let devices = axis(&report, Axis::DeviceNames);
+    assert_eq!(devices.read_in, [vss_sim::vocab::WriterEvent::PostSnapshot]);
+}

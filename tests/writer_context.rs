@@ -218,3 +218,97 @@ fn handler_context_echoes_the_backup_state() {
         Some((vss_sim::vocab::BackupType::VSS_BT_FULL, true, Some(1)))
     );
 }
+
+/// Records whether each handler's `GetContext` carries `VSS_VOLSNAP_ATTR_AUTORECOVER`.
+struct Recovering(Rc<RefCell<Vec<(E, bool)>>>);
+
+impl Recovering {
+    fn look(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        let bits = ctx.context().modifiers;
+        self.0.borrow_mut().push((
+            ctx.event(),
+            bits.contains(vss_sim::vocab::Attributes::AUTORECOVER),
+        ));
+        true
+    }
+}
+
+impl Writer for Recovering {
+    fn on_identify(&mut self, _: &mut HandlerContext<'_>, md: &mut WriterMetadata) -> bool {
+        md.add_component(vss_sim::vocab::ComponentType::VSS_CT_DATABASE, None, "db");
+        true
+    }
+    fn on_prepare_backup(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.look(ctx)
+    }
+    fn on_prepare_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.look(ctx)
+    }
+    fn on_freeze(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.look(ctx)
+    }
+    fn on_thaw(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.look(ctx)
+    }
+    fn on_post_snapshot(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.look(ctx)
+    }
+    fn on_abort(&mut self, ctx: &mut HandlerContext<'_>) -> bool {
+        self.look(ctx)
+    }
+}
+
+/// The AUTORECOVER bit each handler of a backup in `context` saw, on `os`.
+fn autorecover_seen(context: u32, os: vss_sim::vocab::OsProfile) -> Vec<(E, bool)> {
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let vss = Vss::builder()
+        .os(os)
+        .writer(
+            config(0, "Recovering", Default::default()),
+            Recovering(seen.clone()),
+        )
+        .build();
+    let mut bc = vss.dynamic();
+    bc.call_ok(Call::InitializeForBackup).unwrap();
+    bc.call_ok(Call::SetContext { context }).unwrap();
+    bc.call_ok(Call::SetBackupState(vss_sim::vocab::BackupState::default()))
+        .unwrap();
+    bc.call_and_wait(Call::GatherWriterMetadata).unwrap();
+    bc.select_all_components().unwrap();
+    bc.call_ok(Call::StartSnapshotSet).unwrap();
+    bc.call_ok(Call::AddToSnapshotSet {
+        volume: "C:\\".into(),
+        provider: vss_sim::vocab::ProviderId::NULL,
+    })
+    .unwrap();
+    bc.call_and_wait(Call::PrepareForBackup).unwrap();
+    bc.call_and_wait(Call::DoSnapshotSet).unwrap();
+    drop(bc);
+    let seen = seen.borrow().clone();
+    seen
+}
+
+#[test]
+fn r70_get_context_shows_autorecover_once_the_set_is_auto_recovered() {
+    use vss_sim::vocab::OsProfile;
+    // VSS_CTX_BACKUP: the copies are auto-recovered (VSS_VOLSNAP_ATTR_AUTORECOVER, T7), and
+    // OnPostSnapshot is where a writer tests the bit and recovers its data on the copy. The
+    // context is definitive from OnPrepareSnapshot on (R70); OnPrepareBackup does not see it.
+    let default = autorecover_seen(0, OsProfile::default());
+    assert_eq!(
+        default,
+        [
+            (E::PrepareForBackup, false),
+            (E::PrepareForSnapshot, true),
+            (E::Freeze, true),
+            (E::Thaw, true),
+            (E::PostSnapshot, true)
+        ]
+    );
+    // NO_AUTORECOVERY: no recovery, no bit; the requester's own bit is what GetContext shows.
+    let no_recovery = autorecover_seen(0x02, OsProfile::default());
+    assert!(no_recovery.iter().all(|(_, bit)| !bit), "{no_recovery:?}");
+    // Server 2008 before SP2 does not honour NO_AUTORECOVERY: the copies are recovered anyway.
+    let old = autorecover_seen(0x02, OsProfile::Server2008);
+    assert!(old.contains(&(E::PostSnapshot, true)), "{old:?}");
+}

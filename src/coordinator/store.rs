@@ -116,7 +116,8 @@ impl Coordinator {
     /// `m_lSnapshotAttributes` of a copy `provider` made in `context`: the context's bits and
     /// the requester's modifiers; the system provider's copies are differential (copy-on-write,
     /// as `vssadmin list shadows` shows them), and in a context with writers and without
-    /// `NO_AUTORECOVERY` they are auto-recovered (inferred from published `vssadmin` output).
+    /// `NO_AUTORECOVERY` (where the OS honours it) they are auto-recovered (inferred from
+    /// published `vssadmin` output).
     fn copy_attributes(&self, provider: ProviderNo, context: Context) -> u32 {
         let mut bits = context.base.attributes().union(context.modifiers);
         let file_share = self.providers.get(provider.0 as usize).is_some_and(|p| {
@@ -136,9 +137,7 @@ impl Coordinator {
             // "This attribute is automatically set for hardware providers."
             bits = bits.union(Attributes::HARDWARE_ASSISTED);
         }
-        if context.base.involves_writers()
-            && !context.modifiers.contains(Attributes::NO_AUTORECOVERY)
-        {
+        if context.auto_recovered_on(self.os) {
             bits = bits.union(Attributes::AUTORECOVER);
         }
         bits.0

@@ -345,10 +345,9 @@ impl Coordinator {
             return None;
         }
         let context = self.sessions[session.0 as usize].context();
-        let recovered = context.base.involves_writers()
-            && (!self.os.honours_no_autorecovery()
-                || !context.modifiers.contains(Attributes::NO_AUTORECOVERY));
-        recovered.then_some(Hresult::VSS_E_OBJECT_NOT_FOUND)
+        context
+            .auto_recovered_on(self.os)
+            .then_some(Hresult::VSS_E_OBJECT_NOT_FOUND)
     }
 
     /// Shadow storage `volume`'s copies use now.

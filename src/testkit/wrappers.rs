@@ -86,7 +86,7 @@ pub(crate) struct Observation {
     /// A probe panicked around this handler: its name, the event, and the panic (a test
     /// error).
     pub(crate) probe_panic: Option<ProbePanic>,
-    /// The document `OnIdentify` built.
+    /// The document `OnIdentify` built, when it is the run's first or differs from it.
     pub(crate) metadata: Option<WriterMetadata>,
     /// The failure was the kit's, not the writer's.
     pub(crate) forced: bool,
@@ -166,8 +166,20 @@ impl<W: Writer> Subject<W> {
         let fired_before = self.forced.fired;
         let ok = self.forced.apply(ctx, ok);
         self.forced_in_this_call = self.forced.fired && !fired_before;
+        let metadata = metadata.filter(|m| !self.same_as_first_document(m));
         self.observe(ctx, slot, metadata.map(|m| m.clone()));
         ok
+    }
+
+    /// Whether `document` is the one the first `OnIdentify` of the run built: then it is not
+    /// kept again (R44 compares each later document with the first; only a different one
+    /// matters, and the reference run reads only the first).
+    fn same_as_first_document(&self, document: &WriterMetadata) -> bool {
+        self.observations
+            .borrow()
+            .iter()
+            .find_map(|o| o.metadata.as_ref())
+            .is_some_and(|first| first == document)
     }
 
     /// The continuation of a handler that waited: the call's result is decided now, so a

@@ -241,7 +241,9 @@ impl fmt::Debug for Attributes {
 pub struct Context {
     /// The base context.
     pub base: SnapshotContext,
-    /// Requester modifiers ORed in (a subset of [`Attributes::REQUESTER_SETTABLE`]).
+    /// Requester modifiers ORed in (a subset of [`Attributes::REQUESTER_SETTABLE`]); in what a
+    /// writer's `GetContext` returns, also `VSS_VOLSNAP_ATTR_AUTORECOVER` where VSS sets it
+    /// ([`Context::auto_recovered_on`]).
     pub modifiers: Attributes,
 }
 
@@ -280,6 +282,17 @@ impl Context {
     /// The raw `lContext` value.
     pub const fn raw(self) -> u32 {
         self.base.value() | self.modifiers.0
+    }
+
+    /// Whether VSS auto-recovers the copies of a set made in this context on `os`: in a
+    /// context with writers, unless the requester asked for `VSS_VOLSNAP_ATTR_NO_AUTORECOVERY`
+    /// and `os` honours it (R98, T7). The copies then carry `VSS_VOLSNAP_ATTR_AUTORECOVER`, and
+    /// a writer's `GetContext` shows it from OnPrepareSnapshot on, where `OnPostSnapshot` is told
+    /// to test it and recover its data on the copy.
+    pub const fn auto_recovered_on(self, os: super::OsProfile) -> bool {
+        self.base.involves_writers()
+            && (!os.honours_no_autorecovery()
+                || !self.modifiers.contains(Attributes::NO_AUTORECOVERY))
     }
 }
 

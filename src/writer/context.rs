@@ -323,7 +323,10 @@ impl<'a> HandlerContext<'a> {
         self.view.now_ms
     }
 
-    /// `CVssWriter::GetContext` (R70): context and attribute bits of the current set.
+    /// `CVssWriter::GetContext` (R70): context and attribute bits of the current set: the
+    /// requester's, and from OnPrepareSnapshot on `VSS_VOLSNAP_ATTR_AUTORECOVER` where VSS
+    /// auto-recovers the copies ([`Context::auto_recovered_on`]): the bit OnPostSnapshot tests
+    /// to recover its data on the copy.
     pub fn context(&self) -> Context {
         self.reads(Axis::Context);
         self.reads(Axis::Attributes);
