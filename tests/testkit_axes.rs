@@ -461,3 +461,24 @@ fn r98_a_writer_recovering_auto_recovered_copies_has_that_code_run_and_the_oppos
     let devices = axis(&report, Axis::DeviceNames);
     assert_eq!(devices.read_in, [vss_sim::vocab::WriterEvent::PostSnapshot]);
 }
+
+#[test]
+fn r105_a_context_set_context_refuses_or_without_writers_is_a_test_error() {
+    // AUTORECOVER is VSS's bit, not the requester's (R106): SetContext refuses it, and a run
+    // in the default context instead would pass for the wrong reason.
+    let refused = rollback_only()
+        .context(vss_sim::vocab::Attributes::AUTORECOVER.0)
+        .run();
+    assert!(!refused.is_ok() && refused.cases == 0, "{refused}");
+    assert!(
+        refused.test_errors[0].contains("is not a context SetContext accepts (E_INVALIDARG"),
+        "{refused}"
+    );
+    let no_writers = rollback_only()
+        .context(SnapshotContext::VSS_CTX_FILE_SHARE_BACKUP.value())
+        .run();
+    assert!(
+        no_writers.test_errors[0].contains("VSS_CTX_FILE_SHARE_BACKUP, a context without writers"),
+        "{no_writers}"
+    );
+}

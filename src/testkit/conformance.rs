@@ -244,7 +244,9 @@ impl<W: Writer + 'static> WriterConformance<W> {
     /// By default the cases call no `SetContext` (`VSS_CTX_BACKUP`) and the catalogue's
     /// `context/…` cases vary the context and its attributes; pinned, those cases are left out,
     /// and a writer that reads the context (`GetContext`) is warned that the run held it
-    /// constant.
+    /// constant. A value `SetContext` refuses (`VSS_VOLSNAP_ATTR_AUTORECOVER` is VSS's bit, not
+    /// the requester's), or a context without writers (R105), is a test error and no case
+    /// runs.
     #[must_use]
     pub fn context(mut self, context: u32) -> Self {
         self.context = Some(context);
@@ -388,6 +390,14 @@ impl<W: Writer + 'static> WriterConformance<W> {
                 );
                 self.test_error("probe names", message);
             }
+        }
+        if let Some(problem) = self.context.and_then(context_problem) {
+            // Every case would run in another context than the test says: none runs.
+            return ConformanceReport {
+                writer: self.config.name.clone(),
+                test_errors: vec![problem],
+                ..ConformanceReport::default()
+            };
         }
         let mut ids = Vec::new();
         let mut report = ConformanceReport {
@@ -893,6 +903,24 @@ fn no_freeze_message(reference: &[Behaviour]) -> String {
         None => "the writer received no Freeze in a plain full backup: declare a restore method \
                  and at least one component in OnIdentify, or no case exercises it"
             .to_owned(),
+    }
+}
+
+/// What is wrong with `.context(raw)`, if anything: a value `SetContext` refuses, or a
+/// context without writers (R105), where the writer would hear of no backup at all.
+fn context_problem(raw: u32) -> Option<String> {
+    match crate::vocab::Context::from_raw(raw) {
+        Err(hr) => Some(format!(
+            "`.context(0x{raw:08X})` is not a context SetContext accepts ({hr}): one \
+             VSS_CTX_* value, optionally with requester bits such as \
+             VSS_VOLSNAP_ATTR_NO_AUTORECOVERY"
+        )),
+        Ok(context) if !context.base.involves_writers() => Some(format!(
+            "`.context(0x{raw:08X})` is {:?}, a context without writers (R105): the writer would \
+             take part in no backup",
+            context.base
+        )),
+        Ok(_) => None,
     }
 }
 

@@ -170,6 +170,16 @@ hresults! {
 }
 
 impl Hresult {
+    /// `HRESULT_FROM_WIN32(code)`: a Win32 error code as an HRESULT (`FACILITY_WIN32`, severity
+    /// error; `ERROR_SUCCESS` stays `S_OK`). `from_win32(5)` is `E_ACCESSDENIED`, 0x80070005.
+    pub const fn from_win32(code: u32) -> Self {
+        if code as i32 <= 0 {
+            Self(code)
+        } else {
+            Self(0x8007_0000 | (code & 0xFFFF))
+        }
+    }
+
     /// True for success codes (severity bit clear): `S_OK`, `S_FALSE`, `VSS_S_*`.
     pub const fn is_success(self) -> bool {
         self.0 & 0x8000_0000 == 0
@@ -281,6 +291,15 @@ mod tests {
         assert_eq!(Hresult::VSS_E_WRITERERROR_TIMEOUT.0, 0x8004_23F2);
         assert_eq!(Hresult::VSS_S_ASYNC_PENDING.0, 0x0004_2309);
         assert_eq!(Hresult::VSS_E_WRITER_STATUS_NOT_AVAILABLE.0, 0x8004_2409);
+    }
+
+    #[test]
+    fn win32_codes_become_hresults_as_the_macro_makes_them() {
+        assert_eq!(Hresult::from_win32(5), Hresult::E_ACCESSDENIED);
+        assert_eq!(Hresult::from_win32(0), Hresult::S_OK);
+        assert_eq!(Hresult::from_win32(123), Hresult(0x8007_007B));
+        // An HRESULT already (negative as a LONG) is kept.
+        assert_eq!(Hresult::from_win32(0x8004_2301), Hresult(0x8004_2301));
     }
 
     #[test]

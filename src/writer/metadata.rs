@@ -237,8 +237,14 @@ impl WriterMetadata {
     }
 
     /// `IVssCreateWriterMetadata::SetRestoreMethod` with only the method (no service, no user
-    /// procedure, `VSS_WRE_UNDEFINED`, no reboot): the common case.
+    /// procedure, `VSS_WRE_UNDEFINED`, no reboot): the common case. Like
+    /// [`WriterMetadata::add_component`] it ignores a failure (the test kit's injected
+    /// `E_OUTOFMEMORY` then leaves the method undeclared); use
+    /// [`WriterMetadata::declare_restore_method`] to see it.
     pub fn set_restore_method(&mut self, method: RestoreMethod) -> &mut Self {
+        if injected().is_err() {
+            return self;
+        }
         self.restore_method_declared();
         self.restore_method = RestoreMethodInfo {
             method,
