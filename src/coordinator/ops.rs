@@ -272,16 +272,34 @@ impl Coordinator {
     /// events (a handler that returns at the limit is in time); simultaneous steps and returns
     /// are ordered by the chooser.
     fn next_due(&mut self) -> Option<(Due, u64)> {
+        // One pass each over the operations and the calls in flight: the earliest instant, and
+        // how many of each are due then (it runs before every step).
         let mut earliest: Option<u64> = None;
+        let (mut ops, mut flights) = (0usize, 0usize);
         for op in self.ops.iter().filter(|op| op.is_runnable()) {
-            earliest = Some(earliest.map_or(op.next_at_ms, |t: u64| t.min(op.next_at_ms)));
+            match earliest {
+                Some(t) if op.next_at_ms > t => {}
+                Some(t) if op.next_at_ms == t => ops += 1,
+                _ => {
+                    earliest = Some(op.next_at_ms);
+                    ops = 1;
+                }
+            }
         }
         for due in self
             .in_flight
             .iter()
             .filter_map(super::inflight::InFlight::due_ms)
         {
-            earliest = Some(earliest.map_or(due, |t: u64| t.min(due)));
+            match earliest {
+                Some(t) if due > t => {}
+                Some(t) if due == t => flights += 1,
+                _ => {
+                    earliest = Some(due);
+                    ops = 0;
+                    flights = 1;
+                }
+            }
         }
         let timer = self
             .timers
@@ -305,15 +323,6 @@ impl Coordinator {
             (None, Some(deadline)) => Some(deadline),
             (Some(t), _) => {
                 let is_due = |op: &&AsyncOp| op.is_runnable() && op.next_at_ms == t;
-                let ops = self.ops.iter().filter(is_due).count();
-                let flights = if self.in_flight.is_empty() {
-                    0
-                } else {
-                    self.in_flight
-                        .iter()
-                        .filter(|f| f.due_ms() == Some(t))
-                        .count()
-                };
                 let count = ops + flights;
                 let pick = if count > 1 {
                     self.choose(ChoicePoint::NextOperation, count)
