@@ -359,9 +359,10 @@ impl Coordinator {
     }
 }
 
-/// What `session` shows `writer`'s handler for `event`: its set, volumes, context, backup state
-/// and, in component mode for the handlers that get `IVssWriterComponents`, its selected
-/// components (R48, R68–R70). Inlined: it runs on every delivery.
+/// What `session` shows `writer`'s handler for `event`: its set, volumes, context (with
+/// `AUTORECOVER` where VSS auto-recovers the set on `os`), backup state and, in component mode
+/// for the handlers that get `IVssWriterComponents`, its selected components (R48, R68–R70).
+/// Inlined: it runs on every delivery.
 #[inline]
 pub(super) fn event_view<'a>(
     s: &'a super::session::Session,
@@ -370,6 +371,7 @@ pub(super) fn event_view<'a>(
     policies: crate::vocab::Policies,
     now_ms: u64,
     level: crate::vocab::ApplicationLevel,
+    os: crate::vocab::OsProfile,
 ) -> EventView<'a> {
     let sw = &s.writers[writer.0 as usize];
     let has_set = s.set.data().is_some();
@@ -382,12 +384,18 @@ pub(super) fn event_view<'a>(
             | WriterEvent::PostRestore
     ) && s.component_mode();
     let restore = s.restore_doc.as_deref();
+    let mut context = s.context();
+    if has_set && shows_auto_recovery(event) && context.auto_recovered_on(os) {
+        context.modifiers = context
+            .modifiers
+            .union(crate::vocab::Attributes::AUTORECOVER);
+    }
     EventView {
         now_ms,
         snapshot_set_id: s.set.id(),
         set_queries_allowed: has_set && in_query_window(policies.query_window, event),
         volumes: s.set.data().map_or(&[], |data| data.volumes.as_slice()),
-        context: s.context(),
+        context,
         backup_state: restore.map_or_else(|| s.backup_state(), |doc| doc.backup_state),
         components: components.then_some(sw.selected.as_slice()),
         previous_stamps: &s.previous_stamps,
@@ -396,6 +404,23 @@ pub(super) fn event_view<'a>(
         restore_type: restore.and_then(|doc| doc.restore_type),
         writes_anywhere: false,
     }
+}
+
+/// Whether a handler of `event` sees `VSS_VOLSNAP_ATTR_AUTORECOVER` in `GetContext` when its
+/// set is auto-recovered: from OnPrepareSnapshot, where the context becomes definitive (R70),
+/// to the end of the backup. The OnPostSnapshot page tells writers to test the bit there; that
+/// the earlier handlers see it too is inferred.
+fn shows_auto_recovery(event: WriterEvent) -> bool {
+    matches!(
+        event,
+        WriterEvent::PrepareForSnapshot
+            | WriterEvent::Freeze
+            | WriterEvent::Thaw
+            | WriterEvent::PostSnapshot
+            | WriterEvent::Abort
+            | WriterEvent::BackupComplete
+            | WriterEvent::BackupShutdown
+    )
 }
 
 /// Q9: whether `GetCurrentSnapshotSetId` and the volume queries are answered during `event`.

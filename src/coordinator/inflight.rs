@@ -286,29 +286,27 @@ impl Coordinator {
     ) -> Segment {
         let wide_queries = self.planted(super::PlantedBug::QueriesOutsideWindow);
         let writes_anywhere = self.planted(super::PlantedBug::DocumentWritableAnywhere);
-        let os = self.os;
         let Self {
             writers,
             sessions,
             policies,
             now_ms,
+            os,
             ..
         } = self;
         let s = &sessions[session.0 as usize];
         let slot = &mut writers[writer.0 as usize];
-        let mut view =
-            super::dispatch::event_view(s, writer, event, *policies, *now_ms, slot.config.level);
+        let mut view = super::dispatch::event_view(
+            s,
+            writer,
+            event,
+            *policies,
+            *now_ms,
+            slot.config.level,
+            *os,
+        );
         view.set_queries_allowed |= wide_queries && s.set.data().is_some();
         view.writes_anywhere = writes_anywhere;
-        if shows_auto_recovery(event)
-            && s.set.data().is_some()
-            && view.context.auto_recovered_on(os)
-        {
-            view.context.modifiers = view
-                .context
-                .modifiers
-                .union(crate::vocab::Attributes::AUTORECOVER);
-        }
         let mut ctx = HandlerContext::new(event, view);
         // Only OnIdentify builds a document: no other event pays for one.
         let mut metadata: Option<Box<WriterMetadata>> = None;
@@ -1019,21 +1017,4 @@ fn running(now_ms: u64, segment: Segment) -> Phase {
         signals: segment.signals,
         wait: segment.wait,
     }
-}
-
-/// Whether a handler of `event` sees `VSS_VOLSNAP_ATTR_AUTORECOVER` in `GetContext` when its
-/// set is auto-recovered: from OnPrepareSnapshot, where the context becomes definitive (R70),
-/// to the end of the backup. The OnPostSnapshot page tells writers to test the bit there; that
-/// the earlier handlers see it too is inferred.
-fn shows_auto_recovery(event: WriterEvent) -> bool {
-    matches!(
-        event,
-        WriterEvent::PrepareForSnapshot
-            | WriterEvent::Freeze
-            | WriterEvent::Thaw
-            | WriterEvent::PostSnapshot
-            | WriterEvent::Abort
-            | WriterEvent::BackupComplete
-            | WriterEvent::BackupShutdown
-    )
 }
