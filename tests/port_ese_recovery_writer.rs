@@ -38,7 +38,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use vss_sim::testkit::{Axis, AxisCoverage, ConformanceReport, Obligation, WriterConformance};
+use vss_sim::testkit::{Axis, Obligation, WriterConformance};
 use vss_sim::vocab::{
     Attributes, BackupSchema, ComponentFlags, ComponentInfo, FileDescriptor, Hresult,
     RestoreMethod, RestoreMethodInfo, Rule, SnapshotContext, SnapshotSetId, SourceType, UsageType,
@@ -469,14 +469,6 @@ fn kit(log: &RecoveryLog) -> WriterConformance<EseRecoveryWriter> {
         })
 }
 
-fn axis(report: &ConformanceReport, axis: Axis) -> &AxisCoverage {
-    report
-        .axes
-        .iter()
-        .find(|a| a.axis == axis)
-        .unwrap_or_else(|| panic!("no coverage of {axis} in {report}"))
-}
-
 #[test]
 fn r66_as_shipped_it_calls_set_writer_failure_in_on_identify() {
     // OnIdentify makes five declaring calls (schema, restore method, component, two file
@@ -531,10 +523,14 @@ fn r98_the_recovery_runs_where_vss_auto_recovers_and_leaks_two_handles() {
         "{report}"
     );
     // OnPostSnapshot read the attributes and saw both values of the bit it tests: no warning.
-    let attributes = axis(&report, Axis::Attributes);
+    let attributes = report
+        .coverage_of(Axis::Attributes)
+        .expect("every axis is covered");
     assert_eq!(attributes.read_in, [WriterEvent::PostSnapshot], "{report}");
     assert!(attributes.held_for.is_empty(), "{report}");
-    let devices = axis(&report, Axis::DeviceNames);
+    let devices = report
+        .coverage_of(Axis::DeviceNames)
+        .expect("every axis is covered");
     assert_eq!(devices.read_in, [WriterEvent::PostSnapshot], "{report}");
     assert!(report.warnings.is_empty(), "{report}");
 

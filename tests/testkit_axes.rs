@@ -64,7 +64,9 @@ fn the_kit_backs_up_the_volumes_the_writers_files_live_on() {
     };
     let report = kit().run();
     report.assert_ok();
-    let volumes = axis(&report, Axis::Volumes);
+    let volumes = report
+        .coverage_of(Axis::Volumes)
+        .expect("every axis is covered");
     assert_eq!(volumes.values, ["D:\\", "D:\\, E:\\"], "{report}");
     assert_eq!(
         volumes.read_in,
@@ -128,7 +130,9 @@ fn r105_a_writer_whose_work_runs_in_one_context_is_run_in_it() {
         .map(|f| f.case.as_str())
         .collect();
     assert_eq!(cases, ["context/app-rollback"], "{report}");
-    let context = axis(&report, Axis::Context);
+    let context = report
+        .coverage_of(Axis::Context)
+        .expect("every axis is covered");
     assert_eq!(
         context.values,
         [
@@ -230,7 +234,9 @@ fn r47_the_catalogue_selects_a_subset_of_the_writers_components() {
         .map(|f| f.case.as_str())
         .collect();
     assert_eq!(cases, ["components/first-only"], "{report}");
-    let selected = axis(&report, Axis::SelectedComponents);
+    let selected = report
+        .coverage_of(Axis::SelectedComponents)
+        .expect("every axis is covered");
     assert!(
         selected.values.contains(&"Instance\\db".to_owned())
             && selected
@@ -252,7 +258,9 @@ fn r47_the_test_can_pin_the_components_the_kit_selects() {
     assert!(kit.cases().iter().all(|c| c.id != "components/first-only"));
     let report = kit.run();
     assert!(report.is_ok(), "{report}");
-    let selected = axis(&report, Axis::SelectedComponents);
+    let selected = report
+        .coverage_of(Axis::SelectedComponents)
+        .expect("every axis is covered");
     assert_eq!(
         selected.held_for,
         [(
@@ -376,17 +384,6 @@ fn r113_a_backup_sequence_the_test_adds_runs_as_a_stamp_chain() {
     );
 }
 
-fn axis(
-    report: &vss_sim::testkit::ConformanceReport,
-    axis: Axis,
-) -> &vss_sim::testkit::AxisCoverage {
-    report
-        .axes
-        .iter()
-        .find(|a| a.axis == axis)
-        .unwrap_or_else(|| panic!("no coverage of {axis} in {report}"))
-}
-
 /// A database writer that, as Microsoft's OnPostSnapshot page says, recovers its data on the
 /// copy when `GetContext` carries `VSS_VOLSNAP_ATTR_AUTORECOVER` (as the ESE writer does), and
 /// leaks the log handle it opens for that: a bug only an auto-recovered backup reaches.
@@ -450,7 +447,9 @@ fn r98_a_writer_recovering_auto_recovered_copies_has_that_code_run_and_the_oppos
     assert!(after("happy/full", "requester#0"), "{report}");
     assert!(!after("context/no-autorecovery", "requester#0"), "{report}");
     assert!(after("context/no-autorecovery", "requester#1"), "{report}");
-    let attributes = axis(&report, Axis::Attributes);
+    let attributes = report
+        .coverage_of(Axis::Attributes)
+        .expect("every axis is covered");
     assert_eq!(
         attributes.read_in,
         [vss_sim::vocab::WriterEvent::PostSnapshot],
@@ -458,7 +457,9 @@ fn r98_a_writer_recovering_auto_recovered_copies_has_that_code_run_and_the_oppos
     );
     assert!(attributes.held_for.is_empty(), "{attributes:?}");
     assert!(report.warnings.is_empty(), "{report}");
-    let devices = axis(&report, Axis::DeviceNames);
+    let devices = report
+        .coverage_of(Axis::DeviceNames)
+        .expect("every axis is covered");
     assert_eq!(devices.read_in, [vss_sim::vocab::WriterEvent::PostSnapshot]);
 }
 

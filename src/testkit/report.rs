@@ -161,6 +161,11 @@ impl ConformanceReport {
         self.findings.is_empty() && self.test_errors.is_empty()
     }
 
+    /// What the run exercised along `axis`; `None` in a report of no run.
+    pub fn coverage_of(&self, axis: crate::writer::Axis) -> Option<&AxisCoverage> {
+        self.axes.iter().find(|coverage| coverage.axis == axis)
+    }
+
     /// The findings of one obligation.
     pub fn findings_of(&self, obligation: Obligation) -> Vec<&Finding> {
         self.findings
