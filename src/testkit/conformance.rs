@@ -289,20 +289,14 @@ impl<W: Writer + 'static> WriterConformance<W> {
 
     /// The axes the test pins, whose varying cases are left out of the catalogue.
     fn pinned(&self) -> Axes {
-        let mut pinned = Axes::NONE;
-        if self.context.is_some() {
-            pinned = pinned.with(Axis::Context).with(Axis::Attributes);
-        }
-        if self.volumes_pinned {
-            pinned = pinned.with(Axis::Volumes).with(Axis::DeviceNames);
-        }
-        if self.components.is_some() {
-            pinned = pinned.with(Axis::SelectedComponents);
-        }
-        pinned
+        Axis::ALL
+            .iter()
+            .filter(|axis| self.pinned_by(**axis).is_some())
+            .fold(Axes::NONE, |pinned, axis| pinned.with(*axis))
     }
 
-    /// The setting that pins `axis`, as the test wrote it, for a warning.
+    /// The setting that pins `axis`, as the test wrote it (for a warning); `None` when the
+    /// test leaves it to the catalogue.
     fn pinned_by(&self, axis: Axis) -> Option<&'static str> {
         match axis {
             Axis::Context | Axis::Attributes if self.context.is_some() => Some(".context(…)"),
