@@ -7,7 +7,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
-use crate::vocab::WriterEvent;
+use crate::vocab::{ComponentKey, WriterEvent};
 use crate::writer::{Axis, EventView, HandlerContext};
 
 /// What the run exercised along one axis, and which of the writer's handlers read it.
@@ -206,10 +206,7 @@ fn words(axis: Axis, view: &EventView<'_>) -> String {
             Some([]) => "none of its components".to_owned(),
             Some(components) => components
                 .iter()
-                .map(|c| match &c.logical_path {
-                    Some(path) => format!("{path}\\{}", c.name),
-                    None => c.name.clone(),
-                })
+                .map(ComponentKey::full_path)
                 .collect::<Vec<_>>()
                 .join(", "),
         },

@@ -924,10 +924,6 @@ fn undeclared_component(
     metadata: &crate::vocab::WriterMetadata,
     components: &[(Option<String>, String)],
 ) -> Option<String> {
-    let path = |logical: &Option<String>, name: &str| match logical {
-        Some(logical) => format!("{logical}\\{name}"),
-        None => name.to_owned(),
-    };
     let (logical, name) = components.iter().find(|(logical, name)| {
         !metadata
             .components
@@ -937,11 +933,11 @@ fn undeclared_component(
     let declared: Vec<String> = metadata
         .components
         .iter()
-        .map(|c| format!("`{}`", path(&c.logical_path, &c.name)))
+        .map(|c| format!("`{}`", c.full_path()))
         .collect();
     Some(format!(
         "`.components` names `{}`, which the writer does not declare in OnIdentify (it declares {})",
-        path(logical, name),
+        crate::vocab::component_full_path(logical.as_deref(), name),
         if declared.is_empty() {
             "none".to_owned()
         } else {

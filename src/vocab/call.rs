@@ -72,6 +72,11 @@ pub struct ComponentKey {
 }
 
 impl ComponentKey {
+    /// Its full logical path (R109): `logical\path\name`, or `name` at the root.
+    pub fn full_path(&self) -> String {
+        super::component_full_path(self.logical_path.as_deref(), &self.name)
+    }
+
     /// Whether `other` names the same component: same writer class, logical path and name,
     /// and the same instance unless either names none (`GUID_NULL`: every instance of the
     /// class, R13).

@@ -404,10 +404,7 @@ impl ComponentInfo {
 
     /// Its full logical path: its logical path and its name (R109), `\`-separated.
     pub fn full_path(&self) -> String {
-        match &self.logical_path {
-            Some(path) => format!("{path}\\{}", self.name),
-            None => self.name.clone(),
-        }
+        full_path(self.logical_path.as_deref(), &self.name)
     }
 
     /// Whether `other` lies below this component in the logical path tree (R109): its
@@ -537,6 +534,14 @@ pub(crate) fn is_explicit(components: &[ComponentInfo], component: &ComponentInf
         || !components
             .iter()
             .any(|a| a.selectable && a.is_ancestor_of(component))
+}
+
+/// A component's full logical path (R109): `logical\path\name`, or `name` at the root.
+pub fn full_path(logical_path: Option<&str>, name: &str) -> String {
+    match logical_path {
+        Some(path) => format!("{path}\\{name}"),
+        None => name.to_owned(),
+    }
 }
 
 #[cfg(test)]

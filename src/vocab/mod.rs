@@ -41,6 +41,7 @@ pub use ids::{
 pub use machine_state::{
     MachineState, SavedCopy, SavedStorage, SavedWriterStatus, MACHINE_STATE_VERSION,
 };
+pub use metadata::full_path as component_full_path;
 pub use metadata::{
     BackupSchema, ComponentDependency, ComponentFlags, ComponentInfo, FileDescriptor,
     FileSpecBackupType, RestoreMethodInfo, WriterMetadata, WriterRestore,
